@@ -1,0 +1,1 @@
+"""Jieban (捷办): a work-order platform for residents' complaints and disputes."""

@@ -1,0 +1,3 @@
+from jieban.cli import main
+
+main()

@@ -1,0 +1,268 @@
+"""Unified intake (统一扎口): every channel's ticket enters through `register_ticket`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jieban.errors import Conflict, Forbidden, InvalidInput
+from jieban.org.models import DISPATCH_ROLES, Role, Unit, UnitKind
+from jieban.tickets.access import access_ticket, visible_tickets
+from jieban.tickets.models import (
+    Attachment,
+    Category,
+    Channel,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketSequence,
+    TicketUnit,
+)
+
+# Who may register tickets: the command centre, and the community network that reports.
+INTAKE_ROLES = DISPATCH_ROLES | {Role.SUPERVISOR, Role.GRID_OFFICER, Role.BUILDING_HEAD}
+
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{2,18}[0-9]$")
+DEFAULT_CATEGORY = "other"
+
+
+@dataclass
+class TicketDraft:
+    """What a channel sends; `register_ticket` checks every field."""
+
+    channel: str
+    content: str
+    title: str = ""
+    external_id: str | None = None
+    category: str | None = None
+    resident_name: str = ""
+    resident_phone: str = ""
+    address: str = ""
+    grid: str | None = None
+    received_at: dt.datetime | None = None
+    unit: str | None = None
+    due_at: dt.datetime | None = None
+    attachments: list[UploadedFile] = field(default_factory=list)
+
+
+def _text(value: str | None, *, field: str, label: str, limit: int, required: bool) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput(_("%(label)s is required.") % {"label": label}, field=field)
+    if len(text) > limit:
+        raise InvalidInput(
+            _("%(label)s is longer than %(max)d characters (%(length)d given).")
+            % {"label": label, "max": limit, "length": len(text)},
+            field=field,
+        )
+    return text
+
+
+def _aware(value: dt.datetime, *, field: str) -> dt.datetime:
+    if timezone.is_naive(value):
+        # A channel that sends local wall-clock time means the bureau's time zone.
+        value = timezone.make_aware(value)
+    if value > timezone.now() + dt.timedelta(minutes=5) and field == "received_at":
+        raise InvalidInput(_("The time received is in the future."), field=field)
+    return value
+
+
+def check_attachment(upload: UploadedFile) -> str:
+    """The content type to store for `upload`, or InvalidInput saying what is wrong."""
+    name = upload.name or ""
+    suffix = Path(name).suffix.lower()
+    allowed = settings.JIEBAN_ATTACHMENT_TYPES
+    if suffix not in allowed:
+        raise InvalidInput(
+            _("%(name)s: files of this type are not accepted (allowed: %(types)s).")
+            % {"name": name, "types": " ".join(sorted(allowed))},
+            field="attachments",
+        )
+    limit = settings.JIEBAN_ATTACHMENT_MAX_BYTES
+    if upload.size is None or upload.size > limit:
+        raise InvalidInput(
+            _("%(name)s is larger than %(mb)d MB.") % {"name": name, "mb": limit // (1024 * 1024)},
+            field="attachments",
+        )
+    if upload.size == 0:
+        raise InvalidInput(_("%(name)s is empty.") % {"name": name}, field="attachments")
+    return str(allowed[suffix])
+
+
+def next_ticket_number(day: dt.date) -> str:
+    """`JB20260714-0042`: the day's next number, allocated inside the caller's transaction."""
+    updated = TicketSequence.objects.filter(day=day).update(last=F("last") + 1)
+    if not updated:
+        try:
+            with transaction.atomic():
+                TicketSequence.objects.create(day=day, last=1)
+        except IntegrityError:
+            TicketSequence.objects.filter(day=day).update(last=F("last") + 1)
+    last = TicketSequence.objects.filter(day=day).values_list("last", flat=True).get()
+    return f"JB{day:%Y%m%d}-{last:04d}"
+
+
+def _resolve_category(code: str | None) -> Category:
+    code = (code or "").strip() or DEFAULT_CATEGORY
+    category = Category.objects.filter(code=code, is_active=True).first()
+    if category is None:
+        raise InvalidInput(_("Unknown category %(code)s.") % {"code": code}, field="category")
+    return category
+
+
+def _resolve_unit(code: str, *, field: str, kind: str | None = None) -> Unit:
+    unit = Unit.objects.filter(code=code, is_active=True).first()
+    if unit is None:
+        raise InvalidInput(_("Unknown unit %(code)s.") % {"code": code}, field=field)
+    if kind is not None and unit.kind != kind:
+        raise InvalidInput(_("%(code)s is not a grid.") % {"code": code}, field=field)
+    if kind is None and not unit.can_handle_tickets:
+        raise InvalidInput(_("Unit %(code)s cannot handle tickets.") % {"code": code}, field=field)
+    return unit
+
+
+def register_ticket(draft: TicketDraft, *, by: Any) -> tuple[Ticket, bool]:
+    """Take a ticket in; returns (ticket, created). A replayed channel + external_id creates nothing."""
+    if by.role not in INTAKE_ROLES:
+        raise Forbidden(_("Your role may not register tickets."))
+    if draft.channel not in Channel.values:
+        raise InvalidInput(
+            _("Unknown channel %(channel)s (one of: %(choices)s).")
+            % {"channel": draft.channel, "choices": ", ".join(Channel.values)},
+            field="channel",
+        )
+    external_id = _text(
+        draft.external_id, field="external_id", label=_("The external id"), limit=100,
+        required=False,
+    ) or None
+    if external_id is not None:
+        existing = _replayed(draft.channel, external_id, by)
+        if existing is not None:
+            return existing, False
+
+    content = _text(draft.content, field="content", label=_("The content"), limit=4000,
+                    required=True)
+    title = _text(draft.title, field="title", label=_("The title"), limit=200, required=False)
+    if not title:
+        title = content.splitlines()[0][:40]
+    resident_name = _text(draft.resident_name, field="resident_name",
+                          label=_("The resident's name"), limit=60, required=False)
+    phone = _text(draft.resident_phone, field="resident_phone", label=_("The phone"),
+                  limit=20, required=False)
+    if phone and not PHONE_PATTERN.match(phone):
+        raise InvalidInput(_("%(phone)s is not a phone number.") % {"phone": phone},
+                           field="resident_phone")
+    address = _text(draft.address, field="address", label=_("The address"), limit=300,
+                    required=False)
+    category = _resolve_category(draft.category)
+    grid = _resolve_unit(draft.grid, field="grid", kind=UnitKind.GRID) if draft.grid else None
+    unit = _resolve_unit(draft.unit, field="unit") if draft.unit else None
+    if draft.due_at is not None and unit is None:
+        raise InvalidInput(_("A deadline comes with the unit that must meet it."), field="unit")
+    if unit is not None and draft.due_at is None:
+        raise InvalidInput(_("A channel that assigns a unit must send its deadline."),
+                           field="due_at")
+    now = timezone.now()
+    received_at = _aware(draft.received_at, field="received_at") if draft.received_at else now
+    due_at = _aware(draft.due_at, field="due_at") if draft.due_at else None
+    if due_at is not None and due_at < received_at:
+        raise InvalidInput(_("The deadline is before the time received."), field="due_at")
+    attachment_types = [check_attachment(upload) for upload in draft.attachments]
+
+    try:
+        with transaction.atomic():
+            number = next_ticket_number(timezone.localdate(now))
+            ticket = Ticket.objects.create(
+                number=number, channel=draft.channel, external_id=external_id,
+                category=category, grid=grid, title=title, content=content, address=address,
+                resident_name=resident_name, resident_phone=phone, received_at=received_at,
+                registered_at=now, registered_by=by,
+                first_handler=by if by.role in DISPATCH_ROLES else None,
+            )
+            TicketEvent.objects.create(
+                ticket=ticket, kind="intake", actor=by, at=now, from_status="",
+                to_status=Status.NEW,
+                payload={"channel": draft.channel, "external_id": external_id},
+            )
+            if unit is not None and due_at is not None:
+                _take_channel_dispatch(ticket, unit=unit, due_at=due_at, by=by, now=now)
+            for upload, content_type in zip(draft.attachments, attachment_types, strict=True):
+                _store_attachment(ticket, upload, content_type, by=by, now=now)
+    except IntegrityError:
+        # Another request registered the same channel + external_id first.
+        if external_id is None:
+            raise
+        existing = _replayed(draft.channel, external_id, by)
+        if existing is None:
+            raise
+        return existing, False
+    return ticket, True
+
+
+def _replayed(channel: str, external_id: str, by: Any) -> Ticket | None:
+    ticket = Ticket.objects.filter(channel=channel, external_id=external_id).first()
+    if ticket is None:
+        return None
+    if not visible_tickets(by).filter(pk=ticket.pk).exists():
+        raise Conflict(
+            _("%(channel)s already sent %(external_id)s.")
+            % {"channel": channel, "external_id": external_id}
+        )
+    return ticket
+
+
+def _take_channel_dispatch(
+    ticket: Ticket, *, unit: Unit, due_at: dt.datetime, by: Any, now: dt.datetime
+) -> None:
+    """A 12345 platform already chose the unit and the deadline: the ticket starts dispatched."""
+    ticket.status = Status.DISPATCHED
+    ticket.unit = unit
+    ticket.dispatched_at = ticket.received_at
+    ticket.due_at = due_at
+    ticket.due_basis = "channel"
+    ticket.version += 1
+    ticket.save()
+    TicketUnit.objects.create(ticket=ticket, unit=unit, first_held_at=now)
+    TicketEvent.objects.create(
+        ticket=ticket, kind="dispatch", actor=by, at=now, from_status=Status.NEW,
+        to_status=Status.DISPATCHED,
+        payload={"unit": unit.code, "due_at": due_at.isoformat(), "basis": "channel"},
+    )
+
+
+def _store_attachment(
+    ticket: Ticket, upload: UploadedFile, content_type: str, *, by: Any, now: dt.datetime
+) -> Attachment:
+    name = Path(upload.name or "file").name[-150:]
+    attachment = Attachment(
+        ticket=ticket, original_name=name, content_type=content_type, size=upload.size or 0,
+        uploaded_by=by, uploaded_at=now,
+    )
+    # Files written before a rolled-back transaction are orphans, never half a ticket.
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    return attachment
+
+
+def add_attachment(number: str, upload: UploadedFile, *, by: Any) -> Attachment:
+    """Attach a photo or document to a ticket one may see."""
+    content_type = check_attachment(upload)
+    with transaction.atomic():
+        ticket = access_ticket(by, number, for_update=True)
+        attachment = _store_attachment(ticket, upload, content_type, by=by, now=timezone.now())
+        TicketEvent.objects.create(
+            ticket=ticket, kind="attachment", actor=by, at=attachment.uploaded_at,
+            from_status=ticket.status, to_status=ticket.status,
+            payload={"name": attachment.original_name, "size": attachment.size},
+        )
+    return attachment

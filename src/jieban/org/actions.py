@@ -1,0 +1,70 @@
+"""Writes to the organisation: units and people."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jieban.errors import InvalidInput
+from jieban.org.models import Role, Unit, UnitKind, User
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def create_unit(
+    *, code: str, kind: str, name: str, name_en: str = "", parent: str | None = None
+) -> Unit:
+    """Add a unit under `parent` (a code); codes are stable identifiers used by channels."""
+    if not CODE_PATTERN.match(code):
+        raise InvalidInput(_("A code is 1-40 letters, digits, '-' or '_'."), field="code")
+    if kind not in UnitKind.values:
+        raise InvalidInput(_("Unknown unit kind %(kind)s.") % {"kind": kind}, field="kind")
+    if not name.strip():
+        raise InvalidInput(_("The name is required."), field="name")
+    with transaction.atomic():
+        if Unit.objects.filter(code=code).exists():
+            raise InvalidInput(_("Unit %(code)s exists already.") % {"code": code}, field="code")
+        parent_unit = None
+        if parent:
+            parent_unit = Unit.objects.filter(code=parent).first()
+            if parent_unit is None:
+                raise InvalidInput(_("Unknown unit %(code)s.") % {"code": parent}, field="parent")
+        return Unit.objects.create(
+            code=code, kind=kind, name=name.strip(), name_en=name_en.strip(), parent=parent_unit
+        )
+
+
+def create_person(
+    *, username: str, role: str, unit: str | None, password: str, full_name: str = ""
+) -> User:
+    """Create a login with one role; everyone but administrators and leaders needs a unit."""
+    if role not in Role.values:
+        raise InvalidInput(_("Unknown role %(role)s.") % {"role": role}, field="role")
+    if not username.strip():
+        raise InvalidInput(_("The username is required."), field="username")
+    with transaction.atomic():
+        if User.objects.filter(username=username).exists():
+            raise InvalidInput(
+                _("User %(name)s exists already.") % {"name": username}, field="username"
+            )
+        unit_obj = None
+        if unit:
+            unit_obj = Unit.objects.filter(code=unit).first()
+            if unit_obj is None:
+                raise InvalidInput(_("Unknown unit %(code)s.") % {"code": unit}, field="unit")
+        elif role not in (Role.ADMIN, Role.LEADER):
+            raise InvalidInput(_("A %(role)s needs a unit.") % {"role": role}, field="unit")
+        person = User(username=username, role=role, unit=unit_obj, first_name=full_name)
+        try:
+            validate_password(password, person)
+        except ValidationError as exc:
+            raise InvalidInput(" ".join(exc.messages), field="password") from exc
+        person.set_password(password)
+        person.is_staff = role == Role.ADMIN
+        person.is_superuser = role == Role.ADMIN
+        person.save()
+    return person

@@ -1,0 +1,60 @@
+"""The one access rule: who may see which ticket. Every page, endpoint and command calls it.
+
+Command-centre roles and bureau leaders see every ticket of the bureau. A unit's people see the
+tickets their unit holds or has held. Whoever registered a ticket can follow it (首问负责).
+Nobody else sees anything: a ticket you may not see does not exist for you.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from jieban.errors import NotFound
+from jieban.org.models import DISPATCH_ROLES, Role
+from jieban.tickets.models import Ticket, TicketUnit
+
+
+def visible_tickets(user: Any) -> QuerySet[Ticket]:
+    """The tickets `user` may see, as a queryset to filter further."""
+    tickets = Ticket.objects.all()
+    if user is None or not user.is_authenticated or not user.is_active:
+        return tickets.none()
+    if user.sees_whole_bureau:
+        return tickets
+    condition = Q(registered_by=user.pk)
+    if user.unit_id is not None:
+        condition |= Q(
+            Exists(TicketUnit.objects.filter(ticket=OuterRef("pk"), unit_id=user.unit_id))
+        )
+    return tickets.filter(condition)
+
+
+def access_ticket(user: Any, number: str, *, for_update: bool = False) -> Ticket:
+    """The ticket `number` if `user` may see it, else NotFound; locked when `for_update`."""
+    tickets = visible_tickets(user).select_related("category", "unit", "grid")
+    if for_update:
+        tickets = tickets.select_for_update(of=("self",))
+    try:
+        return tickets.get(number=number)
+    except Ticket.DoesNotExist:
+        raise NotFound(_("No ticket %(number)s.") % {"number": number}) from None
+
+
+def may_see_full_phone(user: Any, ticket: Ticket) -> bool:
+    """The resident's full number is for those who handle the ticket, not for onlookers."""
+    if user.role in DISPATCH_ROLES or user.role == Role.SUPERVISOR:
+        return True
+    return bool(user.works_unit_tickets and ticket.unit_id == user.unit_id)
+
+
+def mask_phone(phone: str) -> str:
+    """`13812341234` → `138****1234`; short numbers keep only their last digits."""
+    digits = phone.strip()
+    if not digits:
+        return ""
+    if len(digits) >= 8:
+        return f"{digits[:3]}****{digits[-4:]}"
+    return "*" * max(len(digits) - 2, 1) + digits[-2:]

@@ -1,0 +1,305 @@
+"""Every change of a ticket's status, one function each.
+
+Each function checks access (404), the actor's role (403) and the allowed-transition table
+(409), locks the row, and writes the ticket and one `TicketEvent` in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jieban.org.models import DISPATCH_ROLES, Unit
+from jieban.tickets.access import access_ticket
+from jieban.tickets.models import Status, Ticket, TicketEvent, TicketUnit
+from jieban.workcalendar.workdays import compute_deadline
+
+
+class Action:
+    DISPATCH = "dispatch"
+    ACCEPT = "accept"
+    RETURN = "return"
+    RESOLVE = "resolve"
+    CLOSE = "close"
+    INVALIDATE = "invalidate"
+    MERGE = "merge"
+
+
+# The one table of allowed transitions: status → action → new status.
+ALLOWED: dict[str, dict[str, str]] = {
+    Status.NEW: {
+        Action.DISPATCH: Status.DISPATCHED,
+        Action.CLOSE: Status.CLOSED,
+        Action.INVALIDATE: Status.INVALID,
+        Action.MERGE: Status.MERGED,
+    },
+    Status.DISPATCHED: {
+        Action.DISPATCH: Status.DISPATCHED,  # reassign
+        Action.ACCEPT: Status.IN_PROGRESS,
+        Action.RETURN: Status.NEW,
+    },
+    Status.IN_PROGRESS: {Action.RESOLVE: Status.RESOLVED},
+    Status.RESOLVED: {Action.CLOSE: Status.CLOSED},
+}
+
+# Actions of the command centre, and actions of the unit holding the ticket.
+CENTRE_ACTIONS = frozenset({Action.DISPATCH, Action.CLOSE, Action.INVALIDATE, Action.MERGE})
+UNIT_ACTIONS = frozenset({Action.ACCEPT, Action.RETURN, Action.RESOLVE})
+
+MAX_TEXT = 4000
+
+ACTION_LABELS = {
+    Action.DISPATCH: gettext_lazy("Dispatch"),
+    Action.ACCEPT: gettext_lazy("Accept"),
+    Action.RETURN: gettext_lazy("Return"),
+    Action.RESOLVE: gettext_lazy("Resolve"),
+    Action.CLOSE: gettext_lazy("Close"),
+    Action.INVALIDATE: gettext_lazy("Invalidate"),
+    Action.MERGE: gettext_lazy("Merge"),
+}
+
+
+def role_allows(user: Any, ticket: Ticket, action: str) -> bool:
+    """Whether `user`'s role may take `action` on `ticket` (whatever its state)."""
+    if action in CENTRE_ACTIONS:
+        return user.role in DISPATCH_ROLES
+    if action in UNIT_ACTIONS:
+        return bool(user.works_unit_tickets and ticket.unit_id == user.unit_id)
+    return False
+
+
+def available_actions(user: Any, ticket: Ticket) -> list[str]:
+    """The actions `user` may take on `ticket` now: what the pages offer, nothing more."""
+    return [
+        action
+        for action in ALLOWED.get(ticket.status, {})
+        if role_allows(user, ticket, action)
+    ]
+
+
+def _required_text(value: str | None, *, field: str, label: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(_("%(label)s is required.") % {"label": label}, field=field)
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(
+            _("%(label)s is longer than %(max)d characters.") % {"label": label, "max": MAX_TEXT},
+            field=field,
+        )
+    return text
+
+
+def _transition(
+    number: str,
+    *,
+    by: Any,
+    action: str,
+    expected_version: int | None,
+    apply: Callable[[Ticket, dt.datetime], dict[str, Any]],
+) -> Ticket:
+    with transaction.atomic():
+        ticket = access_ticket(by, number, for_update=True)
+        if not role_allows(by, ticket, action):
+            raise Forbidden(
+                _("Your role may not do “%(action)s” on this ticket.")
+                % {"action": ACTION_LABELS.get(action, action)}
+            )
+        target = ALLOWED.get(ticket.status, {}).get(action)
+        if target is None:
+            raise Conflict(
+                _("Ticket %(number)s is now “%(status)s”: “%(action)s” is not possible. Reload it.")
+                % {
+                    "number": ticket.number,
+                    "status": Status(ticket.status).label,
+                    "action": ACTION_LABELS.get(action, action),
+                }
+            )
+        if expected_version is not None and expected_version != ticket.version:
+            raise Conflict(
+                _("Ticket %(number)s was changed by someone else since you opened it. Reload it.")
+                % {"number": ticket.number}
+            )
+        now = timezone.now()
+        from_status = ticket.status
+        payload = apply(ticket, now)
+        ticket.status = target
+        ticket.version += 1
+        ticket.save()
+        TicketEvent.objects.create(
+            ticket=ticket, kind=action, actor=by, at=now,
+            from_status=from_status, to_status=target, payload=payload,
+        )
+    return ticket
+
+
+def dispatch_ticket(
+    number: str, *, unit: Unit, by: Any, expected_version: int | None = None
+) -> Ticket:
+    """Send the ticket to `unit` with a fresh deadline (also reassigns a dispatched ticket)."""
+    if not unit.can_handle_tickets or not unit.is_active:
+        raise InvalidInput(_("Unit %(code)s cannot handle tickets.") % {"code": unit.code},
+                           field="unit")
+
+    def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
+        if ticket.status == Status.DISPATCHED and ticket.unit_id == unit.pk:
+            raise Conflict(
+                _("Ticket %(number)s is already dispatched to %(unit)s.")
+                % {"number": ticket.number, "unit": unit.name}
+            )
+        deadline = compute_deadline(now, ticket.category.deadline_days)
+        previous = ticket.unit.code if ticket.unit else None
+        ticket.unit = unit
+        ticket.dispatched_at = now
+        ticket.due_at = deadline.due_at
+        ticket.due_basis = deadline.basis
+        ticket.accepted_at = None
+        TicketUnit.objects.get_or_create(ticket=ticket, unit=unit, defaults={"first_held_at": now})
+        payload: dict[str, Any] = {
+            "unit": unit.code, "due_at": deadline.due_at.isoformat(), "basis": deadline.basis,
+        }
+        if previous:
+            payload["previous_unit"] = previous
+        if deadline.warning:
+            payload["warning"] = deadline.warning
+        return payload
+
+    return _transition(
+        number, by=by, action=Action.DISPATCH, expected_version=expected_version, apply=apply
+    )
+
+
+def accept_ticket(number: str, *, by: Any, expected_version: int | None = None) -> Ticket:
+    """The holding unit signs for the ticket; its clock has run since dispatch all the same."""
+
+    def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
+        ticket.accepted_at = now
+        return {}
+
+    return _transition(
+        number, by=by, action=Action.ACCEPT, expected_version=expected_version, apply=apply
+    )
+
+
+def return_ticket(
+    number: str, *, reason: str, by: Any, expected_version: int | None = None
+) -> Ticket:
+    """The unit sends the ticket back to the command centre (not its jurisdiction)."""
+    reason = _required_text(reason, field="reason", label=_("The reason"))
+
+    def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
+        payload = {"reason": reason, "unit": ticket.unit.code if ticket.unit else None}
+        ticket.unit = None
+        ticket.dispatched_at = None
+        ticket.due_at = None
+        ticket.due_basis = ""
+        ticket.accepted_at = None
+        return payload
+
+    return _transition(
+        number, by=by, action=Action.RETURN, expected_version=expected_version, apply=apply
+    )
+
+
+def resolve_ticket(
+    number: str, *, result: str, by: Any, expected_version: int | None = None
+) -> Ticket:
+    """The unit reports the result; this stops the clock."""
+    result = _required_text(result, field="result", label=_("The result"))
+
+    def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
+        ticket.resolved_at = now
+        ticket.result = result
+        on_time = ticket.due_at is None or now <= ticket.due_at
+        return {"result": result, "on_time": on_time}
+
+    return _transition(
+        number, by=by, action=Action.RESOLVE, expected_version=expected_version, apply=apply
+    )
+
+
+def close_ticket(
+    number: str, *, note: str, by: Any, expected_version: int | None = None
+) -> Ticket:
+    """Archive a resolved ticket, or answer a new one on the spot (a consultation)."""
+    note = (note or "").strip()
+    if len(note) > MAX_TEXT:
+        raise InvalidInput(
+            _("The note is longer than %(max)d characters.") % {"max": MAX_TEXT}, field="note"
+        )
+
+    def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
+        if ticket.status == Status.NEW:
+            if not note:
+                raise InvalidInput(
+                    _("Closing a new ticket needs the answer given to the resident."),
+                    field="note",
+                )
+            # Answered on the spot: resolved and closed at once, on time by definition.
+            ticket.resolved_at = now
+            ticket.result = note
+        ticket.closed_at = now
+        ticket.close_note = note
+        return {"note": note}
+
+    return _transition(
+        number, by=by, action=Action.CLOSE, expected_version=expected_version, apply=apply
+    )
+
+
+def invalidate_ticket(
+    number: str, *, reason: str, by: Any, expected_version: int | None = None
+) -> Ticket:
+    """Mark a new ticket invalid (spam, a wrong number); it leaves every rate."""
+    reason = _required_text(reason, field="reason", label=_("The reason"))
+
+    def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
+        ticket.close_note = reason
+        ticket.closed_at = now
+        return {"reason": reason}
+
+    return _transition(
+        number, by=by, action=Action.INVALIDATE, expected_version=expected_version, apply=apply
+    )
+
+
+def merge_ticket(
+    number: str, *, into: str, by: Any, expected_version: int | None = None
+) -> Ticket:
+    """Merge a new ticket into another that reports the same matter."""
+    into = (into or "").strip()
+    if not into:
+        raise InvalidInput(_("Give the number of the ticket to merge into."), field="into")
+    if into == number:
+        raise InvalidInput(_("A ticket cannot be merged into itself."), field="into")
+
+    def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
+        try:
+            target = access_ticket(by, into, for_update=True)
+        except NotFound as exc:
+            raise InvalidInput(
+                _("No ticket %(number)s to merge into.") % {"number": into}, field="into"
+            ) from exc
+        if target.status in (Status.INVALID, Status.MERGED):
+            raise Conflict(
+                _("Ticket %(number)s is %(status)s: merge into the ticket it became.")
+                % {"number": target.number, "status": Status(target.status).label}
+            )
+        ticket.merged_into = target
+        ticket.closed_at = now
+        TicketEvent.objects.create(
+            ticket=target, kind="merged_in", actor=by, at=now,
+            from_status=target.status, to_status=target.status,
+            payload={"from": ticket.number},
+        )
+        return {"into": target.number}
+
+    return _transition(
+        number, by=by, action=Action.MERGE, expected_version=expected_version, apply=apply
+    )

@@ -1,0 +1,168 @@
+"""Chinese working days: official data from `chinesecalendar`, admin overrides on top.
+
+A deadline is 23:59:59 local time of the Nth working day after the dispatch day (the dispatch
+day itself does not count). Where a day falls in a year with no official data and no override,
+only weekends are rest days, and the result says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jieban.errors import InvalidInput
+from jieban.workcalendar.models import CalendarOverride, DayKind
+
+# Recorded on each deadline: which calendar produced it.
+BASIS_OFFICIAL = "official"
+BASIS_WEEKENDS_ONLY = "weekends_only"
+
+# Longest span a deadline may reach; guards against a runaway loop on absurd inputs.
+MAX_DEADLINE_DAYS = 365
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def official_years() -> range:
+    """The years for which the installed `chinesecalendar` carries the State Council schedule."""
+    years = {day.year for day in chinese_calendar.holidays} | {
+        day.year for day in chinese_calendar.workdays
+    }
+    return range(min(years), max(years) + 1)
+
+
+def has_official_data(year: int) -> bool:
+    return year in official_years()
+
+
+def missing_data_warning(years: list[int]) -> str:
+    listed = ", ".join(str(year) for year in sorted(set(years)))
+    return _(
+        "No official holiday schedule for %(years)s: only weekends were treated as rest days. "
+        "Enter the State Council's notice as calendar overrides."
+    ) % {"years": listed}
+
+
+@dataclass
+class Deadline:
+    due_at: dt.datetime
+    basis: str
+    years_without_data: list[int] = field(default_factory=list)
+
+    @property
+    def warning(self) -> str | None:
+        if not self.years_without_data:
+            return None
+        return missing_data_warning(self.years_without_data)
+
+
+class WorkdayOracle:
+    """Answers "is this a working day?" with the overrides of a span loaded once."""
+
+    def __init__(self, first: dt.date, last: dt.date) -> None:
+        self.overrides = {
+            item.date: item.kind
+            for item in CalendarOverride.objects.filter(date__gte=first, date__lte=last)
+        }
+        self.years_without_data: set[int] = set()
+        self._official = official_years()
+
+    def is_workday(self, day: dt.date) -> bool:
+        kind = self.overrides.get(day)
+        if kind is not None:
+            return kind == DayKind.WORKDAY
+        if day.year in self._official:
+            return bool(chinese_calendar.is_workday(day))
+        self.years_without_data.add(day.year)
+        return day.weekday() < 5
+
+    def source_of(self, day: dt.date) -> str:
+        if day in self.overrides:
+            return "override"
+        if day.year in self._official:
+            return BASIS_OFFICIAL
+        return BASIS_WEEKENDS_ONLY
+
+
+def compute_deadline(dispatched_at: dt.datetime, days: int) -> Deadline:
+    """Deadline of a ticket dispatched at `dispatched_at` with `days` working days."""
+    if days < 1 or days > MAX_DEADLINE_DAYS:
+        raise InvalidInput(
+            _("Working days must be between 1 and %(max)d.") % {"max": MAX_DEADLINE_DAYS},
+            field="days",
+        )
+    zone = local_zone()
+    start = dispatched_at.astimezone(zone).date() if dispatched_at.tzinfo else dispatched_at.date()
+    # Worst case a long holiday run; three times the span plus a month is ample headroom.
+    oracle = WorkdayOracle(start, start + dt.timedelta(days=days * 3 + 31))
+    day = start
+    counted = 0
+    while counted < days:
+        day += dt.timedelta(days=1)
+        if oracle.is_workday(day):
+            counted += 1
+    due = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=zone)
+    missing = sorted(oracle.years_without_data)
+    return Deadline(
+        due_at=due, basis=BASIS_WEEKENDS_ONLY if missing else BASIS_OFFICIAL,
+        years_without_data=missing,
+    )
+
+
+@dataclass
+class CalendarDay:
+    date: dt.date
+    is_workday: bool
+    source: str
+    note: str
+
+
+def year_calendar(year: int) -> tuple[list[CalendarDay], bool]:
+    """Every day of `year` that is not an ordinary weekday/weekend, and whether data is official."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    oracle = WorkdayOracle(first, last)
+    notes = {item.date: item.source for item in CalendarOverride.objects.filter(date__year=year)}
+    special: list[CalendarDay] = []
+    day = first
+    while day <= last:
+        working = oracle.is_workday(day)
+        ordinary = day.weekday() < 5
+        source = oracle.source_of(day)
+        if working != ordinary or source == "override":
+            note = notes.get(day, "")
+            if not note and source == BASIS_OFFICIAL:
+                holiday_name = chinese_calendar.get_holiday_detail(day)[1]
+                note = str(holiday_name or "")
+            special.append(CalendarDay(day, working, source, note))
+        day += dt.timedelta(days=1)
+    return special, has_official_data(year)
+
+
+def set_override(*, date: dt.date, kind: str, source: str, by: object | None = None) -> CalendarOverride:
+    """Record that `date` is a holiday or a working day, citing the notice it comes from."""
+    if kind not in DayKind.values:
+        raise InvalidInput(_("Kind must be 'holiday' or 'workday'."), field="kind")
+    source = (source or "").strip()
+    if not source:
+        raise InvalidInput(_("Give the notice this comes from."), field="source")
+    if len(source) > 300:
+        raise InvalidInput(_("The source is longer than 300 characters."), field="source")
+    with transaction.atomic():
+        override, _created = CalendarOverride.objects.update_or_create(
+            date=date, defaults={"kind": kind, "source": source, "updated_by": by}
+        )
+    return override
+
+
+def remove_override(*, date: dt.date) -> bool:
+    with transaction.atomic():
+        deleted, _detail = CalendarOverride.objects.filter(date=date).delete()
+    return deleted > 0

@@ -1,0 +1,118 @@
+"""The shared cast: a bureau, its command centre, two stations, a grid, and one person per role.
+
+Everything is set up through the real actions (`create_unit`, `create_person`, `register_ticket`),
+never by inserting rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from jieban.intake.actions import TicketDraft, register_ticket
+from jieban.org.actions import create_person, create_unit
+from jieban.org.models import ApiToken, User
+from jieban.tickets.models import Ticket
+
+PASSWORD = "test-pass-123"
+
+
+@dataclass
+class Cast:
+    admin: User
+    dispatcher: User
+    supervisor: User
+    leader: User
+    handler_a: User
+    leader_a: User
+    handler_b: User
+    grid_officer: User
+    building_head: User
+    outsider: User
+
+
+@pytest.fixture
+def cast(db: Any) -> Cast:
+    create_unit(code="BUR", kind="bureau", name="测试县公安局", name_en="Test County Bureau")
+    create_unit(code="CC", kind="centre", name="指挥中心", parent="BUR")
+    create_unit(code="PS-A", kind="station", name="甲派出所", name_en="Station A", parent="BUR")
+    create_unit(code="PS-B", kind="station", name="乙派出所", name_en="Station B", parent="BUR")
+    create_unit(code="COM-A1", kind="community", name="甲一社区", parent="PS-A")
+    create_unit(code="G-01", kind="grid", name="第一网格", parent="COM-A1")
+    create_unit(code="G-02", kind="grid", name="第二网格", parent="COM-A1")
+
+    def person(name: str, role: str, unit: str | None) -> User:
+        return create_person(username=name, role=role, unit=unit, password=PASSWORD)
+
+    return Cast(
+        admin=person("admin", "admin", "CC"),
+        dispatcher=person("dispatcher", "dispatcher", "CC"),
+        supervisor=person("supervisor", "supervisor", "CC"),
+        leader=person("leader", "leader", "BUR"),
+        handler_a=person("handler_a", "unit_handler", "PS-A"),
+        leader_a=person("leader_a", "unit_leader", "PS-A"),
+        handler_b=person("handler_b", "unit_handler", "PS-B"),
+        grid_officer=person("grid_officer", "grid_officer", "G-01"),
+        building_head=person("building_head", "building_head", "G-02"),
+        outsider=person("outsider", "mediator", "COM-A1"),
+    )
+
+
+def new_ticket(by: User, **fields: Any) -> Ticket:
+    """Register a ticket through the real intake action."""
+    values: dict[str, Any] = {
+        "channel": "phone",
+        "content": "楼上装修噪音很大，晚上十点还在施工。",
+        "resident_name": "张三",
+        "resident_phone": "13812341234",
+        "address": "甲一社区 3 栋 502",
+        "category": "renovation_noise",
+    }
+    values.update(fields)
+    ticket, _created = register_ticket(TicketDraft(**values), by=by)
+    return ticket
+
+
+class ApiClient:
+    """A JSON client that authenticates as one person with a real bearer token."""
+
+    def __init__(self, user: User | None, raw_token: str | None = None) -> None:
+        self.client = Client()
+        if raw_token is None and user is not None:
+            _token, raw_token = ApiToken.issue(user)
+        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {raw_token}"} if raw_token else {}
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(f"/api/v1{path}", params, **self.headers)
+
+    def post(self, path: str, body: Any = None, *, raw: str | bytes | None = None) -> Any:
+        data = raw if raw is not None else json.dumps(body if body is not None else {})
+        return self.client.post(
+            f"/api/v1{path}", data=data, content_type="application/json", **self.headers
+        )
+
+    def put(self, path: str, body: Any) -> Any:
+        return self.client.put(
+            f"/api/v1{path}", data=json.dumps(body), content_type="application/json",
+            **self.headers,
+        )
+
+
+@pytest.fixture
+def api_as(cast: Cast) -> Any:
+    def make(user: User | None) -> ApiClient:
+        return ApiClient(user)
+
+    return make
+
+
+def local(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> dt.datetime:
+    """A moment in the bureau's time zone (Asia/Shanghai in the tests)."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai"))
