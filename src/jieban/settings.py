@@ -104,7 +104,6 @@ TIME_ZONE = env_str("JIEBAN_TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "attachments"
 
 # Limits on what a request may carry: a huge body is refused before it is parsed.

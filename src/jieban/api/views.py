@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, NinjaAPI, Query
+from ninja import File, NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.files import UploadedFile
 
@@ -145,9 +145,9 @@ def _detail(request: HttpRequest, number: str) -> dict[str, Any]:
 
 
 @api.post("/tickets", response={200: TicketOut, 201: TicketOut, **ERRORS}, tags=["tickets"])
-def create_ticket(request: HttpRequest, payload: TicketIn) -> tuple[int, dict[str, Any]]:
+def create_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, Any]]:
     ticket, created = register_ticket(TicketDraft(**payload.dict()), by=request.user)
-    return (201 if created else 200), ticket_out(ticket, request.user, full_phone=True)
+    return Status(201 if created else 200, ticket_out(ticket, request.user, full_phone=True))
 
 
 @api.get("/tickets", response={200: TicketPageOut, **ERRORS}, tags=["tickets"])
@@ -275,9 +275,9 @@ def list_attachments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 )
 def upload_attachment(
     request: HttpRequest, number: str, file: File[UploadedFile]
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     attachment = add_attachment(number, file, by=request.user)
-    return 201, attachment_out(attachment)
+    return Status(201, attachment_out(attachment))
 
 
 @api.get("/units", response={200: list[UnitOut]}, tags=["organisation"])
@@ -303,8 +303,13 @@ def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@api.get("/calendar/{year}", response={200: CalendarYearOut, **ERRORS}, tags=["calendar"])
-def get_calendar(request: HttpRequest, year: int) -> dict[str, Any]:
+# GET takes a year and PUT a date on the same path: one route, as Django resolves paths once.
+@api.get("/calendar/{when}", response={200: CalendarYearOut, **ERRORS}, tags=["calendar"])
+def get_calendar(request: HttpRequest, when: str) -> dict[str, Any]:
+    """The holidays, make-up working days and overrides of the year `when` (YYYY)."""
+    if not (when.isdigit() and len(when) == 4):
+        raise InvalidInput(_("%(value)s is not a year (YYYY).") % {"value": when}, field="year")
+    year = int(when)
     if year < 1900 or year > 2200:
         raise InvalidInput(_("The year must be between 1900 and 2200."), field="year")
     days, official = workdays.year_calendar(year)
@@ -324,17 +329,19 @@ def get_calendar(request: HttpRequest, year: int) -> dict[str, Any]:
     }
 
 
-@api.put("/calendar/{date}", response={200: CalendarOverrideOut, **ERRORS}, tags=["calendar"])
+@api.put("/calendar/{when}", response={200: CalendarOverrideOut, **ERRORS}, tags=["calendar"])
 def put_calendar_day(
-    request: HttpRequest, date: str, payload: CalendarOverrideIn
+    request: HttpRequest, when: str, payload: CalendarOverrideIn
 ) -> dict[str, Any]:
+    """Mark the date `when` (YYYY-MM-DD) a holiday or a working day; administrators only."""
     if request.user.role != Role.ADMIN:
         raise Forbidden(_("Only administrators may change the calendar."))
     try:
-        day = dt.date.fromisoformat(date)
+        day = dt.date.fromisoformat(when)
     except ValueError:
-        raise InvalidInput(_("%(date)s is not a date (YYYY-MM-DD).") % {"date": date},
-                           field="date") from None
+        raise InvalidInput(
+            _("%(date)s is not a date (YYYY-MM-DD).") % {"date": when}, field="date"
+        ) from None
     override = workdays.set_override(
         date=day, kind=payload.kind, source=payload.source, by=request.user
     )

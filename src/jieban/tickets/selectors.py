@@ -35,11 +35,15 @@ class TicketFilters:
 
 def _bound(value: str, *, field: str, end: bool) -> dt.datetime:
     """A date means its whole local day; a datetime is taken as given."""
-    parsed_dt = parse_datetime(value)
-    if parsed_dt is not None:
-        return parsed_dt if timezone.is_aware(parsed_dt) else timezone.make_aware(parsed_dt)
+    value = value.strip()
+    parsed: dt.date | None = None
     try:
-        parsed = parse_date(value)
+        if len(value) == 10:
+            parsed = parse_date(value)
+        else:
+            parsed_dt = parse_datetime(value)
+            if parsed_dt is not None:
+                return parsed_dt if timezone.is_aware(parsed_dt) else timezone.make_aware(parsed_dt)
     except ValueError:
         parsed = None
     if parsed is None:

@@ -143,11 +143,12 @@ def dispatch_ticket(
     number: str, *, unit: Unit, by: Any, expected_version: int | None = None
 ) -> Ticket:
     """Send the ticket to `unit` with a fresh deadline (also reassigns a dispatched ticket)."""
-    if not unit.can_handle_tickets or not unit.is_active:
-        raise InvalidInput(_("Unit %(code)s cannot handle tickets.") % {"code": unit.code},
-                           field="unit")
 
     def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
+        if not unit.can_handle_tickets or not unit.is_active:
+            raise InvalidInput(
+                _("Unit %(code)s cannot handle tickets.") % {"code": unit.code}, field="unit"
+            )
         if ticket.status == Status.DISPATCHED and ticket.unit_id == unit.pk:
             raise Conflict(
                 _("Ticket %(number)s is already dispatched to %(unit)s.")
@@ -191,10 +192,10 @@ def return_ticket(
     number: str, *, reason: str, by: Any, expected_version: int | None = None
 ) -> Ticket:
     """The unit sends the ticket back to the command centre (not its jurisdiction)."""
-    reason = _required_text(reason, field="reason", label=_("The reason"))
 
     def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
-        payload = {"reason": reason, "unit": ticket.unit.code if ticket.unit else None}
+        text = _required_text(reason, field="reason", label=_("The reason"))
+        payload = {"reason": text, "unit": ticket.unit.code if ticket.unit else None}
         ticket.unit = None
         ticket.dispatched_at = None
         ticket.due_at = None
@@ -211,13 +212,13 @@ def resolve_ticket(
     number: str, *, result: str, by: Any, expected_version: int | None = None
 ) -> Ticket:
     """The unit reports the result; this stops the clock."""
-    result = _required_text(result, field="result", label=_("The result"))
 
     def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
+        text = _required_text(result, field="result", label=_("The result"))
         ticket.resolved_at = now
-        ticket.result = result
+        ticket.result = text
         on_time = ticket.due_at is None or now <= ticket.due_at
-        return {"result": result, "on_time": on_time}
+        return {"result": text, "on_time": on_time}
 
     return _transition(
         number, by=by, action=Action.RESOLVE, expected_version=expected_version, apply=apply
@@ -228,25 +229,25 @@ def close_ticket(
     number: str, *, note: str, by: Any, expected_version: int | None = None
 ) -> Ticket:
     """Archive a resolved ticket, or answer a new one on the spot (a consultation)."""
-    note = (note or "").strip()
-    if len(note) > MAX_TEXT:
-        raise InvalidInput(
-            _("The note is longer than %(max)d characters.") % {"max": MAX_TEXT}, field="note"
-        )
 
     def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
+        text = (note or "").strip()
+        if len(text) > MAX_TEXT:
+            raise InvalidInput(
+                _("The note is longer than %(max)d characters.") % {"max": MAX_TEXT}, field="note"
+            )
         if ticket.status == Status.NEW:
-            if not note:
+            if not text:
                 raise InvalidInput(
                     _("Closing a new ticket needs the answer given to the resident."),
                     field="note",
                 )
             # Answered on the spot: resolved and closed at once, on time by definition.
             ticket.resolved_at = now
-            ticket.result = note
+            ticket.result = text
         ticket.closed_at = now
-        ticket.close_note = note
-        return {"note": note}
+        ticket.close_note = text
+        return {"note": text}
 
     return _transition(
         number, by=by, action=Action.CLOSE, expected_version=expected_version, apply=apply
@@ -257,12 +258,12 @@ def invalidate_ticket(
     number: str, *, reason: str, by: Any, expected_version: int | None = None
 ) -> Ticket:
     """Mark a new ticket invalid (spam, a wrong number); it leaves every rate."""
-    reason = _required_text(reason, field="reason", label=_("The reason"))
 
     def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
-        ticket.close_note = reason
+        text = _required_text(reason, field="reason", label=_("The reason"))
+        ticket.close_note = text
         ticket.closed_at = now
-        return {"reason": reason}
+        return {"reason": text}
 
     return _transition(
         number, by=by, action=Action.INVALIDATE, expected_version=expected_version, apply=apply
@@ -273,18 +274,19 @@ def merge_ticket(
     number: str, *, into: str, by: Any, expected_version: int | None = None
 ) -> Ticket:
     """Merge a new ticket into another that reports the same matter."""
-    into = (into or "").strip()
-    if not into:
-        raise InvalidInput(_("Give the number of the ticket to merge into."), field="into")
-    if into == number:
-        raise InvalidInput(_("A ticket cannot be merged into itself."), field="into")
 
     def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
+        target_number = (into or "").strip()
+        if not target_number:
+            raise InvalidInput(_("Give the number of the ticket to merge into."), field="into")
+        if target_number == ticket.number:
+            raise InvalidInput(_("A ticket cannot be merged into itself."), field="into")
         try:
-            target = access_ticket(by, into, for_update=True)
+            target = access_ticket(by, target_number, for_update=True)
         except NotFound as exc:
             raise InvalidInput(
-                _("No ticket %(number)s to merge into.") % {"number": into}, field="into"
+                _("No ticket %(number)s to merge into.") % {"number": target_number},
+                field="into",
             ) from exc
         if target.status in (Status.INVALID, Status.MERGED):
             raise Conflict(

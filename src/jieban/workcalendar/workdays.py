@@ -65,24 +65,45 @@ class Deadline:
 
 
 class WorkdayOracle:
-    """Answers "is this a working day?" with the overrides of a span loaded once."""
+    """Answers "is this a working day?" with the overrides of a span loaded once.
+
+    Build one for a whole span and pass it to `deadline_with` to compute many deadlines with
+    one query; it loads more overrides by itself if a deadline runs past the span.
+    """
 
     def __init__(self, first: dt.date, last: dt.date) -> None:
+        self.first = first
+        self.last = last
         self.overrides = {
             item.date: item.kind
             for item in CalendarOverride.objects.filter(date__gte=first, date__lte=last)
         }
         self.years_without_data: set[int] = set()
         self._official = official_years()
+        self._deadlines: dict[tuple[dt.date, int], Deadline] = {}
 
-    def is_workday(self, day: dt.date) -> bool:
+    def extend_to(self, last: dt.date) -> None:
+        """Load the overrides up to `last` as well."""
+        if last <= self.last:
+            return
+        for item in CalendarOverride.objects.filter(date__gt=self.last, date__lte=last):
+            self.overrides[item.date] = item.kind
+        self.last = last
+
+    def classify(self, day: dt.date) -> tuple[bool, bool]:
+        """(is a working day, backed by an override or official data) for `day`."""
         kind = self.overrides.get(day)
         if kind is not None:
-            return kind == DayKind.WORKDAY
+            return kind == DayKind.WORKDAY, True
         if day.year in self._official:
-            return bool(chinese_calendar.is_workday(day))
-        self.years_without_data.add(day.year)
-        return day.weekday() < 5
+            return bool(chinese_calendar.is_workday(day)), True
+        return day.weekday() < 5, False
+
+    def is_workday(self, day: dt.date) -> bool:
+        working, known = self.classify(day)
+        if not known:
+            self.years_without_data.add(day.year)
+        return working
 
     def source_of(self, day: dt.date) -> str:
         if day in self.overrides:
@@ -92,29 +113,67 @@ class WorkdayOracle:
         return BASIS_WEEKENDS_ONLY
 
 
-def compute_deadline(dispatched_at: dt.datetime, days: int) -> Deadline:
-    """Deadline of a ticket dispatched at `dispatched_at` with `days` working days."""
+def _check_days(days: int) -> None:
     if days < 1 or days > MAX_DEADLINE_DAYS:
         raise InvalidInput(
             _("Working days must be between 1 and %(max)d.") % {"max": MAX_DEADLINE_DAYS},
             field="days",
         )
-    zone = local_zone()
-    start = dispatched_at.astimezone(zone).date() if dispatched_at.tzinfo else dispatched_at.date()
+
+
+def _local_date(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(local_zone()).date() if moment.tzinfo else moment.date()
+
+
+def _span_for(days: int) -> dt.timedelta:
     # Worst case a long holiday run; three times the span plus a month is ample headroom.
-    oracle = WorkdayOracle(start, start + dt.timedelta(days=days * 3 + 31))
+    return dt.timedelta(days=days * 3 + 31)
+
+
+def deadline_with(oracle: WorkdayOracle, dispatched_at: dt.datetime, days: int) -> Deadline:
+    """The deadline rule, answered from `oracle`: no query unless it must load more overrides.
+
+    Deadlines depend only on the local dispatch day and `days`, so they are remembered per
+    oracle; the returned `Deadline` is shared and must not be changed.
+    """
+    _check_days(days)
+    start = _local_date(dispatched_at)
+    key = (start, days)
+    known = oracle._deadlines.get(key)
+    if known is not None:
+        return known
+    if start < oracle.first:
+        raise ValueError(f"{start} is before the span of this calendar ({oracle.first})")
     day = start
     counted = 0
+    missing: set[int] = set()
     while counted < days:
         day += dt.timedelta(days=1)
-        if oracle.is_workday(day):
+        if day > oracle.last:
+            oracle.extend_to(day + _span_for(days))
+        working, backed = oracle.classify(day)
+        if not backed:
+            missing.add(day.year)
+        if working:
             counted += 1
-    due = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=zone)
-    missing = sorted(oracle.years_without_data)
-    return Deadline(
-        due_at=due, basis=BASIS_WEEKENDS_ONLY if missing else BASIS_OFFICIAL,
-        years_without_data=missing,
+    oracle.years_without_data |= missing
+    due = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=local_zone())
+    ordered = sorted(missing)
+    deadline = Deadline(
+        due_at=due,
+        basis=BASIS_WEEKENDS_ONLY if ordered else BASIS_OFFICIAL,
+        years_without_data=ordered,
     )
+    oracle._deadlines[key] = deadline
+    return deadline
+
+
+def compute_deadline(dispatched_at: dt.datetime, days: int) -> Deadline:
+    """Deadline of a ticket dispatched at `dispatched_at` with `days` working days."""
+    _check_days(days)
+    start = _local_date(dispatched_at)
+    oracle = WorkdayOracle(start, start + _span_for(days))
+    return deadline_with(oracle, dispatched_at, days)
 
 
 @dataclass

@@ -2,36 +2,10 @@
 
 from django.db import migrations
 
-# code, Chinese name, English name, parent, working days, practical matter for residents
-DEFAULTS = [
-    ("noise", "噪音扰民", "Noise disturbance", None, 5, True),
-    ("renovation_noise", "装修噪音", "Renovation noise", "noise", 5, True),
-    ("dangerous_dogs", "违规养犬", "Dogs kept dangerously", None, 5, True),
-    ("traffic_dispute", "交通纠纷", "Traffic disputes", None, 5, False),
-    ("neighbour_dispute", "邻里纠纷", "Neighbour disputes", None, 5, False),
-    ("family_dispute", "家庭纠纷", "Family disputes", None, 5, False),
-    ("business_dispute", "经营纠纷", "Business disputes", None, 5, False),
-    ("property_dispute", "物业纠纷", "Property-management disputes", None, 5, True),
-    ("consultation", "咨询", "Consultations", None, 3, True),
-    ("consultation_id_card", "身份证办理咨询", "ID card consultations", "consultation", 3, True),
-    ("consultation_household", "户籍咨询", "Household registration consultations",
-     "consultation", 3, True),
-    ("fraud_check", "涉诈核查", "Fraud checks", None, 3, False),
-    ("other", "其他", "Other", None, 5, False),
-]
-
+from jieban.tickets.defaults import create_default_categories
 
 def create_defaults(apps, schema_editor):
-    Category = apps.get_model("tickets", "Category")
-    by_code = {}
-    for code, name, name_en, parent, days, practical in DEFAULTS:
-        by_code[code], _created = Category.objects.get_or_create(
-            code=code,
-            defaults={
-                "name": name, "name_en": name_en, "parent": by_code.get(parent),
-                "deadline_days": days, "practical": practical,
-            },
-        )
+    create_default_categories(apps.get_model("tickets", "Category"))
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,95 @@
+"""Races that row locks and unique constraints must settle, on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from jieban.errors import Conflict
+from jieban.intake.actions import TicketDraft, register_ticket
+from jieban.org.actions import create_person, create_unit
+from jieban.org.models import Unit, User
+from jieban.tickets import transitions
+from jieban.tickets.defaults import create_default_categories
+from jieban.tickets.models import Category, Ticket, TicketEvent
+
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+
+
+def race(count: int, work: Callable[[int], Any]) -> list[Any]:
+    """Run `work` in `count` threads released at once; collect results or exceptions."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = work(index)
+        except Exception as exc:
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.fixture
+def people() -> tuple[User, User]:
+    # A transactional test starts from flushed tables: the migration's categories are gone.
+    create_default_categories(Category)
+    create_unit(code="BUR", kind="bureau", name="局")
+    create_unit(code="CC", kind="centre", name="指挥中心", parent="BUR")
+    create_unit(code="PS-A", kind="station", name="甲所", parent="BUR")
+    first = create_person(username="d1", role="dispatcher", unit="CC", password="test-pass-123")
+    second = create_person(username="d2", role="dispatcher", unit="CC", password="test-pass-123")
+    return first, second
+
+
+def test_two_concurrent_dispatches_exactly_one_wins(people: tuple[User, User]) -> None:
+    ticket, _created = register_ticket(TicketDraft(channel="phone", content="噪音"), by=people[0])
+    unit = Unit.objects.get(code="PS-A")
+    for _round in range(5):
+        results = race(
+            2, lambda index: transitions.dispatch_ticket(ticket.number, unit=unit, by=people[index])
+        )
+        wins = [result for result in results if isinstance(result, Ticket)]
+        conflicts = [result for result in results if isinstance(result, Conflict)]
+        assert (len(wins), len(conflicts)) == (1, 1), results
+        assert TicketEvent.objects.filter(ticket=ticket, kind="dispatch").count() == 1
+        # Back to new for the next round.
+        handler = User.objects.filter(username="h").first() or create_person(
+            username="h", role="unit_handler", unit="PS-A", password="test-pass-123"
+        )
+        transitions.return_ticket(ticket.number, reason="再来一次", by=handler)
+        TicketEvent.objects.filter(ticket=ticket, kind="dispatch").delete()
+
+
+def test_concurrent_replays_of_one_external_id_create_one_ticket(
+    people: tuple[User, User],
+) -> None:
+    draft = TicketDraft(channel="hotline_12345", external_id="H-1", content="噪音")
+    results = race(4, lambda index: register_ticket(draft, by=people[index % 2]))
+    assert not [result for result in results if isinstance(result, Exception)], results
+    assert sorted(created for _ticket, created in results) == [False, False, False, True]
+    assert len({ticket.number for ticket, _created in results}) == 1
+    assert Ticket.objects.count() == 1
+
+
+def test_concurrent_intake_hands_out_distinct_numbers(people: tuple[User, User]) -> None:
+    results = race(
+        6,
+        lambda index: register_ticket(
+            TicketDraft(channel="phone", content=f"来电 {index}"), by=people[index % 2]
+        ),
+    )
+    numbers = [ticket.number for ticket, _created in results]
+    assert len(set(numbers)) == 6
