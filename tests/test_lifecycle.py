@@ -201,7 +201,7 @@ class TestIllegalTransitions:
         ticket = new_ticket(cast.dispatcher)
         stale = ticket.version
         transitions.dispatch_ticket(ticket.number, unit=unit("PS-A"), by=cast.dispatcher)
-        with pytest.raises(Conflict, match="changed"):
+        with pytest.raises(Conflict, match=ticket.number):
             transitions.dispatch_ticket(
                 ticket.number, unit=unit("PS-B"), by=cast.dispatcher, expected_version=stale
             )
