@@ -98,7 +98,9 @@ class ApiClient:
 
     def put(self, path: str, body: Any) -> Any:
         return self.client.put(
-            f"/api/v1{path}", data=json.dumps(body), content_type="application/json",
+            f"/api/v1{path}",
+            data=json.dumps(body),
+            content_type="application/json",
             **self.headers,
         )
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from jieban.errors import NotFound
 from jieban.org.models import Unit
 from jieban.tickets import transitions
 from jieban.tickets.access import access_ticket, mask_phone, may_see_full_phone, visible_tickets
-from jieban.errors import NotFound
 from tests.conftest import Cast, new_ticket
 
 
@@ -21,7 +21,11 @@ def dispatch_to(cast: Cast, code: str) -> str:
 
 class TestVisibility:
     def test_centre_roles_and_leaders_see_the_whole_bureau(self, cast: Cast) -> None:
-        numbers = {dispatch_to(cast, "PS-A"), dispatch_to(cast, "PS-B"), new_ticket(cast.dispatcher).number}
+        numbers = {
+            dispatch_to(cast, "PS-A"),
+            dispatch_to(cast, "PS-B"),
+            new_ticket(cast.dispatcher).number,
+        }
         for person in (cast.admin, cast.dispatcher, cast.supervisor, cast.leader):
             assert set(visible_tickets(person).values_list("number", flat=True)) == numbers
 

@@ -79,7 +79,11 @@ def test_it_refuses_a_json_array(cast: Cast, api_as: Any) -> None:
 
 def test_it_refuses_a_huge_body(cast: Cast, api_as: Any, settings: Any) -> None:
     before = snapshot()
-    huge = '{"channel": "phone", "content": "' + "a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10) + '"}'
+    huge = (
+        '{"channel": "phone", "content": "'
+        + "a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)
+        + '"}'
+    )
     response = api_as(cast.dispatcher).post("/tickets", raw=huge)
     assert response.status_code == 413
     assert response.json()["field"] == "body"

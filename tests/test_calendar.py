@@ -125,7 +125,9 @@ class TestCalendarCommand:
         out, _err = self.run("due", "2026-02-13", "--days", "5")
         assert out.splitlines()[0] == "2026-02-28T23:59:59+08:00"
 
-    def test_it_warns_on_stderr_without_official_data(self, capfd: pytest.CaptureFixture[str]) -> None:
+    def test_it_warns_on_stderr_without_official_data(
+        self, capfd: pytest.CaptureFixture[str]
+    ) -> None:
         year = max(workdays.official_years()) + 1
         out, _err = self.run("due", f"{year}-03-02", "--days", "1")
         assert out.splitlines()[0].startswith(f"{year}-03-0")

@@ -37,8 +37,17 @@ class TestUnits:
 
 class TestPeople:
     def test_it_creates_a_person_with_a_role_and_unit(self, cast: Cast) -> None:
-        run("user", "create", "wang", "--role", "unit_handler", "--unit", "PS-B",
-            "--password", "long-enough-1")
+        run(
+            "user",
+            "create",
+            "wang",
+            "--role",
+            "unit_handler",
+            "--unit",
+            "PS-B",
+            "--password",
+            "long-enough-1",
+        )
         person = User.objects.get(username="wang")
         assert (person.role, person.unit.code if person.unit else None) == ("unit_handler", "PS-B")
         assert person.check_password("long-enough-1")

@@ -35,7 +35,9 @@ def in_progress(cast: Cast) -> Ticket:
 
 def resolved(cast: Cast) -> Ticket:
     ticket = in_progress(cast)
-    return transitions.resolve_ticket(ticket.number, result="已上门劝导，施工停止。", by=cast.handler_a)
+    return transitions.resolve_ticket(
+        ticket.number, result="已上门劝导，施工停止。", by=cast.handler_a
+    )
 
 
 class TestAllowedTransitions:
@@ -60,9 +62,9 @@ class TestAllowedTransitions:
     def test_each_event_records_the_actor(self, cast: Cast) -> None:
         ticket = in_progress(cast)
         actors = list(
-            TicketEvent.objects.filter(ticket=ticket).order_by("pk").values_list(
-                "actor__username", flat=True
-            )
+            TicketEvent.objects.filter(ticket=ticket)
+            .order_by("pk")
+            .values_list("actor__username", flat=True)
         )
         assert actors == ["dispatcher", "dispatcher", "handler_a"]
 
@@ -70,7 +72,9 @@ class TestAllowedTransitions:
         with time_machine.travel(local(2026, 3, 2), tick=False):
             ticket = dispatched(cast)
         with time_machine.travel(local(2026, 3, 4), tick=False):
-            ticket = transitions.dispatch_ticket(ticket.number, unit=unit("PS-B"), by=cast.dispatcher)
+            ticket = transitions.dispatch_ticket(
+                ticket.number, unit=unit("PS-B"), by=cast.dispatcher
+            )
         assert ticket.unit.code == "PS-B"
         # Renovation noise: 5 working days from Wednesday 4 March.
         assert ticket.due_at == local(2026, 3, 11, 23, 59).replace(second=59)
@@ -83,11 +87,15 @@ class TestAllowedTransitions:
         with time_machine.travel(local(2026, 3, 2), tick=False):
             ticket = dispatched(cast)
         with time_machine.travel(local(2026, 3, 3), tick=False):
-            ticket = transitions.return_ticket(ticket.number, reason="不属我所辖区", by=cast.handler_a)
+            ticket = transitions.return_ticket(
+                ticket.number, reason="不属我所辖区", by=cast.handler_a
+            )
         assert ticket.status == Status.NEW
         assert ticket.unit is None and ticket.due_at is None
         with time_machine.travel(local(2026, 3, 5), tick=False):
-            ticket = transitions.dispatch_ticket(ticket.number, unit=unit("PS-B"), by=cast.dispatcher)
+            ticket = transitions.dispatch_ticket(
+                ticket.number, unit=unit("PS-B"), by=cast.dispatcher
+            )
         assert ticket.due_at == local(2026, 3, 12, 23, 59).replace(second=59)
         last_return = TicketEvent.objects.get(ticket=ticket, kind="return")
         assert last_return.payload == {"reason": "不属我所辖区", "unit": "PS-A"}
@@ -177,7 +185,9 @@ class TestIllegalTransitions:
             "resolve": lambda: transitions.resolve_ticket(ticket.number, result="x", by=actor),
             "return": lambda: transitions.return_ticket(ticket.number, reason="x", by=actor),
             "close": lambda: transitions.close_ticket(ticket.number, note="x", by=actor),
-            "invalidate": lambda: transitions.invalidate_ticket(ticket.number, reason="x", by=actor),
+            "invalidate": lambda: transitions.invalidate_ticket(
+                ticket.number, reason="x", by=actor
+            ),
             "dispatch": lambda: transitions.dispatch_ticket(
                 ticket.number, unit=unit("PS-B"), by=actor
             ),
@@ -271,7 +281,9 @@ class TestRoles:
             lambda: transitions.return_ticket(ticket.number, reason="x", by=cast.handler_b),
             lambda: transitions.resolve_ticket(ticket.number, result="x", by=cast.handler_b),
             lambda: transitions.close_ticket(ticket.number, note="x", by=cast.handler_b),
-            lambda: transitions.dispatch_ticket(ticket.number, unit=unit("PS-B"), by=cast.handler_b),
+            lambda: transitions.dispatch_ticket(
+                ticket.number, unit=unit("PS-B"), by=cast.handler_b
+            ),
         ):
             with pytest.raises(NotFound):
                 call()

@@ -25,8 +25,12 @@ def free_port() -> int:
 
 def jieban(env: dict[str, str], *args: str) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "jieban", *args], env=env, capture_output=True, text=True,
-        check=True, timeout=120,
+        [sys.executable, "-m", "jieban", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     return result.stdout
 
@@ -38,13 +42,25 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
     env["JIEBAN_DATA_DIR"] = str(tmp_path)
     jieban(env, "migrate", "--noinput", "-v0")
     jieban(env, "unit", "add", "CC", "--kind", "centre", "--name", "指挥中心")
-    jieban(env, "user", "create", "d", "--role", "dispatcher", "--unit", "CC",
-           "--password", "long-enough-1")
+    jieban(
+        env,
+        "user",
+        "create",
+        "d",
+        "--role",
+        "dispatcher",
+        "--unit",
+        "CC",
+        "--password",
+        "long-enough-1",
+    )
     token = jieban(env, "token", "create", "d").strip()
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "jieban", "serve", "--port", str(port), "--workers", "1"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -132,7 +132,8 @@ def _resolve_unit(code: str, *, field: str, kind: str | None = None) -> Unit:
 
 
 def register_ticket(draft: TicketDraft, *, by: Any) -> tuple[Ticket, bool]:
-    """Take a ticket in; returns (ticket, created). A replayed channel + external_id creates nothing."""
+    """Take a ticket in; returns (ticket, created). A replayed channel + external_id creates
+    nothing and returns the ticket it created the first time."""
     if by.role not in INTAKE_ROLES:
         raise Forbidden(_("Your role may not register tickets."))
     if draft.channel not in Channel.values:
@@ -141,37 +142,53 @@ def register_ticket(draft: TicketDraft, *, by: Any) -> tuple[Ticket, bool]:
             % {"channel": draft.channel, "choices": ", ".join(Channel.values)},
             field="channel",
         )
-    external_id = _text(
-        draft.external_id, field="external_id", label=_("The external id"), limit=100,
-        required=False,
-    ) or None
+    external_id = (
+        _text(
+            draft.external_id,
+            field="external_id",
+            label=_("The external id"),
+            limit=100,
+            required=False,
+        )
+        or None
+    )
     if external_id is not None:
         existing = _replayed(draft.channel, external_id, by)
         if existing is not None:
             return existing, False
 
-    content = _text(draft.content, field="content", label=_("The content"), limit=4000,
-                    required=True)
+    content = _text(
+        draft.content, field="content", label=_("The content"), limit=4000, required=True
+    )
     title = _text(draft.title, field="title", label=_("The title"), limit=200, required=False)
     if not title:
         title = content.splitlines()[0][:40]
-    resident_name = _text(draft.resident_name, field="resident_name",
-                          label=_("The resident's name"), limit=60, required=False)
-    phone = _text(draft.resident_phone, field="resident_phone", label=_("The phone"),
-                  limit=20, required=False)
+    resident_name = _text(
+        draft.resident_name,
+        field="resident_name",
+        label=_("The resident's name"),
+        limit=60,
+        required=False,
+    )
+    phone = _text(
+        draft.resident_phone, field="resident_phone", label=_("The phone"), limit=20, required=False
+    )
     if phone and not PHONE_PATTERN.match(phone):
-        raise InvalidInput(_("%(phone)s is not a phone number.") % {"phone": phone},
-                           field="resident_phone")
-    address = _text(draft.address, field="address", label=_("The address"), limit=300,
-                    required=False)
+        raise InvalidInput(
+            _("%(phone)s is not a phone number.") % {"phone": phone}, field="resident_phone"
+        )
+    address = _text(
+        draft.address, field="address", label=_("The address"), limit=300, required=False
+    )
     category = _resolve_category(draft.category)
     grid = _resolve_unit(draft.grid, field="grid", kind=UnitKind.GRID) if draft.grid else None
     unit = _resolve_unit(draft.unit, field="unit") if draft.unit else None
     if draft.due_at is not None and unit is None:
         raise InvalidInput(_("A deadline comes with the unit that must meet it."), field="unit")
     if unit is not None and draft.due_at is None:
-        raise InvalidInput(_("A channel that assigns a unit must send its deadline."),
-                           field="due_at")
+        raise InvalidInput(
+            _("A channel that assigns a unit must send its deadline."), field="due_at"
+        )
     now = timezone.now()
     received_at = _aware(draft.received_at, field="received_at") if draft.received_at else now
     due_at = _aware(draft.due_at, field="due_at") if draft.due_at else None
@@ -183,14 +200,27 @@ def register_ticket(draft: TicketDraft, *, by: Any) -> tuple[Ticket, bool]:
         with transaction.atomic():
             number = next_ticket_number(timezone.localdate(now))
             ticket = Ticket.objects.create(
-                number=number, channel=draft.channel, external_id=external_id,
-                category=category, grid=grid, title=title, content=content, address=address,
-                resident_name=resident_name, resident_phone=phone, received_at=received_at,
-                registered_at=now, registered_by=by,
+                number=number,
+                channel=draft.channel,
+                external_id=external_id,
+                category=category,
+                grid=grid,
+                title=title,
+                content=content,
+                address=address,
+                resident_name=resident_name,
+                resident_phone=phone,
+                received_at=received_at,
+                registered_at=now,
+                registered_by=by,
                 first_handler=by if by.role in DISPATCH_ROLES else None,
             )
             TicketEvent.objects.create(
-                ticket=ticket, kind="intake", actor=by, at=now, from_status="",
+                ticket=ticket,
+                kind="intake",
+                actor=by,
+                at=now,
+                from_status="",
                 to_status=Status.NEW,
                 payload={"channel": draft.channel, "external_id": external_id},
             )
@@ -234,7 +264,11 @@ def _take_channel_dispatch(
     ticket.save()
     TicketUnit.objects.create(ticket=ticket, unit=unit, first_held_at=now)
     TicketEvent.objects.create(
-        ticket=ticket, kind="dispatch", actor=by, at=now, from_status=Status.NEW,
+        ticket=ticket,
+        kind="dispatch",
+        actor=by,
+        at=now,
+        from_status=Status.NEW,
         to_status=Status.DISPATCHED,
         payload={"unit": unit.code, "due_at": due_at.isoformat(), "basis": "channel"},
     )
@@ -245,8 +279,12 @@ def _store_attachment(
 ) -> Attachment:
     name = Path(upload.name or "file").name[-150:]
     attachment = Attachment(
-        ticket=ticket, original_name=name, content_type=content_type, size=upload.size or 0,
-        uploaded_by=by, uploaded_at=now,
+        ticket=ticket,
+        original_name=name,
+        content_type=content_type,
+        size=upload.size or 0,
+        uploaded_by=by,
+        uploaded_at=now,
     )
     # Files written before a rolled-back transaction are orphans, never half a ticket.
     attachment.file.save(name, upload, save=False)
@@ -261,8 +299,12 @@ def add_attachment(number: str, upload: UploadedFile, *, by: Any) -> Attachment:
         ticket = access_ticket(by, number, for_update=True)
         attachment = _store_attachment(ticket, upload, content_type, by=by, now=timezone.now())
         TicketEvent.objects.create(
-            ticket=ticket, kind="attachment", actor=by, at=attachment.uploaded_at,
-            from_status=ticket.status, to_status=ticket.status,
+            ticket=ticket,
+            kind="attachment",
+            actor=by,
+            at=attachment.uploaded_at,
+            from_status=ticket.status,
+            to_status=ticket.status,
             payload={"name": attachment.original_name, "size": attachment.size},
         )
     return attachment

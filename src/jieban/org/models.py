@@ -67,7 +67,9 @@ DISPATCH_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER})
 
 
 class User(AbstractUser):
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.UNIT_HANDLER)
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.UNIT_HANDLER
+    )
     unit = models.ForeignKey(
         Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="people"
     )

@@ -17,8 +17,12 @@ DEFAULT_CATEGORIES = [
     ("consultation", "咨询", "Consultations", None, 3, True),
     ("consultation_id_card", "身份证办理咨询", "ID card consultations", "consultation", 3, True),
     (
-        "consultation_household", "户籍咨询", "Household registration consultations",
-        "consultation", 3, True,
+        "consultation_household",
+        "户籍咨询",
+        "Household registration consultations",
+        "consultation",
+        3,
+        True,
     ),
     ("fraud_check", "涉诈核查", "Fraud checks", None, 3, False),
     ("other", "其他", "Other", None, 5, False),
@@ -32,7 +36,10 @@ def create_default_categories(category_model: Any) -> None:
         by_code[code], _created = category_model.objects.get_or_create(
             code=code,
             defaults={
-                "name": name, "name_en": name_en, "parent": by_code.get(parent),
-                "deadline_days": days, "practical": practical,
+                "name": name,
+                "name_en": name_en,
+                "parent": by_code[parent] if parent else None,
+                "deadline_days": days,
+                "practical": practical,
             },
         )

@@ -65,7 +65,9 @@ TERMINAL = (Status.CLOSED, Status.INVALID, Status.MERGED)
 
 class Ticket(models.Model):
     number = models.CharField(_("number"), max_length=24, unique=True)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.NEW
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="tickets")
@@ -162,6 +164,9 @@ class TicketUnit(models.Model):
             models.UniqueConstraint(fields=["unit", "ticket"], name="ticket_unit_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.ticket_id}@{self.unit_id}"
+
 
 class TicketEvent(models.Model):
     """One row per thing that happened to a ticket; it feeds the timeline and the statistics."""
@@ -180,12 +185,18 @@ class TicketEvent(models.Model):
         indexes = [models.Index(fields=["ticket", "at", "id"], name="ticket_event_timeline_idx")]
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.from_status}→{self.to_status}"
+
 
 class TicketSequence(models.Model):
     """The last number handed out on a day, for readable numbers like JB20260714-0042."""
 
     day = models.DateField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
@@ -205,6 +216,9 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
 
     @property
     def is_image(self) -> bool:

@@ -120,7 +120,9 @@ def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
         received = dt.datetime.fromisoformat(stamp)
         return received, int(pk)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput(_("The cursor is not one this server gave out."), field="cursor") from None
+        raise InvalidInput(
+            _("The cursor is not one this server gave out."), field="cursor"
+        ) from None
 
 
 def page_of_tickets(
@@ -133,12 +135,11 @@ def page_of_tickets(
         )
     if cursor:
         received, pk = _decode_cursor(cursor)
-        tickets = tickets.filter(
-            Q(received_at__lt=received) | Q(received_at=received, pk__lt=pk)
-        )
+        tickets = tickets.filter(Q(received_at__lt=received) | Q(received_at=received, pk__lt=pk))
     rows = list(
-        tickets.select_related("category", "unit", "grid", "merged_into", "first_handler")
-        .order_by("-received_at", "-pk")[: limit + 1]
+        tickets.select_related("category", "unit", "grid", "merged_into", "first_handler").order_by(
+            "-received_at", "-pk"
+        )[: limit + 1]
     )
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor
@@ -168,9 +169,7 @@ def unit_inbox(user: Any, *, soon: dt.timedelta = dt.timedelta(days=1)) -> Inbox
         .order_by("due_at", "pk")[:500]
     )
     overdue = [t for t in open_tickets if t.due_at is not None and t.due_at < now]
-    due_soon = [
-        t for t in open_tickets if t.due_at is not None and now <= t.due_at < now + soon
-    ]
+    due_soon = [t for t in open_tickets if t.due_at is not None and now <= t.due_at < now + soon]
     return Inbox(
         to_accept=[t for t in open_tickets if t.status == Status.DISPATCHED],
         in_progress=[t for t in open_tickets if t.status == Status.IN_PROGRESS],

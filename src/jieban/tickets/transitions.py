@@ -78,9 +78,7 @@ def role_allows(user: Any, ticket: Ticket, action: str) -> bool:
 def available_actions(user: Any, ticket: Ticket) -> list[str]:
     """The actions `user` may take on `ticket` now: what the pages offer, nothing more."""
     return [
-        action
-        for action in ALLOWED.get(ticket.status, {})
-        if role_allows(user, ticket, action)
+        action for action in ALLOWED.get(ticket.status, {}) if role_allows(user, ticket, action)
     ]
 
 
@@ -133,8 +131,13 @@ def _transition(
         ticket.version += 1
         ticket.save()
         TicketEvent.objects.create(
-            ticket=ticket, kind=action, actor=by, at=now,
-            from_status=from_status, to_status=target, payload=payload,
+            ticket=ticket,
+            kind=action,
+            actor=by,
+            at=now,
+            from_status=from_status,
+            to_status=target,
+            payload=payload,
         )
     return ticket
 
@@ -163,7 +166,9 @@ def dispatch_ticket(
         ticket.accepted_at = None
         TicketUnit.objects.get_or_create(ticket=ticket, unit=unit, defaults={"first_held_at": now})
         payload: dict[str, Any] = {
-            "unit": unit.code, "due_at": deadline.due_at.isoformat(), "basis": deadline.basis,
+            "unit": unit.code,
+            "due_at": deadline.due_at.isoformat(),
+            "basis": deadline.basis,
         }
         if previous:
             payload["previous_unit"] = previous
@@ -225,9 +230,7 @@ def resolve_ticket(
     )
 
 
-def close_ticket(
-    number: str, *, note: str, by: Any, expected_version: int | None = None
-) -> Ticket:
+def close_ticket(number: str, *, note: str, by: Any, expected_version: int | None = None) -> Ticket:
     """Archive a resolved ticket, or answer a new one on the spot (a consultation)."""
 
     def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
@@ -270,9 +273,7 @@ def invalidate_ticket(
     )
 
 
-def merge_ticket(
-    number: str, *, into: str, by: Any, expected_version: int | None = None
-) -> Ticket:
+def merge_ticket(number: str, *, into: str, by: Any, expected_version: int | None = None) -> Ticket:
     """Merge a new ticket into another that reports the same matter."""
 
     def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
@@ -296,8 +297,12 @@ def merge_ticket(
         ticket.merged_into = target
         ticket.closed_at = now
         TicketEvent.objects.create(
-            ticket=target, kind="merged_in", actor=by, at=now,
-            from_status=target.status, to_status=target.status,
+            ticket=target,
+            kind="merged_in",
+            actor=by,
+            at=now,
+            from_status=target.status,
+            to_status=target.status,
             payload={"from": ticket.number},
         )
         return {"into": target.number}

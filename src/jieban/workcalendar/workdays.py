@@ -205,7 +205,9 @@ def year_calendar(year: int) -> tuple[list[CalendarDay], bool]:
     return special, has_official_data(year)
 
 
-def set_override(*, date: dt.date, kind: str, source: str, by: object | None = None) -> CalendarOverride:
+def set_override(
+    *, date: dt.date, kind: str, source: str, by: object | None = None
+) -> CalendarOverride:
     """Record that `date` is a holiday or a working day, citing the notice it comes from."""
     if kind not in DayKind.values:
         raise InvalidInput(_("Kind must be 'holiday' or 'workday'."), field="kind")
