@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("list", help="one unit a line: code, kind, name, parent code (tab-separated)")
+        sub.add_parser(
+            "list", help="one unit a line: code, kind, name, parent code (tab-separated)"
+        )
         add = sub.add_parser("add", help="add a unit")
         add.add_argument("code")
         add.add_argument("--kind", required=True, choices=UnitKind.values)
@@ -32,8 +34,11 @@ class Command(BaseCommand):
             return
         try:
             unit = create_unit(
-                code=options["code"], kind=options["kind"], name=options["name"],
-                name_en=options["name_en"], parent=options["parent"],
+                code=options["code"],
+                kind=options["kind"],
+                name=options["name"],
+                name_en=options["name_en"],
+                parent=options["parent"],
             )
         except DomainError as exc:
             raise CommandError(exc.message) from exc

@@ -28,8 +28,11 @@ class Command(BaseCommand):
         password = options["password"] or secrets.token_urlsafe(12)
         try:
             person = create_person(
-                username=options["username"], role=options["role"], unit=options["unit"],
-                password=password, full_name=options["name"],
+                username=options["username"],
+                role=options["role"],
+                unit=options["unit"],
+                password=password,
+                full_name=options["name"],
             )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
