@@ -23,8 +23,8 @@ run: $(STAMP)
 	$(BIN)/jieban serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts/vendor-assets
+	$(BIN)/ruff format --check src tests bench scripts/vendor-assets
 
 types: $(STAMP)
 	$(BIN)/mypy

@@ -93,3 +93,33 @@ def test_concurrent_intake_hands_out_distinct_numbers(people: tuple[User, User])
     )
     numbers = [ticket.number for ticket, _created in results]
     assert len(set(numbers)) == 6
+
+
+def test_two_workers_sweeping_at_once_issue_each_order_once(people: tuple[User, User]) -> None:
+    import datetime as dt
+
+    import time_machine
+
+    from jieban.notify.models import Notification
+    from jieban.tickets.models import SupervisionOrder
+    from jieban.tickets.worker import run_sweep
+    from tests.conftest import local
+
+    create_person(username="h1", role="unit_handler", unit="PS-A", password="test-pass-123")
+    create_person(username="h2", role="unit_leader", unit="PS-A", password="test-pass-123")
+    unit = Unit.objects.get(code="PS-A")
+    with time_machine.travel(local(2026, 3, 2), tick=False):
+        for index in range(60):
+            ticket, _created = register_ticket(
+                TicketDraft(channel="phone", content=f"噪音 {index}"), by=people[0]
+            )
+            transitions.dispatch_ticket(ticket.number, unit=unit, by=people[0])
+    with time_machine.travel(local(2026, 3, 10, 9) + dt.timedelta(seconds=1), tick=False):
+        reports = race(2, lambda index: run_sweep())
+    assert not [report for report in reports if isinstance(report, Exception)], reports
+    issued = [number for report in reports for number in report.orders]
+    assert len(issued) == len(set(issued)) == 60
+    assert SupervisionOrder.objects.count() == 60
+    assert SupervisionOrder.objects.values("ticket").distinct().count() == 60
+    # Each order told the unit's two people once: no double notification.
+    assert Notification.objects.filter(kind="supervision_order").count() == 120

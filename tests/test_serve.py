@@ -40,8 +40,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
     tmp_path = tmp_path_factory.mktemp("served")
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env["JIEBAN_DATA_DIR"] = str(tmp_path)
+    env["JIEBAN_SWEEP_SECONDS"] = "1"
     jieban(env, "migrate", "--noinput", "-v0")
     jieban(env, "unit", "add", "CC", "--kind", "centre", "--name", "指挥中心")
+    jieban(env, "unit", "add", "PS", "--kind", "station", "--name", "派出所")
     jieban(
         env,
         "user",
@@ -110,3 +112,35 @@ def test_every_connection_syncs_fully(served: tuple[str, str, Path]) -> None:
     )
     # 2 is FULL: a commit is on disk before it is acknowledged.
     assert jieban(env, "shell", "-v0", "-c", probe).split() == ["2", "wal"]
+
+
+def test_the_worker_runs_beside_the_server(served: tuple[str, str, Path]) -> None:
+    base, token, _data_dir = served
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    # A 12345 platform's ticket whose deadline has already passed: the worker must order it.
+    body = {
+        "channel": "hotline_12345",
+        "external_id": "late-1",
+        "content": "噪音扰民",
+        "unit": "PS",
+        "received_at": "2026-01-05T09:00:00+08:00",
+        "due_at": "2026-01-06T18:00:00+08:00",
+    }
+    request = urllib.request.Request(
+        f"{base}/api/v1/tickets", data=json.dumps(body).encode(), headers=headers, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        number = json.load(response)["number"]
+    orders: list[dict[str, object]] = []
+    for _ in range(150):
+        listing = urllib.request.Request(
+            f"{base}/api/v1/supervision-orders?ticket={number}", headers=headers
+        )
+        with urllib.request.urlopen(listing, timeout=10) as response:
+            orders = json.load(response)["items"]
+        if orders:
+            break
+        time.sleep(0.2)
+    assert [(order["ticket"], order["reason"], order["level"]) for order in orders] == [
+        (number, "overdue", 1)
+    ]

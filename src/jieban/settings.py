@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "jieban.workcalendar",
     "jieban.tickets",
     "jieban.intake",
+    "jieban.notify",
     "jieban.api",
     "jieban.web",
 ]
@@ -149,3 +150,28 @@ STORAGES = {
 # Serve the vendored assets straight from the package: no collectstatic step to forget.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Outbound notifications (see README, "Notifications"). Email goes through Django's backend;
+# with no JIEBAN_EMAIL_HOST the email gateway is off. The webhook is off without a URL.
+JIEBAN_EMAIL_ENABLED = bool(env_str("JIEBAN_EMAIL_HOST", ""))
+EMAIL_BACKEND = env_str("JIEBAN_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("JIEBAN_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("JIEBAN_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("JIEBAN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("JIEBAN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("JIEBAN_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("JIEBAN_EMAIL_FROM", "jieban@localhost")
+JIEBAN_WEBHOOK_URL = env_str("JIEBAN_WEBHOOK_URL", "")
+JIEBAN_WEBHOOK_SECRET = env_str("JIEBAN_WEBHOOK_SECRET", "")
+JIEBAN_WEBHOOK_TIMEOUT = env_int("JIEBAN_WEBHOOK_TIMEOUT", 5)
+
+# The worker: how often it sweeps, and the new deadline (working days) of supervision orders.
+JIEBAN_SWEEP_SECONDS = env_int("JIEBAN_SWEEP_SECONDS", 60)
+# Tickets handled per transaction by the sweep; SIGTERM is honoured between batches.
+JIEBAN_SWEEP_BATCH = env_int("JIEBAN_SWEEP_BATCH", 200)
+JIEBAN_SUPERVISION_DAYS = {
+    "overdue": env_int("JIEBAN_SUPERVISION_DAYS_OVERDUE", 2),
+    "dissatisfied": env_int("JIEBAN_SUPERVISION_DAYS_DISSATISFIED", 2),
+    "manual": env_int("JIEBAN_SUPERVISION_DAYS_MANUAL", 2),
+}

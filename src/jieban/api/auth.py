@@ -2,25 +2,43 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django.db import connection
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
-from jieban.org.models import ApiToken, hash_token
+from jieban.org.models import ApiToken, User, hash_token
+
+
+@functools.cache
+def _token_user_sql() -> str:
+    """The active user of an unrevoked token, in one statement written once per process.
+
+    Every API call authenticates, so this skips the ORM's query compilation (the costliest
+    part of a request on the intake path); `raw()` still converts the values as the ORM does.
+    """
+    quote = connection.ops.quote_name
+    user, token = User._meta, ApiToken._meta
+    columns = ", ".join(f"u.{quote(item.column)}" for item in user.concrete_fields)
+    return (
+        f"SELECT {columns} FROM {quote(user.db_table)} u"
+        f" JOIN {quote(token.db_table)} t"
+        f" ON t.{quote(token.get_field('user').column)} = u.{quote(user.pk.column)}"
+        f" WHERE t.{quote(token.get_field('key_hash').column)} = %s"
+        f" AND t.{quote(token.get_field('revoked_at').column)} IS NULL"
+        f" AND u.{quote(user.get_field('is_active').column)} = %s"
+    )
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = (
-            ApiToken.objects.select_related("user", "user__unit")
-            .filter(key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
-            .first()
-        )
+        found = next(iter(User.objects.raw(_token_user_sql(), [hash_token(token), True])), None)
         if found is None:
             return None
-        request.user = found.user
-        return found.user
+        request.user = found
+        return found
 
 
 class SessionUser(APIKeyCookie):

@@ -34,6 +34,7 @@ class TicketFilterIn(Schema):
     category: str | None = None
     channel: str | None = None
     overdue: bool = False
+    due_soon: bool = False
     received_from: str | None = None
     received_to: str | None = None
     q: str | None = None
@@ -62,6 +63,10 @@ class TicketOut(Schema):
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
     is_overdue: bool
+    is_due_soon: bool
+    repeat_count: int
+    repeat_of: str | None
+    supervision_level: int
     result: str
     close_note: str
     merged_into: str | None
@@ -157,3 +162,103 @@ class CalendarOverrideOut(Schema):
     date: dt.date
     kind: str
     source: str
+
+
+class SupervisionOrderOut(Schema):
+    number: str
+    ticket: str
+    unit: str
+    reason: str
+    level: int
+    issued_at: dt.datetime
+    due_at: dt.datetime
+    fulfilled_at: dt.datetime | None
+    note: str
+
+
+class SupervisionOrderPageOut(Schema):
+    items: list[SupervisionOrderOut]
+    next: str | None
+
+
+class SuperviseIn(Schema):
+    note: str
+    days: int | None = None
+
+
+class VisitIn(Schema):
+    outcome: str
+    note: str = ""
+    channel: str = ""
+
+
+class VisitOut(Schema):
+    outcome: str
+    note: str
+    called_by: str | None
+    channel: str
+    at: dt.datetime
+
+
+class VisitResultOut(Schema):
+    visit: VisitOut
+    ticket: TicketOut
+
+
+class RepeatOfIn(Schema):
+    number: str
+    merge: bool = False
+
+
+class CampaignUnitOut(Schema):
+    unit: str | None
+    name: str
+    at_start: int
+    cleared: int
+    remaining: int
+
+
+class CampaignItemOut(Schema):
+    ticket: str
+    unit: str | None
+    status: str
+    long_pending: bool
+    repeated: bool
+    cleared: bool
+
+
+class CampaignOut(Schema):
+    month: str
+    taken_at: dt.datetime
+    total: CampaignUnitOut
+    units: list[CampaignUnitOut]
+    items: list[CampaignItemOut]
+
+
+class NotificationOut(Schema):
+    id: int
+    event_id: str
+    kind: str
+    title: str
+    body: str
+    ticket: str | None
+    created_at: dt.datetime
+    read: bool
+
+
+class NotificationPageOut(Schema):
+    unread: int
+    items: list[NotificationOut]
+
+
+class SupervisionOrderFilterIn(Schema):
+    unit: str | None = None
+    level: int | None = None
+    open: bool = False
+    ticket: str | None = None
+    cursor: str | None = None
+    limit: int = 50
+
+
+class ReadIn(Schema):
+    ids: list[int] | None = None

@@ -20,28 +20,49 @@ from jieban.api.schemas import (
     CalendarOverrideIn,
     CalendarOverrideOut,
     CalendarYearOut,
+    CampaignOut,
     CategoryOut,
     DispatchIn,
     ErrorOut,
     EventOut,
     MergeIn,
     NoteIn,
+    NotificationPageOut,
+    ReadIn,
     ReasonIn,
+    RepeatOfIn,
     ResultIn,
+    SuperviseIn,
+    SupervisionOrderFilterIn,
+    SupervisionOrderOut,
+    SupervisionOrderPageOut,
     TicketFilterIn,
     TicketIn,
     TicketOut,
     TicketPageOut,
     UnitOut,
     VersionIn,
+    VisitIn,
+    VisitOut,
+    VisitResultOut,
 )
-from jieban.errors import DomainError, Forbidden, InvalidInput
-from jieban.intake.actions import TicketDraft, add_attachment, register_ticket
-from jieban.org.models import Role, Unit
+from jieban.errors import DomainError, InvalidInput
+from jieban.intake.actions import TicketDraft, add_attachment, mark_repeat, register_ticket
+from jieban.notify import outbox
+from jieban.org.models import Unit
 from jieban.tickets import transitions
 from jieban.tickets.access import access_ticket, mask_phone, may_see_full_phone
-from jieban.tickets.models import Attachment, Category, Ticket
-from jieban.tickets.selectors import TicketFilters, filter_tickets, page_of_tickets, ticket_timeline
+from jieban.tickets.campaign import CampaignRow, campaign_board, is_cleared
+from jieban.tickets.models import Attachment, Category, SupervisionOrder, Ticket, Visit
+from jieban.tickets.selectors import (
+    TicketFilters,
+    filter_tickets,
+    is_due_soon,
+    page_of_tickets,
+    ticket_timeline,
+)
+from jieban.tickets.supervision import supervise_ticket, supervision_order_page
+from jieban.tickets.visits import record_visit
 from jieban.workcalendar import workdays
 
 api = NinjaAPI(
@@ -102,8 +123,17 @@ def _local(value: dt.datetime | None) -> dt.datetime | None:
     return timezone.localtime(value) if value is not None else None
 
 
-def ticket_out(ticket: Ticket, viewer: Any, *, full_phone: bool = False) -> dict[str, Any]:
-    """The API's view of a ticket; the phone is masked unless the viewer handles the ticket."""
+def ticket_out(
+    ticket: Ticket,
+    viewer: Any,
+    *,
+    full_phone: bool = False,
+    clock: tuple[dt.datetime, dt.datetime] | None = None,
+) -> dict[str, Any]:
+    """The API's view of a ticket; the phone is masked unless the viewer handles the ticket.
+
+    `clock` is (now, due-soon horizon), computed once for a whole list."""
+    now, horizon = clock or _clock()
     phone = ticket.resident_phone
     if not (full_phone and may_see_full_phone(viewer, ticket)):
         phone = mask_phone(phone)
@@ -131,6 +161,10 @@ def ticket_out(ticket: Ticket, viewer: Any, *, full_phone: bool = False) -> dict
         "resolved_at": _local(ticket.resolved_at),
         "closed_at": _local(ticket.closed_at),
         "is_overdue": ticket.is_overdue,
+        "is_due_soon": is_due_soon(ticket, now=now, horizon=horizon),
+        "repeat_count": ticket.repeat_count,
+        "repeat_of": ticket.repeat_of.number if ticket.repeat_of else None,
+        "supervision_level": ticket.supervision_level,
         "result": ticket.result,
         "close_note": ticket.close_note,
         "merged_into": ticket.merged_into.number if ticket.merged_into else None,
@@ -138,6 +172,11 @@ def ticket_out(ticket: Ticket, viewer: Any, *, full_phone: bool = False) -> dict
         "version": ticket.version,
         "warnings": warnings,
     }
+
+
+def _clock() -> tuple[dt.datetime, dt.datetime]:
+    now = timezone.now()
+    return now, workdays.due_soon_horizon(now)
 
 
 def _detail(request: HttpRequest, number: str) -> dict[str, Any]:
@@ -160,7 +199,9 @@ def list_tickets(
     cursor, limit = values.pop("cursor"), values.pop("limit")
     tickets = filter_tickets(request.user, TicketFilters(**values))
     rows, next_cursor = page_of_tickets(tickets, cursor=cursor, limit=limit)
-    return {"items": [ticket_out(row, request.user) for row in rows], "next": next_cursor}
+    clock = _clock()
+    items = [ticket_out(row, request.user, clock=clock) for row in rows]
+    return {"items": items, "next": next_cursor}
 
 
 @api.get("/tickets/{number}", response={200: TicketOut, **ERRORS}, tags=["tickets"])
@@ -344,8 +385,6 @@ def put_calendar_day(
     request: HttpRequest, when: str, payload: CalendarOverrideIn
 ) -> dict[str, Any]:
     """Mark the date `when` (YYYY-MM-DD) a holiday or a working day; administrators only."""
-    if getattr(request.user, "role", None) != Role.ADMIN:
-        raise Forbidden(_("Only administrators may change the calendar."))
     try:
         day = dt.date.fromisoformat(when)
     except ValueError:
@@ -356,3 +395,143 @@ def put_calendar_day(
         date=day, kind=payload.kind, source=payload.source, by=request.user
     )
     return {"date": override.date, "kind": override.kind, "source": override.source}
+
+
+# --- supervision, follow-up calls, repeats, campaigns, notifications ---------------------------
+
+
+def order_out(order: SupervisionOrder) -> dict[str, Any]:
+    return {
+        "number": order.number,
+        "ticket": order.ticket.number,
+        "unit": order.unit.code,
+        "reason": order.reason,
+        "level": order.level,
+        "issued_at": _local(order.issued_at),
+        "due_at": _local(order.due_at),
+        "fulfilled_at": _local(order.fulfilled_at),
+        "note": order.note,
+    }
+
+
+@api.get(
+    "/supervision-orders", response={200: SupervisionOrderPageOut, **ERRORS}, tags=["supervision"]
+)
+def list_supervision_orders(
+    request: HttpRequest, filters: Query[SupervisionOrderFilterIn]
+) -> dict[str, Any]:
+    orders, next_cursor = supervision_order_page(
+        request.user,
+        unit=filters.unit,
+        level=filters.level,
+        open_only=filters.open,
+        ticket=filters.ticket,
+        cursor=filters.cursor,
+        limit=filters.limit,
+    )
+    return {"items": [order_out(order) for order in orders], "next": next_cursor}
+
+
+@api.post(
+    "/tickets/{number}/supervise",
+    response={201: SupervisionOrderOut, **ERRORS},
+    tags=["supervision"],
+)
+def supervise(request: HttpRequest, number: str, payload: SuperviseIn) -> Status[dict[str, Any]]:
+    order = supervise_ticket(number, note=payload.note, days=payload.days, by=request.user)
+    return Status(201, order_out(order))
+
+
+def visit_out(visit: Visit) -> dict[str, Any]:
+    return {
+        "outcome": visit.outcome,
+        "note": visit.note,
+        "called_by": visit.called_by.username if visit.called_by else None,
+        "channel": visit.reported_by_channel,
+        "at": _local(visit.at),
+    }
+
+
+@api.post("/tickets/{number}/visits", response={201: VisitResultOut, **ERRORS}, tags=["follow-up"])
+def post_visit(request: HttpRequest, number: str, payload: VisitIn) -> Status[dict[str, Any]]:
+    visit, ticket = record_visit(
+        number,
+        outcome=payload.outcome,
+        note=payload.note,
+        by=request.user,
+        channel=payload.channel,
+    )
+    return Status(201, {"visit": visit_out(visit), "ticket": _detail(request, ticket.number)})
+
+
+@api.get("/tickets/{number}/visits", response={200: list[VisitOut], **ERRORS}, tags=["follow-up"])
+def list_visits(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+    ticket = access_ticket(request.user, number)
+    return [visit_out(visit) for visit in ticket.visits.select_related("called_by")]
+
+
+@api.post("/tickets/{number}/repeat-of", response={200: TicketOut, **ERRORS}, tags=["tickets"])
+def repeat_of(request: HttpRequest, number: str, payload: RepeatOfIn) -> dict[str, Any]:
+    mark_repeat(number, of=payload.number, merge=payload.merge, by=request.user)
+    return _detail(request, number)
+
+
+@api.get("/campaigns/{month}", response={200: CampaignOut, **ERRORS}, tags=["supervision"])
+def get_campaign(request: HttpRequest, month: str) -> dict[str, Any]:
+    board = campaign_board(request.user, month)
+
+    def row(item: CampaignRow) -> dict[str, Any]:
+        return {
+            "unit": item.unit_code,
+            "name": item.unit_name,
+            "at_start": item.at_start,
+            "cleared": item.cleared,
+            "remaining": item.remaining,
+        }
+
+    return {
+        "month": board.campaign.month,
+        "taken_at": _local(board.campaign.taken_at),
+        "total": row(board.total),
+        "units": [row(item) for item in board.rows],
+        "items": [
+            {
+                "ticket": item.ticket.number,
+                "unit": item.unit.code if item.unit else None,
+                "status": item.ticket.status,
+                "long_pending": item.long_pending,
+                "repeated": item.repeated,
+                "cleared": is_cleared(item),
+            }
+            for item in board.items
+        ],
+    }
+
+
+@api.get("/notifications", response={200: NotificationPageOut, **ERRORS}, tags=["notifications"])
+def list_notifications(request: HttpRequest, unread: bool = False) -> dict[str, Any]:
+    items = outbox.inbox(request.user, unread_only=unread)
+    return {
+        "unread": outbox.unread_count(request.user),
+        "items": [
+            {
+                "id": item.pk,
+                "event_id": str(item.event_id),
+                "kind": item.kind,
+                "title": item.title,
+                "body": item.body,
+                "ticket": item.ticket.number if item.ticket else None,
+                "created_at": _local(item.created_at),
+                "read": item.read_at is not None,
+            }
+            for item in items
+        ],
+    }
+
+
+@api.post(
+    "/notifications/read", response={200: NotificationPageOut, **ERRORS}, tags=["notifications"]
+)
+def read_notifications(request: HttpRequest, payload: ReadIn) -> dict[str, Any]:
+    outbox.mark_read(request.user, ids=payload.ids)
+    return list_notifications(request)

@@ -107,6 +107,18 @@ class Ticket(models.Model):
     # Bumped by every transition, so a page or client holding an old copy can be told so.
     version = models.PositiveIntegerField(default=1)
 
+    # Supervision: the highest level of the orders issued on it (0 none, 1-3), when it first
+    # missed a deadline (a supervised ticket was late, whatever its later deadlines say), and
+    # the deadline its due-soon warning was sent for (one warning per ticket and deadline).
+    supervision_level = models.PositiveSmallIntegerField(_("supervision level"), default=0)
+    breached_at = models.DateTimeField(_("first missed a deadline at"), null=True, blank=True)
+    warned_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # 重复反映: how often the matter was reported again, and what this one repeats.
+    repeat_count = models.PositiveIntegerField(_("repeat reports"), default=0)
+    repeat_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="repeats"
+    )
+
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
@@ -147,9 +159,10 @@ class Ticket(models.Model):
 
     @property
     def resolved_on_time(self) -> bool | None:
+        """On time: resolved by its deadline and never overdue on the way."""
         if self.resolved_at is None or self.due_at is None:
             return None
-        return self.resolved_at <= self.due_at
+        return self.resolved_at <= self.due_at and self.breached_at is None
 
 
 class TicketUnit(models.Model):
@@ -223,3 +236,140 @@ class Attachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class DailySequence(models.Model):
+    """The last running number handed out for a prefix on a day (`DB20260714-0003`)."""
+
+    prefix = models.CharField(max_length=4)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "day"], name="daily_sequence_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.day:%Y%m%d}: {self.last}"
+
+
+class SupervisionReason(models.TextChoices):
+    OVERDUE = "overdue", _("Overdue")
+    DISSATISFIED = "dissatisfied", _("Resident dissatisfied")
+    MANUAL = "manual", _("Issued by a supervisor")
+
+
+class SupervisionLevel(models.IntegerChoices):
+    URGED = 1, _("Urged (督促办)")
+    PRIORITY = 2, _("Priority (重点办)")
+    IN_DEPTH = 3, _("In depth (深入办)")
+
+
+class SupervisionOrder(models.Model):
+    """督办单: a unit is ordered to finish a late or badly handled ticket by a new deadline."""
+
+    number = models.CharField(_("number"), max_length=24, unique=True)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="orders")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="orders")
+    reason = models.CharField(_("reason"), max_length=16, choices=SupervisionReason.choices)
+    level = models.PositiveSmallIntegerField(_("level"), choices=SupervisionLevel.choices)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    due_at = models.DateTimeField(_("due at"))
+    # For an overdue order: the deadline that was missed. One order per ticket and breach.
+    breached_due_at = models.DateTimeField(null=True, blank=True)
+    fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
+    note = models.TextField(_("note"), max_length=4000, blank=True)
+
+    class Meta:
+        verbose_name = _("supervision order")
+        verbose_name_plural = _("supervision orders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "breached_due_at"],
+                condition=Q(reason="overdue"),
+                name="supervision_one_order_per_breach",
+            ),
+            models.CheckConstraint(
+                condition=Q(level__gte=1) & Q(level__lte=3), name="supervision_level_range"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["unit", "level"],
+                name="supervision_open_idx",
+                condition=Q(fulfilled_at__isnull=True),
+            ),
+            models.Index(fields=["-issued_at"], name="supervision_issued_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.fulfilled_at is None
+
+
+class VisitOutcome(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+    UNREACHABLE = "unreachable", _("Unreachable")
+
+
+class Visit(models.Model):
+    """回访: a follow-up call to the resident about a resolved ticket."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="visits")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=VisitOutcome.choices)
+    note = models.TextField(_("note"), max_length=4000, blank=True)
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A channel that did its own call (a 12345 platform) reports it: it says which channel.
+    reported_by_channel = models.CharField(max_length=20, blank=True)
+    at = models.DateTimeField(_("called at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ticket", "-at"], name="visit_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.outcome}"
+
+
+class Campaign(models.Model):
+    """清零行动: the month's snapshot of long-pending and repeatedly reported open tickets."""
+
+    month = models.CharField(_("month"), max_length=7, unique=True)  # YYYY-MM
+    taken_at = models.DateTimeField(_("snapshot taken at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("clear-to-zero campaign")
+
+    def __str__(self) -> str:
+        return self.month
+
+
+class CampaignItem(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="items")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="campaign_items")
+    # The unit that held it at the snapshot: the campaign counts against that unit.
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    long_pending = models.BooleanField(default=False)
+    repeated = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "ticket"], name="campaign_ticket_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.ticket_id}"

@@ -17,6 +17,7 @@ from jieban.errors import InvalidInput
 from jieban.org.models import Unit
 from jieban.tickets.access import visible_tickets
 from jieban.tickets.models import CLOCK_RUNNING, Category, Channel, Status, Ticket, TicketEvent
+from jieban.workcalendar.workdays import due_soon_horizon
 
 MAX_PAGE = 200
 
@@ -28,6 +29,7 @@ class TicketFilters:
     category: str | None = None
     channel: str | None = None
     overdue: bool = False
+    due_soon: bool = False
     received_from: str | None = None
     received_to: str | None = None
     q: str | None = None
@@ -89,6 +91,11 @@ def filter_tickets(user: Any, filters: TicketFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(channel=filters.channel)
     if filters.overdue:
         tickets = tickets.filter(status__in=CLOCK_RUNNING, due_at__lt=timezone.now())
+    if filters.due_soon:
+        now = timezone.now()
+        tickets = tickets.filter(
+            status__in=CLOCK_RUNNING, due_at__gte=now, due_at__lte=due_soon_horizon(now)
+        )
     if filters.received_from:
         start = _bound(filters.received_from, field="received_from", end=False)
         tickets = tickets.filter(received_at__gte=start)
@@ -107,12 +114,13 @@ def filter_tickets(user: Any, filters: TicketFilters) -> QuerySet[Ticket]:
     return tickets
 
 
-def encode_cursor(ticket: Ticket) -> str:
-    raw = f"{ticket.received_at.isoformat()}|{ticket.pk}"
+def encode_cursor(moment: dt.datetime, pk: int) -> str:
+    """An opaque cursor for keyset pagination on (a datetime, id), newest first."""
+    raw = f"{moment.isoformat()}|{pk}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         raw = base64.urlsafe_b64decode(padded.encode()).decode()
@@ -134,14 +142,15 @@ def page_of_tickets(
             _("The limit must be between 1 and %(max)d.") % {"max": MAX_PAGE}, field="limit"
         )
     if cursor:
-        received, pk = _decode_cursor(cursor)
+        received, pk = decode_cursor(cursor)
         tickets = tickets.filter(Q(received_at__lt=received) | Q(received_at=received, pk__lt=pk))
     rows = list(
-        tickets.select_related("category", "unit", "grid", "merged_into", "first_handler").order_by(
-            "-received_at", "-pk"
-        )[: limit + 1]
+        tickets.select_related(
+            "category", "unit", "grid", "merged_into", "first_handler", "repeat_of"
+        ).order_by("-received_at", "-pk")[: limit + 1]
     )
-    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    last = rows[limit - 1] if len(rows) > limit else None
+    next_cursor = encode_cursor(last.received_at, last.pk) if last else None
     return rows[:limit], next_cursor
 
 
@@ -157,22 +166,30 @@ class Inbox:
     overdue: list[Ticket]
 
 
-def unit_inbox(user: Any, *, soon: dt.timedelta = dt.timedelta(days=1)) -> Inbox:
+def unit_inbox(user: Any) -> Inbox:
     """A unit's open tickets, sorted by deadline into what needs doing first."""
     if user.unit_id is None:
         return Inbox([], [], [], [])
     now = timezone.now()
+    horizon = due_soon_horizon(now)
     open_tickets = list(
         visible_tickets(user)
         .filter(unit_id=user.unit_id, status__in=CLOCK_RUNNING)
         .select_related("category", "unit")
         .order_by("due_at", "pk")[:500]
     )
-    overdue = [t for t in open_tickets if t.due_at is not None and t.due_at < now]
-    due_soon = [t for t in open_tickets if t.due_at is not None and now <= t.due_at < now + soon]
     return Inbox(
         to_accept=[t for t in open_tickets if t.status == Status.DISPATCHED],
         in_progress=[t for t in open_tickets if t.status == Status.IN_PROGRESS],
-        due_soon=due_soon,
-        overdue=overdue,
+        due_soon=[t for t in open_tickets if is_due_soon(t, now=now, horizon=horizon)],
+        overdue=[t for t in open_tickets if t.due_at is not None and t.due_at < now],
+    )
+
+
+def is_due_soon(ticket: Ticket, *, now: dt.datetime, horizon: dt.datetime) -> bool:
+    """The clock runs and the deadline falls before the end of the next working day."""
+    return (
+        ticket.status in CLOCK_RUNNING
+        and ticket.due_at is not None
+        and now <= ticket.due_at <= horizon
     )

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
-from jieban.org.models import DISPATCH_ROLES, Unit
+from jieban.org.models import CENTRE_ROLES, DISPATCH_ROLES, Unit
 from jieban.tickets.access import access_ticket
-from jieban.tickets.models import Status, Ticket, TicketEvent, TicketUnit
+from jieban.tickets.models import Status, SupervisionOrder, Ticket, TicketEvent, TicketUnit
 from jieban.workcalendar.workdays import compute_deadline
 
 
@@ -30,6 +30,7 @@ class Action:
     CLOSE = "close"
     INVALIDATE = "invalidate"
     MERGE = "merge"
+    REOPEN = "reopen"
 
 
 # The one table of allowed transitions: status → action → new status.
@@ -46,11 +47,14 @@ ALLOWED: dict[str, dict[str, str]] = {
         Action.RETURN: Status.NEW,
     },
     Status.IN_PROGRESS: {Action.RESOLVE: Status.RESOLVED},
-    Status.RESOLVED: {Action.CLOSE: Status.CLOSED},
+    # Reopened by a dissatisfied follow-up call (see jieban.tickets.visits).
+    Status.RESOLVED: {Action.CLOSE: Status.CLOSED, Action.REOPEN: Status.IN_PROGRESS},
 }
 
 # Actions of the command centre, and actions of the unit holding the ticket.
 CENTRE_ACTIONS = frozenset({Action.DISPATCH, Action.CLOSE, Action.INVALIDATE, Action.MERGE})
+# Actions taken only as the consequence of something else (a follow-up call), never offered alone.
+DERIVED_ACTIONS = frozenset({Action.REOPEN})
 UNIT_ACTIONS = frozenset({Action.ACCEPT, Action.RETURN, Action.RESOLVE})
 
 MAX_TEXT = 4000
@@ -63,6 +67,7 @@ ACTION_LABELS = {
     Action.CLOSE: gettext_lazy("Close"),
     Action.INVALIDATE: gettext_lazy("Invalidate"),
     Action.MERGE: gettext_lazy("Merge"),
+    Action.REOPEN: gettext_lazy("Reopen"),
 }
 
 
@@ -70,6 +75,8 @@ def role_allows(user: Any, ticket: Ticket, action: str) -> bool:
     """Whether `user`'s role may take `action` on `ticket` (whatever its state)."""
     if action in CENTRE_ACTIONS:
         return user.role in DISPATCH_ROLES
+    if action in DERIVED_ACTIONS:
+        return user.role in CENTRE_ROLES
     if action in UNIT_ACTIONS:
         return bool(user.works_unit_tickets and ticket.unit_id == user.unit_id)
     return False
@@ -94,6 +101,59 @@ def _required_text(value: str | None, *, field: str, label: str) -> str:
     return text
 
 
+def apply_transition(
+    ticket: Ticket,
+    *,
+    by: Any,
+    action: str,
+    apply: Callable[[Ticket, dt.datetime], dict[str, Any]],
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+    role_checked: bool = False,
+) -> Ticket:
+    """Take `action` on a ticket already locked in the caller's transaction.
+
+    Checks the role (unless the caller's own action was checked and this is its consequence)
+    and the allowed-transition table, then writes the ticket and its event.
+    """
+    if not role_checked and not role_allows(by, ticket, action):
+        raise Forbidden(
+            _("Your role may not do “%(action)s” on this ticket.")
+            % {"action": ACTION_LABELS.get(action, action)}
+        )
+    target = ALLOWED.get(ticket.status, {}).get(action)
+    if target is None:
+        raise Conflict(
+            _("Ticket %(number)s is now “%(status)s”: “%(action)s” is not possible. Reload it.")
+            % {
+                "number": ticket.number,
+                "status": Status(ticket.status).label,
+                "action": ACTION_LABELS.get(action, action),
+            }
+        )
+    if expected_version is not None and expected_version != ticket.version:
+        raise Conflict(
+            _("Ticket %(number)s was changed by someone else since you opened it. Reload it.")
+            % {"number": ticket.number}
+        )
+    now = now or timezone.now()
+    from_status = ticket.status
+    payload = apply(ticket, now)
+    ticket.status = target
+    ticket.version += 1
+    ticket.save()
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=action,
+        actor=by,
+        at=now,
+        from_status=from_status,
+        to_status=target,
+        payload=payload,
+    )
+    return ticket
+
+
 def _transition(
     number: str,
     *,
@@ -104,42 +164,9 @@ def _transition(
 ) -> Ticket:
     with transaction.atomic():
         ticket = access_ticket(by, number, for_update=True)
-        if not role_allows(by, ticket, action):
-            raise Forbidden(
-                _("Your role may not do “%(action)s” on this ticket.")
-                % {"action": ACTION_LABELS.get(action, action)}
-            )
-        target = ALLOWED.get(ticket.status, {}).get(action)
-        if target is None:
-            raise Conflict(
-                _("Ticket %(number)s is now “%(status)s”: “%(action)s” is not possible. Reload it.")
-                % {
-                    "number": ticket.number,
-                    "status": Status(ticket.status).label,
-                    "action": ACTION_LABELS.get(action, action),
-                }
-            )
-        if expected_version is not None and expected_version != ticket.version:
-            raise Conflict(
-                _("Ticket %(number)s was changed by someone else since you opened it. Reload it.")
-                % {"number": ticket.number}
-            )
-        now = timezone.now()
-        from_status = ticket.status
-        payload = apply(ticket, now)
-        ticket.status = target
-        ticket.version += 1
-        ticket.save()
-        TicketEvent.objects.create(
-            ticket=ticket,
-            kind=action,
-            actor=by,
-            at=now,
-            from_status=from_status,
-            to_status=target,
-            payload=payload,
+        return apply_transition(
+            ticket, by=by, action=action, apply=apply, expected_version=expected_version
         )
-    return ticket
 
 
 def dispatch_ticket(
@@ -222,8 +249,14 @@ def resolve_ticket(
         text = _required_text(result, field="result", label=_("The result"))
         ticket.resolved_at = now
         ticket.result = text
-        on_time = ticket.due_at is None or now <= ticket.due_at
-        return {"result": text, "on_time": on_time}
+        # Resolving fulfils every open supervision order on the ticket.
+        fulfilled = SupervisionOrder.objects.filter(ticket=ticket, fulfilled_at__isnull=True)
+        orders = list(fulfilled.values_list("number", flat=True))
+        fulfilled.update(fulfilled_at=now)
+        payload: dict[str, Any] = {"result": text, "on_time": bool(ticket.resolved_on_time)}
+        if orders:
+            payload["fulfilled_orders"] = orders
+        return payload
 
     return _transition(
         number, by=by, action=Action.RESOLVE, expected_version=expected_version, apply=apply

@@ -1,31 +1,481 @@
-"""Server-rendered pages: thin views that call the domain layer and render templates."""
+"""Server-rendered pages: thin views that call the domain layer and render templates.
+
+Each view parses its input with a form, calls one domain function, and renders. Domain errors
+map to HTTP once, here: NotFound → 404, Forbidden → 403, InvalidInput → 400 with the message on
+its field, Conflict → 409 with a message asking to reload. Action forms post with htmx and get
+the action panel back; without JavaScript the same URL re-renders the whole page.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from jieban.errors import NotFound
-from jieban.tickets.access import access_ticket
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from jieban.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from jieban.intake.actions import add_attachment, check_attachment, register_ticket
+from jieban.org.models import Unit, UnitKind
+from jieban.tickets import transitions
+from jieban.tickets.access import access_ticket, mask_phone, may_see_full_phone
+from jieban.tickets.models import Category, Status, Ticket
+from jieban.tickets.selectors import (
+    TicketFilters,
+    filter_tickets,
+    page_of_tickets,
+    ticket_timeline,
+    unit_inbox,
+)
+from jieban.tickets.transitions import ACTION_LABELS, Action
+from jieban.web.forms import (
+    ACTION_FORMS,
+    ActionForm,
+    AttachmentForm,
+    CalendarOverrideForm,
+    DispatchForm,
+    RegisterTicketForm,
+    TicketFilterForm,
+    put_domain_error,
+)
+from jieban.web.menu import may_edit_calendar, may_register
+from jieban.web.timeline import timeline_entries
+from jieban.workcalendar import workdays
+
+LIST_PAGE_SIZE = 50
+TRUE_VALUES = ("1", "true", "on", "yes")
+FIRST_CALENDAR_YEAR, LAST_CALENDAR_YEAR = 1900, 2200
+
+# `chinesecalendar` names its holidays in English; the calendar page shows them translated.
+HOLIDAY_NAMES: dict[str, Promise] = {
+    "New Year's Day": gettext_lazy("New Year's Day"),
+    "Spring Festival": gettext_lazy("Spring Festival"),
+    "Tomb-sweeping Day": gettext_lazy("Tomb-sweeping Day"),
+    "Labour Day": gettext_lazy("Labour Day"),
+    "Dragon Boat Festival": gettext_lazy("Dragon Boat Festival"),
+    "National Day": gettext_lazy("National Day"),
+    "Mid-autumn Festival": gettext_lazy("Mid-autumn Festival"),
+    "Anti-Fascist 70th Day": gettext_lazy("Anti-Fascist 70th Day"),
+}
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _visible_ticket(user: Any, number: str) -> Ticket:
+    try:
+        return access_ticket(user, number)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _dispatchable_units() -> list[Unit]:
+    return [
+        unit
+        for unit in Unit.objects.filter(is_active=True).order_by("code")
+        if unit.can_handle_tickets
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Home
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {})
+    visible = filter_tickets(request.user, TicketFilters())
+    counts = dict(visible.order_by().values_list("status").annotate(count=Count("pk")))
+    statuses = [(status, status.label, counts.get(status.value, 0)) for status in Status]
+    overdue = filter_tickets(request.user, TicketFilters(overdue=True)).count()
+    return render(
+        request,
+        "web/home.html",
+        {"statuses": statuses, "overdue": overdue, "total": sum(counts.values())},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Register a ticket
+
+
+@login_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    if not may_register(request.user):
+        raise PermissionDenied(_("Your role may not register tickets."))
+    grids = list(Unit.objects.filter(kind=UnitKind.GRID, is_active=True).order_by("code"))
+    categories = list(Category.objects.filter(is_active=True).order_by("code"))
+    status = 200
+    if request.method == "POST":
+        form = RegisterTicketForm(request.POST, request.FILES, grids=grids, categories=categories)
+        if form.is_valid():
+            try:
+                ticket, _created = register_ticket(form.to_draft(), by=request.user)
+            except Forbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+            except DomainError as exc:
+                put_domain_error(form, exc)
+            else:
+                messages.success(
+                    request, _("Ticket %(number)s registered.") % {"number": ticket.number}
+                )
+                return redirect("web:ticket_detail", number=ticket.number)
+        status = 400
+    else:
+        form = RegisterTicketForm(grids=grids, categories=categories)
+    return render(request, "web/tickets/new.html", {"form": form}, status=status)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ticket list
+
+
+def _filters_from(params: Any) -> TicketFilters:
+    def value(name: str) -> str | None:
+        return (params.get(name) or "").strip() or None
+
+    return TicketFilters(
+        status=value("status"),
+        unit=value("unit"),
+        category=value("category"),
+        channel=value("channel"),
+        overdue=(params.get("overdue") or "").lower() in TRUE_VALUES,
+        received_from=value("received_from"),
+        received_to=value("received_to"),
+        q=value("q"),
+    )
+
+
+@login_required
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters_from(request.GET)
+    rows: list[Ticket] = []
+    next_cursor = None
+    error: DomainError | None = None
+    try:
+        tickets = filter_tickets(request.user, filters)
+        rows, next_cursor = page_of_tickets(
+            tickets, cursor=request.GET.get("cursor") or None, limit=LIST_PAGE_SIZE
+        )
+    except InvalidInput as exc:
+        error = exc
+    form = TicketFilterForm(
+        initial={**request.GET.dict(), "overdue": filters.overdue},
+        units=_dispatchable_units(),
+        categories=list(Category.objects.filter(is_active=True).order_by("code")),
+    )
+    context = {
+        "form": form,
+        "tickets": rows,
+        "next_cursor": next_cursor,
+        "error": error,
+        "filtered": any(request.GET.get(name) for name in form.fields),
+    }
+    return render(request, "web/tickets/list.html", context, status=400 if error else 200)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ticket detail and its actions
+
+
+@dataclass
+class OfferedAction:
+    action: str
+    label: str | Promise
+    form: ActionForm
+
+
+def _offered_actions(
+    user: Any, ticket: Ticket, *, failed: tuple[str, ActionForm] | None = None
+) -> list[OfferedAction]:
+    """A form for each action `available_actions` allows; a failed one keeps its input.
+
+    An action this page has no form for (one taken only as the consequence of another, like
+    reopening after a follow-up call) is left to the page that takes it.
+    """
+    allowed = [
+        action for action in transitions.available_actions(user, ticket) if action in ACTION_FORMS
+    ]
+    units: Sequence[Unit] = _dispatchable_units() if Action.DISPATCH in allowed else ()
+    offered = []
+    for action in allowed:
+        if failed is not None and failed[0] == action:
+            form = failed[1]
+        else:
+            form_class = ACTION_FORMS[action]
+            initial = {"version": ticket.version}
+            if form_class is DispatchForm:
+                form = DispatchForm(initial=initial, units=units, auto_id=f"id_{action}_%s")
+            else:
+                form = form_class(initial=initial, auto_id=f"id_{action}_%s")
+        offered.append(OfferedAction(action, ACTION_LABELS.get(action, action), form))
+    return offered
+
+
+def _panel_context(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    failed: tuple[str, ActionForm] | None = None,
+    message: str = "",
+    stale: bool = False,
+) -> dict[str, Any]:
+    return {
+        "ticket": ticket,
+        # A stale page offers nothing but a reload: its forms carry the old version.
+        "actions": [] if stale else _offered_actions(request.user, ticket, failed=failed),
+        "panel_message": message,
+        "stale": stale,
+    }
+
+
+def _render_detail(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    panel: dict[str, Any] | None = None,
+    attachment_form: AttachmentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    phone = ticket.resident_phone
+    if not may_see_full_phone(user, ticket):
+        phone = mask_phone(phone)
+    deadline_warning = None
+    if ticket.due_basis == workdays.BASIS_WEEKENDS_ONLY and ticket.due_at is not None:
+        deadline_warning = workdays.missing_data_warning([timezone.localtime(ticket.due_at).year])
+    context = {
+        **(panel or _panel_context(request, ticket)),
+        "phone": phone,
+        "deadline_warning": deadline_warning,
+        "attachments": list(ticket.attachments.all()),
+        "attachment_form": attachment_form or AttachmentForm(),
+        "timeline": timeline_entries(ticket_timeline(ticket)),
+        "merged_into": ticket.merged_into.number if ticket.merged_into else None,
+        "first_handler": ticket.first_handler,
+    }
+    return render(request, "web/tickets/detail.html", context, status=status)
+
+
+@login_required
+def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
+    return _render_detail(request, _visible_ticket(request.user, number))
+
+
+def _perform(action: str, number: str, form: ActionForm, units: Sequence[Unit], by: Any) -> None:
+    """Call the one domain function for `action` with what the form parsed."""
+    data = form.cleaned_data
+    version = data.get("version")
+    if action == Action.DISPATCH:
+        unit = next(item for item in units if item.code == data["unit"])
+        transitions.dispatch_ticket(number, unit=unit, by=by, expected_version=version)
+    elif action == Action.ACCEPT:
+        transitions.accept_ticket(number, by=by, expected_version=version)
+    elif action == Action.RETURN:
+        transitions.return_ticket(number, reason=data["reason"], by=by, expected_version=version)
+    elif action == Action.RESOLVE:
+        transitions.resolve_ticket(number, result=data["result"], by=by, expected_version=version)
+    elif action == Action.CLOSE:
+        transitions.close_ticket(number, note=data["note"], by=by, expected_version=version)
+    elif action == Action.INVALIDATE:
+        transitions.invalidate_ticket(
+            number, reason=data["reason"], by=by, expected_version=version
+        )
+    elif action == Action.MERGE:
+        transitions.merge_ticket(number, into=data["into"], by=by, expected_version=version)
+    else:  # pragma: no cover - ACTION_FORMS and this function list the same actions
+        raise Http404
+
+
+def _gone(request: HttpRequest, exc: NotFound) -> HttpResponse:
+    """A 404: the whole page, or for htmx only the panel, so no page lands inside another."""
+    if is_htmx(request):
+        return render(request, "web/tickets/_actions_gone.html", status=404)
+    raise Http404(exc.message) from exc
+
+
+@login_required
+@require_POST
+def ticket_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    if action not in ACTION_FORMS:
+        raise Http404
+    # An invisible ticket is a 404 whatever the body says.
+    try:
+        access_ticket(request.user, number)
+    except NotFound as exc:
+        return _gone(request, exc)
+    auto_id = f"id_{action}_%s"
+    units: Sequence[Unit] = ()
+    form: ActionForm
+    if action == Action.DISPATCH:
+        units = _dispatchable_units()
+        form = DispatchForm(request.POST, units=units, auto_id=auto_id)
+    else:
+        form = ACTION_FORMS[action](request.POST, auto_id=auto_id)
+    message, stale, status = "", False, 400
+    if form.is_valid():
+        try:
+            _perform(action, number, form, units, request.user)
+        except NotFound as exc:
+            return _gone(request, exc)
+        except Conflict as exc:
+            message, stale, status = exc.message, True, 409
+        except Forbidden as exc:
+            message, status = exc.message, 403
+        except DomainError as exc:
+            put_domain_error(form, exc)
+            status = exc.status_code
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[action]})
+            target = reverse("web:ticket_detail", kwargs={"number": number})
+            if is_htmx(request):
+                return HttpResponse(headers={"HX-Redirect": target})
+            return redirect(target)
+    ticket = _visible_ticket(request.user, number)
+    panel = _panel_context(request, ticket, failed=(action, form), message=message, stale=stale)
+    if is_htmx(request):
+        return render(request, "web/tickets/_actions.html", panel, status=status)
+    return _render_detail(request, ticket, panel=panel, status=status)
+
+
+@login_required
+@require_POST
+def ticket_attach(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = _visible_ticket(request.user, number)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        uploads = form.cleaned_data["attachments"]
+        try:
+            # Check every file before storing any, so a bad one leaves the ticket unchanged.
+            for upload in uploads:
+                check_attachment(upload)
+            for upload in uploads:
+                add_attachment(number, upload, by=request.user)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except DomainError as exc:
+            form.add_error("attachments", exc.message)
+        else:
+            messages.success(request, _("%(count)d attachment(s) added.") % {"count": len(uploads)})
+            return redirect("web:ticket_detail", number=number)
+    return _render_detail(request, ticket, attachment_form=form, status=400)
 
 
 @login_required
 def attachment(request: HttpRequest, number: str, pk: int) -> FileResponse:
-    try:
-        ticket = access_ticket(request.user, number)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    ticket = _visible_ticket(request.user, number)
     item = ticket.attachments.filter(pk=pk).first()
     if item is None:
         raise Http404
     inline = item.is_image or item.content_type == "application/pdf"
     return FileResponse(
-        item.file.open("rb"), as_attachment=not inline, filename=item.original_name,
+        item.file.open("rb"),
+        as_attachment=not inline,
+        filename=item.original_name,
         content_type=item.content_type,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# A unit's inbox
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    box = unit_inbox(request.user)
+    sections = [
+        ("overdue", _("Overdue"), box.overdue),
+        ("due_soon", _("Due soon"), box.due_soon),
+        ("to_accept", _("To accept"), box.to_accept),
+        ("in_progress", _("In progress"), box.in_progress),
+    ]
+    return render(
+        request,
+        "web/inbox.html",
+        {"sections": sections, "has_unit": getattr(request.user, "unit_id", None) is not None},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The working-day calendar
+
+
+@dataclass
+class CalendarRow:
+    date: dt.date
+    is_workday: bool
+    source: str
+    note: str | Promise
+
+
+@login_required
+def calendar(request: HttpRequest, year: int | None = None) -> HttpResponse:
+    """Everyone may read the calendar; only administrators may change it."""
+    if year is None:
+        year = timezone.localdate().year
+    if not FIRST_CALENDAR_YEAR <= year <= LAST_CALENDAR_YEAR:
+        raise Http404
+    editable = may_edit_calendar(request.user)
+    status = 200
+    form = CalendarOverrideForm(initial={"date": dt.date(year, 1, 1)})
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied(_("Only administrators may change the calendar."))
+        form = CalendarOverrideForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                override = workdays.set_override(
+                    date=data["date"], kind=data["kind"], source=data["source"], by=request.user
+                )
+            except DomainError as exc:
+                put_domain_error(form, exc)
+            else:
+                messages.success(
+                    request, _("%(date)s saved.") % {"date": override.date.isoformat()}
+                )
+                return redirect("web:calendar_year", year=override.date.year)
+        status = 400
+    days, official = workdays.year_calendar(year)
+    rows = [
+        CalendarRow(day.date, day.is_workday, day.source, HOLIDAY_NAMES.get(day.note, day.note))
+        for day in days
+    ]
+    context = {
+        "year": year,
+        "rows": rows,
+        "official": official,
+        "warning": None if official else workdays.missing_data_warning([year]),
+        "form": form,
+        "editable": editable,
+    }
+    return render(request, "web/calendar.html", context, status=status)
+
+
+@login_required
+@require_POST
+def calendar_remove(request: HttpRequest) -> HttpResponse:
+    if not may_edit_calendar(request.user):
+        raise PermissionDenied(_("Only administrators may change the calendar."))
+    try:
+        day = dt.date.fromisoformat(request.POST.get("date", ""))
+    except ValueError:
+        messages.error(request, _("That is not a date (YYYY-MM-DD)."))
+        return redirect("web:calendar")
+    if workdays.remove_override(date=day, by=request.user):
+        messages.success(request, _("Override for %(date)s removed.") % {"date": day.isoformat()})
+    else:
+        messages.info(request, _("There was no override for %(date)s.") % {"date": day.isoformat()})
+    return redirect("web:calendar_year", year=day.year)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from jieban.errors import InvalidInput
+from jieban.errors import Forbidden, InvalidInput
 from jieban.workcalendar.models import CalendarOverride, DayKind
 
 # Recorded on each deadline: which calendar produced it.
@@ -208,7 +209,11 @@ def year_calendar(year: int) -> tuple[list[CalendarDay], bool]:
 def set_override(
     *, date: dt.date, kind: str, source: str, by: object | None = None
 ) -> CalendarOverride:
-    """Record that `date` is a holiday or a working day, citing the notice it comes from."""
+    """Record that `date` is a holiday or a working day, citing the notice it comes from.
+
+    `by` is the person doing it (administrators only), or None for the operator's command line.
+    """
+    _check_may_edit(by)
     if kind not in DayKind.values:
         raise InvalidInput(_("Kind must be 'holiday' or 'workday'."), field="kind")
     source = (source or "").strip()
@@ -223,7 +228,19 @@ def set_override(
     return override
 
 
-def remove_override(*, date: dt.date) -> bool:
+def _check_may_edit(by: Any) -> None:
+    if by is not None and getattr(by, "role", None) != "admin":
+        raise Forbidden(_("Only administrators may change the calendar."))
+
+
+def remove_override(*, date: dt.date, by: Any = None) -> bool:
+    """Remove the override on `date`, if any; the official schedule applies again."""
+    _check_may_edit(by)
     with transaction.atomic():
         deleted, _detail = CalendarOverride.objects.filter(date=date).delete()
     return deleted > 0
+
+
+def due_soon_horizon(now: dt.datetime) -> dt.datetime:
+    """The end of the next working day: a deadline before it is due soon (到期预警)."""
+    return compute_deadline(now, 1).due_at

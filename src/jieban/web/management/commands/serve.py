@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from gunicorn.app.base import BaseApplication
 
-from jieban.conf import env_int, env_str
+from jieban.conf import env_bool, env_int, env_str
 
 
 class JiebanServer(BaseApplication):  # type: ignore[misc]
@@ -33,19 +35,44 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=env_str("JIEBAN_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=env_int("JIEBAN_PORT", 8000))
         parser.add_argument(
-            "--workers", type=int, default=env_int("JIEBAN_WEB_WORKERS", (os.cpu_count() or 1) + 1),
+            "--workers",
+            type=int,
+            default=env_int("JIEBAN_WEB_WORKERS", (os.cpu_count() or 1) + 1),
             help="gunicorn worker processes",
         )
         parser.add_argument(
-            "--threads", type=int, default=env_int("JIEBAN_WEB_THREADS", 4),
+            "--threads",
+            type=int,
+            default=env_int("JIEBAN_WEB_THREADS", 4),
             help="threads per worker",
+        )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            default=not env_bool("JIEBAN_SERVE_WORKER", True),
+            help="do not start `jieban worker` beside the server (run it separately)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"Jieban on http://{options['host']}:{options['port']}/")
         self.stdout.flush()
+        # The single-box default: the background worker runs beside the web processes, started
+        # and stopped with them (a child process, so gunicorn's forks never inherit its thread).
+        worker = None
+        if not options["no_worker"]:
+            worker = subprocess.Popen([sys.executable, "-m", "jieban", "worker"])
+
+        def stop_worker(_arbiter: Any) -> None:
+            if worker is not None and worker.poll() is None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+
         JiebanServer(
             {
+                "on_exit": stop_worker,
                 "bind": f"{options['host']}:{options['port']}",
                 "workers": options["workers"],
                 "threads": options["threads"],

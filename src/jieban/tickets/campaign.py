@@ -1,0 +1,134 @@
+"""The monthly clear-to-zero campaign (清零行动).
+
+On the first day of each month (and on demand) a snapshot lists every open ticket that is
+long-pending (open more than 30 days, or with 2 or more supervision orders) or reported
+repeatedly (`repeat_count` ≥ 2). The board then counts, per unit and in total, how many were
+listed at the start, how many have been cleared (closed) since, and how many remain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jieban.errors import InvalidInput, NotFound
+from jieban.tickets.access import visible_tickets
+from jieban.tickets.models import Campaign, CampaignItem, Status, Ticket
+
+LONG_PENDING_DAYS = 30
+MIN_ORDERS = 2
+MIN_REPEATS = 2
+OPEN = (Status.NEW, Status.DISPATCHED, Status.IN_PROGRESS, Status.RESOLVED)
+# Cleared: closed. Invalid and merged tickets left the books too, so they no longer remain.
+CLEARED = (Status.CLOSED, Status.INVALID, Status.MERGED)
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def parse_month(month: str) -> str:
+    if not MONTH.match(month or ""):
+        raise InvalidInput(
+            _("%(value)s is not a month (YYYY-MM).") % {"value": month}, field="month"
+        )
+    return month
+
+
+def month_of(moment: dt.datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m}"
+
+
+def take_snapshot(month: str, *, now: dt.datetime | None = None) -> tuple[Campaign, bool]:
+    """The month's campaign, taken now if it was not taken yet; (campaign, created)."""
+    parse_month(month)
+    existing = Campaign.objects.filter(month=month).first()
+    if existing is not None:
+        return existing, False
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=LONG_PENDING_DAYS)
+    candidates = (
+        Ticket.objects.filter(status__in=OPEN)
+        .annotate(order_count=Count("orders"))
+        .filter(
+            Q(received_at__lt=cutoff)
+            | Q(order_count__gte=MIN_ORDERS)
+            | Q(repeat_count__gte=MIN_REPEATS)
+        )
+        .values_list("pk", "unit_id", "received_at", "order_count", "repeat_count")
+    )
+    try:
+        with transaction.atomic():
+            campaign = Campaign.objects.create(month=month, taken_at=now)
+            CampaignItem.objects.bulk_create(
+                [
+                    CampaignItem(
+                        campaign=campaign,
+                        ticket_id=pk,
+                        unit_id=unit_id,
+                        long_pending=received_at < cutoff or order_count >= MIN_ORDERS,
+                        repeated=repeat_count >= MIN_REPEATS,
+                    )
+                    for pk, unit_id, received_at, order_count, repeat_count in candidates
+                ],
+                batch_size=2000,
+            )
+    except IntegrityError:
+        # Another worker took this month's snapshot first.
+        return Campaign.objects.get(month=month), False
+    return campaign, True
+
+
+@dataclass
+class CampaignRow:
+    unit_code: str | None
+    unit_name: str
+    at_start: int
+    cleared: int
+
+    @property
+    def remaining(self) -> int:
+        return self.at_start - self.cleared
+
+
+@dataclass
+class CampaignBoard:
+    campaign: Campaign
+    rows: list[CampaignRow]
+    total: CampaignRow
+    items: list[CampaignItem]
+
+
+def campaign_board(user: Any, month: str) -> CampaignBoard:
+    """Per unit and in total: listed at the start, cleared since, remaining; and the list."""
+    parse_month(month)
+    campaign = Campaign.objects.filter(month=month).first()
+    if campaign is None:
+        raise NotFound(_("No campaign for %(month)s yet.") % {"month": month})
+    items = CampaignItem.objects.filter(campaign=campaign, ticket__in=visible_tickets(user))
+    counts = (
+        items.values("unit__code", "unit__name")
+        .annotate(at_start=Count("pk"), cleared=Count("pk", filter=Q(ticket__status__in=CLEARED)))
+        .order_by("unit__code")
+    )
+    rows = [
+        CampaignRow(row["unit__code"], row["unit__name"] or "", row["at_start"], row["cleared"])
+        for row in counts
+    ]
+    total = CampaignRow(
+        None, "", sum(row.at_start for row in rows), sum(row.cleared for row in rows)
+    )
+    listed = list(
+        items.select_related("ticket", "ticket__category", "unit").order_by(
+            "ticket__received_at", "pk"
+        )
+    )
+    return CampaignBoard(campaign=campaign, rows=rows, total=total, items=listed)
+
+
+def is_cleared(item: CampaignItem) -> bool:
+    return item.ticket.status in CLEARED

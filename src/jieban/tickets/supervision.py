@@ -1,0 +1,357 @@
+"""Supervision orders (督办单) and the deadline sweep.
+
+An order is issued when a ticket's deadline passes (one per ticket and missed deadline), when
+a follow-up call finds the resident dissatisfied, or by a supervisor's hand. Its new deadline
+becomes the ticket's `due_at`; its level is 1 + the orders before it, at most 3. The sweep is
+idempotent and safe with several workers: it re-checks each ticket under a row lock (skipping
+rows another worker holds) and a unique constraint forbids a second order for one breach.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from jieban.errors import Conflict, Forbidden, InvalidInput
+from jieban.notify.outbox import notify
+from jieban.org.models import UNIT_WORKER_ROLES, Role, Unit, User
+from jieban.tickets.access import access_ticket, visible_tickets
+from jieban.tickets.models import (
+    CLOCK_RUNNING,
+    SupervisionLevel,
+    SupervisionOrder,
+    SupervisionReason,
+    Ticket,
+    TicketEvent,
+)
+from jieban.tickets.numbering import allocate_numbers
+from jieban.tickets.selectors import decode_cursor, encode_cursor
+from jieban.workcalendar.workdays import Deadline, WorkdayOracle, deadline_with
+
+MAX_LEVEL = 3
+SUPERVISE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+# From level 2 (重点办) the bureau's leaders and supervisors are told as well.
+ESCALATION_ROLES = (Role.LEADER, Role.SUPERVISOR)
+
+
+def order_days(reason: str) -> int:
+    return int(settings.JIEBAN_SUPERVISION_DAYS[reason])
+
+
+class Recipients:
+    """Who hears of a ticket's troubles, looked up once per unit within one sweep."""
+
+    def __init__(self) -> None:
+        self._units: dict[int, list[User]] = {}
+        self._escalation: list[User] | None = None
+
+    def of_unit(self, unit_id: int | None) -> list[User]:
+        if unit_id is None:
+            return []
+        if unit_id not in self._units:
+            self._units[unit_id] = list(
+                User.objects.filter(unit_id=unit_id, role__in=UNIT_WORKER_ROLES, is_active=True)
+            )
+        return self._units[unit_id]
+
+    def escalation(self) -> list[User]:
+        if self._escalation is None:
+            self._escalation = list(User.objects.filter(role__in=ESCALATION_ROLES, is_active=True))
+        return self._escalation
+
+
+def level_label(level: int) -> str:
+    return str(SupervisionLevel(level).label)
+
+
+def issue_order(
+    ticket: Ticket,
+    *,
+    reason: str,
+    now: dt.datetime,
+    by: Any = None,
+    note: str = "",
+    days: int | None = None,
+    oracle: WorkdayOracle | None = None,
+    recipients: Recipients | None = None,
+    number: str | None = None,
+) -> SupervisionOrder:
+    """Issue an order on a ticket locked by the caller; its deadline becomes the ticket's."""
+    if ticket.unit_id is None:
+        raise Conflict(_("Ticket %(number)s is with no unit.") % {"number": ticket.number})
+    level = min(MAX_LEVEL, ticket.supervision_level + 1)
+    if oracle is None:
+        local_day = timezone.localtime(now).date()
+        oracle = WorkdayOracle(local_day, local_day + dt.timedelta(days=60))
+    deadline: Deadline = deadline_with(oracle, now, days or order_days(reason))
+    breached = ticket.due_at if reason == SupervisionReason.OVERDUE else None
+    order = SupervisionOrder.objects.create(
+        number=number or allocate_numbers("DB", timezone.localtime(now).date())[0],
+        ticket=ticket,
+        unit_id=ticket.unit_id,
+        reason=reason,
+        level=level,
+        issued_at=now,
+        issued_by=by,
+        due_at=deadline.due_at,
+        breached_due_at=breached,
+        note=note,
+    )
+    previous_due = ticket.due_at
+    ticket.due_at = deadline.due_at
+    ticket.due_basis = deadline.basis
+    ticket.supervision_level = level
+    if reason == SupervisionReason.OVERDUE and ticket.breached_at is None:
+        ticket.breached_at = now
+    ticket.version += 1
+    ticket.save(
+        update_fields=["due_at", "due_basis", "supervision_level", "breached_at", "version"]
+    )
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind="supervise",
+        actor=by,
+        at=now,
+        from_status=ticket.status,
+        to_status=ticket.status,
+        payload={
+            "order": order.number,
+            "reason": reason,
+            "level": level,
+            "due_at": deadline.due_at.isoformat(),
+            "previous_due_at": previous_due.isoformat() if previous_due else None,
+            "note": note,
+        },
+    )
+    recipients = recipients or Recipients()
+    people = list(recipients.of_unit(ticket.unit_id))
+    if level >= 2:
+        people += recipients.escalation()
+    with override(settings.LANGUAGE_CODE):
+        title = _("Supervision order %(order)s (%(level)s) on %(ticket)s") % {
+            "order": order.number,
+            "level": level_label(level),
+            "ticket": ticket.number,
+        }
+        body = _("%(title)s. New deadline: %(due)s. Reason: %(reason)s. %(note)s") % {
+            "title": ticket.title,
+            "due": timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M"),
+            "reason": SupervisionReason(reason).label,
+            "note": note,
+        }
+    notify(
+        "supervision_order",
+        recipients=people,
+        title=title,
+        body=body.strip(),
+        ticket=ticket,
+        payload={
+            "ticket": ticket.number,
+            "order": order.number,
+            "level": level,
+            "reason": reason,
+            "unit": ticket.unit.code if ticket.unit else None,
+            "due_at": deadline.due_at.isoformat(),
+        },
+    )
+    return order
+
+
+def supervise_ticket(
+    number: str, *, note: str, by: Any, days: int | None = None
+) -> SupervisionOrder:
+    """A supervisor orders the holding unit to finish a ticket by a new deadline."""
+    with transaction.atomic():
+        ticket = access_ticket(by, number, for_update=True)
+        if by.role not in SUPERVISE_ROLES:
+            raise Forbidden(_("Only supervisors may issue supervision orders."))
+        note = (note or "").strip()
+        if not note:
+            raise InvalidInput(_("Say what the unit must do."), field="note")
+        if len(note) > 4000:
+            raise InvalidInput(_("The note is longer than 4000 characters."), field="note")
+        if days is not None and not 1 <= days <= 30:
+            raise InvalidInput(_("The deadline must be 1 to 30 working days."), field="days")
+        if ticket.status not in CLOCK_RUNNING:
+            raise Conflict(
+                _("Ticket %(number)s is not being handled by a unit: nothing to supervise.")
+                % {"number": ticket.number}
+            )
+        return issue_order(
+            ticket,
+            reason=SupervisionReason.MANUAL,
+            now=timezone.now(),
+            by=by,
+            note=note,
+            days=days,
+        )
+
+
+# --- the sweep -------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepReport:
+    warned: list[str] = field(default_factory=list)
+    orders: list[str] = field(default_factory=list)
+    campaign: str | None = None
+    delivered: int = 0
+    delivery_failures: int = 0
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"due-soon warnings: {len(self.warned)}",
+            f"supervision orders: {len(self.orders)}",
+        ]
+        lines += [f"  {number}" for number in self.orders[:50]]
+        if len(self.orders) > 50:
+            lines.append(f"  … and {len(self.orders) - 50} more")
+        if self.campaign:
+            lines.append(f"campaign snapshot: {self.campaign}")
+        lines.append(
+            f"notifications delivered: {self.delivered}, failed attempts: {self.delivery_failures}"
+        )
+        return lines
+
+
+def _lock_batch(ids: list[int]) -> Any:
+    rows = Ticket.objects.filter(pk__in=ids).select_related("unit")
+    if connection.features.has_select_for_update_skip_locked:
+        # Another worker holds these rows: leave them to it rather than wait.
+        rows = rows.select_for_update(skip_locked=True, of=("self",))
+    return rows
+
+
+def sweep_overdue(
+    now: dt.datetime, *, batch: int = 200, should_stop: Callable[[], bool] | None = None
+) -> list[str]:
+    """Issue an order on every ticket whose deadline passed; returns the order numbers."""
+    issued: list[str] = []
+    seen: set[int] = set()
+    recipients = Recipients()
+    local_day = timezone.localtime(now).date()
+    oracle = WorkdayOracle(local_day, local_day + dt.timedelta(days=60))
+    while not (should_stop and should_stop()):
+        candidates = list(
+            Ticket.objects.filter(status__in=CLOCK_RUNNING, due_at__lt=now)
+            .exclude(pk__in=seen)
+            .order_by("due_at", "pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not candidates:
+            break
+        seen.update(candidates)
+        with transaction.atomic():
+            # Re-check under the lock: another worker may have issued the order meanwhile.
+            tickets = list(_lock_batch(candidates).filter(status__in=CLOCK_RUNNING, due_at__lt=now))
+            numbers = allocate_numbers("DB", local_day, len(tickets)) if tickets else []
+            for ticket, number in zip(tickets, numbers, strict=True):
+                order = issue_order(
+                    ticket,
+                    reason=SupervisionReason.OVERDUE,
+                    now=now,
+                    oracle=oracle,
+                    recipients=recipients,
+                    number=number,
+                )
+                issued.append(order.number)
+    return issued
+
+
+def sweep_due_soon(now: dt.datetime, *, horizon: dt.datetime) -> list[str]:
+    """Warn the holding unit once per ticket and deadline when the deadline is near."""
+    warned: list[str] = []
+    recipients = Recipients()
+    candidates = list(
+        Ticket.objects.filter(status__in=CLOCK_RUNNING, due_at__gte=now, due_at__lte=horizon)
+        .filter(Q(warned_due_at__isnull=True) | ~Q(warned_due_at=F("due_at")))
+        .values_list("pk", "due_at")
+    )
+    for ticket_id, due_at in candidates:
+        assert due_at is not None  # filtered on due_at above
+        with transaction.atomic():
+            # The conditional update is the claim: one worker wins it, once per deadline.
+            claimed = (
+                Ticket.objects.filter(pk=ticket_id, due_at=due_at, status__in=CLOCK_RUNNING)
+                .filter(Q(warned_due_at__isnull=True) | ~Q(warned_due_at=due_at))
+                .update(warned_due_at=due_at)
+            )
+            if not claimed:
+                continue
+            ticket = Ticket.objects.select_related("unit").get(pk=ticket_id)
+            with override(settings.LANGUAGE_CODE):
+                title = _("Due soon: %(ticket)s by %(due)s") % {
+                    "ticket": ticket.number,
+                    "due": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M"),
+                }
+            notify(
+                "due_soon",
+                recipients=recipients.of_unit(ticket.unit_id),
+                title=title,
+                body=ticket.title,
+                ticket=ticket,
+                payload={
+                    "ticket": ticket.number,
+                    "unit": ticket.unit.code if ticket.unit else None,
+                    "due_at": due_at.isoformat(),
+                },
+            )
+            warned.append(ticket.number)
+    return warned
+
+
+def open_orders(unit: Unit | None = None) -> Any:
+    orders = SupervisionOrder.objects.filter(fulfilled_at__isnull=True)
+    return orders.filter(unit=unit) if unit is not None else orders
+
+
+def visible_orders(user: Any) -> Any:
+    """Orders on the tickets `user` may see."""
+    return SupervisionOrder.objects.filter(ticket__in=visible_tickets(user))
+
+
+def supervision_order_page(
+    user: Any,
+    *,
+    unit: str | None = None,
+    level: int | None = None,
+    open_only: bool = False,
+    ticket: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[SupervisionOrder], str | None]:
+    """Orders newest first, filtered, keyset-paginated on (issued_at, id)."""
+    orders = visible_orders(user)
+    if unit:
+        unit_id = Unit.objects.filter(code=unit).values_list("pk", flat=True).first()
+        if unit_id is None:
+            raise InvalidInput(_("Unknown unit %(code)s.") % {"code": unit}, field="unit")
+        orders = orders.filter(unit_id=unit_id)
+    if level is not None:
+        if level not in SupervisionLevel.values:
+            raise InvalidInput(_("The level is 1, 2 or 3."), field="level")
+        orders = orders.filter(level=level)
+    if open_only:
+        orders = orders.filter(fulfilled_at__isnull=True)
+    if ticket:
+        orders = orders.filter(ticket__number=ticket)
+    if not 1 <= limit <= 200:
+        raise InvalidInput(
+            _("The limit must be between 1 and %(max)d.") % {"max": 200}, field="limit"
+        )
+    if cursor:
+        issued, pk = decode_cursor(cursor)
+        orders = orders.filter(Q(issued_at__lt=issued) | Q(issued_at=issued, pk__lt=pk))
+    rows = list(orders.select_related("ticket", "unit").order_by("-issued_at", "-pk")[: limit + 1])
+    last = rows[limit - 1] if len(rows) > limit else None
+    next_cursor = encode_cursor(last.issued_at, last.pk) if last else None
+    return rows[:limit], next_cursor

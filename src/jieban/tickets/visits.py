@@ -1,0 +1,116 @@
+"""Follow-up calls (回访): the resident says whether the matter was really settled."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jieban.errors import Conflict, Forbidden, InvalidInput
+from jieban.org.models import CENTRE_ROLES
+from jieban.tickets.access import access_ticket, visible_tickets
+from jieban.tickets.models import (
+    Status,
+    SupervisionReason,
+    Ticket,
+    TicketEvent,
+    Visit,
+    VisitOutcome,
+)
+from jieban.tickets.supervision import issue_order
+from jieban.tickets.transitions import Action, apply_transition
+
+# After this many unanswered calls the ticket is closed as unreachable (out of satisfaction).
+MAX_UNREACHABLE = 3
+SATISFIED = (VisitOutcome.SATISFIED, VisitOutcome.BASICALLY_SATISFIED)
+
+
+def record_visit(
+    number: str, *, outcome: str, note: str, by: Any, channel: str = ""
+) -> tuple[Visit, Ticket]:
+    """Record a call about a resolved ticket and do what its outcome calls for."""
+    if outcome not in VisitOutcome.values:
+        raise InvalidInput(
+            _("The outcome must be one of: %(choices)s.")
+            % {"choices": ", ".join(VisitOutcome.values)},
+            field="outcome",
+        )
+    note = (note or "").strip()
+    if len(note) > 4000:
+        raise InvalidInput(_("The note is longer than 4000 characters."), field="note")
+    with transaction.atomic():
+        ticket = access_ticket(by, number, for_update=True)
+        if by.role not in CENTRE_ROLES:
+            raise Forbidden(_("Follow-up calls are made by the command centre."))
+        if ticket.status != Status.RESOLVED:
+            raise Conflict(
+                _("Ticket %(number)s is “%(status)s”: only resolved tickets are called back.")
+                % {"number": ticket.number, "status": Status(ticket.status).label}
+            )
+        now = timezone.now()
+        visit = Visit.objects.create(
+            ticket=ticket,
+            outcome=outcome,
+            note=note,
+            called_by=by,
+            reported_by_channel=channel,
+            at=now,
+        )
+        TicketEvent.objects.create(
+            ticket=ticket,
+            kind="visit",
+            actor=by,
+            at=now,
+            from_status=ticket.status,
+            to_status=ticket.status,
+            payload={"outcome": outcome, "note": note, "channel": channel or None},
+        )
+        if outcome in SATISFIED:
+            _close(ticket, by=by, now=now, outcome=outcome)
+        elif outcome == VisitOutcome.DISSATISFIED:
+            apply_transition(
+                ticket,
+                by=by,
+                action=Action.REOPEN,
+                now=now,
+                role_checked=True,
+                apply=lambda t, at: _reopen(t, at, note),
+            )
+            issue_order(ticket, reason=SupervisionReason.DISSATISFIED, now=now, by=by, note=note)
+        elif _unanswered_calls(ticket) >= MAX_UNREACHABLE:
+            _close(ticket, by=by, now=now, outcome=outcome)
+    return visit, ticket
+
+
+def _reopen(ticket: Ticket, now: dt.datetime, note: str) -> dict[str, Any]:
+    ticket.resolved_at = None
+    return {"visit": VisitOutcome.DISSATISFIED, "note": note}
+
+
+def _close(ticket: Ticket, *, by: Any, now: dt.datetime, outcome: str) -> None:
+    def apply(ticket: Ticket, at: dt.datetime) -> dict[str, Any]:
+        ticket.closed_at = at
+        return {"visit": outcome}
+
+    apply_transition(ticket, by=by, action=Action.CLOSE, now=now, role_checked=True, apply=apply)
+
+
+def _unanswered_calls(ticket: Ticket) -> int:
+    since = ticket.resolved_at or ticket.registered_at
+    return Visit.objects.filter(
+        ticket=ticket, outcome=VisitOutcome.UNREACHABLE, at__gte=since
+    ).count()
+
+
+def follow_up_queue(user: Any) -> QuerySet[Ticket]:
+    """Resolved tickets waiting for their call, oldest resolution first."""
+    return (
+        visible_tickets(user)
+        .filter(status=Status.RESOLVED)
+        .select_related("category", "unit")
+        .order_by("resolved_at", "pk")
+    )

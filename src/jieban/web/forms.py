@@ -1,0 +1,245 @@
+"""Forms that parse what a page posts; every rule on the values lives in the domain layer.
+
+The fields are deliberately lenient (no `required`, no `max_length` on free text): the domain
+function checks each value and its message is put back on the field, so a page and the API say
+the same thing about the same mistake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from jieban.errors import DomainError
+from jieban.intake.actions import TicketDraft
+from jieban.org.models import Unit
+from jieban.tickets.models import Category, Channel, Status
+from jieban.tickets.transitions import Action
+from jieban.workcalendar.models import DayKind
+
+
+def localized_name(item: Unit | Category) -> str:
+    """The English name on English pages when there is one, else the Chinese name."""
+    language = get_language() or ""
+    if language.startswith("en") and item.name_en:
+        return item.name_en
+    return item.name
+
+
+def category_choices(categories: Iterable[Category]) -> list[tuple[str, str]]:
+    """Parents first, each followed by its children labelled "parent / child"."""
+    items = list(categories)
+    by_parent: dict[int | None, list[Category]] = {}
+    for item in items:
+        by_parent.setdefault(item.parent_id, []).append(item)
+    choices: list[tuple[str, str]] = []
+
+    def walk(parent_id: int | None, prefix: str) -> None:
+        for item in by_parent.get(parent_id, []):
+            label = f"{prefix}{localized_name(item)}"
+            choices.append((item.code, label))
+            walk(item.pk, f"{label} / ")
+
+    walk(None, "")
+    return choices
+
+
+def unit_choices(units: Iterable[Unit]) -> list[tuple[str, str]]:
+    return [(unit.code, f"{localized_name(unit)} ({unit.code})") for unit in units]
+
+
+def put_domain_error(form: forms.Form, exc: DomainError) -> None:
+    """Show a domain error on the field it names, or above the form."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name; the domain checks type and size."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class RegisterTicketForm(forms.Form):
+    """What a dispatcher types during a phone call, in the order the call goes."""
+
+    resident_phone = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "tel", "autofocus": True, "inputmode": "tel", "autocomplete": "off"}
+        ),
+    )
+    resident_name = forms.CharField(
+        label=_("Name"), required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
+    address = forms.CharField(
+        label=_("Address"), required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    grid = forms.ChoiceField(label=_("Grid"), required=False)
+    category = forms.ChoiceField(label=_("Category"), initial="other")
+    title = forms.CharField(
+        label=_("Title"),
+        required=False,
+        help_text=_("Optional: the first line of the content is used otherwise."),
+    )
+    content = forms.CharField(
+        label=_("Content"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "required": True, "data-submit-on-ctrl-enter": ""}),
+        help_text=_("What the resident reports; at most 4,000 characters."),
+    )
+    received_at = forms.DateTimeField(
+        label=_("Received at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Leave empty for now."),
+    )
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+
+    def __init__(
+        self, *args: Any, grids: Sequence[Unit], categories: Sequence[Category], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        grid_field = self.fields["grid"]
+        assert isinstance(grid_field, forms.ChoiceField)
+        grid_field.choices = [("", "—"), *unit_choices(grids)]
+        category_field = self.fields["category"]
+        assert isinstance(category_field, forms.ChoiceField)
+        category_field.choices = category_choices(categories)
+
+    def to_draft(self) -> TicketDraft:
+        data = self.cleaned_data
+        return TicketDraft(
+            channel=data["channel"],
+            content=data["content"],
+            title=data["title"],
+            category=data["category"] or None,
+            resident_name=data["resident_name"],
+            resident_phone=data["resident_phone"],
+            address=data["address"],
+            grid=data["grid"] or None,
+            received_at=data["received_at"],
+            attachments=data["attachments"],
+        )
+
+
+class ActionForm(forms.Form):
+    """Every action form carries the version the page showed, so a stale page is caught."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class DispatchForm(ActionForm):
+    unit = forms.ChoiceField(label=_("Handling unit"))
+
+    def __init__(self, *args: Any, units: Sequence[Unit] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.ChoiceField)
+        unit_field.choices = [("", "—"), *unit_choices(units)]
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ResultForm(ActionForm):
+    result = forms.CharField(
+        label=_("Result"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class NoteForm(ActionForm):
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class MergeForm(ActionForm):
+    into = forms.CharField(
+        label=_("Merge into ticket number"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "JB20260714-0042", "autocomplete": "off"}),
+    )
+
+
+ACTION_FORMS: dict[str, type[ActionForm]] = {
+    Action.DISPATCH: DispatchForm,
+    Action.ACCEPT: ActionForm,
+    Action.RETURN: ReasonForm,
+    Action.RESOLVE: ResultForm,
+    Action.CLOSE: NoteForm,
+    Action.INVALIDATE: ReasonForm,
+    Action.MERGE: MergeForm,
+}
+
+
+class AttachmentForm(forms.Form):
+    attachments = MultipleFileField(label=_("Add attachments"))
+
+
+class TicketFilterForm(forms.Form):
+    """Only renders the filter bar; the values go to `TicketFilters` as given."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Number, text, address")}),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *Status.choices]
+    )
+    unit = forms.ChoiceField(label=_("Unit"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("Any channel")), *Channel.choices]
+    )
+    received_from = forms.DateField(
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(
+        label=_("Received to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(
+        self, *args: Any, units: Sequence[Unit], categories: Sequence[Category], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.ChoiceField)
+        unit_field.choices = [("", _("Any unit")), *unit_choices(units)]
+        category_field = self.fields["category"]
+        assert isinstance(category_field, forms.ChoiceField)
+        category_field.choices = [("", _("Any category")), *category_choices(categories)]
+
+
+class CalendarOverrideForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=_("Kind"), choices=DayKind.choices)
+    source = forms.CharField(
+        label=_("Source notice"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. State Council notice of 2026-11-XX")}),
+    )

@@ -1,0 +1,115 @@
+"""Turns a ticket's events into lines a person reads: labels, local times, unit names."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from jieban.org.models import Unit
+from jieban.tickets.models import Channel, Status, TicketEvent
+from jieban.web.forms import localized_name
+
+EVENT_LABELS: dict[str, str | Promise] = {
+    "intake": _("Registered"),
+    "dispatch": _("Dispatched"),
+    "accept": _("Accepted"),
+    "return": _("Returned to the command centre"),
+    "resolve": _("Resolved"),
+    "close": _("Closed"),
+    "invalidate": _("Marked invalid"),
+    "merge": _("Merged into another ticket"),
+    "merged_in": _("Another ticket merged in"),
+    "attachment": _("Attachment added"),
+    "reopen": _("Reopened"),
+    "visit": _("Follow-up call"),
+    "supervise": _("Supervision order issued"),
+    "repeat": _("Reported again"),
+    "repeat_of": _("Marked as a repeat"),
+}
+
+# Payload keys shown on the timeline, in this order; the rest (ids, sizes) stays in the API.
+PAYLOAD_LABELS: dict[str, str | Promise] = {
+    "channel": _("Channel"),
+    "unit": _("Unit"),
+    "previous_unit": _("Previous unit"),
+    "due_at": _("Due"),
+    "reason": _("Reason"),
+    "result": _("Result"),
+    "on_time": _("On time"),
+    "note": _("Note"),
+    "into": _("Merged into"),
+    "from": _("Merged from"),
+    "of": _("Repeat of"),
+    "order": _("Supervision order"),
+    "name": _("File"),
+    "warning": _("Warning"),
+}
+
+UNIT_KEYS = ("unit", "previous_unit")
+
+
+@dataclass
+class TimelineEntry:
+    at: dt.datetime
+    label: str | Promise
+    actor: str
+    from_status: str | Promise
+    to_status: str | Promise
+    details: list[tuple[str | Promise, str | Promise]] = field(default_factory=list)
+
+
+def _status_label(value: str) -> str | Promise:
+    return Status(value).label if value in Status.values else value
+
+
+def _detail_value(key: str, value: object, units: dict[str, Unit]) -> str | Promise:
+    if key in UNIT_KEYS and isinstance(value, str):
+        unit = units.get(value)
+        return localized_name(unit) if unit else value
+    if key == "due_at" and isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return date_format(timezone.localtime(moment), "Y-m-d H:i")
+    if key == "channel" and value in Channel.values:
+        return Channel(str(value)).label
+    if key == "on_time":
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def timeline_entries(events: Sequence[TicketEvent]) -> list[TimelineEntry]:
+    """One entry per event; unit codes in payloads become names with one query."""
+    codes = {
+        str(event.payload[key])
+        for event in events
+        for key in UNIT_KEYS
+        if isinstance(event.payload, dict) and event.payload.get(key)
+    }
+    units = {unit.code: unit for unit in Unit.objects.filter(code__in=codes)} if codes else {}
+    entries = []
+    for event in events:
+        payload = event.payload if isinstance(event.payload, dict) else {}
+        details = [
+            (label, _detail_value(key, payload[key], units))
+            for key, label in PAYLOAD_LABELS.items()
+            if payload.get(key) not in (None, "")
+        ]
+        entries.append(
+            TimelineEntry(
+                at=event.at,
+                label=EVENT_LABELS.get(event.kind, event.kind),
+                actor=str(event.actor) if event.actor else "",
+                from_status=_status_label(event.from_status) if event.from_status else "",
+                to_status=_status_label(event.to_status) if event.to_status else "",
+                details=details,
+            )
+        )
+    return entries

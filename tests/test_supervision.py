@@ -1,0 +1,232 @@
+"""Supervision orders: issued by the sweep on every missed deadline, by a dissatisfied call and
+by hand; levels 1-3; new deadlines; fulfilment; who is told."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import time_machine
+
+from jieban.notify.models import Notification
+from jieban.org.models import Unit
+from jieban.tickets import transitions
+from jieban.tickets.models import SupervisionOrder, Ticket, TicketEvent
+from jieban.tickets.worker import run_sweep
+from tests.conftest import Cast, local, new_ticket
+
+SECOND = dt.timedelta(seconds=1)
+
+
+def dispatched_at(cast: Cast, moment: dt.datetime, **fields: Any) -> Ticket:
+    with time_machine.travel(moment, tick=False):
+        ticket = new_ticket(cast.dispatcher, **fields)
+        return transitions.dispatch_ticket(
+            ticket.number, unit=Unit.objects.get(code="PS-A"), by=cast.dispatcher
+        )
+
+
+def sweep_at(moment: dt.datetime) -> Any:
+    with time_machine.travel(moment, tick=False):
+        return run_sweep()
+
+
+def fresh(ticket: Ticket) -> Ticket:
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+class TestOverdueOrders:
+    def test_nothing_happens_at_the_last_second_of_the_deadline(self, cast: Cast) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        assert ticket.due_at == local(2026, 3, 9, 23, 59) + 59 * SECOND
+        report = sweep_at(ticket.due_at)
+        assert report.orders == []
+        assert not SupervisionOrder.objects.exists()
+
+    def test_a_level_1_order_comes_the_second_after(self, cast: Cast) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        breached = ticket.due_at
+        report = sweep_at(breached + SECOND)
+        order = SupervisionOrder.objects.get()
+        assert report.orders == [order.number]
+        assert order.number == "DB20260310-0001"
+        assert (order.reason, order.level, order.unit.code) == ("overdue", 1, "PS-A")
+        assert order.breached_due_at == breached
+        # Two working days from Tuesday 10 March: Thursday 12 March.
+        assert order.due_at == local(2026, 3, 12, 23, 59) + 59 * SECOND
+        ticket = fresh(ticket)
+        assert ticket.due_at == order.due_at
+        assert ticket.supervision_level == 1
+        assert ticket.breached_at == breached + SECOND
+        assert TicketEvent.objects.filter(ticket=ticket, kind="supervise").count() == 1
+
+    def test_a_second_sweep_does_nothing_more(self, cast: Cast) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        moment = ticket.due_at + dt.timedelta(minutes=5)
+        sweep_at(moment)
+        notifications = Notification.objects.count()
+        report = sweep_at(moment + dt.timedelta(minutes=1))
+        assert report.orders == [] and report.warned == []
+        assert SupervisionOrder.objects.count() == 1
+        assert Notification.objects.count() == notifications
+
+    def test_a_breach_across_national_day_gets_a_deadline_after_the_holiday(
+        self, cast: Cast
+    ) -> None:
+        # Dispatched Thursday 24 September with 3 working days (a consultation); Friday 25 is
+        # the Mid-Autumn Festival, so it is due Wednesday 30 September.
+        ticket = dispatched_at(cast, local(2026, 9, 24), category="consultation")
+        assert ticket.due_at == local(2026, 9, 30, 23, 59) + 59 * SECOND
+        sweep_at(local(2026, 10, 1, 9))
+        # 1-7 October are holidays: Thursday 8 and Friday 9 October are the two working days.
+        assert fresh(ticket).due_at == local(2026, 10, 9, 23, 59) + 59 * SECOND
+
+    def test_three_breaches_raise_the_level_to_3_and_not_beyond(self, cast: Cast) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        levels = []
+        for _breach in range(4):
+            sweep_at(fresh(ticket).due_at + SECOND)
+            levels.append(fresh(ticket).supervision_level)
+        assert levels == [1, 2, 3, 3]
+        orders = list(
+            SupervisionOrder.objects.order_by("issued_at").values_list("level", flat=True)
+        )
+        assert orders == [1, 2, 3, 3]
+
+    def test_level_1_tells_the_unit_and_level_2_the_bureau_too(self, cast: Cast) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        sweep_at(fresh(ticket).due_at + SECOND)
+        told = set(
+            Notification.objects.filter(kind="supervision_order").values_list(
+                "recipient__username", flat=True
+            )
+        )
+        assert told == {"handler_a", "leader_a"}
+        Notification.objects.all().delete()
+        sweep_at(fresh(ticket).due_at + SECOND)
+        told = set(
+            Notification.objects.filter(kind="supervision_order").values_list(
+                "recipient__username", flat=True
+            )
+        )
+        assert told == {"handler_a", "leader_a", "leader", "supervisor"}
+
+    def test_resolving_fulfils_the_open_orders_and_counts_as_late(self, cast: Cast) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        sweep_at(fresh(ticket).due_at + SECOND)
+        with time_machine.travel(local(2026, 3, 11), tick=False):
+            transitions.accept_ticket(ticket.number, by=cast.handler_a)
+            resolved = transitions.resolve_ticket(ticket.number, result="已处理", by=cast.handler_a)
+        order = SupervisionOrder.objects.get()
+        assert order.fulfilled_at == local(2026, 3, 11)
+        # Resolved before the order's deadline, but the ticket had missed its own: late.
+        assert resolved.resolved_on_time is False
+
+    def test_finished_tickets_are_never_ordered(self, cast: Cast) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        with time_machine.travel(local(2026, 3, 3), tick=False):
+            transitions.accept_ticket(ticket.number, by=cast.handler_a)
+            transitions.resolve_ticket(ticket.number, result="已处理", by=cast.handler_a)
+        assert sweep_at(local(2026, 4, 1)).orders == []
+
+
+class TestDueSoonWarnings:
+    def test_it_warns_once_per_ticket_and_deadline(self, cast: Cast) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))  # due Monday 9 March
+        assert sweep_at(local(2026, 3, 5, 9)).warned == []  # Thursday: not before Friday's end
+        assert sweep_at(local(2026, 3, 6, 9)).warned == [ticket.number]  # Friday: next is Monday
+        assert sweep_at(local(2026, 3, 6, 10)).warned == []
+        warned = Notification.objects.filter(kind="due_soon")
+        assert set(warned.values_list("recipient__username", flat=True)) == {
+            "handler_a",
+            "leader_a",
+        }
+
+    def test_a_new_deadline_brings_a_new_warning(self, cast: Cast) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        sweep_at(local(2026, 3, 6, 9))
+        sweep_at(fresh(ticket).due_at + SECOND)  # the order sets Thursday 12 March
+        assert sweep_at(local(2026, 3, 11, 9)).warned == [ticket.number]
+
+    def test_due_soon_appears_in_the_api(self, cast: Cast, api_as: Any) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        client = api_as(cast.dispatcher)
+        with time_machine.travel(local(2026, 3, 5, 9), tick=False):
+            assert client.get(f"/tickets/{ticket.number}").json()["is_due_soon"] is False
+            assert client.get("/tickets", due_soon="true").json()["items"] == []
+        with time_machine.travel(local(2026, 3, 6, 9), tick=False):
+            assert client.get(f"/tickets/{ticket.number}").json()["is_due_soon"] is True
+            items = client.get("/tickets", due_soon="true").json()["items"]
+            assert [item["number"] for item in items] == [ticket.number]
+
+
+class TestManualOrdersOverHttp:
+    def test_a_supervisor_issues_one_with_a_note(self, cast: Cast, api_as: Any) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        with time_machine.travel(local(2026, 3, 3, 10), tick=False):
+            response = api_as(cast.supervisor).post(
+                f"/tickets/{ticket.number}/supervise", {"note": "群众多次来电，抓紧办理", "days": 1}
+            )
+        assert response.status_code == 201
+        data = response.json()
+        assert set(data) >= {
+            "number",
+            "ticket",
+            "unit",
+            "reason",
+            "level",
+            "issued_at",
+            "due_at",
+            "fulfilled_at",
+            "note",
+        }
+        assert (data["ticket"], data["unit"], data["reason"], data["level"]) == (
+            ticket.number,
+            "PS-A",
+            "manual",
+            1,
+        )
+        assert data["due_at"] == "2026-03-04T23:59:59+08:00"
+        assert fresh(ticket).due_at == local(2026, 3, 4, 23, 59) + 59 * SECOND
+
+    def test_others_may_not_and_bad_input_is_refused(self, cast: Cast, api_as: Any) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        path = f"/tickets/{ticket.number}/supervise"
+        assert api_as(cast.dispatcher).post(path, {"note": "x"}).status_code == 403
+        assert api_as(cast.handler_b).post(path, {"note": "x"}).status_code == 404
+        empty = api_as(cast.supervisor).post(path, {"note": " "})
+        assert (empty.status_code, empty.json()["field"]) == (400, "note")
+        too_long = api_as(cast.supervisor).post(path, {"note": "x", "days": 99})
+        assert (too_long.status_code, too_long.json()["field"]) == (400, "days")
+        new = new_ticket(cast.dispatcher)
+        assert (
+            api_as(cast.supervisor)
+            .post(f"/tickets/{new.number}/supervise", {"note": "x"})
+            .status_code
+            == 409
+        )
+        assert not SupervisionOrder.objects.exists()
+
+    def test_the_list_filters_by_unit_level_and_open(self, cast: Cast, api_as: Any) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        sweep_at(fresh(ticket).due_at + SECOND)
+        sweep_at(fresh(ticket).due_at + SECOND)
+        client = api_as(cast.supervisor)
+
+        def levels(**params: Any) -> list[int]:
+            response = client.get("/supervision-orders", **params)
+            assert response.status_code == 200, response.json()
+            return [item["level"] for item in response.json()["items"]]
+
+        assert levels() == [2, 1]
+        assert levels(level=2) == [2]
+        assert levels(unit="PS-B") == []
+        assert levels(open="true") == [2, 1]
+        with time_machine.travel(local(2026, 3, 12), tick=False):
+            transitions.accept_ticket(ticket.number, by=cast.handler_a)
+            transitions.resolve_ticket(ticket.number, result="ok", by=cast.handler_a)
+        assert levels(open="true") == []
+        assert client.get("/supervision-orders", level=7).status_code == 400
+        assert client.get("/supervision-orders", unit="NOPE").json()["field"] == "unit"
+        assert api_as(cast.handler_b).get("/supervision-orders").json()["items"] == []
+        assert len(api_as(cast.handler_a).get("/supervision-orders").json()["items"]) == 2

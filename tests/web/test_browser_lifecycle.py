@@ -1,0 +1,191 @@
+"""One ticket's life in a real browser: registered, dispatched, accepted and resolved on a
+phone-sized screen through the inbox, then closed. Screenshots of each step go to
+test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.apps import apps
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from jieban.org.actions import create_person, create_unit
+from jieban.org.models import User
+from jieban.tickets.models import Category, Status, Ticket
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@dataclass
+class People:
+    dispatcher: User
+    handler_a: User
+
+
+@pytest.fixture
+def people(transactional_db: Any, monkeypatch: pytest.MonkeyPatch) -> People:
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made here are
+    # still plain synchronous calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    if not Category.objects.exists():
+        # A transactional test before this one flushed the data migration's categories.
+        defaults = importlib.import_module("jieban.tickets.migrations.0002_default_categories")
+        defaults.create_defaults(apps, None)
+    create_unit(code="BUR", kind="bureau", name="测试县公安局")
+    create_unit(code="CC", kind="centre", name="指挥中心", parent="BUR")
+    create_unit(code="PS-A", kind="station", name="甲派出所", parent="BUR")
+    create_unit(code="PS-B", kind="station", name="乙派出所", parent="BUR")
+    create_unit(code="COM-A1", kind="community", name="甲一社区", parent="PS-A")
+    create_unit(code="G-01", kind="grid", name="第一网格", parent="COM-A1")
+    return People(
+        dispatcher=create_person(
+            username="dispatcher",
+            role="dispatcher",
+            unit="CC",
+            password=PASSWORD,
+            full_name="赵调度",
+        ),
+        handler_a=create_person(
+            username="handler_a",
+            role="unit_handler",
+            unit="PS-A",
+            password=PASSWORD,
+            full_name="钱民警",
+        ),
+    )
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"lifecycle-{name}.png"), full_page=True)
+
+
+def log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(f"{base}/")
+
+
+def status_badge(page: Page) -> Any:
+    return page.locator(".ticket-head .badge").first
+
+
+def fits_width(page: Page) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def test_it_takes_a_ticket_from_call_to_closing(
+    people: People, live_server: Any, browser: Browser
+) -> None:
+    base = live_server.url
+
+    # The dispatcher takes a call at a desktop.
+    desk = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = desk.new_page()
+    page.goto(f"{base}/login/")
+    expect(page.locator("h1")).to_have_text("登录")
+    shot(page, "01-login")
+    log_in(page, base, "dispatcher")
+    assert page.evaluate("typeof htmx") == "object", "the vendored htmx did not load"
+
+    page.click("nav >> text=登记来电")
+    expect(page.locator("#id_resident_phone")).to_be_focused()
+    page.keyboard.type("13900001111")
+    page.fill("#id_resident_name", "王五")
+    page.fill("#id_address", "甲一社区 7 栋 302")
+    page.select_option("#id_grid", "G-01")
+    page.select_option("#id_category", "renovation_noise")
+    page.fill("#id_content", "楼上每天早上七点开始装修，电钻声很大。")
+    shot(page, "02-register")
+    # Enter in a one-line field submits the form, as on any desk phone form.
+    page.focus("#id_address")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/tickets/JB\d{8}-\d{4}/$"))
+    number = page.url.rstrip("/").rsplit("/", 1)[-1]
+    expect(status_badge(page)).to_have_text("待交办")
+    expect(page.locator('[data-testid="phone"]')).to_have_text("13900001111")
+    shot(page, "03-registered")
+
+    page.select_option("#id_dispatch_unit", "PS-A")
+    page.click("form[data-action=dispatch] button[type=submit]")
+    expect(status_badge(page)).to_have_text("已交办")
+    shot(page, "04-dispatched")
+
+    # The station's handler works it from a phone.
+    phone = browser.new_context(
+        locale="zh-CN", viewport={"width": 375, "height": 800}, is_mobile=True, has_touch=True
+    )
+    mobile = phone.new_page()
+    log_in(mobile, base, "handler_a")
+    mobile.click("nav >> text=待办")
+    row = mobile.locator(f'[data-testid="inbox-to_accept"] a[href="/tickets/{number}/"]')
+    expect(row).to_be_visible()
+    assert fits_width(mobile)
+    shot(mobile, "05-inbox")
+    row.click()
+    mobile.wait_for_url(f"{base}/tickets/{number}/")
+    assert fits_width(mobile)
+    mobile.click("form[data-action=accept] button[type=submit]")
+    expect(status_badge(mobile)).to_have_text("办理中")
+    shot(mobile, "06-accepted")
+
+    # An empty result is refused in place, without leaving the page.
+    mobile.click("form[data-action=resolve] button[type=submit]")
+    expect(mobile.locator("#id_resolve_result_error")).to_have_text("办理结果不能为空。")
+    shot(mobile, "07-resolve-refused")
+    mobile.fill("#id_resolve_result", "已上门劝导，施工方承诺八点后施工。")
+    mobile.click("form[data-action=resolve] button[type=submit]")
+    expect(status_badge(mobile)).to_have_text("已办结")
+    assert fits_width(mobile)
+    shot(mobile, "08-resolved")
+
+    # Back at the desk, the dispatcher closes it after the follow-up call.
+    page.reload()
+    expect(status_badge(page)).to_have_text("已办结")
+    page.fill("#id_close_note", "回访群众，表示满意。")
+    page.click("form[data-action=close] button[type=submit]")
+    expect(status_badge(page)).to_have_text("已归档")
+    expect(page.locator("#action-panel")).to_contain_text("您目前对此工单没有可执行的操作。")
+    shot(page, "09-closed")
+
+    ticket = Ticket.objects.get(number=number)
+    assert ticket.status == Status.CLOSED
+    assert ticket.result == "已上门劝导，施工方承诺八点后施工。"
+    assert list(ticket.events.order_by("at", "pk").values_list("kind", flat=True)) == [
+        "intake",
+        "dispatch",
+        "accept",
+        "resolve",
+        "close",
+    ]
+    phone.close()
+    desk.close()

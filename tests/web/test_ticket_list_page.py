@@ -1,0 +1,143 @@
+"""The ticket list: filters, masked phones, keyset pages, bad filters, and its query count."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import time_machine
+from django.test import Client
+
+from jieban.web import views
+from tests.conftest import Cast, local, new_ticket
+from tests.web.conftest import dispatched
+
+
+def numbers(html: str) -> list[str]:
+    return re.findall(r'<a href="/tickets/(JB\d{8}-\d{4})/">', html)
+
+
+class TestTicketListPage:
+    def test_it_masks_phones(self, client: Client, cast: Cast) -> None:
+        new_ticket(cast.dispatcher, resident_phone="13812341234")
+        client.force_login(cast.dispatcher)
+        html = client.get("/tickets/").content.decode()
+        assert "138****1234" in html
+        assert "13812341234" not in html
+
+    def test_it_shows_the_columns(self, client: Client, cast: Cast) -> None:
+        ticket = dispatched(cast)
+        client.force_login(cast.dispatcher)
+        html = client.get("/tickets/").content.decode()
+        assert numbers(html) == [ticket.number]
+        for text in ("装修噪音", "甲派出所", "已交办", ticket.title):
+            assert text in html
+
+    def test_it_filters_by_status_unit_channel_category_and_text(
+        self, client: Client, cast: Cast
+    ) -> None:
+        fresh = new_ticket(cast.dispatcher, content="狗在小区里乱跑", category="dangerous_dogs")
+        at_a = dispatched(cast, "PS-A")
+        at_b = dispatched(cast, "PS-B", channel="walk_in")
+        client.force_login(cast.dispatcher)
+        cases = {
+            "status=new": [fresh.number],
+            "status=dispatched&unit=PS-B": [at_b.number],
+            "unit=PS-A": [at_a.number],
+            "channel=walk_in": [at_b.number],
+            "category=dangerous_dogs": [fresh.number],
+            "q=乱跑": [fresh.number],
+            f"q={at_a.number}": [at_a.number],
+        }
+        for query, expected in cases.items():
+            response = client.get(f"/tickets/?{query}")
+            assert response.status_code == 200, query
+            assert numbers(response.content.decode()) == expected, query
+
+    def test_it_filters_by_time_received(self, client: Client, cast: Cast) -> None:
+        early = new_ticket(cast.dispatcher, received_at=local(2026, 3, 2))
+        late = new_ticket(cast.dispatcher, received_at=local(2026, 3, 9))
+        client.force_login(cast.dispatcher)
+        html = client.get("/tickets/?received_from=2026-03-05").content.decode()
+        assert late.number in numbers(html) and early.number not in numbers(html)
+        html = client.get("/tickets/?received_to=2026-03-02").content.decode()
+        assert numbers(html) == [early.number]
+
+    def test_it_filters_overdue_tickets(self, client: Client, cast: Cast) -> None:
+        with time_machine.travel(local(2026, 7, 1), tick=False):
+            late = dispatched(cast)
+        with time_machine.travel(local(2026, 7, 20), tick=False):
+            dispatched(cast)
+            client.force_login(cast.dispatcher)
+            html = client.get("/tickets/?overdue=1").content.decode()
+        assert numbers(html) == [late.number]
+        assert 'class="badge overdue"' in html
+        assert 'name="overdue" id="id_overdue" checked' in html
+
+    def test_it_keeps_the_filters_in_the_form(self, client: Client, cast: Cast) -> None:
+        client.force_login(cast.dispatcher)
+        html = client.get("/tickets/?status=new&q=噪音").content.decode()
+        assert '<option value="new" selected>' in html
+        assert 'value="噪音"' in html
+
+    @pytest.mark.parametrize(
+        ("query", "message"),
+        [
+            ("status=bogus", "未知状态 bogus。"),
+            ("unit=NOWHERE", "未知单位 NOWHERE。"),
+            ("category=nothing", "未知类别 nothing。"),
+            ("channel=pigeon", "未知来源渠道 pigeon。"),
+            ("received_from=yesterday", "yesterday 不是日期"),
+            ("cursor=%21%21", "该分页游标不是本系统给出的。"),
+        ],
+    )
+    def test_it_shows_bad_filters_as_a_message(
+        self, client: Client, cast: Cast, query: str, message: str
+    ) -> None:
+        new_ticket(cast.dispatcher)
+        client.force_login(cast.dispatcher)
+        response = client.get(f"/tickets/?{query}")
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert message in html
+        assert numbers(html) == []
+
+    def test_it_pages_with_a_cursor(
+        self, client: Client, cast: Cast, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(views, "LIST_PAGE_SIZE", 2)
+        made = [new_ticket(cast.dispatcher, received_at=local(2026, 3, day)) for day in (1, 2, 3)]
+        client.force_login(cast.dispatcher)
+        html = client.get("/tickets/?status=new").content.decode()
+        assert numbers(html) == [made[2].number, made[1].number]
+        link = re.search(r'rel="next" href="([^"]+)"', html)
+        assert link is not None
+        next_url = link.group(1).replace("&amp;", "&")
+        assert "status=new" in next_url
+        html = client.get(f"/tickets/{next_url}").content.decode()
+        assert numbers(html) == [made[0].number]
+        assert 'rel="next"' not in html
+
+    def test_it_shows_an_outsider_nothing(self, client: Client, cast: Cast) -> None:
+        new_ticket(cast.dispatcher)
+        dispatched(cast, "PS-A")
+        client.force_login(cast.outsider)
+        html = client.get("/tickets/").content.decode()
+        assert numbers(html) == []
+        client.force_login(cast.handler_b)
+        assert numbers(client.get("/tickets/").content.decode()) == []
+
+    def test_it_runs_a_fixed_number_of_queries(
+        self, client: Client, cast: Cast, django_assert_num_queries: object
+    ) -> None:
+        for _ in range(5):
+            dispatched(cast)
+            new_ticket(cast.dispatcher)
+        client.force_login(cast.dispatcher)
+        # session, user, one page of tickets, units and categories for the filter bar
+        with django_assert_num_queries(5):  # type: ignore[operator]
+            response = client.get("/tickets/")
+        assert len(numbers(response.content.decode())) == 10
+        # A filter by unit costs one lookup more, whatever the number of rows.
+        with django_assert_num_queries(6):  # type: ignore[operator]
+            client.get("/tickets/?unit=PS-A")
