@@ -123,3 +123,9 @@ def test_two_workers_sweeping_at_once_issue_each_order_once(people: tuple[User, 
     assert SupervisionOrder.objects.values("ticket").distinct().count() == 60
     # Each order told the unit's two people once: no double notification.
     assert Notification.objects.filter(kind="supervision_order").count() == 120
+    # The orders' deadline is Thursday 12 March: on Wednesday both workers would warn.
+    with time_machine.travel(local(2026, 3, 11, 9), tick=False):
+        reports = race(2, lambda index: run_sweep())
+    warned = [number for report in reports for number in report.warned]
+    assert len(warned) == len(set(warned)) == 60
+    assert Notification.objects.filter(kind="due_soon").count() == 120

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "jieban.tickets",
     "jieban.intake",
     "jieban.notify",
+    "jieban.stats",
     "jieban.api",
     "jieban.web",
 ]

@@ -262,3 +262,44 @@ class SupervisionOrderFilterIn(Schema):
 
 class ReadIn(Schema):
     ids: list[int] | None = None
+
+
+class StatsIn(Schema):
+    period: str | None = None
+    start: dt.date
+    end: dt.date
+    group_by: str | None = None
+
+
+class StatsRowOut(Schema):
+    key: str
+    name: str
+    period: str
+    total: int
+    resolved: int
+    closure_rate: float | None
+    on_time: int
+    on_time_rate: float | None
+    visited: int
+    satisfied: int
+    satisfaction_rate: float | None
+    overdue_open: int
+    practical: int
+    practical_share: float | None
+    repeats: int
+
+
+class StatsOut(Schema):
+    start: dt.date
+    end: dt.date
+    period: str | None
+    group_by: str | None
+    rows: list[StatsRowOut]
+
+
+class ReportOut(Schema):
+    kind: str
+    period: str
+    published_at: dt.datetime
+    published_by: str | None
+    data: dict[str, Any]

@@ -31,7 +31,10 @@ from jieban.api.schemas import (
     ReadIn,
     ReasonIn,
     RepeatOfIn,
+    ReportOut,
     ResultIn,
+    StatsIn,
+    StatsOut,
     SuperviseIn,
     SupervisionOrderFilterIn,
     SupervisionOrderOut,
@@ -50,6 +53,9 @@ from jieban.errors import DomainError, InvalidInput
 from jieban.intake.actions import TicketDraft, add_attachment, mark_repeat, register_ticket
 from jieban.notify import outbox
 from jieban.org.models import Unit
+from jieban.stats.figures import figures
+from jieban.stats.models import PublishedReport
+from jieban.stats.reports import publish_report, published_report
 from jieban.tickets import transitions
 from jieban.tickets.access import access_ticket, mask_phone, may_see_full_phone
 from jieban.tickets.campaign import CampaignRow, campaign_board, is_cleared
@@ -535,3 +541,50 @@ def list_notifications(request: HttpRequest, unread: bool = False) -> dict[str, 
 def read_notifications(request: HttpRequest, payload: ReadIn) -> dict[str, Any]:
     outbox.mark_read(request.user, ids=payload.ids)
     return list_notifications(request)
+
+
+# --- statistics and reports ------------------------------------------------------------------
+
+
+@api.get("/stats", response={200: StatsOut, **ERRORS}, tags=["statistics"])
+def get_stats(request: HttpRequest, query: Query[StatsIn]) -> dict[str, Any]:
+    """Figures over tickets received in [start, end) (local dates; `end` not included)."""
+    rows = figures(
+        request.user,
+        start=query.start,
+        end=query.end,
+        period=query.period,
+        group_by=query.group_by,
+    )
+    return {
+        "start": query.start,
+        "end": query.end,
+        "period": query.period,
+        "group_by": query.group_by,
+        "rows": [row.as_row() for row in rows],
+    }
+
+
+def report_out(report: PublishedReport) -> dict[str, Any]:
+    return {
+        "kind": report.kind,
+        "period": report.period,
+        "published_at": _local(report.published_at),
+        "published_by": report.published_by.username if report.published_by else None,
+        "data": report.data,
+    }
+
+
+@api.get("/reports/{kind}/{period}", response={200: ReportOut, **ERRORS}, tags=["statistics"])
+def get_report(request: HttpRequest, kind: str, period: str) -> dict[str, Any]:
+    return report_out(published_report(request.user, kind, period))
+
+
+@api.post(
+    "/reports/{kind}/{period}",
+    response={200: ReportOut, 201: ReportOut, **ERRORS},
+    tags=["statistics"],
+)
+def post_report(request: HttpRequest, kind: str, period: str) -> Status[dict[str, Any]]:
+    report, created = publish_report(kind, period, by=request.user)
+    return Status(201 if created else 200, report_out(report))

@@ -16,7 +16,15 @@ from django.utils.translation import gettext as _
 from jieban.errors import InvalidInput
 from jieban.org.models import Unit
 from jieban.tickets.access import visible_tickets
-from jieban.tickets.models import CLOCK_RUNNING, Category, Channel, Status, Ticket, TicketEvent
+from jieban.tickets.models import (
+    CLOCK_RUNNING,
+    Category,
+    Channel,
+    Status,
+    Ticket,
+    TicketEvent,
+    clock_running,
+)
 from jieban.workcalendar.workdays import due_soon_horizon
 
 MAX_PAGE = 200
@@ -90,11 +98,11 @@ def filter_tickets(user: Any, filters: TicketFilters) -> QuerySet[Ticket]:
             )
         tickets = tickets.filter(channel=filters.channel)
     if filters.overdue:
-        tickets = tickets.filter(status__in=CLOCK_RUNNING, due_at__lt=timezone.now())
+        tickets = tickets.filter(clock_running(), due_at__lt=timezone.now())
     if filters.due_soon:
         now = timezone.now()
         tickets = tickets.filter(
-            status__in=CLOCK_RUNNING, due_at__gte=now, due_at__lte=due_soon_horizon(now)
+            clock_running(), due_at__gte=now, due_at__lte=due_soon_horizon(now)
         )
     if filters.received_from:
         start = _bound(filters.received_from, field="received_from", end=False)

@@ -32,6 +32,7 @@ from jieban.tickets.models import (
     SupervisionReason,
     Ticket,
     TicketEvent,
+    clock_running,
 )
 from jieban.tickets.numbering import allocate_numbers
 from jieban.tickets.selectors import decode_cursor, encode_cursor
@@ -242,7 +243,7 @@ def sweep_overdue(
     oracle = WorkdayOracle(local_day, local_day + dt.timedelta(days=60))
     while not (should_stop and should_stop()):
         candidates = list(
-            Ticket.objects.filter(status__in=CLOCK_RUNNING, due_at__lt=now)
+            Ticket.objects.filter(clock_running(), due_at__lt=now)
             .exclude(pk__in=seen)
             .order_by("due_at", "pk")
             .values_list("pk", flat=True)[:batch]
@@ -267,45 +268,55 @@ def sweep_overdue(
     return issued
 
 
-def sweep_due_soon(now: dt.datetime, *, horizon: dt.datetime) -> list[str]:
+def sweep_due_soon(
+    now: dt.datetime,
+    *,
+    horizon: dt.datetime,
+    batch: int = 200,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[str]:
     """Warn the holding unit once per ticket and deadline when the deadline is near."""
     warned: list[str] = []
+    seen: set[int] = set()
     recipients = Recipients()
-    candidates = list(
-        Ticket.objects.filter(status__in=CLOCK_RUNNING, due_at__gte=now, due_at__lte=horizon)
-        .filter(Q(warned_due_at__isnull=True) | ~Q(warned_due_at=F("due_at")))
-        .values_list("pk", "due_at")
-    )
-    for ticket_id, due_at in candidates:
-        assert due_at is not None  # filtered on due_at above
+    unwarned = Q(warned_due_at__isnull=True) | ~Q(warned_due_at=F("due_at"))
+    while not (should_stop and should_stop()):
+        candidates = list(
+            Ticket.objects.filter(clock_running(), due_at__gte=now, due_at__lte=horizon)
+            .filter(unwarned)
+            .exclude(pk__in=seen)
+            .order_by("due_at", "pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not candidates:
+            break
+        seen.update(candidates)
         with transaction.atomic():
-            # The conditional update is the claim: one worker wins it, once per deadline.
-            claimed = (
-                Ticket.objects.filter(pk=ticket_id, due_at=due_at, status__in=CLOCK_RUNNING)
-                .filter(Q(warned_due_at__isnull=True) | ~Q(warned_due_at=due_at))
-                .update(warned_due_at=due_at)
-            )
-            if not claimed:
-                continue
-            ticket = Ticket.objects.select_related("unit").get(pk=ticket_id)
-            with override(settings.LANGUAGE_CODE):
-                title = _("Due soon: %(ticket)s by %(due)s") % {
-                    "ticket": ticket.number,
-                    "due": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M"),
-                }
-            notify(
-                "due_soon",
-                recipients=recipients.of_unit(ticket.unit_id),
-                title=title,
-                body=ticket.title,
-                ticket=ticket,
-                payload={
-                    "ticket": ticket.number,
-                    "unit": ticket.unit.code if ticket.unit else None,
-                    "due_at": due_at.isoformat(),
-                },
-            )
-            warned.append(ticket.number)
+            # Re-checked under the lock: each deadline is warned about once, by one worker.
+            for ticket in _lock_batch(candidates).filter(
+                unwarned, status__in=CLOCK_RUNNING, due_at__gte=now, due_at__lte=horizon
+            ):
+                assert ticket.due_at is not None  # filtered on due_at above
+                ticket.warned_due_at = ticket.due_at
+                ticket.save(update_fields=["warned_due_at"])
+                with override(settings.LANGUAGE_CODE):
+                    title = _("Due soon: %(ticket)s by %(due)s") % {
+                        "ticket": ticket.number,
+                        "due": timezone.localtime(ticket.due_at).strftime("%Y-%m-%d %H:%M"),
+                    }
+                notify(
+                    "due_soon",
+                    recipients=recipients.of_unit(ticket.unit_id),
+                    title=title,
+                    body=ticket.title,
+                    ticket=ticket,
+                    payload={
+                        "ticket": ticket.number,
+                        "unit": ticket.unit.code if ticket.unit else None,
+                        "due_at": ticket.due_at.isoformat(),
+                    },
+                )
+                warned.append(ticket.number)
     return warned
 
 

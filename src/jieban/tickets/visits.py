@@ -60,6 +60,8 @@ def record_visit(
             reported_by_channel=channel,
             at=now,
         )
+        ticket.visit_outcome = outcome
+        ticket.save(update_fields=["visit_outcome"])
         TicketEvent.objects.create(
             ticket=ticket,
             kind="visit",

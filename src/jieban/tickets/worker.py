@@ -31,7 +31,12 @@ def run_sweep(*, should_stop: Callable[[], bool] | None = None) -> SweepReport:
     report.orders = sweep_overdue(now, batch=settings.JIEBAN_SWEEP_BATCH, should_stop=should_stop)
     if should_stop and should_stop():
         return report
-    report.warned = sweep_due_soon(now, horizon=due_soon_horizon(now))
+    report.warned = sweep_due_soon(
+        now,
+        horizon=due_soon_horizon(now),
+        batch=settings.JIEBAN_SWEEP_BATCH,
+        should_stop=should_stop,
+    )
     if timezone.localtime(now).day == 1:
         campaign, created = take_snapshot(month_of(now), now=now)
         if created:

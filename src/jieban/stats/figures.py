@@ -1,0 +1,196 @@
+"""The statistics, computed exactly as DESIGN.md defines them (the contract).
+
+For a period [start, end) in local time, over tickets *received* in it, excluding `invalid` and
+`merged`:
+- total; resolved = now `resolved` or `closed`; closure rate = resolved / total;
+- on time = resolved by the deadline and never overdue on the way (a ticket answered on the
+  spot has no deadline and is on time); on-time rate = on time / resolved;
+- visited = the latest follow-up call reached the resident (unreachable is not a visit);
+  satisfied = that call was satisfied or basically satisfied; satisfaction rate = satisfied /
+  visited;
+- open overdue = the clock runs and the deadline has passed, now;
+- practical = in a "practical matter for residents" category; repeats = marked as a repeat.
+A rate whose denominator is 0 is None ("no figure"), never 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jieban.errors import InvalidInput
+from jieban.tickets.access import visible_tickets
+from jieban.tickets.models import CLOCK_RUNNING, Status, SupervisionOrder, Ticket, VisitOutcome
+from jieban.workcalendar.workdays import local_zone
+
+DEFINITIONS_VERSION = 1
+PERIODS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+GROUPS = {
+    "category": ("category__code", "category__name"),
+    "unit": ("unit__code", "unit__name"),
+    "channel": ("channel", None),
+    "grid": ("grid__code", "grid__name"),
+}
+OUT_OF_EVERY_RATE = (Status.INVALID, Status.MERGED)
+RESOLVED = Q(status__in=(Status.RESOLVED, Status.CLOSED))
+ON_TIME = (
+    RESOLVED
+    & Q(breached_at__isnull=True)
+    & (Q(due_at__isnull=True) | Q(resolved_at__lte=F("due_at")))
+)
+REACHED = (VisitOutcome.SATISFIED, VisitOutcome.BASICALLY_SATISFIED, VisitOutcome.DISSATISFIED)
+VISITED = Q(visit_outcome__in=REACHED)
+SATISFIED = Q(visit_outcome__in=(VisitOutcome.SATISFIED, VisitOutcome.BASICALLY_SATISFIED))
+MAX_SPAN = dt.timedelta(days=366 * 3)
+
+
+def rate(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(part / whole, 4)
+
+
+@dataclass
+class Figures:
+    key: str
+    total: int = 0
+    resolved: int = 0
+    on_time: int = 0
+    visited: int = 0
+    satisfied: int = 0
+    overdue_open: int = 0
+    practical: int = 0
+    repeats: int = 0
+    name: str = ""
+    period: str = ""
+
+    @property
+    def closure_rate(self) -> float | None:
+        return rate(self.resolved, self.total)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return rate(self.on_time, self.resolved)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return rate(self.satisfied, self.visited)
+
+    @property
+    def practical_share(self) -> float | None:
+        return rate(self.practical, self.total)
+
+    def as_row(self) -> dict[str, Any]:
+        row = asdict(self)
+        row.update(
+            closure_rate=self.closure_rate,
+            on_time_rate=self.on_time_rate,
+            satisfaction_rate=self.satisfaction_rate,
+            practical_share=self.practical_share,
+        )
+        return row
+
+
+def _aggregates(now: dt.datetime) -> dict[str, Any]:
+    return {
+        "total": Count("pk"),
+        "resolved": Count("pk", filter=RESOLVED),
+        "on_time": Count("pk", filter=ON_TIME),
+        "visited": Count("pk", filter=VISITED),
+        "satisfied": Count("pk", filter=SATISFIED),
+        "overdue_open": Count("pk", filter=Q(status__in=CLOCK_RUNNING, due_at__lt=now)),
+        "practical": Count("pk", filter=Q(category__practical=True)),
+        "repeats": Count("pk", filter=Q(repeat_of__isnull=False)),
+    }
+
+
+def local_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    zone = local_zone()
+    return (
+        dt.datetime.combine(start, dt.time(), tzinfo=zone),
+        dt.datetime.combine(end, dt.time(), tzinfo=zone),
+    )
+
+
+def received_in(user: Any, start: dt.date, end: dt.date) -> QuerySet[Ticket]:
+    """The tickets the figures count: visible, received in [start, end), not invalid/merged."""
+    if end <= start:
+        raise InvalidInput(_("The end must come after the start."), field="end")
+    if end - start > MAX_SPAN:
+        raise InvalidInput(_("Ask for at most three years at a time."), field="end")
+    first, stop = local_bounds(start, end)
+    return (
+        visible_tickets(user)
+        .filter(received_at__gte=first, received_at__lt=stop)
+        .exclude(status__in=OUT_OF_EVERY_RATE)
+    )
+
+
+def bucket_label(moment: dt.datetime | dt.date, period: str) -> str:
+    day = moment.date() if isinstance(moment, dt.datetime) else moment
+    if period == "day":
+        return day.isoformat()
+    if period == "week":
+        year, week, _weekday = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{day:%Y-%m}"
+
+
+def figures(
+    user: Any,
+    *,
+    start: dt.date,
+    end: dt.date,
+    period: str | None = None,
+    group_by: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[Figures]:
+    """Rows of figures, per period bucket (`day`, `week`, `month`) and/or per group, or one
+    overall row when neither is asked for."""
+    if period is not None and period not in PERIODS:
+        raise InvalidInput(_("The period is day, week or month."), field="period")
+    if group_by is not None and group_by not in GROUPS:
+        raise InvalidInput(_("Group by category, unit, channel or grid."), field="group_by")
+    now = now or timezone.now()
+    tickets = received_in(user, start, end)
+    fields: list[str] = []
+    if period is not None:
+        tickets = tickets.annotate(bucket=PERIODS[period]("received_at", tzinfo=local_zone()))
+        fields.append("bucket")
+    if group_by is not None:
+        code, name = GROUPS[group_by]
+        fields += [code] + ([name] if name else [])
+    if not fields:
+        totals = tickets.aggregate(**_aggregates(now))
+        return [Figures(key="all", **totals)]
+    rows = tickets.order_by().values(*fields).annotate(**_aggregates(now))
+    result = []
+    for row in rows:
+        label = bucket_label(row.pop("bucket"), period) if period is not None else ""
+        key = label
+        name = ""
+        if group_by is not None:
+            code, name_field = GROUPS[group_by]
+            key = row.pop(code) or ""
+            name = (row.pop(name_field) if name_field else "") or ""
+        result.append(Figures(key=key, name=name, period=label, **row))
+    result.sort(key=lambda item: (item.period, item.key))
+    return result
+
+
+def orders_by_level(user: Any, *, start: dt.date, end: dt.date) -> dict[str, int]:
+    """Supervision orders issued in [start, end), by level, on tickets the user may see."""
+    first, stop = local_bounds(start, end)
+    counts = dict(
+        SupervisionOrder.objects.filter(
+            issued_at__gte=first, issued_at__lt=stop, ticket__in=visible_tickets(user)
+        )
+        .order_by()
+        .values_list("level")
+        .annotate(count=Count("pk"))
+    )
+    return {str(level): counts.get(level, 0) for level in (1, 2, 3)}

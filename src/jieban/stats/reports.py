@@ -1,0 +1,131 @@
+"""Daily, weekly and monthly reports; a published report is stored and never recomputed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jieban.errors import Forbidden, InvalidInput, NotFound
+from jieban.stats.figures import DEFINITIONS_VERSION, GROUPS, figures, orders_by_level
+from jieban.stats.models import PublishedReport, ReportKind
+
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+TREND_PERIOD = {"daily": None, "weekly": "day", "monthly": "day"}
+
+
+def period_bounds(kind: str, period: str) -> tuple[dt.date, dt.date]:
+    """[start, end) of `period`: `2026-07-14` (daily), `2026-W29` (weekly), `2026-07`."""
+    try:
+        if kind == ReportKind.DAILY and DAY.match(period):
+            start = dt.date.fromisoformat(period)
+            return start, start + dt.timedelta(days=1)
+        if kind == ReportKind.WEEKLY and (week := WEEK.match(period)):
+            start = dt.date.fromisocalendar(int(week[1]), int(week[2]), 1)
+            return start, start + dt.timedelta(days=7)
+        if kind == ReportKind.MONTHLY and (month := MONTH.match(period)):
+            start = dt.date(int(month[1]), int(month[2]), 1)
+            end = dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+            return start, end
+    except ValueError:
+        pass
+    if kind not in ReportKind.values:
+        raise InvalidInput(_("The report is daily, weekly or monthly."), field="kind")
+    examples = {"daily": "2026-07-14", "weekly": "2026-W29", "monthly": "2026-07"}
+    raise InvalidInput(
+        _("%(period)s is not a %(kind)s period (like %(example)s).")
+        % {"period": period, "kind": kind, "example": examples[kind]},
+        field="period",
+    )
+
+
+def current_period(kind: str, today: dt.date) -> str:
+    if kind == ReportKind.DAILY:
+        return today.isoformat()
+    if kind == ReportKind.WEEKLY:
+        year, week, _weekday = today.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{today:%Y-%m}"
+
+
+def build_report(user: Any, kind: str, period: str) -> dict[str, Any]:
+    """Every figure of a report, computed now from the tickets."""
+    start, end = period_bounds(kind, period)
+    now = timezone.now()
+    overall = figures(user, start=start, end=end, now=now)[0]
+    trend_period = TREND_PERIOD[kind]
+    trend = (
+        figures(user, start=start, end=end, period=trend_period, now=now) if trend_period else []
+    )
+    return {
+        "definitions_version": DEFINITIONS_VERSION,
+        "kind": kind,
+        "period": period,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "computed_at": timezone.localtime(now).isoformat(),
+        "overall": overall.as_row(),
+        "trend": [row.as_row() for row in trend],
+        "by": {
+            group: [
+                row.as_row() for row in figures(user, start=start, end=end, group_by=group, now=now)
+            ]
+            for group in GROUPS
+        },
+        "orders_by_level": orders_by_level(user, start=start, end=end),
+    }
+
+
+def publish_report(kind: str, period: str, *, by: Any) -> tuple[PublishedReport, bool]:
+    """Freeze the report of `period` (bureau-wide); publishing again returns the stored one."""
+    if by is not None and not by.sees_whole_bureau:
+        raise Forbidden(_("Reports are published by the command centre and leaders."))
+    start, end = period_bounds(kind, period)
+    existing = PublishedReport.objects.filter(kind=kind, period=period).first()
+    if existing is not None:
+        return existing, False
+    data = build_report(by if by is not None else _Bureau(), kind, period)
+    try:
+        with transaction.atomic():
+            report = PublishedReport.objects.create(
+                kind=kind,
+                period=period,
+                start=start,
+                end=end,
+                published_at=timezone.now(),
+                published_by=by,
+                data=data,
+            )
+    except IntegrityError:
+        return PublishedReport.objects.get(kind=kind, period=period), False
+    return report, True
+
+
+def published_report(user: Any, kind: str, period: str) -> PublishedReport:
+    period_bounds(kind, period)
+    if not user.sees_whole_bureau:
+        raise NotFound(
+            _("No published %(kind)s report for %(period)s.") % {"kind": kind, "period": period}
+        )
+    report = PublishedReport.objects.filter(kind=kind, period=period).first()
+    if report is None:
+        raise NotFound(
+            _("No published %(kind)s report for %(period)s.") % {"kind": kind, "period": period}
+        )
+    return report
+
+
+class _Bureau:
+    """The operator's command line sees the whole bureau."""
+
+    is_authenticated = True
+    is_active = True
+    sees_whole_bureau = True
+    pk = None
+    unit_id = None

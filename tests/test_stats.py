@@ -1,0 +1,200 @@
+"""The statistics contract (DESIGN.md, "Statistics") and frozen reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+from typing import Any
+
+import time_machine
+from django.core.management import call_command
+
+from jieban.org.models import Unit
+from jieban.tickets import transitions
+from jieban.tickets.models import Ticket
+from jieban.tickets.visits import record_visit
+from jieban.tickets.worker import run_sweep
+from tests.conftest import Cast, local, new_ticket
+
+ROW_FIELDS = {
+    "key", "total", "resolved", "closure_rate", "on_time", "on_time_rate", "visited",
+    "satisfied", "satisfaction_rate", "overdue_open",
+}
+
+
+def dispatch(cast: Cast, ticket: Ticket, code: str = "PS-A") -> Ticket:
+    return transitions.dispatch_ticket(
+        ticket.number, unit=Unit.objects.get(code=code), by=cast.dispatcher
+    )
+
+
+def resolve(cast: Cast, ticket: Ticket, by: Any = None) -> Ticket:
+    by = by or cast.handler_a
+    transitions.accept_ticket(ticket.number, by=by)
+    return transitions.resolve_ticket(ticket.number, result="已处理", by=by)
+
+
+def scenario(cast: Cast) -> dict[str, Ticket]:
+    """Tickets received on Monday 2 March 2026, each in a different state.
+
+    - a: resolved on time, called back satisfied (closed)
+    - b: resolved on time, called back dissatisfied, resolved again (resolved)
+    - c: resolved late, called back unreachable once (resolved)
+    - d: dispatched to PS-B, left overdue (open)
+    - e: a consultation closed on the spot (closed, on time, never visited)
+    - f: invalid (out of every figure)
+    - g: merged into a (out of every figure)
+    - h: walk-in, still new
+    """
+    with time_machine.travel(local(2026, 3, 2, 9), tick=False):
+        t = {name: new_ticket(cast.dispatcher) for name in "abcdfgh"}
+        t["e"] = new_ticket(cast.dispatcher, category="consultation", channel="walk_in")
+        t["h"].channel = "walk_in"
+        Ticket.objects.filter(pk=t["h"].pk).update(channel="walk_in")
+        for name in "abc":
+            dispatch(cast, t[name])
+        dispatch(cast, t["d"], "PS-B")
+        transitions.close_ticket(t["e"].number, note="已答复", by=cast.dispatcher)
+        transitions.invalidate_ticket(t["f"].number, reason="骚扰", by=cast.dispatcher)
+        transitions.merge_ticket(t["g"].number, into=t["a"].number, by=cast.dispatcher)
+    with time_machine.travel(local(2026, 3, 4, 9), tick=False):
+        resolve(cast, t["a"])
+        resolve(cast, t["b"])
+        record_visit(t["a"].number, outcome="satisfied", note="", by=cast.dispatcher)
+        record_visit(t["b"].number, outcome="dissatisfied", note="", by=cast.dispatcher)
+        transitions.resolve_ticket(t["b"].number, result="再次处理", by=cast.handler_a)
+    # c misses its deadline (Monday 9 March) and gets an order before it is resolved.
+    with time_machine.travel(local(2026, 3, 10, 9), tick=False):
+        run_sweep()
+        resolve(cast, t["c"])
+        record_visit(t["c"].number, outcome="unreachable", note="", by=cast.dispatcher)
+    return t
+
+
+class TestFigures:
+    def test_the_overall_row_follows_the_definitions(self, cast: Cast, api_as: Any) -> None:
+        scenario(cast)
+        with time_machine.travel(local(2026, 3, 20, 9), tick=False):
+            response = api_as(cast.leader).get("/stats", start="2026-03-02", end="2026-03-03")
+        assert response.status_code == 200, response.json()
+        [row] = response.json()["rows"]
+        assert ROW_FIELDS <= set(row)
+        # a b c d e h; f (invalid) and g (merged) are out.
+        assert row["total"] == 6
+        assert row["resolved"] == 4  # a (closed), b, c (resolved), e (closed)
+        assert row["closure_rate"] == round(4 / 6, 4)
+        assert row["on_time"] == 3  # a, b, e; c was late
+        assert row["on_time_rate"] == 0.75
+        assert row["visited"] == 2  # a satisfied, b dissatisfied; c unreachable is no visit
+        assert row["satisfied"] == 1
+        assert row["satisfaction_rate"] == 0.5
+        assert row["overdue_open"] == 1  # d
+        # Renovation noise and consultations are both practical matters.
+        assert (row["practical"], row["practical_share"], row["repeats"]) == (6, 1.0, 0)
+
+    def test_rates_are_null_without_a_denominator(self, cast: Cast, api_as: Any) -> None:
+        response = api_as(cast.leader).get("/stats", start="2026-03-02", end="2026-03-03")
+        [row] = response.json()["rows"]
+        assert (row["total"], row["closure_rate"], row["on_time_rate"]) == (0, None, None)
+        assert row["satisfaction_rate"] is None
+
+    def test_it_groups_by_unit_channel_and_category(self, cast: Cast, api_as: Any) -> None:
+        scenario(cast)
+        client = api_as(cast.leader)
+
+        def rows(group_by: str) -> dict[str, dict[str, Any]]:
+            response = client.get(
+                "/stats", start="2026-03-01", end="2026-04-01", group_by=group_by
+            )
+            assert response.status_code == 200, response.json()
+            return {row["key"]: row for row in response.json()["rows"]}
+
+        by_unit = rows("unit")
+        assert by_unit["PS-A"]["total"] == 3 and by_unit["PS-B"]["overdue_open"] == 1
+        assert by_unit[""]["total"] == 2  # e and h were never dispatched
+        by_channel = rows("channel")
+        assert by_channel["walk_in"]["total"] == 2 and by_channel["phone"]["total"] == 4
+        by_category = rows("category")
+        assert by_category["consultation"]["on_time_rate"] == 1.0
+        assert sum(row["total"] for row in by_category.values()) == 6
+
+    def test_it_buckets_by_day_week_and_month(self, cast: Cast, api_as: Any) -> None:
+        with time_machine.travel(local(2026, 3, 2, 23, 30), tick=False):
+            new_ticket(cast.dispatcher)  # late Monday evening, local time
+        with time_machine.travel(local(2026, 3, 9, 8), tick=False):
+            new_ticket(cast.dispatcher)
+        client = api_as(cast.leader)
+
+        def keys(period: str) -> dict[str, int]:
+            response = client.get(
+                "/stats", start="2026-03-01", end="2026-04-01", period=period
+            )
+            return {row["key"]: row["total"] for row in response.json()["rows"]}
+
+        assert keys("day") == {"2026-03-02": 1, "2026-03-09": 1}
+        assert keys("week") == {"2026-W10": 1, "2026-W11": 1}
+        assert keys("month") == {"2026-03": 2}
+
+    def test_a_unit_sees_its_own_figures_only(self, cast: Cast, api_as: Any) -> None:
+        scenario(cast)
+        response = api_as(cast.handler_b).get("/stats", start="2026-03-01", end="2026-04-01")
+        assert response.json()["rows"][0]["total"] == 1
+
+    def test_bad_input_names_the_field(self, cast: Cast, api_as: Any) -> None:
+        client = api_as(cast.leader)
+        for params, field in [
+            ({"start": "2026-03-01", "end": "2026-04-01", "period": "year"}, "period"),
+            ({"start": "2026-03-01", "end": "2026-04-01", "group_by": "mood"}, "group_by"),
+            ({"start": "2026-04-01", "end": "2026-03-01"}, "end"),
+            ({"start": "March", "end": "2026-04-01"}, "start"),
+            ({"end": "2026-04-01"}, "start"),
+        ]:
+            response = client.get("/stats", **params)
+            assert response.status_code == 400, params
+            assert response.json()["field"] == field, (params, response.json())
+
+
+class TestFrozenReports:
+    def test_a_published_report_reads_the_same_after_tickets_change(
+        self, cast: Cast, api_as: Any
+    ) -> None:
+        t = scenario(cast)
+        client = api_as(cast.leader)
+        with time_machine.travel(local(2026, 4, 1, 8), tick=False):
+            published = client.post("/reports/monthly/2026-03")
+        assert published.status_code == 201
+        frozen = published.json()["data"]
+        assert frozen["overall"]["total"] == 6
+        # b's dissatisfied call, c's and d's missed deadlines.
+        assert frozen["orders_by_level"] == {"1": 3, "2": 0, "3": 0}
+        # Later the open ticket is resolved and the late one closed: the report must not move.
+        with time_machine.travel(local(2026, 4, 3, 9), tick=False):
+            resolve(cast, t["d"], by=cast.handler_b)
+            transitions.close_ticket(t["c"].number, note="", by=cast.dispatcher)
+            again = client.post("/reports/monthly/2026-03")
+        assert again.status_code == 200
+        assert again.json()["data"] == frozen
+        assert client.get("/reports/monthly/2026-03").json()["data"] == frozen
+        live = client.get("/stats", start="2026-03-01", end="2026-04-01").json()["rows"][0]
+        assert live["resolved"] == frozen["overall"]["resolved"] + 1
+
+    def test_the_command_publishes_and_the_report_has_every_view(self, cast: Cast) -> None:
+        scenario(cast)
+        out = StringIO()
+        with time_machine.travel(local(2026, 3, 9, 8), tick=False):
+            call_command("report", "weekly", "2026-W10", stdout=out)
+        assert out.getvalue().startswith("weekly 2026-W10\tpublished\ttotal 6")
+        from jieban.stats.models import PublishedReport
+
+        data = PublishedReport.objects.get(kind="weekly", period="2026-W10").data
+        assert set(data["by"]) == {"category", "unit", "channel", "grid"}
+        assert [row["key"] for row in data["trend"]] == ["2026-03-02"]
+        assert (data["start"], data["end"]) == ("2026-03-02", "2026-03-09")
+
+    def test_bad_periods_and_roles_are_refused(self, cast: Cast, api_as: Any) -> None:
+        client = api_as(cast.leader)
+        assert client.post("/reports/monthly/2026-13").json()["field"] == "period"
+        assert client.post("/reports/weekly/2026-07").json()["field"] == "period"
+        assert client.post("/reports/yearly/2026").status_code == 400
+        assert client.get("/reports/daily/2026-03-02").status_code == 404
+        assert api_as(cast.handler_a).post("/reports/daily/2026-03-02").status_code == 403
