@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from typing import Any
 
 import pytest
+import time_machine
 
 from jieban.org.models import Unit
 from jieban.tickets import transitions
 from jieban.tickets.models import Ticket
-from tests.conftest import Cast, new_ticket
+from jieban.tickets.supervision import SweepReport
+from jieban.tickets.worker import run_sweep
+from tests.conftest import Cast, local, new_ticket
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -17,6 +22,11 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def offered_actions(html: str) -> list[str]:
     """The actions a rendered page offers, in order."""
     return re.findall(r'<form class="action action-[a-z_]+"[^>]*data-action="([a-z_]+)"', html)
+
+
+def offered_forms(html: str) -> list[str]:
+    """The ticket page's other forms (supervise, visit, repeat) a rendered page offers."""
+    return re.findall(r'<form class="extra extra-[a-z_]+"[^>]*data-form="([a-z_]+)"', html)
 
 
 def dispatched(cast: Cast, code: str = "PS-A", **fields: object) -> Ticket:
@@ -40,3 +50,27 @@ def resolved(cast: Cast, **fields: object) -> Ticket:
 def ticket(cast: Cast) -> Ticket:
     """A new ticket registered by the dispatcher."""
     return new_ticket(cast.dispatcher)
+
+
+def dispatched_at(cast: Cast, moment: dt.datetime, code: str = "PS-A", **fields: Any) -> Ticket:
+    """A ticket dispatched to `code` at `moment` (its deadline counts from there)."""
+    with time_machine.travel(moment, tick=False):
+        return dispatched(cast, code, **fields)
+
+
+def sweep_at(moment: dt.datetime) -> SweepReport:
+    with time_machine.travel(moment, tick=False):
+        return run_sweep()
+
+
+def supervised(
+    cast: Cast, code: str = "PS-A", *, breaches: int = 1, at: dt.datetime | None = None
+) -> Ticket:
+    """A ticket left alone past its deadline `breaches` times: the sweep issued that many
+    overdue orders on it (levels 1 up to 3)."""
+    ticket = dispatched_at(cast, at or local(2026, 3, 2), code)
+    for _breach in range(breaches):
+        due = Ticket.objects.get(pk=ticket.pk).due_at
+        assert due is not None
+        sweep_at(due + dt.timedelta(seconds=1))
+    return Ticket.objects.get(pk=ticket.pk)

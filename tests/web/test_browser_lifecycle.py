@@ -1,6 +1,6 @@
 """One ticket's life in a real browser: registered, dispatched, accepted and resolved on a
-phone-sized screen through the inbox, then closed. Screenshots of each step go to
-test-artifacts/.
+phone-sized screen through the inbox, then closed; and a follow-up call recorded from the
+command centre's queue on a phone. Screenshots of each step go to test-artifacts/.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ import pytest
 from django.apps import apps
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from jieban.intake.actions import TicketDraft, register_ticket
 from jieban.org.actions import create_person, create_unit
-from jieban.org.models import User
+from jieban.org.models import Unit, User
+from jieban.tickets import transitions
 from jieban.tickets.models import Category, Status, Ticket
 from tests.conftest import PASSWORD
 
@@ -189,3 +191,49 @@ def test_it_takes_a_ticket_from_call_to_closing(
     ]
     phone.close()
     desk.close()
+
+
+def test_it_records_the_follow_up_call_from_the_queue(
+    people: People, live_server: Any, browser: Browser
+) -> None:
+    base = live_server.url
+    draft = TicketDraft(
+        channel="phone", content="小区门口夜市噪音扰民。", resident_phone="13900002222"
+    )
+    ticket, _created = register_ticket(draft, by=people.dispatcher)
+    station = Unit.objects.get(code="PS-A")
+    transitions.dispatch_ticket(ticket.number, unit=station, by=people.dispatcher)
+    transitions.accept_ticket(ticket.number, by=people.handler_a)
+    transitions.resolve_ticket(ticket.number, result="已劝导摊贩十点收摊。", by=people.handler_a)
+
+    # The dispatcher works the queue from a phone-sized screen.
+    phone = browser.new_context(
+        locale="zh-CN", viewport={"width": 375, "height": 800}, is_mobile=True, has_touch=True
+    )
+    page = phone.new_page()
+    log_in(page, base, "dispatcher")
+    page.click("nav >> text=回访")
+    page.wait_for_url(f"{base}/follow-up/")
+    row = page.locator(f'[data-testid="follow-up-row"][data-ticket="{ticket.number}"]')
+    expect(row).to_contain_text("已劝导摊贩十点收摊。")
+    expect(row.locator('a[href="tel:13900002222"]')).to_be_visible()
+    assert fits_width(page)
+    shot(page, "10-follow-up-queue")
+
+    # No outcome chosen: refused in the row, without leaving the page.
+    row.locator("button[type=submit]").click()
+    expect(row.locator(f"#id_visit_{ticket.number}_outcome_error")).to_contain_text("回访结果须为")
+    shot(page, "11-follow-up-refused")
+    row.locator("label.choice", has_text="基本满意").click()
+    row.locator("textarea").fill("群众表示基本满意。")
+    row.locator("button[type=submit]").click()
+    expect(page.locator(".messages")).to_contain_text(f"工单 {ticket.number} 已归档。")
+    expect(page.locator('[data-testid="follow-up-row"]')).to_have_count(0)
+    shot(page, "12-follow-up-recorded")
+    phone.close()
+
+    fresh = Ticket.objects.get(pk=ticket.pk)
+    assert fresh.status == Status.CLOSED
+    assert list(fresh.visits.values_list("outcome", "note")) == [
+        ("basically_satisfied", "群众表示基本满意。")
+    ]

@@ -76,6 +76,6 @@ class TestHomePage:
         for _ in range(3):
             transitions.accept_ticket(dispatched(cast).number, by=cast.handler_a)
         client.force_login(cast.dispatcher)
-        # session, user, counts by status, overdue count
-        with django_assert_num_queries(4):  # type: ignore[operator]
+        # session, user, the bell's unread count, counts by status, overdue count
+        with django_assert_num_queries(5):  # type: ignore[operator]
             assert client.get("/").status_code == 200

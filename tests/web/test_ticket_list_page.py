@@ -10,7 +10,7 @@ from django.test import Client
 
 from jieban.web import views
 from tests.conftest import Cast, local, new_ticket
-from tests.web.conftest import dispatched
+from tests.web.conftest import dispatched, dispatched_at, supervised
 
 
 def numbers(html: str) -> list[str]:
@@ -74,6 +74,30 @@ class TestTicketListPage:
         assert 'class="badge overdue"' in html
         assert 'name="overdue" id="id_overdue" checked' in html
 
+    def test_it_filters_due_soon_tickets(self, client: Client, cast: Cast) -> None:
+        # Due Monday 9 March and Thursday 12 March at the end of the day.
+        soon = dispatched_at(cast, local(2026, 3, 2))
+        later = dispatched_at(cast, local(2026, 3, 5))
+        client.force_login(cast.dispatcher)
+        with time_machine.travel(local(2026, 3, 6, 12), tick=False):
+            html = client.get("/tickets/?due_soon=1").content.decode()
+            assert numbers(html) == [soon.number]
+            assert html.count('<span class="badge due-soon">即将到期</span>') == 1
+            assert 'name="due_soon" id="id_due_soon" checked' in html
+            # Unfiltered, the badge marks the one that is due soon.
+            html = client.get("/tickets/").content.decode()
+        assert numbers(html) == [later.number, soon.number]
+        assert html.count('<span class="badge due-soon">即将到期</span>') == 1
+        assert html.index(soon.number) < html.index('<span class="badge due-soon">')
+
+    def test_it_badges_the_supervision_level(self, client: Client, cast: Cast) -> None:
+        supervised(cast, breaches=2)
+        dispatched(cast)
+        client.force_login(cast.dispatcher)
+        html = client.get("/tickets/").content.decode()
+        assert html.count('<span class="badge level level-2">重点办</span>') == 1
+        assert 'class="badge level level-1"' not in html
+
     def test_it_keeps_the_filters_in_the_form(self, client: Client, cast: Cast) -> None:
         client.force_login(cast.dispatcher)
         html = client.get("/tickets/?status=new&q=噪音").content.decode()
@@ -134,10 +158,11 @@ class TestTicketListPage:
             dispatched(cast)
             new_ticket(cast.dispatcher)
         client.force_login(cast.dispatcher)
-        # session, user, one page of tickets, units and categories for the filter bar
-        with django_assert_num_queries(5):  # type: ignore[operator]
+        # session, user, the bell, one page of tickets, the calendar overrides that place the
+        # due-soon horizon (the page has running clocks), units and categories for the filters
+        with django_assert_num_queries(7):  # type: ignore[operator]
             response = client.get("/tickets/")
         assert len(numbers(response.content.decode())) == 10
         # A filter by unit costs one lookup more, whatever the number of rows.
-        with django_assert_num_queries(6):  # type: ignore[operator]
+        with django_assert_num_queries(8):  # type: ignore[operator]
             client.get("/tickets/?unit=PS-A")

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from jieban.errors import NotFound
 from jieban.notify.models import DeliveryAttempt, DeliveryState, Gateway, Notification
 
 LEASE = dt.timedelta(seconds=120)
@@ -239,3 +240,19 @@ def mark_read(user: Any, *, ids: list[int] | None = None) -> int:
         rows = rows.filter(pk__in=ids)
     with transaction.atomic():
         return rows.update(read_at=timezone.now())
+
+
+def open_notification(user: Any, pk: int) -> Notification:
+    """The user's own in-app notification `pk`, marked read; NotFound for anyone else's."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.filter(pk=pk, recipient=user.pk, gateway=Gateway.IN_APP)
+            .select_related("ticket")
+            .first()
+        )
+        if notification is None:
+            raise NotFound("")
+        if notification.read_at is None:
+            notification.read_at = timezone.now()
+            notification.save(update_fields=["read_at"])
+    return notification

@@ -18,7 +18,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jieban.errors import InvalidInput, NotFound
+from jieban.errors import Forbidden, InvalidInput, NotFound
+from jieban.org.models import Role
 from jieban.tickets.access import visible_tickets
 from jieban.tickets.models import Campaign, CampaignItem, Status, Ticket
 
@@ -43,8 +44,17 @@ def month_of(moment: dt.datetime) -> str:
     return f"{timezone.localtime(moment):%Y-%m}"
 
 
-def take_snapshot(month: str, *, now: dt.datetime | None = None) -> tuple[Campaign, bool]:
-    """The month's campaign, taken now if it was not taken yet; (campaign, created)."""
+SNAPSHOT_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
+
+
+def take_snapshot(
+    month: str, *, now: dt.datetime | None = None, by: Any = None
+) -> tuple[Campaign, bool]:
+    """The month's campaign, taken now if it was not taken yet; (campaign, created).
+
+    `by` is the person asking (administrators and supervisors), or None for the worker."""
+    if by is not None and by.role not in SNAPSHOT_ROLES:
+        raise Forbidden(_("Only supervisors and administrators take campaign snapshots."))
     parse_month(month)
     existing = Campaign.objects.filter(month=month).first()
     if existing is not None:

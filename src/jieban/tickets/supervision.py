@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from jieban.errors import Conflict, Forbidden, InvalidInput
+from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jieban.notify.outbox import notify
 from jieban.org.models import UNIT_WORKER_ROLES, Role, Unit, User
 from jieban.tickets.access import access_ticket, visible_tickets
@@ -253,7 +253,7 @@ def sweep_overdue(
         seen.update(candidates)
         with transaction.atomic():
             # Re-check under the lock: another worker may have issued the order meanwhile.
-            tickets = list(_lock_batch(candidates).filter(status__in=CLOCK_RUNNING, due_at__lt=now))
+            tickets = list(_lock_batch(candidates).filter(clock_running(), due_at__lt=now))
             numbers = allocate_numbers("DB", local_day, len(tickets)) if tickets else []
             for ticket, number in zip(tickets, numbers, strict=True):
                 order = issue_order(
@@ -294,7 +294,7 @@ def sweep_due_soon(
         with transaction.atomic():
             # Re-checked under the lock: each deadline is warned about once, by one worker.
             for ticket in _lock_batch(candidates).filter(
-                unwarned, status__in=CLOCK_RUNNING, due_at__gte=now, due_at__lte=horizon
+                unwarned, clock_running(), due_at__gte=now, due_at__lte=horizon
             ):
                 assert ticket.due_at is not None  # filtered on due_at above
                 ticket.warned_due_at = ticket.due_at
@@ -366,3 +366,16 @@ def supervision_order_page(
     last = rows[limit - 1] if len(rows) > limit else None
     next_cursor = encode_cursor(last.issued_at, last.pk) if last else None
     return rows[:limit], next_cursor
+
+
+def access_order(user: Any, number: str) -> SupervisionOrder:
+    """The order `number` if `user` may see its ticket, else NotFound."""
+    order = (
+        visible_orders(user)
+        .select_related("unit", "issued_by", "ticket")
+        .filter(number=number)
+        .first()
+    )
+    if order is None:
+        raise NotFound(_("No supervision order %(number)s.") % {"number": number})
+    return order

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,15 +102,27 @@ def _close(ticket: Ticket, *, by: Any, now: dt.datetime, outcome: str) -> None:
 
 
 def _unanswered_calls(ticket: Ticket) -> int:
-    since = ticket.resolved_at or ticket.registered_at
-    return Visit.objects.filter(
-        ticket=ticket, outcome=VisitOutcome.UNREACHABLE, at__gte=since
-    ).count()
+    counted = with_unanswered_calls(Ticket.objects.filter(pk=ticket.pk)).get()
+    return int(getattr(counted, "unanswered_calls", 0))
+
+
+def with_unanswered_calls(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Each ticket with `unanswered_calls`: unreachable calls since it was last resolved, the
+    count that closes it at MAX_UNREACHABLE."""
+    return tickets.annotate(
+        unanswered_calls=Count(
+            "visits",
+            filter=Q(visits__outcome=VisitOutcome.UNREACHABLE, visits__at__gte=F("resolved_at")),
+        )
+    )
 
 
 def follow_up_queue(user: Any) -> QuerySet[Ticket]:
-    """Resolved tickets waiting for their call, oldest resolution first."""
-    return (
+    """Resolved tickets waiting for their call, oldest resolution first, with their
+    `unanswered_calls`. The queue is the command centre's."""
+    if user.role not in CENTRE_ROLES:
+        raise Forbidden(_("Follow-up calls are made by the command centre."))
+    return with_unanswered_calls(
         visible_tickets(user)
         .filter(status=Status.RESOLVED)
         .select_related("category", "unit")

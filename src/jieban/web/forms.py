@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from jieban.errors import DomainError
 from jieban.intake.actions import TicketDraft
 from jieban.org.models import Unit
-from jieban.tickets.models import Category, Channel, Status
+from jieban.tickets.models import Category, Channel, Status, SupervisionLevel, VisitOutcome
 from jieban.tickets.transitions import Action
 from jieban.workcalendar.models import DayKind
 
@@ -195,6 +195,50 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 }
 
 
+class SuperviseForm(forms.Form):
+    """A supervisor's order to the holding unit; `supervise_ticket` checks the values."""
+
+    note = forms.CharField(
+        label=_("What the unit must do"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    days = forms.IntegerField(
+        label=_("New deadline in working days"),
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=_("Leave empty for the default."),
+    )
+
+
+class VisitForm(forms.Form):
+    """The outcome of a follow-up call; `record_visit` checks the values."""
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), required=False, choices=VisitOutcome.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    # Where to go afterwards: back to the follow-up queue, or to the ticket.
+    back = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class RepeatForm(forms.Form):
+    """重复反映: the earlier ticket this one reports again; `mark_repeat` checks it."""
+
+    number = forms.CharField(
+        label=_("Earlier ticket number"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "JB20260714-0042", "autocomplete": "off"}),
+    )
+    merge = forms.BooleanField(
+        label=_("Merge this ticket into it"),
+        required=False,
+        help_text=_("Only a new ticket can be merged; otherwise it stays open and linked."),
+    )
+
+
 class AttachmentForm(forms.Form):
     attachments = MultipleFileField(label=_("Add attachments"))
 
@@ -222,6 +266,7 @@ class TicketFilterForm(forms.Form):
         label=_("Received to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    due_soon = forms.BooleanField(label=_("Due soon only"), required=False)
 
     def __init__(
         self, *args: Any, units: Sequence[Unit], categories: Sequence[Category], **kwargs: Any
@@ -233,6 +278,24 @@ class TicketFilterForm(forms.Form):
         category_field = self.fields["category"]
         assert isinstance(category_field, forms.ChoiceField)
         category_field.choices = [("", _("Any category")), *category_choices(categories)]
+
+
+class SupervisionFilterForm(forms.Form):
+    """Only renders the supervisor's filter bar; the values go to `supervision_order_page`."""
+
+    level = forms.ChoiceField(
+        label=_("Level"),
+        required=False,
+        choices=[("", _("Any level")), *SupervisionLevel.choices],
+    )
+    unit = forms.ChoiceField(label=_("Unit"), required=False)
+    fulfilled = forms.BooleanField(label=_("Include fulfilled orders"), required=False)
+
+    def __init__(self, *args: Any, units: Sequence[Unit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.ChoiceField)
+        unit_field.choices = [("", _("Any unit")), *unit_choices(units)]
 
 
 class CalendarOverrideForm(forms.Form):

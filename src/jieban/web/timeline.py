@@ -12,7 +12,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from jieban.org.models import Unit
-from jieban.tickets.models import Channel, Status, TicketEvent
+from jieban.tickets.models import (
+    Channel,
+    Status,
+    SupervisionLevel,
+    SupervisionReason,
+    TicketEvent,
+    VisitOutcome,
+)
 from jieban.web.forms import localized_name
 
 EVENT_LABELS: dict[str, str | Promise] = {
@@ -47,11 +54,26 @@ PAYLOAD_LABELS: dict[str, str | Promise] = {
     "from": _("Merged from"),
     "of": _("Repeat of"),
     "order": _("Supervision order"),
+    "level": _("Level"),
+    "outcome": _("Outcome"),
+    "visit": _("Follow-up call"),
+    "fulfilled_orders": _("Supervision orders fulfilled"),
     "name": _("File"),
     "warning": _("Warning"),
 }
 
+# The same payload key means something else on some events.
+KIND_LABELS: dict[tuple[str, str], str | Promise] = {
+    ("repeat", "from"): _("Reported again as"),
+}
+
 UNIT_KEYS = ("unit", "previous_unit")
+# Codes stored in payloads, shown by their labels.
+CODED = {
+    "level": SupervisionLevel,
+    "outcome": VisitOutcome,
+    "visit": VisitOutcome,
+}
 
 
 @dataclass
@@ -68,7 +90,12 @@ def _status_label(value: str) -> str | Promise:
     return Status(value).label if value in Status.values else value
 
 
-def _detail_value(key: str, value: object, units: dict[str, Unit]) -> str | Promise:
+def _detail_value(kind: str, key: str, value: object, units: dict[str, Unit]) -> str | Promise:
+    coded = SupervisionReason if (kind, key) == ("supervise", "reason") else CODED.get(key)
+    if coded is not None and value in coded.values:
+        return coded(value).label
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
     if key in UNIT_KEYS and isinstance(value, str):
         unit = units.get(value)
         return localized_name(unit) if unit else value
@@ -98,9 +125,12 @@ def timeline_entries(events: Sequence[TicketEvent]) -> list[TimelineEntry]:
     for event in events:
         payload = event.payload if isinstance(event.payload, dict) else {}
         details = [
-            (label, _detail_value(key, payload[key], units))
+            (
+                KIND_LABELS.get((event.kind, key), label),
+                _detail_value(event.kind, key, payload[key], units),
+            )
             for key, label in PAYLOAD_LABELS.items()
-            if payload.get(key) not in (None, "")
+            if payload.get(key) not in (None, "", [])
         ]
         entries.append(
             TimelineEntry(

@@ -1,7 +1,13 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
-from jieban.web import views
+from jieban.web import (
+    campaign_views,
+    follow_up_views,
+    notification_views,
+    supervision_views,
+    views,
+)
 
 app_name = "web"
 
@@ -21,9 +27,35 @@ urlpatterns = [
     path("tickets/<str:number>/", views.ticket_detail, name="ticket_detail"),
     path("tickets/<str:number>/attachments/", views.ticket_attach, name="ticket_attach"),
     path("tickets/<str:number>/attachments/<int:pk>/", views.attachment, name="attachment"),
+    # Before the transitions: these are not status changes.
+    path("tickets/<str:number>/supervise/", views.ticket_supervise, name="ticket_supervise"),
+    path("tickets/<str:number>/visit/", follow_up_views.ticket_visit, name="ticket_visit"),
+    path("tickets/<str:number>/repeat-of/", views.ticket_repeat, name="ticket_repeat"),
     path("tickets/<str:number>/<slug:action>/", views.ticket_action, name="ticket_action"),
     path("inbox/", views.inbox, name="inbox"),
     path("calendar/", views.calendar, name="calendar"),
     path("calendar/remove/", views.calendar_remove, name="calendar_remove"),
     path("calendar/<int:year>/", views.calendar, name="calendar_year"),
+    path("supervision/", supervision_views.supervision_board, name="supervision"),
+    path(
+        "supervision/<str:number>/print/",
+        supervision_views.supervision_print,
+        name="supervision_print",
+    ),
+    path("follow-up/", follow_up_views.follow_up, name="follow_up"),
+    path("campaign/", campaign_views.campaign, name="campaign"),
+    re_path(r"^campaign/(?P<month>\d{4}-\d{2})/$", campaign_views.campaign, name="campaign_month"),
+    re_path(
+        r"^campaign/(?P<month>\d{4}-\d{2})/snapshot/$",
+        campaign_views.campaign_snapshot,
+        name="campaign_snapshot",
+    ),
+    re_path(
+        r"^campaign/(?P<month>\d{4}-\d{2})/export\.xlsx$",
+        campaign_views.campaign_export,
+        name="campaign_export",
+    ),
+    path("notifications/", notification_views.notifications, name="notifications"),
+    path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
+    path("notifications/<int:pk>/", notification_views.notification_open, name="notification_open"),
 ]

@@ -9,10 +9,11 @@ the action panel back; without JavaScript the same URL re-renders the whole page
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -27,18 +28,20 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jieban.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from jieban.intake.actions import add_attachment, check_attachment, register_ticket
+from jieban.intake.actions import add_attachment, check_attachment, mark_repeat, register_ticket
 from jieban.org.models import Unit, UnitKind
 from jieban.tickets import transitions
 from jieban.tickets.access import access_ticket, mask_phone, may_see_full_phone
-from jieban.tickets.models import Category, Status, Ticket
+from jieban.tickets.models import CLOCK_RUNNING, Category, Status, Ticket
 from jieban.tickets.selectors import (
     TicketFilters,
     filter_tickets,
+    is_due_soon,
     page_of_tickets,
     ticket_timeline,
     unit_inbox,
 )
+from jieban.tickets.supervision import level_label, supervise_ticket
 from jieban.tickets.transitions import ACTION_LABELS, Action
 from jieban.web.forms import (
     ACTION_FORMS,
@@ -47,10 +50,13 @@ from jieban.web.forms import (
     CalendarOverrideForm,
     DispatchForm,
     RegisterTicketForm,
+    RepeatForm,
+    SuperviseForm,
     TicketFilterForm,
+    VisitForm,
     put_domain_error,
 )
-from jieban.web.menu import may_edit_calendar, may_register
+from jieban.web.menu import TicketForm, may_edit_calendar, may_register, ticket_forms
 from jieban.web.timeline import timeline_entries
 from jieban.workcalendar import workdays
 
@@ -75,14 +81,24 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _visible_ticket(user: Any, number: str) -> Ticket:
+def visible_ticket_or_404(user: Any, number: str) -> Ticket:
     try:
         return access_ticket(user, number)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
 
-def _dispatchable_units() -> list[Unit]:
+def due_soon_numbers(tickets: Sequence[Ticket]) -> set[str]:
+    """The numbers of `tickets` due soon; the horizon costs a query only if a clock runs."""
+    running = [t for t in tickets if t.status in CLOCK_RUNNING and t.due_at is not None]
+    if not running:
+        return set()
+    now = timezone.now()
+    horizon = workdays.due_soon_horizon(now)
+    return {t.number for t in running if is_due_soon(t, now=now, horizon=horizon)}
+
+
+def dispatchable_units() -> list[Unit]:
     return [
         unit
         for unit in Unit.objects.filter(is_active=True).order_by("code")
@@ -152,6 +168,7 @@ def _filters_from(params: Any) -> TicketFilters:
         category=value("category"),
         channel=value("channel"),
         overdue=(params.get("overdue") or "").lower() in TRUE_VALUES,
+        due_soon=(params.get("due_soon") or "").lower() in TRUE_VALUES,
         received_from=value("received_from"),
         received_to=value("received_to"),
         q=value("q"),
@@ -172,13 +189,14 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     except InvalidInput as exc:
         error = exc
     form = TicketFilterForm(
-        initial={**request.GET.dict(), "overdue": filters.overdue},
-        units=_dispatchable_units(),
+        initial={**request.GET.dict(), "overdue": filters.overdue, "due_soon": filters.due_soon},
+        units=dispatchable_units(),
         categories=list(Category.objects.filter(is_active=True).order_by("code")),
     )
     context = {
         "form": form,
         "tickets": rows,
+        "due_soon_numbers": due_soon_numbers(rows),
         "next_cursor": next_cursor,
         "error": error,
         "filtered": any(request.GET.get(name) for name in form.fields),
@@ -208,7 +226,7 @@ def _offered_actions(
     allowed = [
         action for action in transitions.available_actions(user, ticket) if action in ACTION_FORMS
     ]
-    units: Sequence[Unit] = _dispatchable_units() if Action.DISPATCH in allowed else ()
+    units: Sequence[Unit] = dispatchable_units() if Action.DISPATCH in allowed else ()
     offered = []
     for action in allowed:
         if failed is not None and failed[0] == action:
@@ -224,11 +242,58 @@ def _offered_actions(
     return offered
 
 
+@dataclass
+class OfferedForm:
+    """One of the ticket page's forms besides the transitions (supervise, call, repeat)."""
+
+    key: str
+    label: str | Promise
+    url: str
+    form: forms.Form
+
+
+TICKET_FORMS: dict[str, type[forms.Form]] = {
+    TicketForm.SUPERVISE: SuperviseForm,
+    TicketForm.VISIT: VisitForm,
+    TicketForm.REPEAT: RepeatForm,
+}
+TICKET_FORM_LABELS: dict[str, Promise] = {
+    TicketForm.SUPERVISE: gettext_lazy("Issue a supervision order"),
+    TicketForm.VISIT: gettext_lazy("Record the follow-up call"),
+    TicketForm.REPEAT: gettext_lazy("Mark as a repeat report"),
+}
+TICKET_FORM_URLS = {
+    TicketForm.SUPERVISE: "web:ticket_supervise",
+    TicketForm.VISIT: "web:ticket_visit",
+    TicketForm.REPEAT: "web:ticket_repeat",
+}
+
+
+def ticket_form_id(key: str, number: str | None = None) -> str:
+    """Field ids unique on the page: several visit forms share the follow-up queue."""
+    return f"id_{key}_{number}_%s" if number else f"id_{key}_%s"
+
+
+def _offered_forms(
+    user: Any, ticket: Ticket, *, failed: tuple[str, forms.Form] | None = None
+) -> list[OfferedForm]:
+    offered = []
+    for key in ticket_forms(user, ticket):
+        if failed is not None and failed[0] == key:
+            form = failed[1]
+        else:
+            form = TICKET_FORMS[key](auto_id=ticket_form_id(key))
+        url = reverse(TICKET_FORM_URLS[key], kwargs={"number": ticket.number})
+        offered.append(OfferedForm(key, TICKET_FORM_LABELS[key], url, form))
+    return offered
+
+
 def _panel_context(
     request: HttpRequest,
     ticket: Ticket,
     *,
     failed: tuple[str, ActionForm] | None = None,
+    failed_form: tuple[str, forms.Form] | None = None,
     message: str = "",
     stale: bool = False,
 ) -> dict[str, Any]:
@@ -236,6 +301,7 @@ def _panel_context(
         "ticket": ticket,
         # A stale page offers nothing but a reload: its forms carry the old version.
         "actions": [] if stale else _offered_actions(request.user, ticket, failed=failed),
+        "ticket_forms": [] if stale else _offered_forms(request.user, ticket, failed=failed_form),
         "panel_message": message,
         "stale": stale,
     }
@@ -256,9 +322,19 @@ def _render_detail(
     deadline_warning = None
     if ticket.due_basis == workdays.BASIS_WEEKENDS_ONLY and ticket.due_at is not None:
         deadline_warning = workdays.missing_data_warning([timezone.localtime(ticket.due_at).year])
+    # Orders exist only on a ticket whose supervision level was raised: skip the query if not.
+    orders = (
+        list(ticket.orders.select_related("unit").order_by("issued_at", "pk"))
+        if ticket.supervision_level
+        else []
+    )
     context = {
         **(panel or _panel_context(request, ticket)),
         "phone": phone,
+        "due_soon": bool(due_soon_numbers([ticket])),
+        "orders": orders,
+        "visits": list(ticket.visits.select_related("called_by").order_by("at", "pk")),
+        "repeat_of": ticket.repeat_of.number if ticket.repeat_of_id and ticket.repeat_of else None,
         "deadline_warning": deadline_warning,
         "attachments": list(ticket.attachments.all()),
         "attachment_form": attachment_form or AttachmentForm(),
@@ -271,7 +347,7 @@ def _render_detail(
 
 @login_required
 def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
-    return _render_detail(request, _visible_ticket(request.user, number))
+    return _render_detail(request, visible_ticket_or_404(request.user, number))
 
 
 def _perform(action: str, number: str, form: ActionForm, units: Sequence[Unit], by: Any) -> None:
@@ -320,7 +396,7 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
     units: Sequence[Unit] = ()
     form: ActionForm
     if action == Action.DISPATCH:
-        units = _dispatchable_units()
+        units = dispatchable_units()
         form = DispatchForm(request.POST, units=units, auto_id=auto_id)
     else:
         form = ACTION_FORMS[action](request.POST, auto_id=auto_id)
@@ -343,8 +419,50 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
             if is_htmx(request):
                 return HttpResponse(headers={"HX-Redirect": target})
             return redirect(target)
-    ticket = _visible_ticket(request.user, number)
+    ticket = visible_ticket_or_404(request.user, number)
     panel = _panel_context(request, ticket, failed=(action, form), message=message, stale=stale)
+    if is_htmx(request):
+        return render(request, "web/tickets/_actions.html", panel, status=status)
+    return _render_detail(request, ticket, panel=panel, status=status)
+
+
+def done_and_go(request: HttpRequest, *, message: str, target: str) -> HttpResponse:
+    messages.success(request, message)
+    if is_htmx(request):
+        return HttpResponse(headers={"HX-Redirect": target})
+    return redirect(target)
+
+
+def ticket_form_post(
+    request: HttpRequest,
+    number: str,
+    key: str,
+    perform: Callable[[dict[str, Any]], str],
+) -> HttpResponse:
+    """Post one of the ticket page's other forms: the panel comes back with its errors."""
+    try:
+        access_ticket(request.user, number)
+    except NotFound as exc:
+        return _gone(request, exc)
+    form = TICKET_FORMS[key](request.POST, auto_id=ticket_form_id(key))
+    message, stale, status = "", False, 400
+    if form.is_valid():
+        try:
+            done = perform(form.cleaned_data)
+        except NotFound as exc:
+            return _gone(request, exc)
+        except Conflict as exc:
+            message, stale, status = exc.message, True, 409
+        except Forbidden as exc:
+            message, status = exc.message, 403
+        except DomainError as exc:
+            put_domain_error(form, exc)
+            status = exc.status_code
+        else:
+            target = reverse("web:ticket_detail", kwargs={"number": number})
+            return done_and_go(request, message=done, target=target)
+    ticket = visible_ticket_or_404(request.user, number)
+    panel = _panel_context(request, ticket, failed_form=(key, form), message=message, stale=stale)
     if is_htmx(request):
         return render(request, "web/tickets/_actions.html", panel, status=status)
     return _render_detail(request, ticket, panel=panel, status=status)
@@ -352,8 +470,37 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
 
 @login_required
 @require_POST
+def ticket_supervise(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(data: dict[str, Any]) -> str:
+        order = supervise_ticket(number, note=data["note"], days=data["days"], by=request.user)
+        return _("Supervision order %(order)s issued (%(level)s), due %(due)s.") % {
+            "order": order.number,
+            "level": level_label(order.level),
+            "due": timezone.localtime(order.due_at).strftime("%Y-%m-%d %H:%M"),
+        }
+
+    return ticket_form_post(request, number, TicketForm.SUPERVISE, perform)
+
+
+@login_required
+@require_POST
+def ticket_repeat(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(data: dict[str, Any]) -> str:
+        ticket = mark_repeat(number, of=data["number"], merge=data["merge"], by=request.user)
+        earlier = ticket.repeat_of.number if ticket.repeat_of else data["number"]
+        if ticket.status == Status.MERGED:
+            text = _("%(number)s is marked as a repeat of %(of)s and merged into it.")
+        else:
+            text = _("%(number)s is marked as a repeat of %(of)s.")
+        return text % {"number": number, "of": earlier}
+
+    return ticket_form_post(request, number, TicketForm.REPEAT, perform)
+
+
+@login_required
+@require_POST
 def ticket_attach(request: HttpRequest, number: str) -> HttpResponse:
-    ticket = _visible_ticket(request.user, number)
+    ticket = visible_ticket_or_404(request.user, number)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         uploads = form.cleaned_data["attachments"]
@@ -375,7 +522,7 @@ def ticket_attach(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 def attachment(request: HttpRequest, number: str, pk: int) -> FileResponse:
-    ticket = _visible_ticket(request.user, number)
+    ticket = visible_ticket_or_404(request.user, number)
     item = ticket.attachments.filter(pk=pk).first()
     if item is None:
         raise Http404

@@ -1,0 +1,188 @@
+"""The monthly clear-to-zero campaign board (清零行动) and its Excel export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from jieban.errors import Forbidden, InvalidInput, NotFound
+from jieban.tickets.access import mask_phone
+from jieban.tickets.campaign import (
+    CampaignBoard,
+    campaign_board,
+    is_cleared,
+    month_of,
+    parse_month,
+    take_snapshot,
+)
+from jieban.tickets.models import CampaignItem
+from jieban.web.forms import localized_name
+from jieban.web.menu import may_take_snapshot
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A resident may have typed a phone number into the title: the export never carries one whole.
+PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1\d{2}[- ]?\d{4}[- ]?\d{4}(?!\d)")
+
+
+@dataclass
+class ListedTicket:
+    item: CampaignItem
+    cleared: bool
+
+
+def _month_or_404(month: str) -> str:
+    try:
+        return parse_month(month)
+    except InvalidInput as exc:
+        raise Http404(exc.message) from exc
+
+
+def _shift(month: str, months: int) -> str:
+    year, number = (int(part) for part in month.split("-"))
+    index = year * 12 + number - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _board_or_none(user: object, month: str) -> CampaignBoard | None:
+    try:
+        return campaign_board(user, month)
+    except NotFound:
+        return None
+
+
+@login_required
+def campaign(request: HttpRequest, month: str | None = None) -> HttpResponse:
+    """The month's board: per unit at the start, cleared, remaining; then the list itself."""
+    current = month_of(timezone.now())
+    month = _month_or_404(month or current)
+    board = _board_or_none(request.user, month)
+    listed = (
+        [ListedTicket(item, is_cleared(item)) for item in board.items] if board is not None else []
+    )
+    context = {
+        "month": month,
+        "previous_month": _shift(month, -1),
+        "next_month": _shift(month, 1) if month < current else None,
+        "board": board,
+        "listed": listed,
+        # A snapshot of a past month taken today would not show that month's start.
+        "may_snapshot": board is None and month == current and may_take_snapshot(request.user),
+    }
+    return render(request, "web/campaign/board.html", context)
+
+
+@login_required
+@require_POST
+def campaign_snapshot(request: HttpRequest, month: str) -> HttpResponse:
+    month = _month_or_404(month)
+    try:
+        campaign_taken, created = take_snapshot(month, by=request.user)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    if created:
+        messages.success(
+            request,
+            _("Snapshot of %(month)s taken: %(count)d tickets listed.")
+            % {"month": month, "count": campaign_taken.items.count()},
+        )
+    else:
+        messages.info(request, _("The snapshot of %(month)s was already taken.") % {"month": month})
+    return redirect("web:campaign_month", month=month)
+
+
+def _no_phones(text: str) -> str:
+    return PHONE_IN_TEXT.sub(lambda match: mask_phone(re.sub(r"\D", "", match.group())), text)
+
+
+def _local(moment: dt.datetime | None) -> dt.datetime | None:
+    # Excel has no time zones: write the bureau's wall-clock time.
+    return timezone.localtime(moment).replace(tzinfo=None) if moment else None
+
+
+def campaign_workbook(board: CampaignBoard) -> bytes:
+    """Two sheets: the counts per unit with the total, and the list. No resident's phone."""
+    book = Workbook()
+    bold = Font(bold=True)
+    counts = book.active
+    assert counts is not None
+    counts.title = _("Per unit")
+    counts.append([_("Clear-to-zero campaign"), board.campaign.month])
+    counts.append([_("Snapshot taken at"), _local(board.campaign.taken_at)])
+    counts.append([])
+    counts.append([_("Unit code"), _("Unit"), _("At the start"), _("Cleared"), _("Remaining")])
+    for row in board.rows:
+        name = row.unit_name or _("No unit")
+        counts.append([row.unit_code, name, row.at_start, row.cleared, row.remaining])
+    total = board.total
+    counts.append([None, _("Total"), total.at_start, total.cleared, total.remaining])
+    for cell in (*counts[4], *counts[counts.max_row]):
+        cell.font = bold
+    counts.column_dimensions["B"].width = 24
+    counts["B2"].number_format = "yyyy-mm-dd hh:mm"
+
+    listed = book.create_sheet(_("List"))
+    listed.append(
+        [
+            _("Number"),
+            _("Title"),
+            _("Unit"),
+            _("Status"),
+            _("Received at"),
+            _("Long-pending"),
+            _("Reported repeatedly"),
+            _("Repeat reports"),
+            _("Supervision level"),
+            _("Cleared"),
+        ]
+    )
+    yes, no = _("yes"), _("no")
+    for item in board.items:
+        ticket = item.ticket
+        listed.append(
+            [
+                ticket.number,
+                _no_phones(ticket.title),
+                localized_name(item.unit) if item.unit else _("No unit"),
+                str(ticket.get_status_display()),
+                _local(ticket.received_at),
+                yes if item.long_pending else no,
+                yes if item.repeated else no,
+                ticket.repeat_count,
+                ticket.supervision_level,
+                yes if is_cleared(item) else no,
+            ]
+        )
+    for cell in listed[1]:
+        cell.font = bold
+    for cell in listed["E"][1:]:
+        cell.number_format = "yyyy-mm-dd hh:mm"
+    listed.column_dimensions["A"].width = 18
+    listed.column_dimensions["B"].width = 40
+    listed.column_dimensions["E"].width = 17
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@login_required
+def campaign_export(request: HttpRequest, month: str) -> HttpResponse:
+    month = _month_or_404(month)
+    board = _board_or_none(request.user, month)
+    if board is None:
+        raise Http404(_("No campaign for %(month)s yet.") % {"month": month})
+    response = HttpResponse(campaign_workbook(board), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="jieban-campaign-{month}.xlsx"'
+    return response

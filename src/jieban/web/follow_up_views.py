@@ -1,0 +1,166 @@
+"""The follow-up queue (回访) of the command centre, and the follow-up call posted from it or
+from the ticket page. `record_visit` decides everything; these views parse, call and render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jieban.errors import Conflict, DomainError, Forbidden, NotFound
+from jieban.tickets.access import access_ticket, mask_phone, may_see_full_phone, visible_tickets
+from jieban.tickets.models import Status, Ticket, VisitOutcome
+from jieban.tickets.visits import (
+    MAX_UNREACHABLE,
+    follow_up_queue,
+    record_visit,
+    with_unanswered_calls,
+)
+from jieban.web.forms import VisitForm, put_domain_error
+from jieban.web.menu import TicketForm
+from jieban.web.views import done_and_go, is_htmx, ticket_form_id, ticket_form_post
+
+QUEUE_PAGE = 100
+BACK_TO_QUEUE = "queue"
+
+
+@dataclass
+class QueueRow:
+    ticket: Ticket
+    unanswered_calls: int
+    phone: str
+    form: VisitForm
+    message: str = ""
+    stale: bool = False
+
+
+def _row(user: Any, ticket: Ticket, *, form: VisitForm | None = None, **state: Any) -> QueueRow:
+    phone = ticket.resident_phone
+    if not may_see_full_phone(user, ticket):
+        phone = mask_phone(phone)
+    if form is None:
+        form = VisitForm(
+            initial={"back": BACK_TO_QUEUE},
+            auto_id=ticket_form_id(TicketForm.VISIT, ticket.number),
+        )
+    return QueueRow(ticket, getattr(ticket, "unanswered_calls", 0), phone, form, **state)
+
+
+def _queue_context(request: HttpRequest, failed: QueueRow | None = None) -> dict[str, Any]:
+    queue = follow_up_queue(request.user)
+    tickets = list(queue[: QUEUE_PAGE + 1])
+    rows = [
+        failed
+        if failed is not None and failed.ticket.pk == ticket.pk
+        else _row(request.user, ticket)
+        for ticket in tickets[:QUEUE_PAGE]
+    ]
+    return {
+        "rows": rows,
+        "more": len(tickets) > QUEUE_PAGE,
+        "max_unreachable": MAX_UNREACHABLE,
+    }
+
+
+@login_required
+def follow_up(request: HttpRequest) -> HttpResponse:
+    """Resolved tickets waiting for their call, oldest resolution first."""
+    try:
+        context = _queue_context(request)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    return render(request, "web/follow_up/queue.html", context)
+
+
+def _gone_row(request: HttpRequest, exc: NotFound) -> HttpResponse:
+    if is_htmx(request):
+        return render(request, "web/follow_up/_row_gone.html", status=404)
+    raise Http404(exc.message) from exc
+
+
+def visit_from_queue(request: HttpRequest, number: str) -> HttpResponse:
+    """A call posted from the queue: back to the queue, or its row again with the errors."""
+    try:
+        access_ticket(request.user, number)
+    except NotFound as exc:
+        return _gone_row(request, exc)
+    form = VisitForm(request.POST, auto_id=ticket_form_id(TicketForm.VISIT, number))
+    message, stale, status = "", False, 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            _visit, ticket = record_visit(
+                number, outcome=data["outcome"], note=data["note"], by=request.user
+            )
+        except NotFound as exc:
+            return _gone_row(request, exc)
+        except Conflict as exc:
+            message, stale, status = exc.message, True, 409
+        except Forbidden as exc:
+            if not is_htmx(request):
+                raise PermissionDenied(exc.message) from exc
+            message, status = exc.message, 403
+        except DomainError as exc:
+            put_domain_error(form, exc)
+            status = exc.status_code
+        else:
+            return done_and_go(
+                request,
+                message=visit_outcome_message(ticket, data["outcome"]),
+                target=reverse("web:follow_up"),
+            )
+    row_ticket = (
+        with_unanswered_calls(visible_tickets(request.user).select_related("category", "unit"))
+        .filter(number=number)
+        .first()
+    )
+    if row_ticket is None:
+        return _gone_row(request, NotFound(_("No ticket %(number)s.") % {"number": number}))
+    row = _row(request.user, row_ticket, form=form, message=message, stale=stale)
+    if is_htmx(request):
+        context = {"row": row, "max_unreachable": MAX_UNREACHABLE}
+        return render(request, "web/follow_up/_row.html", context, status=status)
+    try:
+        context = _queue_context(request, failed=row)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    return render(request, "web/follow_up/queue.html", context, status=status)
+
+
+def visit_outcome_message(ticket: Ticket, outcome: str) -> str:
+    """What the call did, in words: closed, reopened with an order, or waiting for another."""
+    label = VisitOutcome(outcome).label
+    if ticket.status == Status.CLOSED:
+        text = _("Call recorded (%(outcome)s): ticket %(number)s is closed.")
+    elif ticket.status == Status.IN_PROGRESS:
+        text = _(
+            "Call recorded (%(outcome)s): ticket %(number)s is back with its unit under a "
+            "supervision order."
+        )
+    else:
+        text = _("Call recorded (%(outcome)s): ticket %(number)s waits for another call.")
+    return text % {"outcome": label, "number": ticket.number}
+
+
+@login_required
+@require_POST
+def ticket_visit(request: HttpRequest, number: str) -> HttpResponse:
+    """A follow-up call, from the ticket page or from the follow-up queue (`back=queue`)."""
+    if request.POST.get("back") == BACK_TO_QUEUE:
+        return visit_from_queue(request, number)
+
+    def perform(data: dict[str, Any]) -> str:
+        _visit, ticket = record_visit(
+            number, outcome=data["outcome"], note=data["note"], by=request.user
+        )
+        return visit_outcome_message(ticket, data["outcome"])
+
+    return ticket_form_post(request, number, TicketForm.VISIT, perform)

@@ -1,0 +1,324 @@
+"""The clear-to-zero campaign board (清零行动): counts per unit, the list, the snapshot button,
+and the Excel export read back cell by cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from typing import Any
+
+import time_machine
+from django.test import Client
+from openpyxl import load_workbook
+
+from jieban.intake.actions import mark_repeat
+from jieban.tickets import transitions
+from jieban.tickets.campaign import take_snapshot
+from jieban.tickets.models import Campaign, Ticket
+from jieban.tickets.visits import record_visit
+from tests.conftest import Cast, local, new_ticket
+from tests.web.conftest import dispatched, supervised
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+WHOLE_PHONE = re.compile(r"1\d{10}")
+
+
+def build(cast: Cast) -> dict[str, Ticket]:
+    """March's campaign: two long-pending tickets at station A (one cleared since), one twice
+    supervised at station B, one reported three times with no unit yet; a young one left out."""
+    with time_machine.travel(local(2026, 2, 2, 9), tick=False):
+        old = dispatched(cast, "PS-A")
+        old_with_phone = dispatched(
+            cast, "PS-A", title="噪音扰民，请回电13912345678", resident_phone="13700001111"
+        )
+    twice = supervised(cast, "PS-B", breaches=2, at=local(2026, 3, 2, 9))
+    with time_machine.travel(local(2026, 3, 5, 9), tick=False):
+        repeated = new_ticket(cast.dispatcher)
+        for _ in range(2):
+            mark_repeat(new_ticket(cast.dispatcher).number, of=repeated.number, by=cast.dispatcher)
+        young = dispatched(cast, "PS-A")
+    with time_machine.travel(local(2026, 3, 20, 9), tick=False):
+        take_snapshot("2026-03")
+        transitions.accept_ticket(old.number, by=cast.handler_a)
+        transitions.resolve_ticket(old.number, result="已处理", by=cast.handler_a)
+        record_visit(old.number, outcome="satisfied", note="", by=cast.dispatcher)
+    return {
+        "old": old,
+        "old_with_phone": old_with_phone,
+        "twice": twice,
+        "repeated": repeated,
+        "young": young,
+    }
+
+
+def counts(html: str) -> dict[str, tuple[int, int, int]]:
+    """Per unit code ("" for no unit, "total"): at the start, cleared, remaining."""
+    section = re.search(r'data-testid="per-unit">(.*?)</section>', html, re.DOTALL)
+    assert section is not None
+    found = {}
+    for code, row in re.findall(r'<tr data-unit="([^"]*)">(.*?)</tr>', section.group(1), re.DOTALL):
+        cells = dict(re.findall(r'data-count="(\w+)">(\d+)<', row))
+        found[code] = (int(cells["at_start"]), int(cells["cleared"]), int(cells["remaining"]))
+    return found
+
+
+def listed(html: str) -> dict[str, str]:
+    """The list: ticket number → whether it is cleared."""
+    section = re.search(r'data-testid="campaign-list">(.*?)</section>', html, re.DOTALL)
+    assert section is not None
+    rows = re.findall(
+        r'<tr data-ticket="(JB\d{8}-\d{4})".*?data-cleared="(yes|no)"', section.group(1), re.DOTALL
+    )
+    return dict(rows)
+
+
+def workbook(response: Any) -> Any:
+    return load_workbook(io.BytesIO(response.content))
+
+
+def rows_of(sheet: Any, min_row: int = 1) -> list[list[Any]]:
+    """The sheet's rows as lists, without the empty cells padding them on the right."""
+    rows = []
+    for row in sheet.iter_rows(min_row=min_row, values_only=True):
+        values = list(row)
+        while values and values[-1] is None:
+            values.pop()
+        rows.append(values)
+    return rows
+
+
+class TestCampaignPage:
+    def test_it_counts_per_unit_and_in_total(self, client: Client, cast: Cast) -> None:
+        made = build(cast)
+        client.force_login(cast.supervisor)
+        response = client.get("/campaign/2026-03/")
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert counts(html) == {
+            "PS-A": (2, 1, 1),
+            "PS-B": (1, 0, 1),
+            "": (1, 0, 1),
+            "total": (4, 1, 3),
+        }
+        assert listed(html) == {
+            made["old"].number: "yes",
+            made["old_with_phone"].number: "no",
+            made["twice"].number: "no",
+            made["repeated"].number: "no",
+        }
+        assert made["young"].number not in html
+        for text in (
+            "久拖不决",
+            "重复反映",
+            "甲派出所",
+            "乙派出所",
+            "无单位",
+            "已归档",
+            "快照生成于 2026-03-20 09:00",
+        ):
+            assert text in html
+        assert 'href="/campaign/2026-03/export.xlsx"' in html
+        assert 'data-testid="take-snapshot"' not in html
+
+    def test_it_flags_why_each_ticket_is_listed(self, client: Client, cast: Cast) -> None:
+        made = build(cast)
+        client.force_login(cast.dispatcher)
+        html = client.get("/campaign/2026-03/").content.decode()
+
+        def flags(ticket: Ticket) -> list[str]:
+            row = re.search(rf'<tr data-ticket="{ticket.number}"(.*?)</tr>', html, re.DOTALL)
+            assert row is not None
+            return re.findall(r'data-flag="(\w+)"', row.group(1))
+
+        assert flags(made["old"]) == ["long_pending"]
+        assert flags(made["twice"]) == ["long_pending"]
+        assert flags(made["repeated"]) == ["repeated"]
+
+    def test_it_shows_a_unit_only_its_own(self, client: Client, cast: Cast) -> None:
+        made = build(cast)
+        client.force_login(cast.handler_b)
+        html = client.get("/campaign/2026-03/").content.decode()
+        assert counts(html) == {"PS-B": (1, 0, 1), "total": (1, 0, 1)}
+        assert listed(html) == {made["twice"].number: "no"}
+        assert made["old"].number not in html
+
+    def test_it_defaults_to_the_current_month(self, client: Client, cast: Cast) -> None:
+        client.force_login(cast.supervisor)
+        with time_machine.travel(local(2026, 4, 5, 9), tick=False):
+            html = client.get("/campaign/").content.decode()
+        assert '<span data-testid="month">2026-04</span>' in html
+        assert "2026-04 尚未生成快照。" in html
+        assert 'href="/campaign/2026-03/"' in html
+        assert 'rel="next"' not in html
+
+    def test_it_offers_a_snapshot_to_supervisors_only(self, client: Client, cast: Cast) -> None:
+        with time_machine.travel(local(2026, 4, 5, 9), tick=False):
+            for person in (cast.supervisor, cast.admin):
+                client.force_login(person)
+                assert 'data-testid="take-snapshot"' in client.get("/campaign/").content.decode()
+            for person in (cast.dispatcher, cast.leader, cast.handler_a):
+                client.force_login(person)
+                html = client.get("/campaign/").content.decode()
+                assert 'data-testid="no-snapshot"' in html
+                assert 'data-testid="take-snapshot"' not in html
+                assert client.post("/campaign/2026-04/snapshot/").status_code == 403
+            assert not Campaign.objects.exists()
+            # A past month is not offered: its snapshot would not show how it started.
+            client.force_login(cast.supervisor)
+            html = client.get("/campaign/2026-03/").content.decode()
+            assert 'data-testid="take-snapshot"' not in html
+
+    def test_it_takes_the_snapshot_on_demand(self, client: Client, cast: Cast) -> None:
+        with time_machine.travel(local(2026, 2, 2, 9), tick=False):
+            old = dispatched(cast, "PS-A")
+        client.force_login(cast.supervisor)
+        with time_machine.travel(local(2026, 4, 5, 9), tick=False):
+            response = client.post("/campaign/2026-04/snapshot/")
+            assert response.status_code == 302
+            assert response["Location"] == "/campaign/2026-04/"
+            html = client.get(response["Location"]).content.decode()
+            assert "已生成 2026-04 的快照：列入 1 件工单。" in html
+            assert listed(html) == {old.number: "no"}
+            # Twice is once.
+            client.post("/campaign/2026-04/snapshot/")
+            assert "2026-04 的快照此前已生成。" in client.get("/campaign/").content.decode()
+        assert Campaign.objects.get().items.count() == 1
+
+    def test_it_is_a_404_for_a_month_that_is_not_one(self, client: Client, cast: Cast) -> None:
+        client.force_login(cast.supervisor)
+        for path in ("/campaign/2026-13/", "/campaign/2026-00/export.xlsx", "/campaign/26-03/"):
+            assert client.get(path).status_code == 404, path
+        assert client.post("/campaign/2026-13/snapshot/").status_code == 404
+        # No snapshot, nothing to export.
+        assert client.get("/campaign/2026-03/export.xlsx").status_code == 404
+
+    def test_it_exports_the_board_to_excel(self, client: Client, cast: Cast) -> None:
+        made = build(cast)
+        client.force_login(cast.supervisor)
+        board = counts(client.get("/campaign/2026-03/").content.decode())
+        response = client.get("/campaign/2026-03/export.xlsx")
+        assert response.status_code == 200
+        assert response["Content-Type"] == XLSX
+        assert (
+            response["Content-Disposition"] == 'attachment; filename="jieban-campaign-2026-03.xlsx"'
+        )
+        book = workbook(response)
+        assert book.sheetnames == ["按单位", "清单"]
+        per_unit = rows_of(book["按单位"])
+        assert per_unit[0] == ["清零行动", "2026-03"]
+        assert per_unit[1] == ["快照时间", dt.datetime(2026, 3, 20, 9, 0)]
+        assert per_unit[3] == ["单位代码", "单位", "期初", "已清零", "剩余"]
+        units = {row[0]: tuple(row[2:]) for row in per_unit[4:-1]}
+        assert units == {
+            "PS-A": board["PS-A"],
+            "PS-B": board["PS-B"],
+            None: board[""],
+        }
+        assert per_unit[-1] == [None, "合计", *board["total"]]
+        names = {row[0]: row[1] for row in per_unit[4:-1]}
+        assert names == {"PS-A": "甲派出所", "PS-B": "乙派出所", None: "无单位"}
+
+        rows = rows_of(book["清单"])
+        assert rows[0] == [
+            "编号",
+            "标题",
+            "单位",
+            "状态",
+            "受理时间",
+            "久拖不决",
+            "重复反映",
+            "重复反映次数",
+            "督办级别",
+            "已清零",
+        ]
+        by_number = {row[0]: row for row in rows[1:]}
+        assert set(by_number) == {
+            made[key].number for key in ("old", "old_with_phone", "twice", "repeated")
+        }
+        # The sweeps that supervised "twice" found the old ones late as well: level 2 each.
+        old = by_number[made["old"].number]
+        assert old[2:] == [
+            "甲派出所",
+            "已归档",
+            dt.datetime(2026, 2, 2, 9, 0),
+            "是",
+            "否",
+            0,
+            2,
+            "是",
+        ]
+        twice = by_number[made["twice"].number]
+        assert twice[2:] == [
+            "乙派出所",
+            "已交办",
+            dt.datetime(2026, 3, 2, 9, 0),
+            "是",
+            "否",
+            0,
+            2,
+            "否",
+        ]
+        repeated = by_number[made["repeated"].number]
+        assert repeated[2:] == [
+            "无单位",
+            "待交办",
+            dt.datetime(2026, 3, 5, 9, 0),
+            "否",
+            "是",
+            2,
+            0,
+            "否",
+        ]
+        # The per-unit counts are the list's, unit by unit.
+        for code, name in (("PS-A", "甲派出所"), ("PS-B", "乙派出所")):
+            in_list = [row for row in rows[1:] if row[2] == name]
+            cleared = sum(1 for row in in_list if row[9] == "是")
+            assert (len(in_list), cleared, len(in_list) - cleared) == board[code]
+
+    def test_it_never_exports_a_whole_phone_number(self, client: Client, cast: Cast) -> None:
+        made = build(cast)
+        client.force_login(cast.supervisor)
+        book = workbook(client.get("/campaign/2026-03/export.xlsx"))
+        texts = [
+            str(cell)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for cell in row
+            if cell is not None
+        ]
+        assert not [text for text in texts if WHOLE_PHONE.search(text)]
+        titles = {row[0]: row[1] for row in book["清单"].iter_rows(min_row=2, values_only=True)}
+        assert titles[made["old_with_phone"].number] == "噪音扰民，请回电139****5678"
+
+    def test_it_exports_only_what_the_reader_may_see(self, client: Client, cast: Cast) -> None:
+        made = build(cast)
+        client.force_login(cast.handler_b)
+        book = workbook(client.get("/campaign/2026-03/export.xlsx"))
+        numbers = [row[0] for row in book["清单"].iter_rows(min_row=2, values_only=True)]
+        assert numbers == [made["twice"].number]
+        per_unit = rows_of(book["按单位"], min_row=5)
+        assert per_unit == [["PS-B", "乙派出所", 1, 0, 1], [None, "合计", 1, 0, 1]]
+
+    def test_it_is_in_the_menu(self, client: Client, cast: Cast) -> None:
+        for person in (cast.supervisor, cast.leader, cast.handler_a):
+            client.force_login(person)
+            assert 'href="/campaign/"' in client.get("/").content.decode()
+        client.force_login(cast.building_head)
+        assert 'href="/campaign/"' not in client.get("/").content.decode()
+
+    def test_it_runs_a_bounded_number_of_queries(
+        self, client: Client, cast: Cast, django_assert_max_num_queries: object
+    ) -> None:
+        with time_machine.travel(local(2026, 2, 2, 9), tick=False):
+            for code in ("PS-A", "PS-B", "G-01", "PS-A", "PS-B", "G-01"):
+                dispatched(cast, code)
+        with time_machine.travel(local(2026, 3, 20, 9), tick=False):
+            take_snapshot("2026-03")
+        client.force_login(cast.supervisor)
+        # session, user, the bell, the campaign, the counts per unit, the list with tickets
+        with django_assert_max_num_queries(6):  # type: ignore[operator]
+            html = client.get("/campaign/2026-03/").content.decode()
+        assert len(listed(html)) == 6
+        with django_assert_max_num_queries(6):  # type: ignore[operator]
+            assert client.get("/campaign/2026-03/export.xlsx").status_code == 200

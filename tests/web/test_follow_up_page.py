@@ -1,0 +1,172 @@
+"""The follow-up queue of the command centre: each outcome recorded in place, errors in place."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import time_machine
+from django.test import Client
+
+from jieban.tickets.models import Status, SupervisionOrder, Ticket, Visit
+from jieban.tickets.visits import record_visit
+from tests.conftest import Cast, local
+from tests.web.conftest import HTMX, resolved
+
+
+def queue(html: str) -> list[str]:
+    return re.findall(r'data-testid="follow-up-row" data-ticket="(JB\d{8}-\d{4})"', html)
+
+
+def call(client: Client, ticket: Ticket, htmx: bool = False, **data: Any) -> Any:
+    data.setdefault("back", "queue")
+    return client.post(f"/tickets/{ticket.number}/visit/", data, **(HTMX if htmx else {}))
+
+
+def fresh(ticket: Ticket) -> Ticket:
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+class TestFollowUpPage:
+    def test_it_lists_resolved_tickets_oldest_first(self, client: Client, cast: Cast) -> None:
+        with time_machine.travel(local(2026, 3, 3, 9), tick=False):
+            older = resolved(cast)
+        with time_machine.travel(local(2026, 3, 4, 9), tick=False):
+            newer = resolved(cast, resident_phone="13900001111")
+        client.force_login(cast.dispatcher)
+        response = client.get("/follow-up/")
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert queue(html) == [older.number, newer.number]
+        for text in ("甲派出所", "2026-03-03 09:00", "已协调停工。", "张三"):
+            assert text in html
+        # The caller needs the resident's whole number.
+        assert 'href="tel:13900001111"' in html
+        # One form per row, each with its own field ids.
+        assert html.count('name="outcome"') == 2 * 4
+        assert f'id="id_visit_{older.number}_outcome_0"' in html
+        assert html.count('<input type="hidden" name="back" value="queue"') == 2
+
+    def test_it_closes_on_a_satisfied_resident(self, client: Client, cast: Cast) -> None:
+        for outcome, label in (("satisfied", "满意"), ("basically_satisfied", "基本满意")):
+            ticket = resolved(cast)
+            client.force_login(cast.dispatcher)
+            response = call(client, ticket, outcome=outcome, note="群众表示认可")
+            assert response.status_code == 302
+            assert response["Location"] == "/follow-up/"
+            assert fresh(ticket).status == Status.CLOSED
+            html = client.get("/follow-up/").content.decode()
+            assert f"回访已记录（{label}）：工单 {ticket.number} 已归档。" in html
+            assert ticket.number not in queue(html)
+        assert Visit.objects.filter(called_by=cast.dispatcher).count() == 2
+
+    def test_it_reopens_on_a_dissatisfied_resident(self, client: Client, cast: Cast) -> None:
+        ticket = resolved(cast)
+        client.force_login(cast.supervisor)
+        response = call(client, ticket, htmx=True, outcome="dissatisfied", note="噪音仍在")
+        assert response.status_code == 200
+        assert response["HX-Redirect"] == "/follow-up/"
+        ticket = fresh(ticket)
+        assert ticket.status == Status.IN_PROGRESS
+        order = SupervisionOrder.objects.get(ticket=ticket)
+        assert (order.reason, order.level, order.note) == ("dissatisfied", 1, "噪音仍在")
+        html = client.get("/follow-up/").content.decode()
+        assert "已退回承办单位重新办理，并已发出督办单。" in html
+        assert queue(html) == []
+
+    def test_it_closes_after_the_third_unanswered_call(self, client: Client, cast: Cast) -> None:
+        ticket = resolved(cast)
+        client.force_login(cast.admin)
+        for attempt in (1, 2):
+            assert call(client, ticket, outcome="unreachable").status_code == 302
+            assert fresh(ticket).status == Status.RESOLVED
+            html = client.get("/follow-up/").content.decode()
+            assert f"工单 {ticket.number} 待再次回访。" in html
+            assert queue(html) == [ticket.number]
+            assert f"未接通 {attempt}/3 次" in html
+        assert call(client, ticket, outcome="unreachable").status_code == 302
+        assert fresh(ticket).status == Status.CLOSED
+        assert queue(client.get("/follow-up/").content.decode()) == []
+
+    def test_it_counts_only_calls_since_the_last_resolution(
+        self, client: Client, cast: Cast
+    ) -> None:
+        ticket = resolved(cast)
+        record_visit(ticket.number, outcome="unreachable", note="", by=cast.dispatcher)
+        client.force_login(cast.dispatcher)
+        assert "未接通 1/3 次" in client.get("/follow-up/").content.decode()
+
+    def test_it_shows_a_missing_outcome_in_its_row(self, client: Client, cast: Cast) -> None:
+        ticket = resolved(cast)
+        client.force_login(cast.dispatcher)
+        response = call(client, ticket, htmx=True, note="没选结果")
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert html.startswith(f'<li class="follow-up-row" id="follow-up-{ticket.number}"')
+        assert "<html" not in html
+        assert (
+            f'id="id_visit_{ticket.number}_outcome_error" role="alert">回访结果须为以下之一' in html
+        )
+        assert "没选结果" in html
+        assert fresh(ticket).status == Status.RESOLVED
+        # Without htmx the whole queue comes back, the error in the row.
+        response = call(client, ticket, note="没选结果")
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert queue(html) == [ticket.number]
+        assert f'id="id_visit_{ticket.number}_outcome_error"' in html
+
+    def test_it_says_when_someone_else_called_first(self, client: Client, cast: Cast) -> None:
+        ticket = resolved(cast)
+        record_visit(ticket.number, outcome="satisfied", note="", by=cast.supervisor)
+        client.force_login(cast.dispatcher)
+        response = call(client, ticket, htmx=True, outcome="satisfied")
+        assert response.status_code == 409
+        html = response.content.decode()
+        assert f"工单 {ticket.number} 为“已归档”：只回访已办结的工单。" in html
+        assert 'href="/follow-up/">刷新</a>' in html
+        assert 'name="outcome"' not in html
+        assert Visit.objects.count() == 1
+
+    def test_it_is_a_403_for_a_unit(self, client: Client, cast: Cast) -> None:
+        ticket = resolved(cast)
+        for person in (cast.handler_a, cast.leader_a, cast.leader):
+            client.force_login(person)
+            response = client.get("/follow-up/")
+            assert response.status_code == 403, person
+            assert "回访由指挥中心进行。" in response.content.decode()
+        # The unit sees the ticket, but the domain refuses its call.
+        client.force_login(cast.handler_a)
+        assert call(client, ticket, outcome="satisfied").status_code == 403
+        response = call(client, ticket, htmx=True, outcome="satisfied")
+        assert response.status_code == 403
+        assert "回访由指挥中心进行。" in response.content.decode()
+        assert not Visit.objects.exists()
+        assert fresh(ticket).status == Status.RESOLVED
+
+    def test_it_is_a_404_for_an_invisible_ticket(self, client: Client, cast: Cast) -> None:
+        ticket = resolved(cast)
+        client.force_login(cast.handler_b)
+        assert call(client, ticket, outcome="satisfied").status_code == 404
+        assert call(client, ticket, htmx=True, outcome="satisfied").status_code == 404
+        assert not Visit.objects.exists()
+
+    def test_it_is_in_the_command_centres_menu(self, client: Client, cast: Cast) -> None:
+        for person in (cast.dispatcher, cast.supervisor, cast.admin):
+            client.force_login(person)
+            assert 'href="/follow-up/"' in client.get("/").content.decode()
+        client.force_login(cast.leader)
+        assert 'href="/follow-up/"' not in client.get("/").content.decode()
+
+    def test_it_runs_a_bounded_number_of_queries(
+        self, client: Client, cast: Cast, django_assert_max_num_queries: object
+    ) -> None:
+        tickets = [resolved(cast) for _ in range(6)]
+        for ticket in tickets[:3]:
+            record_visit(ticket.number, outcome="unreachable", note="", by=cast.dispatcher)
+        client.force_login(cast.dispatcher)
+        # session, user, the bell, the queue with its unanswered calls
+        with django_assert_max_num_queries(4):  # type: ignore[operator]
+            html = client.get("/follow-up/").content.decode()
+        assert len(queue(html)) == 6
+        assert html.count("未接通 1/3 次") == 3
