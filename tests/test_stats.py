@@ -201,3 +201,49 @@ class TestFrozenReports:
         assert client.post("/reports/yearly/2026").status_code == 400
         assert client.get("/reports/daily/2026-03-02").status_code == 404
         assert api_as(cast.handler_a).post("/reports/daily/2026-03-02").status_code == 403
+
+
+class TestRollups:
+    def test_rollups_agree_with_counting_the_tickets(self, cast: Cast) -> None:
+        import datetime as dt
+
+        from jieban.stats.figures import _counted, _from_rollups, received_in
+
+        scenario(cast)
+        with time_machine.travel(local(2026, 3, 2, 23, 30), tick=False):
+            new_ticket(cast.dispatcher, channel="walk_in", grid="G-01")
+        start, end = dt.date(2026, 3, 1), dt.date(2026, 4, 1)
+        now = local(2026, 3, 20, 9)
+        for period in (None, "day", "week", "month"):
+            for group_by in (None, "category", "unit", "channel", "grid"):
+                tickets = received_in(cast.leader, start, end)
+                rolled = _from_rollups(start, end, period=period, group_by=group_by, now=now)
+                counted = _counted(tickets, period=period, group_by=group_by, now=now)
+
+                def rows(items: list[Any]) -> list[dict[str, Any]]:
+                    return sorted(
+                        (item.as_row() for item in items), key=lambda r: (r["period"], r["key"])
+                    )
+
+                assert rows(rolled) == rows(counted), (period, group_by)
+
+    def test_every_change_marks_its_day_and_reading_rebuilds_it(
+        self, cast: Cast, api_as: Any
+    ) -> None:
+        from jieban.stats.models import DirtyDay
+
+        client = api_as(cast.leader)
+        with time_machine.travel(local(2026, 3, 2, 9), tick=False):
+            ticket = new_ticket(cast.dispatcher)
+        assert DirtyDay.objects.filter(day="2026-03-02").exists()
+
+        def resolved() -> int:
+            query = {"start": "2026-03-02", "end": "2026-03-03"}
+            return int(client.get("/stats", **query).json()["rows"][0]["resolved"])
+
+        assert resolved() == 0
+        assert not DirtyDay.objects.exists()
+        dispatch(cast, ticket)
+        resolve(cast, ticket)
+        assert DirtyDay.objects.exists()
+        assert resolved() == 1

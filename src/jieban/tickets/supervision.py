@@ -205,6 +205,7 @@ class SweepReport:
     warned: list[str] = field(default_factory=list)
     orders: list[str] = field(default_factory=list)
     campaign: str | None = None
+    rollups: int = 0
     delivered: int = 0
     delivery_failures: int = 0
 

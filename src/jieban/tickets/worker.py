@@ -14,6 +14,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from jieban.notify.outbox import deliver_due
+from jieban.stats import rollups
 from jieban.tickets.campaign import month_of, take_snapshot
 from jieban.tickets.supervision import SweepReport, sweep_due_soon, sweep_overdue
 from jieban.workcalendar.workdays import due_soon_horizon
@@ -41,6 +42,8 @@ def run_sweep(*, should_stop: Callable[[], bool] | None = None) -> SweepReport:
         campaign, created = take_snapshot(month_of(now), now=now)
         if created:
             report.campaign = campaign.month
+    # Keep the statistics' daily rollups current, so reports rarely rebuild a day themselves.
+    report.rollups = rollups.refresh()
     delivery = deliver_due(should_stop=should_stop)
     report.delivered, report.delivery_failures = delivery.delivered, delivery.failed
     return report

@@ -1,0 +1,208 @@
+"""Reads for the home pages: counts of the lists a person can open, and figures over fixed windows.
+
+Every count here is the count of a list the pages offer: `ListCount.filters` are the very
+filters the ticket list applies, so a number on a home page and the list behind it agree by
+construction. Figures come from `jieban.stats.figures` and follow its definitions unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count
+
+from jieban.org.models import Unit
+from jieban.stats.figures import Figures, figures
+from jieban.tickets.models import Category, Status
+from jieban.tickets.selectors import TicketFilters, filter_tickets
+from jieban.tickets.supervision import visible_orders
+
+TREND_DAYS = 30
+# Every status the figures count: all but invalid and merged.
+COUNTED_STATUSES = ",".join(
+    status
+    for status in (
+        Status.NEW,
+        Status.DISPATCHED,
+        Status.IN_PROGRESS,
+        Status.RESOLVED,
+        Status.CLOSED,
+    )
+)
+RESOLVED_STATUSES = f"{Status.RESOLVED},{Status.CLOSED}"
+
+
+@dataclass(frozen=True)
+class ListCount:
+    """How many tickets the ticket list shows with `filters`."""
+
+    key: str
+    count: int
+    filters: TicketFilters
+
+
+@dataclass(frozen=True)
+class Window:
+    """Local dates [start, end): the figures' period convention."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end - dt.timedelta(days=1)
+
+
+def month_window(day: dt.date) -> Window:
+    start = day.replace(day=1)
+    end = dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    return Window(start, end)
+
+
+def trend_window(today: dt.date, days: int = TREND_DAYS) -> Window:
+    """The last `days` days, today included."""
+    return Window(today - dt.timedelta(days=days - 1), today + dt.timedelta(days=1))
+
+
+def list_count(user: Any, key: str, filters: TicketFilters) -> ListCount:
+    return ListCount(key, filter_tickets(user, filters).count(), filters)
+
+
+def received_filters(window: Window, *, statuses: str = COUNTED_STATUSES) -> TicketFilters:
+    """The ticket-list filters that select the tickets a figures row over `window` counts."""
+    return TicketFilters(
+        status=statuses,
+        received_from=window.start.isoformat(),
+        received_to=window.last_day.isoformat(),
+    )
+
+
+@dataclass
+class CentreCounts:
+    received_today: ListCount
+    awaiting_dispatch: ListCount
+    due_soon: ListCount
+    overdue: ListCount
+    follow_up: ListCount
+    open_orders: int
+
+
+def centre_counts(user: Any, *, today: dt.date) -> CentreCounts:
+    """The command centre's work in hand; each count is one indexed COUNT of its list."""
+    day = today.isoformat()
+    return CentreCounts(
+        received_today=list_count(
+            user, "received_today", TicketFilters(received_from=day, received_to=day)
+        ),
+        awaiting_dispatch=list_count(user, "awaiting_dispatch", TicketFilters(status=Status.NEW)),
+        due_soon=list_count(user, "due_soon", TicketFilters(due_soon=True)),
+        overdue=list_count(user, "overdue", TicketFilters(overdue=True)),
+        # The follow-up queue is every visible resolved ticket.
+        follow_up=list_count(user, "follow_up", TicketFilters(status=Status.RESOLVED)),
+        open_orders=visible_orders(user).filter(fulfilled_at__isnull=True).count(),
+    )
+
+
+def daily_trend(user: Any, window: Window) -> list[Figures]:
+    """One figures row per day of `window`, days without tickets included as zero rows."""
+    rows = {row.key: row for row in figures(user, start=window.start, end=window.end, period="day")}
+    days = (window.end - window.start).days
+    trend = []
+    for offset in range(days):
+        label = (window.start + dt.timedelta(days=offset)).isoformat()
+        trend.append(rows.get(label) or Figures(key=label, period=label))
+    return trend
+
+
+def _rate_key(rate: float | None) -> float:
+    # No figure sorts after every figure, 0 included.
+    return -1.0 if rate is None else rate
+
+
+def units_ranked(user: Any, window: Window) -> list[Figures]:
+    """Units by on-time rate, then satisfaction rate, then volume; tickets never dispatched
+    (no unit) are not a unit's."""
+    rows = [row for row in figures(user, start=window.start, end=window.end, group_by="unit")]
+    rows = [row for row in rows if row.key]
+    rows.sort(
+        key=lambda row: (
+            -_rate_key(row.on_time_rate),
+            -_rate_key(row.satisfaction_rate),
+            -row.total,
+            row.key,
+        )
+    )
+    return rows
+
+
+def by_category(user: Any, window: Window) -> list[Figures]:
+    """Categories by volume, largest first."""
+    rows = figures(user, start=window.start, end=window.end, group_by="category")
+    rows.sort(key=lambda row: (-row.total, row.key))
+    return rows
+
+
+def overall(user: Any, window: Window) -> Figures:
+    return figures(user, start=window.start, end=window.end)[0]
+
+
+@dataclass
+class UnitOrders:
+    code: str
+    name: str
+    name_en: str
+    by_level: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_level.values())
+
+
+@dataclass
+class OpenOrders:
+    units: list[UnitOrders]
+    by_level: dict[int, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_level.values())
+
+
+def open_orders_by_unit_and_level(user: Any) -> OpenOrders:
+    """Open supervision orders the user may see, per unit and level, in one query."""
+    rows = (
+        visible_orders(user)
+        .filter(fulfilled_at__isnull=True)
+        .values("unit__code", "unit__name", "unit__name_en", "level")
+        .annotate(count=Count("pk"))
+        .order_by("unit__code", "level")
+    )
+    units: dict[str, UnitOrders] = {}
+    by_level = {1: 0, 2: 0, 3: 0}
+    for row in rows:
+        entry = units.setdefault(
+            row["unit__code"],
+            UnitOrders(row["unit__code"], row["unit__name"], row["unit__name_en"] or ""),
+        )
+        entry.by_level[row["level"]] = row["count"]
+        by_level[row["level"]] = by_level.get(row["level"], 0) + row["count"]
+    ranked = sorted(units.values(), key=lambda unit: (-unit.total, unit.code))
+    return OpenOrders(ranked, by_level)
+
+
+def names_of(group_by: str, keys: Iterable[str]) -> dict[str, Unit | Category]:
+    """The units or categories behind figures rows' keys (codes), for names in both languages.
+    Channels have no table: their names are the channel choices."""
+    codes = sorted({key for key in keys if key})
+    if not codes:
+        return {}
+    if group_by == "category":
+        categories = Category.objects.filter(code__in=codes).only("code", "name", "name_en")
+        return {item.code: item for item in categories}
+    if group_by in ("unit", "grid"):
+        units = Unit.objects.filter(code__in=codes).only("code", "name", "name_en")
+        return {item.code: item for item in units}
+    return {}

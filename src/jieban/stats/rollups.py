@@ -1,0 +1,115 @@
+"""Daily rollups of the figures, rebuilt from the tickets for every dirty day.
+
+Triggers on the ticket table mark the UTC date of each changed ticket's `received_at` dirty in
+the same transaction as the change. Before figures are read, the dirty days in range are
+rebuilt (the worker also rebuilds them every sweep, so reads rarely wait). A rebuilt day is
+computed from the tickets with the same definitions as `figures`, so the rollups and a direct
+count can never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+
+from jieban.stats.models import DailyRollup, DirtyDay
+from jieban.tickets.models import Ticket
+
+COUNTS = ("total", "resolved", "on_time", "visited", "satisfied", "practical", "repeats")
+DIMENSIONS = {
+    "category": "category__code",
+    "unit": "unit__code",
+    "channel": "channel",
+    "grid": "grid__code",
+}
+
+
+def _count_filters() -> dict[str, Q | None]:
+    from jieban.stats.figures import ON_TIME, RESOLVED, SATISFIED, VISITED
+
+    return {
+        "total": None,
+        "resolved": RESOLVED,
+        "on_time": ON_TIME,
+        "visited": VISITED,
+        "satisfied": SATISFIED,
+        "practical": Q(category__practical=True),
+        "repeats": Q(repeat_of__isnull=False),
+    }
+
+
+def rebuild_day(day: dt.date) -> None:
+    """Recompute the rollup rows of one local day from its tickets (inside a transaction)."""
+    from jieban.stats.figures import OUT_OF_EVERY_RATE, local_bounds
+
+    first, stop = local_bounds(day, day + dt.timedelta(days=1))
+    aggregates = {
+        name: Count("pk", filter=condition) if condition is not None else Count("pk")
+        for name, condition in _count_filters().items()
+    }
+    combinations = (
+        Ticket.objects.filter(received_at__gte=first, received_at__lt=stop)
+        .exclude(status__in=OUT_OF_EVERY_RATE)
+        .order_by()
+        .values(*DIMENSIONS.values())
+        .annotate(**aggregates)
+    )
+    sums: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+    for row in combinations:
+        keys = [("all", "")] + [
+            (dimension, row[field] or "") for dimension, field in DIMENSIONS.items()
+        ]
+        for key in keys:
+            target = sums[key]
+            for name in COUNTS:
+                target[name] += row[name]
+    DailyRollup.objects.filter(day=day).delete()
+    DailyRollup.objects.bulk_create(
+        DailyRollup(day=day, dimension=dimension, key=key, **counts)
+        for (dimension, key), counts in sums.items()
+    )
+
+
+def refresh(start: dt.date | None = None, end: dt.date | None = None, *, limit: int = 400) -> int:
+    """Rebuild the dirty days that touch local days [start, end) (all, without bounds);
+    returns how many UTC dates were cleaned."""
+    with transaction.atomic():
+        dirty = DirtyDay.objects.order_by("day")
+        if start is not None and end is not None:
+            # A UTC date holds tickets of the local days around it, whatever the offset.
+            dirty = dirty.filter(
+                day__gte=start - dt.timedelta(days=1), day__lte=end + dt.timedelta(days=1)
+            )
+        # Two refreshers of one day queue here; the second finds the work done.
+        taken = list(dirty.select_for_update()[:limit].values_list("pk", "day"))
+        if not taken:
+            return 0
+        local_days: set[dt.date] = set()
+        for _pk, day in taken:
+            local_days |= {day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)}
+        DirtyDay.objects.filter(pk__in=[pk for pk, _day in taken]).delete()
+        for day in sorted(local_days):
+            rebuild_day(day)
+    return len(taken)
+
+
+def refresh_range(start: dt.date, end: dt.date) -> None:
+    """Rebuild every dirty day touching [start, end), however many."""
+    while refresh(start, end):
+        pass
+
+
+def summed(start: dt.date, end: dt.date, *, dimension: str, by_day: bool) -> list[dict[str, Any]]:
+    """Rollup sums over local days [start, end): per key (and per day when `by_day`)."""
+    refresh_range(start, end)
+    fields = ["key"] + (["day"] if by_day else [])
+    return list(
+        DailyRollup.objects.filter(dimension=dimension, day__gte=start, day__lt=end)
+        .order_by()
+        .values(*fields)
+        .annotate(**{name: Sum(name) for name in COUNTS})
+    )
