@@ -181,7 +181,10 @@ class TestFrozenReports:
         live = client.get("/stats", start="2026-03-01", end="2026-04-01").json()["rows"][0]
         assert live["resolved"] == frozen["overall"]["resolved"] + 1
 
-    def test_the_command_publishes_and_the_report_has_every_view(self, cast: Cast) -> None:
+    def test_the_command_publishes_and_the_report_has_every_view(
+        self, cast: Cast, settings: Any
+    ) -> None:
+        settings.JIEBAN_AUTO_PUBLISH = False  # the scenario's sweep would publish W10 itself
         scenario(cast)
         out = StringIO()
         with time_machine.travel(local(2026, 3, 9, 8), tick=False):
@@ -247,3 +250,17 @@ class TestRollups:
         resolve(cast, ticket)
         assert DirtyDay.objects.exists()
         assert resolved() == 1
+
+
+def test_the_worker_freezes_the_periods_that_ended(cast: Cast) -> None:
+    from jieban.stats.models import PublishedReport
+
+    scenario(cast)
+    with time_machine.travel(local(2026, 4, 1, 0, 5), tick=False):
+        report = run_sweep()
+        again = run_sweep()
+    assert sorted(report.published) == ["daily 2026-03-31", "monthly 2026-03", "weekly 2026-W13"]
+    assert again.published == []
+    monthly = PublishedReport.objects.get(kind="monthly", period="2026-03")
+    assert monthly.data["overall"]["total"] == 6
+    assert monthly.published_by is None

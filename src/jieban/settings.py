@@ -171,6 +171,8 @@ JIEBAN_WEBHOOK_TIMEOUT = env_int("JIEBAN_WEBHOOK_TIMEOUT", 5)
 JIEBAN_SWEEP_SECONDS = env_int("JIEBAN_SWEEP_SECONDS", 60)
 # Tickets handled per transaction by the sweep; SIGTERM is honoured between batches.
 JIEBAN_SWEEP_BATCH = env_int("JIEBAN_SWEEP_BATCH", 200)
+# Freeze yesterday's, last week's and last month's reports automatically once they end.
+JIEBAN_AUTO_PUBLISH = env_bool("JIEBAN_AUTO_PUBLISH", True)
 JIEBAN_SUPERVISION_DAYS = {
     "overdue": env_int("JIEBAN_SUPERVISION_DAYS_OVERDUE", 2),
     "dissatisfied": env_int("JIEBAN_SUPERVISION_DAYS_DISSATISFIED", 2),

@@ -129,3 +129,27 @@ class _Bureau:
     sees_whole_bureau = True
     pk = None
     unit_id = None
+
+
+def previous_periods(today: dt.date) -> list[tuple[str, str]]:
+    """The periods that ended by `today`: yesterday, last ISO week, last month."""
+    yesterday = today - dt.timedelta(days=1)
+    last_week = today - dt.timedelta(days=7)
+    last_month = today.replace(day=1) - dt.timedelta(days=1)
+    return [
+        (ReportKind.DAILY, current_period(ReportKind.DAILY, yesterday)),
+        (ReportKind.WEEKLY, current_period(ReportKind.WEEKLY, last_week)),
+        (ReportKind.MONTHLY, current_period(ReportKind.MONTHLY, last_month)),
+    ]
+
+
+def publish_ended_periods(today: dt.date) -> list[str]:
+    """Freeze the reports of the day, week and month that ended, if not yet published."""
+    published = []
+    for kind, period in previous_periods(today):
+        if PublishedReport.objects.filter(kind=kind, period=period).exists():
+            continue
+        report, created = publish_report(kind, period, by=None)
+        if created:
+            published.append(f"{report.kind} {report.period}")
+    return published

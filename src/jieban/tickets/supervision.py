@@ -206,6 +206,7 @@ class SweepReport:
     orders: list[str] = field(default_factory=list)
     campaign: str | None = None
     rollups: int = 0
+    published: list[str] = field(default_factory=list)
     delivered: int = 0
     delivery_failures: int = 0
 
@@ -219,6 +220,7 @@ class SweepReport:
             lines.append(f"  … and {len(self.orders) - 50} more")
         if self.campaign:
             lines.append(f"campaign snapshot: {self.campaign}")
+        lines += [f"report published: {name}" for name in self.published]
         lines.append(
             f"notifications delivered: {self.delivered}, failed attempts: {self.delivery_failures}"
         )

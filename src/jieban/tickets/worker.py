@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from jieban.notify.outbox import deliver_due
 from jieban.stats import rollups
+from jieban.stats.reports import publish_ended_periods
 from jieban.tickets.campaign import month_of, take_snapshot
 from jieban.tickets.supervision import SweepReport, sweep_due_soon, sweep_overdue
 from jieban.workcalendar.workdays import due_soon_horizon
@@ -44,6 +45,8 @@ def run_sweep(*, should_stop: Callable[[], bool] | None = None) -> SweepReport:
             report.campaign = campaign.month
     # Keep the statistics' daily rollups current, so reports rarely rebuild a day themselves.
     report.rollups = rollups.refresh()
+    if settings.JIEBAN_AUTO_PUBLISH:
+        report.published = publish_ended_periods(timezone.localdate(now))
     delivery = deliver_due(should_stop=should_stop)
     report.delivered, report.delivery_failures = delivery.delivered, delivery.failed
     return report
