@@ -47,9 +47,7 @@ def build(tickets: int, open_count: int, overdue: int, seed: int) -> float:
         create_person(username=f"h{index}", role="unit_handler", unit=code, password="bench-pass-1")
         create_person(username=f"l{index}", role="unit_leader", unit=code, password="bench-pass-1")
         stations.append(Unit.objects.get(code=code))
-    dispatcher = create_person(
-        username="d", role="dispatcher", unit="CC", password="bench-pass-1"
-    )
+    dispatcher = create_person(username="d", role="dispatcher", unit="CC", password="bench-pass-1")
     categories = list(Category.objects.all())
     rng = random.Random(seed)
     now = timezone.now()
@@ -200,8 +198,10 @@ def main() -> None:
         empty_times.append(time.perf_counter() - started)
         found_later += len(empty.orders) + len(empty.warned)
     orders = SupervisionOrder.objects.count()
-    print(f"empty sweep: median {statistics.median(empty_times) * 1000:.1f} ms, "
-          f"max {max(empty_times) * 1000:.1f} ms over {args.empty_runs} runs")
+    print(
+        f"empty sweep: median {statistics.median(empty_times) * 1000:.1f} ms, "
+        f"max {max(empty_times) * 1000:.1f} ms over {args.empty_runs} runs"
+    )
     print(f"orders or warnings found by the empty sweeps: {found_later}")
     ok = len(full.orders) == orders == args.overdue and found_later == 0
     print("orders issued == newly overdue tickets:", "yes" if ok else f"NO ({orders})")

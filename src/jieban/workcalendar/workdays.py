@@ -8,13 +8,14 @@ only weekends are rest days, and the result says so.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from jieban.errors import Forbidden, InvalidInput
@@ -32,6 +33,7 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
+@functools.cache
 def official_years() -> range:
     """The years for which the installed `chinesecalendar` carries the State Council schedule."""
     years = {day.year for day in chinese_calendar.holidays} | {
@@ -65,6 +67,28 @@ class Deadline:
         return missing_data_warning(self.years_without_data)
 
 
+@functools.cache
+def _overrides_sql() -> str:
+    quote = connection.ops.quote_name
+    meta = CalendarOverride._meta
+    day, kind = quote(meta.get_field("date").column), quote(meta.get_field("kind").column)
+    return f"SELECT {day}, {kind} FROM {quote(meta.db_table)} WHERE {day} > %s AND {day} <= %s"
+
+
+def _overrides_between(after: dt.date, last: dt.date) -> dict[dt.date, str]:
+    """The overrides of the days in (after, last]. Every deadline and every ticket page asks
+    this, so it is one plain statement rather than an ORM query compiled each time."""
+    adapt = connection.ops.adapt_datefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(_overrides_sql(), [adapt(after), adapt(last)])
+        rows = cursor.fetchall()
+    # SQLite hands dates back as ISO text, PostgreSQL as dates.
+    return {
+        (day if isinstance(day, dt.date) else dt.date.fromisoformat(day)): kind
+        for day, kind in rows
+    }
+
+
 class WorkdayOracle:
     """Answers "is this a working day?" with the overrides of a span loaded once.
 
@@ -75,10 +99,7 @@ class WorkdayOracle:
     def __init__(self, first: dt.date, last: dt.date) -> None:
         self.first = first
         self.last = last
-        self.overrides = {
-            item.date: item.kind
-            for item in CalendarOverride.objects.filter(date__gte=first, date__lte=last)
-        }
+        self.overrides = _overrides_between(first - dt.timedelta(days=1), last)
         self.years_without_data: set[int] = set()
         self._official = official_years()
         self._deadlines: dict[tuple[dt.date, int], Deadline] = {}
@@ -87,8 +108,7 @@ class WorkdayOracle:
         """Load the overrides up to `last` as well."""
         if last <= self.last:
             return
-        for item in CalendarOverride.objects.filter(date__gt=self.last, date__lte=last):
-            self.overrides[item.date] = item.kind
+        self.overrides.update(_overrides_between(self.last, last))
         self.last = last
 
     def classify(self, day: dt.date) -> tuple[bool, bool]:
