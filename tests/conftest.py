@@ -132,13 +132,14 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    """Row-lock races only mean something on PostgreSQL: deselect them on SQLite."""
+    """Deselect what cannot apply to this run's database: row-lock races mean something on
+    PostgreSQL only, and SQLite's own search index exists on SQLite only."""
     from django.conf import settings
 
-    if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
-        return
-    keep = [item for item in items if item.get_closest_marker("postgres_only") is None]
-    dropped = [item for item in items if item.get_closest_marker("postgres_only") is not None]
+    on_postgres = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+    other = "sqlite_only" if on_postgres else "postgres_only"
+    keep = [item for item in items if item.get_closest_marker(other) is None]
+    dropped = [item for item in items if item.get_closest_marker(other) is not None]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep

@@ -264,3 +264,21 @@ def test_the_worker_freezes_the_periods_that_ended(cast: Cast) -> None:
     monthly = PublishedReport.objects.get(kind="monthly", period="2026-03")
     assert monthly.data["overall"]["total"] == 6
     assert monthly.published_by is None
+
+
+def test_a_period_still_running_is_not_published(cast: Cast, api_as: Any) -> None:
+    with time_machine.travel(local(2026, 3, 20, 9), tick=False):
+        response = api_as(cast.leader).post("/reports/monthly/2026-03")
+        assert response.status_code == 409
+        assert "2026-04-01" in response.json()["detail"]
+        assert api_as(cast.leader).post("/reports/monthly/2026-02").status_code == 201
+
+
+def test_far_away_years_are_bad_input_not_errors(cast: Cast, api_as: Any) -> None:
+    client = api_as(cast.leader)
+    for start, end, field in [
+        ("0001-01-01", "0001-01-02", "start"),
+        ("2026-01-01", "9999-12-31", "end"),
+    ]:
+        response = client.get("/stats", start=start, end=end)
+        assert (response.status_code, response.json()["field"]) == (400, field)

@@ -194,3 +194,42 @@ class TestTicketDetailPage:
         fresh = new_ticket(cast.dispatcher)
         with django_assert_num_queries(9):  # type: ignore[operator]
             assert client.get(f"/tickets/{fresh.number}/").status_code == 200
+
+
+class TestAttachmentPreviews:
+    def test_it_shows_images_as_thumbnails_and_documents_as_icons(
+        self, client: Client, cast: Cast
+    ) -> None:
+        ticket = dispatched(cast)
+        client.force_login(cast.handler_a)
+        files = [
+            SimpleUploadedFile("门口.png", PNG, content_type="image/png"),
+            SimpleUploadedFile("协议.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
+            SimpleUploadedFile("说明.txt", "情况说明".encode(), content_type="text/plain"),
+        ]
+        client.post(f"/tickets/{ticket.number}/attachments/", {"attachments": files})
+        image, pdf, text = Attachment.objects.filter(ticket=ticket).order_by("pk")
+        html = client.get(f"/tickets/{ticket.number}/").content.decode()
+        base = f"/tickets/{ticket.number}/attachments"
+        # The photo inline, lazily loaded; it opens full size in a new tab.
+        assert re.search(
+            r'<li class="attachment attachment-image">\s*'
+            rf'<a class="thumb" href="{base}/{image.pk}/" target="_blank" rel="noopener">'
+            rf'<img src="{base}/{image.pk}/" alt="门口.png" loading="lazy"',
+            html,
+        )
+        # The PDF as a link with its icon, opened in the browser.
+        assert re.search(
+            r'<li class="attachment attachment-pdf">\s*'
+            rf'<a class="file-icon" href="{base}/{pdf.pk}/" target="_blank"[^>]*>PDF</a>',
+            html,
+        )
+        assert f'<img src="{base}/{pdf.pk}/"' not in html
+        # Other files as a download with a generic icon.
+        assert '<li class="attachment attachment-file">' in html
+        assert f'<a href="{base}/{text.pk}/">说明.txt</a>' in html
+        pdf_response = client.get(f"{base}/{pdf.pk}/")
+        assert pdf_response["Content-Type"] == "application/pdf"
+        assert pdf_response["Content-Disposition"].startswith("inline")
+        text_response = client.get(f"{base}/{text.pk}/")
+        assert text_response["Content-Disposition"].startswith("attachment")

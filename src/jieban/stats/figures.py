@@ -60,6 +60,7 @@ REACHED = (VisitOutcome.SATISFIED, VisitOutcome.BASICALLY_SATISFIED, VisitOutcom
 VISITED = Q(visit_outcome__in=REACHED)
 SATISFIED = Q(visit_outcome__in=(VisitOutcome.SATISFIED, VisitOutcome.BASICALLY_SATISFIED))
 MAX_SPAN = dt.timedelta(days=366 * 3)
+MIN_YEAR, MAX_YEAR = 1990, 2200
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -130,6 +131,13 @@ def local_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime
 
 def received_in(user: Any, start: dt.date, end: dt.date) -> QuerySet[Ticket]:
     """The tickets the figures count: visible, received in [start, end), not invalid/merged."""
+    for value, field in ((start, "start"), (end, "end")):
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise InvalidInput(
+                _("Give a date between %(first)d and %(last)d.")
+                % {"first": MIN_YEAR, "last": MAX_YEAR},
+                field=field,
+            )
     if end <= start:
         raise InvalidInput(_("The end must come after the start."), field="end")
     if end - start > MAX_SPAN:

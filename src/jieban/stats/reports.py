@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jieban.errors import Forbidden, InvalidInput, NotFound
+from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jieban.stats.figures import DEFINITIONS_VERSION, GROUPS, figures, orders_by_level
 from jieban.stats.models import PublishedReport, ReportKind
 
@@ -40,7 +40,7 @@ def period_bounds(kind: str, period: str) -> tuple[dt.date, dt.date]:
     examples = {"daily": "2026-07-14", "weekly": "2026-W29", "monthly": "2026-07"}
     raise InvalidInput(
         _("%(period)s is not a %(kind)s period (like %(example)s).")
-        % {"period": period, "kind": kind, "example": examples[kind]},
+        % {"period": period, "kind": ReportKind(kind).label, "example": examples[kind]},
         field="period",
     )
 
@@ -90,6 +90,12 @@ def publish_report(kind: str, period: str, *, by: Any) -> tuple[PublishedReport,
     existing = PublishedReport.objects.filter(kind=kind, period=period).first()
     if existing is not None:
         return existing, False
+    if end > timezone.localdate():
+        # Frozen figures of a period still running would be read as final.
+        raise Conflict(
+            _("%(period)s has not ended yet: publish it from %(end)s on.")
+            % {"period": period, "end": end.isoformat()}
+        )
     data = build_report(by if by is not None else _Bureau(), kind, period)
     try:
         with transaction.atomic():

@@ -95,7 +95,18 @@ class RegisterTicketForm(forms.Form):
         label=_("Address"), required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
     grid = forms.ChoiceField(label=_("Grid"), required=False)
-    category = forms.ChoiceField(label=_("Category"), initial="other")
+    # site.js puts a search box before the list: type part of a name, Enter picks the first.
+    category = forms.ChoiceField(
+        label=_("Category"),
+        initial="other",
+        widget=forms.Select(
+            attrs={
+                "data-searchable": "",
+                "data-search-label": _("Search the categories"),
+                "data-search-placeholder": _("Type to narrow the list, e.g. 噪音"),
+            }
+        ),
+    )
     title = forms.CharField(
         label=_("Title"),
         required=False,
@@ -114,6 +125,9 @@ class RegisterTicketForm(forms.Form):
         help_text=_("Leave empty for now."),
     )
     attachments = MultipleFileField(label=_("Attachments"), required=False)
+    # 重复反映: the earlier ticket this call reports again, picked from the caller's recent
+    # tickets (radio buttons outside the field loop); `mark_repeat` checks it.
+    repeat_of = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(
         self, *args: Any, grids: Sequence[Unit], categories: Sequence[Category], **kwargs: Any
@@ -241,6 +255,19 @@ class RepeatForm(forms.Form):
 
 class AttachmentForm(forms.Form):
     attachments = MultipleFileField(label=_("Add attachments"))
+
+
+class SavedFilterForm(forms.Form):
+    """Save the list's current filters (carried in `query`) under a name."""
+
+    name = forms.CharField(
+        label=_("Save these filters as"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("e.g. Overdue at Station A"), "autocomplete": "off"}
+        ),
+    )
+    query = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 class TicketFilterForm(forms.Form):

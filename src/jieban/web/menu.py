@@ -48,6 +48,11 @@ def makes_follow_up_calls(user: Any) -> bool:
     return bool(user.is_authenticated and user.role in CENTRE_ROLES)
 
 
+def may_read_reports(user: Any) -> bool:
+    """Reports are the bureau's: `published_report` shows them to bureau-wide roles only."""
+    return bool(user.is_authenticated and user.sees_whole_bureau)
+
+
 def may_take_snapshot(user: Any) -> bool:
     return bool(user.is_authenticated and user.role in SNAPSHOT_ROLES)
 
@@ -77,6 +82,8 @@ class Menu:
     supervision: bool
     follow_up: bool
     campaign: bool
+    stats: bool
+    reports: bool
 
 
 def menu_for(user: Any) -> Menu:
@@ -88,4 +95,6 @@ def menu_for(user: Any) -> Menu:
         supervision=authenticated and user.role in SUPERVISION_BOARD_ROLES,
         follow_up=makes_follow_up_calls(user),
         campaign=authenticated and (user.sees_whole_bureau or user.works_unit_tickets),
+        stats=authenticated,
+        reports=may_read_reports(user),
     )

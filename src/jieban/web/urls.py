@@ -4,7 +4,9 @@ from django.urls import path, re_path
 from jieban.web import (
     campaign_views,
     follow_up_views,
+    home_views,
     notification_views,
+    stats_views,
     supervision_views,
     views,
 )
@@ -20,11 +22,16 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("tickets/", views.ticket_list, name="ticket_list"),
-    # Before "tickets/<number>/": "new" is not a ticket number.
+    # Before "tickets/<number>/": "new", "filters" and "export.xlsx" are not ticket numbers.
     path("tickets/new/", views.ticket_new, name="ticket_new"),
+    re_path(r"^tickets/new/recent/?$", views.ticket_caller_recent, name="ticket_caller_recent"),
+    path("tickets/export.xlsx", views.ticket_export, name="ticket_export"),
+    path("tickets/filters/", views.saved_filter_save, name="saved_filter_save"),
+    path("tickets/filters/<int:pk>/delete/", views.saved_filter_delete, name="saved_filter_delete"),
     path("tickets/<str:number>/", views.ticket_detail, name="ticket_detail"),
+    path("tickets/<str:number>/print/", views.ticket_print, name="ticket_print"),
     path("tickets/<str:number>/attachments/", views.ticket_attach, name="ticket_attach"),
     path("tickets/<str:number>/attachments/<int:pk>/", views.attachment, name="attachment"),
     # Before the transitions: these are not status changes.
@@ -58,4 +65,17 @@ urlpatterns = [
     path("notifications/", notification_views.notifications, name="notifications"),
     path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
     path("notifications/<int:pk>/", notification_views.notification_open, name="notification_open"),
+    path("stats/", stats_views.stats, name="stats"),
+    path("reports/", stats_views.report_list, name="reports"),
+    path("reports/<slug:kind>/<str:period>/", stats_views.report, name="report"),
+    path(
+        "reports/<slug:kind>/<str:period>/publish/",
+        stats_views.report_publish,
+        name="report_publish",
+    ),
+    path(
+        "reports/<slug:kind>/<str:period>/export.xlsx",
+        stats_views.report_export,
+        name="report_export",
+    ),
 ]

@@ -17,8 +17,16 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    QueryDict,
+)
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,15 +37,16 @@ from django.views.decorators.http import require_POST
 
 from jieban.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from jieban.intake.actions import add_attachment, check_attachment, mark_repeat, register_ticket
-from jieban.org.models import Unit, UnitKind
+from jieban.org.models import DISPATCH_ROLES, Unit, UnitKind
 from jieban.tickets import transitions
 from jieban.tickets.access import access_ticket, mask_phone, may_see_full_phone
 from jieban.tickets.models import CLOCK_RUNNING, Category, Status, Ticket
 from jieban.tickets.selectors import (
-    TicketFilters,
+    MIN_CALLER_PHONE,
     filter_tickets,
     is_due_soon,
     page_of_tickets,
+    recent_tickets_of_caller,
     ticket_timeline,
     unit_inbox,
 )
@@ -51,17 +60,27 @@ from jieban.web.forms import (
     DispatchForm,
     RegisterTicketForm,
     RepeatForm,
+    SavedFilterForm,
     SuperviseForm,
     TicketFilterForm,
     VisitForm,
     put_domain_error,
 )
 from jieban.web.menu import TicketForm, may_edit_calendar, may_register, ticket_forms
+from jieban.web.saved_filters import TRUE_VALUES as TRUE_VALUES
+from jieban.web.saved_filters import (
+    delete_filter,
+    filter_query,
+    filters_from,
+    save_filter,
+    saved_filters_of,
+)
+from jieban.web.ticket_export import XLSX
+from jieban.web.ticket_export import export_file as ticket_export_file
 from jieban.web.timeline import timeline_entries
 from jieban.workcalendar import workdays
 
 LIST_PAGE_SIZE = 50
-TRUE_VALUES = ("1", "true", "on", "yes")
 FIRST_CALENDAR_YEAR, LAST_CALENDAR_YEAR = 1900, 2200
 
 # `chinesecalendar` names its holidays in English; the calendar page shows them translated.
@@ -107,101 +126,197 @@ def dispatchable_units() -> list[Unit]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Home
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    visible = filter_tickets(request.user, TicketFilters())
-    counts = dict(visible.order_by().values_list("status").annotate(count=Count("pk")))
-    statuses = [(status, status.label, counts.get(status.value, 0)) for status in Status]
-    overdue = filter_tickets(request.user, TicketFilters(overdue=True)).count()
-    return render(
-        request,
-        "web/home.html",
-        {"statuses": statuses, "overdue": overdue, "total": sum(counts.values())},
-    )
-
-
-# ---------------------------------------------------------------------------------------------
 # Register a ticket
+
+
+def _register_form(data: Any = None, files: Any = None) -> RegisterTicketForm:
+    grids = list(Unit.objects.filter(kind=UnitKind.GRID, is_active=True).order_by("code"))
+    categories = list(Category.objects.filter(is_active=True).order_by("code"))
+    form = RegisterTicketForm(data, files, grids=grids, categories=categories)
+    # As the number is typed, the caller's recent tickets come in beside the form.
+    form.fields["resident_phone"].widget.attrs.update(
+        {
+            "hx-get": reverse("web:ticket_caller_recent"),
+            "hx-trigger": "input changed delay:300ms, search",
+            "hx-target": "#caller-recent",
+            "hx-sync": "this:replace",
+        }
+    )
+    return form
+
+
+def _register(form: RegisterTicketForm, by: Any) -> Ticket:
+    """Register the call; when it repeats an earlier ticket, mark it so in the same
+    transaction, so that a refused mark leaves no ticket behind."""
+    repeat_of = (form.cleaned_data.get("repeat_of") or "").strip()
+    if not repeat_of:
+        ticket, _created = register_ticket(form.to_draft(), by=by)
+        return ticket
+    with transaction.atomic():
+        ticket, _created = register_ticket(form.to_draft(), by=by)
+        return mark_repeat(ticket.number, of=repeat_of, by=by)
 
 
 @login_required
 def ticket_new(request: HttpRequest) -> HttpResponse:
     if not may_register(request.user):
         raise PermissionDenied(_("Your role may not register tickets."))
-    grids = list(Unit.objects.filter(kind=UnitKind.GRID, is_active=True).order_by("code"))
-    categories = list(Category.objects.filter(is_active=True).order_by("code"))
     status = 200
     if request.method == "POST":
-        form = RegisterTicketForm(request.POST, request.FILES, grids=grids, categories=categories)
+        form = _register_form(request.POST, request.FILES)
         if form.is_valid():
             try:
-                ticket, _created = register_ticket(form.to_draft(), by=request.user)
+                ticket = _register(form, request.user)
             except Forbidden as exc:
                 raise PermissionDenied(exc.message) from exc
             except DomainError as exc:
                 put_domain_error(form, exc)
+                status = exc.status_code
             else:
-                messages.success(
-                    request, _("Ticket %(number)s registered.") % {"number": ticket.number}
-                )
+                if ticket.repeat_of_id:
+                    text = _("Ticket %(number)s registered as a repeat of %(of)s.") % {
+                        "number": ticket.number,
+                        "of": form.cleaned_data["repeat_of"].strip(),
+                    }
+                else:
+                    text = _("Ticket %(number)s registered.") % {"number": ticket.number}
+                messages.success(request, text)
                 return redirect("web:ticket_detail", number=ticket.number)
-        status = 400
+        else:
+            status = 400
+        phone = request.POST.get("resident_phone", "")
+        chosen = request.POST.get("repeat_of", "")
     else:
-        form = RegisterTicketForm(grids=grids, categories=categories)
-    return render(request, "web/tickets/new.html", {"form": form}, status=status)
+        form = _register_form()
+        phone, chosen = "", ""
+    context = {"form": form, **_caller_context(request.user, phone, chosen=chosen)}
+    return render(request, "web/tickets/new.html", context, status=status)
+
+
+def _caller_context(user: Any, phone: str, *, chosen: str = "") -> dict[str, Any]:
+    phone = phone.strip()
+    return {
+        "caller_phone": phone,
+        "caller_tickets": recent_tickets_of_caller(user, phone),
+        "caller_looked_up": len(phone) >= MIN_CALLER_PHONE,
+        # mark_repeat is for the command centre: others see the tickets, not the choice.
+        "may_mark_repeat": user.role in DISPATCH_ROLES,
+        "repeat_chosen": chosen.strip(),
+        "not_repeatable": (Status.INVALID, Status.MERGED),
+    }
+
+
+@login_required
+def ticket_caller_recent(request: HttpRequest) -> HttpResponse:
+    """The caller's last tickets, for the registration page as the number is typed (htmx).
+
+    Only tickets whose full phone the user may see are looked up by it: the access rule, then
+    `may_see_full_phone`. Everyone else learns nothing about whose number it is."""
+    if not may_register(request.user):
+        raise PermissionDenied(_("Your role may not register tickets."))
+    phone = request.GET.get("phone") or request.GET.get("resident_phone") or ""
+    context = _caller_context(request.user, phone, chosen=request.GET.get("repeat_of") or "")
+    return render(request, "web/tickets/_caller_recent.html", context)
 
 
 # ---------------------------------------------------------------------------------------------
 # Ticket list
 
 
-def _filters_from(params: Any) -> TicketFilters:
-    def value(name: str) -> str | None:
-        return (params.get(name) or "").strip() or None
-
-    return TicketFilters(
-        status=value("status"),
-        unit=value("unit"),
-        category=value("category"),
-        channel=value("channel"),
-        overdue=(params.get("overdue") or "").lower() in TRUE_VALUES,
-        due_soon=(params.get("due_soon") or "").lower() in TRUE_VALUES,
-        received_from=value("received_from"),
-        received_to=value("received_to"),
-        q=value("q"),
-    )
-
-
-@login_required
-def ticket_list(request: HttpRequest) -> HttpResponse:
-    filters = _filters_from(request.GET)
+def _list_context(
+    request: HttpRequest, params: QueryDict, *, save_form: SavedFilterForm | None = None
+) -> tuple[dict[str, Any], bool]:
+    """The list page for the filters in `params`; (context, whether they were bad)."""
+    filters = filters_from(params)
     rows: list[Ticket] = []
     next_cursor = None
     error: DomainError | None = None
     try:
         tickets = filter_tickets(request.user, filters)
         rows, next_cursor = page_of_tickets(
-            tickets, cursor=request.GET.get("cursor") or None, limit=LIST_PAGE_SIZE
+            tickets, cursor=params.get("cursor") or None, limit=LIST_PAGE_SIZE
         )
     except InvalidInput as exc:
         error = exc
     form = TicketFilterForm(
-        initial={**request.GET.dict(), "overdue": filters.overdue, "due_soon": filters.due_soon},
+        initial={**params.dict(), "overdue": filters.overdue, "due_soon": filters.due_soon},
         units=dispatchable_units(),
         categories=list(Category.objects.filter(is_active=True).order_by("code")),
     )
+    query = filter_query(params)
     context = {
         "form": form,
         "tickets": rows,
         "due_soon_numbers": due_soon_numbers(rows),
         "next_cursor": next_cursor,
         "error": error,
-        "filtered": any(request.GET.get(name) for name in form.fields),
+        "filtered": bool(query),
+        "query": query,
+        "params": params,
+        "saved_filters": saved_filters_of(request.user),
+        "save_form": save_form or SavedFilterForm(initial={"query": query}, auto_id="id_saved_%s"),
     }
-    return render(request, "web/tickets/list.html", context, status=400 if error else 200)
+    return context, error is not None
+
+
+@login_required
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    context, bad = _list_context(request, request.GET)
+    return render(request, "web/tickets/list.html", context, status=400 if bad else 200)
+
+
+def _list_url(query: str) -> str:
+    url = reverse("web:ticket_list")
+    return f"{url}?{query}" if query else url
+
+
+@login_required
+@require_POST
+def saved_filter_save(request: HttpRequest) -> HttpResponse:
+    """Save the list's filters under a name; the list comes back with them applied."""
+    form = SavedFilterForm(request.POST, auto_id="id_saved_%s")
+    query = filter_query(QueryDict(request.POST.get("query") or ""))
+    if form.is_valid():
+        try:
+            saved, created = save_filter(
+                request.user, name=form.cleaned_data["name"], query=form.cleaned_data["query"]
+            )
+        except DomainError as exc:
+            put_domain_error(form, exc)
+        else:
+            text = _("Filter “%(name)s” saved.") if created else _("Filter “%(name)s” updated.")
+            messages.success(request, text % {"name": saved.name})
+            return redirect(_list_url(saved.query))
+    # Show the list the person was looking at, with the reason beside the name.
+    context, _bad = _list_context(request, QueryDict(query), save_form=form)
+    return render(request, "web/tickets/list.html", context, status=400)
+
+
+@login_required
+@require_POST
+def saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        delete_filter(request.user, pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    messages.success(request, _("Saved filter deleted."))
+    return redirect(_list_url(filter_query(QueryDict(request.POST.get("query") or ""))))
+
+
+@login_required
+def ticket_export(request: HttpRequest) -> HttpResponseBase:
+    """The filtered list as an Excel file (phones masked), at most MAX_ROWS rows."""
+    try:
+        tickets = filter_tickets(request.user, filters_from(request.GET))
+    except InvalidInput as exc:
+        return HttpResponseBadRequest(exc.message, content_type="text/plain; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(
+        ticket_export_file(tickets),
+        as_attachment=True,
+        filename=f"jieban-tickets-{stamp}.xlsx",
+        content_type=XLSX,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,6 +463,36 @@ def _render_detail(
 @login_required
 def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _render_detail(request, visible_ticket_or_404(request.user, number))
+
+
+@login_required
+def ticket_print(request: HttpRequest, number: str) -> HttpResponse:
+    """The ticket on A4: its facts, calls, orders and timeline; the phone as the detail shows
+    it (masked unless the viewer may see it whole)."""
+    # Imported here: supervision_views imports this module.
+    from jieban.web.supervision_views import bureau_heading
+
+    ticket = visible_ticket_or_404(request.user, number)
+    phone = ticket.resident_phone
+    if not may_see_full_phone(request.user, ticket):
+        phone = mask_phone(phone)
+    context = {
+        "ticket": ticket,
+        "phone": phone,
+        "bureau": bureau_heading(),
+        "orders": (
+            list(ticket.orders.select_related("unit").order_by("issued_at", "pk"))
+            if ticket.supervision_level
+            else []
+        ),
+        "visits": list(ticket.visits.select_related("called_by").order_by("at", "pk")),
+        "attachments": list(ticket.attachments.all()),
+        "timeline": timeline_entries(ticket_timeline(ticket)),
+        "repeat_of": ticket.repeat_of.number if ticket.repeat_of_id and ticket.repeat_of else None,
+        "printed_at": timezone.now(),
+        "printed_by": request.user,
+    }
+    return render(request, "web/tickets/print.html", context)
 
 
 def _perform(action: str, number: str, form: ActionForm, units: Sequence[Unit], by: Any) -> None:

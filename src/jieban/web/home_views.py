@@ -1,0 +1,301 @@
+"""The home page, one for each kind of work: the command centre's desk, a unit's inbox and
+month, the supervisor's orders, the leader's month. Every number links to the list behind it:
+the counts use the ticket list's own filters (`jieban.stats.dashboards.ListCount`), and the
+figures link their counts to the list of the same tickets and their rates to the statistics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jieban.org.models import CENTRE_ROLES, Role, Unit
+from jieban.stats import dashboards
+from jieban.stats.dashboards import ListCount, Window
+from jieban.stats.models import PublishedReport, ReportKind
+from jieban.stats.reports import current_period
+from jieban.tickets.models import Status, SupervisionLevel
+from jieban.tickets.selectors import TicketFilters, filter_tickets, unit_inbox
+from jieban.tickets.supervision import SUPERVISE_ROLES
+from jieban.web.forms import localized_name
+from jieban.web.stats_views import (
+    Cell,
+    FigureRow,
+    FigureTable,
+    GroupNames,
+    chart_height,
+    figure_cells,
+    group_chart,
+    list_links,
+    stats_url,
+    ticket_list_url,
+    tile_links,
+    trend_chart,
+)
+
+CATEGORIES_SHOWN = 10
+URGENT_SHOWN = 5
+
+
+@dataclass
+class Tile:
+    key: str
+    label: str
+    count: int
+    href: str
+    tone: str = ""
+
+
+@dataclass
+class FiguresBlock:
+    testid: str
+    title: str
+    window: Window
+    cells: list[Cell]
+    stats_href: str
+    report_href: str = ""
+    published: bool | None = None
+
+
+def listed(item: ListCount, label: str, *, href: str = "", tone: str = "") -> Tile:
+    return Tile(item.key, label, item.count, href or ticket_list_url(item.filters), tone)
+
+
+def figures_block(user: Any, testid: str, title: str, window: Window) -> FiguresBlock:
+    row = dashboards.overall(user, window).as_row()
+    return FiguresBlock(
+        testid=testid,
+        title=title,
+        window=window,
+        cells=figure_cells(row, tile_links(window)),
+        stats_href=stats_url(window, period="day"),
+    )
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    today = timezone.localdate()
+    if user.role in CENTRE_ROLES:
+        return centre_home(request, today)
+    if user.role == Role.LEADER:
+        return leader_home(request, today)
+    if user.works_unit_tickets:
+        return unit_home(request, today)
+    return basic_home(request)
+
+
+def centre_home(request: HttpRequest, today: dt.date) -> HttpResponse:
+    """Today's work in hand, the last 30 days, categories, and units ranked."""
+    user: Any = request.user
+    counts = dashboards.centre_counts(user, today=today)
+    tiles = [
+        listed(counts.received_today, _("Received today")),
+        listed(counts.awaiting_dispatch, _("Awaiting dispatch")),
+        listed(counts.due_soon, _("Due soon"), tone="due-soon"),
+        listed(counts.overdue, _("Overdue"), tone="overdue"),
+        Tile(
+            "open_orders",
+            _("Open supervision orders"),
+            counts.open_orders,
+            reverse("web:supervision"),
+        ),
+        listed(counts.follow_up, _("Follow-up calls waiting"), href=reverse("web:follow_up")),
+    ]
+    window = dashboards.trend_window(today)
+    trend = [row.as_row() for row in dashboards.daily_trend(user, window)]
+    categories = [row.as_row() for row in dashboards.by_category(user, window)]
+    units = [row.as_row() for row in dashboards.units_ranked(user, window)]
+    names = GroupNames({"category": categories, "unit": units})
+    category_table = FigureTable(
+        "home-categories",
+        _("Category"),
+        [
+            FigureRow(
+                row["key"],
+                names.label("category", row["key"], row["name"]),
+                figure_cells(row, list_links(window, TicketFilters(category=row["key"]))),
+            )
+            for row in categories
+        ],
+    )
+    shown = category_table.rows[:CATEGORIES_SHOWN]
+    unit_table = FigureTable(
+        "home-units",
+        _("Unit"),
+        [
+            FigureRow(
+                row["key"],
+                names.label("unit", row["key"], row["name"]),
+                figure_cells(row, list_links(window, TicketFilters(unit=row["key"]))),
+            )
+            for row in units
+        ],
+    )
+    context: dict[str, Any] = {
+        "tiles": tiles,
+        "window": window,
+        "trend_chart": trend_chart(trend, rates=False),
+        "trend_total": sum(row["total"] for row in trend),
+        "trend_href": stats_url(window, period="day"),
+        "category_table": category_table,
+        "category_chart": group_chart([row.label for row in shown], categories[:CATEGORIES_SHOWN]),
+        "category_chart_height": chart_height(len(shown)),
+        "categories_href": stats_url(window, group_by="category"),
+        "unit_table": unit_table,
+        "units_href": stats_url(window, group_by="unit"),
+        "orders": supervisor_orders(user) if user.role in SUPERVISE_ROLES else None,
+    }
+    return render(request, "web/home/centre.html", context)
+
+
+@dataclass
+class OrderCell:
+    level: int
+    count: int
+    href: str
+
+
+@dataclass
+class UnitOrderRow:
+    code: str
+    name: str
+    cells: list[OrderCell]
+    total: int
+    href: str
+
+
+@dataclass
+class SupervisorOrders:
+    levels: list[Tile]
+    units: list[UnitOrderRow]
+    total: int
+
+
+def supervisor_orders(user: Any) -> SupervisorOrders:
+    """Open orders by level and by unit, each count linking to the supervisor's board."""
+    orders = dashboards.open_orders_by_unit_and_level(user)
+    board = reverse("web:supervision")
+    levels = sorted(SupervisionLevel, reverse=True)
+    tiles = [
+        Tile(
+            f"level-{level.value}",
+            str(level.label),
+            orders.by_level.get(level.value, 0),
+            f"{board}?level={level.value}",
+            f"level-{level.value}",
+        )
+        for level in levels
+    ]
+    rows = []
+    for unit in orders.units:
+        name = localized_name(Unit(code=unit.code, name=unit.name, name_en=unit.name_en))
+        rows.append(
+            UnitOrderRow(
+                unit.code,
+                name,
+                [
+                    OrderCell(
+                        level.value,
+                        unit.by_level.get(level.value, 0),
+                        f"{board}?unit={unit.code}&level={level.value}",
+                    )
+                    for level in levels
+                ],
+                unit.total,
+                f"{board}?unit={unit.code}",
+            )
+        )
+    return SupervisorOrders(tiles, rows, orders.total)
+
+
+def unit_home(request: HttpRequest, today: dt.date) -> HttpResponse:
+    """The unit's inbox in four numbers, what is most urgent, and its own month."""
+    user: Any = request.user
+    box = unit_inbox(user)
+    code = user.unit.code
+
+    def unit_list(**filters: Any) -> str:
+        return ticket_list_url(TicketFilters(unit=code, **filters))
+
+    tiles = [
+        Tile("overdue", _("Overdue"), len(box.overdue), unit_list(overdue=True), "overdue"),
+        Tile("due_soon", _("Due soon"), len(box.due_soon), unit_list(due_soon=True), "due-soon"),
+        Tile(
+            "to_accept",
+            _("To accept"),
+            len(box.to_accept),
+            unit_list(status=Status.DISPATCHED),
+        ),
+        Tile(
+            "in_progress",
+            _("In progress"),
+            len(box.in_progress),
+            unit_list(status=Status.IN_PROGRESS),
+        ),
+    ]
+    # Overdue first, then due soon: the two never overlap.
+    urgent = [*box.overdue, *box.due_soon]
+    month = dashboards.month_window(today)
+    context = {
+        "tiles": tiles,
+        "urgent": urgent[:URGENT_SHOWN],
+        "month": figures_block(
+            user, "unit-month", _("This month: %(month)s") % {"month": f"{today:%Y-%m}"}, month
+        ),
+    }
+    return render(request, "web/home/unit.html", context)
+
+
+def leader_home(request: HttpRequest, today: dt.date) -> HttpResponse:
+    """The bureau's figures for this month and last, read-only, with their monthly reports."""
+    user: Any = request.user
+    this_month = dashboards.month_window(today)
+    last_month = dashboards.month_window(this_month.start - dt.timedelta(days=1))
+    blocks = []
+    for testid, title, window in (
+        ("leader-this-month", _("This month"), this_month),
+        ("leader-last-month", _("Last month"), last_month),
+    ):
+        block = figures_block(user, testid, f"{title} · {window.start:%Y-%m}", window)
+        period = current_period(ReportKind.MONTHLY, window.start)
+        block.report_href = reverse("web:report", kwargs={"kind": "monthly", "period": period})
+        blocks.append((period, block))
+    published = set(
+        PublishedReport.objects.filter(
+            kind=ReportKind.MONTHLY, period__in=[period for period, _block in blocks]
+        ).values_list("period", flat=True)
+    )
+    for period, block in blocks:
+        block.published = period in published
+    return render(request, "web/home/leader.html", {"blocks": [block for _period, block in blocks]})
+
+
+def basic_home(request: HttpRequest) -> HttpResponse:
+    """People without a unit's work (building heads, people not yet placed): the tickets they
+    may see, by status."""
+    visible = filter_tickets(request.user, TicketFilters())
+    counts = dict(visible.order_by().values_list("status").annotate(count=Count("pk")))
+    tiles = [
+        Tile(
+            status.value,
+            str(status.label),
+            counts.get(status.value, 0),
+            ticket_list_url(TicketFilters(status=status.value)),
+        )
+        for status in Status
+    ]
+    return render(
+        request,
+        "web/home/basic.html",
+        {"tiles": tiles, "total": sum(counts.values())},
+    )

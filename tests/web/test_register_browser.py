@@ -1,0 +1,197 @@
+"""In a real browser: a call registered from the keyboard alone (the caller's earlier ticket
+shown as the number is typed, marked as repeated in one click, the category found by typing,
+submitted with one key), then the list with a saved filter and the ticket with its attachment
+previews on a 375-pixel phone. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from jieban.intake.actions import TicketDraft, add_attachment, register_ticket
+from jieban.org.actions import create_person, create_unit
+from jieban.org.models import User
+from jieban.tickets.models import Category, Ticket
+from jieban.web.saved_filters import save_filter
+from tests.conftest import PASSWORD
+from tests.web.test_browser_lifecycle import ARTIFACTS, CHROMIUM_ARGS, fits_width, log_in
+from tests.web.test_register_page import PNG
+
+pytestmark = pytest.mark.browser
+
+CALLER = "13900003333"
+
+
+@dataclass
+class Desk:
+    dispatcher: User
+
+
+@pytest.fixture
+def desk(transactional_db: Any, monkeypatch: pytest.MonkeyPatch) -> Desk:
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    if not Category.objects.exists():
+        # A transactional test before this one flushed the data migration's categories.
+        defaults = importlib.import_module("jieban.tickets.migrations.0002_default_categories")
+        defaults.create_defaults(apps, None)
+    create_unit(code="BUR", kind="bureau", name="测试县公安局")
+    create_unit(code="CC", kind="centre", name="指挥中心", parent="BUR")
+    create_unit(code="PS-A", kind="station", name="甲派出所", parent="BUR")
+    create_unit(code="COM-A1", kind="community", name="甲一社区", parent="PS-A")
+    create_unit(code="G-01", kind="grid", name="第一网格", parent="COM-A1")
+    dispatcher = create_person(
+        username="dispatcher", role="dispatcher", unit="CC", password=PASSWORD, full_name="赵调度"
+    )
+    return Desk(dispatcher=dispatcher)
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"register-{name}.png"), full_page=True)
+
+
+def focused(page: Page) -> str:
+    return str(page.evaluate("document.activeElement.id || document.activeElement.className"))
+
+
+def test_it_registers_a_repeated_call_from_the_keyboard(
+    desk: Desk, live_server: Any, browser: Browser
+) -> None:
+    draft = TicketDraft(
+        channel="phone",
+        content="楼下烧烤店油烟很大，晚上十一点还在营业。",
+        resident_phone=CALLER,
+        category="other",
+    )
+    earlier, _created = register_ticket(draft, by=desk.dispatcher)
+    base = live_server.url
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log_in(page, base, "dispatcher")
+    page.goto(f"{base}/tickets/new/")
+    expect(page.locator("#id_resident_phone")).to_be_focused()
+
+    # The caller's earlier ticket comes in as the number is typed.
+    page.keyboard.type(CALLER)
+    row = page.locator(f'[data-testid="caller-ticket"][data-number="{earlier.number}"]')
+    expect(row).to_be_visible()
+    expect(row).to_contain_text("烧烤店油烟")
+
+    # Tab through the call in order: name, channel, address, grid, the category search.
+    page.keyboard.press("Tab")
+    assert focused(page) == "id_resident_name"
+    page.keyboard.type("孙六")
+    page.keyboard.press("Tab")
+    assert focused(page) == "id_channel"
+    page.keyboard.press("Tab")
+    page.keyboard.type("甲一社区 9 栋")
+    page.keyboard.press("Tab")
+    assert focused(page) == "id_grid"
+    page.keyboard.press("Tab")
+    assert focused(page) == "select-search"
+    page.keyboard.type("装修")
+    expect(page.locator("#id_category option")).to_have_count(1)
+    expect(page.locator("#id_category")).to_have_value("renovation_noise")
+    # Enter picks the match and goes on, it does not submit half a call.
+    page.keyboard.press("Enter")
+    assert focused(page) == "id_title"
+    assert page.url.endswith("/tickets/new/")
+    page.keyboard.press("Tab")
+    assert focused(page) == "id_content"
+    page.keyboard.type("楼下烧烤店又在营业，油烟和噪音都很大。")
+    shot(page, "01-typed")
+
+    # One click: this call repeats the earlier ticket. Then one key submits.
+    row.get_by_text("本次来电为其重复反映").click()
+    page.focus("#id_content")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url(re.compile(r"/tickets/JB\d{8}-\d{4}/$"))
+    expect(page.locator(".messages")).to_contain_text(f"为 {earlier.number} 的重复反映")
+    expect(page.locator('[data-testid="repeat-of"]')).to_have_text(earlier.number)
+    shot(page, "02-registered")
+
+    # The print view: one A4 sheet with the facts and the timeline.
+    page.click('[data-testid="print-link"]')
+    expect(page.locator('[data-testid="ticket-sheet"] h1')).to_have_text("工单")
+    expect(page.locator('[data-testid="timeline"]')).to_contain_text("标记为重复反映")
+    shot(page, "03-print")
+
+    ticket = Ticket.objects.exclude(pk=earlier.pk).get()
+    assert ticket.resident_name == "孙六"
+    assert ticket.category.code == "renovation_noise"
+    assert ticket.grid is None
+    assert ticket.repeat_of_id == earlier.pk
+    assert Ticket.objects.get(pk=earlier.pk).repeat_count == 1
+    context.close()
+
+
+def test_the_list_and_the_ticket_fit_a_phone(
+    desk: Desk, live_server: Any, browser: Browser
+) -> None:
+    draft = TicketDraft(
+        channel="phone",
+        content="小区广场舞音响声音太大，每晚持续到十点以后，影响老人和孩子休息。",
+        address="甲一社区中心广场东侧健身器材旁",
+        resident_phone=CALLER,
+        category="noise",
+    )
+    ticket, _created = register_ticket(draft, by=desk.dispatcher)
+    add_attachment(
+        ticket.number,
+        SimpleUploadedFile("现场照片.png", PNG, content_type="image/png"),
+        by=desk.dispatcher,
+    )
+    add_attachment(
+        ticket.number,
+        SimpleUploadedFile("情况说明.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
+        by=desk.dispatcher,
+    )
+    save_filter(desk.dispatcher, name="待交办的噪音投诉", query="status=new&category=noise")
+    base = live_server.url
+    phone = browser.new_context(
+        locale="zh-CN", viewport={"width": 375, "height": 800}, is_mobile=True, has_touch=True
+    )
+    page = phone.new_page()
+    log_in(page, base, "dispatcher")
+
+    page.goto(f"{base}/tickets/?q=广场舞")
+    expect(page.locator('[data-testid="save-filter"]')).to_be_visible()
+    expect(page.locator('[data-testid="export"]')).to_be_visible()
+    page.get_by_role("link", name="待交办的噪音投诉").click()
+    page.wait_for_url(re.compile(r"status=new"))
+    expect(page.locator(f'a[href="/tickets/{ticket.number}/"]')).to_be_visible()
+    assert fits_width(page)
+    shot(page, "04-phone-list")
+
+    page.goto(f"{base}/tickets/{ticket.number}/")
+    expect(page.locator(".attachment-image img")).to_be_visible()
+    expect(page.locator(".attachment-pdf .file-icon")).to_have_text("PDF")
+    expect(page.locator('[data-testid="print-link"]')).to_be_visible()
+    assert fits_width(page)
+    shot(page, "05-phone-detail")
+
+    page.goto(f"{base}/tickets/new/")
+    page.fill("#id_resident_phone", CALLER)
+    expect(page.locator(f'[data-number="{ticket.number}"]')).to_be_visible()
+    assert fits_width(page)
+    shot(page, "06-phone-register")
+    phone.close()
