@@ -15,6 +15,7 @@ from jieban.tickets.models import Ticket
 from jieban.tickets.supervision import SweepReport
 from jieban.tickets.worker import run_sweep
 from tests.conftest import Cast, local, new_ticket
+from tests.web.browser import browser  # noqa: F401 - the fixture, for the browser tests
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

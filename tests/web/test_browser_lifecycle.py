@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.apps import apps
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from jieban.intake.actions import TicketDraft, register_ticket
 from jieban.org.actions import create_person, create_unit
@@ -22,17 +20,9 @@ from jieban.org.models import Unit, User
 from jieban.tickets import transitions
 from jieban.tickets.models import Category, Status, Ticket
 from tests.conftest import PASSWORD
+from tests.web.browser import ARTIFACTS, fits_width, log_in
 
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 @dataclass
@@ -74,35 +64,12 @@ def people(transactional_db: Any, monkeypatch: pytest.MonkeyPatch) -> People:
     )
 
 
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
 def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"lifecycle-{name}.png"), full_page=True)
 
 
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(f"{base}/")
-
-
 def status_badge(page: Page) -> Any:
     return page.locator(".ticket-head .badge").first
-
-
-def fits_width(page: Page) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
 def test_it_takes_a_ticket_from_call_to_closing(

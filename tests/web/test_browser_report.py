@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +16,7 @@ import time_machine
 from django.apps import apps
 from django.utils import timezone
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from jieban.intake.actions import TicketDraft, register_ticket
 from jieban.org.actions import create_person, create_unit
@@ -28,7 +27,7 @@ from jieban.tickets import transitions
 from jieban.tickets.models import Category
 from jieban.tickets.visits import record_visit
 from tests.conftest import PASSWORD
-from tests.web.test_browser_lifecycle import ARTIFACTS, CHROMIUM_ARGS, fits_width, log_in
+from tests.web.browser import ARTIFACTS, fits_width, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -139,17 +138,6 @@ def last_month(people: People) -> LastMonth:
         record_visit(noisy, outcome="satisfied", note="", by=people.dispatcher)
         record_visit(dispute, outcome="dissatisfied", note="仍未清理", by=people.dispatcher)
     return LastMonth(f"{start:%Y-%m}", start, end)
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 def shot(page: Page, name: str) -> None:

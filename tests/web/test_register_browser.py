@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from jieban.intake.actions import TicketDraft, add_attachment, register_ticket
 from jieban.org.actions import create_person, create_unit
@@ -23,7 +22,7 @@ from jieban.org.models import User
 from jieban.tickets.models import Category, Ticket
 from jieban.web.saved_filters import save_filter
 from tests.conftest import PASSWORD
-from tests.web.test_browser_lifecycle import ARTIFACTS, CHROMIUM_ARGS, fits_width, log_in
+from tests.web.browser import ARTIFACTS, fits_width, log_in
 from tests.web.test_register_page import PNG
 
 pytestmark = pytest.mark.browser
@@ -52,17 +51,6 @@ def desk(transactional_db: Any, monkeypatch: pytest.MonkeyPatch) -> Desk:
         username="dispatcher", role="dispatcher", unit="CC", password=PASSWORD, full_name="赵调度"
     )
     return Desk(dispatcher=dispatcher)
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 def shot(page: Page, name: str) -> None:
