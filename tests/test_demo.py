@@ -3,23 +3,43 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from io import StringIO
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Q
 
 from jieban.org.demo import DEMO_PASSWORD, PEOPLE
 from jieban.org.models import ApiToken, Role, Unit, User
-from jieban.tickets.models import Status, Ticket, TicketEvent, TicketSequence, TicketUnit
+from jieban.stats.figures import figures
+from jieban.stats.models import DirtyDay
+from jieban.tickets.campaign import take_snapshot
+from jieban.tickets.models import (
+    DailySequence,
+    Status,
+    SupervisionOrder,
+    Ticket,
+    TicketEvent,
+    TicketSequence,
+    TicketUnit,
+    Visit,
+)
+from jieban.tickets.selectors import TicketFilters, filter_tickets
 from jieban.workcalendar.workdays import compute_deadline
 
 # A fixed "now" (a Tuesday afternoon) so that every run sees the same calendar.
 ANCHOR = dt.datetime(2026, 6, 16, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 TICKETS = 300
+NUMBER = re.compile(r"JB(\d{4})(\d{2})(\d{2})-(\d{4})")
+# Events that record something about a ticket without changing its status.
+SAME_STATUS = frozenset({"merged_in", "repeat", "repeat_of", "visit", "supervise"})
+UNVERSIONED = frozenset({"intake", "merged_in", "repeat", "repeat_of", "visit"})
 
 
 @pytest.fixture(autouse=True)
@@ -39,9 +59,12 @@ def wipe() -> None:
     """Empty what the demo fills, as a fresh database would be (categories stay)."""
     TicketEvent.objects.all().delete()
     TicketUnit.objects.all().delete()
-    Ticket.objects.update(merged_into=None)
+    Visit.objects.all().delete()
+    SupervisionOrder.objects.all().delete()
+    Ticket.objects.update(merged_into=None, repeat_of=None)
     Ticket.objects.all().delete()
     TicketSequence.objects.all().delete()
+    DailySequence.objects.all().delete()
     ApiToken.objects.all().delete()
     User.objects.all().delete()
     for kind in ("grid", "community", "station", "centre", "bureau"):
@@ -60,9 +83,22 @@ def snapshot(anchor: dt.datetime) -> list[tuple[Any, ...]]:
             (event.kind, rel(event.at), event.actor.username if event.actor else None,
              event.from_status, event.to_status, event.payload)
         )  # fmt: skip
+    orders: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for order in SupervisionOrder.objects.select_related("unit").order_by("issued_at", "id"):
+        orders[order.ticket_id].append(
+            (order.number, order.unit.code, order.reason, order.level, rel(order.issued_at),
+             order.issued_by_id is not None, rel(order.due_at), rel(order.breached_due_at),
+             rel(order.fulfilled_at), order.note)
+        )  # fmt: skip
+    visits: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for visit in Visit.objects.select_related("called_by").order_by("at", "id"):
+        visits[visit.ticket_id].append(
+            (visit.outcome, visit.note, visit.called_by.username if visit.called_by else None,
+             visit.reported_by_channel, rel(visit.at))
+        )  # fmt: skip
     rows = []
     tickets = Ticket.objects.select_related(
-        "category", "unit", "grid", "registered_by", "merged_into"
+        "category", "unit", "grid", "registered_by", "merged_into", "repeat_of"
     ).order_by("registered_at", "number")
     for ticket in tickets:
         rows.append(
@@ -78,13 +114,17 @@ def snapshot(anchor: dt.datetime) -> list[tuple[Any, ...]]:
                 ticket.registered_by.username if ticket.registered_by else None,
                 ticket.version, events[ticket.pk],
                 sorted(holding.unit.code for holding in ticket.holdings.select_related("unit")),
+                ticket.supervision_level, rel(ticket.breached_at), ticket.visit_outcome,
+                ticket.repeat_count, ticket.repeat_of.number if ticket.repeat_of else None,
+                orders[ticket.pk], visits[ticket.pk],
             )
         )  # fmt: skip
     return rows
 
 
 def test_demo_builds_the_bureau_and_tickets_in_every_state(db: Any) -> None:
-    output = run_demo("--tickets", str(TICKETS), "--seed", "7")
+    # (A seed whose 300 tickets happen to include a new one: most of them are not.)
+    output = run_demo("--tickets", str(TICKETS), "--seed", "8")
 
     kinds = Counter(Unit.objects.values_list("kind", flat=True))
     assert kinds["bureau"] == 1 and kinds["centre"] == 1 and kinds["station"] == 6
@@ -114,15 +154,30 @@ def test_demo_builds_the_bureau_and_tickets_in_every_state(db: Any) -> None:
     # A consultation answered on the phone, returns, and late resolutions are all there.
     assert Ticket.objects.filter(status="closed", unit__isnull=True).exists()
     assert TicketEvent.objects.filter(kind="return").exists()
-    late = [
-        t
-        for t in Ticket.objects.exclude(resolved_at=None)
-        if t.resolved_at > (t.due_at or t.resolved_at)
-    ]
-    assert late
-    assert any(
-        t.is_overdue for t in Ticket.objects.filter(status__in=["dispatched", "in_progress"])
+    assert Ticket.objects.filter(status__in=["resolved", "closed"], breached_at__isnull=False)
+    with time_machine.travel(ANCHOR, tick=False):
+        assert any(
+            t.is_overdue for t in Ticket.objects.filter(status__in=["dispatched", "in_progress"])
+        )
+    # And what the supervision loop adds: orders of every reason, calls of every outcome,
+    # repeats, and the daily rollups built already.
+    assert set(SupervisionOrder.objects.values_list("reason", flat=True)) == {
+        "overdue", "dissatisfied", "manual"
+    }  # fmt: skip
+    assert set(SupervisionOrder.objects.values_list("level", flat=True)) == {1, 2, 3}
+    assert set(Visit.objects.values_list("outcome", flat=True)) == {
+        "satisfied", "basically_satisfied", "dissatisfied", "unreachable"
+    }  # fmt: skip
+    assert Ticket.objects.filter(repeat_of__isnull=False).exists()
+    assert "supervision orders" in output and "follow-up calls" in output
+    assert not DirtyDay.objects.exists()
+    # Full-text search finds the demo's tickets (on SQLite its index is built after the load).
+    dispatcher = User.objects.get(username="dispatcher")
+    words = Q(title__contains="噪音扰民") | Q(content__contains="噪音扰民")
+    assert filter_tickets(dispatcher, TicketFilters(q="噪音扰民")).count() == (
+        Ticket.objects.filter(words).count()
     )
+    assert Ticket.objects.filter(words).exists()
 
 
 def test_every_timeline_is_consistent(db: Any) -> None:
@@ -138,13 +193,14 @@ def test_every_timeline_is_consistent(db: Any) -> None:
         status = ""
         for event in events:
             assert event.at <= now
-            if event.kind == "merged_in":
-                assert event.from_status == event.to_status == status
+            if event.kind in SAME_STATUS:
+                assert event.from_status == event.to_status == status, (ticket.number, event.kind)
                 continue
             assert event.from_status == status, (ticket.number, event.kind)
             status = event.to_status
         assert ticket.received_at <= ticket.registered_at == events[0].at
-        assert ticket.version == len([e for e in events if e.kind != "merged_in"])
+        # A transition or a supervision order bumps the version; calls and repeats do not.
+        assert ticket.version == 1 + len([e for e in events if e.kind not in UNVERSIONED])
         assert len(ticket.resident_phone) == 11 and ticket.resident_phone[0] == "1"
         assert ticket.resident_phone[1] in "3456789"
         assert (
@@ -169,9 +225,11 @@ def test_every_timeline_is_consistent(db: Any) -> None:
 def test_deadlines_follow_the_working_day_calendar(db: Any) -> None:
     run_demo("--tickets", str(TICKETS))
     checked = 0
+    supervised = set(SupervisionOrder.objects.values_list("ticket_id", flat=True))
     for ticket in Ticket.objects.exclude(dispatched_at=None).select_related("category"):
-        if ticket.due_basis == "channel":
-            continue  # the 12345 platform sent its own deadline
+        if ticket.due_basis == "channel" or ticket.pk in supervised:
+            continue  # the 12345 platform sent its own deadline; an order set a new one
+        assert ticket.dispatched_at is not None
         deadline = compute_deadline(ticket.dispatched_at, ticket.category.deadline_days)
         assert ticket.due_at == deadline.due_at, ticket.number
         assert ticket.due_basis == deadline.basis
@@ -198,10 +256,16 @@ def test_same_seed_same_tickets_relative_to_now(db: Any) -> None:
     fields = slice(1, 3)  # status, channel
 
     def relative(anchor: dt.datetime) -> list[tuple[Any, ...]]:
+        def number(found: re.Match[str]) -> str:
+            # A repeat report names the earlier ticket, whose number carries its date.
+            day = dt.date(int(found[1]), int(found[2]), int(found[3]))
+            return f"JB{(day - anchor.date()).days}-{found[4]}"
+
         return [
-            (*row[fields], row[4], row[7], row[8], row[10], row[11], row[12], row[13])
+            (*row[fields], row[4], row[7], NUMBER.sub(number, row[8]), row[10], row[11],
+             row[12], row[13], row[-3] is not None)
             for row in snapshot(anchor)
-        ]
+        ]  # fmt: skip
 
     run_demo("--tickets", "200", "--seed", "5")
     first = relative(ANCHOR)
@@ -231,3 +295,212 @@ def test_demo_default_now_and_later_intake_do_not_collide(db: Any) -> None:
         TicketDraft(channel="phone", content="演示之后新登记的工单"), by=dispatcher
     )
     assert created and Ticket.objects.filter(number=ticket.number).count() == 1
+    # A ticket registered after the demo is found by full-text search like any other.
+    found = filter_tickets(dispatcher, TicketFilters(q="新登记的工单"))
+    assert list(found.values_list("number", flat=True)) == [ticket.number]
+
+
+def timelines() -> dict[int, list[TicketEvent]]:
+    found: dict[int, list[TicketEvent]] = defaultdict(list)
+    for event in TicketEvent.objects.order_by("at", "id"):
+        found[event.ticket_id].append(event)
+    return found
+
+
+def test_follow_up_calls_are_what_record_visit_writes(db: Any) -> None:
+    run_demo("--tickets", "600", "--seed", "3")
+    events = timelines()
+    calls: dict[int, list[Visit]] = defaultdict(list)
+    for visit in Visit.objects.order_by("at", "id"):
+        calls[visit.ticket_id].append(visit)
+    closed_after_resolve = 0
+    for ticket in Ticket.objects.all():
+        visits, timeline = calls[ticket.pk], events[ticket.pk]
+        # The ticket keeps the outcome of its latest call; the rates read it.
+        assert ticket.visit_outcome == (visits[-1].outcome if visits else ""), ticket.number
+        # Each call is one "visit" event on a resolved ticket, with record_visit's payload.
+        visit_events = [event for event in timeline if event.kind == "visit"]
+        assert len(visit_events) == len(visits), ticket.number
+        for visit, event in zip(visits, visit_events, strict=True):
+            assert (event.at, event.actor_id) == (visit.at, visit.called_by_id)
+            assert event.from_status == event.to_status == Status.RESOLVED
+            assert event.payload == {
+                "outcome": visit.outcome,
+                "note": visit.note,
+                "channel": visit.reported_by_channel or None,
+            }
+            assert visit.note
+        unanswered = 0
+        for index, event in enumerate(timeline):
+            if event.kind == "resolve":
+                unanswered = 0
+            if event.kind != "visit":
+                continue
+            outcome = event.payload["outcome"]
+            unanswered += outcome == "unreachable"
+            after = timeline[index + 1 : index + 3]
+            if outcome in ("satisfied", "basically_satisfied") or unanswered == 3:
+                # Closed by the call, at the same moment.
+                assert after[0].kind == "close" and after[0].at == event.at, ticket.number
+                assert after[0].payload == {"visit": outcome}
+            elif outcome == "dissatisfied":
+                # Reopened, with a supervision order, at the same moment.
+                assert [e.kind for e in after] == ["reopen", "supervise"], ticket.number
+                assert after[0].payload == {"visit": "dissatisfied", "note": event.payload["note"]}
+                assert (after[0].from_status, after[0].to_status) == ("resolved", "in_progress")
+                assert after[1].payload["reason"] == "dissatisfied"
+                assert all(e.at == event.at for e in after)
+            else:
+                assert unanswered < 3
+        closes = [e for e in timeline if e.kind == "close" and e.from_status == Status.RESOLVED]
+        if closes:
+            closed_after_resolve += 1
+            assert visits, ticket.number  # closed after a resolution: the resident was called
+        if ticket.status == Status.RESOLVED:
+            since = [v for v in visits if ticket.resolved_at and v.at >= ticket.resolved_at]
+            assert len(since) <= 2 and all(v.outcome == "unreachable" for v in since)
+        if ticket.status == Status.CLOSED and ticket.visit_outcome == "unreachable":
+            assert [v.outcome for v in visits[-3:]] == ["unreachable"] * 3
+    assert closed_after_resolve > 100
+    outcomes = Counter(Visit.objects.values_list("outcome", flat=True))
+    assert outcomes["satisfied"] > outcomes["basically_satisfied"] > outcomes["dissatisfied"] > 0
+    assert outcomes["unreachable"] > 0
+    assert Ticket.objects.filter(status="closed", visit_outcome="unreachable").exists()
+    assert Ticket.objects.filter(status="resolved", visits__outcome="unreachable").exists()
+    # The bureau's figures: a satisfaction rate (read from the rollups the demo built).
+    leader = User.objects.get(username="leader")
+    start = (ANCHOR - dt.timedelta(days=89)).date()
+    (overall,) = figures(leader, start=start, end=ANCHOR.date() + dt.timedelta(days=1), now=ANCHOR)
+    assert overall.satisfaction_rate is not None and 0.9 < overall.satisfaction_rate < 1
+    assert overall.on_time_rate is not None and 0.6 < overall.on_time_rate < 1
+    assert overall.repeats > 0
+    assert not DirtyDay.objects.exists()
+
+
+def test_supervision_orders_are_what_the_sweep_and_issue_order_write(db: Any) -> None:
+    run_demo("--tickets", "600", "--seed", "3")
+    events = timelines()
+    second = dt.timedelta(seconds=1)
+    orders_of: dict[int, list[SupervisionOrder]] = defaultdict(list)
+    for order in SupervisionOrder.objects.order_by("issued_at", "id"):
+        orders_of[order.ticket_id].append(order)
+    by_day: dict[str, list[SupervisionOrder]] = defaultdict(list)
+    for ticket in Ticket.objects.all():
+        orders, timeline = orders_of[ticket.pk], events[ticket.pk]
+        supervise = [event for event in timeline if event.kind == "supervise"]
+        assert [event.payload["order"] for event in supervise] == [o.number for o in orders]
+        assert ticket.supervision_level == (orders[-1].level if orders else 0), ticket.number
+        overdue = [order for order in orders if order.reason == "overdue"]
+        assert ticket.breached_at == (overdue[0].issued_at if overdue else None), ticket.number
+        if orders:
+            # The latest order's deadline is the ticket's.
+            assert ticket.due_at == orders[-1].due_at, ticket.number
+        for index, (order, event) in enumerate(zip(orders, supervise, strict=True)):
+            # 1 + the orders before it, at most 3.
+            assert order.level == min(3, index + 1), ticket.number
+            assert order.unit_id is not None and ticket.holdings.filter(unit=order.unit).exists()
+            assert order.due_at == compute_deadline(order.issued_at, 2).due_at
+            assert (event.at, event.actor_id) == (order.issued_at, order.issued_by_id)
+            assert event.from_status == event.to_status
+            assert event.from_status in ("dispatched", "in_progress")
+            assert event.payload["level"] == order.level
+            assert event.payload["reason"] == order.reason
+            assert dt.datetime.fromisoformat(event.payload["due_at"]) == order.due_at
+            assert event.payload["note"] == order.note
+            if order.reason == "overdue":
+                # Issued by the sweep the second after the deadline it missed.
+                assert order.breached_due_at is not None and order.issued_by_id is None
+                assert order.issued_at == order.breached_due_at + second
+                previous = dt.datetime.fromisoformat(event.payload["previous_due_at"])
+                assert previous == order.breached_due_at
+            else:
+                assert order.breached_due_at is None and order.issued_by_id is not None
+            # Fulfilled by the first resolution after it, which names it.
+            later = [e for e in timeline if e.kind == "resolve" and e.at >= order.issued_at]
+            if later:
+                assert order.fulfilled_at == later[0].at, order.number
+                assert order.number in later[0].payload["fulfilled_orders"]
+            else:
+                assert order.fulfilled_at is None
+                assert ticket.status in ("dispatched", "in_progress")
+            by_day[order.number[2:10]].append(order)
+        # A resolution is on time only before any breach and by the deadline then in force.
+        for event in timeline:
+            if event.kind == "resolve":
+                late = ticket.breached_at is not None and ticket.breached_at <= event.at
+                assert event.payload["on_time"] is not late, ticket.number
+        # An open ticket runs on a deadline still ahead, or on one whose breach is left to
+        # the worker's first sweep: no order names that missed deadline.
+        if ticket.status in ("dispatched", "in_progress"):
+            assert ticket.due_at is not None
+            if ticket.due_at < ANCHOR:
+                assert not any(o.breached_due_at == ticket.due_at for o in orders)
+                assert ticket.due_at + second > ANCHOR - dt.timedelta(days=5)
+    assert Ticket.objects.filter(supervision_level=3).exists()
+    # Numbers per day of issue, in order of issue; the day's sequence continues after them.
+    sequences = dict(DailySequence.objects.filter(prefix="DB").values_list("day", "last"))
+    assert len(sequences) == len(by_day)
+    for day, orders in by_day.items():
+        issued = sorted(orders, key=lambda order: order.number)
+        assert [order.number for order in issued] == [
+            f"DB{day}-{index:04d}" for index in range(1, len(issued) + 1)
+        ]
+        assert [o.issued_at for o in issued] == sorted(o.issued_at for o in issued)
+        assert all(o.issued_at.astimezone(ANCHOR.tzinfo).strftime("%Y%m%d") == day for o in issued)
+        assert sequences[dt.date(int(day[:4]), int(day[4:6]), int(day[6:]))] == len(issued)
+
+
+def test_repeat_reports_are_linked_and_counted(db: Any) -> None:
+    run_demo("--tickets", "1500", "--seed", "3")
+    repeats = Ticket.objects.filter(repeat_of__isnull=False).select_related("repeat_of")
+    assert repeats.count() > 10
+    counted = Counter(repeats.values_list("repeat_of_id", flat=True))
+    for ticket in Ticket.objects.filter(repeat_count__gt=0):
+        assert ticket.repeat_count == counted[ticket.pk]
+        marks = ticket.events.filter(kind="repeat").order_by("at", "id")
+        assert [event.payload["repeat_count"] for event in marks] == list(
+            range(1, ticket.repeat_count + 1)
+        )
+    assert sum(counted.values()) == repeats.count()
+    for ticket in repeats:
+        earlier = ticket.repeat_of
+        assert earlier is not None and earlier.registered_at < ticket.registered_at
+        assert (ticket.resident_phone, ticket.category_id) == (
+            earlier.resident_phone,
+            earlier.category_id,
+        )
+        (mark,) = ticket.events.filter(kind="repeat_of")
+        assert mark.payload == {"of": earlier.number} and mark.at == ticket.registered_at
+        assert earlier.events.filter(kind="repeat", payload__from=ticket.number).exists()
+        assert earlier.number in ticket.content
+    assert Ticket.objects.filter(repeat_count__gte=2).exists()
+    # The month's campaign lists long-pending tickets (and repeated ones, when still open).
+    with time_machine.travel(ANCHOR, tick=False):
+        campaign, _created = take_snapshot(f"{ANCHOR:%Y-%m}", now=ANCHOR)
+    assert campaign.items.filter(long_pending=True).exists()
+
+
+def test_the_first_sweep_after_the_demo_issues_only_the_breaches_left_to_it(db: Any) -> None:
+    with time_machine.travel(ANCHOR, tick=False):
+        run_demo("--tickets", str(TICKETS), "--seed", "7")
+        running = Ticket.objects.filter(status__in=["dispatched", "in_progress"])
+        overdue = {
+            t.pk: (t.due_at, t.supervision_level)
+            for t in running
+            if t.due_at is not None and t.due_at < ANCHOR
+        }
+        assert overdue
+        before = set(SupervisionOrder.objects.values_list("pk", flat=True))
+        out = StringIO()
+        call_command("sweep", "--once", stdout=out)
+        issued = SupervisionOrder.objects.exclude(pk__in=before)
+        assert f"supervision orders: {len(overdue)}" in out.getvalue()
+        assert {order.ticket_id for order in issued} == set(overdue)
+        for order in issued:
+            due_at, level = overdue[order.ticket_id]
+            assert (order.reason, order.breached_due_at) == ("overdue", due_at)
+            assert order.level == min(3, level + 1)
+        # The sweep found no breach the demo had recorded (one order per breach, enforced by
+        # a unique constraint), and a second sweep finds nothing.
+        call_command("sweep", "--once", stdout=StringIO())
+        assert SupervisionOrder.objects.count() == len(before) + len(overdue)

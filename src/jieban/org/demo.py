@@ -5,19 +5,26 @@ stations, communities, people, addresses and phone numbers.
 
 The organisation and the people are created through the real actions (`create_unit`,
 `create_person`). Tickets are generated day by day over the 90 days before "now", each with the
-timeline the transition functions would have written (events with consistent from/to statuses
-and the same payloads, holdings, numbers per registration day, working-day deadlines), and
-written with bulk inserts in batches, so that a million tickets take minutes and little memory.
-The same seed and the same "now" give the same data.
+timeline the transition functions and the worker would have written (events with consistent
+from/to statuses and the same payloads, holdings, numbers per registration day, working-day
+deadlines; supervision orders for missed deadlines, dissatisfied residents and by a supervisor's
+hand; follow-up calls; repeat reports), and written with bulk inserts in batches, so that a
+million tickets take minutes and little memory. The same seed and the same "now" give the same
+data. Open tickets whose current deadline has passed are left for the worker's first sweep
+(see `TicketGenerator`). The daily rollups are rebuilt by the command once the tickets are in.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import json
+import operator
 import random
+import re
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,13 +35,22 @@ from django.db.models import Max, Model
 from jieban.org.actions import create_person, create_unit
 from jieban.org.models import Role, Unit, UnitKind, User
 from jieban.tickets.models import (
+    CLOCK_RUNNING,
     Category,
+    DailySequence,
     Status,
+    SupervisionOrder,
+    SupervisionReason,
     Ticket,
     TicketEvent,
     TicketSequence,
     TicketUnit,
+    Visit,
+    VisitOutcome,
 )
+from jieban.tickets.supervision import MAX_LEVEL, order_days
+from jieban.tickets.visits import MAX_UNREACHABLE
+from jieban.tickets.visits import SATISFIED as SATISFIED_OUTCOMES
 from jieban.workcalendar.workdays import Deadline, WorkdayOracle, deadline_with, local_zone
 
 BUREAU = ("QC", "青川县公安局", "Qingchuan County Public Security Bureau")
@@ -356,12 +372,46 @@ ANSWERS: dict[str, list[str]] = {
     ],
 }
 
-VISIT_NOTES = [
-    "电话回访：群众对处理结果表示满意。",
-    "电话回访：群众表示满意，感谢民警及时处理。",
-    "电话回访：群众表示基本满意。",
-    "回访：诉求已解决，群众满意。",
+# What the resident said on the follow-up call (回访), by outcome.
+VISIT_NOTES: dict[str, list[str]] = {
+    "satisfied": [
+        "电话回访：群众对处理结果表示满意。",
+        "电话回访：群众表示满意，感谢民警及时处理。",
+        "回访：诉求已解决，群众满意。",
+        "回访：群众称问题已彻底解决，对办理速度表示满意。",
+    ],
+    "basically_satisfied": [
+        "电话回访：群众表示基本满意。",
+        "回访：问题基本解决，群众希望后续继续关注。",
+        "回访：群众认可处理结果，但认为办理时间稍长。",
+    ],
+    "dissatisfied": [
+        "回访：群众表示问题没有解决，噪音依旧，要求再次处理。",
+        "回访：群众称民警未上门核实，只电话了解情况，对处理结果不满意。",
+        "回访：对方承诺的赔偿至今未履行，群众不满意，要求督促落实。",
+        "回访：群众反映问题反弹，情况与处理前相同，不满意。",
+    ],
+    "unreachable": [
+        "回访：电话无人接听。",
+        "回访：对方电话关机。",
+        "回访：电话占线，稍后再拨。",
+        "回访：来电号码无法接通。",
+    ],
+}
+# What a unit reports the second time, after a dissatisfied call sent the ticket back.
+REDO_RESULTS = [
+    "按督办要求再次上门核查，已督促当事人整改到位，并当面向诉求人说明处理情况。",
+    "会同社区网格员复查，问题已解决，诉求人现场确认。",
+    "再次组织双方调解，协议已履行完毕，已回复诉求人。",
 ]
+# A supervisor's note on an order issued by hand.
+MANUAL_NOTES = [
+    "群众反映强烈，请承办单位加快办理，按期反馈。",
+    "该诉求涉及老人和儿童安全，请优先办理。",
+    "同类问题近期多次反映，请承办单位深入核查、彻底解决。",
+]
+# A repeat report (重复反映): the resident calls again about the same matter.
+REPEAT_PREFIX = "此前已反映（工单{number}），问题仍未解决，再次来电要求尽快处理。"
 INVALID_REASONS = [
     "来电无实际诉求，属于无效来电。",
     "重复来电，前单已在办理中。",
@@ -463,14 +513,38 @@ STATUS_BY_AGE: list[tuple[float, dict[str, float]]] = [
     (24, {"new": 8, "dispatched": 30, "in_progress": 45, "resolved": 17}),
     (120, {"new": 3, "dispatched": 10, "in_progress": 40, "resolved": 20, "closed": 27}),
     (360, {"new": 1.5, "dispatched": 3, "in_progress": 10, "resolved": 10, "closed": 75.5}),
-    (1e12, {"new": 0.6, "dispatched": 0.8, "in_progress": 2.4, "resolved": 1.6, "closed": 94.6}),
+    (1e12, {"new": 0.6, "dispatched": 0.3, "in_progress": 1.0, "resolved": 1.2, "closed": 96.9}),
 ]
 # Channels that send their own reference and time received (the others are registered live).
 REFERENCED_CHANNELS = ("hotline_12345", "online_platform", "open311")
 
+# Follow-up calls. Each round of calls after a resolution ends with the resident reached, or
+# with the third unanswered call; a dissatisfied resident sends the ticket back (a new round
+# follows its second resolution). Unanswered calls before the resident is reached, per round:
+UNANSWERED_WEIGHTS = {0: 84, 1: 10, 2: 4, 3: 2}  # 3: closed as unreachable
+# Dissatisfied rounds before the last one, for a ticket that ends closed.
+DISSATISFIED_ROUNDS = {0: 955, 1: 40, 2: 5}
+# Of the residents reached at last: satisfied or basically satisfied.
+REACHED_WEIGHTS = {"satisfied": 80, "basically_satisfied": 20}
+# A 12345 ticket's call is sometimes made by the platform, which reports the outcome itself.
+CHANNEL_CALLS = ("hotline_12345",)
+
+# Repeat reports (重复反映): a share of the tickets sent to a unit are matters the resident
+# will report again; a share of new tickets are such repeats, of a matter from the last 30 days.
+REPEAT_PRONE = 0.05
+REPEAT_RATE = 0.025
+REPEAT_WINDOW = dt.timedelta(days=30)
+# Supervision orders issued by a supervisor's hand, on this share of tickets a unit handles.
+MANUAL_ORDER_RATE = 0.02
+
 SECOND = dt.timedelta(seconds=1)
 MINUTE = dt.timedelta(minutes=1)
+HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
+# SQLite's page cache while the demo loads (KiB).
+LOAD_CACHE_KIB = 256 * 1024
+# Supervision orders are numbered per day like tickets: DB20260714-0003 (tickets/numbering.py).
+ORDER_PREFIX = "DB"
 
 
 def _seconds(rng: random.Random, low: float, high: float) -> dt.timedelta:
@@ -490,15 +564,52 @@ def split_evenly(total: int, weights: list[float]) -> list[int]:
     return counts
 
 
-@dataclass
+@dataclass(slots=True)
+class OrderDraft:
+    """A supervision order (督办单) as the demo builds it. Its number is given once every order
+    of its day is known, so that a day's numbers follow the order of issue, as the sweep's do."""
+
+    ticket_pk: int
+    unit_id: int
+    reason: str
+    level: int
+    issued_at: dt.datetime
+    issued_by_id: int | None
+    due_at: dt.datetime
+    breached_due_at: dt.datetime | None
+    note: str
+    day: dt.date
+    fulfilled_at: dt.datetime | None = None
+    number: str = ""
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "ticket_id": self.ticket_pk,
+            "unit_id": self.unit_id,
+            "reason": self.reason,
+            "level": self.level,
+            "issued_at": self.issued_at,
+            "issued_by_id": self.issued_by_id,
+            "due_at": self.due_at,
+            "breached_due_at": self.breached_due_at,
+            "fulfilled_at": self.fulfilled_at,
+            "note": self.note,
+        }
+
+
+@dataclass(slots=True)
 class Step:
-    """One event of a ticket's timeline, before it becomes a `TicketEvent`."""
+    """One event of a ticket's timeline, before it becomes a `TicketEvent`. A "supervise" step
+    names its order, a "resolve" step the orders it fulfilled: their numbers come later."""
 
     kind: str
     at: dt.datetime
     actor: int | None
     to_status: str
     payload: dict[str, Any]
+    order: OrderDraft | None = None
+    fulfils: list[OrderDraft] | None = None
 
 
 @dataclass
@@ -516,6 +627,32 @@ class Recent:
             if at <= moment:
                 status = to_status
         return status
+
+    def clear_of(self, moment: dt.datetime) -> dt.datetime:
+        """`moment`, or the first second after it when none of this ticket's own events
+        happen: an event written on it by another ticket then falls clearly between them."""
+        taken = {at for at, _status in self.changes}
+        while moment in taken:
+            moment += SECOND
+        return moment
+
+
+@dataclass
+class Matter:
+    """A ticket whose resident may report the same matter again (重复反映)."""
+
+    recent: Recent
+    place: Place
+    category: Category
+    grid_id: int | None
+    title: str
+    content: str
+    address: str
+    resident_name: str
+    resident_phone: str
+    # Its planned state: a matter still open is the likelier to be reported again.
+    open_end: bool
+    repeats: int = 0
 
 
 @dataclass(slots=True)
@@ -549,6 +686,11 @@ class TicketRow:
     close_note: str = ""
     merged_into_id: int | None = None
     version: int = 1
+    supervision_level: int = 0
+    breached_at: dt.datetime | None = None
+    visit_outcome: str = ""
+    repeat_count: int = 0
+    repeat_of_id: int | None = None
 
     def columns(self) -> dict[str, Any]:
         """Values by column name (`attname`)."""
@@ -580,6 +722,11 @@ class TicketRow:
             "close_note": self.close_note,
             "merged_into_id": self.merged_into_id,
             "version": self.version,
+            "supervision_level": self.supervision_level,
+            "breached_at": self.breached_at,
+            "visit_outcome": self.visit_outcome,
+            "repeat_count": self.repeat_count,
+            "repeat_of_id": self.repeat_of_id,
         }
 
 
@@ -598,8 +745,58 @@ def _prepare(item: Any, value: Any) -> Any:
 
 
 def _sqlite_datetime(value: dt.datetime) -> str:
-    """What Django's SQLite backend stores for an aware datetime (UTC, naive text), only faster."""
-    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+    """What Django's SQLite backend stores for an aware datetime (UTC, naive text), only faster:
+    the ISO text of the UTC time without its "+00:00"."""
+    return value.astimezone(dt.UTC).isoformat(" ")[:-6]
+
+
+def _sqlite_json(value: Any) -> str:
+    """What Django's SQLite backend stores for a JSONField without an encoder, only faster."""
+    return json.dumps(value)
+
+
+@contextlib.contextmanager
+def _full_text_index_built_after() -> Iterator[None]:
+    """On SQLite, index the tickets for full-text search once, after they are all written.
+
+    A trigger adds each new ticket to the FTS5 index (the search migration); for a bulk load
+    that is half the cost of a ticket's insert, while rebuilding the index at the end takes a
+    fraction of it. The insert triggers that feed an FTS5 table whose content is the tickets
+    table are set aside meanwhile, then created again as they were, and the index rebuilt.
+    """
+    table = Ticket._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE %s",
+            ["CREATE VIRTUAL TABLE%USING fts5%"],
+        )
+        content = re.compile(rf"\bcontent\s*=\s*['\"]?{re.escape(table)}['\"]?\s*[,)]")
+        indexes = [name for name, sql in cursor.fetchall() if content.search(sql)]
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
+            [table],
+        )
+        triggers = [
+            (name, sql)
+            for name, sql in cursor.fetchall()
+            if re.search(r"\bAFTER\s+INSERT\b", sql, re.IGNORECASE)
+            and any(re.search(rf"\bINSERT\s+INTO\s+{re.escape(index)}\b", sql) for index in indexes)
+        ]
+    if not triggers:
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        for name, _sql in triggers:
+            cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
+    try:
+        yield
+    finally:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for _name, sql in triggers:
+                cursor.execute(sql)
+            for index in indexes:
+                quoted = connection.ops.quote_name(index)
+                cursor.execute(f"INSERT INTO {quoted} ({quoted}) VALUES ('rebuild')")
 
 
 class BulkWriter:
@@ -633,6 +830,12 @@ class BulkWriter:
                 )
             elif kind in PLAIN_TYPES:
                 self.adapters.append(None)
+            elif (
+                kind == "JSONField"
+                and connection.vendor == "sqlite"
+                and getattr(item, "encoder", None) is None
+            ):
+                self.adapters.append(_sqlite_json)
             else:
                 self.adapters.append(functools.partial(_prepare, item))
         table = ops.quote_name(model._meta.db_table)
@@ -643,42 +846,76 @@ class BulkWriter:
     def write(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        names, constants, factories, adapters = (
-            self.names,
-            self.constants,
-            self.factories,
-            self.adapters,
-        )
+        constants, factories = self.constants, self.factories
+        made = frozenset(factories)
+        pick = operator.itemgetter(*self.names)
+        adapters = [(index, adapt) for index, adapt in enumerate(self.adapters) if adapt]
         values = []
         for row in rows:
-            record = []
-            for name, adapt in zip(names, adapters, strict=True):
-                if name in row:
-                    value = row[name]
-                elif name in factories:
-                    value = factories[name]()
-                else:
-                    value = constants[name]
-                record.append(adapt(value) if adapt is not None and value is not None else value)
+            if made and not made <= row.keys():
+                row = {name: factory() for name, factory in factories.items()} | row
+            record = list(pick(constants | row))
+            for index, adapt in adapters:
+                value = record[index]
+                if value is not None:
+                    record[index] = adapt(value)
             values.append(record)
         with connection.cursor() as cursor:
             cursor.executemany(self.sql, values)
 
 
+# The ticket's fields the tail of its life changes: saved before trying a natural pace, put
+# back when that pace does not fit before "now".
+TAIL_FIELDS = (
+    "status", "due_at", "due_basis", "supervision_level", "breached_at", "resolved_at",
+    "result", "closed_at", "close_note", "visit_outcome",
+)  # fmt: skip
+# Events that do not bump the ticket's version (no transition, no supervision order).
+UNVERSIONED = frozenset({"intake", "visit", "repeat_of"})
+OPEN_STATUSES = frozenset({Status.NEW, Status.DISPATCHED, Status.IN_PROGRESS, Status.RESOLVED})
+RUNNING = frozenset(CLOCK_RUNNING)
+
+
 @dataclass
 class Draft:
-    """A ticket being generated: the row, its timeline and the units that held it."""
+    """A ticket being generated: the row, its timeline, the units that held it, its orders
+    and follow-up calls."""
 
     ticket: TicketRow
     place: Place
     rng: random.Random
     steps: list[Step] = field(default_factory=list)
     holdings: list[dict[str, Any]] = field(default_factory=list)
+    orders: list[OrderDraft] = field(default_factory=list)
+    visits: list[dict[str, Any]] = field(default_factory=list)
+    # Unanswered calls since the ticket was last resolved (three close it).
+    unanswered: int = 0
 
-    def add(self, kind: str, at: dt.datetime, actor: int | None, to_status: str,
-            payload: dict[str, Any]) -> None:  # fmt: skip
-        self.steps.append(Step(kind, at, actor, to_status, payload))
-        self.ticket.status = to_status
+    def add(self, kind: str, at: dt.datetime, actor: int | None, to_status: str | None,
+            payload: dict[str, Any], *, order: OrderDraft | None = None,
+            fulfils: list[OrderDraft] | None = None) -> None:  # fmt: skip
+        """One event; `to_status` None: the status stays."""
+        status = to_status or self.ticket.status
+        self.steps.append(Step(kind, at, actor, status, payload, order, fulfils))
+        self.ticket.status = status
+
+    def checkpoint(self) -> tuple[Any, ...]:
+        return (
+            len(self.steps),
+            len(self.orders),
+            len(self.visits),
+            self.unanswered,
+            [getattr(self.ticket, name) for name in TAIL_FIELDS],
+            [order.fulfilled_at for order in self.orders],
+        )
+
+    def restore(self, saved: tuple[Any, ...]) -> None:
+        steps, orders, visits, self.unanswered, values, fulfilled = saved
+        del self.steps[steps:], self.orders[orders:], self.visits[visits:]
+        for name, value in zip(TAIL_FIELDS, values, strict=True):
+            setattr(self.ticket, name, value)
+        for order, at in zip(self.orders, fulfilled, strict=True):
+            order.fulfilled_at = at
 
 
 @dataclass
@@ -686,6 +923,10 @@ class Batch:
     tickets: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     holdings: list[dict[str, Any]] = field(default_factory=list)
+    visits: list[dict[str, Any]] = field(default_factory=list)
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    # Tickets written in an earlier batch that were reported again: pk → how many more times.
+    repeats: dict[int, int] = field(default_factory=dict)
 
 
 class TicketGenerator:
@@ -693,6 +934,14 @@ class TicketGenerator:
 
     Tickets are made day by day in order of registration and numbered per registration day as
     the intake numbers them, then written with bulk inserts every `batch_size` tickets.
+
+    Each timeline is what the domain functions and the worker would have written: every
+    deadline a ticket missed while a unit held it has its overdue supervision order, issued the
+    second after it (as the sweep does), raising the level and moving the deadline; resolving
+    fulfils the open orders; a resolved ticket is called back (record_visit) until it closes,
+    and a dissatisfied call reopens it with an order. One exception: when the deadline an open
+    ticket runs on now has passed, that breach is left to the worker's first sweep, so the
+    demo shows overdue tickets and the sweep has work to do.
     """
 
     def __init__(
@@ -727,6 +976,7 @@ class TicketGenerator:
                 self.handlers.setdefault(user.unit_id, user.pk)
         self.building_head = next((u.pk for u in by_role.get(Role.BUILDING_HEAD, [])), None)
         self.grid_officer = next((u.pk for u in by_role.get(Role.GRID_OFFICER, [])), None)
+        self.supervisor = next((u.pk for u in by_role.get(Role.SUPERVISOR, [])), None)
 
         self.places = self._places()
         self.stations = sorted({p.station.pk: p.station for p in self.places}.values(),
@@ -737,6 +987,7 @@ class TicketGenerator:
         self.category_weights = [CATEGORY_WEIGHTS.get(item.code, 3) for item in self.categories]
         self.channels = list(CHANNEL_WEIGHTS)
         self.channel_weights = [CHANNEL_WEIGHTS[channel] for channel in self.channels]
+        self.order_days = {reason: order_days(reason) for reason in SupervisionReason.values}
 
         # One calendar for every deadline of the run: no query per ticket.
         self.oracle = WorkdayOracle(self.first_day - DAY, self.now.date() + dt.timedelta(days=60))
@@ -745,15 +996,31 @@ class TicketGenerator:
             TicketSequence.objects.filter(day__gte=self.first_day).values_list("day", "last")
         )
         self.touched_days: set[dt.date] = set()
+        self.order_sequences: dict[dt.date, int] = dict(
+            DailySequence.objects.filter(prefix=ORDER_PREFIX, day__gte=self.first_day)
+            .values_list("day", "last")
+        )  # fmt: skip
+        self.touched_order_days: set[dt.date] = set()
+        # Orders waiting for their numbers, by day of issue; the events of their tickets, by
+        # the day of each ticket's last order.
+        self.unnumbered: dict[dt.date, list[OrderDraft]] = {}
+        self.held_events: dict[dt.date, list[tuple[int, list[Step]]]] = {}
         self.recent: dict[int, deque[Recent]] = {c.pk: deque(maxlen=12) for c in self.categories}
+        self.matters: list[Matter] = []
+        self.matters_start = 0
         self.batch = Batch()
-        self.writers = (
-            BulkWriter(Ticket, with_pk=True),
-            BulkWriter(TicketEvent, with_pk=False),
-            BulkWriter(TicketUnit, with_pk=False),
-        )
+        # The rows of the batch not written yet, by pk (a repeat may still change its count).
+        self.unwritten: dict[int, dict[str, Any]] = {}
+        self.writers = {
+            "tickets": BulkWriter(Ticket, with_pk=True),
+            "events": BulkWriter(TicketEvent, with_pk=False),
+            "holdings": BulkWriter(TicketUnit, with_pk=False),
+            "visits": BulkWriter(Visit, with_pk=False),
+            "orders": BulkWriter(SupervisionOrder, with_pk=False),
+        }
         self.created = 0
         self.serial = 0
+        self.counts: dict[str, int] = dict.fromkeys(("orders", "visits", "repeats"), 0)
 
     def _places(self) -> list[Place]:
         units = {unit.code: unit for unit in Unit.objects.filter(code__startswith="QC-")}
@@ -808,6 +1075,23 @@ class TicketGenerator:
     # -- the run ------------------------------------------------------------------------------
 
     def run(self, total: int) -> int:
+        if connection.vendor != "sqlite":
+            return self._run(total)
+        # The ticket table has a dozen indexes and a full-text index: with SQLite's default
+        # cache of 2 MiB a million inserts keep re-reading their pages. Give this connection
+        # a larger cache while it loads, then put it back.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            (previous,) = cursor.fetchone()
+            cursor.execute(f"PRAGMA cache_size = {-LOAD_CACHE_KIB}")
+        try:
+            with _full_text_index_built_after():
+                return self._run(total)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+
+    def _run(self, total: int) -> int:
         for day, count in self.day_counts(total):
             day_rng = random.Random(self.rng.getrandbits(64))
             for registered_at in self.registration_times(day, count, day_rng):
@@ -815,17 +1099,30 @@ class TicketGenerator:
                 self._ticket(registered_at, random.Random(day_rng.getrandbits(64)))
                 if len(self.batch.tickets) >= self.batch_size:
                     self.flush()
+            # Every order issued on this day or before is known now: number them.
+            self._number_orders(through=day)
+        self._number_orders(through=None)
         self.flush()
         return self.created
 
     def flush(self) -> None:
         batch, self.batch = self.batch, Batch()
-        if not batch.tickets:
+        self.unwritten = {}
+        if not (batch.tickets or batch.events or batch.orders):
             return
         with transaction.atomic():
-            self.writers[0].write(batch.tickets)
-            self.writers[1].write(batch.events)
-            self.writers[2].write(batch.holdings)
+            self.writers["tickets"].write(batch.tickets)
+            if batch.repeats:
+                table = connection.ops.quote_name(Ticket._meta.db_table)
+                with connection.cursor() as cursor:
+                    cursor.executemany(
+                        f"UPDATE {table} SET repeat_count = repeat_count + %s WHERE id = %s",
+                        [(count, pk) for pk, count in sorted(batch.repeats.items())],
+                    )
+            self.writers["events"].write(batch.events)
+            self.writers["holdings"].write(batch.holdings)
+            self.writers["visits"].write(batch.visits)
+            self.writers["orders"].write(batch.orders)
             TicketSequence.objects.bulk_create(
                 [TicketSequence(day=day, last=self.sequences[day]) for day in self.touched_days],
                 update_conflicts=True,
@@ -833,14 +1130,48 @@ class TicketGenerator:
                 update_fields=["last"],
             )
             self.touched_days.clear()
+            DailySequence.objects.bulk_create(
+                [
+                    DailySequence(prefix=ORDER_PREFIX, day=day, last=self.order_sequences[day])
+                    for day in sorted(self.touched_order_days)
+                ],
+                update_conflicts=True,
+                unique_fields=["prefix", "day"],
+                update_fields=["last"],
+            )
+            self.touched_order_days.clear()
             # Explicit keys leave PostgreSQL's sequences behind: move them past what we wrote.
-            if connection.vendor != "sqlite":
+            if connection.vendor != "sqlite" and batch.tickets:
                 with connection.cursor() as cursor:
                     for sql in connection.ops.sequence_reset_sql(no_style(), [Ticket]):
                         cursor.execute(sql)
         self.created += len(batch.tickets)
-        if self.progress is not None:
+        self.counts["visits"] += len(batch.visits)
+        self.counts["orders"] += len(batch.orders)
+        if self.progress is not None and batch.tickets:
             self.progress(self.created)
+
+    def _number_orders(self, *, through: dt.date | None) -> None:
+        """Number the orders issued on days up to `through` (all: None) in order of issue, as
+        the sweep and record_visit would have (the sweep takes a day's breaches by ticket),
+        then release the events of the tickets whose orders all have their numbers."""
+        for day in sorted(self.unnumbered):
+            if through is not None and day > through:
+                break
+            orders = self.unnumbered.pop(day)
+            orders.sort(key=lambda order: (order.issued_at, order.ticket_pk))
+            last = self.order_sequences.get(day, 0)
+            for order in orders:
+                last += 1
+                order.number = f"{ORDER_PREFIX}{day:%Y%m%d}-{last:04d}"
+                self.batch.orders.append(order.columns())
+            self.order_sequences[day] = last
+            self.touched_order_days.add(day)
+        for day in sorted(self.held_events):
+            if through is not None and day > through:
+                break
+            for pk, steps in self.held_events.pop(day):
+                self._write_events(pk, steps)
 
     # -- one ticket ---------------------------------------------------------------------------
 
@@ -892,6 +1223,17 @@ class TicketGenerator:
         title, content = rng.choice(REPORTS.get(category.code) or GENERIC_REPORTS)
         content = content.format(addr=address, place=spot, hour=rng.choice((22, 23, 0, 1)))
         grid = rng.choice(place.grids) if place.grids and rng.random() < 0.85 else None
+        grid_id = grid.pk if grid is not None else None
+        # Drawn before the timeline, whose length depends on the calendar: the same tickets
+        # come out a week later, only the deadlines move.
+        prone = rng.random() < REPEAT_PRONE
+        repeated = self._repeated_matter(registered_at, rng) if rng.random() < REPEAT_RATE else None
+        if repeated is not None:
+            # The same resident about the same matter: the same place, category and words.
+            category, place, grid_id = repeated.category, repeated.place, repeated.grid_id
+            address, title = repeated.address, repeated.title
+            resident_name, phone = repeated.resident_name, repeated.resident_phone
+            content = REPEAT_PREFIX.format(number=repeated.recent.number) + repeated.content
         # A platform's own time received comes up to 90 minutes before our intake; a call or a
         # visit, minutes before the form is saved.
         referenced = channel in REFERENCED_CHANNELS
@@ -910,7 +1252,7 @@ class TicketGenerator:
             channel=channel,
             external_id=self._external_id(channel, registered_at),
             category=category,
-            grid_id=grid.pk if grid is not None else None,
+            grid_id=grid_id,
             title=title,
             content=content,
             address=address,
@@ -925,16 +1267,92 @@ class TicketGenerator:
         draft = Draft(ticket, place, rng)
         draft.add("intake", registered_at, registrar, Status.NEW,
                   {"channel": channel, "external_id": ticket.external_id})  # fmt: skip
-        self._lifecycle(draft)
+        if repeated is not None:
+            self._mark_repeat(draft, repeated, registrar)
+        self._lifecycle(draft, repeat=repeated is not None)
         self._emit(draft)
+        if prone and repeated is None and ticket.dispatched_at is not None:
+            self.matters.append(
+                Matter(
+                    recent=Recent(ticket.pk, ticket.number, registered_at,
+                                  [(step.at, step.to_status) for step in draft.steps]),
+                    place=place, category=category, grid_id=grid_id, title=title,
+                    content=content, address=address, resident_name=resident_name,
+                    resident_phone=phone, open_end=ticket.status in OPEN_STATUSES,
+                )
+            )  # fmt: skip
 
-    def _lifecycle(self, draft: Draft) -> None:
+    # -- repeats ------------------------------------------------------------------------------
+
+    def _repeated_matter(self, at: dt.datetime, rng: random.Random) -> Matter | None:
+        """An earlier matter of the last 30 days that this call reports again, if any: one
+        still open, or already reported again, is the likelier."""
+        matters = self.matters
+        start = self.matters_start
+        while start < len(matters) and matters[start].recent.registered_at < at - REPEAT_WINDOW:
+            start += 1
+        if start > 4096 and start * 2 > len(matters):
+            del matters[:start]
+            start = 0
+        self.matters_start = start
+        size = len(matters) - start
+        if size <= 0:
+            return None
+        drawn = [matters[start + rng.randrange(size)] for _ in range(6)]
+        eligible = [
+            matter
+            for matter in drawn
+            if matter.recent.registered_at <= at - 2 * HOUR
+            # Invalid and merged tickets cannot be repeated; those times do not depend on
+            # the calendar, so a later run picks the same matters.
+            and matter.recent.status_at(at) not in ("", Status.INVALID, Status.MERGED)
+            # Its own events never share the second of the repeat event written on it.
+            and matter.recent.clear_of(at) == at
+        ]
+        if not eligible:
+            return None
+        weights = [(3 if item.open_end else 1) * (1 + min(item.repeats, 2)) for item in eligible]
+        return rng.choices(eligible, weights=weights)[0]
+
+    def _mark_repeat(self, draft: Draft, matter: Matter, registrar: int) -> None:
+        """As `mark_repeat` does (kept open and linked), while the call is registered."""
+        ticket = draft.ticket
+        earlier = matter.recent
+        at = ticket.registered_at
+        marker = registrar if registrar in self.dispatchers else draft.rng.choice(self.dispatchers)
+        matter.repeats += 1
+        ticket.repeat_of_id = earlier.pk
+        row = self.unwritten.get(earlier.pk)
+        if row is not None:
+            row["repeat_count"] = matter.repeats
+        else:
+            self.batch.repeats[earlier.pk] = self.batch.repeats.get(earlier.pk, 0) + 1
+        status = earlier.status_at(at)
+        self.batch.events.append(
+            {
+                "ticket_id": earlier.pk,
+                "kind": "repeat",
+                "actor_id": marker,
+                "at": at,
+                "from_status": status,
+                "to_status": status,
+                "payload": {"from": ticket.number, "repeat_count": matter.repeats},
+            }
+        )
+        draft.add("repeat_of", at, marker, None, {"of": earlier.number})
+        self.counts["repeats"] += 1
+
+    # -- the timeline -------------------------------------------------------------------------
+
+    def _lifecycle(self, draft: Draft, *, repeat: bool = False) -> None:
         ticket, rng = draft.ticket, draft.rng
         room = self.latest - ticket.registered_at
         code = ticket.category.code
         dispatcher = rng.choice(self.dispatchers)
         roll = rng.random()
-        if code in ANSWERS and roll < (0.6 if code.startswith("consultation") else 0.25):
+        if repeat:
+            pass  # a matter reported again goes to a unit, whatever it is
+        elif code in ANSWERS and roll < (0.6 if code.startswith("consultation") else 0.25):
             # Answered on the phone: closed straight from new, resolved at the same moment.
             at = ticket.registered_at + min(_seconds(rng, 60, 1800), room * 0.8)
             if at - ticket.registered_at >= SECOND:
@@ -943,14 +1361,14 @@ class TicketGenerator:
                 ticket.result = ticket.close_note = note
                 draft.add("close", at, dispatcher, Status.CLOSED, {"note": note})
             return
-        if roll < 0.03:
+        elif roll < 0.03:
             at = ticket.registered_at + min(_seconds(rng, 300, 7200), room * 0.8)
             if at - ticket.registered_at >= SECOND:
                 reason = rng.choice(INVALID_REASONS)
                 ticket.closed_at, ticket.close_note = at, reason
                 draft.add("invalidate", at, dispatcher, Status.INVALID, {"reason": reason})
             return
-        if roll < 0.06 and self._merge(draft, dispatcher, room):
+        elif roll < 0.06 and self._merge(draft, dispatcher, room):
             return
         if room < 10 * MINUTE:
             return  # just registered: waiting for the dispatcher
@@ -969,6 +1387,9 @@ class TicketGenerator:
         if not candidates or at - ticket.registered_at < SECOND:
             return False
         target = rng.choice(candidates)
+        at = target.clear_of(at)
+        if at > self.latest:
+            return False
         ticket.closed_at, ticket.merged_into_id = at, target.pk
         draft.add("merge", at, dispatcher, Status.MERGED, {"into": target.number})
         status = target.status_at(at)
@@ -987,8 +1408,9 @@ class TicketGenerator:
 
     def _handled(self, draft: Draft, dispatcher: int, room: dt.timedelta) -> None:
         """Sent to a station: now and then first to the wrong one (which returns it, or the
-        centre reassigns it), accepted, resolved (late now and then), closed after the
-        follow-up call; the timeline stops where the ticket's age says it stands now."""
+        centre reassigns it), accepted, resolved (late now and then, under supervision
+        orders), called back until closed; the timeline stops where the ticket's age says it
+        stands now."""
         ticket, rng = draft.ticket, draft.rng
         age_hours = (self.now - ticket.registered_at).total_seconds() / 3600
         weights = next(weights for limit, weights in STATUS_BY_AGE if age_hours < limit)
@@ -1005,13 +1427,9 @@ class TicketGenerator:
             "redispatch": _seconds(rng, 600, 10800),
             "accept": dt.timedelta(seconds=min(int(rng.expovariate(1 / 7200)) + 300, 86400)),
         }
-        visit = _seconds(rng, 3 * 3600, 3 * 86400)
-        late = rng.random() < 0.1
-        share = rng.uniform(0.1, 0.85)
-        late_by = _seconds(rng, 2 * 3600, 6 * 86400)
-        result = rng.choice(RESULTS.get(ticket.category.code) or GENERIC_RESULTS)
-        note = rng.choice(VISIT_NOTES)
         reason = rng.choice(RETURN_REASONS).format(station=home.name)
+        # An in-progress ticket of some days may be one a dissatisfied resident sent back.
+        reopened = target == Status.IN_PROGRESS and age_hours > 96 and rng.random() < 0.08
 
         if target == Status.NEW:
             if age_hours < 4:
@@ -1026,7 +1444,7 @@ class TicketGenerator:
                 plan.append("accept")
         if preassigned:
             gaps["dispatch"] = dt.timedelta(0)
-        tail = target in (Status.RESOLVED, Status.CLOSED)
+        tail = target in (Status.RESOLVED, Status.CLOSED) or reopened
         # Squeeze the steps into the time the ticket's age leaves, if it is young.
         needed = sum((gaps[step] for step in plan), dt.timedelta(0))
         budget = room * (0.5 if tail else 0.9)
@@ -1040,6 +1458,7 @@ class TicketGenerator:
                 self._dispatch(draft, home, at, ticket.registered_by_id, channel_due=deadline)
                 continue
             at = at + max(gaps[step] * scale, SECOND)
+            self._sweep(draft, at)
             if step == "dispatch":
                 unit = first_unit if wrong else home
                 self._dispatch(draft, unit, at, dispatcher)
@@ -1058,26 +1477,145 @@ class TicketGenerator:
                 assert unit is not None
                 draft.add("accept", at, self.handlers.get(unit.pk), Status.IN_PROGRESS, {})
                 ticket.accepted_at = at
+        if unit is None:
+            return  # returned: no unit's clock runs
+        manual = self._manual_order_time(draft, at)
         if not tail:
+            self._open_tail(draft, manual)
             return
-        assert unit is not None and ticket.due_at is not None
-        if late:
-            resolved_at = ticket.due_at + late_by
+        saved = draft.checkpoint()
+        if self._natural_tail(draft, unit, at, target, dispatcher, manual, reopened):
+            return
+        # Too young for the natural pace: the rest happens in the time left.
+        draft.restore(saved)
+        if reopened:
+            self._open_tail(draft, None)
         else:
-            resolved_at = at + max((ticket.due_at - at) * share, 30 * MINUTE)
-        closed_at = resolved_at + visit
-        if (closed_at if target == Status.CLOSED else resolved_at) > self.latest:
-            # Too young for the natural pace: the rest happens in the time left.
-            left = self.latest - at
-            resolved_at = at + left * (share * 0.5 if target == Status.CLOSED else share)
-            closed_at = resolved_at + (self.latest - resolved_at) * 0.5
-        on_time = resolved_at <= ticket.due_at
-        draft.add("resolve", resolved_at, self.handlers.get(unit.pk), Status.RESOLVED,
-                  {"result": result, "on_time": on_time})  # fmt: skip
-        ticket.resolved_at, ticket.result = resolved_at, result
+            self._squeezed_tail(draft, unit, at, target, dispatcher)
+
+    def _manual_order_time(self, draft: Draft, at: dt.datetime) -> dt.datetime | None:
+        """When a supervisor orders the unit by hand to hurry, for a few tickets."""
+        rng = draft.rng
+        if self.supervisor is None or rng.random() >= MANUAL_ORDER_RATE:
+            return None
+        return self._daytime(at + _seconds(rng, 6 * 3600, 4 * 86400), rng)
+
+    def _open_tail(self, draft: Draft, manual: dt.datetime | None) -> None:
+        """Still with the unit: the orders of the deadlines missed so far, but the last."""
+        if manual is not None and manual <= self.latest:
+            self._sweep(draft, manual)
+            self._manual_order(draft, manual)
+        self._sweep(draft, self.now, leave_last=True)
+
+    def _natural_tail(
+        self,
+        draft: Draft,
+        unit: Unit,
+        at: dt.datetime,
+        target: str,
+        dispatcher: int,
+        manual: dt.datetime | None,
+        reopened: bool,
+    ) -> bool:
+        """Resolved at the unit's pace (late now and then), then called back round after round
+        until the target state; False when that does not fit before now."""
+        ticket, rng = draft.ticket, draft.rng
+        assert ticket.due_at is not None
+        handler = self.handlers.get(unit.pk)
+        channel = ticket.channel if ticket.channel in CHANNEL_CALLS and rng.random() < 0.4 else ""
+        if reopened:
+            rounds = 1
+        elif target == Status.CLOSED:
+            rounds = _pick(rng, DISSATISFIED_ROUNDS)
+        else:
+            rounds = 1 if rng.random() < 0.05 else 0
+        resolve_at = self._resolution_time(draft, at, ticket.due_at)
+        if manual is not None and manual < resolve_at:
+            self._sweep(draft, manual)
+            self._manual_order(draft, manual)
+        if resolve_at > self.latest:
+            return False
+        self._resolve(draft, resolve_at, handler, rng.choice(self._results(ticket)))
+        moment = resolve_at
+        for round_number in range(rounds + 1):
+            last_round = round_number == rounds
+            if last_round and reopened:
+                self._open_tail(draft, None)
+                return True
+            unanswered = _pick(rng, UNANSWERED_WEIGHTS)
+            if not last_round:
+                outcomes = [VisitOutcome.UNREACHABLE] * min(unanswered, 2)
+                outcomes.append(VisitOutcome.DISSATISFIED)
+            elif target == Status.CLOSED:
+                outcomes = [VisitOutcome.UNREACHABLE] * unanswered
+                if unanswered < MAX_UNREACHABLE:
+                    outcomes.append(_pick(rng, REACHED_WEIGHTS))
+            else:  # resolved, waiting for the call: 0-2 unanswered so far
+                outcomes = [VisitOutcome.UNREACHABLE] * min(unanswered, 2)
+            for index, outcome in enumerate(outcomes):
+                gap = (
+                    _seconds(rng, 3 * 3600, 3 * 86400)
+                    if index == 0
+                    else _seconds(rng, 2 * 3600, 26 * 3600)
+                )
+                moment = self._daytime(moment + gap, rng)
+                if moment > self.latest:
+                    # A resolved ticket simply waits for its next call; others do not fit.
+                    return target == Status.RESOLVED and last_round
+                caller = self.supervisor if channel == "" and rng.random() < 0.1 else None
+                self._visit(draft, moment, outcome, caller or dispatcher,
+                            channel if outcome != VisitOutcome.UNREACHABLE else "")  # fmt: skip
+            if not last_round:
+                # Sent back: the unit works to the order's deadline (late now and then).
+                assert ticket.due_at is not None
+                redo = self._resolution_time(draft, moment, ticket.due_at, least=HOUR)
+                if redo > self.latest:
+                    return False
+                self._resolve(draft, redo, handler, rng.choice(REDO_RESULTS))
+                moment = redo
+        return True
+
+    def _squeezed_tail(
+        self, draft: Draft, unit: Unit, at: dt.datetime, target: str, dispatcher: int
+    ) -> None:
+        """A young ticket: resolved, and for a closed one called back once, in the time left."""
+        ticket, rng = draft.ticket, draft.rng
+        share = rng.uniform(0.1, 0.85)
+        left = self.latest - at
+        resolved_at = at + max(left * (share * 0.5 if target == Status.CLOSED else share), SECOND)
+        self._resolve(draft, resolved_at, self.handlers.get(unit.pk),
+                      rng.choice(self._results(ticket)))  # fmt: skip
         if target == Status.CLOSED:
-            draft.add("close", closed_at, dispatcher, Status.CLOSED, {"note": note})
-            ticket.closed_at, ticket.close_note = closed_at, note
+            called_at = resolved_at + max((self.latest - resolved_at) * 0.5, SECOND)
+            self._visit(draft, called_at, _pick(rng, REACHED_WEIGHTS), dispatcher, "")
+
+    def _resolution_time(
+        self, draft: Draft, start: dt.datetime, due: dt.datetime, *, least: dt.timedelta = HOUR
+    ) -> dt.datetime:
+        """When the unit reports: before the deadline mostly, after it one time in ten."""
+        rng = draft.rng
+        share = rng.uniform(0.1, 0.85)
+        if rng.random() < 0.1:
+            # Late by hours to days (a day and a half on average, at most twelve).
+            late_by = min(dt.timedelta(seconds=int(rng.expovariate(1 / 129600))), 12 * DAY)
+            return due + 2 * HOUR + late_by
+        return start + max((due - start) * share, least / 2)
+
+    @staticmethod
+    def _results(ticket: TicketRow) -> list[str]:
+        return RESULTS.get(ticket.category.code) or GENERIC_RESULTS
+
+    def _daytime(self, moment: dt.datetime, rng: random.Random) -> dt.datetime:
+        """Calls and supervisors' orders happen between 8:30 and 21:00."""
+        local = moment.astimezone(self.zone)
+        if 9 <= local.hour < 21:
+            return moment
+        day = local.date() if local.hour < 9 else local.date() + DAY
+        return dt.datetime.combine(day, dt.time(8, 30), tzinfo=self.zone) + _seconds(
+            rng, 0, 3 * 3600
+        )
+
+    # -- what the domain functions and the worker write ---------------------------------------
 
     def deadline(self, moment: dt.datetime, days: int) -> Deadline:
         return deadline_with(self.oracle, moment, days)
@@ -1111,25 +1649,122 @@ class TicketGenerator:
         if all(holding["unit_id"] != unit.pk for holding in draft.holdings):
             draft.holdings.append({"ticket_id": ticket.pk, "unit_id": unit.pk, "first_held_at": at})
 
+    def _sweep(self, draft: Draft, until: dt.datetime, *, leave_last: bool = False) -> None:
+        """The worker's overdue sweep up to `until`: an order the second after every deadline
+        the unit misses while its clock runs. `leave_last`: not for the last deadline missed
+        before now (the first sweep after the demo issues that one)."""
+        ticket = draft.ticket
+        days = self.order_days[SupervisionReason.OVERDUE]
+        while ticket.status in RUNNING and ticket.due_at is not None:
+            issued = ticket.due_at + SECOND
+            if issued > until or issued > self.latest:
+                return
+            if leave_last and self.deadline(issued, days).due_at >= self.now:
+                return
+            self._order(draft, issued, SupervisionReason.OVERDUE, None, "")
+
+    def _manual_order(self, draft: Draft, at: dt.datetime) -> None:
+        if draft.ticket.status in RUNNING:
+            self._order(draft, at, SupervisionReason.MANUAL, self.supervisor,
+                        draft.rng.choice(MANUAL_NOTES))  # fmt: skip
+
+    def _order(self, draft: Draft, at: dt.datetime, reason: str, by: int | None, note: str) -> None:
+        """As `issue_order` does it (the notifications it sends are not recreated)."""
+        ticket = draft.ticket
+        assert ticket.unit is not None
+        level = min(MAX_LEVEL, ticket.supervision_level + 1)
+        deadline = self.deadline(at, self.order_days[reason])
+        order = OrderDraft(
+            ticket_pk=ticket.pk,
+            unit_id=ticket.unit.pk,
+            reason=reason,
+            level=level,
+            issued_at=at,
+            issued_by_id=by,
+            due_at=deadline.due_at,
+            breached_due_at=ticket.due_at if reason == SupervisionReason.OVERDUE else None,
+            note=note,
+            day=at.astimezone(self.zone).date(),
+        )
+        previous = ticket.due_at
+        ticket.due_at, ticket.due_basis, ticket.supervision_level = (
+            deadline.due_at,
+            deadline.basis,
+            level,
+        )
+        if reason == SupervisionReason.OVERDUE and ticket.breached_at is None:
+            ticket.breached_at = at
+        draft.orders.append(order)
+        payload = {
+            "reason": reason,
+            "level": level,
+            "due_at": deadline.due_at.isoformat(),
+            # issue_order reads the old deadline from the database: in UTC.
+            "previous_due_at": previous.astimezone(dt.UTC).isoformat() if previous else None,
+            "note": note,
+        }
+        draft.add("supervise", at, by, None, payload, order=order)
+
+    def _resolve(self, draft: Draft, at: dt.datetime, actor: int | None, result: str) -> None:
+        """As `resolve_ticket` does it: the open orders are fulfilled."""
+        self._sweep(draft, at)
+        ticket = draft.ticket
+        ticket.resolved_at, ticket.result = at, result
+        on_time = ticket.due_at is not None and at <= ticket.due_at and ticket.breached_at is None
+        fulfilled = [order for order in draft.orders if order.fulfilled_at is None]
+        for order in fulfilled:
+            order.fulfilled_at = at
+        draft.unanswered = 0
+        draft.add("resolve", at, actor, Status.RESOLVED, {"result": result, "on_time": on_time},
+                  fulfils=fulfilled or None)  # fmt: skip
+
+    def _visit(self, draft: Draft, at: dt.datetime, outcome: str, by: int, channel: str) -> None:
+        """As `record_visit` does it: the call, then the close or the reopening it causes."""
+        ticket, rng = draft.ticket, draft.rng
+        note = rng.choice(VISIT_NOTES[outcome])
+        draft.visits.append(
+            {
+                "ticket_id": ticket.pk,
+                "outcome": outcome,
+                "note": note,
+                "called_by_id": by,
+                "reported_by_channel": channel,
+                "at": at,
+            }
+        )
+        ticket.visit_outcome = outcome
+        draft.add("visit", at, by, None,
+                  {"outcome": outcome, "note": note, "channel": channel or None})  # fmt: skip
+        if outcome == VisitOutcome.UNREACHABLE:
+            draft.unanswered += 1
+        if outcome in SATISFIED_OUTCOMES or draft.unanswered >= MAX_UNREACHABLE:
+            ticket.closed_at = at
+            draft.add("close", at, by, Status.CLOSED, {"visit": outcome})
+        elif outcome == VisitOutcome.DISSATISFIED:
+            ticket.resolved_at = None
+            draft.add("reopen", at, by, Status.IN_PROGRESS,
+                      {"visit": VisitOutcome.DISSATISFIED, "note": note})  # fmt: skip
+            self._order(draft, at, SupervisionReason.DISSATISFIED, by, note)
+
+    # -- writing ------------------------------------------------------------------------------
+
     def _emit(self, draft: Draft) -> None:
         ticket = draft.ticket
-        ticket.version = len(draft.steps)  # 1, plus one for every transition after the intake
-        self.batch.tickets.append(ticket.columns())
+        # 1, plus one for every transition and every supervision order after the intake.
+        ticket.version = 1 + sum(1 for step in draft.steps if step.kind not in UNVERSIONED)
+        row = ticket.columns()
+        self.batch.tickets.append(row)
+        self.unwritten[ticket.pk] = row
         self.batch.holdings.extend(draft.holdings)
-        from_status = ""
-        for step in draft.steps:
-            self.batch.events.append(
-                {
-                    "ticket_id": ticket.pk,
-                    "kind": step.kind,
-                    "actor_id": step.actor,
-                    "at": step.at,
-                    "from_status": from_status,
-                    "to_status": step.to_status,
-                    "payload": step.payload,
-                }
-            )
-            from_status = step.to_status
+        self.batch.visits.extend(draft.visits)
+        if draft.orders:
+            # The events name the orders: they wait until the last order has its number.
+            for order in draft.orders:
+                self.unnumbered.setdefault(order.day, []).append(order)
+            last_day = max(order.day for order in draft.orders)
+            self.held_events.setdefault(last_day, []).append((ticket.pk, draft.steps))
+        else:
+            self._write_events(ticket.pk, draft.steps)
         self.recent[ticket.category.pk].append(
             Recent(
                 ticket.pk,
@@ -1138,3 +1773,29 @@ class TicketGenerator:
                 [(step.at, step.to_status) for step in draft.steps],
             )
         )
+
+    def _write_events(self, pk: int, steps: list[Step]) -> None:
+        from_status = ""
+        events = self.batch.events
+        for step in steps:
+            payload = step.payload
+            if step.order is not None:
+                payload = {"order": step.order.number, **payload}
+            elif step.fulfils:
+                payload = {**payload, "fulfilled_orders": [order.number for order in step.fulfils]}
+            events.append(
+                {
+                    "ticket_id": pk,
+                    "kind": step.kind,
+                    "actor_id": step.actor,
+                    "at": step.at,
+                    "from_status": from_status,
+                    "to_status": step.to_status,
+                    "payload": payload,
+                }
+            )
+            from_status = step.to_status
+
+
+def _pick(rng: random.Random, weights: Mapping[Any, float]) -> Any:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
