@@ -1350,9 +1350,11 @@ class TicketGenerator:
         code = ticket.category.code
         dispatcher = rng.choice(self.dispatchers)
         roll = rng.random()
+        # A matter reported again goes to a unit, whatever it is: it is never answered on the
+        # spot, invalidated or merged here.
         if repeat:
-            pass  # a matter reported again goes to a unit, whatever it is
-        elif code in ANSWERS and roll < (0.6 if code.startswith("consultation") else 0.25):
+            roll = 1.0
+        if code in ANSWERS and roll < (0.6 if code.startswith("consultation") else 0.25):
             # Answered on the phone: closed straight from new, resolved at the same moment.
             at = ticket.registered_at + min(_seconds(rng, 60, 1800), room * 0.8)
             if at - ticket.registered_at >= SECOND:
