@@ -143,3 +143,69 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+
+
+# ---------------------------------------------------------------------------------------------
+# The cast where a live server sees it, and Jieban run as separate processes
+
+
+@pytest.fixture
+def live_cast(live_server: Any, cast: Cast) -> Cast:
+    """The shared cast, committed where the live server's threads see it (a test with the live
+    server gets a transactional database), and the default categories, which a transactional
+    test before this one flushed with the rest of the database."""
+    from jieban.tickets.defaults import create_default_categories
+    from jieban.tickets.models import Category
+
+    create_default_categories(Category)
+    return cast
+
+
+PROCESS_PASSWORD = "long-enough-1"
+
+
+def process_env(data_dir: str, **settings: str) -> dict[str, str]:
+    """The environment of a `jieban` subprocess: this one's, with a SQLite database of its own
+    in `data_dir` (never the run's DATABASE_URL), and the given JIEBAN_* settings."""
+    import os
+
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env["JIEBAN_DATA_DIR"] = data_dir
+    env.update(settings)
+    return env
+
+
+def run_jieban(env: dict[str, str], *args: str) -> str:
+    """Run `jieban ARGS` to its end and return its stdout; a failure shows its stderr."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "jieban", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def set_up_process_bureau(env: dict[str, str]) -> None:
+    """A fresh database set up from the command line, as an installer would: migrated, with a
+    command centre `CC`, a station `PS` and a dispatcher `d` (password PROCESS_PASSWORD)."""
+    run_jieban(env, "migrate", "--noinput", "-v0")
+    run_jieban(env, "unit", "add", "CC", "--kind", "centre", "--name", "指挥中心")
+    run_jieban(env, "unit", "add", "PS", "--kind", "station", "--name", "派出所")
+    run_jieban(
+        env,
+        "user",
+        "create",
+        "d",
+        "--role",
+        "dispatcher",
+        "--unit",
+        "CC",
+        "--password",
+        PROCESS_PASSWORD,
+    )

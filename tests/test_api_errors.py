@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from jieban.tickets.models import Attachment, Ticket, TicketEvent, TicketSequence
+from jieban.tickets.models import Attachment, DailySequence, Ticket, TicketEvent
 from tests.conftest import ApiClient, Cast, new_ticket
 
 GOOD = {"channel": "phone", "content": "噪音扰民", "category": "noise"}
@@ -18,7 +18,7 @@ def snapshot() -> tuple[int, int, int, int]:
         Ticket.objects.count(),
         TicketEvent.objects.count(),
         Attachment.objects.count(),
-        sum(TicketSequence.objects.values_list("last", flat=True)),
+        sum(DailySequence.objects.values_list("last", flat=True)),
     )
 
 

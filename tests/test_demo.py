@@ -14,6 +14,7 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Q
+from django.utils import timezone
 
 from jieban.org.demo import DEMO_PASSWORD, PEOPLE
 from jieban.org.models import ApiToken, Role, Unit, User
@@ -26,7 +27,6 @@ from jieban.tickets.models import (
     SupervisionOrder,
     Ticket,
     TicketEvent,
-    TicketSequence,
     TicketUnit,
     Visit,
 )
@@ -63,7 +63,6 @@ def wipe() -> None:
     SupervisionOrder.objects.all().delete()
     Ticket.objects.update(merged_into=None, repeat_of=None)
     Ticket.objects.all().delete()
-    TicketSequence.objects.all().delete()
     DailySequence.objects.all().delete()
     ApiToken.objects.all().delete()
     User.objects.all().delete()
@@ -217,7 +216,9 @@ def test_every_timeline_is_consistent(db: Any) -> None:
                 kind="merged_in", payload__from=ticket.number
             ).exists()
     # The day's sequence continues after the demo's numbers: no collision with the next intake.
-    for sequence in TicketSequence.objects.all():
+    sequences = DailySequence.objects.filter(prefix="JB")
+    assert sequences.count() == len({ticket.number[:10] for ticket in Ticket.objects.all()})
+    for sequence in sequences:
         numbers = Ticket.objects.filter(number__startswith=f"JB{sequence.day:%Y%m%d}-")
         assert numbers.count() == sequence.last
 
@@ -291,10 +292,14 @@ def test_demo_default_now_and_later_intake_do_not_collide(db: Any) -> None:
 
     run_demo("--tickets", "60", now=None)
     dispatcher = User.objects.get(username="dispatcher")
+    today = f"JB{timezone.localdate():%Y%m%d}-"
+    before = Ticket.objects.filter(number__startswith=today).count()
     ticket, created = register_ticket(
         TicketDraft(channel="phone", content="演示之后新登记的工单"), by=dispatcher
     )
     assert created and Ticket.objects.filter(number=ticket.number).count() == 1
+    # Numbering goes on after the demo's last ticket of the day.
+    assert ticket.number == f"{today}{before + 1:04d}"
     # A ticket registered after the demo is found by full-text search like any other.
     found = filter_tickets(dispatcher, TicketFilters(q="新登记的工单"))
     assert list(found.values_list("number", flat=True)) == [ticket.number]

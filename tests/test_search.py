@@ -5,16 +5,21 @@ The same tests run on both: the answers must be the same whichever database hold
 
 from __future__ import annotations
 
+import importlib
+import itertools
+import sqlite3
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from django.db.models import Q
 from django.test import Client
 
 from jieban.org.models import Unit
-from jieban.tickets import transitions
+from jieban.tickets import selectors, transitions
 from jieban.tickets.models import Ticket
-from jieban.tickets.selectors import TicketFilters, filter_tickets, fts5_phrase
+from jieban.tickets.selectors import SEARCHED_TEXT, TicketFilters, filter_tickets, fts5_phrase
 from tests.conftest import Cast, new_ticket
 
 
@@ -59,7 +64,7 @@ class TestSearch:
         user = cast.dispatcher
         assert found(user, "装修噪音") == {tickets["noise"].number}
         assert found(user, "噪音很大") == {tickets["noise"].number}
-        # Two characters: shorter than a trigram, answered by a scan.
+        # Two characters: shorter than a trigram, answered by the index of characters and pairs.
         assert found(user, "遛狗") == {tickets["dogs"].number}
         assert found(user, "噪音") == {tickets["noise"].number}
         assert found(user, "吓哭了") == {tickets["dogs"].number}
@@ -215,7 +220,9 @@ class TestSearchSchema:
             if connection.vendor == "sqlite":
                 cursor.execute(
                     "SELECT type, name FROM sqlite_master"
-                    " WHERE name LIKE 'tickets_ticket_search%%' OR name = 'ticket_caller_phone_idx'"
+                    " WHERE name LIKE 'tickets_ticket_search%%'"
+                    " OR name LIKE 'tickets_ticket_short_search%%'"
+                    " OR name = 'ticket_caller_phone_idx'"
                 )
                 names = {name for _type, name in cursor.fetchall()}
                 expected = {
@@ -223,6 +230,10 @@ class TestSearchSchema:
                     "tickets_ticket_search_inserted",
                     "tickets_ticket_search_updated",
                     "tickets_ticket_search_deleted",
+                    "tickets_ticket_short_search",
+                    "tickets_ticket_short_search_inserted",
+                    "tickets_ticket_short_search_updated",
+                    "tickets_ticket_short_search_deleted",
                     "ticket_caller_phone_idx",
                 }
             else:
@@ -240,3 +251,232 @@ class TestSearchSchema:
                     "ticket_caller_phone_idx",
                 }
         assert expected <= names
+
+
+# Texts that put words at the very start and end of each column, pairs that only exist across
+# two columns (漏|水, 物|业), ASCII and non-ASCII case, characters LIKE would read as wildcards,
+# and characters of one, two, three and four UTF-8 bytes.
+SHORT_WORD_TEXTS = [
+    {"title": "噪音扰民", "content": "楼上噪音", "address": "噪音社区", "resident_name": "欧阳"},
+    {"title": "楼上漏", "content": "水管爆裂漏", "address": "小区物", "resident_name": "业主"},
+    {
+        "title": "WiFi 故障",
+        "content": "Free wifi 100%_off \\ 'quoted' \"double\" *star* (a) x:y",
+        "address": "A栋B座",
+        "resident_name": "Zoë",
+    },
+    {
+        "title": "Éé ＡＢａｂ",
+        "content": "🚗停车难，停车场满了。e\u0301",
+        "address": "",
+        "resident_name": "",
+    },
+    {"title": "空", "content": "水", "address": "3 栋 502", "resident_name": "王"},
+]
+
+
+def reference(text: str) -> set[str]:
+    """What a search for fewer than three characters has always meant: the whole number, or
+    `icontains` on each searched text column."""
+    condition = Q(number=text)
+    for name in SEARCHED_TEXT:
+        condition |= Q(**{f"{name}__icontains": text})
+    return set(Ticket.objects.filter(condition).values_list("number", flat=True))
+
+
+def short_queries(rows: list[dict[str, str]]) -> set[str]:
+    """Every one- and two-character substring of the texts, the pairs across two columns, both
+    cases of each, and a few absent ones: each a query as the search keeps it (no whitespace
+    at either end)."""
+    queries = {"火箭", "x", "Ｚ", "%", "_", "%_", "\\", "''"}
+    for row in rows:
+        values = [row[name] for name in SEARCHED_TEXT]
+        for value in values:
+            for start in range(len(value)):
+                queries.update({value[start : start + 1], value[start : start + 2]})
+        for left, right in itertools.pairwise(values):
+            if left and right:
+                queries.add(left[-1] + right[0])
+    queries |= {query.upper() for query in queries} | {query.lower() for query in queries}
+    return {query for query in queries if query and query == query.strip()}
+
+
+class TestShortSearch:
+    """One or two characters (most Chinese words): an index of characters and pairs on
+    SQLite, with exactly the answers of `icontains`."""
+
+    @pytest.fixture
+    def written(self, cast: Cast) -> list[Ticket]:
+        return [new_ticket(cast.dispatcher, **texts) for texts in SHORT_WORD_TEXTS]
+
+    @pytest.mark.parametrize(
+        ("few", "many"),
+        [(1000, 20_000), (1, 10**9), (1, 1)],
+        ids=["fetched-and-sorted", "walk-collected", "walk-reading-text"],
+    )
+    def test_it_finds_what_icontains_finds(
+        self,
+        cast: Cast,
+        written: list[Ticket],
+        few: int,
+        many: int,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # Each of the three plans on SQLite (PostgreSQL has one).
+        monkeypatch.setattr(selectors, "FEW_MATCHES", few)
+        monkeypatch.setattr(selectors, "MANY_MATCHES", many)
+        queries = short_queries(SHORT_WORD_TEXTS)
+        assert len(queries) > 200
+        answers = {query: (found(cast.dispatcher, query), reference(query)) for query in queries}
+        assert {query: pair for query, pair in answers.items() if pair[0] != pair[1]} == {}
+        # Not a vacuous comparison: most queries find something.
+        assert sum(1 for searched, _expected in answers.values() if searched) > len(queries) / 2
+
+    def test_it_finds_words_at_either_end_but_not_across_columns(
+        self, cast: Cast, written: list[Ticket]
+    ) -> None:
+        user = cast.dispatcher
+        noise, leak, wifi, parking, empty = (ticket.number for ticket in written)
+        assert found(user, "噪音") == {noise}
+        assert found(user, "扰民") == {noise}
+        assert found(user, "欧阳") == {noise}
+        # 漏 ends the title and 水 begins the content; 物 ends the address, 业 begins the name.
+        assert found(user, "漏水") == set()
+        assert found(user, "物业") == set()
+        assert found(user, "漏") == {leak}
+        assert found(user, "水") == {leak, empty}
+        assert found(user, "WI") == {wifi}
+        assert found(user, "%_") == {wifi}
+        assert found(user, "停车") == {parking}
+        assert found(user, "🚗停") == {parking}
+        assert found(user, "火箭") == set()
+
+    def test_it_finds_a_whole_number(self, cast: Cast, written: list[Ticket]) -> None:
+        user = cast.dispatcher
+        ticket = written[0]
+        Ticket.objects.filter(pk=ticket.pk).update(number="J9")
+        assert found(user, "J9") == {"J9"}
+        # Fewer than three characters are not looked for inside numbers.
+        assert found(user, "J") == set()
+
+    def test_it_follows_changes_to_the_text(self, cast: Cast, written: list[Ticket]) -> None:
+        user = cast.dispatcher
+        noise = written[0]
+        Ticket.objects.filter(pk=noise.pk).update(title="广场舞")
+        assert found(user, "场舞") == {noise.number}
+        assert found(user, "扰民") == set()
+        Ticket.objects.filter(pk=noise.pk).update(content="")
+        assert found(user, "楼上") == {written[1].number}
+        transitions.close_ticket(noise.number, note="已现场答复。", by=user)
+        assert found(user, "场舞") == {noise.number}
+        Ticket.objects.filter(pk=noise.pk).delete()
+        assert found(user, "场舞") == set()
+        assert found(user, "噪") == set()
+
+    def test_it_respects_the_access_rule(self, cast: Cast, written: list[Ticket]) -> None:
+        noise = written[0]
+        transitions.dispatch_ticket(
+            noise.number, unit=Unit.objects.get(code="PS-A"), by=cast.dispatcher
+        )
+        assert found(cast.handler_a, "噪音") == {noise.number}
+        assert found(cast.handler_b, "噪音") == set()
+        assert found(cast.outsider, "噪") == set()
+
+
+def short_index_migration() -> Any:
+    """The migration that makes the index for short searches: its SQL is what the triggers
+    run."""
+    package, _explicit = MigrationLoader.migrations_module("tickets")
+    return importlib.import_module(f"{package}.0010_search_bigrams")
+
+
+def index_words(cursor: Any, schema: str, table: str) -> set[tuple[str, int]]:
+    """Every (word, ticket id) an FTS5 index of characters and pairs holds."""
+    cursor.execute(
+        f"CREATE VIRTUAL TABLE temp.{table}_words USING fts5vocab({schema}, {table}, instance)"
+    )
+    cursor.execute(f"SELECT term, doc FROM temp.{table}_words")
+    words = set(cursor.fetchall())
+    cursor.execute(f"DROP TABLE temp.{table}_words")
+    return words
+
+
+@pytest.mark.sqlite_only
+class TestShortSearchIndex:
+    """The SQLite index behind short searches: kept whole by its triggers, whoever writes."""
+
+    def test_it_holds_what_a_fresh_index_would(self, cast: Cast) -> None:
+        tickets = [new_ticket(cast.dispatcher, **texts) for texts in SHORT_WORD_TEXTS]
+        Ticket.objects.filter(pk=tickets[0].pk).update(content="改过的内容", address="新地址")
+        Ticket.objects.filter(pk=tickets[1].pk).delete()
+        Ticket.objects.filter(pk=tickets[2].pk).update(status="closed")
+        migration = short_index_migration()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE VIRTUAL TABLE temp.fresh_words USING fts5("
+                "words, content='', tokenize='ascii', detail='none')"
+            )
+            cursor.execute(
+                "INSERT INTO temp.fresh_words (rowid, words) SELECT id,"
+                f" {migration.ticket_words('tickets_ticket')} FROM tickets_ticket"
+            )
+            live = index_words(cursor, "main", migration.TABLE)
+            fresh = index_words(cursor, "temp", "fresh_words")
+            cursor.execute("DROP TABLE temp.fresh_words")
+            cursor.execute(
+                f"INSERT INTO {migration.TABLE} ({migration.TABLE}, rank)"
+                " VALUES ('integrity-check', 1)"
+            )
+        assert live == fresh
+        assert {ticket for _word, ticket in live} == set(
+            Ticket.objects.values_list("pk", flat=True)
+        )
+
+    def test_its_migration_indexes_the_tickets_there_are(self, cast: Cast) -> None:
+        ticket = new_ticket(cast.dispatcher, content="水管爆裂")
+        migration = short_index_migration()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {migration.TABLE} ({migration.TABLE}) VALUES ('delete-all')"
+            )
+            assert found(cast.dispatcher, "爆裂") == set()
+            # Run again, as after a migration that rebuilt tickets_ticket: it starts afresh.
+            for statement in migration.SQLITE:
+                cursor.execute(statement)
+        assert found(cast.dispatcher, "爆裂") == {ticket.number}
+
+    def test_its_triggers_need_no_function_of_the_application(self) -> None:
+        # A plain sqlite3 connection, as the command line would have: Jieban's code is not
+        # there, yet writes go through and the index follows them.
+        migration = short_index_migration()
+        plain = sqlite3.connect(":memory:")
+        plain.execute(
+            "CREATE TABLE tickets_ticket (id INTEGER PRIMARY KEY, number TEXT, title TEXT,"
+            " content TEXT, address TEXT, resident_name TEXT)"
+        )
+        for statement in migration.SQLITE:
+            plain.execute(statement)
+        plain.execute(
+            "INSERT INTO tickets_ticket VALUES (1, 'JB1', '漏水', '楼上卫生间', '', 'Ab'),"
+            " (2, 'JB2', '停车', '车位', '', '')"
+        )
+        plain.execute("UPDATE tickets_ticket SET content = '楼下' WHERE id = 1")
+        plain.execute("DELETE FROM tickets_ticket WHERE id = 2")
+
+        def matches(word: str) -> list[int]:
+            rows = plain.execute(
+                f"SELECT rowid FROM {migration.TABLE} WHERE {migration.TABLE}"
+                " MATCH '\"' || hex(lower(?)) || '\"'",
+                [word],
+            )
+            return [row[0] for row in rows]
+
+        assert matches("漏水") == [1]
+        assert matches("楼下") == [1]
+        assert matches("卫生") == []
+        assert matches("停车") == []
+        assert matches("aB") == [1]
+        assert matches("漏") == [1]
+        assert matches("卫") == []
+        assert matches("车") == []
+        plain.close()

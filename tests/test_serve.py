@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import sqlite3
 import subprocess
@@ -16,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import process_env, run_jieban, set_up_process_bureau
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -23,40 +24,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def jieban(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "jieban", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return result.stdout
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     tmp_path = tmp_path_factory.mktemp("served")
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env["JIEBAN_DATA_DIR"] = str(tmp_path)
-    env["JIEBAN_SWEEP_SECONDS"] = "1"
-    jieban(env, "migrate", "--noinput", "-v0")
-    jieban(env, "unit", "add", "CC", "--kind", "centre", "--name", "指挥中心")
-    jieban(env, "unit", "add", "PS", "--kind", "station", "--name", "派出所")
-    jieban(
-        env,
-        "user",
-        "create",
-        "d",
-        "--role",
-        "dispatcher",
-        "--unit",
-        "CC",
-        "--password",
-        "long-enough-1",
-    )
-    token = jieban(env, "token", "create", "d").strip()
+    env = process_env(str(tmp_path), JIEBAN_SWEEP_SECONDS="1")
+    set_up_process_bureau(env)
+    token = run_jieban(env, "token", "create", "d").strip()
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "jieban", "serve", "--port", str(port), "--workers", "1"],
@@ -106,8 +79,7 @@ def test_it_serves_the_api_and_commits_durably(served: tuple[str, str, Path]) ->
 
 def test_every_connection_syncs_fully(served: tuple[str, str, Path]) -> None:
     _base, _token, data_dir = served
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env["JIEBAN_DATA_DIR"] = str(data_dir)
+    env = process_env(str(data_dir))
     probe = (
         "from django.db import connection\n"
         "with connection.cursor() as c:\n"
@@ -115,7 +87,7 @@ def test_every_connection_syncs_fully(served: tuple[str, str, Path]) -> None:
         "    c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])"
     )
     # 2 is FULL: a commit is on disk before it is acknowledged.
-    assert jieban(env, "shell", "-v0", "-c", probe).split() == ["2", "wal"]
+    assert run_jieban(env, "shell", "-v0", "-c", probe).split() == ["2", "wal"]
 
 
 def test_the_worker_runs_beside_the_server(served: tuple[str, str, Path]) -> None:

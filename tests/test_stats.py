@@ -143,6 +143,39 @@ class TestFigures:
         response = api_as(cast.handler_b).get("/stats", start="2026-03-01", end="2026-04-01")
         assert response.json()["rows"][0]["total"] == 1
 
+    def test_a_units_figures_are_its_row_of_the_bureaus_for_every_split(
+        self, cast: Cast, api_as: Any
+    ) -> None:
+        scenario(cast)  # d, PS-B's, is overdue
+        # PS-A sends a ticket back and the centre gives it to PS-B: PS-A may still see it
+        # (it held it), but the ticket is PS-B's to answer for, in PS-B's figures.
+        with time_machine.travel(local(2026, 3, 3, 9), tick=False):
+            moved = dispatch(cast, new_ticket(cast.dispatcher))
+            transitions.return_ticket(moved.number, reason="不属本所", by=cast.handler_a)
+            dispatch(cast, moved, "PS-B")
+        month = {"start": "2026-03-01", "end": "2026-04-01"}
+        with time_machine.travel(local(2026, 3, 20, 9), tick=False):
+            bureau = api_as(cast.leader)
+            for handler, code in ((cast.handler_a, "PS-A"), (cast.handler_b, "PS-B")):
+                unit = api_as(handler)
+                for period in (None, "day", "week"):
+                    query = {**month, **({"period": period} if period else {})}
+                    rows = bureau.get("/stats", **query, group_by="unit").json()["rows"]
+                    # The same counts, keyed as an ungrouped row is: by period, or "all".
+                    expected = [
+                        {**row, "key": row["period"] or "all", "name": ""}
+                        for row in rows
+                        if row["key"] == code
+                    ]
+                    got = unit.get("/stats", **query).json()["rows"]
+                    assert got == expected, (code, period)
+                # Split by another dimension, the unit's tickets are counted directly.
+                split = unit.get("/stats", **month, group_by="channel").json()["rows"]
+                own = bureau.get("/stats", **month, group_by="unit").json()["rows"]
+                [row] = [row for row in own if row["key"] == code]
+                assert sum(item["total"] for item in split) == row["total"]
+                assert sum(item["overdue_open"] for item in split) == row["overdue_open"]
+
     def test_bad_input_names_the_field(self, cast: Cast, api_as: Any) -> None:
         client = api_as(cast.leader)
         for params, field in [
@@ -229,6 +262,33 @@ class TestRollups:
                     )
 
                 assert rows(rolled) == rows(counted), (period, group_by)
+
+    def test_open_overdue_by_day_follows_the_zone_across_a_change_of_offset(
+        self, cast: Cast, settings: Any
+    ) -> None:
+        import datetime as dt
+        from zoneinfo import ZoneInfo
+
+        from jieban.stats.figures import _counted, _from_rollups, received_in
+
+        # Berlin leaves winter time on Sunday 29 March 2026: a month over that day has two
+        # offsets, a week after it only one. Each ticket is received just after local
+        # midnight, when its UTC date is the day before, and left overdue.
+        settings.TIME_ZONE = "Europe/Berlin"
+        berlin = ZoneInfo("Europe/Berlin")
+        for day in (28, 30, 31):
+            with time_machine.travel(dt.datetime(2026, 3, day, 0, 30, tzinfo=berlin), tick=False):
+                dispatch(cast, new_ticket(cast.dispatcher))
+        now = dt.datetime(2026, 4, 20, 9, tzinfo=berlin)
+        month = (dt.date(2026, 3, 1), dt.date(2026, 4, 1))
+        week = (dt.date(2026, 3, 30), dt.date(2026, 4, 6))
+        for (start, end), days in ((month, (28, 30, 31)), (week, (30, 31))):
+            rolled = _from_rollups(start, end, period="day", group_by=None, now=now)
+            tickets = received_in(cast.leader, start, end)
+            counted = _counted(tickets, period="day", group_by=None, now=now)
+            overdue = {row.key: row.overdue_open for row in rolled if row.overdue_open}
+            assert overdue == {f"2026-03-{day}": 1 for day in days}, start
+            assert overdue == {row.key: row.overdue_open for row in counted if row.overdue_open}
 
     def test_every_change_marks_its_day_and_reading_rebuilds_it(
         self, cast: Cast, api_as: Any

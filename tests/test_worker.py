@@ -3,7 +3,6 @@ cleanly with nothing half-written, and the next sweep finishes the work."""
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -12,6 +11,7 @@ import time
 from pathlib import Path
 
 from jieban.tickets.worker import Worker
+from tests.conftest import process_env, run_jieban, set_up_process_bureau
 
 TICKETS = 600
 
@@ -35,18 +35,6 @@ for index in range({TICKETS}):
 """
 
 
-def jieban(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "jieban", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
 def counts(database: Path) -> tuple[int, int, int]:
     db = sqlite3.connect(database, timeout=30)
     try:
@@ -65,26 +53,10 @@ def counts(database: Path) -> tuple[int, int, int]:
 
 
 def test_sigterm_during_a_sweep_stops_cleanly(tmp_path: Path) -> None:
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env["JIEBAN_DATA_DIR"] = str(tmp_path)
     # One ticket a transaction: the sweep takes seconds, and SIGTERM lands inside it.
-    env["JIEBAN_SWEEP_BATCH"] = "1"
-    jieban(env, "migrate", "--noinput", "-v0")
-    jieban(env, "unit", "add", "CC", "--kind", "centre", "--name", "指挥中心")
-    jieban(env, "unit", "add", "PS", "--kind", "station", "--name", "派出所")
-    jieban(
-        env,
-        "user",
-        "create",
-        "d",
-        "--role",
-        "dispatcher",
-        "--unit",
-        "CC",
-        "--password",
-        "long-enough-1",
-    )
-    jieban(env, "shell", "-v0", "-c", SETUP)
+    env = process_env(str(tmp_path), JIEBAN_SWEEP_BATCH="1")
+    set_up_process_bureau(env)
+    run_jieban(env, "shell", "-v0", "-c", SETUP)
     database = tmp_path / "jieban.sqlite3"
 
     worker = subprocess.Popen(
@@ -109,10 +81,10 @@ def test_sigterm_during_a_sweep_stops_cleanly(tmp_path: Path) -> None:
     assert 0 < orders < TICKETS, "SIGTERM should land mid-sweep"
     assert orders == supervised == matching
 
-    report = jieban(env, "sweep", "--once")
+    report = run_jieban(env, "sweep", "--once")
     assert f"supervision orders: {TICKETS - orders}" in report
     assert counts(database) == (TICKETS, TICKETS, TICKETS)
-    assert "supervision orders: 0" in jieban(env, "sweep", "--once")
+    assert "supervision orders: 0" in run_jieban(env, "sweep", "--once")
 
 
 def test_stop_ends_the_loop() -> None:

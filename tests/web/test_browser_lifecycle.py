@@ -5,80 +5,38 @@ command centre's queue on a phone. Screenshots of each step go to test-artifacts
 
 from __future__ import annotations
 
-import importlib
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.apps import apps
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from jieban.intake.actions import TicketDraft, register_ticket
-from jieban.org.actions import create_person, create_unit
-from jieban.org.models import Unit, User
+from jieban.org.models import Unit
 from jieban.tickets import transitions
-from jieban.tickets.models import Category, Status, Ticket
-from tests.conftest import PASSWORD
-from tests.web.browser import ARTIFACTS, fits_width, log_in
+from jieban.tickets.models import Status, Ticket
+from tests.conftest import Cast
+from tests.web.browser import (
+    Screenshots,
+    desk_context,
+    fits_width,
+    log_in,
+    phone_context,
+    status_badge,
+)
 
 pytestmark = pytest.mark.browser
 
-
-@dataclass
-class People:
-    dispatcher: User
-    handler_a: User
-
-
-@pytest.fixture
-def people(transactional_db: Any, monkeypatch: pytest.MonkeyPatch) -> People:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made here are
-    # still plain synchronous calls.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not Category.objects.exists():
-        # A transactional test before this one flushed the data migration's categories.
-        defaults = importlib.import_module("jieban.tickets.migrations.0002_default_categories")
-        defaults.create_defaults(apps, None)
-    create_unit(code="BUR", kind="bureau", name="测试县公安局")
-    create_unit(code="CC", kind="centre", name="指挥中心", parent="BUR")
-    create_unit(code="PS-A", kind="station", name="甲派出所", parent="BUR")
-    create_unit(code="PS-B", kind="station", name="乙派出所", parent="BUR")
-    create_unit(code="COM-A1", kind="community", name="甲一社区", parent="PS-A")
-    create_unit(code="G-01", kind="grid", name="第一网格", parent="COM-A1")
-    return People(
-        dispatcher=create_person(
-            username="dispatcher",
-            role="dispatcher",
-            unit="CC",
-            password=PASSWORD,
-            full_name="赵调度",
-        ),
-        handler_a=create_person(
-            username="handler_a",
-            role="unit_handler",
-            unit="PS-A",
-            password=PASSWORD,
-            full_name="钱民警",
-        ),
-    )
-
-
-def shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"lifecycle-{name}.png"), full_page=True)
-
-
-def status_badge(page: Page) -> Any:
-    return page.locator(".ticket-head .badge").first
+shot = Screenshots("lifecycle-")
 
 
 def test_it_takes_a_ticket_from_call_to_closing(
-    people: People, live_server: Any, browser: Browser
+    live_cast: Cast, live_server: Any, browser: Browser
 ) -> None:
     base = live_server.url
 
     # The dispatcher takes a call at a desktop.
-    desk = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    desk = desk_context(browser)
     page = desk.new_page()
     page.goto(f"{base}/login/")
     expect(page.locator("h1")).to_have_text("登录")
@@ -110,9 +68,7 @@ def test_it_takes_a_ticket_from_call_to_closing(
     shot(page, "04-dispatched")
 
     # The station's handler works it from a phone.
-    phone = browser.new_context(
-        locale="zh-CN", viewport={"width": 375, "height": 800}, is_mobile=True, has_touch=True
-    )
+    phone = phone_context(browser)
     mobile = phone.new_page()
     log_in(mobile, base, "handler_a")
     mobile.click("nav >> text=待办")
@@ -161,22 +117,20 @@ def test_it_takes_a_ticket_from_call_to_closing(
 
 
 def test_it_records_the_follow_up_call_from_the_queue(
-    people: People, live_server: Any, browser: Browser
+    live_cast: Cast, live_server: Any, browser: Browser
 ) -> None:
     base = live_server.url
     draft = TicketDraft(
         channel="phone", content="小区门口夜市噪音扰民。", resident_phone="13900002222"
     )
-    ticket, _created = register_ticket(draft, by=people.dispatcher)
+    ticket, _created = register_ticket(draft, by=live_cast.dispatcher)
     station = Unit.objects.get(code="PS-A")
-    transitions.dispatch_ticket(ticket.number, unit=station, by=people.dispatcher)
-    transitions.accept_ticket(ticket.number, by=people.handler_a)
-    transitions.resolve_ticket(ticket.number, result="已劝导摊贩十点收摊。", by=people.handler_a)
+    transitions.dispatch_ticket(ticket.number, unit=station, by=live_cast.dispatcher)
+    transitions.accept_ticket(ticket.number, by=live_cast.handler_a)
+    transitions.resolve_ticket(ticket.number, result="已劝导摊贩十点收摊。", by=live_cast.handler_a)
 
     # The dispatcher works the queue from a phone-sized screen.
-    phone = browser.new_context(
-        locale="zh-CN", viewport={"width": 375, "height": 800}, is_mobile=True, has_touch=True
-    )
+    phone = phone_context(browser)
     page = phone.new_page()
     log_in(page, base, "dispatcher")
     page.click("nav >> text=回访")

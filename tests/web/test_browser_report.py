@@ -6,52 +6,38 @@ and a unit's own statistics on a phone-sized screen. Screenshots go to test-arti
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import time_machine
-from django.apps import apps
 from django.utils import timezone
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from jieban.intake.actions import TicketDraft, register_ticket
-from jieban.org.actions import create_person, create_unit
-from jieban.org.models import Unit, User
+from jieban.org.models import Unit
 from jieban.stats.figures import figures, orders_by_level
 from jieban.stats.models import PublishedReport
 from jieban.tickets import transitions
-from jieban.tickets.models import Category
 from jieban.tickets.visits import record_visit
-from tests.conftest import PASSWORD
-from tests.web.browser import ARTIFACTS, fits_width, log_in
+from tests.conftest import Cast
+from tests.web.browser import (
+    ARTIFACTS,
+    FIELDS,
+    Screenshots,
+    data_testid,
+    desk_context,
+    fits_width,
+    log_in,
+    phone_context,
+    shown_figures,
+)
 
 pytestmark = pytest.mark.browser
 
-FIELDS = (
-    "total",
-    "resolved",
-    "closure_rate",
-    "on_time",
-    "on_time_rate",
-    "visited",
-    "satisfied",
-    "satisfaction_rate",
-    "overdue_open",
-    "practical",
-    "practical_share",
-    "repeats",
-)
-
-
-@dataclass
-class People:
-    dispatcher: User
-    handler_a: User
-    leader: User
+shot = Screenshots("report-")
 
 
 @dataclass
@@ -61,44 +47,14 @@ class LastMonth:
     end: dt.date
 
 
-@pytest.fixture
-def people(transactional_db: Any, monkeypatch: pytest.MonkeyPatch) -> People:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made here are
-    # still plain synchronous calls.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not Category.objects.exists():
-        # A transactional test before this one flushed the data migration's categories.
-        defaults = importlib.import_module("jieban.tickets.migrations.0002_default_categories")
-        defaults.create_defaults(apps, None)
-    create_unit(code="BUR", kind="bureau", name="测试县公安局")
-    create_unit(code="CC", kind="centre", name="指挥中心", parent="BUR")
-    create_unit(code="PS-A", kind="station", name="甲派出所", name_en="Station A", parent="BUR")
-    create_unit(code="PS-B", kind="station", name="乙派出所", name_en="Station B", parent="BUR")
-    return People(
-        dispatcher=create_person(
-            username="dispatcher", role="dispatcher", unit="CC", password=PASSWORD
-        ),
-        handler_a=create_person(
-            username="handler_a",
-            role="unit_handler",
-            unit="PS-A",
-            password=PASSWORD,
-            full_name="钱民警",
-        ),
-        leader=create_person(
-            username="leader", role="leader", unit="BUR", password=PASSWORD, full_name="孙局长"
-        ),
-    )
-
-
-def register(people: People, content: str, **fields: Any) -> str:
+def register(cast: Cast, content: str, **fields: Any) -> str:
     draft = TicketDraft(channel=fields.pop("channel", "phone"), content=content, **fields)
-    ticket, _created = register_ticket(draft, by=people.dispatcher)
+    ticket, _created = register_ticket(draft, by=cast.dispatcher)
     return ticket.number
 
 
 @pytest.fixture
-def last_month(people: People) -> LastMonth:
+def last_month(live_cast: Cast) -> LastMonth:
     """A few tickets of last month, each taken through the real actions."""
     today = timezone.localdate()
     end = today.replace(day=1)
@@ -114,63 +70,47 @@ def last_month(people: People) -> LastMonth:
 
     with at(3):
         noisy = register(
-            people,
+            live_cast,
             "楼上装修噪音很大。",
             category="renovation_noise",
             resident_phone="13800001111",
         )
         dispute = register(
-            people,
+            live_cast,
             "邻居占用楼道堆放杂物。",
             category="neighbour_dispute",
             channel="hotline_12345",
             resident_phone="13800002222",
         )
-        late = register(people, "车辆剐蹭纠纷。", category="traffic_dispute")
-        register(people, "咨询身份证办理。", category="consultation", channel="walk_in")
+        late = register(live_cast, "车辆剐蹭纠纷。", category="traffic_dispute")
+        register(live_cast, "咨询身份证办理。", category="consultation", channel="walk_in")
         for number in (noisy, dispute):
-            transitions.dispatch_ticket(number, unit=station_a, by=people.dispatcher)
-        transitions.dispatch_ticket(late, unit=station_b, by=people.dispatcher)
+            transitions.dispatch_ticket(number, unit=station_a, by=live_cast.dispatcher)
+        transitions.dispatch_ticket(late, unit=station_b, by=live_cast.dispatcher)
     with at(4):
         for number in (noisy, dispute):
-            transitions.accept_ticket(number, by=people.handler_a)
-            transitions.resolve_ticket(number, result="已处理。", by=people.handler_a)
-        record_visit(noisy, outcome="satisfied", note="", by=people.dispatcher)
-        record_visit(dispute, outcome="dissatisfied", note="仍未清理", by=people.dispatcher)
+            transitions.accept_ticket(number, by=live_cast.handler_a)
+            transitions.resolve_ticket(number, result="已处理。", by=live_cast.handler_a)
+        record_visit(noisy, outcome="satisfied", note="", by=live_cast.dispatcher)
+        record_visit(dispute, outcome="dissatisfied", note="仍未清理", by=live_cast.dispatcher)
     return LastMonth(f"{start:%Y-%m}", start, end)
 
 
-def shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"report-{name}.png"), full_page=True)
-
-
-def shown_figures(page: Page, testid: str) -> dict[str, Any]:
-    """The figures a tile list shows, from each tile's data-value."""
-    values = page.eval_on_selector_all(
-        f'[data-testid="{testid}"] [data-field]',
-        "nodes => nodes.map(n => [n.dataset.field, n.dataset.value])",
-    )
-    return {
-        field: (None if value == "" else float(value) if "." in value else int(value))
-        for field, value in values
-    }
-
-
 def test_the_leader_publishes_and_downloads_the_monthly_report(
-    people: People, last_month: LastMonth, live_server: Any, browser: Browser
+    live_cast: Cast, last_month: LastMonth, live_server: Any, browser: Browser
 ) -> None:
     base = live_server.url
     period = last_month.period
-    live = figures(people.leader, start=last_month.start, end=last_month.end)[0].as_row()
+    live = figures(live_cast.leader, start=last_month.start, end=last_month.end)[0].as_row()
     assert (live["total"], live["resolved"], live["visited"]) == (4, 1, 2)
 
-    desk = browser.new_context(
-        locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True
-    )
+    desk = desk_context(browser, accept_downloads=True)
     page = desk.new_page()
     log_in(page, base, "leader")
     expect(page.locator("h1")).to_have_text("全局数据")
-    assert shown_figures(page, "leader-last-month-figures") == {f: live[f] for f in FIELDS}
+    assert shown_figures(page, data_testid("leader-last-month-figures")) == {
+        f: live[f] for f in FIELDS
+    }
     shot(page, "01-leader-home")
 
     page.click('[data-testid="leader-last-month-report"]')
@@ -179,18 +119,20 @@ def test_the_leader_publishes_and_downloads_the_monthly_report(
     expect(page.locator('[data-testid="live-note"]')).to_be_visible()
     expect(page.locator('[data-testid="chart-trend"][data-chart-ready="true"]')).to_have_count(1)
     assert page.evaluate("typeof echarts") == "object", "the vendored ECharts did not load"
-    assert shown_figures(page, "overall-figures") == {f: live[f] for f in FIELDS}
+    assert shown_figures(page, data_testid("overall-figures")) == {f: live[f] for f in FIELDS}
     shot(page, "02-live-report")
 
     page.click('[data-testid="publish"]')
     page.wait_for_url(f"{base}/reports/monthly/{period}/")
     expect(page.locator(".messages")).to_contain_text(f"月报 {period} 已发布。")
-    expect(page.locator('[data-testid="published-note"]')).to_contain_text("孙局长")
+    expect(page.locator('[data-testid="published-note"]')).to_contain_text(
+        live_cast.leader.display_name
+    )
     expect(page.locator('[data-testid="publish"]')).to_have_count(0)
     shot(page, "03-published-report")
 
     stored = PublishedReport.objects.get(kind="monthly", period=period)
-    assert stored.published_by == people.leader
+    assert stored.published_by == live_cast.leader
     assert stored.data["overall"] == live
 
     with page.expect_download() as download_info:
@@ -213,7 +155,7 @@ def test_the_leader_publishes_and_downloads_the_monthly_report(
     levels = {row[0].value: row[1].value for row in overall.iter_rows() if row[0].value}
     assert (
         levels["督促办"]
-        == orders_by_level(people.leader, start=last_month.start, end=last_month.end)["1"]
+        == orders_by_level(live_cast.leader, start=last_month.start, end=last_month.end)["1"]
         == 1
     )
     cells = [
@@ -227,12 +169,10 @@ def test_the_leader_publishes_and_downloads_the_monthly_report(
 
 
 def test_a_handler_reads_the_units_figures_on_a_phone(
-    people: People, last_month: LastMonth, live_server: Any, browser: Browser
+    live_cast: Cast, last_month: LastMonth, live_server: Any, browser: Browser
 ) -> None:
     base = live_server.url
-    phone = browser.new_context(
-        locale="zh-CN", viewport={"width": 375, "height": 800}, is_mobile=True, has_touch=True
-    )
+    phone = phone_context(browser)
     page = phone.new_page()
     log_in(page, base, "handler_a")
     expect(page.locator('[data-testid="unit-tiles"]')).to_be_visible()
@@ -247,7 +187,9 @@ def test_a_handler_reads_the_units_figures_on_a_phone(
     page.select_option("#id_group_by", "category")
     page.click(".stats-form button[type=submit]")
     expect(page.locator('[data-testid="chart-stats"][data-chart-ready="true"]')).to_have_count(1)
-    own = figures(people.handler_a, start=last_month.start, end=last_month.end, group_by="category")
+    own = figures(
+        live_cast.handler_a, start=last_month.start, end=last_month.end, group_by="category"
+    )
     rows = page.locator('[data-testid="stats-rows"] tbody tr')
     expect(rows).to_have_count(len(own))
     assert sum(row.total for row in own) == 2  # PS-A's two tickets; PS-B's is not theirs
@@ -262,10 +204,10 @@ def test_a_handler_reads_the_units_figures_on_a_phone(
 
 
 def test_the_command_centre_home_draws_its_charts(
-    people: People, last_month: LastMonth, live_server: Any, browser: Browser
+    live_cast: Cast, last_month: LastMonth, live_server: Any, browser: Browser
 ) -> None:
     base = live_server.url
-    desk = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    desk = desk_context(browser)
     page = desk.new_page()
     log_in(page, base, "dispatcher")
     expect(page.locator('[data-testid="centre-tiles"]')).to_be_visible()

@@ -13,6 +13,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from jieban.intake.actions import mark_repeat
+from jieban.org.actions import create_unit
 from jieban.tickets import transitions
 from jieban.tickets.campaign import take_snapshot
 from jieban.tickets.models import Campaign, Ticket
@@ -290,6 +291,32 @@ class TestCampaignPage:
         assert not [text for text in texts if WHOLE_PHONE.search(text)]
         titles = {row[0]: row[1] for row in book["清单"].iter_rows(min_row=2, values_only=True)}
         assert titles[made["old_with_phone"].number] == "噪音扰民，请回电139****5678"
+
+    def test_it_keeps_names_and_titles_that_look_like_formulas_as_text(
+        self, client: Client, cast: Cast
+    ) -> None:
+        formula = '=HYPERLINK("http://example.com","点我")'
+        create_unit(code="PS-F", kind="station", name=formula, parent="BUR")
+        with time_machine.travel(local(2026, 2, 2, 9), tick=False):
+            ticket = dispatched(cast, "PS-F", title="@所长 -1 楼漏水")
+        with time_machine.travel(local(2026, 3, 20, 9), tick=False):
+            take_snapshot("2026-03")
+        client.force_login(cast.supervisor)
+        book = workbook(client.get("/campaign/2026-03/export.xlsx"))
+        units = {row[0].value: row for row in book["按单位"].iter_rows(min_row=5)}
+        unit_row = units["PS-F"]
+        (listed_row,) = book["清单"].iter_rows(min_row=2)
+        assert listed_row[0].value == ticket.number
+        for cell, text in (
+            (unit_row[1], formula),
+            (listed_row[1], "@所长 -1 楼漏水"),
+            (listed_row[2], formula),
+        ):
+            assert (cell.value, cell.data_type) == (text, "s")
+            # Excel's quote prefix: it stays text when someone edits the cell.
+            assert cell.quotePrefix
+        # The counts beside them are still numbers.
+        assert [cell.value for cell in unit_row[2:]] == [1, 0, 1]
 
     def test_it_exports_only_what_the_reader_may_see(self, client: Client, cast: Cast) -> None:
         made = build(cast)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import time_machine
 from django.test import Client
 
 from jieban.org.actions import create_person
-from jieban.tickets import transitions
+from jieban.tickets import selectors, transitions
 from tests.conftest import PASSWORD, Cast, local
 from tests.web.conftest import dispatched
 
@@ -42,6 +43,24 @@ class TestInboxPage:
         assert elsewhere.number not in html
         assert "甲派出所" in html
 
+    def test_each_list_counts_every_ticket_and_links_to_them_all(
+        self, client: Client, cast: Cast, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(selectors, "INBOX_SHOWN", 2)
+        with time_machine.travel(local(2026, 7, 6), tick=False):
+            tickets = [dispatched(cast) for _ in range(3)]
+        with time_machine.travel(local(2026, 7, 7), tick=False):
+            client.force_login(cast.handler_a)
+            html = client.get("/inbox/").content.decode()
+        listed = section(html, "to_accept")
+        assert listed == [ticket.number for ticket in tickets[:2]]
+        match = re.search(r'data-testid="inbox-to_accept">(.*?)</section>', html, re.S)
+        assert match
+        assert '<a class="count" href="/tickets/?status=dispatched&amp;unit=PS-A">3</a>' in (
+            match.group(1)
+        )
+        assert "前 2 条，共 3 条：查看全部" in match.group(1)
+
     def test_it_shows_the_unit_leader_the_same_inbox(self, client: Client, cast: Cast) -> None:
         ticket = dispatched(cast)
         client.force_login(cast.leader_a)
@@ -74,8 +93,8 @@ class TestInboxPage:
         for _ in range(6):
             dispatched(cast)
         client.force_login(cast.handler_a)
-        # session, user, the bell's unread count, the open tickets, the user's unit for the
-        # heading, and the calendar overrides that place the due-soon horizon: never one per
-        # ticket.
-        with django_assert_max_num_queries(6):  # type: ignore[operator]
+        # session, user, the bell's unread count, the user's unit, each of the four lists
+        # (its first tickets; counted apart only when there are more), and the calendar
+        # overrides that place the due-soon horizon: never one per ticket.
+        with django_assert_max_num_queries(9):  # type: ignore[operator]
             client.get("/inbox/")

@@ -6,55 +6,25 @@ previews on a 375-pixel phone. Screenshots go to test-artifacts/.
 
 from __future__ import annotations
 
-import importlib
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import Browser, Page, expect
 
 from jieban.intake.actions import TicketDraft, add_attachment, register_ticket
-from jieban.org.actions import create_person, create_unit
-from jieban.org.models import User
-from jieban.tickets.models import Category, Ticket
+from jieban.tickets.models import Ticket
 from jieban.web.saved_filters import save_filter
-from tests.conftest import PASSWORD
-from tests.web.browser import ARTIFACTS, fits_width, log_in
+from tests.conftest import Cast
+from tests.web.browser import Screenshots, desk_context, fits_width, log_in, phone_context
 from tests.web.test_register_page import PNG
 
 pytestmark = pytest.mark.browser
 
 CALLER = "13900003333"
 
-
-@dataclass
-class Desk:
-    dispatcher: User
-
-
-@pytest.fixture
-def desk(transactional_db: Any, monkeypatch: pytest.MonkeyPatch) -> Desk:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not Category.objects.exists():
-        # A transactional test before this one flushed the data migration's categories.
-        defaults = importlib.import_module("jieban.tickets.migrations.0002_default_categories")
-        defaults.create_defaults(apps, None)
-    create_unit(code="BUR", kind="bureau", name="测试县公安局")
-    create_unit(code="CC", kind="centre", name="指挥中心", parent="BUR")
-    create_unit(code="PS-A", kind="station", name="甲派出所", parent="BUR")
-    create_unit(code="COM-A1", kind="community", name="甲一社区", parent="PS-A")
-    create_unit(code="G-01", kind="grid", name="第一网格", parent="COM-A1")
-    dispatcher = create_person(
-        username="dispatcher", role="dispatcher", unit="CC", password=PASSWORD, full_name="赵调度"
-    )
-    return Desk(dispatcher=dispatcher)
-
-
-def shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"register-{name}.png"), full_page=True)
+shot = Screenshots("register-")
 
 
 def focused(page: Page) -> str:
@@ -62,7 +32,7 @@ def focused(page: Page) -> str:
 
 
 def test_it_registers_a_repeated_call_from_the_keyboard(
-    desk: Desk, live_server: Any, browser: Browser
+    live_cast: Cast, live_server: Any, browser: Browser
 ) -> None:
     draft = TicketDraft(
         channel="phone",
@@ -70,9 +40,9 @@ def test_it_registers_a_repeated_call_from_the_keyboard(
         resident_phone=CALLER,
         category="other",
     )
-    earlier, _created = register_ticket(draft, by=desk.dispatcher)
+    earlier, _created = register_ticket(draft, by=live_cast.dispatcher)
     base = live_server.url
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context = desk_context(browser)
     page = context.new_page()
     log_in(page, base, "dispatcher")
     page.goto(f"{base}/tickets/new/")
@@ -133,7 +103,7 @@ def test_it_registers_a_repeated_call_from_the_keyboard(
 
 
 def test_the_list_and_the_ticket_fit_a_phone(
-    desk: Desk, live_server: Any, browser: Browser
+    live_cast: Cast, live_server: Any, browser: Browser
 ) -> None:
     draft = TicketDraft(
         channel="phone",
@@ -142,22 +112,20 @@ def test_the_list_and_the_ticket_fit_a_phone(
         resident_phone=CALLER,
         category="noise",
     )
-    ticket, _created = register_ticket(draft, by=desk.dispatcher)
+    ticket, _created = register_ticket(draft, by=live_cast.dispatcher)
     add_attachment(
         ticket.number,
         SimpleUploadedFile("现场照片.png", PNG, content_type="image/png"),
-        by=desk.dispatcher,
+        by=live_cast.dispatcher,
     )
     add_attachment(
         ticket.number,
         SimpleUploadedFile("情况说明.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
-        by=desk.dispatcher,
+        by=live_cast.dispatcher,
     )
-    save_filter(desk.dispatcher, name="待交办的噪音投诉", query="status=new&category=noise")
+    save_filter(live_cast.dispatcher, name="待交办的噪音投诉", query="status=new&category=noise")
     base = live_server.url
-    phone = browser.new_context(
-        locale="zh-CN", viewport={"width": 375, "height": 800}, is_mobile=True, has_touch=True
-    )
+    phone = phone_context(browser)
     page = phone.new_page()
     log_in(page, base, "dispatcher")
 

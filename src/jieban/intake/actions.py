@@ -29,9 +29,9 @@ from jieban.tickets.models import (
     Status,
     Ticket,
     TicketEvent,
-    TicketSequence,
     TicketUnit,
 )
+from jieban.tickets.numbering import TICKET_PREFIX, allocate_numbers
 
 # Who may register tickets: the command centre, and the community network that reports.
 INTAKE_ROLES = DISPATCH_ROLES | {Role.SUPERVISOR, Role.GRID_OFFICER, Role.BUILDING_HEAD}
@@ -105,21 +105,7 @@ def check_attachment(upload: UploadedFile) -> str:
 
 # The intake runs on every ticket of every channel: its few fixed statements are written once
 # per process instead of being compiled by the ORM on each call (SQLite and PostgreSQL alike).
-
-
-@functools.cache
-def _next_number_sql() -> str:
-    quote = connection.ops.quote_name
-    meta = TicketSequence._meta
-    table, day, last = (
-        quote(meta.db_table),
-        quote(meta.get_field("day").column),
-        quote(meta.get_field("last").column),
-    )
-    return (
-        f"INSERT INTO {table} ({day}, {last}) VALUES (%s, 1)"
-        f" ON CONFLICT ({day}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}"
-    )
+# The ticket's number is one of them: `allocate_numbers` is a single upsert.
 
 
 @functools.cache
@@ -178,14 +164,6 @@ def _one_writer_at_a_time() -> Iterator[None]:
         yield
     finally:
         fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def next_ticket_number(day: dt.date) -> str:
-    """`JB20260714-0042`: the day's next number, allocated inside the caller's transaction."""
-    with connection.cursor() as cursor:
-        cursor.execute(_next_number_sql(), [connection.ops.adapt_datefield_value(day)])
-        (last,) = cursor.fetchone()
-    return f"JB{day:%Y%m%d}-{last:04d}"
 
 
 def _resolve_category(code: str | None) -> Category:
@@ -298,7 +276,7 @@ def register_ticket(draft: TicketDraft, *, by: Any) -> tuple[Ticket, bool]:
     )
     try:
         with _one_writer_at_a_time(), transaction.atomic():
-            ticket.number = next_ticket_number(timezone.localdate(now))
+            (ticket.number,) = allocate_numbers(TICKET_PREFIX, timezone.localdate(now))
             ticket.save(force_insert=True)
             intake_event.ticket = ticket
             intake_event.save(force_insert=True)

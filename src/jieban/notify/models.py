@@ -63,6 +63,10 @@ class Notification(models.Model):
                 name="notification_inbox_idx",
                 condition=Q(gateway="in_app"),
             ),
+            # The bell: unread in-app notifications counted from the index alone.
+            models.Index(
+                fields=["recipient", "gateway", "read_at"], name="notification_unread_idx"
+            ),
         ]
 
     def __str__(self) -> str:

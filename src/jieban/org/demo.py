@@ -43,11 +43,11 @@ from jieban.tickets.models import (
     SupervisionReason,
     Ticket,
     TicketEvent,
-    TicketSequence,
     TicketUnit,
     Visit,
     VisitOutcome,
 )
+from jieban.tickets.numbering import ORDER_PREFIX, TICKET_PREFIX
 from jieban.tickets.supervision import MAX_LEVEL, order_days
 from jieban.tickets.visits import MAX_UNREACHABLE
 from jieban.tickets.visits import SATISFIED as SATISFIED_OUTCOMES
@@ -543,8 +543,6 @@ HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 # SQLite's page cache while the demo loads (KiB).
 LOAD_CACHE_KIB = 256 * 1024
-# Supervision orders are numbered per day like tickets: DB20260714-0003 (tickets/numbering.py).
-ORDER_PREFIX = "DB"
 
 
 def _seconds(rng: random.Random, low: float, high: float) -> dt.timedelta:
@@ -993,8 +991,9 @@ class TicketGenerator:
         self.oracle = WorkdayOracle(self.first_day - DAY, self.now.date() + dt.timedelta(days=60))
         self.next_pk = (Ticket.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
         self.sequences: dict[dt.date, int] = dict(
-            TicketSequence.objects.filter(day__gte=self.first_day).values_list("day", "last")
-        )
+            DailySequence.objects.filter(prefix=TICKET_PREFIX, day__gte=self.first_day)
+            .values_list("day", "last")
+        )  # fmt: skip
         self.touched_days: set[dt.date] = set()
         self.order_sequences: dict[dt.date, int] = dict(
             DailySequence.objects.filter(prefix=ORDER_PREFIX, day__gte=self.first_day)
@@ -1123,22 +1122,23 @@ class TicketGenerator:
             self.writers["holdings"].write(batch.holdings)
             self.writers["visits"].write(batch.visits)
             self.writers["orders"].write(batch.orders)
-            TicketSequence.objects.bulk_create(
-                [TicketSequence(day=day, last=self.sequences[day]) for day in self.touched_days],
-                update_conflicts=True,
-                unique_fields=["day"],
-                update_fields=["last"],
-            )
-            self.touched_days.clear()
+            # Where the intake and the sweep go on numbering tickets and orders after the demo.
             DailySequence.objects.bulk_create(
                 [
-                    DailySequence(prefix=ORDER_PREFIX, day=day, last=self.order_sequences[day])
-                    for day in sorted(self.touched_order_days)
+                    *(
+                        DailySequence(prefix=TICKET_PREFIX, day=day, last=self.sequences[day])
+                        for day in sorted(self.touched_days)
+                    ),
+                    *(
+                        DailySequence(prefix=ORDER_PREFIX, day=day, last=self.order_sequences[day])
+                        for day in sorted(self.touched_order_days)
+                    ),
                 ],
                 update_conflicts=True,
                 unique_fields=["prefix", "day"],
                 update_fields=["last"],
             )
+            self.touched_days.clear()
             self.touched_order_days.clear()
             # Explicit keys leave PostgreSQL's sequences behind: move them past what we wrote.
             if connection.vendor != "sqlite" and batch.tickets:
@@ -1180,7 +1180,7 @@ class TicketGenerator:
         last = self.sequences.get(day, 0) + 1
         self.sequences[day] = last
         self.touched_days.add(day)
-        return f"JB{day:%Y%m%d}-{last:04d}"
+        return f"{TICKET_PREFIX}{day:%Y%m%d}-{last:04d}"
 
     def _external_id(self, channel: str, registered_at: dt.datetime) -> str | None:
         self.serial += 1

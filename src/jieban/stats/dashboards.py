@@ -98,8 +98,9 @@ class CentreCounts:
     open_orders: int
 
 
-def centre_counts(user: Any, *, today: dt.date) -> CentreCounts:
-    """The command centre's work in hand; each count is one indexed COUNT of its list."""
+def centre_counts(user: Any, *, today: dt.date, open_orders: int | None = None) -> CentreCounts:
+    """The command centre's work in hand; each count is one indexed COUNT of its list (the
+    open orders' unless the caller has counted them already)."""
     day = today.isoformat()
     return CentreCounts(
         received_today=list_count(
@@ -110,13 +111,20 @@ def centre_counts(user: Any, *, today: dt.date) -> CentreCounts:
         overdue=list_count(user, "overdue", TicketFilters(overdue=True)),
         # The follow-up queue is every visible resolved ticket.
         follow_up=list_count(user, "follow_up", TicketFilters(status=Status.RESOLVED)),
-        open_orders=orders_seen_by(user).filter(fulfilled_at__isnull=True).count(),
+        open_orders=(
+            open_orders
+            if open_orders is not None
+            else orders_seen_by(user).filter(fulfilled_at__isnull=True).count()
+        ),
     )
 
 
-def daily_trend(user: Any, window: Window) -> list[Figures]:
+def daily_trend(user: Any, window: Window, *, refresh: bool = True) -> list[Figures]:
     """One figures row per day of `window`, days without tickets included as zero rows."""
-    rows = {row.key: row for row in figures(user, start=window.start, end=window.end, period="day")}
+    rows = {
+        row.key: row
+        for row in figures(user, start=window.start, end=window.end, period="day", refresh=refresh)
+    }
     days = (window.end - window.start).days
     trend = []
     for offset in range(days):
@@ -130,10 +138,10 @@ def _rate_key(rate: float | None) -> float:
     return -1.0 if rate is None else rate
 
 
-def units_ranked(user: Any, window: Window) -> list[Figures]:
+def units_ranked(user: Any, window: Window, *, refresh: bool = True) -> list[Figures]:
     """Units by on-time rate, then satisfaction rate, then volume; tickets never dispatched
     (no unit) are not a unit's."""
-    rows = [row for row in figures(user, start=window.start, end=window.end, group_by="unit")]
+    rows = figures(user, start=window.start, end=window.end, group_by="unit", refresh=refresh)
     rows = [row for row in rows if row.key]
     rows.sort(
         key=lambda row: (
@@ -146,9 +154,9 @@ def units_ranked(user: Any, window: Window) -> list[Figures]:
     return rows
 
 
-def by_category(user: Any, window: Window) -> list[Figures]:
+def by_category(user: Any, window: Window, *, refresh: bool = True) -> list[Figures]:
     """Categories by volume, largest first."""
-    rows = figures(user, start=window.start, end=window.end, group_by="category")
+    rows = figures(user, start=window.start, end=window.end, group_by="category", refresh=refresh)
     rows.sort(key=lambda row: (-row.total, row.key))
     return rows
 
@@ -180,24 +188,25 @@ class OpenOrders:
 
 
 def open_orders_by_unit_and_level(user: Any) -> OpenOrders:
-    """Open supervision orders the user may see, per unit and level, in one query."""
+    """Open supervision orders the user may see, per unit and level: one query grouped in the
+    order of the open-orders index (`unit_id, level`), the units' names put on after."""
     rows = (
         orders_seen_by(user)
         .filter(fulfilled_at__isnull=True)
-        .values("unit__code", "unit__name", "unit__name_en", "level")
+        .order_by()
+        .values_list("unit_id", "level")
         .annotate(count=Count("pk"))
-        .order_by("unit__code", "level")
     )
-    units: dict[str, UnitOrders] = {}
+    counts: dict[int, dict[int, int]] = {}
     by_level = {1: 0, 2: 0, 3: 0}
-    for row in rows:
-        entry = units.setdefault(
-            row["unit__code"],
-            UnitOrders(row["unit__code"], row["unit__name"], row["unit__name_en"] or ""),
-        )
-        entry.by_level[row["level"]] = row["count"]
-        by_level[row["level"]] = by_level.get(row["level"], 0) + row["count"]
-    ranked = sorted(units.values(), key=lambda unit: (-unit.total, unit.code))
+    for unit_id, level, count in rows:
+        counts.setdefault(unit_id, {})[level] = count
+        by_level[level] = by_level.get(level, 0) + count
+    units = Unit.objects.filter(pk__in=counts).only("code", "name", "name_en")
+    entries = [
+        UnitOrders(unit.code, unit.name, unit.name_en or "", counts[unit.pk]) for unit in units
+    ]
+    ranked = sorted(entries, key=lambda unit: (-unit.total, unit.code))
     return OpenOrders(ranked, by_level)
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jieban.stats.figures import DEFINITIONS_VERSION, GROUPS, figures, orders_by_level
 from jieban.stats.models import PublishedReport, ReportKind
+from jieban.stats.rollups import refresh_range
 
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -58,10 +59,13 @@ def build_report(user: Any, kind: str, period: str) -> dict[str, Any]:
     """Every figure of a report, computed now from the tickets."""
     start, end = period_bounds(kind, period)
     now = timezone.now()
-    overall = figures(user, start=start, end=end, now=now)[0]
+    refresh_range(start, end)  # once for every figure below
+    overall = figures(user, start=start, end=end, now=now, refresh=False)[0]
     trend_period = TREND_PERIOD[kind]
     trend = (
-        figures(user, start=start, end=end, period=trend_period, now=now) if trend_period else []
+        figures(user, start=start, end=end, period=trend_period, now=now, refresh=False)
+        if trend_period
+        else []
     )
     return {
         "definitions_version": DEFINITIONS_VERSION,
@@ -74,7 +78,10 @@ def build_report(user: Any, kind: str, period: str) -> dict[str, Any]:
         "trend": [row.as_row() for row in trend],
         "by": {
             group: [
-                row.as_row() for row in figures(user, start=start, end=end, group_by=group, now=now)
+                row.as_row()
+                for row in figures(
+                    user, start=start, end=end, group_by=group, now=now, refresh=False
+                )
             ]
             for group in GROUPS
         },

@@ -103,13 +103,22 @@ def refresh_range(start: dt.date, end: dt.date) -> None:
         pass
 
 
-def summed(start: dt.date, end: dt.date, *, dimension: str, by_day: bool) -> list[dict[str, Any]]:
-    """Rollup sums over local days [start, end): per key (and per day when `by_day`)."""
-    refresh_range(start, end)
+def summed(
+    start: dt.date,
+    end: dt.date,
+    *,
+    dimension: str,
+    by_day: bool,
+    keys: list[str] | None = None,
+    refresh: bool = True,
+) -> list[dict[str, Any]]:
+    """Rollup sums over local days [start, end): per key (and per day when `by_day`), of
+    every key of the dimension or only of `keys`; the dirty days are rebuilt first unless
+    the caller has just done it (`refresh=False`)."""
+    if refresh:
+        refresh_range(start, end)
     fields = ["key"] + (["day"] if by_day else [])
-    return list(
-        DailyRollup.objects.filter(dimension=dimension, day__gte=start, day__lt=end)
-        .order_by()
-        .values(*fields)
-        .annotate(**{name: Sum(name) for name in COUNTS})
-    )
+    rows = DailyRollup.objects.filter(dimension=dimension, day__gte=start, day__lt=end)
+    if keys is not None:
+        rows = rows.filter(key__in=keys)
+    return list(rows.order_by().values(*fields).annotate(**{name: Sum(name) for name in COUNTS}))

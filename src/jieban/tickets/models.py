@@ -155,14 +155,35 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["-received_at", "-id"], name="ticket_received_idx"),
             models.Index(fields=["status", "-received_at"], name="ticket_status_idx"),
-            models.Index(fields=["unit", "status"], name="ticket_unit_status_idx"),
             # The deadline sweep reads only tickets whose clock runs. `status` leads so that
             # the planner prefers this to ticket_status_idx for `status IN (…) AND due_at < …`;
             # `warned_due_at` lets the due-soon sweep skip warned tickets without reading them.
+            # The rest makes it cover the "open overdue" figure: counted by day, category,
+            # unit, grid and channel without reading a ticket row.
             models.Index(
-                fields=["status", "due_at", "warned_due_at"],
+                fields=[
+                    "status",
+                    "due_at",
+                    "warned_due_at",
+                    "received_at",
+                    "category",
+                    "unit",
+                    "grid",
+                    "channel",
+                ],
                 name="ticket_open_due_idx",
                 condition=Q(status__in=["dispatched", "in_progress"]),
+            ),
+            # A unit's running clocks by deadline: its inbox, its overdue/due-soon counts, and
+            # (with `received_at`) its open overdue figure, without reading ticket rows.
+            models.Index(
+                fields=["unit", "due_at", "received_at"],
+                name="ticket_unit_open_due_idx",
+                condition=Q(status__in=["dispatched", "in_progress"]),
+            ),
+            # One unit's tickets by status, and its filtered lists newest first.
+            models.Index(
+                fields=["unit", "status", "-received_at"], name="ticket_unit_received_idx"
             ),
         ]
 
@@ -223,16 +244,6 @@ class TicketEvent(models.Model):
         return f"{self.kind} {self.from_status}→{self.to_status}"
 
 
-class TicketSequence(models.Model):
-    """The last number handed out on a day, for readable numbers like JB20260714-0042."""
-
-    day = models.DateField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.day}: {self.last}"
-
-
 def attachment_path(instance: Attachment, filename: str) -> str:
     return f"{instance.ticket.number[2:10]}/{instance.ticket.number}/{filename}"
 
@@ -260,7 +271,8 @@ class Attachment(models.Model):
 
 
 class DailySequence(models.Model):
-    """The last running number handed out for a prefix on a day (`DB20260714-0003`)."""
+    """The last running number handed out for a prefix on a day: tickets `JB20260714-0042`,
+    supervision orders `DB20260714-0003` (tickets/numbering.py)."""
 
     prefix = models.CharField(max_length=4)
     day = models.DateField()
@@ -268,6 +280,7 @@ class DailySequence(models.Model):
 
     class Meta:
         constraints = [
+            # Also the conflict target of the numbering upsert: it must stay unconditional.
             models.UniqueConstraint(fields=["prefix", "day"], name="daily_sequence_once"),
         ]
 
@@ -325,6 +338,8 @@ class SupervisionOrder(models.Model):
                 condition=Q(fulfilled_at__isnull=True),
             ),
             models.Index(fields=["-issued_at"], name="supervision_issued_idx"),
+            # Orders issued in a period, counted per level without reading the orders.
+            models.Index(fields=["level", "issued_at"], name="supervision_level_issued_idx"),
         ]
 
     def __str__(self) -> str:

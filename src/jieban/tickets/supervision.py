@@ -34,7 +34,7 @@ from jieban.tickets.models import (
     TicketEvent,
     clock_running,
 )
-from jieban.tickets.numbering import allocate_numbers
+from jieban.tickets.numbering import ORDER_PREFIX, allocate_numbers
 from jieban.tickets.selectors import decode_cursor, encode_cursor
 from jieban.workcalendar.workdays import Deadline, WorkdayOracle, deadline_with
 
@@ -96,7 +96,7 @@ def issue_order(
     deadline: Deadline = deadline_with(oracle, now, days or order_days(reason))
     breached = ticket.due_at if reason == SupervisionReason.OVERDUE else None
     order = SupervisionOrder.objects.create(
-        number=number or allocate_numbers("DB", timezone.localtime(now).date())[0],
+        number=number or allocate_numbers(ORDER_PREFIX, timezone.localtime(now).date())[0],
         ticket=ticket,
         unit_id=ticket.unit_id,
         reason=reason,
@@ -257,7 +257,7 @@ def sweep_overdue(
         with transaction.atomic():
             # Re-check under the lock: another worker may have issued the order meanwhile.
             tickets = list(_lock_batch(candidates).filter(clock_running(), due_at__lt=now))
-            numbers = allocate_numbers("DB", local_day, len(tickets)) if tickets else []
+            numbers = allocate_numbers(ORDER_PREFIX, local_day, len(tickets)) if tickets else []
             for ticket, number in zip(tickets, numbers, strict=True):
                 order = issue_order(
                     ticket,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -19,7 +18,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from jieban.errors import Forbidden, InvalidInput, NotFound
-from jieban.tickets.access import mask_phone
 from jieban.tickets.campaign import (
     CampaignBoard,
     campaign_board,
@@ -29,12 +27,9 @@ from jieban.tickets.campaign import (
     take_snapshot,
 )
 from jieban.tickets.models import CampaignItem
+from jieban.web.excel import XLSX, guarded_row, without_phones
 from jieban.web.forms import localized_name
 from jieban.web.menu import may_take_snapshot
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A resident may have typed a phone number into the title: the export never carries one whole.
-PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1\d{2}[- ]?\d{4}[- ]?\d{4}(?!\d)")
 
 
 @dataclass
@@ -103,17 +98,14 @@ def campaign_snapshot(request: HttpRequest, month: str) -> HttpResponse:
     return redirect("web:campaign_month", month=month)
 
 
-def _no_phones(text: str) -> str:
-    return PHONE_IN_TEXT.sub(lambda match: mask_phone(re.sub(r"\D", "", match.group())), text)
-
-
 def _local(moment: dt.datetime | None) -> dt.datetime | None:
     # Excel has no time zones: write the bureau's wall-clock time.
     return timezone.localtime(moment).replace(tzinfo=None) if moment else None
 
 
 def campaign_workbook(board: CampaignBoard) -> bytes:
-    """Two sheets: the counts per unit with the total, and the list. No resident's phone."""
+    """Two sheets: the counts per unit with the total, and the list. No resident's phone, and
+    no name or title read as a formula."""
     book = Workbook()
     bold = Font(bold=True)
     counts = book.active
@@ -125,7 +117,9 @@ def campaign_workbook(board: CampaignBoard) -> bytes:
     counts.append([_("Unit code"), _("Unit"), _("At the start"), _("Cleared"), _("Remaining")])
     for row in board.rows:
         name = row.unit_name or _("No unit")
-        counts.append([row.unit_code, name, row.at_start, row.cleared, row.remaining])
+        counts.append(
+            guarded_row(counts, [row.unit_code, name, row.at_start, row.cleared, row.remaining])
+        )
     total = board.total
     counts.append([None, _("Total"), total.at_start, total.cleared, total.remaining])
     for cell in (*counts[4], *counts[counts.max_row]):
@@ -152,18 +146,21 @@ def campaign_workbook(board: CampaignBoard) -> bytes:
     for item in board.items:
         ticket = item.ticket
         listed.append(
-            [
-                ticket.number,
-                _no_phones(ticket.title),
-                localized_name(item.unit) if item.unit else _("No unit"),
-                str(ticket.get_status_display()),
-                _local(ticket.received_at),
-                yes if item.long_pending else no,
-                yes if item.repeated else no,
-                ticket.repeat_count,
-                ticket.supervision_level,
-                yes if is_cleared(item) else no,
-            ]
+            guarded_row(
+                listed,
+                [
+                    ticket.number,
+                    without_phones(ticket.title),
+                    localized_name(item.unit) if item.unit else _("No unit"),
+                    str(ticket.get_status_display()),
+                    _local(ticket.received_at),
+                    yes if item.long_pending else no,
+                    yes if item.repeated else no,
+                    ticket.repeat_count,
+                    ticket.supervision_level,
+                    yes if is_cleared(item) else no,
+                ],
+            )
         )
     for cell in listed[1]:
         cell.font = bold

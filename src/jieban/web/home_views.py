@@ -24,7 +24,7 @@ from jieban.stats.dashboards import ListCount, Window
 from jieban.stats.models import PublishedReport, ReportKind
 from jieban.stats.reports import current_period
 from jieban.tickets.models import Status, SupervisionLevel
-from jieban.tickets.selectors import TicketFilters, filter_tickets, unit_inbox
+from jieban.tickets.selectors import TicketFilters, filter_tickets, inbox_counts, most_urgent
 from jieban.tickets.supervision import SUPERVISE_ROLES
 from jieban.web.forms import localized_name
 from jieban.web.stats_views import (
@@ -70,13 +70,20 @@ def listed(item: ListCount, label: str, *, href: str = "", tone: str = "") -> Ti
     return Tile(item.key, label, item.count, href or ticket_list_url(item.filters), tone)
 
 
-def figures_block(user: Any, testid: str, title: str, window: Window) -> FiguresBlock:
+def figures_block(
+    user: Any, testid: str, title: str, window: Window, *, narrower: TicketFilters | None = None
+) -> FiguresBlock:
+    """The user's figures over `window`; their counts link to the lists of the same tickets
+    (narrowed as the figures are), their rates to the statistics."""
     row = dashboards.overall(user, window).as_row()
+    links = tile_links(window)
+    if narrower is not None:
+        links.update(list_links(window, narrower))
     return FiguresBlock(
         testid=testid,
         title=title,
         window=window,
-        cells=figure_cells(row, tile_links(window)),
+        cells=figure_cells(row, links),
         stats_href=stats_url(window, period="day"),
     )
 
@@ -97,7 +104,10 @@ def home(request: HttpRequest) -> HttpResponse:
 def centre_home(request: HttpRequest, today: dt.date) -> HttpResponse:
     """Today's work in hand, the last 30 days, categories, and units ranked."""
     user: Any = request.user
-    counts = dashboards.centre_counts(user, today=today)
+    orders = supervisor_orders(user) if user.role in SUPERVISE_ROLES else None
+    counts = dashboards.centre_counts(
+        user, today=today, open_orders=orders.total if orders is not None else None
+    )
     tiles = [
         listed(counts.received_today, _("Received today")),
         listed(counts.awaiting_dispatch, _("Awaiting dispatch")),
@@ -113,8 +123,9 @@ def centre_home(request: HttpRequest, today: dt.date) -> HttpResponse:
     ]
     window = dashboards.trend_window(today)
     trend = [row.as_row() for row in dashboards.daily_trend(user, window)]
-    categories = [row.as_row() for row in dashboards.by_category(user, window)]
-    units = [row.as_row() for row in dashboards.units_ranked(user, window)]
+    # The trend has just rebuilt the window's dirty days.
+    categories = [row.as_row() for row in dashboards.by_category(user, window, refresh=False)]
+    units = [row.as_row() for row in dashboards.units_ranked(user, window, refresh=False)]
     names = GroupNames({"category": categories, "unit": units})
     category_table = FigureTable(
         "home-categories",
@@ -153,7 +164,7 @@ def centre_home(request: HttpRequest, today: dt.date) -> HttpResponse:
         "categories_href": stats_url(window, group_by="category"),
         "unit_table": unit_table,
         "units_href": stats_url(window, group_by="unit"),
-        "orders": supervisor_orders(user) if user.role in SUPERVISE_ROLES else None,
+        "orders": orders,
     }
     return render(request, "web/home/centre.html", context)
 
@@ -221,36 +232,28 @@ def supervisor_orders(user: Any) -> SupervisorOrders:
 def unit_home(request: HttpRequest, today: dt.date) -> HttpResponse:
     """The unit's inbox in four numbers, what is most urgent, and its own month."""
     user: Any = request.user
-    box = unit_inbox(user)
-    code = user.unit.code
-
-    def unit_list(**filters: Any) -> str:
-        return ticket_list_url(TicketFilters(unit=code, **filters))
-
+    counts = inbox_counts(user)
+    labels = {
+        "overdue": (_("Overdue"), "overdue"),
+        "due_soon": (_("Due soon"), "due-soon"),
+        "to_accept": (_("To accept"), ""),
+        "in_progress": (_("In progress"), ""),
+    }
     tiles = [
-        Tile("overdue", _("Overdue"), len(box.overdue), unit_list(overdue=True), "overdue"),
-        Tile("due_soon", _("Due soon"), len(box.due_soon), unit_list(due_soon=True), "due-soon"),
-        Tile(
-            "to_accept",
-            _("To accept"),
-            len(box.to_accept),
-            unit_list(status=Status.DISPATCHED),
-        ),
-        Tile(
-            "in_progress",
-            _("In progress"),
-            len(box.in_progress),
-            unit_list(status=Status.IN_PROGRESS),
-        ),
+        Tile(key, label, counts[key].count, ticket_list_url(counts[key].filters), tone)
+        for key, (label, tone) in labels.items()
     ]
-    # Overdue first, then due soon: the two never overlap.
-    urgent = [*box.overdue, *box.due_soon]
     month = dashboards.month_window(today)
     context = {
         "tiles": tiles,
-        "urgent": urgent[:URGENT_SHOWN],
+        "urgent": most_urgent(user, limit=URGENT_SHOWN),
+        # The unit's figures count the tickets it holds: their links list exactly those.
         "month": figures_block(
-            user, "unit-month", _("This month: %(month)s") % {"month": f"{today:%Y-%m}"}, month
+            user,
+            "unit-month",
+            _("This month: %(month)s") % {"month": f"{today:%Y-%m}"},
+            month,
+            narrower=TicketFilters(unit=user.unit.code),
         ),
     }
     return render(request, "web/home/unit.html", context)

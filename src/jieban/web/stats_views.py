@@ -53,9 +53,9 @@ from jieban.stats.reports import (
 )
 from jieban.tickets.models import Category, Channel, SupervisionLevel
 from jieban.tickets.selectors import TicketFilters
+from jieban.web.excel import XLSX, guarded_row
 from jieban.web.forms import localized_name, put_domain_error
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Dates outside these years are typing mistakes; they would overflow the date arithmetic.
 FIRST_YEAR, LAST_YEAR = 2000, 2200
 REPORTS_LISTED = 200
@@ -502,7 +502,8 @@ def _stats_table(
     buckets = buckets_of(window, period) if period else []
     footer = None
     if period or group_by:
-        overall = figures(user, start=window.start, end=window.end)[0].as_row()
+        # The rows above have just rebuilt the dirty days of the window.
+        overall = figures(user, start=window.start, end=window.end, refresh=False)[0].as_row()
         footer = FigureRow("all", _("All tickets"), figure_cells(overall, list_links(window)))
     table = FigureTable("stats-rows", heading or _("Tickets"), shown, footer)
     return table, buckets
@@ -802,7 +803,7 @@ def _write_table(
         cell.font = Font(bold=True)
     first = len(labels)
     for label_values, row in rows:
-        sheet.append([*label_values, *(row.get(name) for name in FIELDS)])
+        sheet.append(guarded_row(sheet, [*label_values, *(row.get(name) for name in FIELDS)]))
         for offset, name in enumerate(FIELDS):
             if name in RATE_FIELDS:
                 sheet.cell(row=sheet.max_row, column=first + offset + 1).number_format = "0.00%"
@@ -824,7 +825,7 @@ def _local_text(stamp: str | dt.datetime | None) -> str:
 def report_workbook(page: ReportPage) -> bytes:
     """One sheet per view: overall (with the report's facts and orders by level), trend, and
     by category, unit, channel and grid. Rates are numbers formatted as percentages. Figures
-    only: no resident, no phone."""
+    only: no resident, no phone; names that look like formulas are written as text."""
     data = page.data
     book = Workbook()
     overall = book.active
@@ -846,11 +847,11 @@ def report_workbook(page: ReportPage) -> bytes:
     else:
         facts.append((_("Published at"), _("Not published: live figures")))
     for fact in facts:
-        overall.append(list(fact))
+        overall.append(guarded_row(overall, fact))
     overall.append([])
     overall.append([_("Supervision orders by level"), _("Orders")])
     for _level, label, count in page.orders:
-        overall.append([label, count])
+        overall.append(guarded_row(overall, [label, count]))
     overall.append([_("Total"), sum(count for _level, _label, count in page.orders)])
     overall.column_dimensions["A"].width = 26
 

@@ -8,26 +8,22 @@ number of rows. At most MAX_ROWS rows; a last row says so when there were more.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import tempfile
-from collections.abc import Iterable
 from typing import IO, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from jieban.org.models import Unit
 from jieban.tickets.access import mask_phone
 from jieban.tickets.models import CLOCK_RUNNING, Category, Channel, Status, Ticket
-from jieban.web.campaign_views import PHONE_IN_TEXT
+from jieban.web.excel import XLSX as XLSX
+from jieban.web.excel import guarded_row, without_phones
 from jieban.web.forms import localized_name
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 50_000
 CHUNK = 2_000
 # What the rows read: not the content, which is the bulk of a ticket and not exported.
@@ -49,11 +45,6 @@ EXPORTED_FIELDS = (
 )
 # Column widths in characters; the order is the header's.
 WIDTHS = (18, 17, 12, 16, 16, 10, 17, 8, 40, 30, 12, 14, 40)
-
-
-def without_phones(text: str) -> str:
-    """A phone number typed into free text is masked like the phone column."""
-    return PHONE_IN_TEXT.sub(lambda match: mask_phone(re.sub(r"\D", "", match.group())), text)
 
 
 def _header() -> list[str]:
@@ -121,24 +112,6 @@ class _RowMaker:
         ]
 
 
-def _cells(
-    sheet: WriteOnlyWorksheet, values: Iterable[Any], *, bold: Font | None = None
-) -> list[Any]:
-    """One row. Text stays text: a resident's title starting with "=" is not a formula."""
-    cells: list[Any] = []
-    for value in values:
-        if bold is None and not (isinstance(value, str) and value.startswith("=")):
-            cells.append(value)  # the common case, without a cell object per value
-            continue
-        cell = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"
-        if bold is not None:
-            cell.font = bold
-        cells.append(cell)
-    return cells
-
-
 def write_tickets(tickets: QuerySet[Ticket], target: IO[bytes]) -> int:
     """Write `tickets`, newest first, to `target` as .xlsx; returns the rows written."""
     book = Workbook(write_only=True)
@@ -146,7 +119,7 @@ def write_tickets(tickets: QuerySet[Ticket], target: IO[bytes]) -> int:
     for index, width in enumerate(WIDTHS):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     sheet.freeze_panes = "A2"
-    sheet.append(_cells(sheet, _header(), bold=Font(bold=True)))
+    sheet.append(guarded_row(sheet, _header(), font=Font(bold=True)))
     maker = _RowMaker()
     rows = (
         tickets.select_related("category", "unit")
@@ -158,7 +131,7 @@ def write_tickets(tickets: QuerySet[Ticket], target: IO[bytes]) -> int:
     for ticket in rows:
         if written == MAX_ROWS:
             sheet.append(
-                _cells(
+                guarded_row(
                     sheet,
                     [
                         _(
@@ -167,11 +140,11 @@ def write_tickets(tickets: QuerySet[Ticket], target: IO[bytes]) -> int:
                         )
                         % {"max": f"{MAX_ROWS:,}"}
                     ],
-                    bold=Font(bold=True),
+                    font=Font(bold=True),
                 )
             )
             break
-        sheet.append(_cells(sheet, maker.row(ticket)))
+        sheet.append(guarded_row(sheet, maker.row(ticket)))
         written += 1
     book.save(target)
     return written

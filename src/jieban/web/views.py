@@ -75,6 +75,7 @@ from jieban.web.saved_filters import (
     save_filter,
     saved_filters_of,
 )
+from jieban.web.stats_views import ticket_list_url
 from jieban.web.ticket_export import XLSX
 from jieban.web.ticket_export import export_file as ticket_export_file
 from jieban.web.timeline import timeline_entries
@@ -686,18 +687,20 @@ def attachment(request: HttpRequest, number: str, pk: int) -> FileResponse:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
+    """The unit's four lists, soonest deadline first; each says how many it holds in all and
+    links to the ticket list of every one when it shows only the first."""
     box = unit_inbox(request.user)
+    titles = {
+        "overdue": _("Overdue"),
+        "due_soon": _("Due soon"),
+        "to_accept": _("To accept"),
+        "in_progress": _("In progress"),
+    }
     sections = [
-        ("overdue", _("Overdue"), box.overdue),
-        ("due_soon", _("Due soon"), box.due_soon),
-        ("to_accept", _("To accept"), box.to_accept),
-        ("in_progress", _("In progress"), box.in_progress),
+        (section, titles[section.key], ticket_list_url(section.filters))
+        for section in (box.sections if box is not None else [])
     ]
-    return render(
-        request,
-        "web/inbox.html",
-        {"sections": sections, "has_unit": getattr(request.user, "unit_id", None) is not None},
-    )
+    return render(request, "web/inbox.html", {"sections": sections, "has_unit": box is not None})
 
 
 # ---------------------------------------------------------------------------------------------
