@@ -114,7 +114,7 @@ def test_two_workers_sweeping_at_once_issue_each_order_once(people: tuple[User, 
     import time_machine
 
     from jieban.notify.models import Notification
-    from jieban.tickets.models import SupervisionOrder
+    from jieban.tickets.models import ORDER_OPEN, SupervisionOrder
     from jieban.tickets.worker import run_sweep
     from tests.conftest import local
 
@@ -142,3 +142,15 @@ def test_two_workers_sweeping_at_once_issue_each_order_once(people: tuple[User, 
     warned = [number for report in reports for number in report.warned]
     assert len(warned) == len(set(warned)) == 60
     assert Notification.objects.filter(kind="due_soon").count() == 120
+    # The second breach, swept by two workers: each ticket's level-2 order supersedes its
+    # level-1 order, and each ticket has one open order.
+    with time_machine.travel(local(2026, 3, 13, 9), tick=False):
+        reports = race(2, lambda index: run_sweep())
+    assert not [report for report in reports if isinstance(report, Exception)], reports
+    assert sum(len(report.orders) for report in reports) == 60
+    open_orders = SupervisionOrder.objects.filter(ORDER_OPEN)
+    assert open_orders.count() == open_orders.values("ticket").distinct().count() == 60
+    assert set(open_orders.values_list("level", flat=True)) == {2}
+    for order in SupervisionOrder.objects.filter(level=1).select_related("superseded_by"):
+        assert order.superseded_by is not None and order.fulfilled_at is None
+        assert (order.superseded_by.ticket_id, order.superseded_by.level) == (order.ticket_id, 2)

@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from jieban.org.demo import DEMO_PASSWORD, PEOPLE
@@ -22,6 +22,7 @@ from jieban.stats.figures import figures
 from jieban.stats.models import DirtyDay
 from jieban.tickets.campaign import take_snapshot
 from jieban.tickets.models import (
+    ORDER_OPEN,
     DailySequence,
     Status,
     SupervisionOrder,
@@ -83,11 +84,14 @@ def snapshot(anchor: dt.datetime) -> list[tuple[Any, ...]]:
              event.from_status, event.to_status, event.payload)
         )  # fmt: skip
     orders: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for order in SupervisionOrder.objects.select_related("unit").order_by("issued_at", "id"):
+    for order in SupervisionOrder.objects.select_related("unit", "superseded_by").order_by(
+        "issued_at", "id"
+    ):
         orders[order.ticket_id].append(
             (order.number, order.unit.code, order.reason, order.level, rel(order.issued_at),
              order.issued_by_id is not None, rel(order.due_at), rel(order.breached_due_at),
-             rel(order.fulfilled_at), order.note)
+             rel(order.fulfilled_at), order.superseded_by and order.superseded_by.number,
+             order.note)
         )  # fmt: skip
     visits: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for visit in Visit.objects.select_related("called_by").order_by("at", "id"):
@@ -420,13 +424,20 @@ def test_supervision_orders_are_what_the_sweep_and_issue_order_write(db: Any) ->
                 assert previous == order.breached_due_at
             else:
                 assert order.breached_due_at is None and order.issued_by_id is not None
-            # Fulfilled by the first resolution after it, which names it.
+            # Closed by what comes first after it: the ticket's next order supersedes it, the
+            # next resolution fulfils it and names it.
+            following = orders[index + 1] if index + 1 < len(orders) else None
             later = [e for e in timeline if e.kind == "resolve" and e.at >= order.issued_at]
-            if later:
+            if following is not None and not (later and later[0].at < following.issued_at):
+                assert order.superseded_by_id == following.pk, order.number
+                assert order.fulfilled_at is None, order.number
+                assert not any(order.number in e.payload["fulfilled_orders"] for e in later)
+            elif later:
+                assert order.superseded_by_id is None, order.number
                 assert order.fulfilled_at == later[0].at, order.number
                 assert order.number in later[0].payload["fulfilled_orders"]
             else:
-                assert order.fulfilled_at is None
+                assert order.is_open, order.number
                 assert ticket.status in ("dispatched", "in_progress")
             by_day[order.number[2:10]].append(order)
         # A resolution is on time only before any breach and by the deadline then in force.
@@ -442,6 +453,13 @@ def test_supervision_orders_are_what_the_sweep_and_issue_order_write(db: Any) ->
                 assert not any(o.breached_due_at == ticket.due_at for o in orders)
                 assert ticket.due_at + second > ANCHOR - dt.timedelta(days=5)
     assert Ticket.objects.filter(supervision_level=3).exists()
+    # A ticket has at most one open order, its latest; some orders were superseded.
+    open_per_ticket = (
+        SupervisionOrder.objects.filter(ORDER_OPEN).values("ticket").annotate(open=Count("pk"))
+    )
+    assert open_per_ticket.exists()
+    assert not open_per_ticket.filter(open__gt=1).exists()
+    assert SupervisionOrder.objects.filter(superseded_by__isnull=False).count() > 0
     # Numbers per day of issue, in order of issue; the day's sequence continues after them.
     sequences = dict(DailySequence.objects.filter(prefix="DB").values_list("day", "last"))
     assert len(sequences) == len(by_day)

@@ -10,8 +10,11 @@ import time_machine
 
 from jieban.notify.models import Notification
 from jieban.org.models import Unit
+from jieban.stats.dashboards import centre_counts, open_orders_by_unit_and_level
 from jieban.tickets import transitions
-from jieban.tickets.models import SupervisionOrder, Ticket, TicketEvent
+from jieban.tickets.models import ORDER_OPEN, SupervisionOrder, Ticket, TicketEvent
+from jieban.tickets.supervision import supervise_ticket, supervision_order_page
+from jieban.tickets.visits import record_visit
 from jieban.tickets.worker import run_sweep
 from tests.conftest import Cast, local, new_ticket
 
@@ -130,6 +133,84 @@ class TestOverdueOrders:
         assert sweep_at(local(2026, 4, 1)).orders == []
 
 
+class TestSupersededOrders:
+    def test_three_breaches_leave_only_the_level_3_order_open(self, cast: Cast) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        for _breach in range(3):
+            sweep_at(fresh(ticket).due_at + SECOND)
+        first, second, third = SupervisionOrder.objects.order_by("issued_at")
+        assert [first.level, second.level, third.level] == [1, 2, 3]
+        # Each earlier order was superseded by the next, and none of them was fulfilled.
+        assert (first.superseded_by_id, second.superseded_by_id) == (second.pk, third.pk)
+        assert third.superseded_by_id is None
+        assert [o.fulfilled_at for o in (first, second, third)] == [None, None, None]
+        assert [o.is_open for o in (first, second, third)] == [False, False, True]
+        assert list(SupervisionOrder.objects.filter(ORDER_OPEN)) == [third]
+        # The supervisor's home, the centre's tile and the board count 1 ticket at level 3.
+        counts = open_orders_by_unit_and_level(cast.supervisor)
+        assert counts.by_level == {1: 0, 2: 0, 3: 1}
+        assert [(unit.code, unit.by_level) for unit in counts.units] == [("PS-A", {3: 1})]
+        assert centre_counts(cast.supervisor, today=local(2026, 3, 16).date()).open_orders == 1
+        orders, _next = supervision_order_page(cast.supervisor, open_only=True)
+        assert orders == [third]
+
+    def test_resolving_fulfils_only_the_open_order(self, cast: Cast) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        for _breach in range(3):
+            sweep_at(fresh(ticket).due_at + SECOND)
+        with time_machine.travel(local(2026, 3, 17), tick=False):
+            transitions.accept_ticket(ticket.number, by=cast.handler_a)
+            transitions.resolve_ticket(ticket.number, result="已处理", by=cast.handler_a)
+        first, second, third = SupervisionOrder.objects.order_by("issued_at")
+        assert (first.fulfilled_at, second.fulfilled_at) == (None, None)
+        assert (first.superseded_by_id, second.superseded_by_id) == (second.pk, third.pk)
+        assert (third.fulfilled_at, third.superseded_by_id) == (local(2026, 3, 17), None)
+        resolve = TicketEvent.objects.get(ticket=ticket, kind="resolve")
+        assert resolve.payload["fulfilled_orders"] == [third.number]
+        assert not SupervisionOrder.objects.filter(ORDER_OPEN).exists()
+
+    def test_a_manual_order_supersedes_the_open_overdue_order(
+        self, cast: Cast, api_as: Any
+    ) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        sweep_at(fresh(ticket).due_at + SECOND)
+        overdue = SupervisionOrder.objects.get()
+        with time_machine.travel(local(2026, 3, 11, 10), tick=False):
+            manual = supervise_ticket(ticket.number, note="抓紧办理", by=cast.supervisor)
+        overdue.refresh_from_db()
+        assert (manual.level, manual.superseded_by_id) == (2, None)
+        assert overdue.superseded_by_id == manual.pk and overdue.fulfilled_at is None
+        # The API names the order that took the place, null for the open one.
+        items = api_as(cast.supervisor).get("/supervision-orders").json()["items"]
+        assert [(item["number"], item["superseded_by"]) for item in items] == [
+            (manual.number, None),
+            (overdue.number, manual.number),
+        ]
+
+    def test_fulfilled_orders_are_not_superseded_later(self, cast: Cast) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        sweep_at(fresh(ticket).due_at + SECOND)
+        with time_machine.travel(local(2026, 3, 11), tick=False):
+            transitions.accept_ticket(ticket.number, by=cast.handler_a)
+            transitions.resolve_ticket(ticket.number, result="已处理", by=cast.handler_a)
+        with time_machine.travel(local(2026, 3, 12), tick=False):
+            record_visit(ticket.number, outcome="dissatisfied", note="没修好", by=cast.dispatcher)
+        fulfilled, reopened = SupervisionOrder.objects.order_by("issued_at")
+        assert (fulfilled.fulfilled_at, fulfilled.superseded_by_id) == (local(2026, 3, 11), None)
+        assert reopened.is_open and reopened.reason == "dissatisfied"
+
+    def test_one_sweep_supersedes_each_tickets_orders_with_its_own(self, cast: Cast) -> None:
+        tickets = [dispatched_at(cast, local(2026, 3, 2)) for _index in range(3)]
+        sweep_at(local(2026, 3, 10, 9))
+        sweep_at(local(2026, 3, 13, 9))
+        for ticket in tickets:
+            earlier, latest = ticket.orders.order_by("issued_at")
+            assert earlier.superseded_by_id == latest.pk, ticket.number
+            assert latest.is_open, ticket.number
+        counts = open_orders_by_unit_and_level(cast.supervisor)
+        assert counts.by_level == {1: 0, 2: 3, 3: 0}
+
+
 class TestDueSoonWarnings:
     def test_it_warns_once_per_ticket_and_deadline(self, cast: Cast) -> None:
         ticket = dispatched_at(cast, local(2026, 3, 2))  # due Monday 9 March
@@ -221,7 +302,8 @@ class TestManualOrdersOverHttp:
         assert levels() == [2, 1]
         assert levels(level=2) == [2]
         assert levels(unit="PS-B") == []
-        assert levels(open="true") == [2, 1]
+        # The level-2 order superseded the level-1 one: only the latest is open.
+        assert levels(open="true") == [2]
         with time_machine.travel(local(2026, 3, 12), tick=False):
             transitions.accept_ticket(ticket.number, by=cast.handler_a)
             transitions.resolve_ticket(ticket.number, result="ok", by=cast.handler_a)

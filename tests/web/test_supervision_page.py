@@ -51,15 +51,22 @@ class TestSupervisionPage:
         response = client.get("/supervision/")
         assert response.status_code == 200
         html = response.content.decode()
+        # One open order per ticket, its latest: A's level-3 order superseded its earlier two.
         assert orders_in(html, 3) == [level_3_a]
-        assert orders_in(html, 2) == [level_2_a]
-        assert sorted(orders_in(html, 1)) == sorted([level_1_a, level_1_b])
+        assert orders_in(html, 2) == []
+        assert orders_in(html, 1) == [level_1_b]
         # Most severe first.
         assert html.index('data-testid="orders-level-3"') < html.index(
             'data-testid="orders-level-1"'
         )
-        # Per unit, columns 深入办, 重点办, 督促办.
-        assert unit_counts(html) == {"PS-A": [1, 1, 1], "PS-B": [0, 0, 1]}
+        # Per unit, columns 深入办, 重点办, 督促办: tickets under supervision at their level.
+        assert unit_counts(html) == {"PS-A": [1, 0, 0], "PS-B": [0, 0, 1]}
+        # Asked for, the superseded orders show which order took their place.
+        html = client.get("/supervision/?fulfilled=1").content.decode()
+        assert orders_in(html, 2) == [level_2_a]
+        assert sorted(orders_in(html, 1)) == sorted([level_1_a, level_1_b])
+        assert f"已被 {level_2_a} 取代" in html and f"已被 {level_3_a} 取代" in html
+        assert unit_counts(html) == {"PS-A": [1, 0, 0], "PS-B": [0, 0, 1]}
         for text in ("深入办", "重点办", "督促办", "超期", "甲派出所", "乙派出所", at_a.title):
             assert text in html
         assert f'href="/supervision/{level_3_a}/print/"' in html
@@ -87,6 +94,9 @@ class TestSupervisionPage:
         assert orders_in(html, 2) == []
         assert '<option value="PS-B" selected>' in html
         html = client.get("/supervision/?unit=PS-A").content.decode()
+        # The level-2 order superseded the level-1 one.
+        assert orders_in(html, 1) + orders_in(html, 2) == numbers(at_a)[1:]
+        html = client.get("/supervision/?unit=PS-A&fulfilled=1").content.decode()
         assert orders_in(html, 1) + orders_in(html, 2) == numbers(at_a)
 
     def test_it_drops_fulfilled_orders_unless_asked(self, client: Client, cast: Cast) -> None:
@@ -188,9 +198,15 @@ class TestSupervisionPage:
         with time_machine.travel(local(2026, 3, 10, 9), tick=False):
             with django_assert_max_num_queries(9):  # type: ignore[operator]
                 html = client.get("/supervision/").content.decode()
-            assert len(orders_in(html, 1) + orders_in(html, 2)) == 8
+            # One open order per ticket: the level-2 ones superseded the level-1 ones.
+            assert len(orders_in(html, 1) + orders_in(html, 2)) == 4
             assert len(tickets_in(html, "overdue")) == 4
             assert len(tickets_in(html, "due-soon")) == 4
+            # With the superseded orders, each names its successor from the same query.
+            with django_assert_max_num_queries(9):  # type: ignore[operator]
+                html = client.get("/supervision/?fulfilled=1").content.decode()
+            assert len(orders_in(html, 1) + orders_in(html, 2)) == 8
+            assert html.count('data-testid="superseded"') == 4
             # A filter by unit costs one lookup more, whatever the number of rows.
             with django_assert_max_num_queries(10):  # type: ignore[operator]
                 client.get("/supervision/?unit=PS-A&level=2")

@@ -53,6 +53,22 @@ class TestSupervisionPrintPage:
         assert 'class="menu"' not in html and 'data-testid="bell"' not in html
         assert "/static/web/print.css" in html
 
+    def test_a_superseded_order_names_the_order_that_took_its_place(
+        self, client: Client, cast: Cast
+    ) -> None:
+        ticket = supervised(cast, "PS-A", breaches=2)
+        earlier, later = ticket.orders.order_by("issued_at")
+        client.force_login(cast.supervisor)
+        html = client.get(f"/supervision/{earlier.number}/print/").content.decode()
+        assert facts(html)["取代它的督办单"] == later.number
+        assert "办结时间" not in facts(html)
+        html = client.get(f"/supervision/{later.number}/print/").content.decode()
+        assert "取代它的督办单" not in facts(html)
+        # The ticket's page and its printout say so in the orders' list.
+        for path in (f"/tickets/{ticket.number}/", f"/tickets/{ticket.number}/print/"):
+            html = client.get(path).content.decode()
+            assert html.count(f"已被 {later.number} 取代") == 1, path
+
     def test_it_is_an_a4_page(self) -> None:
         css = PRINT_CSS.read_text()
         assert re.search(r"@page\s*{\s*size:\s*A4;", css)

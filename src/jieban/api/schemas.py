@@ -173,6 +173,8 @@ class SupervisionOrderOut(Schema):
     issued_at: dt.datetime
     due_at: dt.datetime
     fulfilled_at: dt.datetime | None
+    # The number of the later order that took this one's place, if one did.
+    superseded_by: str | None
     note: str
 
 

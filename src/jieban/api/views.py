@@ -416,6 +416,7 @@ def order_out(order: SupervisionOrder) -> dict[str, Any]:
         "issued_at": _local(order.issued_at),
         "due_at": _local(order.due_at),
         "fulfilled_at": _local(order.fulfilled_at),
+        "superseded_by": order.superseded_by.number if order.superseded_by else None,
         "note": order.note,
     }
 

@@ -578,7 +578,15 @@ class OrderDraft:
     note: str
     day: dt.date
     fulfilled_at: dt.datetime | None = None
+    # The later order on the ticket that took this one's place while it was open.
+    superseded_by: OrderDraft | None = None
+    # The orders this one superseded, gathered once the ticket's story is final.
+    supersedes: list[OrderDraft] = field(default_factory=list)
     number: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.fulfilled_at is None and self.superseded_by is None
 
     def columns(self) -> dict[str, Any]:
         return {
@@ -904,16 +912,16 @@ class Draft:
             len(self.visits),
             self.unanswered,
             [getattr(self.ticket, name) for name in TAIL_FIELDS],
-            [order.fulfilled_at for order in self.orders],
+            [(order.fulfilled_at, order.superseded_by) for order in self.orders],
         )
 
     def restore(self, saved: tuple[Any, ...]) -> None:
-        steps, orders, visits, self.unanswered, values, fulfilled = saved
+        steps, orders, visits, self.unanswered, values, closed = saved
         del self.steps[steps:], self.orders[orders:], self.visits[visits:]
         for name, value in zip(TAIL_FIELDS, values, strict=True):
             setattr(self.ticket, name, value)
-        for order, at in zip(self.orders, fulfilled, strict=True):
-            order.fulfilled_at = at
+        for order, (at, by) in zip(self.orders, closed, strict=True):
+            order.fulfilled_at, order.superseded_by = at, by
 
 
 @dataclass
@@ -923,6 +931,8 @@ class Batch:
     holdings: list[dict[str, Any]] = field(default_factory=list)
     visits: list[dict[str, Any]] = field(default_factory=list)
     orders: list[dict[str, Any]] = field(default_factory=list)
+    # (earlier order, the later one that superseded it) by number, the later one in `orders`.
+    supersessions: list[tuple[str, str]] = field(default_factory=list)
     # Tickets written in an earlier batch that were reported again: pk → how many more times.
     repeats: dict[int, int] = field(default_factory=dict)
 
@@ -1122,6 +1132,17 @@ class TicketGenerator:
             self.writers["holdings"].write(batch.holdings)
             self.writers["visits"].write(batch.visits)
             self.writers["orders"].write(batch.orders)
+            if batch.supersessions:
+                # The earlier order may have been written in an earlier batch, and the later
+                # one's id is the database's: link them by number, once both rows are in.
+                table = connection.ops.quote_name(SupervisionOrder._meta.db_table)
+                with connection.cursor() as cursor:
+                    cursor.executemany(
+                        f"UPDATE {table} SET superseded_by_id = "
+                        f"(SELECT later.id FROM {table} later WHERE later.number = %s) "
+                        "WHERE number = %s",
+                        [(later, earlier) for earlier, later in batch.supersessions],
+                    )
             # Where the intake and the sweep go on numbering tickets and orders after the demo.
             DailySequence.objects.bulk_create(
                 [
@@ -1165,6 +1186,10 @@ class TicketGenerator:
                 last += 1
                 order.number = f"{ORDER_PREFIX}{day:%Y%m%d}-{last:04d}"
                 self.batch.orders.append(order.columns())
+                # The orders it superseded were issued before it: numbered already.
+                self.batch.supersessions += [
+                    (earlier.number, order.number) for earlier in order.supersedes
+                ]
             self.order_sequences[day] = last
             self.touched_order_days.add(day)
         for day in sorted(self.held_events):
@@ -1696,6 +1721,9 @@ class TicketGenerator:
         )
         if reason == SupervisionReason.OVERDUE and ticket.breached_at is None:
             ticket.breached_at = at
+        for earlier in draft.orders:
+            if earlier.is_open:
+                earlier.superseded_by = order
         draft.orders.append(order)
         payload = {
             "reason": reason,
@@ -1713,7 +1741,7 @@ class TicketGenerator:
         ticket = draft.ticket
         ticket.resolved_at, ticket.result = at, result
         on_time = ticket.due_at is not None and at <= ticket.due_at and ticket.breached_at is None
-        fulfilled = [order for order in draft.orders if order.fulfilled_at is None]
+        fulfilled = [order for order in draft.orders if order.is_open]
         for order in fulfilled:
             order.fulfilled_at = at
         draft.unanswered = 0
@@ -1763,6 +1791,8 @@ class TicketGenerator:
             # The events name the orders: they wait until the last order has its number.
             for order in draft.orders:
                 self.unnumbered.setdefault(order.day, []).append(order)
+                if order.superseded_by is not None:
+                    order.superseded_by.supersedes.append(order)
             last_day = max(order.day for order in draft.orders)
             self.held_events.setdefault(last_day, []).append((ticket.pk, draft.steps))
         else:

@@ -16,7 +16,7 @@ from django.db.models import Count, QuerySet
 
 from jieban.org.models import Unit
 from jieban.stats.figures import Figures, figures
-from jieban.tickets.models import Category, Status, SupervisionOrder
+from jieban.tickets.models import ORDER_OPEN, Category, Status, SupervisionOrder
 from jieban.tickets.selectors import TicketFilters, filter_tickets
 from jieban.tickets.supervision import visible_orders
 
@@ -114,7 +114,7 @@ def centre_counts(user: Any, *, today: dt.date, open_orders: int | None = None) 
         open_orders=(
             open_orders
             if open_orders is not None
-            else orders_seen_by(user).filter(fulfilled_at__isnull=True).count()
+            else orders_seen_by(user).filter(ORDER_OPEN).count()
         ),
     )
 
@@ -192,7 +192,7 @@ def open_orders_by_unit_and_level(user: Any) -> OpenOrders:
     order of the open-orders index (`unit_id, level`), the units' names put on after."""
     rows = (
         orders_seen_by(user)
-        .filter(fulfilled_at__isnull=True)
+        .filter(ORDER_OPEN)
         .order_by()
         .values_list("unit_id", "level")
         .annotate(count=Count("pk"))

@@ -300,6 +300,14 @@ class SupervisionLevel(models.IntegerChoices):
     IN_DEPTH = 3, _("In depth (深入办)")
 
 
+# An order is open until the ticket is resolved (fulfilled) or a later order on the ticket
+# takes its place (superseded): a ticket has at most one open order, its latest. The one
+# definition of "open", used by every count and list and by the partial index below, which
+# SQLite reads only when a query repeats the condition word for word: these IS NULL tests
+# carry no parameters, so the ORM's filter does.
+ORDER_OPEN = Q(fulfilled_at__isnull=True) & Q(superseded_by__isnull=True)
+
+
 class SupervisionOrder(models.Model):
     """督办单: a unit is ordered to finish a late or badly handled ticket by a new deadline."""
 
@@ -316,6 +324,19 @@ class SupervisionOrder(models.Model):
     # For an overdue order: the deadline that was missed. One order per ticket and breach.
     breached_due_at = models.DateTimeField(null=True, blank=True)
     fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
+    # The later order on the same ticket that took this one's place while it was open.
+    # RESTRICT: an order that superseded another cannot be deleted alone (SET_NULL would
+    # silently reopen the old order, PROTECT would forbid deleting the ticket with its orders);
+    # deleting the ticket deletes both together. Indexed below, on the superseded orders only.
+    superseded_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        db_index=False,
+        on_delete=models.RESTRICT,
+        related_name="supersedes",
+        verbose_name=_("superseded by"),
+    )
     note = models.TextField(_("note"), max_length=4000, blank=True)
 
     class Meta:
@@ -335,7 +356,14 @@ class SupervisionOrder(models.Model):
             models.Index(
                 fields=["unit", "level"],
                 name="supervision_open_idx",
-                condition=Q(fulfilled_at__isnull=True),
+                condition=ORDER_OPEN,
+            ),
+            # For the foreign key's checks and `supersedes`. Not a plain index: SQLite would read
+            # it for `superseded_by_id IS NULL` instead of the open-orders index above.
+            models.Index(
+                fields=["superseded_by"],
+                name="supervision_superseded_idx",
+                condition=Q(superseded_by__isnull=False),
             ),
             models.Index(fields=["-issued_at"], name="supervision_issued_idx"),
             # Orders issued in a period, counted per level without reading the orders.
@@ -347,7 +375,7 @@ class SupervisionOrder(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.fulfilled_at is None
+        return self.fulfilled_at is None and self.superseded_by_id is None
 
 
 class VisitOutcome(models.TextChoices):

@@ -2,7 +2,8 @@
 
 An order is issued when a ticket's deadline passes (one per ticket and missed deadline), when
 a follow-up call finds the resident dissatisfied, or by a supervisor's hand. Its new deadline
-becomes the ticket's `due_at`; its level is 1 + the orders before it, at most 3. The sweep is
+becomes the ticket's `due_at`; its level is 1 + the orders before it, at most 3. It supersedes
+the ticket's earlier open orders, so a ticket has at most one open order: its latest. The sweep is
 idempotent and safe with several workers: it re-checks each ticket under a row lock (skipping
 rows another worker holds) and a unique constraint forbids a second order for one breach.
 """
@@ -10,13 +11,13 @@ rows another worker holds) and a unique constraint forbids a second order for on
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -27,6 +28,7 @@ from jieban.org.models import UNIT_WORKER_ROLES, Role, Unit, User
 from jieban.tickets.access import access_ticket, visible_tickets
 from jieban.tickets.models import (
     CLOCK_RUNNING,
+    ORDER_OPEN,
     SupervisionLevel,
     SupervisionOrder,
     SupervisionReason,
@@ -85,8 +87,11 @@ def issue_order(
     oracle: WorkdayOracle | None = None,
     recipients: Recipients | None = None,
     number: str | None = None,
+    supersede: bool = True,
 ) -> SupervisionOrder:
-    """Issue an order on a ticket locked by the caller; its deadline becomes the ticket's."""
+    """Issue an order on a ticket locked by the caller; its deadline becomes the ticket's and it
+    supersedes the ticket's earlier open orders (`supersede=False`: the caller does that, as
+    the sweep does for a whole batch in one UPDATE)."""
     if ticket.unit_id is None:
         raise Conflict(_("Ticket %(number)s is with no unit.") % {"number": ticket.number})
     level = min(MAX_LEVEL, ticket.supervision_level + 1)
@@ -107,6 +112,8 @@ def issue_order(
         breached_due_at=breached,
         note=note,
     )
+    if supersede:
+        supersede_earlier_orders([order])
     previous_due = ticket.due_at
     ticket.due_at = deadline.due_at
     ticket.due_basis = deadline.basis
@@ -165,6 +172,23 @@ def issue_order(
         },
     )
     return order
+
+
+def supersede_earlier_orders(orders: Sequence[SupervisionOrder]) -> int:
+    """Mark the other open orders on these new orders' tickets (locked by the caller) as
+    superseded by the new order of their ticket, in one UPDATE; returns how many."""
+    newest = {order.ticket_id: order.pk for order in orders}
+    if not newest:
+        return 0
+    earlier = SupervisionOrder.objects.filter(ORDER_OPEN, ticket_id__in=list(newest)).exclude(
+        pk__in=list(newest.values())
+    )
+    if len(newest) == 1:
+        return earlier.update(superseded_by_id=next(iter(newest.values())))
+    new_order_of_ticket = SupervisionOrder.objects.filter(
+        pk__in=list(newest.values()), ticket_id=OuterRef("ticket_id")
+    ).values("pk")[:1]
+    return earlier.update(superseded_by_id=Subquery(new_order_of_ticket))
 
 
 def supervise_ticket(
@@ -258,16 +282,21 @@ def sweep_overdue(
             # Re-check under the lock: another worker may have issued the order meanwhile.
             tickets = list(_lock_batch(candidates).filter(clock_running(), due_at__lt=now))
             numbers = allocate_numbers(ORDER_PREFIX, local_day, len(tickets)) if tickets else []
-            for ticket, number in zip(tickets, numbers, strict=True):
-                order = issue_order(
+            orders = [
+                issue_order(
                     ticket,
                     reason=SupervisionReason.OVERDUE,
                     now=now,
                     oracle=oracle,
                     recipients=recipients,
                     number=number,
+                    supersede=False,
                 )
-                issued.append(order.number)
+                for ticket, number in zip(tickets, numbers, strict=True)
+            ]
+            # One UPDATE for the batch: each ticket's new order supersedes its earlier ones.
+            supersede_earlier_orders(orders)
+            issued += [order.number for order in orders]
     return issued
 
 
@@ -324,7 +353,7 @@ def sweep_due_soon(
 
 
 def open_orders(unit: Unit | None = None) -> Any:
-    orders = SupervisionOrder.objects.filter(fulfilled_at__isnull=True)
+    orders = SupervisionOrder.objects.filter(ORDER_OPEN)
     return orders.filter(unit=unit) if unit is not None else orders
 
 
@@ -357,7 +386,7 @@ def supervision_order_page(
             raise InvalidInput(_("The level is 1, 2 or 3."), field="level")
         orders = orders.filter(level=level)
     if open_only:
-        orders = orders.filter(fulfilled_at__isnull=True)
+        orders = orders.filter(ORDER_OPEN)
     if ticket:
         orders = orders.filter(ticket__number=ticket)
     if not 1 <= limit <= 200:
@@ -367,7 +396,8 @@ def supervision_order_page(
     if cursor:
         issued, pk = decode_cursor(cursor)
         orders = orders.filter(Q(issued_at__lt=issued) | Q(issued_at=issued, pk__lt=pk))
-    rows = list(orders.select_related("ticket", "unit").order_by("-issued_at", "-pk")[: limit + 1])
+    orders = orders.select_related("ticket", "unit", "superseded_by")
+    rows = list(orders.order_by("-issued_at", "-pk")[: limit + 1])
     last = rows[limit - 1] if len(rows) > limit else None
     next_cursor = encode_cursor(last.issued_at, last.pk) if last else None
     return rows[:limit], next_cursor
@@ -377,7 +407,7 @@ def access_order(user: Any, number: str) -> SupervisionOrder:
     """The order `number` if `user` may see its ticket, else NotFound."""
     order = (
         visible_orders(user)
-        .select_related("unit", "issued_by", "ticket")
+        .select_related("unit", "issued_by", "ticket", "superseded_by")
         .filter(number=number)
         .first()
     )

@@ -18,7 +18,14 @@ from django.utils.translation import gettext_lazy
 from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jieban.org.models import CENTRE_ROLES, DISPATCH_ROLES, Unit
 from jieban.tickets.access import access_ticket
-from jieban.tickets.models import Status, SupervisionOrder, Ticket, TicketEvent, TicketUnit
+from jieban.tickets.models import (
+    ORDER_OPEN,
+    Status,
+    SupervisionOrder,
+    Ticket,
+    TicketEvent,
+    TicketUnit,
+)
 from jieban.workcalendar.workdays import compute_deadline
 
 
@@ -249,8 +256,9 @@ def resolve_ticket(
         text = _required_text(result, field="result", label=_("The result"))
         ticket.resolved_at = now
         ticket.result = text
-        # Resolving fulfils every open supervision order on the ticket.
-        fulfilled = SupervisionOrder.objects.filter(ticket=ticket, fulfilled_at__isnull=True)
+        # Resolving fulfils the ticket's open supervision order; the ones it superseded stay
+        # closed as superseded, not fulfilled.
+        fulfilled = SupervisionOrder.objects.filter(ORDER_OPEN, ticket=ticket)
         orders = list(fulfilled.values_list("number", flat=True))
         fulfilled.update(fulfilled_at=now)
         payload: dict[str, Any] = {"result": text, "on_time": bool(ticket.resolved_on_time)}

@@ -316,7 +316,9 @@ class SupervisionFilterForm(forms.Form):
         choices=[("", _("Any level")), *SupervisionLevel.choices],
     )
     unit = forms.ChoiceField(label=_("Unit"), required=False)
-    fulfilled = forms.BooleanField(label=_("Include fulfilled orders"), required=False)
+    fulfilled = forms.BooleanField(
+        label=_("Include fulfilled and superseded orders"), required=False
+    )
 
     def __init__(self, *args: Any, units: Sequence[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

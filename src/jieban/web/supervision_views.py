@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from jieban.errors import InvalidInput, NotFound
 from jieban.org.models import Unit, UnitKind
-from jieban.tickets.models import SupervisionLevel, SupervisionOrder, Ticket
+from jieban.tickets.models import ORDER_OPEN, SupervisionLevel, SupervisionOrder, Ticket
 from jieban.tickets.selectors import TicketFilters, filter_tickets
 from jieban.tickets.supervision import access_order, supervision_order_page, visible_orders
 from jieban.web.forms import SupervisionFilterForm, localized_name
@@ -65,7 +65,7 @@ def _open_counts(user: Any) -> list[UnitCounts]:
     counts: dict[str, UnitCounts] = {}
     rows = (
         visible_orders(user)
-        .filter(fulfilled_at__isnull=True)
+        .filter(ORDER_OPEN)
         .values("unit__code", "unit__name", "unit__name_en", "level")
         .annotate(count=Count("pk"))
         .order_by("unit__code", "level")

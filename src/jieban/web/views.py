@@ -440,7 +440,7 @@ def _render_detail(
         deadline_warning = workdays.missing_data_warning([timezone.localtime(ticket.due_at).year])
     # Orders exist only on a ticket whose supervision level was raised: skip the query if not.
     orders = (
-        list(ticket.orders.select_related("unit").order_by("issued_at", "pk"))
+        list(ticket.orders.select_related("unit", "superseded_by").order_by("issued_at", "pk"))
         if ticket.supervision_level
         else []
     )
@@ -482,7 +482,7 @@ def ticket_print(request: HttpRequest, number: str) -> HttpResponse:
         "phone": phone,
         "bureau": bureau_heading(),
         "orders": (
-            list(ticket.orders.select_related("unit").order_by("issued_at", "pk"))
+            list(ticket.orders.select_related("unit", "superseded_by").order_by("issued_at", "pk"))
             if ticket.supervision_level
             else []
         ),
