@@ -134,6 +134,7 @@ def main() -> None:
     from django.db import connection
 
     from jieban.notify.models import Notification
+    from jieban.stats import rollups
     from jieban.tickets.models import SupervisionOrder, Ticket
     from jieban.tickets.worker import run_sweep
 
@@ -178,6 +179,18 @@ def main() -> None:
                 [f"+{int(shift)} seconds"] * 2,
             )
 
+    # Moving the deadlines changed every open ticket, and the rollup triggers marked their days
+    # dirty: a running worker keeps the rollups current every sweep, so bring them up to date
+    # first, as they would be, and time only what the sweep itself makes dirty.
+    started = time.perf_counter()
+    days = 0
+    while cleaned := rollups.refresh():
+        days += cleaned
+    print(
+        f"rollups brought up to date after moving the deadlines: {days} dates in "
+        f"{time.perf_counter() - started:.1f} s (not timed below)",
+        flush=True,
+    )
     open_tickets = Ticket.objects.filter(status__in=("dispatched", "in_progress")).count()
     print(f"tickets: {Ticket.objects.count():,}, open: {open_tickets:,}", flush=True)
 
@@ -188,10 +201,33 @@ def main() -> None:
     told = Notification.objects.filter(kind="supervision_order").count()
     print(
         f"full sweep: {full_seconds:.2f} s, {len(full.orders)} orders, "
-        f"{len(full.warned)} warnings, {told} notifications",
+        f"{len(full.warned)} warnings, {told} notifications, rollups rebuilt for "
+        f"{full.rollups} dates",
+        flush=True,
+    )
+    print(
+        "  parts: "
+        + ", ".join(f"{part} {seconds:.2f} s" for part, seconds in full.seconds.items()),
         flush=True,
     )
     found_later = 0
+    # The dates the orders dirtied beyond the full sweep's share of rollups are rebuilt by the
+    # sweeps that follow, a bounded number each: time those, then the empty sweeps proper.
+    catch_up = []
+    while True:
+        started = time.perf_counter()
+        sweep = run_sweep()
+        found_later += len(sweep.orders) + len(sweep.warned)
+        if not sweep.rollups:
+            break
+        catch_up.append((time.perf_counter() - started, sweep.rollups))
+    if catch_up:
+        print(
+            f"the next {len(catch_up)} sweeps rebuilt the other "
+            f"{sum(dates for _seconds, dates in catch_up)} dates' rollups, "
+            f"{max(seconds for seconds, _dates in catch_up):.2f} s at the most",
+            flush=True,
+        )
     for _ in range(args.empty_runs):
         started = time.perf_counter()
         empty = run_sweep()

@@ -290,6 +290,50 @@ class TestRollups:
             assert overdue == {f"2026-03-{day}": 1 for day in days}, start
             assert overdue == {row.key: row.overdue_open for row in counted if row.overdue_open}
 
+    def test_a_utc_date_touches_the_local_days_its_moments_fall_on(self, settings: Any) -> None:
+        import datetime as dt
+
+        from jieban.stats.rollups import local_days_of
+
+        day = dt.date(2026, 3, 10)
+        for zone, expected in (
+            ("Asia/Shanghai", {day, dt.date(2026, 3, 11)}),
+            ("UTC", {day}),
+            ("America/New_York", {dt.date(2026, 3, 9), day}),
+        ):
+            settings.TIME_ZONE = zone
+            assert local_days_of(day) == expected, zone
+
+    def test_a_sweep_rebuilds_a_bounded_number_of_dates_and_readers_the_rest(
+        self, cast: Cast, api_as: Any, settings: Any
+    ) -> None:
+        from jieban.stats.models import DirtyDay
+
+        for day in (2, 9, 16):
+            with time_machine.travel(local(2026, 3, day, 9), tick=False):
+                new_ticket(cast.dispatcher)
+        settings.JIEBAN_SWEEP_ROLLUP_DATES = 2
+        settings.JIEBAN_AUTO_PUBLISH = False  # publishing reads, and so rebuilds, its periods
+        with time_machine.travel(local(2026, 3, 20, 9), tick=False):
+            report = run_sweep()
+            assert report.rollups == 2
+            assert "rollups rebuilt: 2 dates" in report.lines()
+            assert list(report.seconds) == [
+                "orders",
+                "warnings",
+                "rollups",
+                "publishing",
+                "delivery",
+            ]
+            # The newest first: what the home pages read.
+            assert list(DirtyDay.objects.values_list("day", flat=True)) == [
+                local(2026, 3, 2).date()
+            ]
+            rows = api_as(cast.leader).get("/stats", start="2026-03-01", end="2026-04-01")
+            assert rows.json()["rows"][0]["total"] == 3
+            assert not DirtyDay.objects.exists()
+            assert run_sweep().rollups == 0
+
     def test_every_change_marks_its_day_and_reading_rebuilds_it(
         self, cast: Cast, api_as: Any
     ) -> None:

@@ -78,7 +78,8 @@ def refresh(start: dt.date | None = None, end: dt.date | None = None, *, limit: 
     """Rebuild the dirty days that touch local days [start, end) (all, without bounds);
     returns how many UTC dates were cleaned."""
     with transaction.atomic():
-        dirty = DirtyDay.objects.order_by("day")
+        # Newest first: the days the home pages read.
+        dirty = DirtyDay.objects.order_by("-day")
         if start is not None and end is not None:
             # A UTC date holds tickets of the local days around it, whatever the offset.
             dirty = dirty.filter(
@@ -90,11 +91,22 @@ def refresh(start: dt.date | None = None, end: dt.date | None = None, *, limit: 
             return 0
         local_days: set[dt.date] = set()
         for _pk, day in taken:
-            local_days |= {day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)}
+            local_days |= local_days_of(day)
         DirtyDay.objects.filter(pk__in=[pk for pk, _day in taken]).delete()
         for day in sorted(local_days):
             rebuild_day(day)
     return len(taken)
+
+
+def local_days_of(utc_date: dt.date) -> set[dt.date]:
+    """The local days that tickets received on `utc_date` (UTC) fall on: the local days of its
+    first and last moments (two for any zone but UTC itself, where one)."""
+    from jieban.workcalendar.workdays import local_zone
+
+    zone = local_zone()
+    first = dt.datetime.combine(utc_date, dt.time(), tzinfo=dt.UTC)
+    last = first + dt.timedelta(days=1, microseconds=-1)
+    return {first.astimezone(zone).date(), last.astimezone(zone).date()}
 
 
 def refresh_range(start: dt.date, end: dt.date) -> None:

@@ -233,6 +233,8 @@ class SweepReport:
     published: list[str] = field(default_factory=list)
     delivered: int = 0
     delivery_failures: int = 0
+    # Seconds each part of the sweep took: orders, warnings, rollups, publishing, delivery.
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         lines = [
@@ -248,6 +250,10 @@ class SweepReport:
         lines.append(
             f"notifications delivered: {self.delivered}, failed attempts: {self.delivery_failures}"
         )
+        lines.append(f"rollups rebuilt: {self.rollups} dates")
+        if self.seconds:
+            parts = ", ".join(f"{part} {seconds:.2f}" for part, seconds in self.seconds.items())
+            lines.append(f"seconds: {parts}")
         return lines
 
 
