@@ -143,11 +143,15 @@ def received_in(user: Any, start: dt.date, end: dt.date) -> QuerySet[Ticket]:
         raise InvalidInput(_("The end must come after the start."), field="end")
     if end - start > MAX_SPAN:
         raise InvalidInput(_("Ask for at most three years at a time."), field="end")
+    return counted_between(visible_tickets(user), start, end)
+
+
+def counted_between(tickets: QuerySet[Ticket], start: dt.date, end: dt.date) -> QuerySet[Ticket]:
+    """Those of `tickets` the figures of [start, end) count: received then, not invalid or
+    merged."""
     first, stop = local_bounds(start, end)
-    return (
-        visible_tickets(user)
-        .filter(received_at__gte=first, received_at__lt=stop)
-        .exclude(status__in=OUT_OF_EVERY_RATE)
+    return tickets.filter(received_at__gte=first, received_at__lt=stop).exclude(
+        status__in=OUT_OF_EVERY_RATE
     )
 
 
@@ -194,19 +198,12 @@ def figures(
             start, end, period=period, group_by=group_by, now=now, unit=user.unit, refresh=refresh
         )
     elif user.works_unit_tickets:
-        held = _counted_tickets(start, end).filter(unit_id=user.unit_id)
+        held = counted_between(Ticket.objects.filter(unit_id=user.unit_id), start, end)
         rows = _counted(held, period=period, group_by=group_by, now=now)
     else:
         rows = _counted(tickets, period=period, group_by=group_by, now=now)
     rows.sort(key=lambda item: (item.period, item.key))
     return rows
-
-
-def _counted_tickets(start: dt.date, end: dt.date) -> QuerySet[Ticket]:
-    first, stop = local_bounds(start, end)
-    return Ticket.objects.filter(received_at__gte=first, received_at__lt=stop).exclude(
-        status__in=OUT_OF_EVERY_RATE
-    )
 
 
 def _counted(

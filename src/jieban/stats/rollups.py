@@ -44,16 +44,14 @@ def _count_filters() -> dict[str, Q | None]:
 
 def rebuild_day(day: dt.date) -> None:
     """Recompute the rollup rows of one local day from its tickets (inside a transaction)."""
-    from jieban.stats.figures import OUT_OF_EVERY_RATE, local_bounds
+    from jieban.stats.figures import counted_between
 
-    first, stop = local_bounds(day, day + dt.timedelta(days=1))
     aggregates = {
         name: Count("pk", filter=condition) if condition is not None else Count("pk")
         for name, condition in _count_filters().items()
     }
     combinations = (
-        Ticket.objects.filter(received_at__gte=first, received_at__lt=stop)
-        .exclude(status__in=OUT_OF_EVERY_RATE)
+        counted_between(Ticket.objects.all(), day, day + dt.timedelta(days=1))
         .order_by()
         .values(*DIMENSIONS.values())
         .annotate(**aggregates)
