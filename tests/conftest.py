@@ -78,6 +78,43 @@ def new_ticket(by: User, **fields: Any) -> Ticket:
     return ticket
 
 
+def dispatch(cast: Cast, ticket: Ticket, code: str = "PS-A") -> Ticket:
+    """Send `ticket` to the unit `code` as the cast's dispatcher."""
+    from jieban.org.models import Unit
+    from jieban.tickets import transitions
+
+    return transitions.dispatch_ticket(
+        ticket.number, unit=Unit.objects.get(code=code), by=cast.dispatcher
+    )
+
+
+def resolve(cast: Cast, ticket: Ticket, by: Any = None) -> Ticket:
+    """Accept and resolve a dispatched ticket, as PS-A's handler unless `by` says otherwise."""
+    from jieban.tickets import transitions
+
+    by = by or cast.handler_a
+    transitions.accept_ticket(ticket.number, by=by)
+    return transitions.resolve_ticket(ticket.number, result="已处理", by=by)
+
+
+# The figures of a figures row as the pages and the Excel workbook show them, in the
+# workbook's column order.
+REPORT_FIELDS = (
+    "total",
+    "resolved",
+    "closure_rate",
+    "on_time",
+    "on_time_rate",
+    "visited",
+    "satisfied",
+    "satisfaction_rate",
+    "overdue_open",
+    "practical",
+    "practical_share",
+    "repeats",
+)
+
+
 class ApiClient:
     """A JSON client that authenticates as one person with a real bearer token."""
 

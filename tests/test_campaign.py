@@ -10,17 +10,10 @@ import time_machine
 from django.core.management import call_command
 
 from jieban.intake.actions import mark_repeat
-from jieban.org.models import Unit
 from jieban.tickets import transitions
 from jieban.tickets.models import Campaign, CampaignItem, Ticket
 from jieban.tickets.worker import run_sweep
-from tests.conftest import Cast, local, new_ticket
-
-
-def dispatch(cast: Cast, ticket: Ticket, code: str = "PS-A") -> Ticket:
-    return transitions.dispatch_ticket(
-        ticket.number, unit=Unit.objects.get(code=code), by=cast.dispatcher
-    )
+from tests.conftest import Cast, dispatch, local, new_ticket
 
 
 def build(cast: Cast) -> dict[str, Ticket]:

@@ -8,12 +8,11 @@ from typing import Any
 import time_machine
 from django.core.management import call_command
 
-from jieban.org.models import Unit
 from jieban.tickets import transitions
 from jieban.tickets.models import Ticket
 from jieban.tickets.visits import record_visit
 from jieban.tickets.worker import run_sweep
-from tests.conftest import Cast, local, new_ticket
+from tests.conftest import Cast, dispatch, local, new_ticket, resolve
 
 ROW_FIELDS = {
     "key",
@@ -27,18 +26,6 @@ ROW_FIELDS = {
     "satisfaction_rate",
     "overdue_open",
 }
-
-
-def dispatch(cast: Cast, ticket: Ticket, code: str = "PS-A") -> Ticket:
-    return transitions.dispatch_ticket(
-        ticket.number, unit=Unit.objects.get(code=code), by=cast.dispatcher
-    )
-
-
-def resolve(cast: Cast, ticket: Ticket, by: Any = None) -> Ticket:
-    by = by or cast.handler_a
-    transitions.accept_ticket(ticket.number, by=by)
-    return transitions.resolve_ticket(ticket.number, result="已处理", by=by)
 
 
 def scenario(cast: Cast) -> dict[str, Ticket]:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, REPORT_FIELDS
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -24,21 +24,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE_WIDTH = 375
-# The figures of a report, in the order of the Excel workbook's columns.
-FIELDS = (
-    "total",
-    "resolved",
-    "closure_rate",
-    "on_time",
-    "on_time_rate",
-    "visited",
-    "satisfied",
-    "satisfaction_rate",
-    "overdue_open",
-    "practical",
-    "practical_share",
-    "repeats",
-)
+FIELDS = REPORT_FIELDS
 
 
 @pytest.fixture

@@ -20,41 +20,16 @@ import time_machine
 from django.test import Client
 
 from jieban.intake.actions import mark_repeat
-from jieban.org.models import Unit
 from jieban.tickets import transitions
 from jieban.tickets.models import Ticket
 from jieban.tickets.visits import record_visit
 from jieban.tickets.worker import run_sweep
-from tests.conftest import Cast, local, new_ticket
+from tests.conftest import REPORT_FIELDS, Cast, dispatch, local, new_ticket, resolve
 
 # The moment the pages are looked at: Wednesday 18 March 2026, mid-morning.
 NOW = local(2026, 3, 18, 10)
 MARCH = {"start": "2026-03-01", "end": "2026-04-01"}
-FIELDS = (
-    "total",
-    "resolved",
-    "closure_rate",
-    "on_time",
-    "on_time_rate",
-    "visited",
-    "satisfied",
-    "satisfaction_rate",
-    "overdue_open",
-    "practical",
-    "practical_share",
-    "repeats",
-)
-
-
-def dispatch(cast: Cast, ticket: Ticket, code: str = "PS-A") -> Ticket:
-    return transitions.dispatch_ticket(
-        ticket.number, unit=Unit.objects.get(code=code), by=cast.dispatcher
-    )
-
-
-def resolve(cast: Cast, ticket: Ticket) -> Ticket:
-    transitions.accept_ticket(ticket.number, by=cast.handler_a)
-    return transitions.resolve_ticket(ticket.number, result="已处理", by=cast.handler_a)
+FIELDS = REPORT_FIELDS
 
 
 @dataclass
