@@ -50,6 +50,7 @@ from jieban.api.schemas import (
     VisitResultOut,
 )
 from jieban.errors import DomainError, InvalidInput
+from jieban.http import AuthenticatedRequest
 from jieban.intake.actions import TicketDraft, add_attachment, mark_repeat, register_ticket
 from jieban.notify import outbox
 from jieban.org.models import Unit
@@ -185,13 +186,13 @@ def _clock() -> tuple[dt.datetime, dt.datetime]:
     return now, workdays.due_soon_horizon(now)
 
 
-def _detail(request: HttpRequest, number: str) -> dict[str, Any]:
+def _detail(request: AuthenticatedRequest, number: str) -> dict[str, Any]:
     ticket = access_ticket(request.user, number)
     return ticket_out(ticket, request.user, full_phone=True)
 
 
 @api.post("/tickets", response={200: TicketOut, 201: TicketOut, **ERRORS}, tags=["tickets"])
-def create_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, Any]]:
+def create_ticket(request: AuthenticatedRequest, payload: TicketIn) -> Status[dict[str, Any]]:
     ticket, created = register_ticket(TicketDraft(**payload.dict()), by=request.user)
     return Status(201 if created else 200, ticket_out(ticket, request.user, full_phone=True))
 
@@ -211,12 +212,12 @@ def list_tickets(
 
 
 @api.get("/tickets/{number}", response={200: TicketOut, **ERRORS}, tags=["tickets"])
-def get_ticket(request: HttpRequest, number: str) -> dict[str, Any]:
+def get_ticket(request: AuthenticatedRequest, number: str) -> dict[str, Any]:
     return _detail(request, number)
 
 
 @api.get("/tickets/{number}/events", response={200: list[EventOut], **ERRORS}, tags=["tickets"])
-def get_ticket_events(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+def get_ticket_events(request: AuthenticatedRequest, number: str) -> list[dict[str, Any]]:
     ticket = access_ticket(request.user, number)
     return [
         {
@@ -239,7 +240,7 @@ def _unit_by_code(code: str) -> Unit:
 
 
 @api.post("/tickets/{number}/dispatch", response={200: TicketOut, **ERRORS}, tags=["lifecycle"])
-def dispatch(request: HttpRequest, number: str, payload: DispatchIn) -> dict[str, Any]:
+def dispatch(request: AuthenticatedRequest, number: str, payload: DispatchIn) -> dict[str, Any]:
     # Resolve access first: an invisible ticket is a 404 whatever the body says.
     access_ticket(request.user, number)
     transitions.dispatch_ticket(
@@ -252,14 +253,18 @@ def dispatch(request: HttpRequest, number: str, payload: DispatchIn) -> dict[str
 
 
 @api.post("/tickets/{number}/accept", response={200: TicketOut, **ERRORS}, tags=["lifecycle"])
-def accept(request: HttpRequest, number: str, payload: VersionIn | None = None) -> dict[str, Any]:
+def accept(
+    request: AuthenticatedRequest, number: str, payload: VersionIn | None = None
+) -> dict[str, Any]:
     version = payload.version if payload else None
     transitions.accept_ticket(number, by=request.user, expected_version=version)
     return _detail(request, number)
 
 
 @api.post("/tickets/{number}/return", response={200: TicketOut, **ERRORS}, tags=["lifecycle"])
-def return_to_centre(request: HttpRequest, number: str, payload: ReasonIn) -> dict[str, Any]:
+def return_to_centre(
+    request: AuthenticatedRequest, number: str, payload: ReasonIn
+) -> dict[str, Any]:
     transitions.return_ticket(
         number, reason=payload.reason, by=request.user, expected_version=payload.version
     )
@@ -267,7 +272,7 @@ def return_to_centre(request: HttpRequest, number: str, payload: ReasonIn) -> di
 
 
 @api.post("/tickets/{number}/resolve", response={200: TicketOut, **ERRORS}, tags=["lifecycle"])
-def resolve(request: HttpRequest, number: str, payload: ResultIn) -> dict[str, Any]:
+def resolve(request: AuthenticatedRequest, number: str, payload: ResultIn) -> dict[str, Any]:
     transitions.resolve_ticket(
         number, result=payload.result, by=request.user, expected_version=payload.version
     )
@@ -275,7 +280,9 @@ def resolve(request: HttpRequest, number: str, payload: ResultIn) -> dict[str, A
 
 
 @api.post("/tickets/{number}/close", response={200: TicketOut, **ERRORS}, tags=["lifecycle"])
-def close(request: HttpRequest, number: str, payload: NoteIn | None = None) -> dict[str, Any]:
+def close(
+    request: AuthenticatedRequest, number: str, payload: NoteIn | None = None
+) -> dict[str, Any]:
     note = payload.note if payload else ""
     version = payload.version if payload else None
     transitions.close_ticket(number, note=note, by=request.user, expected_version=version)
@@ -283,7 +290,7 @@ def close(request: HttpRequest, number: str, payload: NoteIn | None = None) -> d
 
 
 @api.post("/tickets/{number}/invalidate", response={200: TicketOut, **ERRORS}, tags=["lifecycle"])
-def invalidate(request: HttpRequest, number: str, payload: ReasonIn) -> dict[str, Any]:
+def invalidate(request: AuthenticatedRequest, number: str, payload: ReasonIn) -> dict[str, Any]:
     transitions.invalidate_ticket(
         number, reason=payload.reason, by=request.user, expected_version=payload.version
     )
@@ -291,7 +298,7 @@ def invalidate(request: HttpRequest, number: str, payload: ReasonIn) -> dict[str
 
 
 @api.post("/tickets/{number}/merge", response={200: TicketOut, **ERRORS}, tags=["lifecycle"])
-def merge(request: HttpRequest, number: str, payload: MergeIn) -> dict[str, Any]:
+def merge(request: AuthenticatedRequest, number: str, payload: MergeIn) -> dict[str, Any]:
     transitions.merge_ticket(
         number, into=payload.into, by=request.user, expected_version=payload.version
     )
@@ -316,7 +323,7 @@ def attachment_out(attachment: Attachment) -> dict[str, Any]:
     response={200: list[AttachmentOut], **ERRORS},
     tags=["tickets"],
 )
-def list_attachments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+def list_attachments(request: AuthenticatedRequest, number: str) -> list[dict[str, Any]]:
     ticket = access_ticket(request.user, number)
     return [attachment_out(item) for item in ticket.attachments.select_related("ticket")]
 
@@ -325,14 +332,14 @@ def list_attachments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     "/tickets/{number}/attachments", response={201: AttachmentOut, **ERRORS}, tags=["tickets"]
 )
 def upload_attachment(
-    request: HttpRequest, number: str, file: File[UploadedFile]
+    request: AuthenticatedRequest, number: str, file: File[UploadedFile]
 ) -> Status[dict[str, Any]]:
     attachment = add_attachment(number, file, by=request.user)
     return Status(201, attachment_out(attachment))
 
 
 @api.get("/units", response={200: list[UnitOut]}, tags=["organisation"])
-def list_units(request: HttpRequest) -> list[dict[str, Any]]:
+def list_units(request: AuthenticatedRequest) -> list[dict[str, Any]]:
     return [
         {
             "code": unit.code,
@@ -346,7 +353,7 @@ def list_units(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @api.get("/categories", response={200: list[CategoryOut]}, tags=["organisation"])
-def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
+def list_categories(request: AuthenticatedRequest) -> list[dict[str, Any]]:
     return [
         {
             "code": item.code,
@@ -362,7 +369,7 @@ def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
 
 # GET takes a year and PUT a date on the same path: one route, as Django resolves paths once.
 @api.get("/calendar/{when}", response={200: CalendarYearOut, **ERRORS}, tags=["calendar"])
-def get_calendar(request: HttpRequest, when: str) -> dict[str, Any]:
+def get_calendar(request: AuthenticatedRequest, when: str) -> dict[str, Any]:
     """The holidays, make-up working days and overrides of the year `when` (YYYY)."""
     if not (when.isdigit() and len(when) == 4):
         raise InvalidInput(_("%(value)s is not a year (YYYY).") % {"value": when}, field="year")
@@ -388,7 +395,7 @@ def get_calendar(request: HttpRequest, when: str) -> dict[str, Any]:
 
 @api.put("/calendar/{when}", response={200: CalendarOverrideOut, **ERRORS}, tags=["calendar"])
 def put_calendar_day(
-    request: HttpRequest, when: str, payload: CalendarOverrideIn
+    request: AuthenticatedRequest, when: str, payload: CalendarOverrideIn
 ) -> dict[str, Any]:
     """Mark the date `when` (YYYY-MM-DD) a holiday or a working day; administrators only."""
     try:
@@ -444,7 +451,9 @@ def list_supervision_orders(
     response={201: SupervisionOrderOut, **ERRORS},
     tags=["supervision"],
 )
-def supervise(request: HttpRequest, number: str, payload: SuperviseIn) -> Status[dict[str, Any]]:
+def supervise(
+    request: AuthenticatedRequest, number: str, payload: SuperviseIn
+) -> Status[dict[str, Any]]:
     order = supervise_ticket(number, note=payload.note, days=payload.days, by=request.user)
     return Status(201, order_out(order))
 
@@ -460,7 +469,9 @@ def visit_out(visit: Visit) -> dict[str, Any]:
 
 
 @api.post("/tickets/{number}/visits", response={201: VisitResultOut, **ERRORS}, tags=["follow-up"])
-def post_visit(request: HttpRequest, number: str, payload: VisitIn) -> Status[dict[str, Any]]:
+def post_visit(
+    request: AuthenticatedRequest, number: str, payload: VisitIn
+) -> Status[dict[str, Any]]:
     visit, ticket = record_visit(
         number,
         outcome=payload.outcome,
@@ -472,19 +483,19 @@ def post_visit(request: HttpRequest, number: str, payload: VisitIn) -> Status[di
 
 
 @api.get("/tickets/{number}/visits", response={200: list[VisitOut], **ERRORS}, tags=["follow-up"])
-def list_visits(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+def list_visits(request: AuthenticatedRequest, number: str) -> list[dict[str, Any]]:
     ticket = access_ticket(request.user, number)
     return [visit_out(visit) for visit in ticket.visits.select_related("called_by")]
 
 
 @api.post("/tickets/{number}/repeat-of", response={200: TicketOut, **ERRORS}, tags=["tickets"])
-def repeat_of(request: HttpRequest, number: str, payload: RepeatOfIn) -> dict[str, Any]:
+def repeat_of(request: AuthenticatedRequest, number: str, payload: RepeatOfIn) -> dict[str, Any]:
     mark_repeat(number, of=payload.number, merge=payload.merge, by=request.user)
     return _detail(request, number)
 
 
 @api.get("/campaigns/{month}", response={200: CampaignOut, **ERRORS}, tags=["supervision"])
-def get_campaign(request: HttpRequest, month: str) -> dict[str, Any]:
+def get_campaign(request: AuthenticatedRequest, month: str) -> dict[str, Any]:
     board = campaign_board(request.user, month)
 
     def row(item: CampaignRow) -> dict[str, Any]:
@@ -516,7 +527,7 @@ def get_campaign(request: HttpRequest, month: str) -> dict[str, Any]:
 
 
 @api.get("/notifications", response={200: NotificationPageOut, **ERRORS}, tags=["notifications"])
-def list_notifications(request: HttpRequest, unread: bool = False) -> dict[str, Any]:
+def list_notifications(request: AuthenticatedRequest, unread: bool = False) -> dict[str, Any]:
     items = outbox.inbox(request.user, unread_only=unread)
     return {
         "unread": outbox.unread_count(request.user),
@@ -539,7 +550,7 @@ def list_notifications(request: HttpRequest, unread: bool = False) -> dict[str, 
 @api.post(
     "/notifications/read", response={200: NotificationPageOut, **ERRORS}, tags=["notifications"]
 )
-def read_notifications(request: HttpRequest, payload: ReadIn) -> dict[str, Any]:
+def read_notifications(request: AuthenticatedRequest, payload: ReadIn) -> dict[str, Any]:
     outbox.mark_read(request.user, ids=payload.ids)
     return list_notifications(request)
 
@@ -548,7 +559,7 @@ def read_notifications(request: HttpRequest, payload: ReadIn) -> dict[str, Any]:
 
 
 @api.get("/stats", response={200: StatsOut, **ERRORS}, tags=["statistics"])
-def get_stats(request: HttpRequest, query: Query[StatsIn]) -> dict[str, Any]:
+def get_stats(request: AuthenticatedRequest, query: Query[StatsIn]) -> dict[str, Any]:
     """Figures over tickets received in [start, end) (local dates; `end` not included)."""
     rows = figures(
         request.user,
@@ -577,7 +588,7 @@ def report_out(report: PublishedReport) -> dict[str, Any]:
 
 
 @api.get("/reports/{kind}/{period}", response={200: ReportOut, **ERRORS}, tags=["statistics"])
-def get_report(request: HttpRequest, kind: str, period: str) -> dict[str, Any]:
+def get_report(request: AuthenticatedRequest, kind: str, period: str) -> dict[str, Any]:
     return report_out(published_report(request.user, kind, period))
 
 
@@ -586,6 +597,6 @@ def get_report(request: HttpRequest, kind: str, period: str) -> dict[str, Any]:
     response={200: ReportOut, 201: ReportOut, **ERRORS},
     tags=["statistics"],
 )
-def post_report(request: HttpRequest, kind: str, period: str) -> Status[dict[str, Any]]:
+def post_report(request: AuthenticatedRequest, kind: str, period: str) -> Status[dict[str, Any]]:
     report, created = publish_report(kind, period, by=request.user)
     return Status(201 if created else 200, report_out(report))

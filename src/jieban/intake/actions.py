@@ -19,22 +19,34 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
-from jieban.org.models import DISPATCH_ROLES, Role, Unit, UnitKind
+from jieban.errors import Conflict, InvalidInput, NotFound
+from jieban.org.actors import Actor, Viewer, person_of
+from jieban.org.models import Unit, UnitKind
+from jieban.org.permissions import can_dispatch, can_mark_repeat, can_register, require
 from jieban.tickets.access import access_ticket, visible_tickets
+from jieban.tickets.events import (
+    CHANNEL_BASIS,
+    attachment_payload,
+    channel_dispatch_payload,
+    intake_payload,
+    merge_payload,
+    repeat_of_payload,
+    repeat_payload,
+)
 from jieban.tickets.models import (
+    NOT_COUNTED,
+    TERMINAL,
     Attachment,
     Category,
     Channel,
+    EventKind,
     Status,
     Ticket,
     TicketEvent,
     TicketUnit,
 )
-from jieban.tickets.numbering import TICKET_PREFIX, allocate_numbers
-
-# Who may register tickets: the command centre, and the community network that reports.
-INTAKE_ROLES = DISPATCH_ROLES | {Role.SUPERVISOR, Role.GRID_OFFICER, Role.BUILDING_HEAD}
+from jieban.tickets.numbering import TICKET_PREFIX, allocate_numbers, local_day_of
+from jieban.tickets.transitions import Action, apply_transition
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{2,18}[0-9]$")
 DEFAULT_CATEGORY = "other"
@@ -185,11 +197,10 @@ def _resolve_unit(code: str, *, field: str, kind: str | None = None) -> Unit:
     return unit
 
 
-def register_ticket(draft: TicketDraft, *, by: Any) -> tuple[Ticket, bool]:
+def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
     """Take a ticket in; returns (ticket, created). A replayed channel + external_id creates
     nothing and returns the ticket it created the first time."""
-    if by.role not in INTAKE_ROLES:
-        raise Forbidden(_("Your role may not register tickets."))
+    require(can_register(by), _("Your role may not register tickets."))
     if draft.channel not in Channel.values:
         raise InvalidInput(
             _("Unknown channel %(channel)s (one of: %(choices)s).")
@@ -263,20 +274,21 @@ def register_ticket(draft: TicketDraft, *, by: Any) -> tuple[Ticket, bool]:
         resident_phone=phone,
         received_at=received_at,
         registered_at=now,
-        registered_by=by,
-        first_handler=by if by.role in DISPATCH_ROLES else None,
+        registered_by=person_of(by),
+        # 首问负责: the command centre's person who took it stays answerable for it.
+        first_handler=person_of(by) if can_dispatch(by) else None,
     )
     intake_event = TicketEvent(
-        kind="intake",
-        actor=by,
+        kind=EventKind.INTAKE,
+        actor=person_of(by),
         at=now,
         from_status="",
         to_status=Status.NEW,
-        payload={"channel": draft.channel, "external_id": external_id},
+        payload=intake_payload(channel=draft.channel, external_id=external_id),
     )
     try:
         with _one_writer_at_a_time(), transaction.atomic():
-            (ticket.number,) = allocate_numbers(TICKET_PREFIX, timezone.localdate(now))
+            (ticket.number,) = allocate_numbers(TICKET_PREFIX, local_day_of(now))
             ticket.save(force_insert=True)
             intake_event.ticket = ticket
             intake_event.save(force_insert=True)
@@ -295,7 +307,7 @@ def register_ticket(draft: TicketDraft, *, by: Any) -> tuple[Ticket, bool]:
     return ticket, True
 
 
-def _replayed(channel: str, external_id: str, by: Any) -> Ticket | None:
+def _replayed(channel: str, external_id: str, by: Viewer) -> Ticket | None:
     with connection.cursor() as cursor:
         cursor.execute(_external_id_sql(), [channel, external_id])
         if cursor.fetchone() is None:
@@ -312,30 +324,30 @@ def _replayed(channel: str, external_id: str, by: Any) -> Ticket | None:
 
 
 def _take_channel_dispatch(
-    ticket: Ticket, *, unit: Unit, due_at: dt.datetime, by: Any, now: dt.datetime
+    ticket: Ticket, *, unit: Unit, due_at: dt.datetime, by: Actor, now: dt.datetime
 ) -> None:
     """A 12345 platform already chose the unit and the deadline: the ticket starts dispatched."""
     ticket.status = Status.DISPATCHED
     ticket.unit = unit
     ticket.dispatched_at = ticket.received_at
     ticket.due_at = due_at
-    ticket.due_basis = "channel"
+    ticket.due_basis = CHANNEL_BASIS
     ticket.version += 1
     ticket.save()
     TicketUnit.objects.create(ticket=ticket, unit=unit, first_held_at=now)
     TicketEvent.objects.create(
         ticket=ticket,
-        kind="dispatch",
-        actor=by,
+        kind=EventKind.DISPATCH,
+        actor=person_of(by),
         at=now,
         from_status=Status.NEW,
         to_status=Status.DISPATCHED,
-        payload={"unit": unit.code, "due_at": due_at.isoformat(), "basis": "channel"},
+        payload=channel_dispatch_payload(unit=unit.code, due_at=due_at),
     )
 
 
 def _store_attachment(
-    ticket: Ticket, upload: UploadedFile, content_type: str, *, by: Any, now: dt.datetime
+    ticket: Ticket, upload: UploadedFile, content_type: str, *, by: Actor, now: dt.datetime
 ) -> Attachment:
     name = Path(upload.name or "file").name[-150:]
     attachment = Attachment(
@@ -343,7 +355,7 @@ def _store_attachment(
         original_name=name,
         content_type=content_type,
         size=upload.size or 0,
-        uploaded_by=by,
+        uploaded_by=person_of(by),
         uploaded_at=now,
     )
     # Files written before a rolled-back transaction are orphans, never half a ticket.
@@ -352,7 +364,7 @@ def _store_attachment(
     return attachment
 
 
-def add_attachment(number: str, upload: UploadedFile, *, by: Any) -> Attachment:
+def add_attachment(number: str, upload: UploadedFile, *, by: Actor) -> Attachment:
     """Attach a photo or document to a ticket one may see."""
     content_type = check_attachment(upload)
     with transaction.atomic():
@@ -360,26 +372,23 @@ def add_attachment(number: str, upload: UploadedFile, *, by: Any) -> Attachment:
         attachment = _store_attachment(ticket, upload, content_type, by=by, now=timezone.now())
         TicketEvent.objects.create(
             ticket=ticket,
-            kind="attachment",
-            actor=by,
+            kind=EventKind.ATTACHMENT,
+            actor=person_of(by),
             at=attachment.uploaded_at,
             from_status=ticket.status,
             to_status=ticket.status,
-            payload={"name": attachment.original_name, "size": attachment.size},
+            payload=attachment_payload(name=attachment.original_name, size=attachment.size),
         )
     return attachment
 
 
-def mark_repeat(number: str, *, of: str, by: Any, merge: bool = False) -> Ticket:
+def mark_repeat(number: str, *, of: str, by: Actor, merge: bool = False) -> Ticket:
     """重复反映: `number` reports again what `of` reported. The earlier one's count goes up;
     the new one is merged into it, or kept open and linked."""
-    from jieban.tickets.transitions import Action, apply_transition
-
     of = (of or "").strip()
     with transaction.atomic():
         ticket = access_ticket(by, number, for_update=True)
-        if by.role not in DISPATCH_ROLES:
-            raise Forbidden(_("Only the command centre marks repeat reports."))
+        require(can_mark_repeat(by), _("Only the command centre marks repeat reports."))
         if not of:
             raise InvalidInput(_("Give the number of the earlier ticket."), field="number")
         if of == ticket.number:
@@ -390,7 +399,7 @@ def mark_repeat(number: str, *, of: str, by: Any, merge: bool = False) -> Ticket
             raise InvalidInput(
                 _("No ticket %(number)s.") % {"number": of}, field="number"
             ) from None
-        if ticket.status in (Status.CLOSED, Status.INVALID, Status.MERGED):
+        if ticket.status in TERMINAL:
             raise Conflict(
                 _("Ticket %(number)s is finished: it cannot be marked as a repeat.")
                 % {"number": ticket.number}
@@ -399,7 +408,7 @@ def mark_repeat(number: str, *, of: str, by: Any, merge: bool = False) -> Ticket
             raise Conflict(
                 _("Ticket %(number)s is already marked as a repeat.") % {"number": ticket.number}
             )
-        if earlier.status in (Status.INVALID, Status.MERGED):
+        if earlier.status in NOT_COUNTED:
             raise Conflict(
                 _("Ticket %(number)s is %(status)s: choose the ticket it became.")
                 % {"number": earlier.number, "status": Status(earlier.status).label}
@@ -409,12 +418,12 @@ def mark_repeat(number: str, *, of: str, by: Any, merge: bool = False) -> Ticket
         earlier.save(update_fields=["repeat_count"])
         TicketEvent.objects.create(
             ticket=earlier,
-            kind="repeat",
-            actor=by,
+            kind=EventKind.REPEAT,
+            actor=person_of(by),
             at=now,
             from_status=earlier.status,
             to_status=earlier.status,
-            payload={"from": ticket.number, "repeat_count": earlier.repeat_count},
+            payload=repeat_payload(repeated_by=ticket.number, repeat_count=earlier.repeat_count),
         )
         ticket.repeat_of = earlier
         if merge:
@@ -422,18 +431,18 @@ def mark_repeat(number: str, *, of: str, by: Any, merge: bool = False) -> Ticket
             def apply(target: Ticket, at: dt.datetime) -> dict[str, Any]:
                 target.merged_into = earlier
                 target.closed_at = at
-                return {"into": earlier.number, "repeat": True}
+                return {**merge_payload(into=earlier.number), "repeat": True}
 
             apply_transition(ticket, by=by, action=Action.MERGE, apply=apply, now=now)
         else:
             ticket.save(update_fields=["repeat_of"])
             TicketEvent.objects.create(
                 ticket=ticket,
-                kind="repeat_of",
-                actor=by,
+                kind=EventKind.REPEAT_OF,
+                actor=person_of(by),
                 at=now,
                 from_status=ticket.status,
                 to_status=ticket.status,
-                payload={"of": earlier.number},
+                payload=repeat_of_payload(of=earlier.number),
             )
     return ticket

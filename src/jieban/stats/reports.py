@@ -10,7 +10,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jieban.errors import Conflict, InvalidInput, NotFound
+from jieban.org.actors import SYSTEM, Actor, Viewer, person_of
+from jieban.org.permissions import can_publish_report, can_read_reports, require
 from jieban.stats.figures import DEFINITIONS_VERSION, GROUPS, figures, orders_by_level
 from jieban.stats.models import PublishedReport, ReportKind
 from jieban.stats.rollups import refresh_range
@@ -89,10 +91,9 @@ def build_report(user: Any, kind: str, period: str) -> dict[str, Any]:
     }
 
 
-def publish_report(kind: str, period: str, *, by: Any) -> tuple[PublishedReport, bool]:
+def publish_report(kind: str, period: str, *, by: Actor = SYSTEM) -> tuple[PublishedReport, bool]:
     """Freeze the report of `period` (bureau-wide); publishing again returns the stored one."""
-    if by is not None and not by.sees_whole_bureau:
-        raise Forbidden(_("Reports are published by the command centre and leaders."))
+    require(can_publish_report(by), _("Reports are published by the command centre and leaders."))
     start, end = period_bounds(kind, period)
     existing = PublishedReport.objects.filter(kind=kind, period=period).first()
     if existing is not None:
@@ -103,7 +104,8 @@ def publish_report(kind: str, period: str, *, by: Any) -> tuple[PublishedReport,
             _("%(period)s has not ended yet: publish it from %(end)s on.")
             % {"period": period, "end": end.isoformat()}
         )
-    data = build_report(by if by is not None else _Bureau(), kind, period)
+    # Bureau-wide whoever publishes it: only bureau-wide roles may.
+    data = build_report(by, kind, period)
     try:
         with transaction.atomic():
             report = PublishedReport.objects.create(
@@ -112,7 +114,7 @@ def publish_report(kind: str, period: str, *, by: Any) -> tuple[PublishedReport,
                 start=start,
                 end=end,
                 published_at=timezone.now(),
-                published_by=by,
+                published_by=person_of(by),
                 data=data,
             )
     except IntegrityError:
@@ -120,9 +122,9 @@ def publish_report(kind: str, period: str, *, by: Any) -> tuple[PublishedReport,
     return report, True
 
 
-def published_report(user: Any, kind: str, period: str) -> PublishedReport:
+def published_report(user: Viewer, kind: str, period: str) -> PublishedReport:
     period_bounds(kind, period)
-    if not user.sees_whole_bureau:
+    if not can_read_reports(user):
         raise NotFound(
             _("No published %(kind)s report for %(period)s.") % {"kind": kind, "period": period}
         )
@@ -132,16 +134,6 @@ def published_report(user: Any, kind: str, period: str) -> PublishedReport:
             _("No published %(kind)s report for %(period)s.") % {"kind": kind, "period": period}
         )
     return report
-
-
-class _Bureau:
-    """The operator's command line sees the whole bureau."""
-
-    is_authenticated = True
-    is_active = True
-    sees_whole_bureau = True
-    pk = None
-    unit_id = None
 
 
 def previous_periods(today: dt.date) -> list[tuple[str, str]]:
@@ -162,7 +154,7 @@ def publish_ended_periods(today: dt.date) -> list[str]:
     for kind, period in previous_periods(today):
         if PublishedReport.objects.filter(kind=kind, period=period).exists():
             continue
-        report, created = publish_report(kind, period, by=None)
+        report, created = publish_report(kind, period, by=SYSTEM)
         if created:
             published.append(f"{report.kind} {report.period}")
     return published

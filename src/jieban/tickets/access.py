@@ -7,20 +7,22 @@ Nobody else sees anything: a ticket you may not see does not exist for you.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from jieban.errors import NotFound
-from jieban.org.models import DISPATCH_ROLES, Role
+from jieban.org.actors import SystemActor, Viewer
+from jieban.org.models import User
+from jieban.org.permissions import can_see_full_phone
 from jieban.tickets.models import Ticket, TicketUnit
 
 
-def visible_tickets(user: Any) -> QuerySet[Ticket]:
+def visible_tickets(user: Viewer | None) -> QuerySet[Ticket]:
     """The tickets `user` may see, as a queryset to filter further."""
     tickets = Ticket.objects.all()
-    if user is None or not user.is_authenticated or not user.is_active:
+    if isinstance(user, SystemActor):
+        return tickets
+    if not isinstance(user, User) or not user.is_active:
         return tickets.none()
     if user.sees_whole_bureau:
         return tickets
@@ -36,7 +38,7 @@ def visible_tickets(user: Any) -> QuerySet[Ticket]:
     return tickets.filter(condition)
 
 
-def access_ticket(user: Any, number: str, *, for_update: bool = False) -> Ticket:
+def access_ticket(user: Viewer, number: str, *, for_update: bool = False) -> Ticket:
     """The ticket `number` if `user` may see it, else NotFound; locked when `for_update`."""
     tickets = visible_tickets(user).select_related("category", "unit", "grid")
     if for_update:
@@ -47,11 +49,16 @@ def access_ticket(user: Any, number: str, *, for_update: bool = False) -> Ticket
         raise NotFound(_("No ticket %(number)s.") % {"number": number}) from None
 
 
-def may_see_full_phone(user: Any, ticket: Ticket) -> bool:
+def may_see_full_phone(user: Viewer, ticket: Ticket) -> bool:
     """The resident's full number is for those who handle the ticket, not for onlookers."""
-    if user.role in DISPATCH_ROLES or user.role == Role.SUPERVISOR:
-        return True
-    return bool(user.works_unit_tickets and ticket.unit_id == user.unit_id)
+    return can_see_full_phone(user, ticket.unit_id)
+
+
+def shown_phone(user: Viewer, ticket: Ticket) -> str:
+    """The resident's phone as `user` is shown it: whole, or masked."""
+    if may_see_full_phone(user, ticket):
+        return ticket.resident_phone
+    return mask_phone(ticket.resident_phone)
 
 
 def mask_phone(phone: str) -> str:

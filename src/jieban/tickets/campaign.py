@@ -11,24 +11,23 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jieban.errors import Forbidden, InvalidInput, NotFound
-from jieban.org.models import Role
+from jieban.errors import InvalidInput, NotFound
+from jieban.org.actors import SYSTEM, Actor, Viewer
+from jieban.org.permissions import can_take_snapshot, require
 from jieban.tickets.access import visible_tickets
-from jieban.tickets.models import Campaign, CampaignItem, Status, Ticket
+from jieban.tickets.models import OPEN, TERMINAL, Campaign, CampaignItem, Ticket
 
 LONG_PENDING_DAYS = 30
 MIN_ORDERS = 2
 MIN_REPEATS = 2
-OPEN = (Status.NEW, Status.DISPATCHED, Status.IN_PROGRESS, Status.RESOLVED)
 # Cleared: closed. Invalid and merged tickets left the books too, so they no longer remain.
-CLEARED = (Status.CLOSED, Status.INVALID, Status.MERGED)
+CLEARED = TERMINAL
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -44,17 +43,15 @@ def month_of(moment: dt.datetime) -> str:
     return f"{timezone.localtime(moment):%Y-%m}"
 
 
-SNAPSHOT_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
-
-
 def take_snapshot(
-    month: str, *, now: dt.datetime | None = None, by: Any = None
+    month: str, *, now: dt.datetime | None = None, by: Actor = SYSTEM
 ) -> tuple[Campaign, bool]:
     """The month's campaign, taken now if it was not taken yet; (campaign, created).
 
-    `by` is the person asking (administrators and supervisors), or None for the worker."""
-    if by is not None and by.role not in SNAPSHOT_ROLES:
-        raise Forbidden(_("Only supervisors and administrators take campaign snapshots."))
+    `by` is the person asking (administrators and supervisors), or the system (the worker)."""
+    require(
+        can_take_snapshot(by), _("Only supervisors and administrators take campaign snapshots.")
+    )
     parse_month(month)
     existing = Campaign.objects.filter(month=month).first()
     if existing is not None:
@@ -113,7 +110,7 @@ class CampaignBoard:
     items: list[CampaignItem]
 
 
-def campaign_board(user: Any, month: str) -> CampaignBoard:
+def campaign_board(user: Viewer, month: str) -> CampaignBoard:
     """Per unit and in total: listed at the start, cleared since, remaining; and the list."""
     parse_month(month)
     campaign = Campaign.objects.filter(month=month).first()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -76,8 +78,36 @@ def clock_running() -> RawSQL:
     )
 
 
-# Statuses after which nothing more happens to a ticket.
+# The status sets, each defined once. After these nothing more happens to a ticket (the
+# campaign counts them as cleared: closed, or left the books as invalid or merged).
 TERMINAL = (Status.CLOSED, Status.INVALID, Status.MERGED)
+# Still on someone's desk: everything before the terminal statuses.
+OPEN = (Status.NEW, Status.DISPATCHED, Status.IN_PROGRESS, Status.RESOLVED)
+# The unit reported a result: resolved, and closed after it (the closure rate's numerator).
+RESOLVED = (Status.RESOLVED, Status.CLOSED)
+# Out of every figure and rate: not a matter (invalid) or counted in another ticket (merged).
+NOT_COUNTED = (Status.INVALID, Status.MERGED)
+
+
+class EventKind(models.TextChoices):
+    """What a `TicketEvent` records: a transition (named as its action), or something that
+    happened to a ticket without changing its status."""
+
+    INTAKE = "intake", _("Registered")
+    DISPATCH = "dispatch", _("Dispatched")
+    ACCEPT = "accept", _("Accepted")
+    RETURN = "return", _("Returned to the command centre")
+    RESOLVE = "resolve", _("Resolved")
+    CLOSE = "close", _("Closed")
+    INVALIDATE = "invalidate", _("Marked invalid")
+    MERGE = "merge", _("Merged into another ticket")
+    REOPEN = "reopen", _("Reopened")
+    MERGED_IN = "merged_in", _("Another ticket merged in")
+    ATTACHMENT = "attachment", _("Attachment added")
+    VISIT = "visit", _("Follow-up call")
+    SUPERVISE = "supervise", _("Supervision order issued")
+    REPEAT = "repeat", _("Reported again")
+    REPEAT_OF = "repeat_of", _("Marked as a repeat")
 
 
 class Ticket(models.Model):
@@ -204,7 +234,14 @@ class Ticket(models.Model):
         """On time: resolved by its deadline and never overdue on the way."""
         if self.resolved_at is None or self.due_at is None:
             return None
-        return self.resolved_at <= self.due_at and self.breached_at is None
+        return resolved_on_time(self.resolved_at, self.due_at, self.breached_at)
+
+
+def resolved_on_time(
+    resolved_at: dt.datetime, due_at: dt.datetime, breached_at: dt.datetime | None
+) -> bool:
+    """The on-time rule: resolved by the deadline, and no deadline was missed before."""
+    return resolved_at <= due_at and breached_at is None
 
 
 class TicketUnit(models.Model):
@@ -227,7 +264,7 @@ class TicketEvent(models.Model):
     """One row per thing that happened to a ticket; it feeds the timeline and the statistics."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=24)
+    kind = models.CharField(max_length=24, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 
 from django.db import connection
+from django.utils import timezone
 
 from jieban.tickets.models import DailySequence
 
@@ -35,6 +36,16 @@ def _allocate_sql() -> str:
     )
 
 
+def local_day_of(moment: dt.datetime) -> dt.date:
+    """The local day a moment is numbered under."""
+    return timezone.localtime(moment).date()
+
+
+def format_number(prefix: str, day: dt.date, sequence: int) -> str:
+    """`JB20260714-0042`: the prefix, the local day, the day's running number."""
+    return f"{prefix}{day:%Y%m%d}-{sequence:04d}"
+
+
 def allocate_numbers(prefix: str, day: dt.date, count: int = 1) -> list[str]:
     """`count` consecutive numbers of `prefix` on `day`, inside the caller's transaction."""
     with connection.cursor() as cursor:
@@ -44,4 +55,4 @@ def allocate_numbers(prefix: str, day: dt.date, count: int = 1) -> list[str]:
         row = cursor.fetchone()
     assert row is not None
     last = int(row[0])
-    return [f"{prefix}{day:%Y%m%d}-{seq:04d}" for seq in range(last - count + 1, last + 1)]
+    return [format_number(prefix, day, seq) for seq in range(last - count + 1, last + 1)]

@@ -17,7 +17,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from jieban.errors import InvalidInput
-from jieban.org.models import DISPATCH_ROLES, Role, Unit, User
+from jieban.org.actors import Viewer
+from jieban.org.models import Unit, User
+from jieban.org.permissions import can_see_full_phone, has_inbox
 from jieban.tickets.access import visible_tickets
 from jieban.tickets.models import (
     CLOCK_RUNNING,
@@ -28,7 +30,7 @@ from jieban.tickets.models import (
     TicketEvent,
     clock_running,
 )
-from jieban.workcalendar.workdays import due_soon_horizon
+from jieban.workcalendar.workdays import BASIS_WEEKENDS_ONLY, due_soon_horizon, missing_data_warning
 
 MAX_PAGE = 200
 
@@ -69,7 +71,7 @@ def _bound(value: str, *, field: str, end: bool) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(parsed, dt.time()))
 
 
-def filter_tickets(user: Any, filters: TicketFilters) -> QuerySet[Ticket]:
+def filter_tickets(user: Viewer, filters: TicketFilters) -> QuerySet[Ticket]:
     """Visible tickets narrowed by `filters`; unknown references are InvalidInput, not empty."""
     tickets = visible_tickets(user)
     if filters.status:
@@ -118,7 +120,7 @@ def filter_tickets(user: Any, filters: TicketFilters) -> QuerySet[Ticket]:
     return tickets
 
 
-def _unit_id(user: Any, code: str) -> int | None:
+def _unit_id(user: Viewer, code: str) -> int | None:
     """The id of the unit `code`: the user's own unit, once loaded, costs no query."""
     if isinstance(user, User) and User.unit.is_cached(user):
         own = user.unit
@@ -243,19 +245,19 @@ MIN_CALLER_PHONE = 5
 RECENT_FOR_CALLER = 5
 
 
-def tickets_with_full_phone(user: Any) -> QuerySet[Ticket]:
+def tickets_with_full_phone(user: Viewer) -> QuerySet[Ticket]:
     """The visible tickets whose resident's full phone `user` may see: `may_see_full_phone`
     as a query. Looking tickets up by a phone tells whose number it is, so only these may be."""
     tickets = visible_tickets(user)
-    if user.role in DISPATCH_ROLES or user.role == Role.SUPERVISOR:
+    if can_see_full_phone(user, unit_id=None):  # on every ticket, whoever holds it
         return tickets
-    if user.works_unit_tickets:
+    if isinstance(user, User) and has_inbox(user) and user.unit_id is not None:
         return tickets.filter(unit_id=user.unit_id)
     return tickets.none()
 
 
 def recent_tickets_of_caller(
-    user: Any, phone: str, *, limit: int = RECENT_FOR_CALLER
+    user: Viewer, phone: str, *, limit: int = RECENT_FOR_CALLER
 ) -> list[Ticket]:
     """The latest tickets with exactly this resident's phone that `user` may see it on."""
     phone = (phone or "").strip()
@@ -343,8 +345,9 @@ class Inbox:
         return [self.overdue, self.due_soon, self.to_accept, self.in_progress]
 
 
-def inbox_filters(user: Any) -> dict[str, TicketFilters]:
+def inbox_filters(user: User) -> dict[str, TicketFilters]:
     """The four lists of a unit's inbox, as ticket-list filters on the unit's tickets."""
+    assert user.unit is not None, "an inbox is a unit's"
     code = user.unit.code
     return {
         "overdue": TicketFilters(unit=code, overdue=True),
@@ -354,7 +357,7 @@ def inbox_filters(user: Any) -> dict[str, TicketFilters]:
     }
 
 
-def unit_inbox(user: Any, *, shown: int | None = None) -> Inbox | None:
+def unit_inbox(user: User, *, shown: int | None = None) -> Inbox | None:
     """A unit's open tickets in four lists, each counted in full and its first `shown`
     (INBOX_SHOWN) listed, soonest deadline first; None for someone who belongs to no unit."""
     if user.unit_id is None:
@@ -369,7 +372,7 @@ def unit_inbox(user: Any, *, shown: int | None = None) -> Inbox | None:
     return Inbox(**sections)
 
 
-def inbox_counts(user: Any) -> dict[str, InboxSection]:
+def inbox_counts(user: User) -> dict[str, InboxSection]:
     """How many tickets each inbox list holds, without listing them."""
     return {
         key: InboxSection(key, filter_tickets(user, filters).count(), [], filters)
@@ -377,9 +380,11 @@ def inbox_counts(user: Any) -> dict[str, InboxSection]:
     }
 
 
-def most_urgent(user: Any, *, limit: int) -> list[Ticket]:
+def most_urgent(user: User, *, limit: int) -> list[Ticket]:
     """The unit's running tickets overdue or due soon, the soonest deadline first (so the
     overdue come first)."""
+    if user.unit_id is None:
+        return []
     horizon = due_soon_horizon(timezone.now())
     return list(
         visible_tickets(user)
@@ -396,3 +401,11 @@ def is_due_soon(ticket: Ticket, *, now: dt.datetime, horizon: dt.datetime) -> bo
         and ticket.due_at is not None
         and now <= ticket.due_at <= horizon
     )
+
+
+def deadline_warning(ticket: Ticket) -> str | None:
+    """The warning a ticket's deadline carries when its year had no official calendar (the
+    deadline then counts weekends only): the pages and the API show the same words."""
+    if ticket.due_basis != BASIS_WEEKENDS_ONLY or ticket.due_at is None:
+        return None
+    return missing_data_warning([timezone.localtime(ticket.due_at).year])

@@ -17,18 +17,22 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jieban.errors import Conflict, InvalidInput, NotFound
 from jieban.notify.outbox import notify
+from jieban.org.actors import SYSTEM, Actor, Viewer, person_of
 from jieban.org.models import UNIT_WORKER_ROLES, Role, Unit, User
+from jieban.org.permissions import can_supervise, require, sees_whole_bureau
 from jieban.tickets.access import access_ticket, visible_tickets
+from jieban.tickets.events import supervise_payload
 from jieban.tickets.models import (
     CLOCK_RUNNING,
     ORDER_OPEN,
+    EventKind,
     SupervisionLevel,
     SupervisionOrder,
     SupervisionReason,
@@ -36,18 +40,37 @@ from jieban.tickets.models import (
     TicketEvent,
     clock_running,
 )
-from jieban.tickets.numbering import ORDER_PREFIX, allocate_numbers
+from jieban.tickets.numbering import ORDER_PREFIX, allocate_numbers, local_day_of
 from jieban.tickets.selectors import decode_cursor, encode_cursor
 from jieban.workcalendar.workdays import Deadline, WorkdayOracle, deadline_with
 
 MAX_LEVEL = 3
-SUPERVISE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 # From level 2 (重点办) the bureau's leaders and supervisors are told as well.
 ESCALATION_ROLES = (Role.LEADER, Role.SUPERVISOR)
 
 
 def order_days(reason: str) -> int:
+    """An order's deadline in working days, by its reason (configured)."""
     return int(settings.JIEBAN_SUPERVISION_DAYS[reason])
+
+
+def next_level(current: int) -> int:
+    """The level of a new order on a ticket at `current`: one more, at most `MAX_LEVEL`."""
+    return min(MAX_LEVEL, current + 1)
+
+
+def breach_of(ticket_due_at: dt.datetime | None, reason: str) -> dt.datetime | None:
+    """The deadline an order is issued for missing: an overdue order's only (one per breach)."""
+    return ticket_due_at if reason == SupervisionReason.OVERDUE else None
+
+
+def first_breach(
+    breached_at: dt.datetime | None, reason: str, now: dt.datetime
+) -> dt.datetime | None:
+    """When the ticket first missed a deadline, after an order issued `now` for `reason`."""
+    if reason == SupervisionReason.OVERDUE and breached_at is None:
+        return now
+    return breached_at
 
 
 class Recipients:
@@ -81,7 +104,7 @@ def issue_order(
     *,
     reason: str,
     now: dt.datetime,
-    by: Any = None,
+    by: Actor = SYSTEM,
     note: str = "",
     days: int | None = None,
     oracle: WorkdayOracle | None = None,
@@ -94,22 +117,21 @@ def issue_order(
     the sweep does for a whole batch in one UPDATE)."""
     if ticket.unit_id is None:
         raise Conflict(_("Ticket %(number)s is with no unit.") % {"number": ticket.number})
-    level = min(MAX_LEVEL, ticket.supervision_level + 1)
+    level = next_level(ticket.supervision_level)
     if oracle is None:
-        local_day = timezone.localtime(now).date()
+        local_day = local_day_of(now)
         oracle = WorkdayOracle(local_day, local_day + dt.timedelta(days=60))
     deadline: Deadline = deadline_with(oracle, now, days or order_days(reason))
-    breached = ticket.due_at if reason == SupervisionReason.OVERDUE else None
     order = SupervisionOrder.objects.create(
-        number=number or allocate_numbers(ORDER_PREFIX, timezone.localtime(now).date())[0],
+        number=number or allocate_numbers(ORDER_PREFIX, local_day_of(now))[0],
         ticket=ticket,
         unit_id=ticket.unit_id,
         reason=reason,
         level=level,
         issued_at=now,
-        issued_by=by,
+        issued_by=person_of(by),
         due_at=deadline.due_at,
-        breached_due_at=breached,
+        breached_due_at=breach_of(ticket.due_at, reason),
         note=note,
     )
     if supersede:
@@ -118,27 +140,26 @@ def issue_order(
     ticket.due_at = deadline.due_at
     ticket.due_basis = deadline.basis
     ticket.supervision_level = level
-    if reason == SupervisionReason.OVERDUE and ticket.breached_at is None:
-        ticket.breached_at = now
+    ticket.breached_at = first_breach(ticket.breached_at, reason, now)
     ticket.version += 1
     ticket.save(
         update_fields=["due_at", "due_basis", "supervision_level", "breached_at", "version"]
     )
     TicketEvent.objects.create(
         ticket=ticket,
-        kind="supervise",
-        actor=by,
+        kind=EventKind.SUPERVISE,
+        actor=person_of(by),
         at=now,
         from_status=ticket.status,
         to_status=ticket.status,
-        payload={
-            "order": order.number,
-            "reason": reason,
-            "level": level,
-            "due_at": deadline.due_at.isoformat(),
-            "previous_due_at": previous_due.isoformat() if previous_due else None,
-            "note": note,
-        },
+        payload=supervise_payload(
+            order=order.number,
+            reason=reason,
+            level=level,
+            due_at=deadline.due_at,
+            previous_due_at=previous_due,
+            note=note,
+        ),
     )
     recipients = recipients or Recipients()
     people = list(recipients.of_unit(ticket.unit_id))
@@ -192,13 +213,12 @@ def supersede_earlier_orders(orders: Sequence[SupervisionOrder]) -> int:
 
 
 def supervise_ticket(
-    number: str, *, note: str, by: Any, days: int | None = None
+    number: str, *, note: str, by: Actor, days: int | None = None
 ) -> SupervisionOrder:
     """A supervisor orders the holding unit to finish a ticket by a new deadline."""
     with transaction.atomic():
         ticket = access_ticket(by, number, for_update=True)
-        if by.role not in SUPERVISE_ROLES:
-            raise Forbidden(_("Only supervisors may issue supervision orders."))
+        require(can_supervise(by), _("Only supervisors may issue supervision orders."))
         note = (note or "").strip()
         if not note:
             raise InvalidInput(_("Say what the unit must do."), field="note")
@@ -272,7 +292,7 @@ def sweep_overdue(
     issued: list[str] = []
     seen: set[int] = set()
     recipients = Recipients()
-    local_day = timezone.localtime(now).date()
+    local_day = local_day_of(now)
     oracle = WorkdayOracle(local_day, local_day + dt.timedelta(days=60))
     while not (should_stop and should_stop()):
         candidates = list(
@@ -358,20 +378,20 @@ def sweep_due_soon(
     return warned
 
 
-def open_orders(unit: Unit | None = None) -> Any:
+def open_orders(unit: Unit | None = None) -> QuerySet[SupervisionOrder]:
     orders = SupervisionOrder.objects.filter(ORDER_OPEN)
     return orders.filter(unit=unit) if unit is not None else orders
 
 
-def visible_orders(user: Any) -> Any:
+def visible_orders(user: Viewer) -> QuerySet[SupervisionOrder]:
     """Orders on the tickets `user` may see."""
-    if user.is_authenticated and user.is_active and user.sees_whole_bureau:
+    if sees_whole_bureau(user):
         return SupervisionOrder.objects.all()
     return SupervisionOrder.objects.filter(ticket__in=visible_tickets(user))
 
 
 def supervision_order_page(
-    user: Any,
+    user: Viewer,
     *,
     unit: str | None = None,
     level: int | None = None,
@@ -409,7 +429,7 @@ def supervision_order_page(
     return rows[:limit], next_cursor
 
 
-def access_order(user: Any, number: str) -> SupervisionOrder:
+def access_order(user: Viewer, number: str) -> SupervisionOrder:
     """The order `number` if `user` may see its ticket, else NotFound."""
     order = (
         visible_orders(user)

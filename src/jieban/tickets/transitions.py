@@ -16,10 +16,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
-from jieban.org.models import CENTRE_ROLES, DISPATCH_ROLES, Unit
+from jieban.org.actors import Actor, Viewer, person_of
+from jieban.org.models import Unit
+from jieban.org.permissions import can_dispatch, can_record_visit, can_work_unit_tickets
 from jieban.tickets.access import access_ticket
+from jieban.tickets.events import (
+    close_payload,
+    dispatch_payload,
+    invalidate_payload,
+    merge_payload,
+    merged_in_payload,
+    resolve_payload,
+    return_payload,
+)
 from jieban.tickets.models import (
+    NOT_COUNTED,
     ORDER_OPEN,
+    EventKind,
     Status,
     SupervisionOrder,
     Ticket,
@@ -30,14 +43,16 @@ from jieban.workcalendar.workdays import compute_deadline
 
 
 class Action:
-    DISPATCH = "dispatch"
-    ACCEPT = "accept"
-    RETURN = "return"
-    RESOLVE = "resolve"
-    CLOSE = "close"
-    INVALIDATE = "invalidate"
-    MERGE = "merge"
-    REOPEN = "reopen"
+    """The transitions; each is recorded as the event kind of the same name."""
+
+    DISPATCH = EventKind.DISPATCH.value
+    ACCEPT = EventKind.ACCEPT.value
+    RETURN = EventKind.RETURN.value
+    RESOLVE = EventKind.RESOLVE.value
+    CLOSE = EventKind.CLOSE.value
+    INVALIDATE = EventKind.INVALIDATE.value
+    MERGE = EventKind.MERGE.value
+    REOPEN = EventKind.REOPEN.value
 
 
 # The one table of allowed transitions: status → action → new status.
@@ -78,18 +93,18 @@ ACTION_LABELS = {
 }
 
 
-def role_allows(user: Any, ticket: Ticket, action: str) -> bool:
-    """Whether `user`'s role may take `action` on `ticket` (whatever its state)."""
+def role_allows(user: Viewer, ticket: Ticket, action: str) -> bool:
+    """Whether `user` may take `action` on `ticket` (whatever its state): the permissions."""
     if action in CENTRE_ACTIONS:
-        return user.role in DISPATCH_ROLES
+        return can_dispatch(user)
     if action in DERIVED_ACTIONS:
-        return user.role in CENTRE_ROLES
+        return can_record_visit(user)
     if action in UNIT_ACTIONS:
-        return bool(user.works_unit_tickets and ticket.unit_id == user.unit_id)
+        return can_work_unit_tickets(user, ticket.unit_id)
     return False
 
 
-def available_actions(user: Any, ticket: Ticket) -> list[str]:
+def available_actions(user: Viewer, ticket: Ticket) -> list[str]:
     """The actions `user` may take on `ticket` now: what the pages offer, nothing more."""
     return [
         action for action in ALLOWED.get(ticket.status, {}) if role_allows(user, ticket, action)
@@ -111,7 +126,7 @@ def _required_text(value: str | None, *, field: str, label: str) -> str:
 def apply_transition(
     ticket: Ticket,
     *,
-    by: Any,
+    by: Actor,
     action: str,
     apply: Callable[[Ticket, dt.datetime], dict[str, Any]],
     expected_version: int | None = None,
@@ -152,7 +167,7 @@ def apply_transition(
     TicketEvent.objects.create(
         ticket=ticket,
         kind=action,
-        actor=by,
+        actor=person_of(by),
         at=now,
         from_status=from_status,
         to_status=target,
@@ -164,7 +179,7 @@ def apply_transition(
 def _transition(
     number: str,
     *,
-    by: Any,
+    by: Actor,
     action: str,
     expected_version: int | None,
     apply: Callable[[Ticket, dt.datetime], dict[str, Any]],
@@ -177,7 +192,7 @@ def _transition(
 
 
 def dispatch_ticket(
-    number: str, *, unit: Unit, by: Any, expected_version: int | None = None
+    number: str, *, unit: Unit, by: Actor, expected_version: int | None = None
 ) -> Ticket:
     """Send the ticket to `unit` with a fresh deadline (also reassigns a dispatched ticket)."""
 
@@ -199,23 +214,14 @@ def dispatch_ticket(
         ticket.due_basis = deadline.basis
         ticket.accepted_at = None
         TicketUnit.objects.get_or_create(ticket=ticket, unit=unit, defaults={"first_held_at": now})
-        payload: dict[str, Any] = {
-            "unit": unit.code,
-            "due_at": deadline.due_at.isoformat(),
-            "basis": deadline.basis,
-        }
-        if previous:
-            payload["previous_unit"] = previous
-        if deadline.warning:
-            payload["warning"] = deadline.warning
-        return payload
+        return dispatch_payload(unit=unit.code, deadline=deadline, previous_unit=previous)
 
     return _transition(
         number, by=by, action=Action.DISPATCH, expected_version=expected_version, apply=apply
     )
 
 
-def accept_ticket(number: str, *, by: Any, expected_version: int | None = None) -> Ticket:
+def accept_ticket(number: str, *, by: Actor, expected_version: int | None = None) -> Ticket:
     """The holding unit signs for the ticket; its clock has run since dispatch all the same."""
 
     def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
@@ -228,13 +234,13 @@ def accept_ticket(number: str, *, by: Any, expected_version: int | None = None) 
 
 
 def return_ticket(
-    number: str, *, reason: str, by: Any, expected_version: int | None = None
+    number: str, *, reason: str, by: Actor, expected_version: int | None = None
 ) -> Ticket:
     """The unit sends the ticket back to the command centre (not its jurisdiction)."""
 
     def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
         text = _required_text(reason, field="reason", label=_("The reason"))
-        payload = {"reason": text, "unit": ticket.unit.code if ticket.unit else None}
+        payload = return_payload(reason=text, unit=ticket.unit.code if ticket.unit else None)
         ticket.unit = None
         ticket.dispatched_at = None
         ticket.due_at = None
@@ -248,7 +254,7 @@ def return_ticket(
 
 
 def resolve_ticket(
-    number: str, *, result: str, by: Any, expected_version: int | None = None
+    number: str, *, result: str, by: Actor, expected_version: int | None = None
 ) -> Ticket:
     """The unit reports the result; this stops the clock."""
 
@@ -261,17 +267,18 @@ def resolve_ticket(
         fulfilled = SupervisionOrder.objects.filter(ORDER_OPEN, ticket=ticket)
         orders = list(fulfilled.values_list("number", flat=True))
         fulfilled.update(fulfilled_at=now)
-        payload: dict[str, Any] = {"result": text, "on_time": bool(ticket.resolved_on_time)}
-        if orders:
-            payload["fulfilled_orders"] = orders
-        return payload
+        return resolve_payload(
+            result=text, on_time=bool(ticket.resolved_on_time), fulfilled_orders=orders
+        )
 
     return _transition(
         number, by=by, action=Action.RESOLVE, expected_version=expected_version, apply=apply
     )
 
 
-def close_ticket(number: str, *, note: str, by: Any, expected_version: int | None = None) -> Ticket:
+def close_ticket(
+    number: str, *, note: str, by: Actor, expected_version: int | None = None
+) -> Ticket:
     """Archive a resolved ticket, or answer a new one on the spot (a consultation)."""
 
     def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
@@ -291,7 +298,7 @@ def close_ticket(number: str, *, note: str, by: Any, expected_version: int | Non
             ticket.result = text
         ticket.closed_at = now
         ticket.close_note = text
-        return {"note": text}
+        return close_payload(note=text)
 
     return _transition(
         number, by=by, action=Action.CLOSE, expected_version=expected_version, apply=apply
@@ -299,7 +306,7 @@ def close_ticket(number: str, *, note: str, by: Any, expected_version: int | Non
 
 
 def invalidate_ticket(
-    number: str, *, reason: str, by: Any, expected_version: int | None = None
+    number: str, *, reason: str, by: Actor, expected_version: int | None = None
 ) -> Ticket:
     """Mark a new ticket invalid (spam, a wrong number); it leaves every rate."""
 
@@ -307,14 +314,16 @@ def invalidate_ticket(
         text = _required_text(reason, field="reason", label=_("The reason"))
         ticket.close_note = text
         ticket.closed_at = now
-        return {"reason": text}
+        return invalidate_payload(reason=text)
 
     return _transition(
         number, by=by, action=Action.INVALIDATE, expected_version=expected_version, apply=apply
     )
 
 
-def merge_ticket(number: str, *, into: str, by: Any, expected_version: int | None = None) -> Ticket:
+def merge_ticket(
+    number: str, *, into: str, by: Actor, expected_version: int | None = None
+) -> Ticket:
     """Merge a new ticket into another that reports the same matter."""
 
     def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
@@ -330,7 +339,7 @@ def merge_ticket(number: str, *, into: str, by: Any, expected_version: int | Non
                 _("No ticket %(number)s to merge into.") % {"number": target_number},
                 field="into",
             ) from exc
-        if target.status in (Status.INVALID, Status.MERGED):
+        if target.status in NOT_COUNTED:
             raise Conflict(
                 _("Ticket %(number)s is %(status)s: merge into the ticket it became.")
                 % {"number": target.number, "status": Status(target.status).label}
@@ -339,14 +348,14 @@ def merge_ticket(number: str, *, into: str, by: Any, expected_version: int | Non
         ticket.closed_at = now
         TicketEvent.objects.create(
             ticket=target,
-            kind="merged_in",
-            actor=by,
+            kind=EventKind.MERGED_IN,
+            actor=person_of(by),
             at=now,
             from_status=target.status,
             to_status=target.status,
-            payload={"from": ticket.number},
+            payload=merged_in_payload(merged=ticket.number),
         )
-        return {"into": target.number}
+        return merge_payload(into=target.number)
 
     return _transition(
         number, by=by, action=Action.MERGE, expected_version=expected_version, apply=apply

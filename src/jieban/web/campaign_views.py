@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from jieban.errors import Forbidden, InvalidInput, NotFound
+from jieban.http import AuthenticatedRequest
+from jieban.org.models import User
+from jieban.org.permissions import can_take_snapshot
 from jieban.tickets.campaign import (
     CampaignBoard,
     campaign_board,
@@ -29,7 +32,6 @@ from jieban.tickets.campaign import (
 from jieban.tickets.models import CampaignItem
 from jieban.web.excel import XLSX, guarded_row, without_phones
 from jieban.web.forms import localized_name
-from jieban.web.menu import may_take_snapshot
 
 
 @dataclass
@@ -51,7 +53,7 @@ def _shift(month: str, months: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def _board_or_none(user: object, month: str) -> CampaignBoard | None:
+def _board_or_none(user: User, month: str) -> CampaignBoard | None:
     try:
         return campaign_board(user, month)
     except NotFound:
@@ -59,7 +61,7 @@ def _board_or_none(user: object, month: str) -> CampaignBoard | None:
 
 
 @login_required
-def campaign(request: HttpRequest, month: str | None = None) -> HttpResponse:
+def campaign(request: AuthenticatedRequest, month: str | None = None) -> HttpResponse:
     """The month's board: per unit at the start, cleared, remaining; then the list itself."""
     current = month_of(timezone.now())
     month = _month_or_404(month or current)
@@ -74,14 +76,14 @@ def campaign(request: HttpRequest, month: str | None = None) -> HttpResponse:
         "board": board,
         "listed": listed,
         # A snapshot of a past month taken today would not show that month's start.
-        "may_snapshot": board is None and month == current and may_take_snapshot(request.user),
+        "may_snapshot": board is None and month == current and can_take_snapshot(request.user),
     }
     return render(request, "web/campaign/board.html", context)
 
 
 @login_required
 @require_POST
-def campaign_snapshot(request: HttpRequest, month: str) -> HttpResponse:
+def campaign_snapshot(request: AuthenticatedRequest, month: str) -> HttpResponse:
     month = _month_or_404(month)
     try:
         campaign_taken, created = take_snapshot(month, by=request.user)
@@ -175,7 +177,7 @@ def campaign_workbook(board: CampaignBoard) -> bytes:
 
 
 @login_required
-def campaign_export(request: HttpRequest, month: str) -> HttpResponse:
+def campaign_export(request: AuthenticatedRequest, month: str) -> HttpResponse:
     month = _month_or_404(month)
     board = _board_or_none(request.user, month)
     if board is None:

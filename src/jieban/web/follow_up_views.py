@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jieban.errors import Conflict, DomainError, Forbidden, NotFound
+from jieban.http import AuthenticatedRequest
 from jieban.tickets.access import access_ticket, mask_phone, may_see_full_phone, visible_tickets
 from jieban.tickets.models import Status, Ticket, VisitOutcome
 from jieban.tickets.visits import (
@@ -71,7 +72,7 @@ def _queue_context(request: HttpRequest, failed: QueueRow | None = None) -> dict
 
 
 @login_required
-def follow_up(request: HttpRequest) -> HttpResponse:
+def follow_up(request: AuthenticatedRequest) -> HttpResponse:
     """Resolved tickets waiting for their call, oldest resolution first."""
     try:
         context = _queue_context(request)
@@ -86,7 +87,7 @@ def _gone_row(request: HttpRequest, exc: NotFound) -> HttpResponse:
     raise Http404(exc.message) from exc
 
 
-def visit_from_queue(request: HttpRequest, number: str) -> HttpResponse:
+def visit_from_queue(request: AuthenticatedRequest, number: str) -> HttpResponse:
     """A call posted from the queue: back to the queue, or its row again with the errors."""
     try:
         access_ticket(request.user, number)
@@ -152,7 +153,7 @@ def visit_outcome_message(ticket: Ticket, outcome: str) -> str:
 
 @login_required
 @require_POST
-def ticket_visit(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_visit(request: AuthenticatedRequest, number: str) -> HttpResponse:
     """A follow-up call, from the ticket page or from the follow-up queue (`back=queue`)."""
     if request.POST.get("back") == BACK_TO_QUEUE:
         return visit_from_queue(request, number)

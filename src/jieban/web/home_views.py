@@ -18,14 +18,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jieban.http import AuthenticatedRequest
 from jieban.org.models import CENTRE_ROLES, Role, Unit
+from jieban.org.permissions import can_supervise
 from jieban.stats import dashboards
 from jieban.stats.dashboards import ListCount, Window
 from jieban.stats.models import PublishedReport, ReportKind
 from jieban.stats.reports import current_period
 from jieban.tickets.models import Status, SupervisionLevel
 from jieban.tickets.selectors import TicketFilters, filter_tickets, inbox_counts, most_urgent
-from jieban.tickets.supervision import SUPERVISE_ROLES
 from jieban.web.forms import localized_name
 from jieban.web.stats_views import (
     Cell,
@@ -89,7 +90,7 @@ def figures_block(
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     user: Any = request.user
     today = timezone.localdate()
     if user.role in CENTRE_ROLES:
@@ -104,7 +105,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def centre_home(request: HttpRequest, today: dt.date) -> HttpResponse:
     """Today's work in hand, the last 30 days, categories, and units ranked."""
     user: Any = request.user
-    orders = supervisor_orders(user) if user.role in SUPERVISE_ROLES else None
+    orders = supervisor_orders(user) if can_supervise(user) else None
     counts = dashboards.centre_counts(
         user, today=today, open_orders=orders.total if orders is not None else None
     )

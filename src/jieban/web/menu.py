@@ -1,23 +1,28 @@
-"""What the pages offer a person; the rules come from the domain's role sets.
+"""What the pages offer a person: the domain's permission functions (`jieban.org.permissions`).
 
-These helpers only decide what to show. The domain functions check the same rules again, so
-a form posted by someone these helpers would not offer it to still gets the domain's 403.
+The menu and the forms offered read the same functions the domain actions check, so a form
+posted by someone the page would not offer it to still gets the domain's 403.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from jieban.intake.actions import INTAKE_ROLES
-from jieban.org.models import CENTRE_ROLES, DISPATCH_ROLES, Role
+from jieban.org.actors import Viewer
+from jieban.org.permissions import (
+    can_edit_calendar,
+    can_mark_repeat,
+    can_read_reports,
+    can_record_visit,
+    can_register,
+    can_see_campaign,
+    can_see_stats,
+    can_supervise,
+    can_take_snapshot,
+    can_watch_supervision,
+    has_inbox,
+)
 from jieban.tickets.models import CLOCK_RUNNING, TERMINAL, Status, Ticket
-from jieban.tickets.supervision import SUPERVISE_ROLES
-
-# Who watches the supervision board: the command centre and the bureau's leaders.
-SUPERVISION_BOARD_ROLES = CENTRE_ROLES | {Role.LEADER}
-# `take_snapshot` itself has no role rule (the worker calls it): the page offers it to these.
-SNAPSHOT_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
 
 
 class TicketForm:
@@ -28,48 +33,16 @@ class TicketForm:
     REPEAT = "repeat"
 
 
-def may_register(user: Any) -> bool:
-    """Roles that `register_ticket` accepts."""
-    return bool(user.is_authenticated and user.role in INTAKE_ROLES)
-
-
-def may_edit_calendar(user: Any) -> bool:
-    """The rule PUT /api/v1/calendar/{date} applies: administrators only."""
-    return bool(user.is_authenticated and user.role == Role.ADMIN)
-
-
-def has_inbox(user: Any) -> bool:
-    """People who work the tickets their unit holds."""
-    return bool(user.is_authenticated and user.works_unit_tickets)
-
-
-def makes_follow_up_calls(user: Any) -> bool:
-    """The rule of `record_visit`: the command centre calls residents back."""
-    return bool(user.is_authenticated and user.role in CENTRE_ROLES)
-
-
-def may_read_reports(user: Any) -> bool:
-    """Reports are the bureau's: `published_report` shows them to bureau-wide roles only."""
-    return bool(user.is_authenticated and user.sees_whole_bureau)
-
-
-def may_take_snapshot(user: Any) -> bool:
-    return bool(user.is_authenticated and user.role in SNAPSHOT_ROLES)
-
-
-def ticket_forms(user: Any, ticket: Ticket) -> list[str]:
-    """The forms besides the transitions that the ticket page offers `user` now.
-
-    Mirrors `supervise_ticket`, `record_visit` and `mark_repeat`: who may, and in which state.
-    """
-    if not user.is_authenticated:
-        return []
+def ticket_forms(user: Viewer, ticket: Ticket) -> list[str]:
+    """The forms besides the transitions that the ticket page offers `user` now: the
+    permission of `supervise_ticket`, `record_visit` and `mark_repeat`, in the state each
+    needs."""
     offered = []
-    if user.role in SUPERVISE_ROLES and ticket.status in CLOCK_RUNNING:
+    if can_supervise(user) and ticket.status in CLOCK_RUNNING:
         offered.append(TicketForm.SUPERVISE)
-    if user.role in CENTRE_ROLES and ticket.status == Status.RESOLVED:
+    if can_record_visit(user) and ticket.status == Status.RESOLVED:
         offered.append(TicketForm.VISIT)
-    if user.role in DISPATCH_ROLES and ticket.status not in TERMINAL and not ticket.repeat_of_id:
+    if can_mark_repeat(user) and ticket.status not in TERMINAL and not ticket.repeat_of_id:
         offered.append(TicketForm.REPEAT)
     return offered
 
@@ -84,17 +57,19 @@ class Menu:
     campaign: bool
     stats: bool
     reports: bool
+    snapshot: bool
 
 
-def menu_for(user: Any) -> Menu:
-    authenticated = bool(user.is_authenticated)
+def menu_for(user: Viewer) -> Menu:
+    """What the menu offers `user`: one permission function each."""
     return Menu(
-        register=may_register(user),
+        register=can_register(user),
         inbox=has_inbox(user),
-        calendar=may_edit_calendar(user),
-        supervision=authenticated and user.role in SUPERVISION_BOARD_ROLES,
-        follow_up=makes_follow_up_calls(user),
-        campaign=authenticated and (user.sees_whole_bureau or user.works_unit_tickets),
-        stats=authenticated,
-        reports=may_read_reports(user),
+        calendar=can_edit_calendar(user),
+        supervision=can_watch_supervision(user),
+        follow_up=can_record_visit(user),
+        campaign=can_see_campaign(user),
+        stats=can_see_stats(user),
+        reports=can_read_reports(user),
+        snapshot=can_take_snapshot(user),
     )

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jieban.errors import NotFound
+from jieban.http import AuthenticatedRequest
 from jieban.notify import outbox
 
 SHOWN = 100
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedRequest) -> HttpResponse:
     rows = outbox.inbox(request.user, limit=SHOWN)
     unread = sum(1 for row in rows if row.read_at is None)
     return render(request, "web/notifications.html", {"notifications": rows, "unread": unread})
 
 
 @login_required
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_open(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Opening a notification marks it read and goes to its ticket."""
     try:
         notification = outbox.open_notification(request.user, pk)
@@ -36,7 +37,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: AuthenticatedRequest) -> HttpResponse:
     count = outbox.mark_read(request.user)
     messages.success(request, _("%(count)d notification(s) marked read.") % {"count": count})
     return redirect("web:notifications")

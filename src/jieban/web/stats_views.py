@@ -20,7 +20,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +34,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jieban.errors import Forbidden, InvalidInput, NotFound
+from jieban.http import AuthenticatedRequest
 from jieban.org.models import Unit
 from jieban.stats.dashboards import (
     RESOLVED_STATUSES,
@@ -535,7 +536,7 @@ def _row_values(row: FigureRow) -> dict[str, Any]:
 
 
 @login_required
-def stats(request: HttpRequest) -> HttpResponse:
+def stats(request: AuthenticatedRequest) -> HttpResponse:
     """Figures over any span, per day/week/month and by category/unit/channel/grid. Everyone
     may ask; each counts only the tickets the access rule shows them."""
     if "start" in request.GET or "end" in request.GET:
@@ -738,7 +739,7 @@ def _bureau_only(user: Any) -> None:
 
 
 @login_required
-def report_list(request: HttpRequest) -> HttpResponse:
+def report_list(request: AuthenticatedRequest) -> HttpResponse:
     """Published reports, newest first, and a form to open any period's report."""
     _bureau_only(request.user)
     status = 200
@@ -765,7 +766,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report(request: HttpRequest, kind: str, period: str) -> HttpResponse:
+def report(request: AuthenticatedRequest, kind: str, period: str) -> HttpResponse:
     data, published = _report_or_404(request.user, kind, period)
     page = report_page(kind, period, data, published)
     return render(request, "web/stats/report.html", {"page": page})
@@ -773,7 +774,7 @@ def report(request: HttpRequest, kind: str, period: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def report_publish(request: HttpRequest, kind: str, period: str) -> HttpResponse:
+def report_publish(request: AuthenticatedRequest, kind: str, period: str) -> HttpResponse:
     try:
         stored, created = publish_report(kind, period, by=request.user)
     except Forbidden as exc:
@@ -875,7 +876,7 @@ def report_workbook(page: ReportPage) -> bytes:
 
 
 @login_required
-def report_export(request: HttpRequest, kind: str, period: str) -> HttpResponse:
+def report_export(request: AuthenticatedRequest, kind: str, period: str) -> HttpResponse:
     data, published = _report_or_404(request.user, kind, period)
     page = report_page(kind, period, data, published)
     response = HttpResponse(report_workbook(page), content_type=XLSX)

@@ -10,11 +10,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from jieban.errors import InvalidInput, NotFound
+from jieban.http import AuthenticatedRequest
 from jieban.org.models import Unit, UnitKind
 from jieban.tickets.models import ORDER_OPEN, SupervisionLevel, SupervisionOrder, Ticket
 from jieban.tickets.selectors import TicketFilters, filter_tickets
@@ -86,7 +87,7 @@ def _tickets(user: Any, filters: TicketFilters) -> list[Ticket]:
 
 
 @login_required
-def supervision_board(request: HttpRequest) -> HttpResponse:
+def supervision_board(request: AuthenticatedRequest) -> HttpResponse:
     """Everyone may look; each sees only the orders and tickets the access rule shows them."""
     unit = (request.GET.get("unit") or "").strip() or None
     level = _level(request.GET.get("level"))
@@ -139,7 +140,7 @@ def bureau_heading() -> str:
 
 
 @login_required
-def supervision_print(request: HttpRequest, number: str) -> HttpResponse:
+def supervision_print(request: AuthenticatedRequest, number: str) -> HttpResponse:
     """督办单 on one A4 page. An order on a ticket one may not see does not exist."""
     try:
         order = access_order(request.user, number)

@@ -36,8 +36,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jieban.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from jieban.http import AuthenticatedRequest
 from jieban.intake.actions import add_attachment, check_attachment, mark_repeat, register_ticket
-from jieban.org.models import DISPATCH_ROLES, Unit, UnitKind
+from jieban.org.models import Unit, UnitKind
+from jieban.org.permissions import can_edit_calendar, can_mark_repeat, can_register
 from jieban.tickets import transitions
 from jieban.tickets.access import access_ticket, mask_phone, may_see_full_phone
 from jieban.tickets.models import CLOCK_RUNNING, Category, Status, Ticket
@@ -66,7 +68,7 @@ from jieban.web.forms import (
     VisitForm,
     put_domain_error,
 )
-from jieban.web.menu import TicketForm, may_edit_calendar, may_register, ticket_forms
+from jieban.web.menu import TicketForm, ticket_forms
 from jieban.web.saved_filters import TRUE_VALUES as TRUE_VALUES
 from jieban.web.saved_filters import (
     delete_filter,
@@ -159,8 +161,8 @@ def _register(form: RegisterTicketForm, by: Any) -> Ticket:
 
 
 @login_required
-def ticket_new(request: HttpRequest) -> HttpResponse:
-    if not may_register(request.user):
+def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
+    if not can_register(request.user):
         raise PermissionDenied(_("Your role may not register tickets."))
     status = 200
     if request.method == "POST":
@@ -201,19 +203,19 @@ def _caller_context(user: Any, phone: str, *, chosen: str = "") -> dict[str, Any
         "caller_tickets": recent_tickets_of_caller(user, phone),
         "caller_looked_up": len(phone) >= MIN_CALLER_PHONE,
         # mark_repeat is for the command centre: others see the tickets, not the choice.
-        "may_mark_repeat": user.role in DISPATCH_ROLES,
+        "may_mark_repeat": can_mark_repeat(user),
         "repeat_chosen": chosen.strip(),
         "not_repeatable": (Status.INVALID, Status.MERGED),
     }
 
 
 @login_required
-def ticket_caller_recent(request: HttpRequest) -> HttpResponse:
+def ticket_caller_recent(request: AuthenticatedRequest) -> HttpResponse:
     """The caller's last tickets, for the registration page as the number is typed (htmx).
 
     Only tickets whose full phone the user may see are looked up by it: the access rule, then
     `may_see_full_phone`. Everyone else learns nothing about whose number it is."""
-    if not may_register(request.user):
+    if not can_register(request.user):
         raise PermissionDenied(_("Your role may not register tickets."))
     phone = request.GET.get("phone") or request.GET.get("resident_phone") or ""
     context = _caller_context(request.user, phone, chosen=request.GET.get("repeat_of") or "")
@@ -261,7 +263,7 @@ def _list_context(
 
 
 @login_required
-def ticket_list(request: HttpRequest) -> HttpResponse:
+def ticket_list(request: AuthenticatedRequest) -> HttpResponse:
     context, bad = _list_context(request, request.GET)
     return render(request, "web/tickets/list.html", context, status=400 if bad else 200)
 
@@ -273,7 +275,7 @@ def _list_url(query: str) -> str:
 
 @login_required
 @require_POST
-def saved_filter_save(request: HttpRequest) -> HttpResponse:
+def saved_filter_save(request: AuthenticatedRequest) -> HttpResponse:
     """Save the list's filters under a name; the list comes back with them applied."""
     form = SavedFilterForm(request.POST, auto_id="id_saved_%s")
     query = filter_query(QueryDict(request.POST.get("query") or ""))
@@ -295,7 +297,7 @@ def saved_filter_save(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def saved_filter_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         delete_filter(request.user, pk)
     except NotFound as exc:
@@ -305,7 +307,7 @@ def saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def ticket_export(request: HttpRequest) -> HttpResponseBase:
+def ticket_export(request: AuthenticatedRequest) -> HttpResponseBase:
     """The filtered list as an Excel file (phones masked), at most MAX_ROWS rows."""
     try:
         tickets = filter_tickets(request.user, filters_from(request.GET))
@@ -462,12 +464,12 @@ def _render_detail(
 
 
 @login_required
-def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_detail(request: AuthenticatedRequest, number: str) -> HttpResponse:
     return _render_detail(request, visible_ticket_or_404(request.user, number))
 
 
 @login_required
-def ticket_print(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_print(request: AuthenticatedRequest, number: str) -> HttpResponse:
     """The ticket on A4: its facts, calls, orders and timeline; the phone as the detail shows
     it (masked unless the viewer may see it whole)."""
     # Imported here: supervision_views imports this module.
@@ -530,7 +532,7 @@ def _gone(request: HttpRequest, exc: NotFound) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+def ticket_action(request: AuthenticatedRequest, number: str, action: str) -> HttpResponse:
     if action not in ACTION_FORMS:
         raise Http404
     # An invisible ticket is a 404 whatever the body says.
@@ -616,7 +618,7 @@ def ticket_form_post(
 
 @login_required
 @require_POST
-def ticket_supervise(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_supervise(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(data: dict[str, Any]) -> str:
         order = supervise_ticket(number, note=data["note"], days=data["days"], by=request.user)
         return _("Supervision order %(order)s issued (%(level)s), due %(due)s.") % {
@@ -630,7 +632,7 @@ def ticket_supervise(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_repeat(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_repeat(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(data: dict[str, Any]) -> str:
         ticket = mark_repeat(number, of=data["number"], merge=data["merge"], by=request.user)
         earlier = ticket.repeat_of.number if ticket.repeat_of else data["number"]
@@ -645,7 +647,7 @@ def ticket_repeat(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_attach(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_attach(request: AuthenticatedRequest, number: str) -> HttpResponse:
     ticket = visible_ticket_or_404(request.user, number)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
@@ -667,7 +669,7 @@ def ticket_attach(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
-def attachment(request: HttpRequest, number: str, pk: int) -> FileResponse:
+def attachment(request: AuthenticatedRequest, number: str, pk: int) -> FileResponse:
     ticket = visible_ticket_or_404(request.user, number)
     item = ticket.attachments.filter(pk=pk).first()
     if item is None:
@@ -686,7 +688,7 @@ def attachment(request: HttpRequest, number: str, pk: int) -> FileResponse:
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
     """The unit's four lists, soonest deadline first; each says how many it holds in all and
     links to the ticket list of every one when it shows only the first."""
     box = unit_inbox(request.user)
@@ -716,13 +718,13 @@ class CalendarRow:
 
 
 @login_required
-def calendar(request: HttpRequest, year: int | None = None) -> HttpResponse:
+def calendar(request: AuthenticatedRequest, year: int | None = None) -> HttpResponse:
     """Everyone may read the calendar; only administrators may change it."""
     if year is None:
         year = timezone.localdate().year
     if not FIRST_CALENDAR_YEAR <= year <= LAST_CALENDAR_YEAR:
         raise Http404
-    editable = may_edit_calendar(request.user)
+    editable = can_edit_calendar(request.user)
     status = 200
     form = CalendarOverrideForm(initial={"date": dt.date(year, 1, 1)})
     if request.method == "POST":
@@ -761,8 +763,8 @@ def calendar(request: HttpRequest, year: int | None = None) -> HttpResponse:
 
 @login_required
 @require_POST
-def calendar_remove(request: HttpRequest) -> HttpResponse:
-    if not may_edit_calendar(request.user):
+def calendar_remove(request: AuthenticatedRequest) -> HttpResponse:
+    if not can_edit_calendar(request.user):
         raise PermissionDenied(_("Only administrators may change the calendar."))
     try:
         day = dt.date.fromisoformat(request.POST.get("date", ""))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -18,7 +17,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from jieban.errors import Forbidden, InvalidInput
+from jieban.errors import InvalidInput
+from jieban.org.actors import SYSTEM, Actor, person_of
+from jieban.org.permissions import can_edit_calendar, require
 from jieban.workcalendar.models import CalendarOverride, DayKind
 
 # Recorded on each deadline: which calendar produced it.
@@ -226,14 +227,13 @@ def year_calendar(year: int) -> tuple[list[CalendarDay], bool]:
     return special, has_official_data(year)
 
 
-def set_override(
-    *, date: dt.date, kind: str, source: str, by: object | None = None
-) -> CalendarOverride:
+def set_override(*, date: dt.date, kind: str, source: str, by: Actor = SYSTEM) -> CalendarOverride:
     """Record that `date` is a holiday or a working day, citing the notice it comes from.
 
-    `by` is the person doing it (administrators only), or None for the operator's command line.
+    `by` is the person doing it (administrators only), or the system (the operator's command
+    line).
     """
-    _check_may_edit(by)
+    require(can_edit_calendar(by), _("Only administrators may change the calendar."))
     if kind not in DayKind.values:
         raise InvalidInput(_("Kind must be 'holiday' or 'workday'."), field="kind")
     source = (source or "").strip()
@@ -243,19 +243,14 @@ def set_override(
         raise InvalidInput(_("The source is longer than 300 characters."), field="source")
     with transaction.atomic():
         override, _created = CalendarOverride.objects.update_or_create(
-            date=date, defaults={"kind": kind, "source": source, "updated_by": by}
+            date=date, defaults={"kind": kind, "source": source, "updated_by": person_of(by)}
         )
     return override
 
 
-def _check_may_edit(by: Any) -> None:
-    if by is not None and getattr(by, "role", None) != "admin":
-        raise Forbidden(_("Only administrators may change the calendar."))
-
-
-def remove_override(*, date: dt.date, by: Any = None) -> bool:
+def remove_override(*, date: dt.date, by: Actor = SYSTEM) -> bool:
     """Remove the override on `date`, if any; the official schedule applies again."""
-    _check_may_edit(by)
+    require(can_edit_calendar(by), _("Only administrators may change the calendar."))
     with transaction.atomic():
         deleted, _detail = CalendarOverride.objects.filter(date=date).delete()
     return deleted > 0

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jieban.errors import DomainError
+from jieban.org.actors import SYSTEM
 from jieban.stats.reports import publish_report
 
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            report, created = publish_report(options["kind"], options["period"], by=None)
+            report, created = publish_report(options["kind"], options["period"], by=SYSTEM)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         overall = report.data["overall"]

@@ -1,0 +1,129 @@
+"""Who may do what: each permission is one function of the actor, here and nowhere else.
+
+The domain action raises `Forbidden` from it (through `require`), and the menus, pages and API
+read the same function to decide what to offer. Roles are in `jieban.org.models`; which tickets
+a person may *see* is the access rule in `jieban.tickets.access`. The system actor may do
+everything; a visitor who is not logged in may do nothing.
+"""
+
+from __future__ import annotations
+
+from jieban.errors import Forbidden
+from jieban.org.actors import SystemActor, Viewer
+from jieban.org.models import CENTRE_ROLES, DISPATCH_ROLES, Role, User
+
+# Who may register tickets: the command centre, and the community network that reports.
+INTAKE_ROLES = DISPATCH_ROLES | {Role.SUPERVISOR, Role.GRID_OFFICER, Role.BUILDING_HEAD}
+# Who issues supervision orders by hand.
+SUPERVISE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+# Who watches the supervision board: the command centre and the bureau's leaders.
+SUPERVISION_BOARD_ROLES = CENTRE_ROLES | {Role.LEADER}
+# Who takes the month's clear-to-zero snapshot by hand (the worker takes it on the 1st).
+SNAPSHOT_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
+# Who sees a resident's full phone on any ticket; a unit's people see it on what they hold.
+FULL_PHONE_ROLES = DISPATCH_ROLES | {Role.SUPERVISOR}
+
+
+def require(allowed: bool, message: str) -> None:
+    """Raise `Forbidden(message)` unless `allowed`: how an action applies a permission."""
+    if not allowed:
+        raise Forbidden(message)
+
+
+def _person_with_role(actor: Viewer, roles: frozenset[str]) -> bool:
+    if isinstance(actor, SystemActor):
+        return True
+    return isinstance(actor, User) and actor.is_active and actor.role in roles
+
+
+def _person(actor: Viewer) -> User | None:
+    """The active person behind `actor`, or None (the system, a visitor not logged in)."""
+    return actor if isinstance(actor, User) and actor.is_active else None
+
+
+def can_register(actor: Viewer) -> bool:
+    """Take a ticket in (`register_ticket`)."""
+    return _person_with_role(actor, INTAKE_ROLES)
+
+
+def can_dispatch(actor: Viewer) -> bool:
+    """The command centre's ticket actions: dispatch, close, invalidate, merge."""
+    return _person_with_role(actor, DISPATCH_ROLES)
+
+
+def can_mark_repeat(actor: Viewer) -> bool:
+    """Mark a ticket as a repeat report of an earlier one (`mark_repeat`)."""
+    return _person_with_role(actor, DISPATCH_ROLES)
+
+
+def can_work_unit_tickets(actor: Viewer, unit_id: int | None) -> bool:
+    """Accept, return and resolve: the people of the unit that holds the ticket."""
+    if isinstance(actor, SystemActor):
+        return True
+    person = _person(actor)
+    return bool(person and person.works_unit_tickets and unit_id is not None
+                and person.unit_id == unit_id)  # fmt: skip
+
+
+def has_inbox(actor: Viewer) -> bool:
+    """People who work the tickets their unit holds have an inbox."""
+    person = _person(actor)
+    return bool(person and person.works_unit_tickets)
+
+
+def can_supervise(actor: Viewer) -> bool:
+    """Issue a supervision order by hand (`supervise_ticket`)."""
+    return _person_with_role(actor, SUPERVISE_ROLES)
+
+
+def can_watch_supervision(actor: Viewer) -> bool:
+    """See the supervision board: every order of the bureau."""
+    return _person_with_role(actor, SUPERVISION_BOARD_ROLES)
+
+
+def can_record_visit(actor: Viewer) -> bool:
+    """Call residents back and record the outcome (`record_visit`, the follow-up queue)."""
+    return _person_with_role(actor, CENTRE_ROLES)
+
+
+def can_take_snapshot(actor: Viewer) -> bool:
+    """Take the month's clear-to-zero snapshot (`take_snapshot`)."""
+    return _person_with_role(actor, SNAPSHOT_ROLES)
+
+
+def sees_whole_bureau(actor: Viewer) -> bool:
+    """The command centre and the bureau's leaders (and the system) see every ticket."""
+    if isinstance(actor, SystemActor):
+        return True
+    person = _person(actor)
+    return bool(person and person.sees_whole_bureau)
+
+
+def can_see_campaign(actor: Viewer) -> bool:
+    """See the clear-to-zero board: the bureau-wide roles, and units for their own rows."""
+    return sees_whole_bureau(actor) or has_inbox(actor)
+
+
+def can_see_stats(actor: Viewer) -> bool:
+    """Everyone logged in sees the figures of the tickets they may see."""
+    return isinstance(actor, SystemActor) or _person(actor) is not None
+
+
+def can_read_reports(actor: Viewer) -> bool:
+    """Published reports are the bureau's: bureau-wide roles read them."""
+    return sees_whole_bureau(actor)
+
+
+def can_publish_report(actor: Viewer) -> bool:
+    """Freeze a report (`publish_report`): the command centre and the leaders."""
+    return sees_whole_bureau(actor)
+
+
+def can_edit_calendar(actor: Viewer) -> bool:
+    """Record calendar overrides: administrators."""
+    return _person_with_role(actor, frozenset({Role.ADMIN}))
+
+
+def can_see_full_phone(actor: Viewer, unit_id: int | None) -> bool:
+    """A resident's full number is for those who handle the ticket (held by `unit_id`)."""
+    return _person_with_role(actor, FULL_PHONE_ROLES) or can_work_unit_tickets(actor, unit_id)

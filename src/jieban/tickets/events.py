@@ -1,0 +1,121 @@
+"""What each event records: one function per event kind builds its payload.
+
+The actions write these payloads into `TicketEvent` rows, and the demo's bulk loader builds
+its events with the same functions, so that a change to what an event records changes both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from jieban.workcalendar.workdays import Deadline
+
+# The deadline basis of a ticket whose channel (a 12345 platform) set the unit and deadline.
+CHANNEL_BASIS = "channel"
+
+
+def intake_payload(*, channel: str, external_id: str | None) -> dict[str, Any]:
+    return {"channel": channel, "external_id": external_id}
+
+
+def dispatch_payload(
+    *, unit: str, deadline: Deadline, previous_unit: str | None = None
+) -> dict[str, Any]:
+    """Dispatched to `unit` (a code) with the deadline computed for it."""
+    payload: dict[str, Any] = {
+        "unit": unit,
+        "due_at": deadline.due_at.isoformat(),
+        "basis": deadline.basis,
+    }
+    if previous_unit:
+        payload["previous_unit"] = previous_unit
+    if deadline.warning:
+        payload["warning"] = deadline.warning
+    return payload
+
+
+def channel_dispatch_payload(*, unit: str, due_at: dt.datetime) -> dict[str, Any]:
+    """Taken in already dispatched: the channel chose the unit and the deadline."""
+    return {"unit": unit, "due_at": due_at.isoformat(), "basis": CHANNEL_BASIS}
+
+
+def return_payload(*, reason: str, unit: str | None) -> dict[str, Any]:
+    return {"reason": reason, "unit": unit}
+
+
+def resolve_payload(
+    *, result: str, on_time: bool, fulfilled_orders: Sequence[str]
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {"result": result, "on_time": on_time}
+    if fulfilled_orders:
+        payload["fulfilled_orders"] = list(fulfilled_orders)
+    return payload
+
+
+def close_payload(*, note: str) -> dict[str, Any]:
+    return {"note": note}
+
+
+def invalidate_payload(*, reason: str) -> dict[str, Any]:
+    return {"reason": reason}
+
+
+def merge_payload(*, into: str) -> dict[str, Any]:
+    return {"into": into}
+
+
+def merged_in_payload(*, merged: str) -> dict[str, Any]:
+    """On the ticket another was merged into: which one."""
+    return {"from": merged}
+
+
+def supervise_payload(
+    *,
+    order: str,
+    reason: str,
+    level: int,
+    due_at: dt.datetime,
+    previous_due_at: dt.datetime | None,
+    note: str,
+) -> dict[str, Any]:
+    return {
+        "order": order,
+        "reason": reason,
+        "level": level,
+        "due_at": due_at.isoformat(),
+        # As the database gives it back: in UTC.
+        "previous_due_at": previous_due_at.astimezone(dt.UTC).isoformat()
+        if previous_due_at
+        else None,
+        "note": note,
+    }
+
+
+def visit_payload(*, outcome: str, note: str, channel: str) -> dict[str, Any]:
+    return {"outcome": outcome, "note": note, "channel": channel or None}
+
+
+def visit_close_payload(*, outcome: str) -> dict[str, Any]:
+    """Closed by a follow-up call: satisfied, or unreachable too often."""
+    return {"visit": outcome}
+
+
+def reopen_payload(*, outcome: str, note: str) -> dict[str, Any]:
+    """Reopened by a dissatisfied follow-up call."""
+    return {"visit": outcome, "note": note}
+
+
+def repeat_payload(*, repeated_by: str, repeat_count: int) -> dict[str, Any]:
+    """On the earlier ticket: reported again as `repeated_by`, now `repeat_count` times."""
+    return {"from": repeated_by, "repeat_count": repeat_count}
+
+
+def repeat_of_payload(*, of: str) -> dict[str, Any]:
+    """On the new ticket: it repeats `of`."""
+    return {"of": of}
+
+
+def attachment_payload(*, name: str, size: int) -> dict[str, Any]:
+    return {"name": name, "size": size}
