@@ -27,7 +27,8 @@ from jieban.tickets.visits import (
 )
 from jieban.web.forms import VisitForm, put_domain_error
 from jieban.web.menu import TicketForm
-from jieban.web.views import done_and_go, is_htmx, ticket_form_id, ticket_form_post
+from jieban.web.pages import is_htmx
+from jieban.web.views import done_and_go, ticket_form_id, ticket_form_post
 
 QUEUE_PAGE = 100
 BACK_TO_QUEUE = "queue"

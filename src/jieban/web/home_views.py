@@ -28,6 +28,7 @@ from jieban.stats.reports import current_period
 from jieban.tickets.models import Status, SupervisionLevel
 from jieban.tickets.selectors import TicketFilters, filter_tickets, inbox_counts, most_urgent
 from jieban.web.forms import localized_name
+from jieban.web.pages import ticket_list_url
 from jieban.web.stats_views import (
     Cell,
     FigureRow,
@@ -38,7 +39,6 @@ from jieban.web.stats_views import (
     group_chart,
     list_links,
     stats_url,
-    ticket_list_url,
     tile_links,
     trend_chart,
 )

@@ -56,6 +56,7 @@ from jieban.tickets.models import Category, Channel, SupervisionLevel
 from jieban.tickets.selectors import TicketFilters
 from jieban.web.excel import XLSX, guarded_row
 from jieban.web.forms import localized_name, put_domain_error
+from jieban.web.pages import ticket_list_url
 
 # Dates outside these years are typing mistakes; they would overflow the date arithmetic.
 FIRST_YEAR, LAST_YEAR = 2000, 2200
@@ -144,21 +145,6 @@ KIND_TITLES: dict[str, Promise] = {
 def percent(rate: float | None) -> str:
     """`0.6667` → `66.67%`; no figure (a zero denominator) → `—`."""
     return "—" if rate is None else f"{rate * 100:.2f}%"
-
-
-def ticket_list_url(filters: TicketFilters) -> str:
-    """The ticket list showing exactly the tickets `filters` select."""
-    params: dict[str, str] = {}
-    for name in ("status", "unit", "category", "channel", "received_from", "received_to", "q"):
-        value = getattr(filters, name)
-        if value:
-            params[name] = value
-    if filters.overdue:
-        params["overdue"] = "true"
-    if filters.due_soon:
-        params["due_soon"] = "true"
-    query = urlencode(params)
-    return reverse("web:ticket_list") + (f"?{query}" if query else "")
 
 
 def stats_url(window: Window, **params: str) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpResponse
@@ -16,12 +15,13 @@ from django.utils import timezone
 
 from jieban.errors import InvalidInput, NotFound
 from jieban.http import AuthenticatedRequest
-from jieban.org.models import Unit, UnitKind
+from jieban.org.models import Unit
 from jieban.tickets.models import ORDER_OPEN, SupervisionLevel, SupervisionOrder, Ticket
 from jieban.tickets.selectors import TicketFilters, filter_tickets
 from jieban.tickets.supervision import access_order, supervision_order_page, visible_orders
 from jieban.web.forms import SupervisionFilterForm, localized_name
-from jieban.web.views import TRUE_VALUES, dispatchable_units, visible_ticket_or_404
+from jieban.web.pages import bureau_heading, dispatchable_units, visible_ticket_or_404
+from jieban.web.saved_filters import TRUE_VALUES
 
 ORDERS_PAGE = 100
 TICKETS_SHOWN = 50
@@ -128,15 +128,6 @@ def supervision_board(request: AuthenticatedRequest) -> HttpResponse:
         "filtered": any(request.GET.get(name) for name in form.fields),
     }
     return render(request, "web/supervision/board.html", context, status=400 if error else 200)
-
-
-def bureau_heading() -> str:
-    """The name on printed documents: the configured one, else the root bureau's."""
-    configured = getattr(settings, "JIEBAN_BUREAU_NAME", "")
-    if configured:
-        return str(configured)
-    bureau = Unit.objects.filter(kind=UnitKind.BUREAU, parent__isnull=True).order_by("pk").first()
-    return localized_name(bureau) if bureau else ""
 
 
 @login_required

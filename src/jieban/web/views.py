@@ -69,6 +69,13 @@ from jieban.web.forms import (
     put_domain_error,
 )
 from jieban.web.menu import TicketForm, ticket_forms
+from jieban.web.pages import (
+    bureau_heading,
+    dispatchable_units,
+    is_htmx,
+    ticket_list_url,
+    visible_ticket_or_404,
+)
 from jieban.web.saved_filters import TRUE_VALUES as TRUE_VALUES
 from jieban.web.saved_filters import (
     delete_filter,
@@ -77,7 +84,6 @@ from jieban.web.saved_filters import (
     save_filter,
     saved_filters_of,
 )
-from jieban.web.stats_views import ticket_list_url
 from jieban.web.ticket_export import XLSX
 from jieban.web.ticket_export import export_file as ticket_export_file
 from jieban.web.timeline import timeline_entries
@@ -99,17 +105,6 @@ HOLIDAY_NAMES: dict[str, Promise] = {
 }
 
 
-def is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def visible_ticket_or_404(user: Any, number: str) -> Ticket:
-    try:
-        return access_ticket(user, number)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
 def due_soon_numbers(tickets: Sequence[Ticket]) -> set[str]:
     """The numbers of `tickets` due soon; the horizon costs a query only if a clock runs."""
     running = [t for t in tickets if t.status in CLOCK_RUNNING and t.due_at is not None]
@@ -118,14 +113,6 @@ def due_soon_numbers(tickets: Sequence[Ticket]) -> set[str]:
     now = timezone.now()
     horizon = workdays.due_soon_horizon(now)
     return {t.number for t in running if is_due_soon(t, now=now, horizon=horizon)}
-
-
-def dispatchable_units() -> list[Unit]:
-    return [
-        unit
-        for unit in Unit.objects.filter(is_active=True).order_by("code")
-        if unit.can_handle_tickets
-    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -472,9 +459,6 @@ def ticket_detail(request: AuthenticatedRequest, number: str) -> HttpResponse:
 def ticket_print(request: AuthenticatedRequest, number: str) -> HttpResponse:
     """The ticket on A4: its facts, calls, orders and timeline; the phone as the detail shows
     it (masked unless the viewer may see it whole)."""
-    # Imported here: supervision_views imports this module.
-    from jieban.web.supervision_views import bureau_heading
-
     ticket = visible_ticket_or_404(request.user, number)
     phone = ticket.resident_phone
     if not may_see_full_phone(request.user, ticket):

@@ -1,0 +1,63 @@
+"""What the pages of every area share: a ticket or 404, the units a ticket may be dispatched
+to, the bureau's name on printed documents, the link to a ticket list, htmx requests."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+
+from jieban.errors import NotFound
+from jieban.org.actors import Viewer
+from jieban.org.models import Unit, UnitKind
+from jieban.tickets.access import access_ticket
+from jieban.tickets.models import Ticket
+from jieban.tickets.selectors import TicketFilters
+from jieban.web.forms import localized_name
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def visible_ticket_or_404(user: Viewer, number: str) -> Ticket:
+    """The ticket if `user` may see it; a 404 otherwise (a ticket one may not see does not
+    exist)."""
+    try:
+        return access_ticket(user, number)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def dispatchable_units() -> list[Unit]:
+    return [
+        unit
+        for unit in Unit.objects.filter(is_active=True).order_by("code")
+        if unit.can_handle_tickets
+    ]
+
+
+def bureau_heading() -> str:
+    """The name on printed documents: the configured one, else the root bureau's."""
+    configured = getattr(settings, "JIEBAN_BUREAU_NAME", "")
+    if configured:
+        return str(configured)
+    bureau = Unit.objects.filter(kind=UnitKind.BUREAU, parent__isnull=True).order_by("pk").first()
+    return localized_name(bureau) if bureau else ""
+
+
+def ticket_list_url(filters: TicketFilters) -> str:
+    """The ticket list showing exactly the tickets `filters` select."""
+    params: dict[str, str] = {}
+    for name in ("status", "unit", "category", "channel", "received_from", "received_to", "q"):
+        value = getattr(filters, name)
+        if value:
+            params[name] = value
+    if filters.overdue:
+        params["overdue"] = "true"
+    if filters.due_soon:
+        params["due_soon"] = "true"
+    query = urlencode(params)
+    return reverse("web:ticket_list") + (f"?{query}" if query else "")
