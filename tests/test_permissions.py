@@ -1,0 +1,167 @@
+"""The whole policy of who may do what, one row per permission, and the system actor.
+
+Each permission in `jieban.org.permissions` is checked for every role of the shared cast,
+for the system actor, for a visitor who is not logged in and for a person made inactive. The
+actions raise from these functions and the menus read them, so this table is the policy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from jieban.errors import Forbidden
+from jieban.org import permissions
+from jieban.org.actors import SYSTEM, is_system, person_of
+from jieban.org.models import User
+from jieban.tickets.access import access_ticket, visible_tickets
+from jieban.tickets.campaign import take_snapshot
+from jieban.tickets.models import TicketEvent
+from jieban.tickets.supervision import supervise_ticket
+from jieban.tickets.transitions import dispatch_ticket
+from jieban.workcalendar import workdays
+from tests.conftest import Cast, new_ticket
+
+CAST = (
+    "admin",
+    "dispatcher",
+    "supervisor",
+    "leader",
+    "handler_a",
+    "leader_a",
+    "handler_b",
+    "grid_officer",
+    "building_head",
+    "outsider",
+)
+
+# permission → the members of the cast it allows (the unit-bound ones for station A's unit).
+POLICY: dict[str, set[str]] = {
+    "can_register": {"admin", "dispatcher", "supervisor", "grid_officer", "building_head"},
+    "can_dispatch": {"admin", "dispatcher"},
+    "can_mark_repeat": {"admin", "dispatcher"},
+    "has_inbox": {"handler_a", "leader_a", "handler_b", "grid_officer", "outsider"},
+    "can_supervise": {"admin", "supervisor"},
+    "can_watch_supervision": {"admin", "dispatcher", "supervisor", "leader"},
+    "can_record_visit": {"admin", "dispatcher", "supervisor"},
+    "can_take_snapshot": {"admin", "supervisor"},
+    "sees_whole_bureau": {"admin", "dispatcher", "supervisor", "leader"},
+    "can_see_campaign": {
+        "admin",
+        "dispatcher",
+        "supervisor",
+        "leader",
+        "handler_a",
+        "leader_a",
+        "handler_b",
+        "grid_officer",
+        "outsider",
+    },
+    "can_see_stats": set(CAST),
+    "can_read_reports": {"admin", "dispatcher", "supervisor", "leader"},
+    "can_publish_report": {"admin", "dispatcher", "supervisor", "leader"},
+    "can_edit_calendar": {"admin"},
+}
+UNIT_BOUND: dict[str, set[str]] = {
+    "can_work_unit_tickets": {"handler_a", "leader_a"},
+    "can_see_full_phone": {"admin", "dispatcher", "supervisor", "handler_a", "leader_a"},
+}
+
+
+def every_permission() -> set[str]:
+    return {
+        name
+        for name, value in vars(permissions).items()
+        if callable(value)
+        and (name.startswith(("can_", "has_")) or name == "sees_whole_bureau")
+        and value.__module__ == permissions.__name__
+    }
+
+
+def test_the_table_names_every_permission() -> None:
+    assert every_permission() == set(POLICY) | set(UNIT_BOUND)
+
+
+@pytest.mark.parametrize("name", sorted(POLICY))
+def test_each_permission_allows_exactly_its_roles(cast: Cast, name: str) -> None:
+    check: Callable[[Any], bool] = getattr(permissions, name)
+    allowed = {member for member in CAST if check(getattr(cast, member))}
+    assert allowed == POLICY[name]
+
+
+@pytest.mark.parametrize("name", sorted(UNIT_BOUND))
+def test_unit_bound_permissions_follow_the_unit(cast: Cast, name: str) -> None:
+    check: Callable[[Any, int | None], bool] = getattr(permissions, name)
+    unit_a = cast.handler_a.unit_id
+    allowed = {member for member in CAST if check(getattr(cast, member), unit_a)}
+    assert allowed == UNIT_BOUND[name]
+    # A ticket with no unit: only those who may on every ticket.
+    held_by_nobody = {member for member in CAST if check(getattr(cast, member), None)}
+    assert held_by_nobody == UNIT_BOUND[name] - {"handler_a", "leader_a"}
+
+
+@pytest.mark.parametrize("name", sorted(POLICY) + sorted(UNIT_BOUND))
+def test_the_system_may_and_a_visitor_may_not(name: str) -> None:
+    check = getattr(permissions, name)
+    args = (SYSTEM, 1) if name in UNIT_BOUND else (SYSTEM,)
+    visitor = (AnonymousUser(), 1) if name in UNIT_BOUND else (AnonymousUser(),)
+    # An inbox is a person's: the system has none; it may do everything else.
+    assert check(*args) is (name != "has_inbox")
+    assert check(*visitor) is False
+
+
+@pytest.mark.parametrize("name", sorted(POLICY))
+def test_an_inactive_person_may_do_nothing(cast: Cast, name: str) -> None:
+    admin: User = cast.admin
+    admin.is_active = False
+    assert getattr(permissions, name)(admin) is False
+
+
+def test_require_raises_forbidden_with_the_message() -> None:
+    permissions.require(True, "never shown")
+    with pytest.raises(Forbidden, match="not you"):
+        permissions.require(False, "not you")
+
+
+class TestTheSystemActor:
+    def test_it_is_recorded_as_no_person(self, cast: Cast) -> None:
+        assert is_system(SYSTEM) and not is_system(cast.admin)
+        assert person_of(SYSTEM) is None
+        assert person_of(cast.admin) == cast.admin
+
+    def test_it_sees_every_ticket(self, cast: Cast) -> None:
+        ticket = new_ticket(cast.dispatcher)
+        assert visible_tickets(SYSTEM).filter(pk=ticket.pk).exists()
+        assert access_ticket(SYSTEM, ticket.number) == ticket
+        assert not visible_tickets(AnonymousUser()).exists()
+
+    def test_its_transitions_are_written_with_no_actor(self, cast: Cast) -> None:
+        ticket = new_ticket(cast.dispatcher)
+        dispatch_ticket(ticket.number, unit=cast.handler_a.unit, by=SYSTEM)
+        event = TicketEvent.objects.filter(ticket=ticket, kind="dispatch").get()
+        assert event.actor is None
+
+    def test_its_supervision_order_has_no_issuer(self, cast: Cast) -> None:
+        ticket = new_ticket(cast.dispatcher)
+        dispatch_ticket(ticket.number, unit=cast.handler_a.unit, by=cast.dispatcher)
+        order = supervise_ticket(ticket.number, note="请加快办理", by=SYSTEM)
+        assert order.issued_by is None
+
+    def test_it_may_take_a_snapshot_and_a_handler_may_not(self, cast: Cast) -> None:
+        campaign, created = take_snapshot("2026-07", by=SYSTEM)
+        assert created and campaign.month == "2026-07"
+        with pytest.raises(Forbidden):
+            take_snapshot("2026-08", by=cast.handler_a)
+
+    def test_the_calendar_records_no_person_for_it(self, cast: Cast) -> None:
+        override = workdays.set_override(
+            date=dt.date(2026, 3, 3), kind="holiday", source="县政府通知", by=SYSTEM
+        )
+        assert override.updated_by is None
+        with pytest.raises(Forbidden):
+            workdays.remove_override(date=dt.date(2026, 3, 3), by=cast.dispatcher)
+        assert workdays.remove_override(date=dt.date(2026, 3, 3), by=cast.admin) is True
