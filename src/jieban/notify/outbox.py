@@ -14,11 +14,12 @@ import hmac
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from jieban.errors import NotFound
 from jieban.notify.models import DeliveryAttempt, DeliveryState, Gateway, Notification
+from jieban.org.models import User
 
 LEASE = dt.timedelta(seconds=120)
 MAX_BACKOFF = dt.timedelta(hours=1)
@@ -36,10 +38,10 @@ EVENT_HEADER = "X-Jieban-Event-Id"
 def notify(
     kind: str,
     *,
-    recipients: Iterable[Any],
+    recipients: Iterable[User],
     title: str,
     body: str = "",
-    ticket: Any = None,
+    ticket_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> list[Notification]:
     """Queue one event: in-app rows for each recipient, email where configured, one webhook."""
@@ -51,7 +53,7 @@ def notify(
             kind=kind,
             gateway=Gateway.IN_APP,
             recipient=person,
-            ticket=ticket,
+            ticket_id=ticket_id,
             title=title,
             body=body,
             payload=payload,
@@ -67,7 +69,7 @@ def notify(
                 kind=kind,
                 gateway=Gateway.EMAIL,
                 recipient=person,
-                ticket=ticket,
+                ticket_id=ticket_id,
                 title=title,
                 body=body,
                 payload=payload,
@@ -82,7 +84,7 @@ def notify(
             Notification(
                 kind=kind,
                 gateway=Gateway.WEBHOOK,
-                ticket=ticket,
+                ticket_id=ticket_id,
                 title=title,
                 body=body,
                 payload=payload,
@@ -175,7 +177,9 @@ def _claim(notification_id: int, now: dt.datetime) -> bool:
     return claimed == 1
 
 
-def deliver_due(*, limit: int = 200, should_stop: Any = None) -> DeliveryReport:
+def deliver_due(
+    *, limit: int = 200, should_stop: Callable[[], bool] | None = None
+) -> DeliveryReport:
     """Deliver pending email and webhook notifications whose time has come."""
     report = DeliveryReport()
     now = timezone.now()
@@ -217,15 +221,15 @@ def _record(notification: Notification, *, ok: bool, error: str) -> None:
             )
 
 
-def unread_count(user: Any) -> int:
-    if not user.is_authenticated:
+def unread_count(user: User | AnonymousUser) -> int:
+    if not isinstance(user, User):
         return 0
     return Notification.objects.filter(
         recipient=user, gateway=Gateway.IN_APP, read_at__isnull=True
     ).count()
 
 
-def inbox(user: Any, *, unread_only: bool = False, limit: int = 100) -> list[Notification]:
+def inbox(user: User, *, unread_only: bool = False, limit: int = 100) -> list[Notification]:
     """The user's in-app notifications, newest first."""
     rows = Notification.objects.filter(recipient=user, gateway=Gateway.IN_APP)
     if unread_only:
@@ -233,7 +237,7 @@ def inbox(user: Any, *, unread_only: bool = False, limit: int = 100) -> list[Not
     return list(rows.select_related("ticket").order_by("-created_at", "-id")[:limit])
 
 
-def mark_read(user: Any, *, ids: list[int] | None = None) -> int:
+def mark_read(user: User, *, ids: list[int] | None = None) -> int:
     """Mark the user's in-app notifications read (all, or those in `ids`)."""
     rows = Notification.objects.filter(recipient=user, gateway=Gateway.IN_APP, read_at__isnull=True)
     if ids is not None:
@@ -242,7 +246,7 @@ def mark_read(user: Any, *, ids: list[int] | None = None) -> int:
         return rows.update(read_at=timezone.now())
 
 
-def open_notification(user: Any, pk: int) -> Notification:
+def open_notification(user: User, pk: int) -> Notification:
     """The user's own in-app notification `pk`, marked read; NotFound for anyone else's."""
     with transaction.atomic():
         notification = (

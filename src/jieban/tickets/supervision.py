@@ -182,7 +182,7 @@ def issue_order(
         recipients=people,
         title=title,
         body=body.strip(),
-        ticket=ticket,
+        ticket_id=ticket.pk,
         payload={
             "ticket": ticket.number,
             "order": order.number,
@@ -367,7 +367,7 @@ def sweep_due_soon(
                     recipients=recipients.of_unit(ticket.unit_id),
                     title=title,
                     body=ticket.title,
-                    ticket=ticket,
+                    ticket_id=ticket.pk,
                     payload={
                         "ticket": ticket.number,
                         "unit": ticket.unit.code if ticket.unit else None,
