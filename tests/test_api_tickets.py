@@ -314,6 +314,18 @@ class TestReference:
         ):
             assert path in document["paths"], path
 
+    def test_the_operation_ids_stay_those_clients_were_generated_from(self, cast: Cast) -> None:
+        document = Client().get("/api/v1/openapi.json").json()
+        ids = {
+            (path, method): operation["operationId"]
+            for path, operations in document["paths"].items()
+            for method, operation in operations.items()
+        }
+        assert ids[("/api/v1/tickets", "post")] == "jieban_api_views_create_ticket"
+        assert ids[("/api/v1/tickets/{number}/visits", "get")] == "jieban_api_views_list_visits"
+        assert ids[("/api/v1/stats", "get")] == "jieban_api_views_get_stats"
+        assert all(value.startswith("jieban_api_views_") for value in ids.values())
+
     def test_a_session_works_like_a_token(self, cast: Cast) -> None:
         client = Client()
         client.force_login(cast.dispatcher)

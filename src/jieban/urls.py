@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from jieban.api.views import api
+from jieban.api.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),

@@ -13,6 +13,10 @@ class ErrorOut(Schema):
     field: str | None = None
 
 
+# The error statuses every operation documents; the API maps the domain errors to them once.
+ERRORS: dict[int | tuple[int, ...], Any] = {(400, 401, 403, 404, 409, 413): ErrorOut}
+
+
 class TicketIn(Schema):
     channel: str
     content: str

@@ -1,0 +1,60 @@
+"""Statistics: the figures over a period, and the published (frozen) reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Query, Router, Status
+
+from jieban.api.schemas import ERRORS, ReportOut, StatsIn, StatsOut
+from jieban.api.serializers import local
+from jieban.http import AuthenticatedRequest
+from jieban.stats.figures import figures
+from jieban.stats.models import PublishedReport
+from jieban.stats.reports import publish_report, published_report
+
+router = Router()
+
+
+def report_out(report: PublishedReport) -> dict[str, Any]:
+    return {
+        "kind": report.kind,
+        "period": report.period,
+        "published_at": local(report.published_at),
+        "published_by": report.published_by.username if report.published_by else None,
+        "data": report.data,
+    }
+
+
+@router.get("/stats", response={200: StatsOut, **ERRORS}, tags=["statistics"])
+def get_stats(request: AuthenticatedRequest, query: Query[StatsIn]) -> dict[str, Any]:
+    """Figures over tickets received in [start, end) (local dates; `end` not included)."""
+    rows = figures(
+        request.user,
+        start=query.start,
+        end=query.end,
+        period=query.period,
+        group_by=query.group_by,
+    )
+    return {
+        "start": query.start,
+        "end": query.end,
+        "period": query.period,
+        "group_by": query.group_by,
+        "rows": [row.as_row() for row in rows],
+    }
+
+
+@router.get("/reports/{kind}/{period}", response={200: ReportOut, **ERRORS}, tags=["statistics"])
+def get_report(request: AuthenticatedRequest, kind: str, period: str) -> dict[str, Any]:
+    return report_out(published_report(request.user, kind, period))
+
+
+@router.post(
+    "/reports/{kind}/{period}",
+    response={200: ReportOut, 201: ReportOut, **ERRORS},
+    tags=["statistics"],
+)
+def post_report(request: AuthenticatedRequest, kind: str, period: str) -> Status[dict[str, Any]]:
+    report, created = publish_report(kind, period, by=request.user)
+    return Status(201 if created else 200, report_out(report))

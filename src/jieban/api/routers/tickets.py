@@ -1,0 +1,187 @@
+"""Tickets: intake, the list and one ticket, its lifecycle transitions, events and attachments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
+
+from jieban.api.schemas import (
+    ERRORS,
+    AttachmentOut,
+    DispatchIn,
+    EventOut,
+    MergeIn,
+    NoteIn,
+    ReasonIn,
+    ResultIn,
+    TicketFilterIn,
+    TicketIn,
+    TicketOut,
+    TicketPageOut,
+    VersionIn,
+)
+from jieban.api.serializers import due_soon_clock, local, ticket_detail_out, ticket_out
+from jieban.errors import InvalidInput
+from jieban.http import AuthenticatedRequest
+from jieban.intake.actions import TicketDraft, add_attachment, register_ticket
+from jieban.org.models import Unit
+from jieban.tickets import transitions
+from jieban.tickets.access import access_ticket
+from jieban.tickets.models import Attachment, TicketEvent
+from jieban.tickets.selectors import TicketFilters, filter_tickets, page_of_tickets, ticket_timeline
+
+router = Router()
+
+
+def event_out(event: TicketEvent) -> dict[str, Any]:
+    return {
+        "kind": event.kind,
+        "at": local(event.at),
+        "actor": event.actor.username if event.actor else None,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "payload": event.payload,
+    }
+
+
+def attachment_out(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.pk,
+        "name": attachment.original_name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "uploaded_at": local(attachment.uploaded_at),
+        "url": reverse(
+            "web:attachment", kwargs={"number": attachment.ticket.number, "pk": attachment.pk}
+        ),
+    }
+
+
+def _unit_by_code(code: str) -> Unit:
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None:
+        raise InvalidInput(_("Unknown unit %(code)s.") % {"code": code}, field="unit")
+    return unit
+
+
+@router.post("/tickets", response={200: TicketOut, 201: TicketOut, **ERRORS}, tags=["tickets"])
+def create_ticket(request: AuthenticatedRequest, payload: TicketIn) -> Status[dict[str, Any]]:
+    ticket, created = register_ticket(TicketDraft(**payload.dict()), by=request.user)
+    return Status(201 if created else 200, ticket_out(ticket, request.user, full_phone=True))
+
+
+@router.get("/tickets", response={200: TicketPageOut, **ERRORS}, tags=["tickets"])
+def list_tickets(
+    request: AuthenticatedRequest,
+    filters: Query[TicketFilterIn],
+) -> dict[str, Any]:
+    values = filters.dict()
+    cursor, limit = values.pop("cursor"), values.pop("limit")
+    tickets = filter_tickets(request.user, TicketFilters(**values))
+    rows, next_cursor = page_of_tickets(tickets, cursor=cursor, limit=limit)
+    clock = due_soon_clock()
+    items = [ticket_out(row, request.user, clock=clock) for row in rows]
+    return {"items": items, "next": next_cursor}
+
+
+@router.get("/tickets/{number}", response={200: TicketOut, **ERRORS}, tags=["tickets"])
+def get_ticket(request: AuthenticatedRequest, number: str) -> dict[str, Any]:
+    return ticket_detail_out(request.user, number)
+
+
+@router.get("/tickets/{number}/events", response={200: list[EventOut], **ERRORS}, tags=["tickets"])
+def get_ticket_events(request: AuthenticatedRequest, number: str) -> list[dict[str, Any]]:
+    ticket = access_ticket(request.user, number)
+    return [event_out(event) for event in ticket_timeline(ticket)]
+
+
+@router.post("/tickets/{number}/dispatch", response={200: TicketOut, **ERRORS}, tags=["lifecycle"])
+def dispatch(request: AuthenticatedRequest, number: str, payload: DispatchIn) -> dict[str, Any]:
+    # Resolve access first: an invisible ticket is a 404 whatever the body says.
+    access_ticket(request.user, number)
+    transitions.dispatch_ticket(
+        number,
+        unit=_unit_by_code(payload.unit),
+        by=request.user,
+        expected_version=payload.version,
+    )
+    return ticket_detail_out(request.user, number)
+
+
+@router.post("/tickets/{number}/accept", response={200: TicketOut, **ERRORS}, tags=["lifecycle"])
+def accept(
+    request: AuthenticatedRequest, number: str, payload: VersionIn | None = None
+) -> dict[str, Any]:
+    version = payload.version if payload else None
+    transitions.accept_ticket(number, by=request.user, expected_version=version)
+    return ticket_detail_out(request.user, number)
+
+
+@router.post("/tickets/{number}/return", response={200: TicketOut, **ERRORS}, tags=["lifecycle"])
+def return_to_centre(
+    request: AuthenticatedRequest, number: str, payload: ReasonIn
+) -> dict[str, Any]:
+    transitions.return_ticket(
+        number, reason=payload.reason, by=request.user, expected_version=payload.version
+    )
+    return ticket_detail_out(request.user, number)
+
+
+@router.post("/tickets/{number}/resolve", response={200: TicketOut, **ERRORS}, tags=["lifecycle"])
+def resolve(request: AuthenticatedRequest, number: str, payload: ResultIn) -> dict[str, Any]:
+    transitions.resolve_ticket(
+        number, result=payload.result, by=request.user, expected_version=payload.version
+    )
+    return ticket_detail_out(request.user, number)
+
+
+@router.post("/tickets/{number}/close", response={200: TicketOut, **ERRORS}, tags=["lifecycle"])
+def close(
+    request: AuthenticatedRequest, number: str, payload: NoteIn | None = None
+) -> dict[str, Any]:
+    note = payload.note if payload else ""
+    version = payload.version if payload else None
+    transitions.close_ticket(number, note=note, by=request.user, expected_version=version)
+    return ticket_detail_out(request.user, number)
+
+
+@router.post(
+    "/tickets/{number}/invalidate", response={200: TicketOut, **ERRORS}, tags=["lifecycle"]
+)
+def invalidate(request: AuthenticatedRequest, number: str, payload: ReasonIn) -> dict[str, Any]:
+    transitions.invalidate_ticket(
+        number, reason=payload.reason, by=request.user, expected_version=payload.version
+    )
+    return ticket_detail_out(request.user, number)
+
+
+@router.post("/tickets/{number}/merge", response={200: TicketOut, **ERRORS}, tags=["lifecycle"])
+def merge(request: AuthenticatedRequest, number: str, payload: MergeIn) -> dict[str, Any]:
+    transitions.merge_ticket(
+        number, into=payload.into, by=request.user, expected_version=payload.version
+    )
+    return ticket_detail_out(request.user, number)
+
+
+@router.get(
+    "/tickets/{number}/attachments",
+    response={200: list[AttachmentOut], **ERRORS},
+    tags=["tickets"],
+)
+def list_attachments(request: AuthenticatedRequest, number: str) -> list[dict[str, Any]]:
+    ticket = access_ticket(request.user, number)
+    return [attachment_out(item) for item in ticket.attachments.select_related("ticket")]
+
+
+@router.post(
+    "/tickets/{number}/attachments", response={201: AttachmentOut, **ERRORS}, tags=["tickets"]
+)
+def upload_attachment(
+    request: AuthenticatedRequest, number: str, file: File[UploadedFile]
+) -> Status[dict[str, Any]]:
+    attachment = add_attachment(number, file, by=request.user)
+    return Status(201, attachment_out(attachment))

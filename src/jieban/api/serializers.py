@@ -1,0 +1,82 @@
+"""The output builders several routers share: times in local time, and the API's view of a ticket.
+
+A builder only one router needs lives in that router's module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from jieban.org.models import User
+from jieban.tickets.access import access_ticket, mask_phone, shown_phone
+from jieban.tickets.models import Ticket
+from jieban.tickets.selectors import deadline_warning, is_due_soon
+from jieban.workcalendar import workdays
+
+
+def local(value: dt.datetime | None) -> dt.datetime | None:
+    """A moment in the bureau's local time, as every time in the API is given."""
+    return timezone.localtime(value) if value is not None else None
+
+
+def due_soon_clock() -> tuple[dt.datetime, dt.datetime]:
+    """(now, due-soon horizon): computed once for a whole list of tickets."""
+    now = timezone.now()
+    return now, workdays.due_soon_horizon(now)
+
+
+def ticket_out(
+    ticket: Ticket,
+    viewer: User,
+    *,
+    full_phone: bool = False,
+    clock: tuple[dt.datetime, dt.datetime] | None = None,
+) -> dict[str, Any]:
+    """The API's view of a ticket; the phone is masked unless the viewer handles the ticket.
+
+    Lists pass `full_phone=False`: they always mask the phone. `clock` is (now, due-soon
+    horizon), computed once for a whole list."""
+    now, horizon = clock or due_soon_clock()
+    phone = shown_phone(viewer, ticket) if full_phone else mask_phone(ticket.resident_phone)
+    warning = deadline_warning(ticket)
+    return {
+        "number": ticket.number,
+        "status": ticket.status,
+        "channel": ticket.channel,
+        "external_id": ticket.external_id,
+        "category": ticket.category.code,
+        "unit": ticket.unit.code if ticket.unit else None,
+        "grid": ticket.grid.code if ticket.grid else None,
+        "title": ticket.title,
+        "content": ticket.content,
+        "address": ticket.address,
+        "resident_name": ticket.resident_name,
+        "resident_phone": phone,
+        "received_at": local(ticket.received_at),
+        "dispatched_at": local(ticket.dispatched_at),
+        "due_at": local(ticket.due_at),
+        "due_basis": ticket.due_basis,
+        "accepted_at": local(ticket.accepted_at),
+        "resolved_at": local(ticket.resolved_at),
+        "closed_at": local(ticket.closed_at),
+        "is_overdue": ticket.is_overdue,
+        "is_due_soon": is_due_soon(ticket, now=now, horizon=horizon),
+        "repeat_count": ticket.repeat_count,
+        "repeat_of": ticket.repeat_of.number if ticket.repeat_of else None,
+        "supervision_level": ticket.supervision_level,
+        "result": ticket.result,
+        "close_note": ticket.close_note,
+        "merged_into": ticket.merged_into.number if ticket.merged_into else None,
+        "first_handler": ticket.first_handler.username if ticket.first_handler else None,
+        "version": ticket.version,
+        "warnings": [warning] if warning is not None else [],
+    }
+
+
+def ticket_detail_out(viewer: User, number: str) -> dict[str, Any]:
+    """The ticket `number` as `viewer` sees it on its own (the phone whole where they may),
+    read afresh: what an action answers with."""
+    return ticket_out(access_ticket(viewer, number), viewer, full_phone=True)
