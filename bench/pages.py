@@ -280,7 +280,7 @@ def first_sweep() -> None:
     not published, so that the report page is still built live."""
     from django.test.utils import override_settings
 
-    from jieban.tickets.worker import run_sweep
+    from jieban.worker.runner import run_sweep
 
     started = time.perf_counter()
     with override_settings(JIEBAN_AUTO_PUBLISH=False):

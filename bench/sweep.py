@@ -136,7 +136,7 @@ def main() -> None:
     from jieban.notify.models import Notification
     from jieban.stats import rollups
     from jieban.tickets.models import SupervisionOrder, Ticket
-    from jieban.tickets.worker import run_sweep
+    from jieban.worker.runner import run_sweep
 
     if template.exists():
         shutil.copy(template, work / "jieban.sqlite3")

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from jieban.intake.actions import mark_repeat
 from jieban.tickets import transitions
 from jieban.tickets.models import Campaign, CampaignItem, Ticket
-from jieban.tickets.worker import run_sweep
+from jieban.worker.runner import run_sweep
 from tests.conftest import Cast, dispatch, local, new_ticket
 
 

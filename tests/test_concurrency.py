@@ -115,7 +115,7 @@ def test_two_workers_sweeping_at_once_issue_each_order_once(people: tuple[User, 
 
     from jieban.notify.models import Notification
     from jieban.tickets.models import ORDER_OPEN, SupervisionOrder
-    from jieban.tickets.worker import run_sweep
+    from jieban.worker.runner import run_sweep
     from tests.conftest import local
 
     create_person(username="h1", role="unit_handler", unit="PS-A", password="test-pass-123")

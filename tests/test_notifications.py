@@ -20,7 +20,7 @@ from jieban.notify.outbox import deliver_due
 from jieban.org.models import Unit
 from jieban.tickets import transitions
 from jieban.tickets.models import Ticket
-from jieban.tickets.worker import run_sweep
+from jieban.worker.runner import run_sweep
 from tests.conftest import Cast, local, new_ticket
 
 SECRET = "test-webhook-secret"

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from jieban.tickets import transitions
 from jieban.tickets.models import Ticket
 from jieban.tickets.visits import record_visit
-from jieban.tickets.worker import run_sweep
+from jieban.worker.runner import run_sweep
 from tests.conftest import Cast, dispatch, local, new_ticket, resolve
 
 ROW_FIELDS = {

@@ -15,7 +15,7 @@ from jieban.tickets import transitions
 from jieban.tickets.models import ORDER_OPEN, SupervisionOrder, Ticket, TicketEvent
 from jieban.tickets.supervision import supervise_ticket, supervision_order_page
 from jieban.tickets.visits import record_visit
-from jieban.tickets.worker import run_sweep
+from jieban.worker.runner import run_sweep
 from tests.conftest import Cast, local, new_ticket
 
 SECOND = dt.timedelta(seconds=1)

@@ -10,7 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from jieban.tickets.worker import Worker
+from jieban.worker.registry import registered_jobs
+from jieban.worker.runner import Worker
 from tests.conftest import process_env, run_jieban, set_up_process_bureau
 
 TICKETS = 600
@@ -93,3 +94,9 @@ def test_stop_ends_the_loop() -> None:
     worker.stop()
     worker.run()
     assert lines[-1] == "worker: stopped"
+
+
+def test_it_runs_every_apps_jobs_in_the_sweeps_order() -> None:
+    jobs = registered_jobs()
+    assert [job.name for job in jobs] == ["orders", "warnings", "rollups", "publishing", "delivery"]
+    assert [job.name for job in jobs if job.between_sweeps] == ["delivery"]

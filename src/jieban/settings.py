@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "jieban.intake",
     "jieban.notify",
     "jieban.stats",
+    "jieban.worker",
     "jieban.api",
     "jieban.web",
 ]

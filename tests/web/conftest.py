@@ -12,8 +12,7 @@ import time_machine
 from jieban.org.models import Unit
 from jieban.tickets import transitions
 from jieban.tickets.models import Ticket
-from jieban.tickets.supervision import SweepReport
-from jieban.tickets.worker import run_sweep
+from jieban.worker.runner import SweepReport, run_sweep
 from tests.conftest import Cast, local, new_ticket
 from tests.web.browser import browser  # noqa: F401 - the fixture, for the browser tests
 

@@ -23,7 +23,7 @@ from jieban.intake.actions import mark_repeat
 from jieban.tickets import transitions
 from jieban.tickets.models import Ticket
 from jieban.tickets.visits import record_visit
-from jieban.tickets.worker import run_sweep
+from jieban.worker.runner import run_sweep
 from tests.conftest import REPORT_FIELDS, Cast, dispatch, local, new_ticket, resolve
 
 # The moment the pages are looked at: Wednesday 18 March 2026, mid-morning.

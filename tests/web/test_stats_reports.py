@@ -18,7 +18,7 @@ from jieban.stats.models import PublishedReport
 from jieban.stats.reports import build_report
 from jieban.tickets import transitions
 from jieban.tickets.visits import record_visit
-from jieban.tickets.worker import run_sweep
+from jieban.worker.runner import run_sweep
 from tests.conftest import Cast, local
 from tests.web.test_stats_page import (
     FIELDS,

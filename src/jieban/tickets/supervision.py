@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -242,39 +241,6 @@ def supervise_ticket(
 
 
 # --- the sweep -------------------------------------------------------------------------------
-
-
-@dataclass
-class SweepReport:
-    warned: list[str] = field(default_factory=list)
-    orders: list[str] = field(default_factory=list)
-    campaign: str | None = None
-    rollups: int = 0
-    published: list[str] = field(default_factory=list)
-    delivered: int = 0
-    delivery_failures: int = 0
-    # Seconds each part of the sweep took: orders, warnings, rollups, publishing, delivery.
-    seconds: dict[str, float] = field(default_factory=dict)
-
-    def lines(self) -> list[str]:
-        lines = [
-            f"due-soon warnings: {len(self.warned)}",
-            f"supervision orders: {len(self.orders)}",
-        ]
-        lines += [f"  {number}" for number in self.orders[:50]]
-        if len(self.orders) > 50:
-            lines.append(f"  … and {len(self.orders) - 50} more")
-        if self.campaign:
-            lines.append(f"campaign snapshot: {self.campaign}")
-        lines += [f"report published: {name}" for name in self.published]
-        lines.append(
-            f"notifications delivered: {self.delivered}, failed attempts: {self.delivery_failures}"
-        )
-        lines.append(f"rollups rebuilt: {self.rollups} dates")
-        if self.seconds:
-            parts = ", ".join(f"{part} {seconds:.2f}" for part, seconds in self.seconds.items())
-            lines.append(f"seconds: {parts}")
-        return lines
 
 
 def _lock_batch(ids: list[int]) -> Any:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from jieban.tickets.worker import Worker
+from jieban.worker.runner import Worker
 
 
 class Command(BaseCommand):

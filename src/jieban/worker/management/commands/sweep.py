@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jieban.tickets.worker import run_sweep
+from jieban.worker.runner import run_sweep
 
 
 class Command(BaseCommand):

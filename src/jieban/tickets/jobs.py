@@ -1,0 +1,56 @@
+"""The tickets' jobs for the worker: supervision orders for missed deadlines, due-soon
+warnings, and the month's clear-to-zero campaign on its first day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.conf import settings
+from django.utils import timezone
+
+from jieban.org.actors import SYSTEM
+from jieban.tickets.campaign import month_of, take_snapshot
+from jieban.tickets.supervision import sweep_due_soon, sweep_overdue
+from jieban.workcalendar.workdays import due_soon_horizon
+from jieban.worker.registry import Job, Line, Outcome
+
+# The printout names at most this many orders.
+LISTED_ORDERS = 50
+
+
+def issue_orders(now: dt.datetime, should_stop: Callable[[], bool]) -> Outcome:
+    """An order on every ticket whose deadline passed."""
+    orders = sweep_overdue(now, batch=settings.JIEBAN_SWEEP_BATCH, should_stop=should_stop)
+    lines = [Line(20, f"supervision orders: {len(orders)}", headline=True)]
+    lines += [Line(20, f"  {number}") for number in orders[:LISTED_ORDERS]]
+    if len(orders) > LISTED_ORDERS:
+        lines.append(Line(20, f"  … and {len(orders) - LISTED_ORDERS} more"))
+    return Outcome(counts={"orders": orders}, lines=lines, notable=bool(orders))
+
+
+def warn_and_snapshot(now: dt.datetime, should_stop: Callable[[], bool]) -> Outcome:
+    """Due-soon warnings, and on the first of the month the campaign's snapshot."""
+    warned = sweep_due_soon(
+        now,
+        horizon=due_soon_horizon(now),
+        batch=settings.JIEBAN_SWEEP_BATCH,
+        should_stop=should_stop,
+    )
+    lines = [Line(10, f"due-soon warnings: {len(warned)}", headline=True)]
+    month = None
+    if timezone.localtime(now).day == 1:
+        campaign, created = take_snapshot(month_of(now), now=now, by=SYSTEM)
+        if created:
+            month = campaign.month
+            lines.append(Line(30, f"campaign snapshot: {month}"))
+    return Outcome(
+        counts={"warned": warned, "campaign": month}, lines=lines, notable=bool(warned or month)
+    )
+
+
+JOBS = [
+    Job("orders", issue_orders, order=10),
+    # The campaign's seconds count with the warnings', as they always have.
+    Job("warnings", warn_and_snapshot, order=20),
+]

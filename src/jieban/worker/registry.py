@@ -1,0 +1,66 @@
+"""The jobs the worker runs, and how an app contributes one.
+
+The contract: an installed app that has background work writes a `jobs.py` module with a list
+`JOBS` of `Job`s. The worker finds every such module through the installed apps; it knows
+nothing else of any app. Each sweep runs every job in `order`; a job with `between_sweeps`
+also runs every couple of seconds between sweeps. A job's function takes the sweep's moment
+(`now`) and `should_stop` (true once the worker was asked to stop: finish the batch in hand,
+then return), and returns an `Outcome`: named counts, read on the sweep's report as attributes
+(`report.orders`), and lines for `jieban sweep --once`, each at its place (lower first). The
+lines marked `headline` make the worker's log line, written when some job's outcome is
+`notable`.
+
+Today's jobs (order, name, app) and where their lines go (place):
+
+    10 orders      tickets  supervision orders for missed deadlines   place 20 (headline)
+    20 warnings    tickets  due-soon warnings (10, headline); the month's campaign on the 1st (30)
+    30 rollups     stats    the statistics' daily rollups              place 60
+    40 publishing  stats    the reports of the periods that ended      place 40
+    50 delivery    notify   the outbox's due notifications             place 50, between sweeps
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module
+from operator import attrgetter
+from typing import Any, NamedTuple
+
+from django.apps import apps
+from django.utils.module_loading import module_has_submodule
+
+
+class Line(NamedTuple):
+    place: int
+    text: str
+    headline: bool = False
+
+
+@dataclass
+class Outcome:
+    """What one job did. Count names are shared by every job: choose them distinct."""
+
+    counts: dict[str, Any] = field(default_factory=dict)
+    lines: list[Line] = field(default_factory=list)
+    notable: bool = False
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[dt.datetime, Callable[[], bool]], Outcome]
+    order: int
+    between_sweeps: bool = False
+
+
+@functools.cache
+def registered_jobs() -> tuple[Job, ...]:
+    """Every installed app's jobs, in the order a sweep runs them."""
+    jobs: list[Job] = []
+    for app in apps.get_app_configs():
+        if module_has_submodule(app.module, "jobs"):
+            jobs += import_module(f"{app.name}.jobs").JOBS
+    return tuple(sorted(jobs, key=attrgetter("order")))
