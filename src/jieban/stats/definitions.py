@@ -14,16 +14,9 @@ from dataclasses import dataclass
 from django.db.models import F, Q, QuerySet
 
 from jieban.org.models import Unit
-from jieban.tickets.models import (
-    NOT_COUNTED,
-    Category,
-    Ticket,
-    VisitOutcome,
-)
-from jieban.tickets.models import (
-    RESOLVED as RESOLVED_STATUSES,
-)
-from jieban.tickets.visits import SATISFIED as SATISFIED_OUTCOMES
+from jieban.tickets import models as ticket_models
+from jieban.tickets import visits
+from jieban.tickets.models import Category, Ticket, VisitOutcome
 from jieban.workcalendar.workdays import local_zone
 
 DEFINITIONS_VERSION = 1
@@ -45,14 +38,14 @@ def counted_between(tickets: QuerySet[Ticket], start: dt.date, end: dt.date) -> 
     merged."""
     first, stop = local_bounds(start, end)
     return tickets.filter(received_at__gte=first, received_at__lt=stop).exclude(
-        status__in=NOT_COUNTED
+        status__in=ticket_models.NOT_COUNTED
     )
 
 
 # --- What each count counts, among the counted tickets ----------------------------------------
 
 # The unit reported a result: now resolved, or closed after it.
-RESOLVED = Q(status__in=RESOLVED_STATUSES)
+RESOLVED = Q(status__in=ticket_models.RESOLVED)
 # `tickets.models.resolved_on_time` as a condition on the row: resolved by the deadline and
 # never overdue on the way. A ticket answered on the spot has no deadline and is on time.
 ON_TIME = (
@@ -61,10 +54,10 @@ ON_TIME = (
     & (Q(due_at__isnull=True) | Q(resolved_at__lte=F("due_at")))
 )
 # The latest follow-up call reached the resident; unreachable is not a visit.
-REACHED = (*SATISFIED_OUTCOMES, VisitOutcome.DISSATISFIED)
+REACHED = (*visits.SATISFIED, VisitOutcome.DISSATISFIED)
 VISITED = Q(visit_outcome__in=REACHED)
 # The latest call was satisfied or basically satisfied.
-SATISFIED = Q(visit_outcome__in=SATISFIED_OUTCOMES)
+SATISFIED = Q(visit_outcome__in=visits.SATISFIED)
 PRACTICAL = Q(category__practical=True)
 REPEAT = Q(repeat_of__isnull=False)
 
