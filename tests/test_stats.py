@@ -1,4 +1,5 @@
-"""The statistics contract (DESIGN.md, "Statistics") and frozen reports."""
+"""The statistics contract (docs/statistics.md; the README's "Statistics and frozen reports")
+and frozen reports."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 import time_machine
 from django.core.management import call_command
 
+from jieban.stats.definitions import ON_TIME
 from jieban.tickets import transitions
-from jieban.tickets.models import Ticket
+from jieban.tickets.models import RESOLVED, Ticket
 from jieban.tickets.visits import record_visit
 from jieban.worker.runner import run_sweep
 from tests.conftest import Cast, dispatch, local, new_ticket, resolve
@@ -66,6 +68,17 @@ def scenario(cast: Cast) -> dict[str, Ticket]:
 
 
 class TestFigures:
+    def test_the_on_time_condition_is_the_tickets_on_time_rule(self, cast: Cast) -> None:
+        scenario(cast)
+        expected = {
+            ticket.number
+            for ticket in Ticket.objects.filter(status__in=RESOLVED)
+            # Answered on the spot: no deadline, and on time.
+            if ticket.due_at is None or ticket.resolved_on_time
+        }
+        assert len(expected) == 3  # a, b, e; c was late
+        assert set(Ticket.objects.filter(ON_TIME).values_list("number", flat=True)) == expected
+
     def test_the_overall_row_follows_the_definitions(self, cast: Cast, api_as: Any) -> None:
         scenario(cast)
         with time_machine.travel(local(2026, 3, 20, 9), tick=False):

@@ -10,29 +10,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 
+from jieban.org.actors import Viewer
 from jieban.org.models import Unit
+from jieban.stats.definitions import DIMENSIONS
 from jieban.stats.figures import Figures, figures
-from jieban.tickets.models import ORDER_OPEN, Category, Status, SupervisionOrder
+from jieban.tickets.models import (
+    NOT_COUNTED,
+    ORDER_OPEN,
+    RESOLVED,
+    Category,
+    Status,
+)
 from jieban.tickets.selectors import TicketFilters, filter_tickets
 from jieban.tickets.supervision import visible_orders
 
 TREND_DAYS = 30
-# Every status the figures count: all but invalid and merged.
-COUNTED_STATUSES = ",".join(
-    status
-    for status in (
-        Status.NEW,
-        Status.DISPATCHED,
-        Status.IN_PROGRESS,
-        Status.RESOLVED,
-        Status.CLOSED,
-    )
-)
-RESOLVED_STATUSES = f"{Status.RESOLVED},{Status.CLOSED}"
+# The ticket list's status filters for the tickets the figures count (all but invalid and
+# merged) and for those they count as resolved.
+COUNTED_STATUSES = ",".join(status for status in Status if status not in NOT_COUNTED)
+RESOLVED_STATUSES = ",".join(RESOLVED)
 
 
 @dataclass(frozen=True)
@@ -67,15 +66,7 @@ def trend_window(today: dt.date, days: int = TREND_DAYS) -> Window:
     return Window(today - dt.timedelta(days=days - 1), today + dt.timedelta(days=1))
 
 
-def orders_seen_by(user: Any) -> QuerySet[SupervisionOrder]:
-    """The supervision orders `user` may see; the bureau's people see them all without the
-    subquery over every ticket that the access rule would add."""
-    if user.sees_whole_bureau:
-        return SupervisionOrder.objects.all()
-    return visible_orders(user)
-
-
-def list_count(user: Any, key: str, filters: TicketFilters) -> ListCount:
+def list_count(user: Viewer, key: str, filters: TicketFilters) -> ListCount:
     return ListCount(key, filter_tickets(user, filters).count(), filters)
 
 
@@ -98,7 +89,7 @@ class CentreCounts:
     open_orders: int
 
 
-def centre_counts(user: Any, *, today: dt.date, open_orders: int | None = None) -> CentreCounts:
+def centre_counts(user: Viewer, *, today: dt.date, open_orders: int | None = None) -> CentreCounts:
     """The command centre's work in hand; each count is one indexed COUNT of its list (the
     open orders' unless the caller has counted them already)."""
     day = today.isoformat()
@@ -114,12 +105,12 @@ def centre_counts(user: Any, *, today: dt.date, open_orders: int | None = None) 
         open_orders=(
             open_orders
             if open_orders is not None
-            else orders_seen_by(user).filter(ORDER_OPEN).count()
+            else visible_orders(user).filter(ORDER_OPEN).count()
         ),
     )
 
 
-def daily_trend(user: Any, window: Window, *, refresh: bool = True) -> list[Figures]:
+def daily_trend(user: Viewer, window: Window, *, refresh: bool = True) -> list[Figures]:
     """One figures row per day of `window`, days without tickets included as zero rows."""
     rows = {
         row.key: row
@@ -138,7 +129,7 @@ def _rate_key(rate: float | None) -> float:
     return -1.0 if rate is None else rate
 
 
-def units_ranked(user: Any, window: Window, *, refresh: bool = True) -> list[Figures]:
+def units_ranked(user: Viewer, window: Window, *, refresh: bool = True) -> list[Figures]:
     """Units by on-time rate, then satisfaction rate, then volume; tickets never dispatched
     (no unit) are not a unit's."""
     rows = figures(user, start=window.start, end=window.end, group_by="unit", refresh=refresh)
@@ -154,14 +145,14 @@ def units_ranked(user: Any, window: Window, *, refresh: bool = True) -> list[Fig
     return rows
 
 
-def by_category(user: Any, window: Window, *, refresh: bool = True) -> list[Figures]:
+def by_category(user: Viewer, window: Window, *, refresh: bool = True) -> list[Figures]:
     """Categories by volume, largest first."""
     rows = figures(user, start=window.start, end=window.end, group_by="category", refresh=refresh)
     rows.sort(key=lambda row: (-row.total, row.key))
     return rows
 
 
-def overall(user: Any, window: Window) -> Figures:
+def overall(user: Viewer, window: Window) -> Figures:
     return figures(user, start=window.start, end=window.end)[0]
 
 
@@ -187,11 +178,11 @@ class OpenOrders:
         return sum(self.by_level.values())
 
 
-def open_orders_by_unit_and_level(user: Any) -> OpenOrders:
+def open_orders_by_unit_and_level(user: Viewer) -> OpenOrders:
     """Open supervision orders the user may see, per unit and level: one query grouped in the
     order of the open-orders index (`unit_id, level`), the units' names put on after."""
     rows = (
-        orders_seen_by(user)
+        visible_orders(user)
         .filter(ORDER_OPEN)
         .order_by()
         .values_list("unit_id", "level")
@@ -214,12 +205,8 @@ def names_of(group_by: str, keys: Iterable[str]) -> dict[str, Unit | Category]:
     """The units or categories behind figures rows' keys (codes), for names in both languages.
     Channels have no table: their names are the channel choices."""
     codes = sorted({key for key in keys if key})
-    if not codes:
+    dimension = DIMENSIONS.get(group_by)
+    if not codes or dimension is None or dimension.model is None:
         return {}
-    if group_by == "category":
-        categories = Category.objects.filter(code__in=codes).only("code", "name", "name_en")
-        return {item.code: item for item in categories}
-    if group_by in ("unit", "grid"):
-        units = Unit.objects.filter(code__in=codes).only("code", "name", "name_en")
-        return {item.code: item for item in units}
-    return {}
+    items = dimension.model.objects.filter(code__in=codes).only("code", "name", "name_en")
+    return {item.code: item for item in items}

@@ -1,4 +1,6 @@
-"""The statistics, computed exactly as DESIGN.md defines them (the contract).
+"""The statistics, computed exactly as docs/statistics.md defines them (the contract; the
+README's section "Statistics and frozen reports" sums it up). The definitions themselves are
+in `jieban.stats.definitions`, shared with the rollups.
 
 For a period [start, end) in local time, over tickets *received* in it, excluding `invalid` and
 `merged`:
@@ -28,38 +30,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jieban.errors import InvalidInput
-from jieban.org.models import Unit
-from jieban.stats.rollups import COUNTS, summed
+from jieban.org.actors import Viewer
+from jieban.org.models import Unit, User
+from jieban.org.permissions import has_inbox, sees_whole_bureau
+from jieban.stats.definitions import COUNTS, DIMENSIONS, counted_between, local_bounds
+from jieban.stats.rollups import summed
 from jieban.tickets.access import visible_tickets
-from jieban.tickets.models import (
-    CLOCK_RUNNING,
-    Category,
-    Status,
-    SupervisionOrder,
-    Ticket,
-    VisitOutcome,
-    clock_running,
-)
+from jieban.tickets.models import CLOCK_RUNNING, Ticket, clock_running
+from jieban.tickets.supervision import visible_orders
 from jieban.workcalendar.workdays import local_zone
 
-DEFINITIONS_VERSION = 1
 PERIODS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
-GROUPS = {
-    "category": ("category__code", "category__name"),
-    "unit": ("unit__code", "unit__name"),
-    "channel": ("channel", None),
-    "grid": ("grid__code", "grid__name"),
-}
-OUT_OF_EVERY_RATE = (Status.INVALID, Status.MERGED)
-RESOLVED = Q(status__in=(Status.RESOLVED, Status.CLOSED))
-ON_TIME = (
-    RESOLVED
-    & Q(breached_at__isnull=True)
-    & (Q(due_at__isnull=True) | Q(resolved_at__lte=F("due_at")))
-)
-REACHED = (VisitOutcome.SATISFIED, VisitOutcome.BASICALLY_SATISFIED, VisitOutcome.DISSATISFIED)
-VISITED = Q(visit_outcome__in=REACHED)
-SATISFIED = Q(visit_outcome__in=(VisitOutcome.SATISFIED, VisitOutcome.BASICALLY_SATISFIED))
 MAX_SPAN = dt.timedelta(days=366 * 3)
 MIN_YEAR, MAX_YEAR = 1990, 2200
 
@@ -110,27 +91,14 @@ class Figures:
 
 
 def _aggregates(now: dt.datetime) -> dict[str, Any]:
-    return {
-        "total": Count("pk"),
-        "resolved": Count("pk", filter=RESOLVED),
-        "on_time": Count("pk", filter=ON_TIME),
-        "visited": Count("pk", filter=VISITED),
-        "satisfied": Count("pk", filter=SATISFIED),
-        "overdue_open": Count("pk", filter=Q(status__in=CLOCK_RUNNING, due_at__lt=now)),
-        "practical": Count("pk", filter=Q(category__practical=True)),
-        "repeats": Count("pk", filter=Q(repeat_of__isnull=False)),
+    counts: dict[str, Any] = {
+        name: Count("pk", filter=condition) for name, condition in COUNTS.items()
     }
+    counts["overdue_open"] = Count("pk", filter=Q(status__in=CLOCK_RUNNING, due_at__lt=now))
+    return counts
 
 
-def local_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    zone = local_zone()
-    return (
-        dt.datetime.combine(start, dt.time(), tzinfo=zone),
-        dt.datetime.combine(end, dt.time(), tzinfo=zone),
-    )
-
-
-def received_in(user: Any, start: dt.date, end: dt.date) -> QuerySet[Ticket]:
+def received_in(user: Viewer, start: dt.date, end: dt.date) -> QuerySet[Ticket]:
     """The tickets the figures count: visible, received in [start, end), not invalid/merged."""
     for value, field in ((start, "start"), (end, "end")):
         if not MIN_YEAR <= value.year <= MAX_YEAR:
@@ -146,15 +114,6 @@ def received_in(user: Any, start: dt.date, end: dt.date) -> QuerySet[Ticket]:
     return counted_between(visible_tickets(user), start, end)
 
 
-def counted_between(tickets: QuerySet[Ticket], start: dt.date, end: dt.date) -> QuerySet[Ticket]:
-    """Those of `tickets` the figures of [start, end) count: received then, not invalid or
-    merged."""
-    first, stop = local_bounds(start, end)
-    return tickets.filter(received_at__gte=first, received_at__lt=stop).exclude(
-        status__in=OUT_OF_EVERY_RATE
-    )
-
-
 def bucket_label(moment: dt.datetime | dt.date, period: str) -> str:
     day = moment.date() if isinstance(moment, dt.datetime) else moment
     if period == "day":
@@ -166,7 +125,7 @@ def bucket_label(moment: dt.datetime | dt.date, period: str) -> str:
 
 
 def figures(
-    user: Any,
+    user: Viewer,
     *,
     start: dt.date,
     end: dt.date,
@@ -187,19 +146,26 @@ def figures(
     passes `refresh=False`."""
     if period is not None and period not in PERIODS:
         raise InvalidInput(_("The period is day, week or month."), field="period")
-    if group_by is not None and group_by not in GROUPS:
+    if group_by is not None and group_by not in DIMENSIONS:
         raise InvalidInput(_("Group by category, unit, channel or grid."), field="group_by")
     now = now or timezone.now()
     tickets = received_in(user, start, end)
-    if user.sees_whole_bureau:
+    if sees_whole_bureau(user):
         rows = _from_rollups(start, end, period=period, group_by=group_by, now=now, refresh=refresh)
-    elif user.works_unit_tickets and group_by in (None, "unit"):
-        rows = _from_rollups(
-            start, end, period=period, group_by=group_by, now=now, unit=user.unit, refresh=refresh
-        )
-    elif user.works_unit_tickets:
-        held = counted_between(Ticket.objects.filter(unit_id=user.unit_id), start, end)
-        rows = _counted(held, period=period, group_by=group_by, now=now)
+    elif isinstance(user, User) and has_inbox(user):  # only a person has an inbox
+        if group_by in (None, "unit"):
+            rows = _from_rollups(
+                start,
+                end,
+                period=period,
+                group_by=group_by,
+                now=now,
+                unit=user.unit,
+                refresh=refresh,
+            )
+        else:
+            held = counted_between(Ticket.objects.filter(unit=user.unit_id), start, end)
+            rows = _counted(held, period=period, group_by=group_by, now=now)
     else:
         rows = _counted(tickets, period=period, group_by=group_by, now=now)
     rows.sort(key=lambda item: (item.period, item.key))
@@ -214,8 +180,8 @@ def _counted(
         tickets = tickets.annotate(bucket=PERIODS[period]("received_at", tzinfo=local_zone()))
         fields.append("bucket")
     if group_by is not None:
-        code, name = GROUPS[group_by]
-        fields += [code] + ([name] if name else [])
+        dimension = DIMENSIONS[group_by]
+        fields += [dimension.code] + ([dimension.name] if dimension.name else [])
     if not fields:
         totals = tickets.aggregate(**_aggregates(now))
         return [Figures(key="all", **totals)]
@@ -224,21 +190,11 @@ def _counted(
         label = bucket_label(row.pop("bucket"), period) if period is not None else ""
         key, name = label, ""
         if group_by is not None:
-            code, name_field = GROUPS[group_by]
-            key = row.pop(code) or ""
-            name = (row.pop(name_field) if name_field else "") or ""
+            dimension = DIMENSIONS[group_by]
+            key = row.pop(dimension.code) or ""
+            name = (row.pop(dimension.name) if dimension.name else "") or ""
         result.append(Figures(key=key, name=name, period=label, **row))
     return result
-
-
-# The column of each grouping on the ticket row: the open-overdue count groups by it, from the
-# deadline index alone, and puts the codes on afterwards.
-GROUP_COLUMNS = {
-    "category": "category_id",
-    "unit": "unit_id",
-    "channel": "channel",
-    "grid": "grid_id",
-}
 
 
 def _from_rollups(
@@ -265,7 +221,7 @@ def _from_rollups(
 
     keys = None if unit is None else [unit.code]
     # Units or categories behind the group's keys: id → (code, name), in one query.
-    known = _known(group_by) if group_by in ("category", "unit", "grid") else {}
+    known = _known(group_by)
     rows = summed(
         start, end, dimension=dimension, by_day=period is not None, keys=keys, refresh=refresh
     )
@@ -309,7 +265,9 @@ def _add_open_overdue(
     if period is not None:
         overdue = overdue.annotate(day=_local_date(start, end))
         fields.append("day")
-    column = GROUP_COLUMNS[group_by] if group_by is not None else None
+    # The grouping's own column on the ticket row: grouped by it from the deadline index alone,
+    # with the codes put on afterwards.
+    column = DIMENSIONS[group_by].column if group_by is not None else None
     if column is not None:
         fields.append(column)
     if not fields:
@@ -371,15 +329,16 @@ def _received_between(start: dt.date, end: dt.date) -> Q | RawSQL:
 
 
 def _known(group_by: str | None) -> dict[int, tuple[str, str]]:
-    model = Category if group_by == "category" else Unit
+    """The units or categories behind a grouping, by id: (code, name); none for channels."""
+    model = DIMENSIONS[group_by].model if group_by is not None else None
+    if model is None:
+        return {}
     return {pk: (code, name) for pk, code, name in model.objects.values_list("pk", "code", "name")}
 
 
-def orders_by_level(user: Any, *, start: dt.date, end: dt.date) -> dict[str, int]:
+def orders_by_level(user: Viewer, *, start: dt.date, end: dt.date) -> dict[str, int]:
     """Supervision orders issued in [start, end), by level, on tickets the user may see."""
     first, stop = local_bounds(start, end)
-    orders = SupervisionOrder.objects.filter(issued_at__gte=first, issued_at__lt=stop)
-    if not user.sees_whole_bureau:
-        orders = orders.filter(ticket__in=visible_tickets(user))
+    orders = visible_orders(user).filter(issued_at__gte=first, issued_at__lt=stop)
     # One count per level, each a range of the (level, issued_at) index.
     return {str(level): orders.filter(level=level).count() for level in (1, 2, 3)}

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from jieban.errors import Conflict, InvalidInput, NotFound
 from jieban.org.actors import SYSTEM, Actor, Viewer, person_of
 from jieban.org.permissions import can_publish_report, can_read_reports, require
-from jieban.stats.figures import DEFINITIONS_VERSION, GROUPS, figures, orders_by_level
+from jieban.stats.definitions import DEFINITIONS_VERSION, DIMENSIONS
+from jieban.stats.figures import figures, orders_by_level
 from jieban.stats.models import PublishedReport, ReportKind
 from jieban.stats.rollups import refresh_range
 
@@ -57,7 +58,7 @@ def current_period(kind: str, today: dt.date) -> str:
     return f"{today:%Y-%m}"
 
 
-def build_report(user: Any, kind: str, period: str) -> dict[str, Any]:
+def build_report(user: Viewer, kind: str, period: str) -> dict[str, Any]:
     """Every figure of a report, computed now from the tickets."""
     start, end = period_bounds(kind, period)
     now = timezone.now()
@@ -85,7 +86,7 @@ def build_report(user: Any, kind: str, period: str) -> dict[str, Any]:
                     user, start=start, end=end, group_by=group, now=now, refresh=False
                 )
             ]
-            for group in GROUPS
+            for group in DIMENSIONS
         },
         "orders_by_level": orders_by_level(user, start=start, end=end),
     }

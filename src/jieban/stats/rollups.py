@@ -3,8 +3,8 @@
 Triggers on the ticket table mark the UTC date of each changed ticket's `received_at` dirty in
 the same transaction as the change. Before figures are read, the dirty days in range are
 rebuilt (the worker also rebuilds them every sweep, so reads rarely wait). A rebuilt day is
-computed from the tickets with the same definitions as `figures`, so the rollups and a direct
-count can never disagree.
+computed from the tickets with the same definitions as `figures` (`jieban.stats.definitions`),
+so the rollups and a direct count can never disagree.
 """
 
 from __future__ import annotations
@@ -14,52 +14,27 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
+from jieban.stats.definitions import COUNTS, DIMENSIONS, counted_between
 from jieban.stats.models import DailyRollup, DirtyDay
 from jieban.tickets.models import Ticket
-
-COUNTS = ("total", "resolved", "on_time", "visited", "satisfied", "practical", "repeats")
-DIMENSIONS = {
-    "category": "category__code",
-    "unit": "unit__code",
-    "channel": "channel",
-    "grid": "grid__code",
-}
-
-
-def _count_filters() -> dict[str, Q | None]:
-    from jieban.stats.figures import ON_TIME, RESOLVED, SATISFIED, VISITED
-
-    return {
-        "total": None,
-        "resolved": RESOLVED,
-        "on_time": ON_TIME,
-        "visited": VISITED,
-        "satisfied": SATISFIED,
-        "practical": Q(category__practical=True),
-        "repeats": Q(repeat_of__isnull=False),
-    }
+from jieban.workcalendar.workdays import local_zone
 
 
 def rebuild_day(day: dt.date) -> None:
     """Recompute the rollup rows of one local day from its tickets (inside a transaction)."""
-    from jieban.stats.figures import counted_between
-
-    aggregates = {
-        name: Count("pk", filter=condition) if condition is not None else Count("pk")
-        for name, condition in _count_filters().items()
-    }
+    aggregates = {name: Count("pk", filter=condition) for name, condition in COUNTS.items()}
     combinations = (
         counted_between(Ticket.objects.all(), day, day + dt.timedelta(days=1))
         .order_by()
-        .values(*DIMENSIONS.values())
+        .values(*(dimension.code for dimension in DIMENSIONS.values()))
         .annotate(**aggregates)
     )
     sums: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
     for row in combinations:
         keys = [("all", "")] + [
-            (dimension, row[field] or "") for dimension, field in DIMENSIONS.items()
+            (name, row[dimension.code] or "") for name, dimension in DIMENSIONS.items()
         ]
         for key in keys:
             target = sums[key]
@@ -99,8 +74,6 @@ def refresh(start: dt.date | None = None, end: dt.date | None = None, *, limit: 
 def local_days_of(utc_date: dt.date) -> set[dt.date]:
     """The local days that tickets received on `utc_date` (UTC) fall on: the local days of its
     first and last moments (two for any zone but UTC itself, where one)."""
-    from jieban.workcalendar.workdays import local_zone
-
     zone = local_zone()
     first = dt.datetime.combine(utc_date, dt.time(), tzinfo=dt.UTC)
     last = first + dt.timedelta(days=1, microseconds=-1)

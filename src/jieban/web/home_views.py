@@ -29,18 +29,16 @@ from jieban.tickets.models import Status, SupervisionLevel
 from jieban.tickets.selectors import TicketFilters, filter_tickets, inbox_counts, most_urgent
 from jieban.web.forms import localized_name
 from jieban.web.pages import ticket_list_url
-from jieban.web.stats_views import (
+from jieban.web.stats.charts import chart_height, group_chart, trend_chart
+from jieban.web.stats.presenting import (
     Cell,
     FigureRow,
     FigureTable,
     GroupNames,
-    chart_height,
     figure_cells,
-    group_chart,
     list_links,
     stats_url,
     tile_links,
-    trend_chart,
 )
 
 CATEGORIES_SHOWN = 10

@@ -6,10 +6,11 @@ from jieban.web import (
     follow_up_views,
     home_views,
     notification_views,
-    stats_views,
     supervision_views,
     views,
 )
+from jieban.web.stats import page as stats_page
+from jieban.web.stats import reports, workbooks
 
 app_name = "web"
 
@@ -65,17 +66,17 @@ urlpatterns = [
     path("notifications/", notification_views.notifications, name="notifications"),
     path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
     path("notifications/<int:pk>/", notification_views.notification_open, name="notification_open"),
-    path("stats/", stats_views.stats, name="stats"),
-    path("reports/", stats_views.report_list, name="reports"),
-    path("reports/<slug:kind>/<str:period>/", stats_views.report, name="report"),
+    path("stats/", stats_page.stats, name="stats"),
+    path("reports/", reports.report_list, name="reports"),
+    path("reports/<slug:kind>/<str:period>/", reports.report, name="report"),
     path(
         "reports/<slug:kind>/<str:period>/publish/",
-        stats_views.report_publish,
+        reports.report_publish,
         name="report_publish",
     ),
     path(
         "reports/<slug:kind>/<str:period>/export.xlsx",
-        stats_views.report_export,
+        workbooks.report_export,
         name="report_export",
     ),
 ]

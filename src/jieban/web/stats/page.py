@@ -1,0 +1,203 @@
+"""The statistics page: figures over any span, per day/week/month and by group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jieban.errors import InvalidInput
+from jieban.http import AuthenticatedRequest
+from jieban.org.actors import Viewer
+from jieban.org.permissions import can_see_stats
+from jieban.stats.dashboards import Window, month_window
+from jieban.stats.figures import figures, orders_by_level
+from jieban.web.forms import put_domain_error
+from jieban.web.stats.charts import (
+    buckets_of,
+    chart_height,
+    filled,
+    group_chart,
+    stacked_chart,
+    trend_chart,
+)
+from jieban.web.stats.presenting import (
+    GROUP_LABELS,
+    LEVELS,
+    FigureRow,
+    FigureTable,
+    GroupNames,
+    figure_cells,
+    list_links,
+    narrowing,
+    period_window,
+)
+
+# Dates outside these years are typing mistakes; they would overflow the date arithmetic.
+FIRST_YEAR, LAST_YEAR = 2000, 2200
+PERIOD_LABELS: dict[str, Promise] = {
+    "day": gettext_lazy("Day"),
+    "week": gettext_lazy("Week"),
+    "month": gettext_lazy("Month"),
+}
+
+
+class StatsForm(forms.Form):
+    start = forms.DateField(
+        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=gettext_lazy("Up to (not included)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    period = forms.ChoiceField(
+        label=gettext_lazy("Per"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Whole span")),
+            ("day", gettext_lazy("Day")),
+            ("week", gettext_lazy("Week")),
+            ("month", gettext_lazy("Month")),
+        ],
+    )
+    group_by = forms.ChoiceField(
+        label=gettext_lazy("Group by"),
+        required=False,
+        choices=[("", gettext_lazy("No grouping")), *GROUP_LABELS.items()],
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("start", "end"):
+            day = data.get(name)
+            if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+                self.add_error(
+                    name,
+                    _("Give a date between %(first)d and %(last)d.")
+                    % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                )
+        return data
+
+
+@dataclass
+class StatsResult:
+    window: Window
+    period: str | None
+    group_by: str | None
+    table: FigureTable
+    orders: list[tuple[int, str, int]]
+    chart: dict[str, Any] | None
+    chart_height: int
+
+
+def _stats_table(
+    user: Viewer, window: Window, period: str | None, group_by: str | None
+) -> tuple[FigureTable, list[str]]:
+    rows = [
+        row.as_row()
+        for row in figures(
+            user, start=window.start, end=window.end, period=period, group_by=group_by
+        )
+    ]
+    names = GroupNames({group_by: rows} if group_by else {})
+    shown: list[FigureRow] = []
+    for row in rows:
+        label_parts = []
+        group = names.label(group_by, row["key"], row["name"]) if group_by else ""
+        if period:
+            label_parts.append(row["period"])
+        if group:
+            label_parts.append(group)
+        narrower = narrowing(group_by, row["key"])
+        row_window = period_window(row["period"], period, window) if period else window
+        links = list_links(row_window, narrower) if narrower is not None else {}
+        shown.append(
+            FigureRow(
+                key=row["key"],
+                label=" · ".join(label_parts) or _("All tickets"),
+                cells=figure_cells(row, links),
+                period=row["period"],
+                group=group,
+            )
+        )
+    heading = " · ".join(
+        str(label)
+        for label in (
+            PERIOD_LABELS[period] if period else None,
+            GROUP_LABELS[group_by] if group_by else None,
+        )
+        if label
+    )
+    buckets = buckets_of(window, period) if period else []
+    footer = None
+    if period or group_by:
+        # The rows above have just rebuilt the dirty days of the window.
+        overall = figures(user, start=window.start, end=window.end, refresh=False)[0].as_row()
+        footer = FigureRow("all", _("All tickets"), figure_cells(overall, list_links(window)))
+    table = FigureTable("stats-rows", heading or _("Tickets"), shown, footer)
+    return table, buckets
+
+
+def stats_figures(
+    user: Viewer, window: Window, period: str | None, group_by: str | None
+) -> StatsResult:
+    """Everything the statistics page shows for one query (raises InvalidInput)."""
+    table, buckets = _stats_table(user, window, period, group_by)
+    by_level = orders_by_level(user, start=window.start, end=window.end)
+    orders = [(level.value, str(level.label), by_level[str(level.value)]) for level in LEVELS]
+    chart: dict[str, Any] | None = None
+    height = 300
+    if period and group_by:
+        chart = stacked_chart(table, buckets)
+    elif period:
+        rows = [dict({"key": row.period}, **_row_values(row)) for row in table.rows]
+        chart = trend_chart(filled(rows, buckets))
+    elif group_by:
+        rows = [_row_values(row) for row in table.rows]
+        chart = group_chart([row.label for row in table.rows], rows)
+        height = chart_height(len(rows))
+    return StatsResult(window, period, group_by, table, orders, chart, height)
+
+
+def _row_values(row: FigureRow) -> dict[str, Any]:
+    return {cell.field: cell.value for cell in row.cells}
+
+
+@login_required
+def stats(request: AuthenticatedRequest) -> HttpResponse:
+    """Figures over any span, per day/week/month and by category/unit/channel/grid. Everyone
+    may ask; each counts only the tickets the access rule shows them."""
+    if not can_see_stats(request.user):
+        raise PermissionDenied
+    if "start" in request.GET or "end" in request.GET:
+        form = StatsForm(request.GET)
+    else:
+        # No span asked for: this month, per day unless a breakdown is asked for.
+        this_month = month_window(timezone.localdate())
+        defaults = {
+            "start": this_month.start.isoformat(),
+            "end": this_month.end.isoformat(),
+            "period": "" if "group_by" in request.GET else "day",
+        }
+        form = StatsForm({**defaults, **request.GET.dict()})
+    result: StatsResult | None = None
+    if form.is_valid():
+        data = form.cleaned_data
+        window = Window(data["start"], data["end"])
+        try:
+            result = stats_figures(
+                request.user, window, data["period"] or None, data["group_by"] or None
+            )
+        except InvalidInput as exc:
+            put_domain_error(form, exc)
+    status = 200 if result is not None else 400
+    return render(request, "web/stats/stats.html", {"form": form, "result": result}, status=status)
