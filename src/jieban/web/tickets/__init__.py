@@ -1,0 +1,4 @@
+"""The ticket pages, one module per purpose: `registration` (the call), `lists` (the list, its
+saved filters and export, a unit's inbox), `detail` (the ticket page and its action panel),
+`actions` (the forms posted into the panel), `attachments`, `printout`; their forms in
+`forms`."""
