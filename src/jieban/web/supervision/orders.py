@@ -21,8 +21,8 @@ from jieban.tickets.supervision import access_order, supervision_order_page, vis
 from jieban.web.errors import answers_domain_errors
 from jieban.web.forms import localized_name
 from jieban.web.pages import bureau_heading, dispatchable_units, visible_ticket_or_404
-from jieban.web.saved_filters import TRUE_VALUES
 from jieban.web.supervision.forms import SupervisionFilterForm
+from jieban.web.tickets.saved_filters import TRUE_VALUES
 
 ORDERS_PAGE = 100
 TICKETS_SHOWN = 50

@@ -37,7 +37,7 @@ from jieban.web.tickets.forms import (
     ticket_form_id,
 )
 from jieban.web.tickets.lists import due_soon_numbers
-from jieban.web.timeline import timeline_entries
+from jieban.web.tickets.timeline import timeline_entries
 
 
 @dataclass

@@ -20,16 +20,16 @@ from jieban.tickets.models import CLOCK_RUNNING, Category, Ticket
 from jieban.tickets.selectors import filter_tickets, is_due_soon, page_of_tickets, unit_inbox
 from jieban.web.errors import answers_domain_errors, put_domain_error
 from jieban.web.pages import dispatchable_units, ticket_list_url
-from jieban.web.saved_filters import (
+from jieban.web.tickets.export import XLSX
+from jieban.web.tickets.export import export_file as ticket_export_file
+from jieban.web.tickets.forms import SavedFilterForm, TicketFilterForm
+from jieban.web.tickets.saved_filters import (
     delete_filter,
     filter_query,
     filters_from,
     save_filter,
     saved_filters_of,
 )
-from jieban.web.ticket_export import XLSX
-from jieban.web.ticket_export import export_file as ticket_export_file
-from jieban.web.tickets.forms import SavedFilterForm, TicketFilterForm
 from jieban.workcalendar import workdays
 
 LIST_PAGE_SIZE = 50

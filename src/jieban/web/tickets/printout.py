@@ -11,7 +11,7 @@ from jieban.http import AuthenticatedRequest
 from jieban.tickets.access import shown_phone
 from jieban.tickets.selectors import ticket_timeline
 from jieban.web.pages import bureau_heading, visible_ticket_or_404
-from jieban.web.timeline import timeline_entries
+from jieban.web.tickets.timeline import timeline_entries
 
 
 @login_required
