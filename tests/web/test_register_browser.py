@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from jieban.intake.actions import TicketDraft, add_attachment, register_ticket
 from jieban.tickets.models import Ticket
-from jieban.web.saved_filters import save_filter
+from jieban.web.tickets.saved_filters import save_filter
 from tests.conftest import Cast
 from tests.web.browser import Screenshots, desk_context, fits_width, log_in, phone_context
 from tests.web.test_register_page import PNG

@@ -9,9 +9,9 @@ from typing import Any
 from django.db import connection
 from django.test import Client
 
-from jieban.web import saved_filters
 from jieban.web.models import SavedFilter
-from jieban.web.saved_filters import filter_query, save_filter
+from jieban.web.tickets import saved_filters
+from jieban.web.tickets.saved_filters import filter_query, save_filter
 from tests.conftest import Cast, new_ticket
 from tests.web.conftest import dispatched
 

@@ -216,6 +216,19 @@ class TestLiveReport:
         assert "此期间尚未结束" in client.get("/reports/monthly/2026-04/").content.decode()
         assert "此期间尚未结束" not in client.get(REPORT).content.decode()
 
+    def test_a_period_not_ended_offers_no_publish_and_refuses_in_place(
+        self, client: Client, cast: Cast
+    ) -> None:
+        client.force_login(cast.leader)
+        with time_machine.travel(APRIL, tick=False):
+            html = client.get("/reports/monthly/2026-04/").content.decode()
+            assert 'data-testid="publish"' not in html
+            response = client.post("/reports/monthly/2026-04/publish/")
+        assert response.status_code == 409
+        html = response.content.decode()
+        assert "2026-04 尚未结束：请于 2026-05-01 起发布。" in html
+        assert not PublishedReport.objects.filter(period="2026-04").exists()
+
 
 class TestPublishedReport:
     def test_it_stays_frozen_while_the_tickets_change(

@@ -10,7 +10,7 @@ from django.test import Client
 
 from jieban.tickets import transitions
 from jieban.tickets.models import SupervisionOrder, Ticket
-from jieban.web import supervision_views
+from jieban.web.supervision import orders
 from tests.conftest import Cast, local
 from tests.web.conftest import dispatched_at, supervised
 
@@ -171,7 +171,7 @@ class TestSupervisionPage:
     def test_it_pages_through_many_orders(
         self, client: Client, cast: Cast, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(supervision_views, "ORDERS_PAGE", 2)
+        monkeypatch.setattr(orders, "ORDERS_PAGE", 2)
         made = [supervised(cast) for _ in range(3)]
         client.force_login(cast.supervisor)
         html = client.get("/supervision/").content.decode()

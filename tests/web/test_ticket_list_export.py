@@ -11,7 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from jieban.tickets.selectors import encode_cursor
-from jieban.web import ticket_export
+from jieban.web.tickets import export as ticket_export
 from tests.conftest import Cast, local, new_ticket
 from tests.web.conftest import dispatched, dispatched_at, resolved
 

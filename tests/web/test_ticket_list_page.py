@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from jieban.web import views
+from jieban.web.tickets import lists
 from tests.conftest import Cast, local, new_ticket
 from tests.web.conftest import dispatched, dispatched_at, supervised
 
@@ -129,7 +129,7 @@ class TestTicketListPage:
     def test_it_pages_with_a_cursor(
         self, client: Client, cast: Cast, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(views, "LIST_PAGE_SIZE", 2)
+        monkeypatch.setattr(lists, "LIST_PAGE_SIZE", 2)
         made = [new_ticket(cast.dispatcher, received_at=local(2026, 3, day)) for day in (1, 2, 3)]
         client.force_login(cast.dispatcher)
         html = client.get("/tickets/?status=new").content.decode()

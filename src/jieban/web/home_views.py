@@ -12,15 +12,15 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jieban.http import AuthenticatedRequest
-from jieban.org.models import CENTRE_ROLES, Role, Unit
-from jieban.org.permissions import can_supervise
+from jieban.org.models import CENTRE_ROLES, Role, Unit, User
+from jieban.org.permissions import can_supervise, has_inbox
 from jieban.stats import dashboards
 from jieban.stats.dashboards import ListCount, Window
 from jieban.stats.models import PublishedReport, ReportKind
@@ -70,7 +70,7 @@ def listed(item: ListCount, label: str, *, href: str = "", tone: str = "") -> Ti
 
 
 def figures_block(
-    user: Any, testid: str, title: str, window: Window, *, narrower: TicketFilters | None = None
+    user: User, testid: str, title: str, window: Window, *, narrower: TicketFilters | None = None
 ) -> FiguresBlock:
     """The user's figures over `window`; their counts link to the lists of the same tickets
     (narrowed as the figures are), their rates to the statistics."""
@@ -89,20 +89,22 @@ def figures_block(
 
 @login_required
 def home(request: AuthenticatedRequest) -> HttpResponse:
-    user: Any = request.user
+    # Which desk is the person's kind of work (their role), not a permission; the unit's desk
+    # is its inbox.
+    user = request.user
     today = timezone.localdate()
     if user.role in CENTRE_ROLES:
         return centre_home(request, today)
     if user.role == Role.LEADER:
         return leader_home(request, today)
-    if user.works_unit_tickets:
+    if has_inbox(user):
         return unit_home(request, today)
     return basic_home(request)
 
 
-def centre_home(request: HttpRequest, today: dt.date) -> HttpResponse:
+def centre_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
     """Today's work in hand, the last 30 days, categories, and units ranked."""
-    user: Any = request.user
+    user = request.user
     orders = supervisor_orders(user) if can_supervise(user) else None
     counts = dashboards.centre_counts(
         user, today=today, open_orders=orders.total if orders is not None else None
@@ -191,7 +193,7 @@ class SupervisorOrders:
     total: int
 
 
-def supervisor_orders(user: Any) -> SupervisorOrders:
+def supervisor_orders(user: User) -> SupervisorOrders:
     """Open orders by level and by unit, each count linking to the supervisor's board."""
     orders = dashboards.open_orders_by_unit_and_level(user)
     board = reverse("web:supervision")
@@ -228,9 +230,11 @@ def supervisor_orders(user: Any) -> SupervisorOrders:
     return SupervisorOrders(tiles, rows, orders.total)
 
 
-def unit_home(request: HttpRequest, today: dt.date) -> HttpResponse:
+def unit_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
     """The unit's inbox in four numbers, what is most urgent, and its own month."""
-    user: Any = request.user
+    user = request.user
+    # Whoever has an inbox belongs to a unit.
+    assert user.unit is not None
     counts = inbox_counts(user)
     labels = {
         "overdue": (_("Overdue"), "overdue"),
@@ -258,9 +262,9 @@ def unit_home(request: HttpRequest, today: dt.date) -> HttpResponse:
     return render(request, "web/home/unit.html", context)
 
 
-def leader_home(request: HttpRequest, today: dt.date) -> HttpResponse:
+def leader_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
     """The bureau's figures for this month and last, read-only, with their monthly reports."""
-    user: Any = request.user
+    user = request.user
     this_month = dashboards.month_window(today)
     last_month = dashboards.month_window(this_month.start - dt.timedelta(days=1))
     blocks = []
@@ -282,7 +286,7 @@ def leader_home(request: HttpRequest, today: dt.date) -> HttpResponse:
     return render(request, "web/home/leader.html", {"blocks": [block for _period, block in blocks]})
 
 
-def basic_home(request: HttpRequest) -> HttpResponse:
+def basic_home(request: AuthenticatedRequest) -> HttpResponse:
     """People without a unit's work (building heads, people not yet placed): the tickets they
     may see, by status."""
     visible = filter_tickets(request.user, TicketFilters())

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jieban.errors import NotFound
 from jieban.http import AuthenticatedRequest
 from jieban.notify import outbox
+from jieban.web.errors import answers_domain_errors
 
 SHOWN = 100
 
@@ -24,12 +24,10 @@ def notifications(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@answers_domain_errors
 def notification_open(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Opening a notification marks it read and goes to its ticket."""
-    try:
-        notification = outbox.open_notification(request.user, pk)
-    except NotFound as exc:
-        raise Http404 from exc
+    notification = outbox.open_notification(request.user, pk)
     if notification.ticket is not None:
         return redirect("web:ticket_detail", number=notification.ticket.number)
     return redirect("web:notifications")

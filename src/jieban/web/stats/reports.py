@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from jieban.errors import Forbidden, InvalidInput, NotFound
+from jieban.errors import Conflict, InvalidInput, NotFound
 from jieban.http import AuthenticatedRequest
 from jieban.org.actors import Viewer
 from jieban.org.permissions import can_read_reports
@@ -32,7 +32,7 @@ from jieban.stats.reports import (
     publish_report,
     published_report,
 )
-from jieban.web.forms import put_domain_error
+from jieban.web.errors import answers_domain_errors, put_domain_error
 from jieban.web.stats.charts import buckets_of, chart_height, filled, group_chart, trend_chart
 from jieban.web.stats.presenting import (
     GROUP_LABELS,
@@ -264,13 +264,20 @@ def report(request: AuthenticatedRequest, kind: str, period: str) -> HttpRespons
 
 @login_required
 @require_POST
+@answers_domain_errors
 def report_publish(request: AuthenticatedRequest, kind: str, period: str) -> HttpResponse:
     try:
-        stored, created = publish_report(kind, period, by=request.user)
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except InvalidInput as exc:
+        period_bounds(kind, period)
+    except InvalidInput as exc:  # a period no report has: the URL names nothing
         raise Http404(exc.message) from exc
+    try:
+        stored, created = publish_report(kind, period, by=request.user)
+    except Conflict as exc:
+        # The period has not ended: the report again, saying why it was not published.
+        data, published = report_or_404(request.user, kind, period)
+        messages.error(request, exc.message)
+        page = report_page(kind, period, data, published)
+        return render(request, "web/stats/report.html", {"page": page}, status=exc.status_code)
     title = report_title(kind, period)
     if created:
         messages.success(request, _("%(report)s published.") % {"report": title})

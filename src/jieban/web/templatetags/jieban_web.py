@@ -7,12 +7,15 @@ from html import escape
 from typing import Any
 
 from django import template
+from django.contrib.auth.models import AnonymousUser
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from jieban.notify import outbox
+from jieban.org.actors import Viewer
+from jieban.org.models import Unit, User
 from jieban.tickets.access import mask_phone
-from jieban.tickets.models import SupervisionLevel
+from jieban.tickets.models import Category, SupervisionLevel
 from jieban.web.forms import localized_name
 from jieban.web.menu import Menu, menu_for
 
@@ -20,7 +23,7 @@ register = template.Library()
 
 
 @register.filter(name="localized")
-def localized(item: Any) -> str:
+def localized(item: Unit | Category | None) -> str:
     """A unit's or category's name in the page's language."""
     if item is None:
         return ""
@@ -34,12 +37,12 @@ def masked(phone: str | None) -> str:
 
 
 @register.simple_tag
-def menu_of(user: Any) -> Menu:
+def menu_of(user: Viewer) -> Menu:
     return menu_for(user)
 
 
 @register.simple_tag
-def unread_notifications(user: Any) -> int:
+def unread_notifications(user: User | AnonymousUser) -> int:
     """The bell's count: one COUNT on an indexed column, once per page."""
     return outbox.unread_count(user)
 

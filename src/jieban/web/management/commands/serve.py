@@ -23,6 +23,7 @@ class JiebanServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        # In the gunicorn worker, after it forked: each worker builds its own application.
         from jieban.wsgi import application
 
         return application

@@ -14,6 +14,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from jieban.errors import InvalidInput, NotFound
+from jieban.org.models import User
 from jieban.tickets.selectors import TicketFilters, filter_tickets
 from jieban.web.models import SavedFilter
 
@@ -70,14 +71,12 @@ def filter_query(params: Any) -> str:
     return urlencode(pairs)
 
 
-def saved_filters_of(owner: Any) -> list[SavedFilter]:
+def saved_filters_of(owner: User) -> list[SavedFilter]:
     """`owner`'s saved filters by name: one query."""
-    if not owner.is_authenticated:
-        return []
     return list(SavedFilter.objects.filter(owner=owner).order_by("name", "pk"))
 
 
-def save_filter(owner: Any, *, name: str, query: str) -> tuple[SavedFilter, bool]:
+def save_filter(owner: User, *, name: str, query: str) -> tuple[SavedFilter, bool]:
     """Keep the list's filters in `query` under `name`; returns (filter, created).
 
     Saving under a name already used replaces what that name held. Filters the list would
@@ -120,7 +119,7 @@ def save_filter(owner: Any, *, name: str, query: str) -> tuple[SavedFilter, bool
     return saved, True
 
 
-def delete_filter(owner: Any, pk: int) -> None:
+def delete_filter(owner: User, pk: int) -> None:
     """Delete one of `owner`'s saved filters; anyone else's does not exist for them."""
     deleted, _by_model = SavedFilter.objects.filter(owner=owner, pk=pk).delete()
     if not deleted:

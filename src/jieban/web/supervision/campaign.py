@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from jieban.errors import Forbidden, InvalidInput, NotFound
+from jieban.errors import InvalidInput, NotFound
 from jieban.http import AuthenticatedRequest
 from jieban.org.models import User
 from jieban.org.permissions import can_take_snapshot
@@ -30,6 +29,7 @@ from jieban.tickets.campaign import (
     take_snapshot,
 )
 from jieban.tickets.models import CampaignItem
+from jieban.web.errors import answers_domain_errors
 from jieban.web.excel import XLSX, guarded_row, without_phones
 from jieban.web.forms import localized_name
 
@@ -41,6 +41,8 @@ class ListedTicket:
 
 
 def _month_or_404(month: str) -> str:
+    # The month is part of the URL: one that names no month is a page that does not exist,
+    # not bad input.
     try:
         return parse_month(month)
     except InvalidInput as exc:
@@ -54,6 +56,7 @@ def _shift(month: str, months: int) -> str:
 
 
 def _board_or_none(user: User, month: str) -> CampaignBoard | None:
+    """The month's board; None before its snapshot is taken, which the page says."""
     try:
         return campaign_board(user, month)
     except NotFound:
@@ -83,12 +86,10 @@ def campaign(request: AuthenticatedRequest, month: str | None = None) -> HttpRes
 
 @login_required
 @require_POST
+@answers_domain_errors
 def campaign_snapshot(request: AuthenticatedRequest, month: str) -> HttpResponse:
     month = _month_or_404(month)
-    try:
-        campaign_taken, created = take_snapshot(month, by=request.user)
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
+    campaign_taken, created = take_snapshot(month, by=request.user)
     if created:
         messages.success(
             request,
@@ -177,11 +178,10 @@ def campaign_workbook(board: CampaignBoard) -> bytes:
 
 
 @login_required
+@answers_domain_errors
 def campaign_export(request: AuthenticatedRequest, month: str) -> HttpResponse:
     month = _month_or_404(month)
-    board = _board_or_none(request.user, month)
-    if board is None:
-        raise Http404(_("No campaign for %(month)s yet.") % {"month": month})
+    board = campaign_board(request.user, month)
     response = HttpResponse(campaign_workbook(board), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="jieban-campaign-{month}.xlsx"'
     return response

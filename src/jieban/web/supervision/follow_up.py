@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jieban.errors import Conflict, DomainError, Forbidden, NotFound
+from jieban.errors import DomainError, NotFound
 from jieban.http import AuthenticatedRequest
-from jieban.tickets.access import access_ticket, mask_phone, may_see_full_phone, visible_tickets
+from jieban.org.models import User
+from jieban.tickets.access import access_ticket, shown_phone, visible_tickets
 from jieban.tickets.models import Status, Ticket, VisitOutcome
 from jieban.tickets.visits import (
     MAX_UNREACHABLE,
@@ -25,10 +25,11 @@ from jieban.tickets.visits import (
     record_visit,
     with_unanswered_calls,
 )
-from jieban.web.forms import VisitForm, put_domain_error
+from jieban.web.errors import Refusal, answers_domain_errors, refusal
 from jieban.web.menu import TicketForm
 from jieban.web.pages import is_htmx
-from jieban.web.views import done_and_go, ticket_form_id, ticket_form_post
+from jieban.web.tickets.actions import done_and_go, ticket_form_post
+from jieban.web.tickets.forms import VisitForm, ticket_form_id
 
 QUEUE_PAGE = 100
 BACK_TO_QUEUE = "queue"
@@ -44,19 +45,22 @@ class QueueRow:
     stale: bool = False
 
 
-def _row(user: Any, ticket: Ticket, *, form: VisitForm | None = None, **state: Any) -> QueueRow:
-    phone = ticket.resident_phone
-    if not may_see_full_phone(user, ticket):
-        phone = mask_phone(phone)
+def _row(
+    user: User, ticket: Ticket, *, form: VisitForm | None = None, refused: Refusal | None = None
+) -> QueueRow:
     if form is None:
         form = VisitForm(
             initial={"back": BACK_TO_QUEUE},
             auto_id=ticket_form_id(TicketForm.VISIT, ticket.number),
         )
-    return QueueRow(ticket, getattr(ticket, "unanswered_calls", 0), phone, form, **state)
+    unanswered = getattr(ticket, "unanswered_calls", 0)
+    phone = shown_phone(user, ticket)
+    if refused is None:
+        return QueueRow(ticket, unanswered, phone, form)
+    return QueueRow(ticket, unanswered, phone, form, refused.message, refused.stale)
 
 
-def _queue_context(request: HttpRequest, failed: QueueRow | None = None) -> dict[str, Any]:
+def _queue_context(request: AuthenticatedRequest, failed: QueueRow | None = None) -> dict[str, Any]:
     queue = follow_up_queue(request.user)
     tickets = list(queue[: QUEUE_PAGE + 1])
     rows = [
@@ -73,13 +77,10 @@ def _queue_context(request: HttpRequest, failed: QueueRow | None = None) -> dict
 
 
 @login_required
+@answers_domain_errors
 def follow_up(request: AuthenticatedRequest) -> HttpResponse:
     """Resolved tickets waiting for their call, oldest resolution first."""
-    try:
-        context = _queue_context(request)
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    return render(request, "web/follow_up/queue.html", context)
+    return render(request, "web/follow_up/queue.html", _queue_context(request))
 
 
 def _gone_row(request: HttpRequest, exc: NotFound) -> HttpResponse:
@@ -88,14 +89,18 @@ def _gone_row(request: HttpRequest, exc: NotFound) -> HttpResponse:
     raise Http404(exc.message) from exc
 
 
+@answers_domain_errors
 def visit_from_queue(request: AuthenticatedRequest, number: str) -> HttpResponse:
-    """A call posted from the queue: back to the queue, or its row again with the errors."""
+    """A call posted from the queue: back to the queue, or its row again with the errors.
+
+    Refused without htmx, the whole queue comes back: to someone who may not make the call,
+    that is the queue's own 403 page."""
     try:
         access_ticket(request.user, number)
     except NotFound as exc:
         return _gone_row(request, exc)
     form = VisitForm(request.POST, auto_id=ticket_form_id(TicketForm.VISIT, number))
-    message, stale, status = "", False, 400
+    refused = Refusal()
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -104,15 +109,8 @@ def visit_from_queue(request: AuthenticatedRequest, number: str) -> HttpResponse
             )
         except NotFound as exc:
             return _gone_row(request, exc)
-        except Conflict as exc:
-            message, stale, status = exc.message, True, 409
-        except Forbidden as exc:
-            if not is_htmx(request):
-                raise PermissionDenied(exc.message) from exc
-            message, status = exc.message, 403
         except DomainError as exc:
-            put_domain_error(form, exc)
-            status = exc.status_code
+            refused = refusal(form, exc)
         else:
             return done_and_go(
                 request,
@@ -126,15 +124,12 @@ def visit_from_queue(request: AuthenticatedRequest, number: str) -> HttpResponse
     )
     if row_ticket is None:
         return _gone_row(request, NotFound(_("No ticket %(number)s.") % {"number": number}))
-    row = _row(request.user, row_ticket, form=form, message=message, stale=stale)
+    row = _row(request.user, row_ticket, form=form, refused=refused)
     if is_htmx(request):
         context = {"row": row, "max_unreachable": MAX_UNREACHABLE}
-        return render(request, "web/follow_up/_row.html", context, status=status)
-    try:
-        context = _queue_context(request, failed=row)
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    return render(request, "web/follow_up/queue.html", context, status=status)
+        return render(request, "web/follow_up/_row.html", context, status=refused.status)
+    context = _queue_context(request, failed=row)
+    return render(request, "web/follow_up/queue.html", context, status=refused.status)
 
 
 def visit_outcome_message(ticket: Ticket, outcome: str) -> str:

@@ -5,23 +5,24 @@ the printable supervision order (督办单). Every read starts from the access r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from jieban.errors import InvalidInput, NotFound
+from jieban.errors import InvalidInput
 from jieban.http import AuthenticatedRequest
-from jieban.org.models import Unit
+from jieban.org.models import Unit, User
 from jieban.tickets.models import ORDER_OPEN, SupervisionLevel, SupervisionOrder, Ticket
 from jieban.tickets.selectors import TicketFilters, filter_tickets
 from jieban.tickets.supervision import access_order, supervision_order_page, visible_orders
-from jieban.web.forms import SupervisionFilterForm, localized_name
+from jieban.web.errors import answers_domain_errors
+from jieban.web.forms import localized_name
 from jieban.web.pages import bureau_heading, dispatchable_units, visible_ticket_or_404
-from jieban.web.saved_filters import TRUE_VALUES
+from jieban.web.supervision.forms import SupervisionFilterForm
+from jieban.web.tickets.saved_filters import TRUE_VALUES
 
 ORDERS_PAGE = 100
 TICKETS_SHOWN = 50
@@ -61,7 +62,7 @@ def _level(value: str | None) -> int | None:
         return 0
 
 
-def _open_counts(user: Any) -> list[UnitCounts]:
+def _open_counts(user: User) -> list[UnitCounts]:
     """Open orders the user may see, counted per unit and level in one query."""
     counts: dict[str, UnitCounts] = {}
     rows = (
@@ -78,7 +79,7 @@ def _open_counts(user: Any) -> list[UnitCounts]:
     return list(counts.values())
 
 
-def _tickets(user: Any, filters: TicketFilters) -> list[Ticket]:
+def _tickets(user: User, filters: TicketFilters) -> list[Ticket]:
     return list(
         filter_tickets(user, filters)
         .select_related("category", "unit")
@@ -105,6 +106,7 @@ def supervision_board(request: AuthenticatedRequest) -> HttpResponse:
             limit=ORDERS_PAGE,
         )
     except InvalidInput as exc:
+        # Not an error page: the board says what is wrong above the filters that caused it.
         error = exc
     groups = [
         LevelGroup(level.value, str(level.label), [o for o in orders if o.level == level.value])
@@ -131,12 +133,10 @@ def supervision_board(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@answers_domain_errors
 def supervision_print(request: AuthenticatedRequest, number: str) -> HttpResponse:
     """督办单 on one A4 page. An order on a ticket one may not see does not exist."""
-    try:
-        order = access_order(request.user, number)
-    except NotFound as exc:
-        raise Http404 from exc
+    order = access_order(request.user, number)
     ticket = visible_ticket_or_404(request.user, order.ticket.number)
     context = {"order": order, "ticket": ticket, "bureau": bureau_heading()}
     return render(request, "web/supervision/print.html", context)

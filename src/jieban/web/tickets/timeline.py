@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from jieban.org.models import Unit
 from jieban.tickets.models import (
     Channel,
+    EventKind,
     Status,
     SupervisionLevel,
     SupervisionReason,
@@ -21,24 +22,6 @@ from jieban.tickets.models import (
     VisitOutcome,
 )
 from jieban.web.forms import localized_name
-
-EVENT_LABELS: dict[str, str | Promise] = {
-    "intake": _("Registered"),
-    "dispatch": _("Dispatched"),
-    "accept": _("Accepted"),
-    "return": _("Returned to the command centre"),
-    "resolve": _("Resolved"),
-    "close": _("Closed"),
-    "invalidate": _("Marked invalid"),
-    "merge": _("Merged into another ticket"),
-    "merged_in": _("Another ticket merged in"),
-    "attachment": _("Attachment added"),
-    "reopen": _("Reopened"),
-    "visit": _("Follow-up call"),
-    "supervise": _("Supervision order issued"),
-    "repeat": _("Reported again"),
-    "repeat_of": _("Marked as a repeat"),
-}
 
 # Payload keys shown on the timeline, in this order; the rest (ids, sizes) stays in the API.
 PAYLOAD_LABELS: dict[str, str | Promise] = {
@@ -64,7 +47,7 @@ PAYLOAD_LABELS: dict[str, str | Promise] = {
 
 # The same payload key means something else on some events.
 KIND_LABELS: dict[tuple[str, str], str | Promise] = {
-    ("repeat", "from"): _("Reported again as"),
+    (EventKind.REPEAT, "from"): _("Reported again as"),
 }
 
 UNIT_KEYS = ("unit", "previous_unit")
@@ -90,8 +73,12 @@ def _status_label(value: str) -> str | Promise:
     return Status(value).label if value in Status.values else value
 
 
+def _event_label(kind: str) -> str | Promise:
+    return EventKind(kind).label if kind in EventKind.values else kind
+
+
 def _detail_value(kind: str, key: str, value: object, units: dict[str, Unit]) -> str | Promise:
-    coded = SupervisionReason if (kind, key) == ("supervise", "reason") else CODED.get(key)
+    coded = SupervisionReason if (kind, key) == (EventKind.SUPERVISE, "reason") else CODED.get(key)
     if coded is not None and value in coded.values:
         return coded(value).label
     if isinstance(value, list):
@@ -135,7 +122,7 @@ def timeline_entries(events: Sequence[TicketEvent]) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 at=event.at,
-                label=EVENT_LABELS.get(event.kind, event.kind),
+                label=_event_label(event.kind),
                 actor=str(event.actor) if event.actor else "",
                 from_status=_status_label(event.from_status) if event.from_status else "",
                 to_status=_status_label(event.to_status) if event.to_status else "",

@@ -1,0 +1,55 @@
+"""A ticket's attachments: adding photos and documents, and opening one."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jieban.errors import InvalidInput
+from jieban.http import AuthenticatedRequest
+from jieban.intake.actions import add_attachment, check_attachment
+from jieban.web.errors import answers_domain_errors, put_domain_error
+from jieban.web.pages import visible_ticket_or_404
+from jieban.web.tickets.detail import render_detail
+from jieban.web.tickets.forms import AttachmentForm
+
+
+@login_required
+@require_POST
+@answers_domain_errors
+def ticket_attach(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    ticket = visible_ticket_or_404(request.user, number)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        uploads = form.cleaned_data["attachments"]
+        try:
+            # Check every file before storing any, so a bad one leaves the ticket unchanged.
+            for upload in uploads:
+                check_attachment(upload)
+            for upload in uploads:
+                add_attachment(number, upload, by=request.user)
+        except InvalidInput as exc:
+            put_domain_error(form, exc)
+        else:
+            messages.success(request, _("%(count)d attachment(s) added.") % {"count": len(uploads)})
+            return redirect("web:ticket_detail", number=number)
+    return render_detail(request, ticket, attachment_form=form, status=400)
+
+
+@login_required
+def attachment(request: AuthenticatedRequest, number: str, pk: int) -> FileResponse:
+    ticket = visible_ticket_or_404(request.user, number)
+    item = ticket.attachments.filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    inline = item.is_image or item.content_type == "application/pdf"
+    return FileResponse(
+        item.file.open("rb"),
+        as_attachment=not inline,
+        filename=item.original_name,
+        content_type=item.content_type,
+    )

@@ -1,0 +1,167 @@
+"""The ticket page: its facts, calls, orders, attachments and timeline, and the panel of what
+the viewer may do now (the actions `available_actions` allows, the other forms `ticket_forms`
+offers). The forms post to `jieban.web.tickets.actions`, which renders this page again when
+one is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
+from jieban.http import AuthenticatedRequest
+from jieban.org.models import Unit, User
+from jieban.tickets import transitions
+from jieban.tickets.access import shown_phone
+from jieban.tickets.models import Ticket
+from jieban.tickets.selectors import deadline_warning, ticket_timeline
+from jieban.tickets.transitions import ACTION_LABELS, Action
+from jieban.web.errors import Refusal
+from jieban.web.menu import TicketForm, ticket_forms
+from jieban.web.pages import dispatchable_units, visible_ticket_or_404
+from jieban.web.tickets.forms import (
+    ACTION_FORMS,
+    TICKET_FORMS,
+    ActionForm,
+    AttachmentForm,
+    DispatchForm,
+    ticket_form_id,
+)
+from jieban.web.tickets.lists import due_soon_numbers
+from jieban.web.tickets.timeline import timeline_entries
+
+
+@dataclass
+class OfferedAction:
+    action: str
+    label: str | Promise
+    form: ActionForm
+
+
+def _offered_actions(
+    user: User, ticket: Ticket, *, failed: tuple[str, ActionForm] | None = None
+) -> list[OfferedAction]:
+    """A form for each action `available_actions` allows; a failed one keeps its input.
+
+    An action this page has no form for (one taken only as the consequence of another, like
+    reopening after a follow-up call) is left to the page that takes it.
+    """
+    allowed = [
+        action for action in transitions.available_actions(user, ticket) if action in ACTION_FORMS
+    ]
+    units: Sequence[Unit] = dispatchable_units() if Action.DISPATCH in allowed else ()
+    offered = []
+    for action in allowed:
+        if failed is not None and failed[0] == action:
+            form = failed[1]
+        else:
+            form_class = ACTION_FORMS[action]
+            initial = {"version": ticket.version}
+            if form_class is DispatchForm:
+                form = DispatchForm(initial=initial, units=units, auto_id=f"id_{action}_%s")
+            else:
+                form = form_class(initial=initial, auto_id=f"id_{action}_%s")
+        offered.append(OfferedAction(action, ACTION_LABELS.get(action, action), form))
+    return offered
+
+
+@dataclass
+class OfferedForm:
+    """One of the ticket page's forms besides the transitions (supervise, call, repeat)."""
+
+    key: str
+    label: str | Promise
+    url: str
+    form: forms.Form
+
+
+TICKET_FORM_LABELS: dict[str, Promise] = {
+    TicketForm.SUPERVISE: gettext_lazy("Issue a supervision order"),
+    TicketForm.VISIT: gettext_lazy("Record the follow-up call"),
+    TicketForm.REPEAT: gettext_lazy("Mark as a repeat report"),
+}
+TICKET_FORM_URLS = {
+    TicketForm.SUPERVISE: "web:ticket_supervise",
+    TicketForm.VISIT: "web:ticket_visit",
+    TicketForm.REPEAT: "web:ticket_repeat",
+}
+
+
+def _offered_forms(
+    user: User, ticket: Ticket, *, failed: tuple[str, forms.Form] | None = None
+) -> list[OfferedForm]:
+    offered = []
+    for key in ticket_forms(user, ticket):
+        if failed is not None and failed[0] == key:
+            form = failed[1]
+        else:
+            form = TICKET_FORMS[key](auto_id=ticket_form_id(key))
+        url = reverse(TICKET_FORM_URLS[key], kwargs={"number": ticket.number})
+        offered.append(OfferedForm(key, TICKET_FORM_LABELS[key], url, form))
+    return offered
+
+
+def panel_context(
+    request: AuthenticatedRequest,
+    ticket: Ticket,
+    *,
+    failed: tuple[str, ActionForm] | None = None,
+    failed_form: tuple[str, forms.Form] | None = None,
+    refused: Refusal | None = None,
+) -> dict[str, Any]:
+    """The action panel; after a refused post, with the refused form and why."""
+    stale = refused is not None and refused.stale
+    return {
+        "ticket": ticket,
+        # A stale page offers nothing but a reload: its forms carry the old version.
+        "actions": [] if stale else _offered_actions(request.user, ticket, failed=failed),
+        "ticket_forms": [] if stale else _offered_forms(request.user, ticket, failed=failed_form),
+        "panel_message": refused.message if refused is not None else "",
+        "stale": stale,
+    }
+
+
+def render_detail(
+    request: AuthenticatedRequest,
+    ticket: Ticket,
+    *,
+    panel: dict[str, Any] | None = None,
+    attachment_form: AttachmentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The whole ticket page; `panel` and `attachment_form` when a post was refused."""
+    # Orders exist only on a ticket whose supervision level was raised: skip the query if not.
+    orders = (
+        list(ticket.orders.select_related("unit", "superseded_by").order_by("issued_at", "pk"))
+        if ticket.supervision_level
+        else []
+    )
+    context = {
+        **(panel or panel_context(request, ticket)),
+        "phone": shown_phone(request.user, ticket),
+        "due_soon": bool(due_soon_numbers([ticket])),
+        "orders": orders,
+        "visits": list(ticket.visits.select_related("called_by").order_by("at", "pk")),
+        "repeat_of": ticket.repeat_of.number if ticket.repeat_of_id and ticket.repeat_of else None,
+        "deadline_warning": deadline_warning(ticket),
+        "attachments": list(ticket.attachments.all()),
+        "attachment_form": attachment_form or AttachmentForm(),
+        "timeline": timeline_entries(ticket_timeline(ticket)),
+        "merged_into": ticket.merged_into.number if ticket.merged_into else None,
+        "first_handler": ticket.first_handler,
+    }
+    return render(request, "web/tickets/detail.html", context, status=status)
+
+
+@login_required
+def ticket_detail(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    return render_detail(request, visible_ticket_or_404(request.user, number))

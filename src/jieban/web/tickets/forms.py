@@ -1,0 +1,263 @@
+"""The ticket pages' forms: registration, the actions of the ticket page and its other forms
+(supervise, follow-up call, repeat), attachments, the list's filters and saved filters.
+
+Lenient fields, rules in the domain: see `jieban.web.forms`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jieban.intake.actions import TicketDraft
+from jieban.org.models import Unit
+from jieban.tickets.models import Category, Channel, Status, VisitOutcome
+from jieban.tickets.transitions import Action
+from jieban.web.forms import MultipleFileField, category_choices, unit_choices
+from jieban.web.menu import TicketForm
+
+
+class RegisterTicketForm(forms.Form):
+    """What a dispatcher types during a phone call, in the order the call goes."""
+
+    resident_phone = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "tel", "autofocus": True, "inputmode": "tel", "autocomplete": "off"}
+        ),
+    )
+    resident_name = forms.CharField(
+        label=_("Name"), required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
+    address = forms.CharField(
+        label=_("Address"), required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    grid = forms.ChoiceField(label=_("Grid"), required=False)
+    # site.js puts a search box before the list: type part of a name, Enter picks the first.
+    category = forms.ChoiceField(
+        label=_("Category"),
+        initial="other",
+        widget=forms.Select(
+            attrs={
+                "data-searchable": "",
+                "data-search-label": _("Search the categories"),
+                "data-search-placeholder": _("Type to narrow the list, e.g. 噪音"),
+            }
+        ),
+    )
+    title = forms.CharField(
+        label=_("Title"),
+        required=False,
+        help_text=_("Optional: the first line of the content is used otherwise."),
+    )
+    content = forms.CharField(
+        label=_("Content"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "required": True, "data-submit-on-ctrl-enter": ""}),
+        help_text=_("What the resident reports; at most 4,000 characters."),
+    )
+    received_at = forms.DateTimeField(
+        label=_("Received at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Leave empty for now."),
+    )
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+    # 重复反映: the earlier ticket this call reports again, picked from the caller's recent
+    # tickets (radio buttons outside the field loop); `mark_repeat` checks it.
+    repeat_of = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self, *args: Any, grids: Sequence[Unit], categories: Sequence[Category], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        grid_field = self.fields["grid"]
+        assert isinstance(grid_field, forms.ChoiceField)
+        grid_field.choices = [("", "—"), *unit_choices(grids)]
+        category_field = self.fields["category"]
+        assert isinstance(category_field, forms.ChoiceField)
+        category_field.choices = category_choices(categories)
+
+    def to_draft(self) -> TicketDraft:
+        data = self.cleaned_data
+        return TicketDraft(
+            channel=data["channel"],
+            content=data["content"],
+            title=data["title"],
+            category=data["category"] or None,
+            resident_name=data["resident_name"],
+            resident_phone=data["resident_phone"],
+            address=data["address"],
+            grid=data["grid"] or None,
+            received_at=data["received_at"],
+            attachments=data["attachments"],
+        )
+
+
+class ActionForm(forms.Form):
+    """Every action form carries the version the page showed, so a stale page is caught."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class DispatchForm(ActionForm):
+    unit = forms.ChoiceField(label=_("Handling unit"))
+
+    def __init__(self, *args: Any, units: Sequence[Unit] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.ChoiceField)
+        unit_field.choices = [("", "—"), *unit_choices(units)]
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ResultForm(ActionForm):
+    result = forms.CharField(
+        label=_("Result"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class NoteForm(ActionForm):
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class MergeForm(ActionForm):
+    into = forms.CharField(
+        label=_("Merge into ticket number"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "JB20260714-0042", "autocomplete": "off"}),
+    )
+
+
+ACTION_FORMS: dict[str, type[ActionForm]] = {
+    Action.DISPATCH: DispatchForm,
+    Action.ACCEPT: ActionForm,
+    Action.RETURN: ReasonForm,
+    Action.RESOLVE: ResultForm,
+    Action.CLOSE: NoteForm,
+    Action.INVALIDATE: ReasonForm,
+    Action.MERGE: MergeForm,
+}
+
+
+class SuperviseForm(forms.Form):
+    """A supervisor's order to the holding unit; `supervise_ticket` checks the values."""
+
+    note = forms.CharField(
+        label=_("What the unit must do"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    days = forms.IntegerField(
+        label=_("New deadline in working days"),
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=_("Leave empty for the default."),
+    )
+
+
+class VisitForm(forms.Form):
+    """The outcome of a follow-up call; `record_visit` checks the values."""
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), required=False, choices=VisitOutcome.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    # Where to go afterwards: back to the follow-up queue, or to the ticket.
+    back = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class RepeatForm(forms.Form):
+    """重复反映: the earlier ticket this one reports again; `mark_repeat` checks it."""
+
+    number = forms.CharField(
+        label=_("Earlier ticket number"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "JB20260714-0042", "autocomplete": "off"}),
+    )
+    merge = forms.BooleanField(
+        label=_("Merge this ticket into it"),
+        required=False,
+        help_text=_("Only a new ticket can be merged; otherwise it stays open and linked."),
+    )
+
+
+class AttachmentForm(forms.Form):
+    attachments = MultipleFileField(label=_("Add attachments"))
+
+
+class SavedFilterForm(forms.Form):
+    """Save the list's current filters (carried in `query`) under a name."""
+
+    name = forms.CharField(
+        label=_("Save these filters as"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("e.g. Overdue at Station A"), "autocomplete": "off"}
+        ),
+    )
+    query = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class TicketFilterForm(forms.Form):
+    """Only renders the filter bar; the values go to `TicketFilters` as given."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Number, text, address")}),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *Status.choices]
+    )
+    unit = forms.ChoiceField(label=_("Unit"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("Any channel")), *Channel.choices]
+    )
+    received_from = forms.DateField(
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(
+        label=_("Received to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    due_soon = forms.BooleanField(label=_("Due soon only"), required=False)
+
+    def __init__(
+        self, *args: Any, units: Sequence[Unit], categories: Sequence[Category], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.ChoiceField)
+        unit_field.choices = [("", _("Any unit")), *unit_choices(units)]
+        category_field = self.fields["category"]
+        assert isinstance(category_field, forms.ChoiceField)
+        category_field.choices = [("", _("Any category")), *category_choices(categories)]
+
+
+# The ticket page's forms besides the transitions, by the key `ticket_forms` offers.
+TICKET_FORMS: dict[str, type[forms.Form]] = {
+    TicketForm.SUPERVISE: SuperviseForm,
+    TicketForm.VISIT: VisitForm,
+    TicketForm.REPEAT: RepeatForm,
+}
+
+
+def ticket_form_id(key: str, number: str | None = None) -> str:
+    """Field ids unique on the page: several visit forms share the follow-up queue."""
+    return f"id_{key}_{number}_%s" if number else f"id_{key}_%s"

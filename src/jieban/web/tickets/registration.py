@@ -1,0 +1,118 @@
+"""Registering a ticket during a call: the form, and the caller's recent tickets beside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
+
+from jieban.errors import Conflict, InvalidInput
+from jieban.http import AuthenticatedRequest
+from jieban.intake.actions import mark_repeat, register_ticket
+from jieban.org.actors import Actor
+from jieban.org.models import Unit, UnitKind, User
+from jieban.org.permissions import can_mark_repeat, can_register
+from jieban.tickets.models import Category, Status, Ticket
+from jieban.tickets.selectors import MIN_CALLER_PHONE, recent_tickets_of_caller
+from jieban.web.errors import answers_domain_errors, put_domain_error
+from jieban.web.tickets.forms import RegisterTicketForm
+
+
+def _register_form(
+    data: QueryDict | None = None, files: MultiValueDict[str, UploadedFile] | None = None
+) -> RegisterTicketForm:
+    grids = list(Unit.objects.filter(kind=UnitKind.GRID, is_active=True).order_by("code"))
+    categories = list(Category.objects.filter(is_active=True).order_by("code"))
+    form = RegisterTicketForm(data, files, grids=grids, categories=categories)
+    # As the number is typed, the caller's recent tickets come in beside the form.
+    form.fields["resident_phone"].widget.attrs.update(
+        {
+            "hx-get": reverse("web:ticket_caller_recent"),
+            "hx-trigger": "input changed delay:300ms, search",
+            "hx-target": "#caller-recent",
+            "hx-sync": "this:replace",
+        }
+    )
+    return form
+
+
+def _register(form: RegisterTicketForm, by: Actor) -> Ticket:
+    """Register the call; when it repeats an earlier ticket, mark it so in the same
+    transaction, so that a refused mark leaves no ticket behind."""
+    repeat_of = (form.cleaned_data.get("repeat_of") or "").strip()
+    if not repeat_of:
+        ticket, _created = register_ticket(form.to_draft(), by=by)
+        return ticket
+    with transaction.atomic():
+        ticket, _created = register_ticket(form.to_draft(), by=by)
+        return mark_repeat(ticket.number, of=repeat_of, by=by)
+
+
+@login_required
+@answers_domain_errors
+def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
+    if not can_register(request.user):
+        raise PermissionDenied(_("Your role may not register tickets."))
+    status = 200
+    if request.method == "POST":
+        form = _register_form(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                ticket = _register(form, request.user)
+            # What the caller can correct goes on the form; a Forbidden is the 403 page.
+            except (InvalidInput, Conflict) as exc:
+                status = put_domain_error(form, exc)
+            else:
+                if ticket.repeat_of_id:
+                    text = _("Ticket %(number)s registered as a repeat of %(of)s.") % {
+                        "number": ticket.number,
+                        "of": form.cleaned_data["repeat_of"].strip(),
+                    }
+                else:
+                    text = _("Ticket %(number)s registered.") % {"number": ticket.number}
+                messages.success(request, text)
+                return redirect("web:ticket_detail", number=ticket.number)
+        else:
+            status = 400
+        phone = request.POST.get("resident_phone", "")
+        chosen = request.POST.get("repeat_of", "")
+    else:
+        form = _register_form()
+        phone, chosen = "", ""
+    context = {"form": form, **_caller_context(request.user, phone, chosen=chosen)}
+    return render(request, "web/tickets/new.html", context, status=status)
+
+
+def _caller_context(user: User, phone: str, *, chosen: str = "") -> dict[str, Any]:
+    phone = phone.strip()
+    return {
+        "caller_phone": phone,
+        "caller_tickets": recent_tickets_of_caller(user, phone),
+        "caller_looked_up": len(phone) >= MIN_CALLER_PHONE,
+        # mark_repeat is for the command centre: others see the tickets, not the choice.
+        "may_mark_repeat": can_mark_repeat(user),
+        "repeat_chosen": chosen.strip(),
+        "not_repeatable": (Status.INVALID, Status.MERGED),
+    }
+
+
+@login_required
+def ticket_caller_recent(request: AuthenticatedRequest) -> HttpResponse:
+    """The caller's last tickets, for the registration page as the number is typed (htmx).
+
+    Only tickets whose full phone the user may see are looked up by it: the access rule, then
+    `may_see_full_phone`. Everyone else learns nothing about whose number it is."""
+    if not can_register(request.user):
+        raise PermissionDenied(_("Your role may not register tickets."))
+    phone = request.GET.get("phone") or request.GET.get("resident_phone") or ""
+    context = _caller_context(request.user, phone, chosen=request.GET.get("repeat_of") or "")
+    return render(request, "web/tickets/_caller_recent.html", context)
