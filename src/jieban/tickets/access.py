@@ -11,21 +11,19 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from jieban.errors import NotFound
-from jieban.org.actors import SystemActor, Viewer
+from jieban.org.actors import Viewer
 from jieban.org.models import User
-from jieban.org.permissions import can_see_full_phone
+from jieban.org.permissions import can_see_full_phone, sees_whole_bureau
 from jieban.tickets.models import Ticket, TicketUnit
 
 
-def visible_tickets(user: Viewer | None) -> QuerySet[Ticket]:
+def visible_tickets(user: Viewer) -> QuerySet[Ticket]:
     """The tickets `user` may see, as a queryset to filter further."""
     tickets = Ticket.objects.all()
-    if isinstance(user, SystemActor):
+    if sees_whole_bureau(user):  # the system too
         return tickets
     if not isinstance(user, User) or not user.is_active:
         return tickets.none()
-    if user.sees_whole_bureau:
-        return tickets
     condition = Q(registered_by=user.pk)
     if user.unit_id is not None:
         # A ticket the unit holds now it has held: testing that first spares the subquery
