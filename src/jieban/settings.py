@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "jieban.intake",
     "jieban.notify",
     "jieban.stats",
+    "jieban.demo",
     "jieban.api",
     "jieban.web",
 ]
