@@ -19,11 +19,12 @@ does what when, drawn at random from the tables in `jieban.demo.data`.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -100,15 +101,16 @@ HOUR_WEIGHTS = [
 ]  # fmt: skip
 
 # Where a ticket sent to a unit stands now, by its age in hours (upper bound of each band).
-NEW, DISPATCHED, IN_PROGRESS = Status.NEW, Status.DISPATCHED, Status.IN_PROGRESS
-RESOLVED, CLOSED = Status.RESOLVED, Status.CLOSED
 STATUS_BY_AGE: list[tuple[float, dict[str, float]]] = [
-    (2, {NEW: 50, DISPATCHED: 35, IN_PROGRESS: 15}),
-    (24, {NEW: 8, DISPATCHED: 30, IN_PROGRESS: 45, RESOLVED: 17}),
-    (120, {NEW: 3, DISPATCHED: 10, IN_PROGRESS: 40, RESOLVED: 20, CLOSED: 27}),
-    (360, {NEW: 1.5, DISPATCHED: 3, IN_PROGRESS: 10, RESOLVED: 10, CLOSED: 75.5}),
-    (1e12, {NEW: 0.6, DISPATCHED: 0.3, IN_PROGRESS: 1.0, RESOLVED: 1.2, CLOSED: 96.9}),
-]
+    (2, {Status.NEW: 50, Status.DISPATCHED: 35, Status.IN_PROGRESS: 15}),
+    (24, {Status.NEW: 8, Status.DISPATCHED: 30, Status.IN_PROGRESS: 45, Status.RESOLVED: 17}),
+    (120, {Status.NEW: 3, Status.DISPATCHED: 10, Status.IN_PROGRESS: 40, Status.RESOLVED: 20,
+           Status.CLOSED: 27}),
+    (360, {Status.NEW: 1.5, Status.DISPATCHED: 3, Status.IN_PROGRESS: 10, Status.RESOLVED: 10,
+           Status.CLOSED: 75.5}),
+    (1e12, {Status.NEW: 0.6, Status.DISPATCHED: 0.3, Status.IN_PROGRESS: 1.0,
+            Status.RESOLVED: 1.2, Status.CLOSED: 96.9}),
+]  # fmt: skip
 # Channels that send their own reference and time received (the others are registered live).
 REFERENCED_CHANNELS = (Channel.HOTLINE_12345, Channel.ONLINE_PLATFORM, Channel.OPEN311)
 
@@ -139,6 +141,28 @@ DAY = dt.timedelta(days=1)
 
 def _seconds(rng: random.Random, low: float, high: float) -> dt.timedelta:
     return dt.timedelta(seconds=rng.randint(int(low), int(high)))
+
+
+T = TypeVar("T")
+
+
+class Weighted(Generic[T]):
+    """Things and their weights, added up once: `rng.choices` given the running totals draws
+    exactly what it draws given the weights, without adding them up again at every draw."""
+
+    def __init__(self, weights: Mapping[T, float]) -> None:
+        self.things = list(weights)
+        self.cum_weights = list(itertools.accumulate(weights.values()))
+
+    def pick(self, rng: random.Random) -> T:
+        return rng.choices(self.things, cum_weights=self.cum_weights)[0]
+
+
+HOURS = Weighted(dict(enumerate(HOUR_WEIGHTS)))
+STATUS_DRAWS = [(limit, Weighted(weights)) for limit, weights in STATUS_BY_AGE]
+UNANSWERED = Weighted(UNANSWERED_WEIGHTS)
+DISSATISFIED = Weighted(DISSATISFIED_ROUNDS)
+REACHED = Weighted(REACHED_WEIGHTS)
 
 
 def split_evenly(total: int, weights: list[float]) -> list[int]:
@@ -260,9 +284,8 @@ class TicketGenerator:
         self.categories = list(Category.objects.filter(is_active=True).order_by("code"))
         if not self.categories:
             raise ValueError("there are no active categories")
-        self.category_weights = [CATEGORY_WEIGHTS.get(item.code, 3) for item in self.categories]
-        self.channels = list(CHANNEL_WEIGHTS)
-        self.channel_weights = [CHANNEL_WEIGHTS[channel] for channel in self.channels]
+        self.category_draw = Weighted({c: CATEGORY_WEIGHTS.get(c.code, 3) for c in self.categories})
+        self.channel_draw = Weighted(CHANNEL_WEIGHTS)
         self.order_days = {reason: order_days(reason) for reason in SupervisionReason.values}
 
         # One calendar for every deadline of the run: no query per ticket.
@@ -324,7 +347,7 @@ class TicketGenerator:
         for _ in range(count):
             offset = None
             for _attempt in range(20):
-                hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
+                hour = HOURS.pick(rng)
                 candidate = dt.timedelta(hours=hour, seconds=rng.randrange(3600))
                 if candidate < limit:
                     offset = candidate
@@ -483,8 +506,8 @@ class TicketGenerator:
         return f"{county}{place.unit.name}{compound}{building}栋{entrance}单元{room}室", compound
 
     def _ticket(self, registered_at: dt.datetime, rng: random.Random) -> None:
-        category = rng.choices(self.categories, weights=self.category_weights)[0]
-        channel = rng.choices(self.channels, weights=self.channel_weights)[0]
+        category = self.category_draw.pick(rng)
+        channel = self.channel_draw.pick(rng)
         place = rng.choice(self.places)
         address, spot = self._address(place, rng)
         resident_name, phone = self._resident(rng)
@@ -690,8 +713,7 @@ class TicketGenerator:
         stands now."""
         ticket, rng = draft.ticket, draft.rng
         age_hours = (self.now - ticket.registered_at).total_seconds() / 3600
-        weights = next(weights for limit, weights in STATUS_BY_AGE if age_hours < limit)
-        target = rng.choices(list(weights), weights=list(weights.values()))[0]
+        target = next(draw for limit, draw in STATUS_DRAWS if age_hours < limit).pick(rng)
         preassigned = ticket.channel == Channel.HOTLINE_12345 and rng.random() < 0.3
         wrong = rng.random() < 0.1 and not preassigned
         returned = wrong and rng.random() < 0.7
@@ -803,7 +825,7 @@ class TicketGenerator:
         if reopened:
             rounds = 1
         elif target == Status.CLOSED:
-            rounds = _pick(rng, DISSATISFIED_ROUNDS)
+            rounds = DISSATISFIED.pick(rng)
         else:
             rounds = 1 if rng.random() < 0.05 else 0
         resolve_at = self._resolution_time(draft, at, ticket.due_at)
@@ -819,14 +841,14 @@ class TicketGenerator:
             if last_round and reopened:
                 self._open_tail(draft, None)
                 return True
-            unanswered = _pick(rng, UNANSWERED_WEIGHTS)
+            unanswered = UNANSWERED.pick(rng)
             if not last_round:
                 outcomes = [VisitOutcome.UNREACHABLE] * min(unanswered, 2)
                 outcomes.append(VisitOutcome.DISSATISFIED)
             elif target == Status.CLOSED:
                 outcomes = [VisitOutcome.UNREACHABLE] * unanswered
                 if unanswered < MAX_UNREACHABLE:
-                    outcomes.append(_pick(rng, REACHED_WEIGHTS))
+                    outcomes.append(REACHED.pick(rng))
             else:  # resolved, waiting for the call: 0-2 unanswered so far
                 outcomes = [VisitOutcome.UNREACHABLE] * min(unanswered, 2)
             for index, outcome in enumerate(outcomes):
@@ -864,7 +886,7 @@ class TicketGenerator:
                       rng.choice(self._results(ticket)))  # fmt: skip
         if target == Status.CLOSED:
             called_at = resolved_at + max((self.latest - resolved_at) * 0.5, SECOND)
-            self._visit(draft, called_at, _pick(rng, REACHED_WEIGHTS), dispatcher, "")
+            self._visit(draft, called_at, REACHED.pick(rng), dispatcher, "")
 
     def _resolution_time(
         self, draft: Draft, start: dt.datetime, due: dt.datetime, *, least: dt.timedelta = HOUR
@@ -1072,7 +1094,3 @@ class TicketGenerator:
                 }
             )
             from_status = step.to_status
-
-
-def _pick(rng: random.Random, weights: Mapping[Any, float]) -> Any:
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
