@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from jieban.org.demo import DEMO_PASSWORD, PEOPLE
+from jieban.demo.data import DEMO_PASSWORD, PEOPLE
 from jieban.org.models import ApiToken, Role, Unit, User
 from jieban.stats.figures import figures
 from jieban.stats.models import DirtyDay

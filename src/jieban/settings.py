@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "jieban.notify",
     "jieban.stats",
     "jieban.worker",
+    "jieban.demo",
     "jieban.api",
     "jieban.web",
 ]

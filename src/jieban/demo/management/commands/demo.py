@@ -10,13 +10,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from jieban.org.demo import (
-    BUREAU,
-    TicketGenerator,
-    create_organisation,
-    create_people,
-    demo_logins,
-)
+from jieban.demo.data import BUREAU
+from jieban.demo.generator import TicketGenerator
+from jieban.demo.organisation import create_organisation, create_people, demo_logins
 from jieban.org.models import Unit
 from jieban.stats.rollups import refresh_range
 from jieban.tickets.models import Ticket

@@ -1,0 +1,1 @@
+"""The demo: a fictional county bureau built through the domain's own rules (`jieban demo`)."""
