@@ -29,6 +29,7 @@ from typing import Any, Generic, TypeVar
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from jieban.demo.bulk import BulkWriter, bulk_load
 from jieban.demo.data import (
@@ -254,6 +255,9 @@ class TicketGenerator:
     ) -> None:
         self.rng = random.Random(seed)
         self.zone = local_zone()
+        # The zone the numbers' days are local to (`local_day_of`), looked up once for the run:
+        # Django's lookup of the current time zone costs more than the rest of a number.
+        self.numbering_zone = timezone.get_current_timezone()
         self.now = now.astimezone(self.zone)
         self.latest = self.now - MINUTE  # every event happens at least a minute before now
         self.days = days
@@ -279,8 +283,12 @@ class TicketGenerator:
         self.supervisor = next((u.pk for u in by_role.get(Role.SUPERVISOR, [])), None)
 
         self.places = places()
-        self.stations = sorted({p.station.pk: p.station for p in self.places}.values(),
-                               key=lambda unit: unit.code)  # fmt: skip
+        stations = sorted({p.station.pk: p.station for p in self.places}.values(),
+                          key=lambda unit: unit.code)  # fmt: skip
+        # Where a ticket may go first by mistake: the stations but its own, in code order.
+        self.other_stations = {
+            home.pk: [station for station in stations if station.pk != home.pk] for home in stations
+        }
         self.categories = list(Category.objects.filter(is_active=True).order_by("code"))
         if not self.categories:
             raise ValueError("there are no active categories")
@@ -467,7 +475,7 @@ class TicketGenerator:
 
     def _number(self, registered_at: dt.datetime) -> str:
         """The next number of the registration day, as the intake allocates it."""
-        day = local_day_of(registered_at)
+        day = local_day_of(registered_at, self.numbering_zone)
         last = self.sequences.get(day, 0) + 1
         self.sequences[day] = last
         self.touched_days.add(day)
@@ -718,7 +726,7 @@ class TicketGenerator:
         wrong = rng.random() < 0.1 and not preassigned
         returned = wrong and rng.random() < 0.7
         home = draft.place.station
-        others = [station for station in self.stations if station.pk != home.pk]
+        others = self.other_stations[home.pk]
         first_unit = rng.choice(others) if others else home
         gaps = {
             "dispatch": _seconds(rng, 120, 7200),
@@ -983,7 +991,7 @@ class TicketGenerator:
             breached_due_at=breach_of(ticket.due_at, reason),
             previous_due_at=ticket.due_at,
             note=note,
-            day=local_day_of(at),
+            day=local_day_of(at, self.numbering_zone),
         )
         ticket.due_at, ticket.due_basis, ticket.supervision_level = (
             deadline.due_at,

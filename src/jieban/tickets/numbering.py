@@ -36,9 +36,10 @@ def _allocate_sql() -> str:
     )
 
 
-def local_day_of(moment: dt.datetime) -> dt.date:
-    """The local day a moment is numbered under."""
-    return timezone.localtime(moment).date()
+def local_day_of(moment: dt.datetime, zone: dt.tzinfo | None = None) -> dt.date:
+    """The local day a moment is numbered under: its day in the current time zone (a bulk
+    loader may pass that zone, looked up once, instead of having it looked up per moment)."""
+    return timezone.localtime(moment, zone).date()
 
 
 def format_number(prefix: str, day: dt.date, sequence: int) -> str:
