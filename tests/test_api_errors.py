@@ -98,6 +98,44 @@ def test_it_refuses_a_wrong_token_with_401(cast: Cast) -> None:
     assert snapshot() == before
 
 
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("get", "/api/v1/tickets", None),
+        ("post", "/api/v1/tickets", GOOD),
+        ("put", "/api/v1/calendar/2026-03-03", {"kind": "holiday", "source": "通知"}),
+    ],
+)
+def test_a_wrong_token_is_401_for_every_method_with_csrf_enforced(
+    cast: Cast, method: str, path: str, body: dict[str, str] | None
+) -> None:
+    # As a real client meets it: Django's test client skips CSRF unless told not to.
+    client = Client(enforce_csrf_checks=True)
+    before = snapshot()
+    response = getattr(client, method)(
+        path,
+        data=body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer jb_not-a-real-token",
+    )
+    assert response.status_code == 401, response.content
+    assert "Bearer" in response.json()["detail"]
+    assert snapshot() == before
+
+
+def test_no_credentials_on_a_post_is_401_not_a_csrf_failure(cast: Cast) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/api/v1/tickets", data=GOOD, content_type="application/json")
+    assert response.status_code == 401
+
+
+def test_a_session_without_its_csrf_token_is_still_refused(cast: Cast) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cast.dispatcher)
+    response = client.post("/api/v1/tickets", data=GOOD, content_type="application/json")
+    assert response.status_code == 403
+
+
 def test_it_refuses_no_credentials_with_401(cast: Cast) -> None:
     response = Client().get("/api/v1/tickets")
     assert response.status_code == 401

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import connection
 from django.http import HttpRequest
+from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from jieban.org.models import ApiToken, User, hash_token
@@ -36,7 +37,9 @@ class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         found = next(iter(User.objects.raw(_token_user_sql(), [hash_token(token), True])), None)
         if found is None:
-            return None
+            # A client that sends a token means that token: a wrong or revoked one is a 401,
+            # whatever the method, not a fall through to the session's CSRF check (403).
+            raise AuthenticationError()
         request.user = found
         return found
 
@@ -45,6 +48,13 @@ class SessionUser(APIKeyCookie):
     """The logged-in page user; ninja checks the CSRF token on unsafe methods."""
 
     param_name = "sessionid"
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # No session cookie, no session to forge a request with: nothing for CSRF to protect,
+        # and the client is told 401 (log in or send a token), not 403 "CSRF check Failed".
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
