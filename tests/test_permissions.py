@@ -65,6 +65,7 @@ POLICY: dict[str, set[str]] = {
     "can_read_reports": {"admin", "dispatcher", "supervisor", "leader"},
     "can_publish_report": {"admin", "dispatcher", "supervisor", "leader"},
     "can_edit_calendar": {"admin"},
+    "can_administer": {"admin"},
 }
 UNIT_BOUND: dict[str, set[str]] = {
     "can_work_unit_tickets": {"handler_a", "leader_a"},

@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from jieban.api.api import api
+
+# The back office names itself, in the bureau's language: 捷办管理后台.
+admin.site.site_header = admin.site.site_title = _("Jieban administration")
+admin.site.index_title = _("Back office")
 
 urlpatterns = [
     path("api/v1/", api.urls),

@@ -127,3 +127,10 @@ def can_edit_calendar(actor: Viewer) -> bool:
 def can_see_full_phone(actor: Viewer, unit_id: int | None) -> bool:
     """A resident's full number is for those who handle the ticket (held by `unit_id`)."""
     return _person_with_role(actor, FULL_PHONE_ROLES) or can_work_unit_tickets(actor, unit_id)
+
+
+def can_administer(actor: Viewer) -> bool:
+    """Open the back office (Django's admin: units, people, tokens, categories, calendar)."""
+    if isinstance(actor, SystemActor):
+        return True
+    return _person_with_role(actor, frozenset({Role.ADMIN})) and bool(actor.is_staff)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from jieban.org.actors import Viewer
 from jieban.org.permissions import (
+    can_administer,
     can_edit_calendar,
     can_mark_repeat,
     can_read_reports,
@@ -58,6 +59,7 @@ class Menu:
     stats: bool
     reports: bool
     snapshot: bool
+    admin: bool
 
 
 def menu_for(user: Viewer) -> Menu:
@@ -72,4 +74,5 @@ def menu_for(user: Viewer) -> Menu:
         stats=can_see_stats(user),
         reports=can_read_reports(user),
         snapshot=can_take_snapshot(user),
+        admin=can_administer(user),
     )
