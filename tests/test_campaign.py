@@ -30,7 +30,7 @@ def build(cast: Cast) -> dict[str, Ticket]:
             mark_repeat(new_ticket(cast.dispatcher).number, of=repeated.number, by=cast.dispatcher)
         young = new_ticket(cast.dispatcher)
     for _breach in range(2):
-        due = Ticket.objects.get(pk=supervised.pk).due_at
+        due = Ticket.objects.get(pk=supervised.pk).watch_at
         assert due is not None
         with time_machine.travel(due + dt.timedelta(seconds=1), tick=False):
             run_sweep()

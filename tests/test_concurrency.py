@@ -136,12 +136,8 @@ def test_two_workers_sweeping_at_once_issue_each_order_once(people: tuple[User, 
     assert SupervisionOrder.objects.values("ticket").distinct().count() == 60
     # Each order told the unit's two people once: no double notification.
     assert Notification.objects.filter(kind="supervision_order").count() == 120
-    # The orders' deadline is Thursday 12 March: on Wednesday both workers would warn.
-    with time_machine.travel(local(2026, 3, 11, 9), tick=False):
-        reports = race(2, lambda index: run_sweep())
-    warned = [number for report in reports for number in report.warned]
-    assert len(warned) == len(set(warned)) == 60
-    assert Notification.objects.filter(kind="due_soon").count() == 120
+    # The tickets were signed for by nobody: each unit is told once that they wait.
+    assert Notification.objects.filter(kind="accept_late").count() == 120
     # The second breach, swept by two workers: each ticket's level-2 order supersedes its
     # level-1 order, and each ticket has one open order.
     with time_machine.travel(local(2026, 3, 13, 9), tick=False):
@@ -154,3 +150,16 @@ def test_two_workers_sweeping_at_once_issue_each_order_once(people: tuple[User, 
     for order in SupervisionOrder.objects.filter(level=1).select_related("superseded_by"):
         assert order.superseded_by is not None and order.fulfilled_at is None
         assert (order.superseded_by.ticket_id, order.superseded_by.level) == (order.ticket_id, 2)
+    # Level 3 on Wednesday 18 March, and when it runs out (Friday 20 March) the tickets go to
+    # the leaders: once each, whichever worker sees it first, and no fourth order.
+    create_person(username="boss", role="leader", unit="BUR", password="test-pass-123")
+    with time_machine.travel(local(2026, 3, 18, 9), tick=False):
+        race(2, lambda index: run_sweep())
+    with time_machine.travel(local(2026, 3, 21, 9), tick=False):
+        reports = race(2, lambda index: run_sweep())
+    assert not [report for report in reports if isinstance(report, Exception)], reports
+    escalated = [number for report in reports for number in report.escalated]
+    assert len(escalated) == len(set(escalated)) == 60
+    assert sum(len(report.orders) for report in reports) == 0
+    assert SupervisionOrder.objects.count() == 180
+    assert Notification.objects.filter(kind="escalated").count() == 60

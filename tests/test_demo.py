@@ -386,6 +386,11 @@ def test_follow_up_calls_are_what_record_visit_writes(db: Any) -> None:
     assert not DirtyDay.objects.exists()
 
 
+def deadlines(rounds: list[TicketEvent]) -> set[dt.datetime]:
+    """The deadlines of the ticket's handling rounds (each dispatch, each reopening)."""
+    return {dt.datetime.fromisoformat(event.payload["due_at"]) for event in rounds}
+
+
 def test_supervision_orders_are_what_the_sweep_and_issue_order_write(db: Any) -> None:
     run_demo("--tickets", "600", "--seed", "3")
     events = timelines()
@@ -399,11 +404,29 @@ def test_supervision_orders_are_what_the_sweep_and_issue_order_write(db: Any) ->
         supervise = [event for event in timeline if event.kind == "supervise"]
         assert [event.payload["order"] for event in supervise] == [o.number for o in orders]
         assert ticket.supervision_level == (orders[-1].level if orders else 0), ticket.number
-        overdue = [order for order in orders if order.reason == "overdue"]
-        assert ticket.breached_at == (overdue[0].issued_at if overdue else None), ticket.number
-        if orders:
-            # The latest order's deadline is the ticket's.
-            assert ticket.due_at == orders[-1].due_at, ticket.number
+        # The ticket's deadline is its last dispatch's, or the last dissatisfied call's order's
+        # (a new round): no other order moves it.
+        rounds = [
+            event
+            for event in timeline
+            if event.kind == "dispatch"
+            or (event.kind == "supervise" and event.payload["reason"] == "dissatisfied")
+        ]
+        if ticket.dispatched_at is not None and rounds:
+            assert ticket.due_at == dt.datetime.fromisoformat(rounds[-1].payload["due_at"])
+        # Late: the first order issued for missing the ticket's own deadline.
+        own = [
+            o for o in orders if o.reason == "overdue" and o.breached_due_at in deadlines(rounds)
+        ]
+        assert ticket.breached_at == (own[0].issued_at if own else None), ticket.number
+        # At most three automatic orders in a handling round, then the leaders.
+        assert len([o for o in orders if o.reason == "overdue"]) <= 3 * len(rounds), ticket.number
+        escalations = [event for event in timeline if event.kind == "escalate"]
+        assert len(escalations) <= 1
+        assert ticket.escalated_at == (escalations[0].at if escalations else None)
+        for event in escalations:
+            ran_out = next(o for o in orders if o.number == event.payload["order"])
+            assert ran_out.level == 3 and event.at == ran_out.due_at + second
         for index, (order, event) in enumerate(zip(orders, supervise, strict=True)):
             # 1 + the orders before it, at most 3.
             assert order.level == min(3, index + 1), ticket.number
@@ -417,25 +440,36 @@ def test_supervision_orders_are_what_the_sweep_and_issue_order_write(db: Any) ->
             assert dt.datetime.fromisoformat(event.payload["due_at"]) == order.due_at
             assert event.payload["note"] == order.note
             if order.reason == "overdue":
-                # Issued by the sweep the second after the deadline it missed.
+                # Issued by the sweep the second after the deadline it missed: the ticket's,
+                # or the order's before it.
                 assert order.breached_due_at is not None and order.issued_by_id is None
                 assert order.issued_at == order.breached_due_at + second
-                previous = dt.datetime.fromisoformat(event.payload["previous_due_at"])
-                assert previous == order.breached_due_at
+                missed = {dt.datetime.fromisoformat(event.payload["ticket_due_at"])}
+                if index:
+                    missed.add(orders[index - 1].due_at)
+                assert order.breached_due_at in missed, order.number
             else:
                 assert order.breached_due_at is None and order.issued_by_id is not None
             # Closed by what comes first after it: the ticket's next order supersedes it, the
-            # next resolution fulfils it and names it.
+            # next resolution (or a reassignment) ends it, a resolution names it.
             following = orders[index + 1] if index + 1 < len(orders) else None
-            later = [e for e in timeline if e.kind == "resolve" and e.at >= order.issued_at]
+            later = [
+                e
+                for e in timeline
+                if e.at >= order.issued_at
+                and (e.kind == "resolve" or (e.kind == "dispatch" and "previous_unit" in e.payload))
+            ]
             if following is not None and not (later and later[0].at < following.issued_at):
                 assert order.superseded_by_id == following.pk, order.number
                 assert order.fulfilled_at is None, order.number
-                assert not any(order.number in e.payload["fulfilled_orders"] for e in later)
+                assert not any(order.number in e.payload.get("fulfilled_orders", []) for e in later)
             elif later:
                 assert order.superseded_by_id is None, order.number
                 assert order.fulfilled_at == later[0].at, order.number
-                assert order.number in later[0].payload["fulfilled_orders"]
+                names = later[0].payload.get("fulfilled_orders") or later[0].payload.get(
+                    "ended_orders", []
+                )
+                assert order.number in names
             else:
                 assert order.is_open, order.number
                 assert ticket.status in ("dispatched", "in_progress")
@@ -445,13 +479,13 @@ def test_supervision_orders_are_what_the_sweep_and_issue_order_write(db: Any) ->
             if event.kind == "resolve":
                 late = ticket.breached_at is not None and ticket.breached_at <= event.at
                 assert event.payload["on_time"] is not late, ticket.number
-        # An open ticket runs on a deadline still ahead, or on one whose breach is left to
-        # the worker's first sweep: no order names that missed deadline.
+        # A running ticket is watched by the sweep until it reached the leaders after level 3;
+        # the next step is ahead, or left to the worker's first sweep.
         if ticket.status in ("dispatched", "in_progress"):
             assert ticket.due_at is not None
-            if ticket.due_at < ANCHOR:
-                assert not any(o.breached_due_at == ticket.due_at for o in orders)
-                assert ticket.due_at + second > ANCHOR - dt.timedelta(days=5)
+            assert (ticket.watch_at is None) == (ticket.escalated_at is not None), ticket.number
+        else:
+            assert ticket.watch_at is None, ticket.number
     assert Ticket.objects.filter(supervision_level=3).exists()
     # A ticket has at most one open order, its latest; some orders were superseded.
     open_per_ticket = (
@@ -507,23 +541,24 @@ def test_the_first_sweep_after_the_demo_issues_only_the_breaches_left_to_it(db: 
     with time_machine.travel(ANCHOR, tick=False):
         run_demo("--tickets", str(TICKETS), "--seed", "7")
         running = Ticket.objects.filter(status__in=["dispatched", "in_progress"])
-        overdue = {
-            t.pk: (t.due_at, t.supervision_level)
-            for t in running
-            if t.due_at is not None and t.due_at < ANCHOR
-        }
-        assert overdue
+        # Tickets the sweep must look at: their deadline or their open order's has passed.
+        due = {t.pk: t for t in running if t.watch_at is not None and t.watch_at < ANCHOR}
+        assert due
         before = set(SupervisionOrder.objects.values_list("pk", flat=True))
         out = StringIO()
         call_command("sweep", "--once", stdout=out)
         issued = SupervisionOrder.objects.exclude(pk__in=before)
-        assert f"supervision orders: {len(overdue)}" in out.getvalue()
-        assert {order.ticket_id for order in issued} == set(overdue)
+        escalated = Ticket.objects.filter(escalated_at=ANCHOR)
+        assert f"supervision orders: {issued.count()}" in out.getvalue()
+        assert f"escalated to the leaders: {escalated.count()}" in out.getvalue()
+        assert {order.ticket_id for order in issued} | {t.pk for t in escalated} == set(due)
         for order in issued:
-            due_at, level = overdue[order.ticket_id]
-            assert (order.reason, order.breached_due_at) == ("overdue", due_at)
-            assert order.level == min(3, level + 1)
+            ticket = due[order.ticket_id]
+            assert order.reason == "overdue"
+            assert order.breached_due_at is not None and order.breached_due_at < ANCHOR
+            assert order.level == min(3, ticket.supervision_level + 1)
         # The sweep found no breach the demo had recorded (one order per breach, enforced by
         # a unique constraint), and a second sweep finds nothing.
         call_command("sweep", "--once", stdout=StringIO())
+        overdue = issued
         assert SupervisionOrder.objects.count() == len(before) + len(overdue)

@@ -81,15 +81,15 @@ def webhook(settings: Any) -> Iterator[Receiver]:
 
 
 def overdue_tickets(cast: Cast, count: int) -> list[Ticket]:
+    """Tickets the unit signed for at once and then left past their deadline."""
     with time_machine.travel(local(2026, 3, 2), tick=False):
         tickets = []
         for _ in range(count):
             ticket = new_ticket(cast.dispatcher)
-            tickets.append(
-                transitions.dispatch_ticket(
-                    ticket.number, unit=Unit.objects.get(code="PS-A"), by=cast.dispatcher
-                )
+            transitions.dispatch_ticket(
+                ticket.number, unit=Unit.objects.get(code="PS-A"), by=cast.dispatcher
             )
+            tickets.append(transitions.accept_ticket(ticket.number, by=cast.handler_a))
     return tickets
 
 

@@ -49,6 +49,7 @@ POLICY: dict[str, set[str]] = {
     "can_watch_supervision": {"admin", "dispatcher", "supervisor", "leader"},
     "can_record_visit": {"admin", "dispatcher", "supervisor"},
     "can_take_snapshot": {"admin", "supervisor"},
+    "can_decide_extension": {"admin", "dispatcher", "supervisor"},
     "sees_whole_bureau": {"admin", "dispatcher", "supervisor", "leader"},
     "can_see_campaign": {
         "admin",

@@ -320,6 +320,7 @@ class TestRollups:
             assert "rollups rebuilt: 2 dates" in report.lines()
             assert list(report.seconds) == [
                 "orders",
+                "clocks",
                 "warnings",
                 "rollups",
                 "publishing",

@@ -1,5 +1,6 @@
-"""Supervision orders: issued by the sweep on every missed deadline, by a dissatisfied call and
-by hand; levels 1-3; new deadlines; fulfilment; who is told."""
+"""Supervision orders: issued by the sweep when the deadline passes and when an order runs out,
+by a dissatisfied call and by hand; levels 1-3 and then the leaders; each order's own
+deadline, the ticket's never moved; fulfilment; who is told."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from jieban.notify.models import Notification
 from jieban.org.models import Unit
 from jieban.stats.dashboards import centre_counts, open_orders_by_unit_and_level
 from jieban.tickets import transitions
+from jieban.tickets.extensions import approve_extension, request_extension
 from jieban.tickets.models import ORDER_OPEN, SupervisionOrder, Ticket, TicketEvent
 from jieban.tickets.supervision import supervise_ticket, supervision_order_page
 from jieban.tickets.visits import record_visit
@@ -38,6 +40,18 @@ def fresh(ticket: Ticket) -> Ticket:
     return Ticket.objects.get(pk=ticket.pk)
 
 
+def overdue_at(ticket: Ticket, moment: dt.datetime) -> bool:
+    with time_machine.travel(moment, tick=False):
+        return fresh(ticket).is_overdue
+
+
+def next_step(ticket: Ticket) -> Any:
+    """The sweep the second after the ticket's next clock (its deadline, or its open order's)."""
+    watch = fresh(ticket).watch_at
+    assert watch is not None, "nothing more is due on this ticket"
+    return sweep_at(watch + SECOND)
+
+
 class TestOverdueOrders:
     def test_nothing_happens_at_the_last_second_of_the_deadline(self, cast: Cast) -> None:
         ticket = dispatched_at(cast, local(2026, 3, 2))
@@ -58,7 +72,10 @@ class TestOverdueOrders:
         # Two working days from Tuesday 10 March: Thursday 12 March.
         assert order.due_at == local(2026, 3, 12, 23, 59) + 59 * SECOND
         ticket = fresh(ticket)
-        assert ticket.due_at == order.due_at
+        # The order never moves the ticket's deadline: the ticket stays overdue.
+        assert ticket.due_at == breached
+        assert ticket.is_overdue
+        assert ticket.watch_at == order.due_at
         assert ticket.supervision_level == 1
         assert ticket.breached_at == breached + SECOND
         assert TicketEvent.objects.filter(ticket=ticket, kind="supervise").count() == 1
@@ -82,23 +99,67 @@ class TestOverdueOrders:
         assert ticket.due_at == local(2026, 9, 30, 23, 59) + 59 * SECOND
         sweep_at(local(2026, 10, 1, 9))
         # 1-7 October are holidays: Thursday 8 and Friday 9 October are the two working days.
-        assert fresh(ticket).due_at == local(2026, 10, 9, 23, 59) + 59 * SECOND
+        order = SupervisionOrder.objects.get()
+        assert order.due_at == local(2026, 10, 9, 23, 59) + 59 * SECOND
+        assert fresh(ticket).due_at == local(2026, 9, 30, 23, 59) + 59 * SECOND
+        # Nothing more during the holiday, the next level the second after the order's end.
+        assert sweep_at(order.due_at).orders == []
+        assert len(sweep_at(order.due_at + SECOND).orders) == 1
+        assert fresh(ticket).supervision_level == 2
 
-    def test_three_breaches_raise_the_level_to_3_and_not_beyond(self, cast: Cast) -> None:
+    def test_each_order_running_out_raises_the_level_up_to_3(self, cast: Cast) -> None:
         ticket = dispatched_at(cast, local(2026, 3, 2))
+        due = ticket.due_at
         levels = []
-        for _breach in range(4):
-            sweep_at(fresh(ticket).due_at + SECOND)
+        for _step in range(3):
+            next_step(ticket)
             levels.append(fresh(ticket).supervision_level)
-        assert levels == [1, 2, 3, 3]
-        orders = list(
-            SupervisionOrder.objects.order_by("issued_at").values_list("level", flat=True)
+        assert levels == [1, 2, 3]
+        first, second, third = SupervisionOrder.objects.order_by("issued_at")
+        # Each next level comes the second after the previous order's own deadline.
+        assert second.issued_at == first.due_at + SECOND
+        assert third.issued_at == second.due_at + SECOND
+        assert (second.breached_due_at, third.breached_due_at) == (first.due_at, second.due_at)
+        # Through it all the ticket's deadline stayed, and it stayed overdue.
+        with time_machine.travel(third.issued_at, tick=False):
+            ticket = fresh(ticket)
+            assert ticket.due_at == due and ticket.is_overdue
+
+    def test_after_level_3_the_leaders_are_told_once_and_no_fourth_order_comes(
+        self, cast: Cast
+    ) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        for _step in range(3):
+            next_step(ticket)
+        third = SupervisionOrder.objects.get(level=3)
+        Notification.objects.all().delete()
+        # The level-3 order's last second: nothing yet.
+        report = sweep_at(third.due_at)
+        assert (report.orders, report.escalated) == ([], [])
+        assert fresh(ticket).escalated_at is None
+        report = sweep_at(third.due_at + SECOND)
+        assert (report.orders, report.escalated) == ([], [ticket.number])
+        ticket = fresh(ticket)
+        assert ticket.escalated_at == third.due_at + SECOND
+        assert ticket.watch_at is None and ticket.supervision_level == 3
+        told = set(
+            Notification.objects.filter(kind="escalated").values_list(
+                "recipient__username", flat=True
+            )
         )
-        assert orders == [1, 2, 3, 3]
+        assert told == {"leader", "supervisor"}
+        assert TicketEvent.objects.filter(ticket=ticket, kind="escalate").count() == 1
+        # Weeks later: still overdue, still escalated, no fourth order, no second notice.
+        report = sweep_at(third.due_at + dt.timedelta(days=30))
+        assert (report.orders, report.escalated) == ([], [])
+        assert SupervisionOrder.objects.count() == 3
+        assert Notification.objects.filter(kind="escalated").count() == 2
+        with time_machine.travel(third.due_at + dt.timedelta(days=30), tick=False):
+            assert fresh(ticket).is_overdue
 
     def test_level_1_tells_the_unit_and_level_2_the_bureau_too(self, cast: Cast) -> None:
         ticket = dispatched_at(cast, local(2026, 3, 2))
-        sweep_at(fresh(ticket).due_at + SECOND)
+        next_step(ticket)
         told = set(
             Notification.objects.filter(kind="supervision_order").values_list(
                 "recipient__username", flat=True
@@ -106,7 +167,7 @@ class TestOverdueOrders:
         )
         assert told == {"handler_a", "leader_a"}
         Notification.objects.all().delete()
-        sweep_at(fresh(ticket).due_at + SECOND)
+        next_step(ticket)
         told = set(
             Notification.objects.filter(kind="supervision_order").values_list(
                 "recipient__username", flat=True
@@ -136,8 +197,8 @@ class TestOverdueOrders:
 class TestSupersededOrders:
     def test_three_breaches_leave_only_the_level_3_order_open(self, cast: Cast) -> None:
         ticket = dispatched_at(cast, local(2026, 3, 2))
-        for _breach in range(3):
-            sweep_at(fresh(ticket).due_at + SECOND)
+        for _step in range(3):
+            next_step(ticket)
         first, second, third = SupervisionOrder.objects.order_by("issued_at")
         assert [first.level, second.level, third.level] == [1, 2, 3]
         # Each earlier order was superseded by the next, and none of them was fulfilled.
@@ -156,8 +217,8 @@ class TestSupersededOrders:
 
     def test_resolving_fulfils_only_the_open_order(self, cast: Cast) -> None:
         ticket = dispatched_at(cast, local(2026, 3, 2))
-        for _breach in range(3):
-            sweep_at(fresh(ticket).due_at + SECOND)
+        for _step in range(3):
+            next_step(ticket)
         with time_machine.travel(local(2026, 3, 17), tick=False):
             transitions.accept_ticket(ticket.number, by=cast.handler_a)
             transitions.resolve_ticket(ticket.number, result="已处理", by=cast.handler_a)
@@ -226,7 +287,14 @@ class TestDueSoonWarnings:
     def test_a_new_deadline_brings_a_new_warning(self, cast: Cast) -> None:
         ticket = dispatched_at(cast, local(2026, 3, 2))
         sweep_at(local(2026, 3, 6, 9))
-        sweep_at(fresh(ticket).due_at + SECOND)  # the order sets Thursday 12 March
+        assert sweep_at(local(2026, 3, 6, 10)).warned == []
+        # The unit asks for three more working days and gets them: a new deadline, a new
+        # warning the working day before it.
+        with time_machine.travel(local(2026, 3, 6, 11), tick=False):
+            request_extension(ticket.number, days=3, reason="需要调取监控", by=cast.handler_a)
+            approve_extension(ticket.number, note="同意", by=cast.dispatcher)
+        assert fresh(ticket).due_at == local(2026, 3, 12, 23, 59) + 59 * SECOND
+        assert sweep_at(local(2026, 3, 10, 9)).warned == []
         assert sweep_at(local(2026, 3, 11, 9)).warned == [ticket.number]
 
     def test_due_soon_appears_in_the_api(self, cast: Cast, api_as: Any) -> None:
@@ -268,7 +336,9 @@ class TestManualOrdersOverHttp:
             1,
         )
         assert data["due_at"] == "2026-03-04T23:59:59+08:00"
-        assert fresh(ticket).due_at == local(2026, 3, 4, 23, 59) + 59 * SECOND
+        # The order has its own deadline; the ticket keeps its own (Monday 9 March).
+        assert fresh(ticket).due_at == local(2026, 3, 9, 23, 59) + 59 * SECOND
+        assert fresh(ticket).watch_at == local(2026, 3, 4, 23, 59) + 59 * SECOND
 
     def test_others_may_not_and_bad_input_is_refused(self, cast: Cast, api_as: Any) -> None:
         ticket = dispatched_at(cast, local(2026, 3, 2))
@@ -290,8 +360,8 @@ class TestManualOrdersOverHttp:
 
     def test_the_list_filters_by_unit_level_and_open(self, cast: Cast, api_as: Any) -> None:
         ticket = dispatched_at(cast, local(2026, 3, 2))
-        sweep_at(fresh(ticket).due_at + SECOND)
-        sweep_at(fresh(ticket).due_at + SECOND)
+        next_step(ticket)
+        next_step(ticket)
         client = api_as(cast.supervisor)
 
         def levels(**params: Any) -> list[int]:
@@ -312,3 +382,73 @@ class TestManualOrdersOverHttp:
         assert client.get("/supervision-orders", unit="NOPE").json()["field"] == "unit"
         assert api_as(cast.handler_b).get("/supervision-orders").json()["items"] == []
         assert len(api_as(cast.handler_a).get("/supervision-orders").json()["items"]) == 2
+
+
+class TestRounds:
+    def test_a_manual_order_before_the_deadline_leads_its_own_chain(self, cast: Cast) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))  # due Monday 9 March
+        with time_machine.travel(local(2026, 3, 3, 10), tick=False):
+            manual = supervise_ticket(ticket.number, note="抓紧", by=cast.supervisor, days=1)
+        assert manual.level == 1 and fresh(ticket).watch_at == manual.due_at  # Wed 4 March
+        # Its deadline passes with the ticket still open: the next level, though the ticket's
+        # own deadline has not passed (and it is not overdue).
+        report = sweep_at(manual.due_at + SECOND)
+        assert len(report.orders) == 1
+        assert fresh(ticket).supervision_level == 2
+        assert not overdue_at(ticket, manual.due_at + SECOND)
+        second = SupervisionOrder.objects.get(level=2)
+        assert fresh(ticket).breached_at is None
+        # Issued Thursday 5 March, the level-2 order runs to Monday 9 March, as the ticket.
+        assert second.due_at == ticket.due_at
+        # The ticket's deadline passing brings level 3, for that missed deadline, and makes
+        # it late; the level-2 order's deadline (the same second) brings nothing more.
+        report = next_step(ticket)
+        third = SupervisionOrder.objects.get(level=3)
+        assert report.orders == [third.number] and third.breached_due_at == ticket.due_at
+        assert fresh(ticket).breached_at == ticket.due_at + SECOND
+        report = next_step(ticket)
+        assert report.orders == [] and report.escalated == [ticket.number]
+        assert SupervisionOrder.objects.count() == 3
+
+    def test_a_dissatisfied_call_starts_a_round_whose_deadline_is_the_orders(
+        self, cast: Cast
+    ) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        with time_machine.travel(local(2026, 3, 4), tick=False):
+            transitions.accept_ticket(ticket.number, by=cast.handler_a)
+            transitions.resolve_ticket(ticket.number, result="已处理", by=cast.handler_a)
+        assert fresh(ticket).visit_due_at == local(2026, 3, 6, 23, 59) + 59 * SECOND
+        with time_machine.travel(local(2026, 3, 5, 10), tick=False):
+            record_visit(ticket.number, outcome="dissatisfied", note="没修好", by=cast.dispatcher)
+        order = SupervisionOrder.objects.get()
+        ticket = fresh(ticket)
+        assert (order.reason, order.level) == ("dissatisfied", 1)
+        assert ticket.due_at == order.due_at == local(2026, 3, 9, 23, 59) + 59 * SECOND
+        assert ticket.visit_due_at is None and ticket.watch_at == order.due_at
+        # The new round's deadline passes: the next level, one order for that missed deadline.
+        report = next_step(ticket)
+        assert len(report.orders) == 1
+        assert fresh(ticket).supervision_level == 2
+        assert SupervisionOrder.objects.filter(level=2, breached_due_at=order.due_at).count() == 1
+
+    def test_reassigning_gives_the_new_unit_a_fresh_clock_and_ends_the_old_orders(
+        self, cast: Cast
+    ) -> None:
+        ticket = dispatched_at(cast, local(2026, 3, 2))
+        next_step(ticket)
+        overdue = SupervisionOrder.objects.get()
+        with time_machine.travel(local(2026, 3, 11, 9), tick=False):
+            transitions.dispatch_ticket(
+                ticket.number, unit=Unit.objects.get(code="PS-B"), by=cast.dispatcher
+            )
+        ticket = fresh(ticket)
+        assert not overdue_at(ticket, local(2026, 3, 11, 9))
+        overdue.refresh_from_db()
+        assert overdue.fulfilled_at == local(2026, 3, 11, 9) and not overdue.is_open
+        event = TicketEvent.objects.filter(ticket=ticket, kind="dispatch").last()
+        assert event is not None and event.payload["ended_orders"] == [overdue.number]
+        # Nothing is due until the new unit's deadline (Wednesday 18 March) passes.
+        assert ticket.watch_at == ticket.due_at == local(2026, 3, 18, 23, 59) + 59 * SECOND
+        assert sweep_at(overdue.due_at + SECOND).orders == []
+        # A late ticket stays late in the record: it missed a deadline before.
+        assert ticket.breached_at is not None

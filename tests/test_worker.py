@@ -43,10 +43,11 @@ def counts(database: Path) -> tuple[int, int, int]:
         supervised = db.execute(
             "SELECT count(*) FROM tickets_ticket WHERE supervision_level = 1"
         ).fetchone()[0]
-        # An order and its ticket are written together: every order's deadline is its ticket's.
+        # An order and its ticket are written together: the sweep watches every order's
+        # deadline next.
         matching = db.execute(
             "SELECT count(*) FROM tickets_supervisionorder o JOIN tickets_ticket t"
-            " ON t.id = o.ticket_id WHERE t.due_at = o.due_at"
+            " ON t.id = o.ticket_id WHERE t.watch_at = o.due_at"
         ).fetchone()[0]
         return orders, supervised, matching
     finally:
@@ -98,5 +99,12 @@ def test_stop_ends_the_loop() -> None:
 
 def test_it_runs_every_apps_jobs_in_the_sweeps_order() -> None:
     jobs = registered_jobs()
-    assert [job.name for job in jobs] == ["orders", "warnings", "rollups", "publishing", "delivery"]
+    assert [job.name for job in jobs] == [
+        "orders",
+        "clocks",
+        "warnings",
+        "rollups",
+        "publishing",
+        "delivery",
+    ]
     assert [job.name for job in jobs if job.between_sweeps] == ["delivery"]

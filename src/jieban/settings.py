@@ -179,6 +179,11 @@ JIEBAN_SWEEP_BATCH = env_int("JIEBAN_SWEEP_BATCH", 200)
 JIEBAN_SWEEP_ROLLUP_DATES = env_int("JIEBAN_SWEEP_ROLLUP_DATES", 10)
 # Freeze yesterday's, last week's and last month's reports automatically once they end.
 JIEBAN_AUTO_PUBLISH = env_bool("JIEBAN_AUTO_PUBLISH", True)
+# The clocks before and after handling (DESIGN.md, "Clocks"): a new ticket is dispatched within
+# these hours (the command centre works around the clock), a resolved one called back within
+# these working days.
+JIEBAN_DISPATCH_WITHIN_HOURS = env_int("JIEBAN_DISPATCH_WITHIN_HOURS", 2)
+JIEBAN_VISIT_WITHIN_DAYS = env_int("JIEBAN_VISIT_WITHIN_DAYS", 2)
 JIEBAN_SUPERVISION_DAYS = {
     "overdue": env_int("JIEBAN_SUPERVISION_DAYS_OVERDUE", 2),
     "dissatisfied": env_int("JIEBAN_SUPERVISION_DAYS_DISSATISFIED", 2),

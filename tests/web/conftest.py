@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from jieban.org.models import Unit
+from jieban.org.models import Unit, User
 from jieban.tickets import transitions
 from jieban.tickets.models import Ticket
 from jieban.worker.runner import SweepReport, run_sweep
@@ -64,13 +64,23 @@ def sweep_at(moment: dt.datetime) -> SweepReport:
 
 
 def supervised(
-    cast: Cast, code: str = "PS-A", *, breaches: int = 1, at: dt.datetime | None = None
+    cast: Cast,
+    code: str = "PS-A",
+    *,
+    breaches: int = 1,
+    at: dt.datetime | None = None,
+    signed: bool = True,
 ) -> Ticket:
-    """A ticket left alone past its deadline `breaches` times: the sweep issued that many
+    """A ticket the unit signed for at once (unless not `signed`, or it has no handler) and
+    then left alone past its deadline, and past each order's: the sweep issued `breaches`
     overdue orders on it (levels 1 up to 3)."""
     ticket = dispatched_at(cast, at or local(2026, 3, 2), code)
+    handler = User.objects.filter(unit__code=code, role="unit_handler").first()
+    if signed and handler is not None:
+        with time_machine.travel(ticket.dispatched_at, tick=False):
+            transitions.accept_ticket(ticket.number, by=handler)
     for _breach in range(breaches):
-        due = Ticket.objects.get(pk=ticket.pk).due_at
-        assert due is not None
-        sweep_at(due + dt.timedelta(seconds=1))
+        watch = Ticket.objects.get(pk=ticket.pk).watch_at
+        assert watch is not None
+        sweep_at(watch + dt.timedelta(seconds=1))
     return Ticket.objects.get(pk=ticket.pk)

@@ -33,7 +33,7 @@ def build(cast: Cast) -> dict[str, Ticket]:
         old_with_phone = dispatched(
             cast, "PS-A", title="噪音扰民，请回电13912345678", resident_phone="13700001111"
         )
-    twice = supervised(cast, "PS-B", breaches=2, at=local(2026, 3, 2, 9))
+    twice = supervised(cast, "PS-B", breaches=2, at=local(2026, 3, 2, 9), signed=False)
     with time_machine.travel(local(2026, 3, 5, 9), tick=False):
         repeated = new_ticket(cast.dispatcher)
         for _ in range(2):

@@ -283,7 +283,7 @@ class TestTicketSupervisionPage:
     def test_it_tells_the_supervision_story_on_the_timeline(
         self, client: Client, cast: Cast
     ) -> None:
-        ticket = supervised(cast)
+        ticket = supervised(cast, signed=False)
         earlier_number = ticket.number
         later = new_ticket(cast.dispatcher)
         mark_repeat(later.number, of=earlier_number, by=cast.dispatcher)

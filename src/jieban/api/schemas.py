@@ -39,11 +39,36 @@ class TicketFilterIn(Schema):
     channel: str | None = None
     overdue: bool = False
     due_soon: bool = False
+    dispatch_late: bool = False
+    accept_late: bool = False
+    escalated: bool = False
     received_from: str | None = None
     received_to: str | None = None
     q: str | None = None
     cursor: str | None = None
     limit: int = 50
+
+
+class ExtensionOut(Schema):
+    """A ticket's pending request for more time, or else its last one."""
+
+    days: int
+    reason: str
+    status: str
+    requested_at: dt.datetime
+    decided_at: dt.datetime | None
+    note: str
+    due_at_before: dt.datetime
+    due_at_after: dt.datetime | None
+
+
+class ExtensionIn(Schema):
+    days: int
+    reason: str
+
+
+class DecisionIn(Schema):
+    note: str = ""
 
 
 class TicketOut(Schema):
@@ -68,6 +93,13 @@ class TicketOut(Schema):
     closed_at: dt.datetime | None
     is_overdue: bool
     is_due_soon: bool
+    is_dispatch_late: bool
+    is_accept_late: bool
+    dispatch_due_at: dt.datetime | None
+    accept_due_at: dt.datetime | None
+    visit_due_at: dt.datetime | None
+    escalated_at: dt.datetime | None
+    extension: ExtensionOut | None
     repeat_count: int
     repeat_of: str | None
     supervision_level: int

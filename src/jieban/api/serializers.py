@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from jieban.org.models import User
 from jieban.tickets.access import access_ticket, mask_phone, shown_phone
-from jieban.tickets.models import Ticket
+from jieban.tickets.extensions import latest_extensions
+from jieban.tickets.models import Extension, Ticket
 from jieban.tickets.selectors import deadline_warning, is_due_soon
 from jieban.workcalendar import workdays
 
@@ -28,18 +29,37 @@ def due_soon_clock() -> tuple[dt.datetime, dt.datetime]:
     return now, workdays.due_soon_horizon(now)
 
 
+def extension_out(extension: Extension | None) -> dict[str, Any] | None:
+    if extension is None:
+        return None
+    return {
+        "days": extension.days,
+        "reason": extension.reason,
+        "status": extension.status,
+        "requested_at": local(extension.requested_at),
+        "decided_at": local(extension.decided_at),
+        "note": extension.note,
+        "due_at_before": local(extension.due_at_before),
+        "due_at_after": local(extension.due_at_after),
+    }
+
+
 def ticket_out(
     ticket: Ticket,
     viewer: User,
     *,
     full_phone: bool = False,
     clock: tuple[dt.datetime, dt.datetime] | None = None,
+    extensions: dict[int, Extension] | None = None,
 ) -> dict[str, Any]:
     """The API's view of a ticket; the phone is masked unless the viewer handles the ticket.
 
     Lists pass `full_phone=False`: they always mask the phone. `clock` is (now, due-soon
-    horizon), computed once for a whole list."""
+    horizon), and `extensions` each ticket's request for more time (`latest_extensions`),
+    both looked up once for a whole list."""
     now, horizon = clock or due_soon_clock()
+    if extensions is None:
+        extensions = latest_extensions([ticket.pk])
     phone = shown_phone(viewer, ticket) if full_phone else mask_phone(ticket.resident_phone)
     warning = deadline_warning(ticket)
     return {
@@ -64,6 +84,13 @@ def ticket_out(
         "closed_at": local(ticket.closed_at),
         "is_overdue": ticket.is_overdue,
         "is_due_soon": is_due_soon(ticket, now=now, horizon=horizon),
+        "is_dispatch_late": ticket.is_dispatch_late,
+        "is_accept_late": ticket.is_accept_late,
+        "dispatch_due_at": local(ticket.dispatch_due_at),
+        "accept_due_at": local(ticket.accept_due_at),
+        "visit_due_at": local(ticket.visit_due_at),
+        "escalated_at": local(ticket.escalated_at),
+        "extension": extension_out(extensions.get(ticket.pk)),
         "repeat_count": ticket.repeat_count,
         "repeat_of": ticket.repeat_of.number if ticket.repeat_of else None,
         "supervision_level": ticket.supervision_level,

@@ -24,9 +24,9 @@ Payload = dict[str, Any] | Callable[[], dict[str, Any]]
 
 # The event kinds that are transitions: each moves the status by the table.
 TRANSITIONS = frozenset(action for moves in ALLOWED.values() for action in moves)
-# Events that bump the ticket's version: every transition (`apply_transition`) and every
-# supervision order (`issue_order`); registering, calls and repeat marks do not.
-VERSIONED = TRANSITIONS | {EventKind.SUPERVISE}
+# Events that bump the ticket's version: every transition (`apply_transition`), supervision
+# order (`issue_order`) and escalation (`escalate`); registering, calls and repeats do not.
+VERSIONED = TRANSITIONS | {EventKind.SUPERVISE, EventKind.ESCALATE}
 
 
 @dataclass(slots=True)
@@ -42,8 +42,9 @@ class OrderDraft:
     issued_by_id: int | None
     due_at: dt.datetime
     breached_due_at: dt.datetime | None
-    # The ticket's deadline before this order moved it (its event records it).
-    previous_due_at: dt.datetime | None
+    # The ticket's deadline when the order was issued, which the order leaves (its event
+    # records it).
+    ticket_due_at: dt.datetime | None
     note: str
     day: dt.date
     fulfilled_at: dt.datetime | None = None
@@ -79,7 +80,7 @@ class OrderDraft:
             reason=self.reason,
             level=self.level,
             due_at=self.due_at,
-            previous_due_at=self.previous_due_at,
+            ticket_due_at=self.ticket_due_at,
             note=self.note,
         )
 
@@ -133,6 +134,13 @@ class TicketRow:
     visit_outcome: str = ""
     repeat_count: int = 0
     repeat_of_id: int | None = None
+    dispatch_due_at: dt.datetime | None = None
+    dispatch_late_at: dt.datetime | None = None
+    accept_due_at: dt.datetime | None = None
+    accept_late_at: dt.datetime | None = None
+    visit_due_at: dt.datetime | None = None
+    watch_at: dt.datetime | None = None
+    escalated_at: dt.datetime | None = None
 
     def columns(self) -> dict[str, Any]:
         """Values by column name (`attname`)."""
@@ -169,6 +177,13 @@ class TicketRow:
             "visit_outcome": self.visit_outcome,
             "repeat_count": self.repeat_count,
             "repeat_of_id": self.repeat_of_id,
+            "dispatch_due_at": self.dispatch_due_at,
+            "dispatch_late_at": self.dispatch_late_at,
+            "accept_due_at": self.accept_due_at,
+            "accept_late_at": self.accept_late_at,
+            "visit_due_at": self.visit_due_at,
+            "watch_at": self.watch_at,
+            "escalated_at": self.escalated_at,
         }
 
 
@@ -176,7 +191,8 @@ class TicketRow:
 # back when that pace does not fit before "now".
 TAIL_FIELDS = (
     "status", "due_at", "due_basis", "supervision_level", "breached_at", "resolved_at",
-    "result", "closed_at", "close_note", "visit_outcome",
+    "result", "closed_at", "close_note", "visit_outcome", "visit_due_at", "watch_at",
+    "escalated_at",
 )  # fmt: skip
 
 
@@ -206,6 +222,17 @@ class Draft:
             status = moves[kind]
         self.steps.append(Step(kind, at, actor, status, payload))
         self.ticket.status = status
+
+    def open_order(self) -> OrderDraft | None:
+        """The ticket's open order (at most one: its latest)."""
+        return next((order for order in reversed(self.orders) if order.is_open), None)
+
+    def due_ordered(self) -> bool:
+        """Whether an overdue order was issued for the ticket's current deadline."""
+        due = self.ticket.due_at
+        return due is not None and any(
+            order.reason == "overdue" and order.breached_due_at == due for order in self.orders
+        )
 
     def version(self) -> int:
         """1, plus one for every transition and every supervision order after the intake."""

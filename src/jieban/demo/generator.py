@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Max
@@ -51,7 +52,7 @@ from jieban.demo.data import (
     SURNAMES,
     VISIT_NOTES,
 )
-from jieban.demo.drafts import Batch, Draft, OrderDraft, Step, TicketRow
+from jieban.demo.drafts import Batch, Draft, OrderDraft, Payload, Step, TicketRow
 from jieban.demo.organisation import Place, places
 from jieban.org.models import Role, Unit, User
 from jieban.org.permissions import can_dispatch, can_mark_repeat
@@ -60,6 +61,7 @@ from jieban.tickets.events import (
     channel_dispatch_payload,
     close_payload,
     dispatch_payload,
+    escalate_payload,
     intake_payload,
     invalidate_payload,
     merge_payload,
@@ -91,7 +93,15 @@ from jieban.tickets.models import (
     resolved_on_time,
 )
 from jieban.tickets.numbering import ORDER_PREFIX, TICKET_PREFIX, format_number, local_day_of
-from jieban.tickets.supervision import breach_of, first_breach, next_level, order_days
+from jieban.tickets.supervision import (
+    ISSUE,
+    breach_of,
+    due_step,
+    first_breach,
+    next_level,
+    order_days,
+    watch_from,
+)
 from jieban.tickets.visits import CLOSES, MAX_UNREACHABLE, REOPENS, consequence
 from jieban.workcalendar.workdays import Deadline, WorkdayOracle, deadline_with, local_zone
 
@@ -295,6 +305,8 @@ class TicketGenerator:
         self.category_draw = Weighted({c: CATEGORY_WEIGHTS.get(c.code, 3) for c in self.categories})
         self.channel_draw = Weighted(CHANNEL_WEIGHTS)
         self.order_days = {reason: order_days(reason) for reason in SupervisionReason.values}
+        self.dispatch_within = dt.timedelta(hours=settings.JIEBAN_DISPATCH_WITHIN_HOURS)
+        self.visit_days = settings.JIEBAN_VISIT_WITHIN_DAYS
 
         # One calendar for every deadline of the run: no query per ticket.
         self.oracle = WorkdayOracle(self.first_day - DAY, self.now.date() + dt.timedelta(days=60))
@@ -328,7 +340,7 @@ class TicketGenerator:
         }
         self.created = 0
         self.serial = 0
-        self.counts: dict[str, int] = dict.fromkeys(("orders", "visits", "repeats"), 0)
+        self.counts: dict[str, int] = dict.fromkeys(("orders", "visits", "repeats", "escalated"), 0)
 
     # -- when ---------------------------------------------------------------------------------
 
@@ -562,6 +574,7 @@ class TicketGenerator:
             registered_by_id=registrar,
             # 首问负责: as the intake has it, the registrar if of the command centre.
             first_handler_id=registrar if can_dispatch(self.people[registrar]) else None,
+            dispatch_due_at=registered_at + self.dispatch_within,
         )
         self.next_pk += 1
         draft = Draft(ticket, place, rng)
@@ -773,9 +786,12 @@ class TicketGenerator:
                 assert unit is not None
                 draft.add(EventKind.RETURN, at, self.handlers.get(unit.pk),
                           return_payload(reason=reason, unit=unit.code))  # fmt: skip
+                self._end_orders(draft, at)
                 ticket.unit = None
                 ticket.dispatched_at = ticket.due_at = ticket.accepted_at = None
+                ticket.accept_due_at = ticket.accept_late_at = ticket.watch_at = None
                 ticket.due_basis = ""
+                ticket.dispatch_due_at = at + self.dispatch_within
                 unit = None
             elif step == "redispatch":
                 unit = home
@@ -784,6 +800,7 @@ class TicketGenerator:
                 assert unit is not None
                 draft.add(EventKind.ACCEPT, at, self.handlers.get(unit.pk), {})
                 ticket.accepted_at = at
+                self._late_for_signing(ticket, at)
         if unit is None:
             return  # returned: no unit's clock runs
         manual = self._manual_order_time(draft, at)
@@ -940,6 +957,11 @@ class TicketGenerator:
         """As `dispatch_ticket` does it, or as the intake takes a channel's own dispatch."""
         ticket = draft.ticket
         previous = ticket.unit.code if ticket.unit is not None else None
+        # A fresh clock for the new unit: the orders addressed to the previous one end.
+        ended = self._end_orders(draft, at) if previous else []
+        if ticket.status == Status.NEW:
+            self._late_for_dispatch(ticket, at)
+        payload: Payload
         if channel_due is not None:
             due_at, basis = channel_due.due_at, CHANNEL_BASIS
             ticket.dispatched_at = ticket.received_at
@@ -948,34 +970,132 @@ class TicketGenerator:
             deadline = self.deadline(at, ticket.category.deadline_days)
             due_at, basis = deadline.due_at, deadline.basis
             ticket.dispatched_at = at
-            payload = dispatch_payload(unit=unit.code, deadline=deadline, previous_unit=previous)
+            payload = self._dispatch_payload(unit, deadline, previous, ended)
         ticket.unit, ticket.due_at, ticket.due_basis, ticket.accepted_at = unit, due_at, basis, None
+        ticket.accept_due_at = self.deadline(ticket.dispatched_at, 1).due_at
+        ticket.accept_late_at = None
+        ticket.watch_at = due_at
         draft.add(EventKind.DISPATCH, at, actor, payload)
         # The units that held it, each once (`get_or_create` in the action).
         if all(holding["unit_id"] != unit.pk for holding in draft.holdings):
             draft.holdings.append({"ticket_id": ticket.pk, "unit_id": unit.pk, "first_held_at": at})
 
+    @staticmethod
+    def _dispatch_payload(
+        unit: Unit, deadline: Deadline, previous: str | None, ended: list[OrderDraft]
+    ) -> Payload:
+        if not ended:
+            return dispatch_payload(unit=unit.code, deadline=deadline, previous_unit=previous)
+
+        def payload() -> dict[str, Any]:
+            # It names the orders it ended: built when the event is written, once numbered.
+            return dispatch_payload(
+                unit=unit.code,
+                deadline=deadline,
+                previous_unit=previous,
+                ended_orders=[order.number for order in ended],
+            )
+
+        return payload
+
     def _sweep(self, draft: Draft, until: dt.datetime, *, leave_last: bool = False) -> None:
-        """The worker's overdue sweep up to `until`: an order the second after every deadline
-        the unit misses while its clock runs. `leave_last`: not for the last deadline missed
-        before now (the first sweep after the demo issues that one)."""
+        """The worker's overdue sweep up to `until`, by its own rule (`due_step`): an order the
+        second after the deadline is missed, the next level the second after an order runs
+        out, and after level 3 the escalation to the leaders. `leave_last`: not the last order
+        due before now (the first sweep after the demo issues that one)."""
         ticket = draft.ticket
         days = self.order_days[SupervisionReason.OVERDUE]
-        while ticket.status in CLOCK_RUNNING and ticket.due_at is not None:
-            issued = ticket.due_at + SECOND
-            if issued > until or issued > self.latest:
+        while ticket.status in CLOCK_RUNNING and ticket.watch_at is not None:
+            at = ticket.watch_at + SECOND
+            if at > until or at > self.latest:
                 return
-            if leave_last and self.deadline(issued, days).due_at >= self.now:
-                return
-            self._order(draft, issued, SupervisionReason.OVERDUE, None, "")
+            order = draft.open_order()
+            step = due_step(
+                now=at,
+                due_at=ticket.due_at,
+                due_ordered=draft.due_ordered(),
+                order_due_at=order.due_at if order else None,
+                order_level=order.level if order else None,
+                escalated=ticket.escalated_at is not None,
+            )
+            if step is None:
+                self._rewatch(draft)
+                if ticket.watch_at is not None and ticket.watch_at + SECOND <= at:
+                    return  # nothing the rule would do: stop rather than loop
+                continue
+            kind, missed = step
+            if kind == ISSUE:
+                if leave_last and self.deadline(at, days).due_at >= self.now:
+                    return
+                self._order(draft, at, SupervisionReason.OVERDUE, None, "", missed=missed)
+            else:
+                assert order is not None
+                self._escalate(draft, at, order)
+
+    def _rewatch(self, draft: Draft) -> None:
+        """As `rewatch` does it."""
+        ticket = draft.ticket
+        if ticket.status not in CLOCK_RUNNING:
+            ticket.watch_at = None
+            return
+        order = draft.open_order()
+        ticket.watch_at = watch_from(
+            due_at=ticket.due_at,
+            due_ordered=draft.due_ordered(),
+            order_due_at=order.due_at if order else None,
+            order_level=order.level if order else None,
+            escalated=ticket.escalated_at is not None,
+        )
+
+    def _escalate(self, draft: Draft, at: dt.datetime, order: OrderDraft) -> None:
+        """As `escalate` does it (its notification is not recreated)."""
+        ticket = draft.ticket
+        ticket.escalated_at = at
+        ticket.watch_at = None
+        draft.add(
+            EventKind.ESCALATE,
+            at,
+            None,
+            lambda: escalate_payload(order=order.number, order_due_at=order.due_at),
+        )
+        self.counts["escalated"] += 1
+
+    def _end_orders(self, draft: Draft, at: dt.datetime) -> list[OrderDraft]:
+        """As `end_open_orders` does it: resolved, or the ticket left the unit."""
+        ended = [order for order in draft.orders if order.is_open]
+        for order in ended:
+            order.fulfilled_at = at
+        return ended
+
+    def _late_for_dispatch(self, ticket: TicketRow, at: dt.datetime) -> None:
+        """The sweep noticed the ticket waiting past its dispatch clock (the second after)."""
+        due = ticket.dispatch_due_at
+        if ticket.dispatch_late_at is None and due is not None and due + SECOND <= at:
+            ticket.dispatch_late_at = due + SECOND
+
+    def _late_for_signing(self, ticket: TicketRow, at: dt.datetime) -> None:
+        """The sweep noticed the ticket not signed for past its clock (the second after)."""
+        due = ticket.accept_due_at
+        if ticket.accept_late_at is None and due is not None and due + SECOND <= at:
+            ticket.accept_late_at = due + SECOND
 
     def _manual_order(self, draft: Draft, at: dt.datetime) -> None:
         if draft.ticket.status in CLOCK_RUNNING:
             self._order(draft, at, SupervisionReason.MANUAL, self.supervisor,
                         draft.rng.choice(MANUAL_NOTES))  # fmt: skip
 
-    def _order(self, draft: Draft, at: dt.datetime, reason: str, by: int | None, note: str) -> None:
-        """As `issue_order` does it (the notifications it sends are not recreated)."""
+    def _order(
+        self,
+        draft: Draft,
+        at: dt.datetime,
+        reason: str,
+        by: int | None,
+        note: str,
+        *,
+        missed: dt.datetime | None = None,
+    ) -> OrderDraft:
+        """As `issue_order` does it (the notifications it sends are not recreated): its own
+        deadline; the ticket's stays."""
         ticket = draft.ticket
         assert ticket.unit is not None
         level = next_level(ticket.supervision_level)
@@ -988,24 +1108,24 @@ class TicketGenerator:
             issued_at=at,
             issued_by_id=by,
             due_at=deadline.due_at,
-            breached_due_at=breach_of(ticket.due_at, reason),
-            previous_due_at=ticket.due_at,
+            breached_due_at=breach_of(missed or ticket.due_at, reason),
+            ticket_due_at=ticket.due_at,
             note=note,
             day=local_day_of(at, self.numbering_zone),
         )
-        ticket.due_at, ticket.due_basis, ticket.supervision_level = (
-            deadline.due_at,
-            deadline.basis,
-            level,
+        ticket.supervision_level = level
+        ticket.breached_at = first_breach(
+            ticket.breached_at, order.breached_due_at, ticket.due_at, at
         )
-        ticket.breached_at = first_breach(ticket.breached_at, reason, at)
         # It supersedes the ticket's earlier open order (`supersede_earlier_orders`).
         for earlier in draft.orders:
             if earlier.is_open:
                 earlier.superseded_by = order
         draft.orders.append(order)
+        self._rewatch(draft)
         # The payload names the order: built when the event is written, once it is numbered.
         draft.add(EventKind.SUPERVISE, at, by, order.event_payload)
+        return order
 
     def _resolve(self, draft: Draft, at: dt.datetime, actor: int | None, result: str) -> None:
         """As `resolve_ticket` does it: the open orders are fulfilled."""
@@ -1015,9 +1135,9 @@ class TicketGenerator:
         on_time = ticket.due_at is not None and resolved_on_time(
             at, ticket.due_at, ticket.breached_at
         )
-        fulfilled = [order for order in draft.orders if order.is_open]
-        for order in fulfilled:
-            order.fulfilled_at = at
+        fulfilled = self._end_orders(draft, at)
+        ticket.watch_at = None
+        ticket.visit_due_at = self.deadline(at, self.visit_days).due_at
         draft.unanswered = 0
 
         def payload() -> dict[str, Any]:
@@ -1052,14 +1172,22 @@ class TicketGenerator:
             ticket.closed_at = at
             draft.add(EventKind.CLOSE, at, by, visit_close_payload(outcome=outcome))
         elif then == REOPENS:
-            ticket.resolved_at = None
+            ticket.resolved_at = ticket.visit_due_at = None
             draft.add(EventKind.REOPEN, at, by, reopen_payload(outcome=outcome, note=note))
-            self._order(draft, at, SupervisionReason.DISSATISFIED, by, note)
+            order = self._order(draft, at, SupervisionReason.DISSATISFIED, by, note)
+            # A new handling round: its deadline is the order's.
+            ticket.due_at = order.due_at
+            self._rewatch(draft)
 
     # -- writing ------------------------------------------------------------------------------
 
     def _emit(self, draft: Draft) -> None:
         ticket = draft.ticket
+        # Clocks that ran out by now and the sweep has noticed.
+        if ticket.status == Status.NEW:
+            self._late_for_dispatch(ticket, self.latest)
+        elif ticket.status == Status.DISPATCHED:
+            self._late_for_signing(ticket, self.latest)
         ticket.version = draft.version()
         row = ticket.columns()
         self.batch.tickets.append(row)

@@ -25,7 +25,6 @@ from jieban.org.models import Unit, UnitKind
 from jieban.org.permissions import can_dispatch, can_mark_repeat, can_register, require
 from jieban.tickets.access import access_ticket, visible_tickets
 from jieban.tickets.events import (
-    CHANNEL_BASIS,
     attachment_payload,
     channel_dispatch_payload,
     intake_payload,
@@ -46,7 +45,12 @@ from jieban.tickets.models import (
     TicketUnit,
 )
 from jieban.tickets.numbering import TICKET_PREFIX, allocate_numbers, local_day_of
-from jieban.tickets.transitions import Action, apply_transition
+from jieban.tickets.transitions import (
+    Action,
+    apply_transition,
+    dispatch_deadline,
+    start_handling_clock,
+)
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{2,18}[0-9]$")
 DEFAULT_CATEGORY = "other"
@@ -275,6 +279,7 @@ def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
         received_at=received_at,
         registered_at=now,
         registered_by=person_of(by),
+        dispatch_due_at=dispatch_deadline(now),
         # 首问负责: the command centre's person who took it stays answerable for it.
         first_handler=person_of(by) if can_dispatch(by) else None,
     )
@@ -328,10 +333,7 @@ def _take_channel_dispatch(
 ) -> None:
     """A 12345 platform already chose the unit and the deadline: the ticket starts dispatched."""
     ticket.status = Status.DISPATCHED
-    ticket.unit = unit
-    ticket.dispatched_at = ticket.received_at
-    ticket.due_at = due_at
-    ticket.due_basis = CHANNEL_BASIS
+    start_handling_clock(ticket, unit=unit, now=ticket.received_at, due=due_at)
     ticket.version += 1
     ticket.save()
     TicketUnit.objects.create(ticket=ticket, unit=unit, first_held_at=now)

@@ -86,6 +86,11 @@ def can_record_visit(actor: Viewer) -> bool:
     return _person_with_role(actor, CENTRE_ROLES)
 
 
+def can_decide_extension(actor: Viewer) -> bool:
+    """Approve or reject a unit's request for more time (延期): the command centre."""
+    return _person_with_role(actor, CENTRE_ROLES)
+
+
 def can_take_snapshot(actor: Viewer) -> bool:
     """Take the month's clear-to-zero snapshot (`take_snapshot`)."""
     return _person_with_role(actor, SNAPSHOT_ROLES)

@@ -21,9 +21,14 @@ def intake_payload(*, channel: str, external_id: str | None) -> dict[str, Any]:
 
 
 def dispatch_payload(
-    *, unit: str, deadline: Deadline, previous_unit: str | None = None
+    *,
+    unit: str,
+    deadline: Deadline,
+    previous_unit: str | None = None,
+    ended_orders: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Dispatched to `unit` (a code) with the deadline computed for it."""
+    """Dispatched to `unit` (a code) with the deadline computed for it; a reassignment ends
+    the orders addressed to the previous unit."""
     payload: dict[str, Any] = {
         "unit": unit,
         "due_at": deadline.due_at.isoformat(),
@@ -31,6 +36,8 @@ def dispatch_payload(
     }
     if previous_unit:
         payload["previous_unit"] = previous_unit
+    if ended_orders:
+        payload["ended_orders"] = list(ended_orders)
     if deadline.warning:
         payload["warning"] = deadline.warning
     return payload
@@ -77,19 +84,45 @@ def supervise_payload(
     reason: str,
     level: int,
     due_at: dt.datetime,
-    previous_due_at: dt.datetime | None,
+    ticket_due_at: dt.datetime | None,
     note: str,
 ) -> dict[str, Any]:
+    """An order with its own deadline (`due_at`); the ticket's deadline, which the order does
+    not move, is recorded beside it."""
     return {
         "order": order,
         "reason": reason,
         "level": level,
         "due_at": due_at.isoformat(),
-        # As the database gives it back: in UTC.
-        "previous_due_at": previous_due_at.astimezone(dt.UTC).isoformat()
-        if previous_due_at
-        else None,
+        "ticket_due_at": _utc(ticket_due_at),
         "note": note,
+    }
+
+
+def _utc(moment: dt.datetime | None) -> str | None:
+    """As the database gives it back: in UTC."""
+    return moment.astimezone(dt.UTC).isoformat() if moment else None
+
+
+def escalate_payload(*, order: str, order_due_at: dt.datetime) -> dict[str, Any]:
+    """Escalated to the leaders: the level-3 order that ran out."""
+    return {"order": order, "order_due_at": _utc(order_due_at)}
+
+
+def extension_request_payload(*, days: int, reason: str, due_at: dt.datetime) -> dict[str, Any]:
+    """The unit asks for `days` more working days on the deadline `due_at`."""
+    return {"days": days, "reason": reason, "due_at": _utc(due_at)}
+
+
+def extension_decision_payload(
+    *, days: int, note: str, due_at: dt.datetime | None, previous_due_at: dt.datetime
+) -> dict[str, Any]:
+    """Approved (`due_at`: the new deadline) or rejected (`due_at` None: it stays)."""
+    return {
+        "days": days,
+        "note": note,
+        "due_at": _utc(due_at),
+        "previous_due_at": _utc(previous_due_at),
     }
 
 

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jieban.org.models import Unit
 
@@ -78,6 +79,26 @@ def clock_running() -> RawSQL:
     )
 
 
+def status_is(status: str) -> RawSQL:
+    """`status = '<status>'` spelled out literally, for the same reason as `clock_running`:
+    the partial indexes on new and on dispatched tickets."""
+    if status not in Status.values:
+        raise ValueError(status)
+    return RawSQL(
+        f'"tickets_ticket"."status" = \'{status}\'', (), output_field=models.BooleanField()
+    )
+
+
+def dispatch_late(now: dt.datetime) -> Q:
+    """New tickets whose dispatch clock ran out by `now` (with `status_is(Status.NEW)`)."""
+    return Q(status=Status.NEW, dispatch_due_at__lt=now)
+
+
+def accept_late(now: dt.datetime) -> Q:
+    """Dispatched tickets not signed for by the end of the working day after dispatch."""
+    return Q(status=Status.DISPATCHED, accept_due_at__lt=now)
+
+
 # The status sets, each defined once. After these nothing more happens to a ticket (the
 # campaign counts them as cleared: closed, or left the books as invalid or merged).
 TERMINAL = (Status.CLOSED, Status.INVALID, Status.MERGED)
@@ -108,6 +129,10 @@ class EventKind(models.TextChoices):
     SUPERVISE = "supervise", _("Supervision order issued")
     REPEAT = "repeat", _("Reported again")
     REPEAT_OF = "repeat_of", _("Marked as a repeat")
+    ESCALATE = "escalate", _("Escalated to the bureau's leaders")
+    EXTENSION_REQUEST = "extension_request", _("Extension requested")
+    EXTENSION_APPROVE = "extension_approve", _("Extension approved")
+    EXTENSION_REJECT = "extension_reject", _("Extension rejected")
 
 
 class Ticket(models.Model):
@@ -160,6 +185,21 @@ class Ticket(models.Model):
     supervision_level = models.PositiveSmallIntegerField(_("supervision level"), default=0)
     breached_at = models.DateTimeField(_("first missed a deadline at"), null=True, blank=True)
     warned_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The other clocks (DESIGN.md, "Clocks"). Dispatch: a new ticket should be dispatched by
+    # `dispatch_due_at` (registration or return + JIEBAN_DISPATCH_WITHIN_HOURS); signing for
+    # it: by `accept_due_at` (the end of the working day after dispatch); the follow-up call:
+    # by `visit_due_at` (2 working days after resolution). A missed clock is recorded once,
+    # when the sweep notices it (`dispatch_late_at`, `accept_late_at`), with one notice.
+    dispatch_due_at = models.DateTimeField(_("dispatch due at"), null=True, blank=True)
+    dispatch_late_at = models.DateTimeField(_("found late for dispatch at"), null=True, blank=True)
+    accept_due_at = models.DateTimeField(_("acceptance due at"), null=True, blank=True)
+    accept_late_at = models.DateTimeField(_("found late for acceptance at"), null=True, blank=True)
+    visit_due_at = models.DateTimeField(_("follow-up call due at"), null=True, blank=True)
+    # When the sweep must next look at this ticket's deadline or its open order (tickets/
+    # supervision.py, `watch_from`); empty when nothing more can happen: the clock stopped, or
+    # a level-3 order ran out and the ticket went to the leaders (`escalated_at`, once).
+    watch_at = models.DateTimeField(null=True, blank=True, editable=False)
+    escalated_at = models.DateTimeField(_("escalated to the leaders at"), null=True, blank=True)
     # The outcome of the latest follow-up call ("" before any): the satisfaction rate reads it.
     visit_outcome = models.CharField(_("latest follow-up outcome"), max_length=20, blank=True)
     # 重复反映: how often the matter was reported again, and what this one repeats.
@@ -211,6 +251,24 @@ class Ticket(models.Model):
                 name="ticket_unit_open_due_idx",
                 condition=Q(status__in=["dispatched", "in_progress"]),
             ),
+            # The supervision sweep's work list: running clocks by the moment to look again.
+            models.Index(
+                fields=["watch_at"],
+                name="ticket_watch_idx",
+                condition=Q(status__in=["dispatched", "in_progress"]),
+            ),
+            # New tickets by their dispatch deadline (the dispatch-late sweep and filter), and
+            # dispatched ones by their signing deadline (accept late).
+            models.Index(
+                fields=["dispatch_due_at"],
+                name="ticket_dispatch_due_idx",
+                condition=Q(status="new"),
+            ),
+            models.Index(
+                fields=["accept_due_at"],
+                name="ticket_accept_due_idx",
+                condition=Q(status="dispatched"),
+            ),
             # One unit's tickets by status, and its filtered lists newest first.
             models.Index(
                 fields=["unit", "status", "-received_at"], name="ticket_unit_received_idx"
@@ -227,6 +285,33 @@ class Ticket(models.Model):
             self.status in CLOCK_RUNNING
             and self.due_at is not None
             and self.due_at < timezone.now()
+        )
+
+    @property
+    def is_dispatch_late(self) -> bool:
+        """Still waiting for the command centre after its dispatch clock ran out."""
+        return (
+            self.status == Status.NEW
+            and self.dispatch_due_at is not None
+            and self.dispatch_due_at < timezone.now()
+        )
+
+    @property
+    def is_accept_late(self) -> bool:
+        """Dispatched, not yet signed for, after the end of the next working day."""
+        return (
+            self.status == Status.DISPATCHED
+            and self.accept_due_at is not None
+            and self.accept_due_at < timezone.now()
+        )
+
+    @property
+    def is_visit_late(self) -> bool:
+        """Resolved and still not called back within its 2 working days."""
+        return (
+            self.status == Status.RESOLVED
+            and self.visit_due_at is not None
+            and self.visit_due_at < timezone.now()
         )
 
     @property
@@ -329,6 +414,68 @@ class SupervisionReason(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     DISSATISFIED = "dissatisfied", _("Resident dissatisfied")
     MANUAL = "manual", _("Issued by a supervisor")
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    # The ticket left the unit (reassigned, returned) or was resolved before a decision.
+    CANCELLED = "cancelled", pgettext_lazy("extension", "Cancelled")
+
+
+class Extension(models.Model):
+    """延期: the holding unit asks for more working days before its deadline passes; the
+    command centre approves (the deadline moves) or rejects (it stays)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="extensions")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    days = models.PositiveSmallIntegerField(_("working days"))
+    reason = models.TextField(_("reason"), max_length=4000)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=ExtensionStatus.choices,
+        default=ExtensionStatus.PENDING,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    # The deadline when asked, and the one approval set.
+    due_at_before = models.DateTimeField(_("deadline when asked"))
+    due_at_after = models.DateTimeField(_("new deadline"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.TextField(_("decision note"), max_length=4000, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=Q(status="pending"),
+                name="extension_one_pending_per_ticket",
+            ),
+            models.CheckConstraint(
+                condition=Q(days__gte=1) & Q(days__lte=10), name="extension_days_range"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["requested_at"],
+                name="extension_pending_idx",
+                condition=Q(status="pending"),
+            ),
+            models.Index(fields=["decided_at"], name="extension_decided_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} +{self.days}"
 
 
 class SupervisionLevel(models.IntegerChoices):

@@ -28,7 +28,10 @@ from jieban.tickets.models import (
     Status,
     Ticket,
     TicketEvent,
+    accept_late,
     clock_running,
+    dispatch_late,
+    status_is,
 )
 from jieban.workcalendar.workdays import BASIS_WEEKENDS_ONLY, due_soon_horizon, missing_data_warning
 
@@ -43,6 +46,9 @@ class TicketFilters:
     channel: str | None = None
     overdue: bool = False
     due_soon: bool = False
+    dispatch_late: bool = False
+    accept_late: bool = False
+    escalated: bool = False
     received_from: str | None = None
     received_to: str | None = None
     q: str | None = None
@@ -104,6 +110,13 @@ def filter_tickets(user: Viewer, filters: TicketFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(channel=filters.channel)
     if filters.overdue:
         tickets = tickets.filter(clock_running(), due_at__lt=timezone.now())
+    if filters.dispatch_late:
+        tickets = tickets.filter(status_is(Status.NEW), dispatch_late(timezone.now()))
+    if filters.accept_late:
+        tickets = tickets.filter(status_is(Status.DISPATCHED), accept_late(timezone.now()))
+    if filters.escalated:
+        # Reached the leaders after level 3 and still not resolved.
+        tickets = tickets.filter(clock_running(), escalated_at__isnull=False)
     if filters.due_soon:
         now = timezone.now()
         tickets = tickets.filter(

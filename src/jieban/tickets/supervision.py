@@ -1,18 +1,24 @@
-"""Supervision orders (督办单) and the deadline sweep.
+"""Supervision orders (督办单), escalation, and the deadline sweep.
 
-An order is issued when a ticket's deadline passes (one per ticket and missed deadline), when
-a follow-up call finds the resident dissatisfied, or by a supervisor's hand. Its new deadline
-becomes the ticket's `due_at`; its level is 1 + the orders before it, at most 3. It supersedes
-the ticket's earlier open orders, so a ticket has at most one open order: its latest. The sweep is
-idempotent and safe with several workers: it re-checks each ticket under a row lock (skipping
-rows another worker holds) and a unique constraint forbids a second order for one breach.
+An order is issued when a ticket's deadline passes, when an order's own deadline passes and the
+ticket is still not resolved, when a follow-up call finds the resident dissatisfied, or by a
+supervisor's hand. Every order takes the ticket's level plus one, at most 3, and has its own
+deadline (2 working days by default); it never moves the ticket's `due_at`, so a late ticket
+stays late until it is resolved. A new order supersedes the ticket's open one: a ticket has at
+most one open order, its latest. When a level-3 order's deadline passes, no fourth order comes:
+the ticket is escalated to the bureau's leaders (`escalated_at`), who are told once.
+
+The sweep reads only the tickets whose `watch_at` (the next moment something is due: the
+deadline, or the open order's deadline) has passed. It is idempotent and safe with several
+workers: it re-checks each ticket under a row lock (skipping rows another worker holds) and a
+unique constraint forbids a second order for one missed deadline.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -27,7 +33,7 @@ from jieban.org.actors import SYSTEM, Actor, Viewer, person_of
 from jieban.org.models import UNIT_WORKER_ROLES, Role, Unit, User
 from jieban.org.permissions import can_supervise, require, sees_whole_bureau
 from jieban.tickets.access import access_ticket, visible_tickets
-from jieban.tickets.events import supervise_payload
+from jieban.tickets.events import escalate_payload, supervise_payload
 from jieban.tickets.models import (
     CLOCK_RUNNING,
     ORDER_OPEN,
@@ -44,7 +50,8 @@ from jieban.tickets.selectors import decode_cursor, encode_cursor
 from jieban.workcalendar.workdays import Deadline, WorkdayOracle, deadline_with
 
 MAX_LEVEL = 3
-# From level 2 (重点办) the bureau's leaders and supervisors are told as well.
+# From level 2 (重点办) the bureau's leaders and supervisors are told as well, and they are
+# the ones a ticket is escalated to after level 3.
 ESCALATION_ROLES = (Role.LEADER, Role.SUPERVISOR)
 
 
@@ -58,16 +65,72 @@ def next_level(current: int) -> int:
     return min(MAX_LEVEL, current + 1)
 
 
-def breach_of(ticket_due_at: dt.datetime | None, reason: str) -> dt.datetime | None:
-    """The deadline an order is issued for missing: an overdue order's only (one per breach)."""
-    return ticket_due_at if reason == SupervisionReason.OVERDUE else None
+def breach_of(missed: dt.datetime | None, reason: str) -> dt.datetime | None:
+    """The deadline an order is issued for missing (the ticket's, or the open order's): an
+    overdue order's only, one order per missed deadline."""
+    return missed if reason == SupervisionReason.OVERDUE else None
+
+
+# What the sweep does when a ticket's watch time has passed.
+ISSUE, ESCALATE = "issue", "escalate"
+
+
+def due_step(
+    *,
+    now: dt.datetime,
+    due_at: dt.datetime | None,
+    due_ordered: bool,
+    order_due_at: dt.datetime | None,
+    order_level: int | None,
+    escalated: bool,
+) -> tuple[str, dt.datetime] | None:
+    """The sweep's rule for one running ticket: what is due `now`, and for which missed deadline.
+
+    `due_ordered` says an overdue order was issued for the ticket's current `due_at`;
+    `order_due_at`/`order_level` describe its open order, if any. The deadline passing first
+    brings an order (level + 1); an open order's deadline passing brings the next level, or,
+    after level 3, the escalation to the leaders (once per ticket).
+    """
+    if due_at is not None and due_at < now and not due_ordered:
+        return ISSUE, due_at
+    if order_due_at is not None and order_due_at < now and order_level is not None:
+        if order_level < MAX_LEVEL:
+            return ISSUE, order_due_at
+        if not escalated:
+            return ESCALATE, order_due_at
+    return None
+
+
+def watch_from(
+    *,
+    due_at: dt.datetime | None,
+    due_ordered: bool,
+    order_due_at: dt.datetime | None,
+    order_level: int | None,
+    escalated: bool,
+) -> dt.datetime | None:
+    """When the sweep must next look at a running ticket (None: nothing more can be due)."""
+    moments = []
+    if due_at is not None and not due_ordered:
+        moments.append(due_at)
+    if (
+        order_due_at is not None
+        and order_level is not None
+        and (order_level < MAX_LEVEL or not escalated)
+    ):
+        moments.append(order_due_at)
+    return min(moments) if moments else None
 
 
 def first_breach(
-    breached_at: dt.datetime | None, reason: str, now: dt.datetime
+    breached_at: dt.datetime | None,
+    breached_due_at: dt.datetime | None,
+    ticket_due_at: dt.datetime | None,
+    now: dt.datetime,
 ) -> dt.datetime | None:
-    """When the ticket first missed a deadline, after an order issued `now` for `reason`."""
-    if reason == SupervisionReason.OVERDUE and breached_at is None:
+    """When the ticket first missed its deadline, after an order issued `now` for missing
+    `breached_due_at` (an order's own deadline running out does not make the ticket late)."""
+    if breached_at is None and breached_due_at is not None and breached_due_at == ticket_due_at:
         return now
     return breached_at
 
@@ -106,14 +169,16 @@ def issue_order(
     by: Actor = SYSTEM,
     note: str = "",
     days: int | None = None,
+    missed: dt.datetime | None = None,
     oracle: WorkdayOracle | None = None,
     recipients: Recipients | None = None,
     number: str | None = None,
     supersede: bool = True,
 ) -> SupervisionOrder:
-    """Issue an order on a ticket locked by the caller; its deadline becomes the ticket's and it
-    supersedes the ticket's earlier open orders (`supersede=False`: the caller does that, as
-    the sweep does for a whole batch in one UPDATE)."""
+    """Issue an order on a ticket locked by the caller, with its own deadline; the ticket's
+    `due_at` stays. An overdue order names the deadline it is issued for missing (`missed`,
+    the ticket's by default). It supersedes the ticket's earlier open orders (`supersede=False`:
+    the caller does that, as the sweep does for a whole batch in one UPDATE)."""
     if ticket.unit_id is None:
         raise Conflict(_("Ticket %(number)s is with no unit.") % {"number": ticket.number})
     level = next_level(ticket.supervision_level)
@@ -130,20 +195,25 @@ def issue_order(
         issued_at=now,
         issued_by=person_of(by),
         due_at=deadline.due_at,
-        breached_due_at=breach_of(ticket.due_at, reason),
+        breached_due_at=breach_of(missed or ticket.due_at, reason),
         note=note,
     )
     if supersede:
         supersede_earlier_orders([order])
-    previous_due = ticket.due_at
-    ticket.due_at = deadline.due_at
-    ticket.due_basis = deadline.basis
     ticket.supervision_level = level
-    ticket.breached_at = first_breach(ticket.breached_at, reason, now)
-    ticket.version += 1
-    ticket.save(
-        update_fields=["due_at", "due_basis", "supervision_level", "breached_at", "version"]
+    ticket.breached_at = first_breach(ticket.breached_at, order.breached_due_at, ticket.due_at, now)
+    missed_own_deadline = (
+        order.breached_due_at is not None and order.breached_due_at == ticket.due_at
     )
+    ticket.watch_at = watch_from(
+        due_at=ticket.due_at,
+        due_ordered=missed_own_deadline or _due_ordered(ticket),
+        order_due_at=deadline.due_at,
+        order_level=level,
+        escalated=ticket.escalated_at is not None,
+    )
+    ticket.version += 1
+    ticket.save(update_fields=["supervision_level", "breached_at", "watch_at", "version"])
     TicketEvent.objects.create(
         ticket=ticket,
         kind=EventKind.SUPERVISE,
@@ -156,7 +226,7 @@ def issue_order(
             reason=reason,
             level=level,
             due_at=deadline.due_at,
-            previous_due_at=previous_due,
+            ticket_due_at=ticket.due_at,
             note=note,
         ),
     )
@@ -170,7 +240,7 @@ def issue_order(
             "level": level_label(level),
             "ticket": ticket.number,
         }
-        body = _("%(title)s. New deadline: %(due)s. Reason: %(reason)s. %(note)s") % {
+        body = _("%(title)s. The order is due by %(due)s. Reason: %(reason)s. %(note)s") % {
             "title": ticket.title,
             "due": timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M"),
             "reason": SupervisionReason(reason).label,
@@ -192,6 +262,100 @@ def issue_order(
         },
     )
     return order
+
+
+def _due_ordered(ticket: Ticket) -> bool:
+    """Whether an overdue order was issued for the ticket's current deadline."""
+    if ticket.due_at is None:
+        return False
+    return SupervisionOrder.objects.filter(
+        ticket=ticket, reason=SupervisionReason.OVERDUE, breached_due_at=ticket.due_at
+    ).exists()
+
+
+def open_order_of(ticket: Ticket) -> SupervisionOrder | None:
+    """The ticket's open order (at most one: its latest)."""
+    return (
+        SupervisionOrder.objects.filter(ORDER_OPEN, ticket=ticket)
+        .order_by("-issued_at", "-pk")
+        .first()
+    )
+
+
+def end_open_orders(ticket: Ticket, now: dt.datetime) -> list[str]:
+    """The ticket was resolved or left the unit the orders were addressed to: its open orders
+    end (the ones they superseded stay closed as superseded). Returns their numbers."""
+    ended = SupervisionOrder.objects.filter(ORDER_OPEN, ticket=ticket)
+    numbers = list(ended.values_list("number", flat=True))
+    ended.update(fulfilled_at=now)
+    return numbers
+
+
+def rewatch(ticket: Ticket) -> dt.datetime | None:
+    """Set `watch_at` on a ticket locked by the caller after its deadline or orders changed
+    (not saved: the caller saves the ticket)."""
+    if ticket.status not in CLOCK_RUNNING:
+        ticket.watch_at = None
+        return None
+    order = open_order_of(ticket)
+    ticket.watch_at = watch_from(
+        due_at=ticket.due_at,
+        due_ordered=_due_ordered(ticket),
+        order_due_at=order.due_at if order else None,
+        order_level=order.level if order else None,
+        escalated=ticket.escalated_at is not None,
+    )
+    return ticket.watch_at
+
+
+def escalate(
+    ticket: Ticket,
+    *,
+    order: SupervisionOrder,
+    now: dt.datetime,
+    recipients: Recipients | None = None,
+) -> None:
+    """A level-3 order ran out with the ticket still not resolved: no fourth order; the ticket
+    goes to the bureau's leaders, who are told once (ticket locked by the caller)."""
+    ticket.escalated_at = now
+    ticket.watch_at = None
+    ticket.version += 1
+    ticket.save(update_fields=["escalated_at", "watch_at", "version"])
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=EventKind.ESCALATE,
+        actor=None,
+        at=now,
+        from_status=ticket.status,
+        to_status=ticket.status,
+        payload=escalate_payload(order=order.number, order_due_at=order.due_at),
+    )
+    recipients = recipients or Recipients()
+    with override(settings.LANGUAGE_CODE):
+        title = _("Escalated to the leaders: %(ticket)s, still not resolved after %(level)s") % {
+            "ticket": ticket.number,
+            "level": level_label(order.level),
+        }
+        body = _("%(title)s. Held by %(unit)s, deadline %(due)s, order %(order)s ran out.") % {
+            "title": ticket.title,
+            "unit": ticket.unit.name if ticket.unit else "",
+            "due": timezone.localtime(ticket.due_at).strftime("%Y-%m-%d %H:%M")
+            if ticket.due_at
+            else "",
+            "order": order.number,
+        }
+    notify(
+        "escalated",
+        recipients=recipients.escalation(),
+        title=title,
+        body=body,
+        ticket_id=ticket.pk,
+        payload={
+            "ticket": ticket.number,
+            "order": order.number,
+            "unit": ticket.unit.code if ticket.unit else None,
+        },
+    )
 
 
 def supersede_earlier_orders(orders: Sequence[SupervisionOrder]) -> int:
@@ -251,45 +415,95 @@ def _lock_batch(ids: list[int]) -> Any:
     return rows
 
 
+class Swept(NamedTuple):
+    orders: list[str]  # the numbers of the orders issued
+    escalated: list[str]  # the numbers of the tickets escalated to the leaders
+
+
 def sweep_overdue(
     now: dt.datetime, *, batch: int = 200, should_stop: Callable[[], bool] | None = None
-) -> list[str]:
-    """Issue an order on every ticket whose deadline passed; returns the order numbers."""
+) -> Swept:
+    """Issue the orders that are due (a missed deadline, an order run out) and escalate the
+    tickets whose level-3 order ran out."""
     issued: list[str] = []
+    escalated: list[str] = []
     seen: set[int] = set()
     recipients = Recipients()
     local_day = local_day_of(now)
     oracle = WorkdayOracle(local_day, local_day + dt.timedelta(days=60))
     while not (should_stop and should_stop()):
         candidates = list(
-            Ticket.objects.filter(clock_running(), due_at__lt=now)
+            Ticket.objects.filter(clock_running(), watch_at__lt=now)
             .exclude(pk__in=seen)
-            .order_by("due_at", "pk")
+            .order_by("watch_at", "pk")
             .values_list("pk", flat=True)[:batch]
         )
         if not candidates:
             break
         seen.update(candidates)
         with transaction.atomic():
-            # Re-check under the lock: another worker may have issued the order meanwhile.
-            tickets = list(_lock_batch(candidates).filter(clock_running(), due_at__lt=now))
-            numbers = allocate_numbers(ORDER_PREFIX, local_day, len(tickets)) if tickets else []
-            orders = [
-                issue_order(
-                    ticket,
+            # Re-check under the lock: another worker may have acted meanwhile.
+            tickets = list(_lock_batch(candidates).filter(clock_running(), watch_at__lt=now))
+            open_orders_of = {
+                order.ticket_id: order
+                for order in SupervisionOrder.objects.filter(
+                    ORDER_OPEN, ticket_id__in=[ticket.pk for ticket in tickets]
+                ).order_by("issued_at", "pk")
+            }
+            ordered = set(
+                SupervisionOrder.objects.filter(
+                    ticket_id__in=[ticket.pk for ticket in tickets],
                     reason=SupervisionReason.OVERDUE,
+                    breached_due_at__isnull=False,
+                ).values_list("ticket_id", "breached_due_at")
+            )
+            steps = []
+            for ticket in tickets:
+                order = open_orders_of.get(ticket.pk)
+                step = due_step(
                     now=now,
-                    oracle=oracle,
-                    recipients=recipients,
-                    number=number,
-                    supersede=False,
+                    due_at=ticket.due_at,
+                    due_ordered=(ticket.pk, ticket.due_at) in ordered,
+                    order_due_at=order.due_at if order else None,
+                    order_level=order.level if order else None,
+                    escalated=ticket.escalated_at is not None,
                 )
-                for ticket, number in zip(tickets, numbers, strict=True)
+                steps.append((ticket, order, step))
+            to_issue = [
+                (t, missed)
+                for t, _o, step in steps
+                if step and step[0] == ISSUE
+                for missed in [step[1]]
             ]
+            numbers = allocate_numbers(ORDER_PREFIX, local_day, len(to_issue)) if to_issue else []
+            orders = []
+            numbers_left = iter(numbers)
+            for ticket, order, step in steps:
+                if step is None:
+                    # Nothing due after all (a deadline moved): look again when it is.
+                    rewatch(ticket)
+                    ticket.save(update_fields=["watch_at"])
+                elif step[0] == ISSUE:
+                    orders.append(
+                        issue_order(
+                            ticket,
+                            reason=SupervisionReason.OVERDUE,
+                            now=now,
+                            missed=step[1],
+                            oracle=oracle,
+                            recipients=recipients,
+                            number=next(numbers_left),
+                            supersede=False,
+                        )
+                    )
+                else:
+                    assert order is not None  # escalation follows an open level-3 order
+                    escalate(ticket, order=order, now=now, recipients=recipients)
+                    escalated.append(ticket.number)
             # One UPDATE for the batch: each ticket's new order supersedes its earlier ones.
             supersede_earlier_orders(orders)
             issued += [order.number for order in orders]
-    return issued
+    return Swept(issued, escalated)
 
 
 def sweep_due_soon(

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from jieban.org.models import Unit
 from jieban.org.permissions import can_dispatch, can_record_visit, can_work_unit_tickets
 from jieban.tickets.access import access_ticket
 from jieban.tickets.events import (
+    CHANNEL_BASIS,
     close_payload,
     dispatch_payload,
     invalidate_payload,
@@ -31,15 +33,16 @@ from jieban.tickets.events import (
 )
 from jieban.tickets.models import (
     NOT_COUNTED,
-    ORDER_OPEN,
     EventKind,
+    Extension,
+    ExtensionStatus,
     Status,
-    SupervisionOrder,
     Ticket,
     TicketEvent,
     TicketUnit,
 )
-from jieban.workcalendar.workdays import compute_deadline
+from jieban.tickets.supervision import end_open_orders
+from jieban.workcalendar.workdays import Deadline, compute_deadline
 
 
 class Action:
@@ -191,6 +194,14 @@ def _transition(
         )
 
 
+def cancel_pending_extension(ticket: Ticket, now: dt.datetime) -> None:
+    """A pending extension request ends undecided when the ticket is resolved or leaves the
+    unit that asked."""
+    Extension.objects.filter(ticket=ticket, status=ExtensionStatus.PENDING).update(
+        status=ExtensionStatus.CANCELLED, decided_at=now
+    )
+
+
 def dispatch_ticket(
     number: str, *, unit: Unit, by: Actor, expected_version: int | None = None
 ) -> Ticket:
@@ -208,17 +219,45 @@ def dispatch_ticket(
             )
         deadline = compute_deadline(now, ticket.category.deadline_days)
         previous = ticket.unit.code if ticket.unit else None
-        ticket.unit = unit
-        ticket.dispatched_at = now
-        ticket.due_at = deadline.due_at
-        ticket.due_basis = deadline.basis
-        ticket.accepted_at = None
+        # A fresh clock for the new unit: the old unit's orders and pending request end.
+        ended = end_open_orders(ticket, now) if previous else []
+        cancel_pending_extension(ticket, now)
+        start_handling_clock(ticket, unit=unit, now=now, due=deadline)
         TicketUnit.objects.get_or_create(ticket=ticket, unit=unit, defaults={"first_held_at": now})
-        return dispatch_payload(unit=unit.code, deadline=deadline, previous_unit=previous)
+        return dispatch_payload(
+            unit=unit.code, deadline=deadline, previous_unit=previous, ended_orders=ended
+        )
 
     return _transition(
         number, by=by, action=Action.DISPATCH, expected_version=expected_version, apply=apply
     )
+
+
+def dispatch_deadline(now: dt.datetime) -> dt.datetime:
+    """When a ticket registered (or returned) `now` should be dispatched at the latest."""
+    return now + dt.timedelta(hours=settings.JIEBAN_DISPATCH_WITHIN_HOURS)
+
+
+def visit_deadline(resolved_at: dt.datetime) -> dt.datetime:
+    """When a ticket resolved at `resolved_at` should have had its follow-up call."""
+    return compute_deadline(resolved_at, settings.JIEBAN_VISIT_WITHIN_DAYS).due_at
+
+
+def start_handling_clock(
+    ticket: Ticket, *, unit: Unit, now: dt.datetime, due: Deadline | dt.datetime
+) -> None:
+    """The ticket goes to `unit` `now` with the deadline `due` (a ticket locked by the
+    caller; not saved): its signing clock starts, and the sweep watches the deadline."""
+    ticket.unit = unit
+    ticket.dispatched_at = now
+    if isinstance(due, Deadline):
+        ticket.due_at, ticket.due_basis = due.due_at, due.basis
+    else:
+        ticket.due_at, ticket.due_basis = due, CHANNEL_BASIS
+    ticket.accepted_at = None
+    ticket.accept_due_at = compute_deadline(now, 1).due_at
+    ticket.accept_late_at = None
+    ticket.watch_at = ticket.due_at
 
 
 def accept_ticket(number: str, *, by: Actor, expected_version: int | None = None) -> Ticket:
@@ -241,11 +280,18 @@ def return_ticket(
     def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
         text = _required_text(reason, field="reason", label=_("The reason"))
         payload = return_payload(reason=text, unit=ticket.unit.code if ticket.unit else None)
+        end_open_orders(ticket, now)
+        cancel_pending_extension(ticket, now)
         ticket.unit = None
         ticket.dispatched_at = None
         ticket.due_at = None
         ticket.due_basis = ""
         ticket.accepted_at = None
+        ticket.accept_due_at = None
+        ticket.accept_late_at = None
+        ticket.watch_at = None
+        # Back with the command centre: its dispatch clock starts again.
+        ticket.dispatch_due_at = dispatch_deadline(now)
         return payload
 
     return _transition(
@@ -262,11 +308,12 @@ def resolve_ticket(
         text = _required_text(result, field="result", label=_("The result"))
         ticket.resolved_at = now
         ticket.result = text
+        ticket.watch_at = None
+        ticket.visit_due_at = visit_deadline(now)
+        cancel_pending_extension(ticket, now)
         # Resolving fulfils the ticket's open supervision order; the ones it superseded stay
         # closed as superseded, not fulfilled.
-        fulfilled = SupervisionOrder.objects.filter(ORDER_OPEN, ticket=ticket)
-        orders = list(fulfilled.values_list("number", flat=True))
-        fulfilled.update(fulfilled_at=now)
+        orders = end_open_orders(ticket, now)
         return resolve_payload(
             result=text, on_time=bool(ticket.resolved_on_time), fulfilled_orders=orders
         )

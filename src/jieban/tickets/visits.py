@@ -24,7 +24,7 @@ from jieban.tickets.models import (
     Visit,
     VisitOutcome,
 )
-from jieban.tickets.supervision import issue_order
+from jieban.tickets.supervision import issue_order, rewatch
 from jieban.tickets.transitions import Action, apply_transition
 
 # After this many unanswered calls the ticket is closed as unreachable (out of satisfaction).
@@ -102,12 +102,19 @@ def record_visit(
                 role_checked=True,
                 apply=lambda t, at: _reopen(t, at, note),
             )
-            issue_order(ticket, reason=SupervisionReason.DISSATISFIED, now=now, by=by, note=note)
+            order = issue_order(
+                ticket, reason=SupervisionReason.DISSATISFIED, now=now, by=by, note=note
+            )
+            # A new handling round: its deadline is the order's.
+            ticket.due_at = order.due_at
+            rewatch(ticket)
+            ticket.save(update_fields=["due_at", "watch_at"])
     return visit, ticket
 
 
 def _reopen(ticket: Ticket, now: dt.datetime, note: str) -> dict[str, Any]:
     ticket.resolved_at = None
+    ticket.visit_due_at = None
     return reopen_payload(outcome=VisitOutcome.DISSATISFIED, note=note)
 
 

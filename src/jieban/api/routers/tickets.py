@@ -12,8 +12,11 @@ from ninja.files import UploadedFile
 from jieban.api.schemas import (
     ERRORS,
     AttachmentOut,
+    DecisionIn,
     DispatchIn,
     EventOut,
+    ExtensionIn,
+    ExtensionOut,
     MergeIn,
     NoteIn,
     ReasonIn,
@@ -24,13 +27,25 @@ from jieban.api.schemas import (
     TicketPageOut,
     VersionIn,
 )
-from jieban.api.serializers import due_soon_clock, local, ticket_detail_out, ticket_out
+from jieban.api.serializers import (
+    due_soon_clock,
+    extension_out,
+    local,
+    ticket_detail_out,
+    ticket_out,
+)
 from jieban.errors import InvalidInput
 from jieban.http import AuthenticatedRequest
 from jieban.intake.actions import TicketDraft, add_attachment, register_ticket
 from jieban.org.models import Unit
 from jieban.tickets import transitions
 from jieban.tickets.access import access_ticket
+from jieban.tickets.extensions import (
+    approve_extension,
+    latest_extensions,
+    reject_extension,
+    request_extension,
+)
 from jieban.tickets.models import Attachment, TicketEvent
 from jieban.tickets.selectors import TicketFilters, filter_tickets, page_of_tickets, ticket_timeline
 
@@ -84,7 +99,8 @@ def list_tickets(
     tickets = filter_tickets(request.user, TicketFilters(**values))
     rows, next_cursor = page_of_tickets(tickets, cursor=cursor, limit=limit)
     clock = due_soon_clock()
-    items = [ticket_out(row, request.user, clock=clock) for row in rows]
+    extensions = latest_extensions(row.pk for row in rows)
+    items = [ticket_out(row, request.user, clock=clock, extensions=extensions) for row in rows]
     return {"items": items, "next": next_cursor}
 
 
@@ -165,6 +181,41 @@ def merge(request: AuthenticatedRequest, number: str, payload: MergeIn) -> dict[
         number, into=payload.into, by=request.user, expected_version=payload.version
     )
     return ticket_detail_out(request.user, number)
+
+
+@router.post(
+    "/tickets/{number}/extension", response={201: ExtensionOut, **ERRORS}, tags=["extensions"]
+)
+def ask_for_extension(
+    request: AuthenticatedRequest, number: str, payload: ExtensionIn
+) -> Status[dict[str, Any] | None]:
+    """The holding unit asks for 1-10 more working days, before its deadline passes."""
+    extension = request_extension(number, days=payload.days, reason=payload.reason, by=request.user)
+    return Status(201, extension_out(extension))
+
+
+@router.post(
+    "/tickets/{number}/extension/approve",
+    response={200: ExtensionOut, **ERRORS},
+    tags=["extensions"],
+)
+def approve_pending_extension(
+    request: AuthenticatedRequest, number: str, payload: DecisionIn
+) -> dict[str, Any] | None:
+    """The command centre grants the time asked: the deadline moves."""
+    return extension_out(approve_extension(number, note=payload.note, by=request.user))
+
+
+@router.post(
+    "/tickets/{number}/extension/reject",
+    response={200: ExtensionOut, **ERRORS},
+    tags=["extensions"],
+)
+def reject_pending_extension(
+    request: AuthenticatedRequest, number: str, payload: DecisionIn
+) -> dict[str, Any] | None:
+    """The command centre refuses, saying why: the deadline stays."""
+    return extension_out(reject_extension(number, note=payload.note, by=request.user))
 
 
 @router.get(
