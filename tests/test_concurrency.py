@@ -8,16 +8,29 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
+from django.utils import timezone
 
 from jieban.errors import Conflict
 from jieban.intake.actions import TicketDraft, register_ticket
 from jieban.org.actions import create_person, create_unit
 from jieban.org.models import Unit, User
+from jieban.stats.models import PublishedReport
+from jieban.stats.reports import publish_ended_periods
 from jieban.tickets import transitions
+from jieban.tickets.campaign import take_month_snapshot
 from jieban.tickets.defaults import create_default_categories
-from jieban.tickets.models import Category, DailySequence, Ticket, TicketEvent
+from jieban.tickets.models import (
+    Campaign,
+    CampaignItem,
+    Category,
+    DailySequence,
+    Ticket,
+    TicketEvent,
+)
 from jieban.tickets.numbering import allocate_numbers
+from tests.conftest import local
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
@@ -163,3 +176,37 @@ def test_two_workers_sweeping_at_once_issue_each_order_once(people: tuple[User, 
     assert sum(len(report.orders) for report in reports) == 0
     assert SupervisionOrder.objects.count() == 180
     assert Notification.objects.filter(kind="escalated").count() == 60
+
+
+def test_two_workers_first_sweeping_a_month_take_one_snapshot(people: tuple[User, User]) -> None:
+    unit = Unit.objects.get(code="PS-A")
+    with time_machine.travel(local(2026, 2, 2), tick=False):
+        for index in range(20):
+            ticket, _created = register_ticket(
+                TicketDraft(channel="phone", content=f"噪音 {index}"), by=people[0]
+            )
+            transitions.dispatch_ticket(ticket.number, unit=unit, by=people[0])
+    # Both first run on the 4th: each may find no snapshot, one takes it.
+    with time_machine.travel(local(2026, 4, 4, 9), tick=False):
+        results = race(2, lambda index: take_month_snapshot(timezone.now()))
+    assert not [result for result in results if isinstance(result, Exception)], results
+    taken = [result for result in results if result is not None]
+    assert len(taken) == 1 and taken[0].month == "2026-04"
+    assert Campaign.objects.count() == 1
+    assert CampaignItem.objects.count() == 20
+
+
+def test_two_workers_catching_up_freeze_each_report_once(people: tuple[User, User]) -> None:
+    with time_machine.travel(local(2026, 3, 2), tick=False):
+        register_ticket(TicketDraft(channel="phone", content="噪音"), by=people[0])
+    with time_machine.travel(local(2026, 3, 19, 0, 5), tick=False):
+        results = race(
+            2,
+            lambda index: publish_ended_periods(timezone.localdate(), limit=100, horizon_days=400),
+        )
+    assert not [result for result in results if isinstance(result, Exception)], results
+    published = [name for names, _left in results for name in names]
+    # 2-18 March, weeks 10 and 11: each frozen by one of them.
+    assert len(published) == len(set(published)) == 19
+    assert PublishedReport.objects.count() == 19
+    assert [left for _names, left in results] == [0, 0]

@@ -533,7 +533,7 @@ def test_repeat_reports_are_linked_and_counted(db: Any) -> None:
     assert Ticket.objects.filter(repeat_count__gte=2).exists()
     # The month's campaign lists long-pending tickets (and repeated ones, when still open).
     with time_machine.travel(ANCHOR, tick=False):
-        campaign, _created = take_snapshot(f"{ANCHOR:%Y-%m}", now=ANCHOR)
+        campaign = take_snapshot(f"{ANCHOR:%Y-%m}", now=ANCHOR)
     assert campaign.items.filter(long_pending=True).exists()
 
 

@@ -357,18 +357,141 @@ class TestRollups:
         assert resolved() == 1
 
 
-def test_the_worker_freezes_the_periods_that_ended(cast: Cast) -> None:
+def test_the_worker_freezes_the_periods_that_ended(cast: Cast, settings: Any) -> None:
     from jieban.stats.models import PublishedReport
 
-    scenario(cast)
+    scenario(cast)  # its sweep of 10 March froze the oldest three days, 2-4 March
+    settings.JIEBAN_PUBLISH_PER_SWEEP = 100
     with time_machine.travel(local(2026, 4, 1, 0, 5), tick=False):
         report = run_sweep()
         again = run_sweep()
-    assert sorted(report.published) == ["daily 2026-03-31", "monthly 2026-03", "weekly 2026-W13"]
-    assert again.published == []
+    # Every period since the first ticket (Monday 2 March), oldest first: 30 days, 4 weeks and
+    # the month, the newest last.
+    assert PublishedReport.objects.count() == 35
+    assert len(report.published) == 32 and report.reports_left == 0
+    assert report.published[:5] == [
+        "daily 2026-03-05",
+        "daily 2026-03-06",
+        "daily 2026-03-07",
+        "daily 2026-03-08",
+        "weekly 2026-W10",
+    ]
+    assert report.published[-3:] == ["daily 2026-03-30", "daily 2026-03-31", "monthly 2026-03"]
+    assert "weekly 2026-W13" in report.published
+    assert again.published == [] and again.reports_left == 0
+    assert not [line for line in again.lines() if "report" in line]
     monthly = PublishedReport.objects.get(kind="monthly", period="2026-03")
     assert monthly.data["overall"]["total"] == 6
     assert monthly.published_by is None
+
+
+class TestCatchingUpAfterDowntime:
+    """The worker freezes every ended period that was not frozen, oldest first, a few a sweep,
+    none before the first ticket nor wholly beyond the horizon."""
+
+    def test_a_worker_down_for_nine_days_freezes_the_missing_days_oldest_first(
+        self, cast: Cast, settings: Any
+    ) -> None:
+        from jieban.stats.models import PublishedReport
+
+        settings.JIEBAN_PUBLISH_PER_SWEEP = 100
+        scenario(cast)  # its sweep of 10 March catches up: 2-9 March and week 10
+        assert PublishedReport.objects.count() == 9
+        settings.JIEBAN_PUBLISH_PER_SWEEP = 3
+        # Down from the 10th to the 19th: 9 days and week 11 were never frozen.
+        sweeps = []
+        for minute in range(5):
+            with time_machine.travel(local(2026, 3, 19, 0, 5 + minute), tick=False):
+                sweeps.append(run_sweep())
+        assert [sweep.published for sweep in sweeps] == [
+            ["daily 2026-03-10", "daily 2026-03-11", "daily 2026-03-12"],
+            ["daily 2026-03-13", "daily 2026-03-14", "daily 2026-03-15"],
+            ["weekly 2026-W11", "daily 2026-03-16", "daily 2026-03-17"],
+            ["daily 2026-03-18"],
+            [],
+        ]
+        assert [sweep.reports_left for sweep in sweeps] == [7, 4, 1, 0, 0]
+        assert "reports published: 3, 7 more to catch up" in sweeps[0].lines()
+        assert "  daily 2026-03-10" in sweeps[0].lines()
+        assert "reports published: 3, 7 more to catch up" in sweeps[0].headline()
+        assert "reports published: 1" in sweeps[3].lines()
+        assert not [line for line in sweeps[4].lines() if "report" in line]
+        assert PublishedReport.objects.count() == 19
+        # A week frozen late is that week's report, and records when it was frozen.
+        week = PublishedReport.objects.get(kind="weekly", period="2026-W11")
+        assert (week.data["start"], week.data["end"]) == ("2026-03-09", "2026-03-16")
+        assert week.published_at == local(2026, 3, 19, 0, 7)
+        assert week.data["overall"]["total"] == 0  # every ticket came on 2 March
+
+    def test_jieban_sweep_once_prints_what_it_caught_up(self, cast: Cast, settings: Any) -> None:
+        with time_machine.travel(local(2026, 3, 2, 9), tick=False):
+            new_ticket(cast.dispatcher)
+        settings.JIEBAN_PUBLISH_PER_SWEEP = 2
+        with time_machine.travel(local(2026, 3, 5, 9), tick=False):
+            out = StringIO()
+            call_command("sweep", "--once", stdout=out)
+        lines = out.getvalue().splitlines()
+        start = lines.index("reports published: 2, 1 more to catch up")
+        assert lines[start + 1 : start + 3] == ["  daily 2026-03-02", "  daily 2026-03-03"]
+        assert lines[-1].startswith("seconds: ")
+
+    def test_it_goes_back_no_further_than_the_horizon(self, cast: Cast, settings: Any) -> None:
+        with time_machine.travel(local(2025, 1, 2, 9), tick=False):
+            new_ticket(cast.dispatcher)
+        settings.JIEBAN_PUBLISH_CATCH_UP_DAYS = 30
+        settings.JIEBAN_PUBLISH_PER_SWEEP = 3
+        with time_machine.travel(local(2026, 3, 2, 0, 5), tick=False):
+            report = run_sweep()
+        # From 31 January 2026 on: that day and the month it ends, then 1 February.
+        assert report.published == ["daily 2026-01-31", "monthly 2026-01", "daily 2026-02-01"]
+
+    def test_nothing_is_frozen_before_the_first_ticket(self, cast: Cast) -> None:
+        from jieban.stats.models import PublishedReport
+
+        with time_machine.travel(local(2026, 3, 2, 0, 5), tick=False):
+            assert run_sweep().published == []
+            new_ticket(cast.dispatcher)
+        with time_machine.travel(local(2026, 3, 3, 0, 5), tick=False):
+            assert run_sweep().published == ["daily 2026-03-02"]
+        assert PublishedReport.objects.count() == 1
+
+    def test_a_report_published_by_hand_is_not_published_again(
+        self, cast: Cast, api_as: Any
+    ) -> None:
+        from jieban.stats.models import PublishedReport
+
+        with time_machine.travel(local(2026, 3, 2, 9), tick=False):
+            new_ticket(cast.dispatcher)
+        with time_machine.travel(local(2026, 3, 3, 9), tick=False):
+            assert api_as(cast.leader).post("/reports/daily/2026-03-02").status_code == 201
+            assert run_sweep().published == []
+        assert PublishedReport.objects.get().published_by == cast.leader
+
+    def test_turned_off_it_freezes_nothing(self, cast: Cast, settings: Any) -> None:
+        scenario(cast)
+        settings.JIEBAN_AUTO_PUBLISH = False
+        with time_machine.travel(local(2026, 4, 1, 0, 5), tick=False):
+            report = run_sweep()
+        assert (report.published, report.reports_left) == ([], 0)
+
+
+def test_the_ended_periods_cross_a_year_oldest_first() -> None:
+    import datetime as dt
+
+    from jieban.stats.reports import ended_periods
+
+    periods = ended_periods(dt.date(2027, 1, 5), since=dt.date(2026, 12, 30))
+    assert periods == [
+        ("daily", "2026-12-30"),
+        ("daily", "2026-12-31"),
+        ("monthly", "2026-12"),
+        ("daily", "2027-01-01"),
+        ("daily", "2027-01-02"),
+        ("daily", "2027-01-03"),
+        ("weekly", "2026-W53"),
+        ("daily", "2027-01-04"),
+    ]
+    assert ended_periods(dt.date(2026, 12, 30), since=dt.date(2026, 12, 30)) == []
 
 
 def test_a_period_still_running_is_not_published(cast: Cast, api_as: Any) -> None:

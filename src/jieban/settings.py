@@ -177,13 +177,17 @@ JIEBAN_SWEEP_BATCH = env_int("JIEBAN_SWEEP_BATCH", 200)
 # Dirty dates of the statistics' daily rollups each sweep rebuilds, at the most (~40 ms each at
 # a million tickets); the rest wait for the next sweep, or for a reader who needs them.
 JIEBAN_SWEEP_ROLLUP_DATES = env_int("JIEBAN_SWEEP_ROLLUP_DATES", 10)
-# Freeze yesterday's, last week's and last month's reports automatically once they end.
+# Freeze the reports of every day, week and month automatically once they end; after downtime
+# the sweeps catch up on the missed ones, oldest first, this many a sweep (~0.3 s each at a
+# million tickets), none before the first ticket nor wholly older than the horizon (days).
 JIEBAN_AUTO_PUBLISH = env_bool("JIEBAN_AUTO_PUBLISH", True)
 # The clocks before and after handling (DESIGN.md, "Clocks"): a new ticket is dispatched within
 # these hours (the command centre works around the clock), a resolved one called back within
 # these working days.
 JIEBAN_DISPATCH_WITHIN_HOURS = env_int("JIEBAN_DISPATCH_WITHIN_HOURS", 2)
 JIEBAN_VISIT_WITHIN_DAYS = env_int("JIEBAN_VISIT_WITHIN_DAYS", 2)
+JIEBAN_PUBLISH_PER_SWEEP = env_int("JIEBAN_PUBLISH_PER_SWEEP", 3)
+JIEBAN_PUBLISH_CATCH_UP_DAYS = env_int("JIEBAN_PUBLISH_CATCH_UP_DAYS", 400)
 JIEBAN_SUPERVISION_DAYS = {
     "overdue": env_int("JIEBAN_SUPERVISION_DAYS_OVERDUE", 2),
     "dissatisfied": env_int("JIEBAN_SUPERVISION_DAYS_DISSATISFIED", 2),

@@ -18,6 +18,7 @@ from jieban.tickets import transitions
 from jieban.tickets.campaign import take_snapshot
 from jieban.tickets.models import Campaign, Ticket
 from jieban.tickets.visits import record_visit
+from jieban.worker.runner import run_sweep
 from tests.conftest import Cast, local, new_ticket
 from tests.web.conftest import dispatched, supervised
 
@@ -26,8 +27,9 @@ WHOLE_PHONE = re.compile(r"1\d{10}")
 
 
 def build(cast: Cast) -> dict[str, Ticket]:
-    """March's campaign: two long-pending tickets at station A (one cleared since), one twice
-    supervised at station B, one reported three times with no unit yet; a young one left out."""
+    """April's campaign, taken by hand on the 1st before any sweep of April: two long-pending
+    tickets at station A (one cleared since), one twice supervised at station B, one reported
+    three times with no unit yet; a young one left out."""
     with time_machine.travel(local(2026, 2, 2, 9), tick=False):
         old = dispatched(cast, "PS-A")
         old_with_phone = dispatched(
@@ -39,8 +41,8 @@ def build(cast: Cast) -> dict[str, Ticket]:
         for _ in range(2):
             mark_repeat(new_ticket(cast.dispatcher).number, of=repeated.number, by=cast.dispatcher)
         young = dispatched(cast, "PS-A")
-    with time_machine.travel(local(2026, 3, 20, 9), tick=False):
-        take_snapshot("2026-03")
+    with time_machine.travel(local(2026, 4, 1, 9), tick=False):
+        take_snapshot("2026-04")
         transitions.accept_ticket(old.number, by=cast.handler_a)
         transitions.resolve_ticket(old.number, result="已处理", by=cast.handler_a)
         record_visit(old.number, outcome="satisfied", note="", by=cast.dispatcher)
@@ -93,7 +95,7 @@ class TestCampaignPage:
     def test_it_counts_per_unit_and_in_total(self, client: Client, cast: Cast) -> None:
         made = build(cast)
         client.force_login(cast.supervisor)
-        response = client.get("/campaign/2026-03/")
+        response = client.get("/campaign/2026-04/")
         assert response.status_code == 200
         html = response.content.decode()
         assert counts(html) == {
@@ -116,16 +118,16 @@ class TestCampaignPage:
             "乙派出所",
             "无单位",
             "已归档",
-            "快照生成于 2026-03-20 09:00",
+            "快照生成于 2026-04-01 09:00",
         ):
             assert text in html
-        assert 'href="/campaign/2026-03/export.xlsx"' in html
+        assert 'href="/campaign/2026-04/export.xlsx"' in html
         assert 'data-testid="take-snapshot"' not in html
 
     def test_it_flags_why_each_ticket_is_listed(self, client: Client, cast: Cast) -> None:
         made = build(cast)
         client.force_login(cast.dispatcher)
-        html = client.get("/campaign/2026-03/").content.decode()
+        html = client.get("/campaign/2026-04/").content.decode()
 
         def flags(ticket: Ticket) -> list[str]:
             row = re.search(rf'<tr data-ticket="{ticket.number}"(.*?)</tr>', html, re.DOTALL)
@@ -139,7 +141,7 @@ class TestCampaignPage:
     def test_it_shows_a_unit_only_its_own(self, client: Client, cast: Cast) -> None:
         made = build(cast)
         client.force_login(cast.handler_b)
-        html = client.get("/campaign/2026-03/").content.decode()
+        html = client.get("/campaign/2026-04/").content.decode()
         assert counts(html) == {"PS-B": (1, 0, 1), "total": (1, 0, 1)}
         assert listed(html) == {made["twice"].number: "no"}
         assert made["old"].number not in html
@@ -153,12 +155,14 @@ class TestCampaignPage:
         assert 'href="/campaign/2026-03/"' in html
         assert 'rel="next"' not in html
 
-    def test_it_offers_a_snapshot_to_supervisors_only(self, client: Client, cast: Cast) -> None:
+    def test_it_offers_a_snapshot_to_the_command_centre_only(
+        self, client: Client, cast: Cast
+    ) -> None:
         with time_machine.travel(local(2026, 4, 5, 9), tick=False):
-            for person in (cast.supervisor, cast.admin):
+            for person in (cast.dispatcher, cast.supervisor, cast.admin):
                 client.force_login(person)
                 assert 'data-testid="take-snapshot"' in client.get("/campaign/").content.decode()
-            for person in (cast.dispatcher, cast.leader, cast.handler_a):
+            for person in (cast.leader, cast.handler_a, cast.leader_a):
                 client.force_login(person)
                 html = client.get("/campaign/").content.decode()
                 assert 'data-testid="no-snapshot"' in html
@@ -170,10 +174,10 @@ class TestCampaignPage:
             html = client.get("/campaign/2026-03/").content.decode()
             assert 'data-testid="take-snapshot"' not in html
 
-    def test_it_takes_the_snapshot_on_demand(self, client: Client, cast: Cast) -> None:
+    def test_a_dispatcher_takes_the_snapshot_on_demand(self, client: Client, cast: Cast) -> None:
         with time_machine.travel(local(2026, 2, 2, 9), tick=False):
             old = dispatched(cast, "PS-A")
-        client.force_login(cast.supervisor)
+        client.force_login(cast.dispatcher)
         with time_machine.travel(local(2026, 4, 5, 9), tick=False):
             response = client.post("/campaign/2026-04/snapshot/")
             assert response.status_code == 302
@@ -181,10 +185,56 @@ class TestCampaignPage:
             html = client.get(response["Location"]).content.decode()
             assert "已生成 2026-04 的快照：列入 1 件工单。" in html
             assert listed(html) == {old.number: "no"}
-            # Twice is once.
-            client.post("/campaign/2026-04/snapshot/")
-            assert "2026-04 的快照此前已生成。" in client.get("/campaign/").content.decode()
+            assert 'data-testid="take-snapshot"' not in html
         assert Campaign.objects.get().items.count() == 1
+
+    def test_it_says_so_when_the_snapshot_was_taken_meanwhile(
+        self, client: Client, cast: Cast
+    ) -> None:
+        # The page offered the button; the worker's sweep took the snapshot before the click.
+        client.force_login(cast.supervisor)
+        with time_machine.travel(local(2026, 4, 5, 9), tick=False):
+            assert 'data-testid="take-snapshot"' in client.get("/campaign/").content.decode()
+            take_snapshot("2026-04")
+        with time_machine.travel(local(2026, 4, 5, 9, 2), tick=False):
+            response = client.post("/campaign/2026-04/snapshot/")
+            assert (response.status_code, response["Location"]) == (302, "/campaign/2026-04/")
+            html = client.get(response["Location"]).content.decode()
+        warning = '<li class="alert warning" role="status">'
+        assert f"{warning}2026-04 的快照已于 2026-04-05 09:00 生成。" in html
+        assert 'data-testid="per-unit"' in html
+        # A stale form for a month gone by says why, too.
+        with time_machine.travel(local(2026, 5, 1, 9), tick=False):
+            response = client.post("/campaign/2026-04/snapshot/", follow=True)
+        assert response.status_code == 200
+        assert "只能生成本月（2026-05）的快照" in response.content.decode()
+        assert Campaign.objects.count() == 1
+
+    def test_it_notes_a_snapshot_taken_late(self, client: Client, cast: Cast) -> None:
+        with time_machine.travel(local(2026, 2, 2, 9), tick=False):
+            dispatched(cast, "PS-A")
+        # The worker ran for the first time on the 4th.
+        with time_machine.travel(local(2026, 4, 4, 8, 30), tick=False):
+            run_sweep()
+        client.force_login(cast.leader)
+        html = client.get("/campaign/2026-04/").content.decode()
+        assert "快照生成于 2026-04-04 08:30。" in html
+        assert 'data-testid="taken-late"' in html
+        assert "晚于 2026-04-01 生成" in html
+        book = workbook(client.get("/campaign/2026-04/export.xlsx"))
+        assert rows_of(book["按单位"])[1] == [
+            "快照时间",
+            dt.datetime(2026, 4, 4, 8, 30),
+            "晚于 2026-04-01 生成",
+        ]
+        # Taken on the 1st, it is not late.
+        with time_machine.travel(local(2026, 5, 1, 0, 0), tick=False):
+            run_sweep()
+        html = client.get("/campaign/2026-05/").content.decode()
+        assert "快照生成于 2026-05-01 00:00。" in html
+        assert 'data-testid="taken-late"' not in html
+        book = workbook(client.get("/campaign/2026-05/export.xlsx"))
+        assert rows_of(book["按单位"])[1] == ["快照时间", dt.datetime(2026, 5, 1, 0, 0)]
 
     def test_it_is_a_404_for_a_month_that_is_not_one(self, client: Client, cast: Cast) -> None:
         client.force_login(cast.supervisor)
@@ -197,18 +247,18 @@ class TestCampaignPage:
     def test_it_exports_the_board_to_excel(self, client: Client, cast: Cast) -> None:
         made = build(cast)
         client.force_login(cast.supervisor)
-        board = counts(client.get("/campaign/2026-03/").content.decode())
-        response = client.get("/campaign/2026-03/export.xlsx")
+        board = counts(client.get("/campaign/2026-04/").content.decode())
+        response = client.get("/campaign/2026-04/export.xlsx")
         assert response.status_code == 200
         assert response["Content-Type"] == XLSX
         assert (
-            response["Content-Disposition"] == 'attachment; filename="jieban-campaign-2026-03.xlsx"'
+            response["Content-Disposition"] == 'attachment; filename="jieban-campaign-2026-04.xlsx"'
         )
         book = workbook(response)
         assert book.sheetnames == ["按单位", "清单"]
         per_unit = rows_of(book["按单位"])
-        assert per_unit[0] == ["清零行动", "2026-03"]
-        assert per_unit[1] == ["快照时间", dt.datetime(2026, 3, 20, 9, 0)]
+        assert per_unit[0] == ["清零行动", "2026-04"]
+        assert per_unit[1] == ["快照时间", dt.datetime(2026, 4, 1, 9, 0)]
         assert per_unit[3] == ["单位代码", "单位", "期初", "已清零", "剩余"]
         units = {row[0]: tuple(row[2:]) for row in per_unit[4:-1]}
         assert units == {
@@ -280,7 +330,7 @@ class TestCampaignPage:
     def test_it_never_exports_a_whole_phone_number(self, client: Client, cast: Cast) -> None:
         made = build(cast)
         client.force_login(cast.supervisor)
-        book = workbook(client.get("/campaign/2026-03/export.xlsx"))
+        book = workbook(client.get("/campaign/2026-04/export.xlsx"))
         texts = [
             str(cell)
             for sheet in book.worksheets
@@ -321,7 +371,7 @@ class TestCampaignPage:
     def test_it_exports_only_what_the_reader_may_see(self, client: Client, cast: Cast) -> None:
         made = build(cast)
         client.force_login(cast.handler_b)
-        book = workbook(client.get("/campaign/2026-03/export.xlsx"))
+        book = workbook(client.get("/campaign/2026-04/export.xlsx"))
         numbers = [row[0] for row in book["清单"].iter_rows(min_row=2, values_only=True)]
         assert numbers == [made["twice"].number]
         per_unit = rows_of(book["按单位"], min_row=5)

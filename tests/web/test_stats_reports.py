@@ -202,9 +202,10 @@ class TestLiveReport:
         self, client: Client, cast: Cast, month: March
     ) -> None:
         client.force_login(cast.leader)
-        html = client.get("/reports/daily/2026-03-02/").content.decode()
+        # (The sweep of 10 March froze 2 March: a day it did not freeze is built live.)
+        html = client.get("/reports/daily/2026-03-16/").content.decode()
         assert 'data-testid="report-trend"' not in html
-        assert_page_shows(html, build_report(cast.leader, "daily", "2026-03-02"))
+        assert_page_shows(html, build_report(cast.leader, "daily", "2026-03-16"))
         html = client.get("/reports/weekly/2026-W12/").content.decode()
         assert_page_shows(html, build_report(cast.leader, "weekly", "2026-W12"))
         assert len(table_rows(html, "report-trend")) == 2  # 16 and 18 March had tickets
@@ -292,13 +293,13 @@ class TestPublishedReport:
     def test_a_report_the_worker_froze_says_so(
         self, client: Client, cast: Cast, month: March
     ) -> None:
-        # The sweep of 10 March froze February's report, the day before and last week's.
+        # The sweep of 10 March froze the oldest days since the first ticket: 2 to 4 March.
         client.force_login(cast.leader)
-        html = client.get("/reports/monthly/2026-02/").content.decode()
+        html = client.get("/reports/daily/2026-03-02/").content.decode()
         assert "由系统于" in html
         facts = {
             row[0].value: row[1].value
-            for row in workbook(client.get("/reports/monthly/2026-02/export.xlsx"))
+            for row in workbook(client.get("/reports/daily/2026-03-02/export.xlsx"))
             .worksheets[0]
             .iter_rows(min_row=4)
         }

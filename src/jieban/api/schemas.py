@@ -268,6 +268,8 @@ class CampaignItemOut(Schema):
 class CampaignOut(Schema):
     month: str
     taken_at: dt.datetime
+    # Taken after the month's first day (the worker was not running on the 1st).
+    taken_late: bool
     total: CampaignUnitOut
     units: list[CampaignUnitOut]
     items: list[CampaignItemOut]

@@ -18,8 +18,9 @@ INTAKE_ROLES = DISPATCH_ROLES | {Role.SUPERVISOR, Role.GRID_OFFICER, Role.BUILDI
 SUPERVISE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 # Who watches the supervision board: the command centre and the bureau's leaders.
 SUPERVISION_BOARD_ROLES = CENTRE_ROLES | {Role.LEADER}
-# Who takes the month's clear-to-zero snapshot by hand (the worker takes it on the 1st).
-SNAPSHOT_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
+# Who takes the month's clear-to-zero snapshot by hand, the command centre (the worker takes
+# it by its first sweep of the month).
+SNAPSHOT_ROLES = CENTRE_ROLES
 # Who sees a resident's full phone on any ticket; a unit's people see it on what they hold.
 FULL_PHONE_ROLES = DISPATCH_ROLES | {Role.SUPERVISOR}
 

@@ -1,5 +1,5 @@
 """The statistics' jobs for the worker: keep the daily rollups current, freeze the reports of
-the periods that ended."""
+the periods that ended (catching up, a few a sweep, on those missed while it was down)."""
 
 from __future__ import annotations
 
@@ -24,12 +24,27 @@ def refresh_rollups(now: dt.datetime, should_stop: Callable[[], bool]) -> Outcom
 
 
 def publish_reports(now: dt.datetime, should_stop: Callable[[], bool]) -> Outcome:
-    """Freeze the reports of the day, week and month that ended (`JIEBAN_AUTO_PUBLISH`)."""
-    published = []
+    """Freeze the reports of the periods that ended (`JIEBAN_AUTO_PUBLISH`), oldest first, at
+    most `JIEBAN_PUBLISH_PER_SWEEP` a sweep: after downtime the next sweeps catch up."""
+    published: list[str] = []
+    left = 0
     if settings.JIEBAN_AUTO_PUBLISH:
-        published = publish_ended_periods(timezone.localdate(now))
-    lines = [Line(40, f"report published: {name}") for name in published]
-    return Outcome(counts={"published": published}, lines=lines)
+        published, left = publish_ended_periods(
+            timezone.localdate(now),
+            limit=settings.JIEBAN_PUBLISH_PER_SWEEP,
+            horizon_days=settings.JIEBAN_PUBLISH_CATCH_UP_DAYS,
+            should_stop=should_stop,
+        )
+    lines = []
+    if published or left:
+        still = f", {left} more to catch up" if left else ""
+        lines.append(Line(40, f"reports published: {len(published)}{still}", headline=True))
+        lines += [Line(40, f"  {name}") for name in published]
+    return Outcome(
+        counts={"published": published, "reports_left": left},
+        lines=lines,
+        notable=bool(published),
+    )
 
 
 JOBS = [

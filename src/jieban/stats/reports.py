@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -17,6 +18,7 @@ from jieban.stats.definitions import DEFINITIONS_VERSION, DIMENSIONS
 from jieban.stats.figures import figures, orders_by_level
 from jieban.stats.models import PublishedReport, ReportKind
 from jieban.stats.rollups import refresh_range
+from jieban.tickets.models import Ticket
 
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -137,25 +139,62 @@ def published_report(user: Viewer, kind: str, period: str) -> PublishedReport:
     return report
 
 
-def previous_periods(today: dt.date) -> list[tuple[str, str]]:
-    """The periods that ended by `today`: yesterday, last ISO week, last month."""
-    yesterday = today - dt.timedelta(days=1)
-    last_week = today - dt.timedelta(days=7)
-    last_month = today.replace(day=1) - dt.timedelta(days=1)
-    return [
-        (ReportKind.DAILY, current_period(ReportKind.DAILY, yesterday)),
-        (ReportKind.WEEKLY, current_period(ReportKind.WEEKLY, last_week)),
-        (ReportKind.MONTHLY, current_period(ReportKind.MONTHLY, last_month)),
-    ]
+def ended_periods(today: dt.date, *, since: dt.date) -> list[tuple[str, str]]:
+    """Every daily, weekly and monthly period that ended by `today` and has a day on or after
+    `since`, the oldest first (by their end; on one end, the shorter first)."""
+    found: list[tuple[dt.date, dt.date, str, str]] = []
+    day = since
+    while day + dt.timedelta(days=1) <= today:
+        found.append((day + dt.timedelta(days=1), day, ReportKind.DAILY, day.isoformat()))
+        day += dt.timedelta(days=1)
+    monday = since - dt.timedelta(days=since.weekday())
+    while monday + dt.timedelta(days=7) <= today:
+        period = current_period(ReportKind.WEEKLY, monday)
+        found.append((monday + dt.timedelta(days=7), monday, ReportKind.WEEKLY, period))
+        monday += dt.timedelta(days=7)
+    first = since.replace(day=1)
+    while True:
+        following = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+        if following > today:
+            break
+        found.append((following, first, ReportKind.MONTHLY, f"{first:%Y-%m}"))
+        first = following
+    found.sort(key=lambda entry: (entry[0], -entry[1].toordinal()))
+    return [(kind, period) for _end, _start, kind, period in found]
 
 
-def publish_ended_periods(today: dt.date) -> list[str]:
-    """Freeze the reports of the day, week and month that ended, if not yet published."""
+def unpublished_periods(today: dt.date, *, horizon_days: int) -> list[tuple[str, str]]:
+    """The ended periods not yet frozen, oldest first: none before the first ticket was
+    received, and none wholly more than `horizon_days` before `today`."""
+    first_received = (
+        Ticket.objects.order_by("received_at").values_list("received_at", flat=True).first()
+    )
+    if first_received is None:
+        return []
+    since = max(timezone.localdate(first_received), today - dt.timedelta(days=horizon_days))
+    published = set(PublishedReport.objects.filter(end__gt=since).values_list("kind", "period"))
+    return [entry for entry in ended_periods(today, since=since) if entry not in published]
+
+
+def publish_ended_periods(
+    today: dt.date,
+    *,
+    limit: int,
+    horizon_days: int,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> tuple[list[str], int]:
+    """Freeze the reports of the periods that ended and were not frozen, oldest first, at
+    most `limit` of them: the worker catches up a few a sweep after it was down. Returns the
+    reports published (`daily 2026-03-02`) and how many are still to do."""
+    waiting = unpublished_periods(today, horizon_days=horizon_days)
     published = []
-    for kind, period in previous_periods(today):
-        if PublishedReport.objects.filter(kind=kind, period=period).exists():
-            continue
+    done = 0
+    for kind, period in waiting[:limit]:
+        if should_stop():
+            break
+        # Another worker may have frozen it meanwhile: then it is done, not published here.
         report, created = publish_report(kind, period, by=SYSTEM)
+        done += 1
         if created:
             published.append(f"{report.kind} {report.period}")
-    return published
+    return published, len(waiting) - done

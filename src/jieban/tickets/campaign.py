@@ -1,9 +1,15 @@
 """The monthly clear-to-zero campaign (清零行动).
 
-On the first day of each month (and on demand) a snapshot lists every open ticket that is
-long-pending (open more than 30 days, or with 2 or more supervision orders) or reported
-repeatedly (`repeat_count` ≥ 2). The board then counts, per unit and in total, how many were
-listed at the start, how many have been cleared (closed) since, and how many remain.
+Once a month a snapshot lists every open ticket that is long-pending (open more than 30 days,
+or with 2 or more supervision orders) or reported repeatedly (`repeat_count` ≥ 2). The board
+then counts, per unit and in total, how many were listed at the start, how many have been
+cleared (closed) since, and how many remain.
+
+The worker's first sweep of a month takes it, whatever the day: on the 1st when it runs then,
+later when it was down or installed after the 1st (the campaign then says it was taken late).
+The command centre may take it by hand first. A month has one snapshot (a unique month), so
+two workers, or a worker and a person, never take two; only the current month's is taken, as
+one of another month would not show that month's start.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jieban.errors import InvalidInput, NotFound
+from jieban.errors import Conflict, InvalidInput, NotFound
 from jieban.org.actors import SYSTEM, Actor, Viewer
 from jieban.org.permissions import can_take_snapshot, require
 from jieban.tickets.access import visible_tickets
@@ -43,20 +49,52 @@ def month_of(moment: dt.datetime) -> str:
     return f"{timezone.localtime(moment):%Y-%m}"
 
 
-def take_snapshot(
-    month: str, *, now: dt.datetime | None = None, by: Actor = SYSTEM
-) -> tuple[Campaign, bool]:
-    """The month's campaign, taken now if it was not taken yet; (campaign, created).
+def first_day(month: str) -> dt.date:
+    year, number = (int(part) for part in parse_month(month).split("-"))
+    return dt.date(year, number, 1)
 
-    `by` is the person asking (administrators and supervisors), or the system (the worker)."""
+
+def was_taken_late(campaign: Campaign) -> bool:
+    """Taken after its month's first day: tickets cleared before then are not on its list."""
+    return timezone.localdate(campaign.taken_at) > first_day(campaign.month)
+
+
+class SnapshotTaken(Conflict):
+    """The month's snapshot exists already (409): there is one a month."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        super().__init__(
+            _("The snapshot of %(month)s was already taken on %(taken)s.")
+            % {
+                "month": campaign.month,
+                "taken": f"{timezone.localtime(campaign.taken_at):%Y-%m-%d %H:%M}",
+            }
+        )
+        self.campaign = campaign
+
+
+def take_snapshot(month: str, *, now: dt.datetime | None = None, by: Actor = SYSTEM) -> Campaign:
+    """Take the month's snapshot now; `SnapshotTaken` (409) if it exists already.
+
+    `by` is the person asking (the command centre), or the system (the worker, a command)."""
     require(
-        can_take_snapshot(by), _("Only supervisors and administrators take campaign snapshots.")
+        can_take_snapshot(by),
+        _("Only the command centre and administrators take campaign snapshots."),
     )
     parse_month(month)
+    now = now or timezone.now()
+    current = month_of(now)
+    if month != current:
+        raise Conflict(
+            _(
+                "Only this month's snapshot (%(current)s) can be taken: one of %(month)s taken "
+                "now would not show how that month began."
+            )
+            % {"current": current, "month": month}
+        )
     existing = Campaign.objects.filter(month=month).first()
     if existing is not None:
-        return existing, False
-    now = now or timezone.now()
+        raise SnapshotTaken(existing)
     cutoff = now - dt.timedelta(days=LONG_PENDING_DAYS)
     candidates = (
         Ticket.objects.filter(status__in=OPEN)
@@ -85,9 +123,21 @@ def take_snapshot(
                 batch_size=2000,
             )
     except IntegrityError:
-        # Another worker took this month's snapshot first.
-        return Campaign.objects.get(month=month), False
-    return campaign, True
+        # Another worker, or a person, took this month's snapshot first.
+        raise SnapshotTaken(Campaign.objects.get(month=month)) from None
+    return campaign
+
+
+def take_month_snapshot(now: dt.datetime) -> Campaign | None:
+    """The worker's part: the month's snapshot if nobody took it yet, whatever the day; the
+    new campaign, or None. One indexed lookup when it exists."""
+    month = month_of(now)
+    if Campaign.objects.filter(month=month).exists():
+        return None
+    try:
+        return take_snapshot(month, now=now, by=SYSTEM)
+    except SnapshotTaken:
+        return None
 
 
 @dataclass
@@ -108,6 +158,14 @@ class CampaignBoard:
     rows: list[CampaignRow]
     total: CampaignRow
     items: list[CampaignItem]
+
+    @property
+    def first_day(self) -> dt.date:
+        return first_day(self.campaign.month)
+
+    @property
+    def taken_late(self) -> bool:
+        return was_taken_late(self.campaign)
 
 
 def campaign_board(user: Viewer, month: str) -> CampaignBoard:

@@ -1,6 +1,6 @@
 """The tickets' jobs for the worker: supervision orders and escalation for missed deadlines,
 notices for tickets late for dispatch or signing, due-soon warnings, and the month's
-clear-to-zero campaign on its first day."""
+clear-to-zero campaign by the month's first sweep."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.utils import timezone
 
-from jieban.org.actors import SYSTEM
-from jieban.tickets.campaign import month_of, take_snapshot
+from jieban.tickets.campaign import take_month_snapshot, was_taken_late
 from jieban.tickets.clocks import sweep_accept_late, sweep_dispatch_late
 from jieban.tickets.supervision import sweep_due_soon, sweep_overdue
 from jieban.workcalendar.workdays import due_soon_horizon
@@ -56,7 +55,8 @@ def late_clocks(now: dt.datetime, should_stop: Callable[[], bool]) -> Outcome:
 
 
 def warn_and_snapshot(now: dt.datetime, should_stop: Callable[[], bool]) -> Outcome:
-    """Due-soon warnings, and on the first of the month the campaign's snapshot."""
+    """Due-soon warnings, and the month's campaign snapshot if nobody took it yet: on the 1st,
+    or later in the month when the worker was not running then."""
     warned = sweep_due_soon(
         now,
         horizon=due_soon_horizon(now),
@@ -65,11 +65,13 @@ def warn_and_snapshot(now: dt.datetime, should_stop: Callable[[], bool]) -> Outc
     )
     lines = [Line(10, f"due-soon warnings: {len(warned)}", headline=True)]
     month = None
-    if timezone.localtime(now).day == 1:
-        campaign, created = take_snapshot(month_of(now), now=now, by=SYSTEM)
-        if created:
-            month = campaign.month
-            lines.append(Line(30, f"campaign snapshot: {month}"))
+    campaign = None if should_stop() else take_month_snapshot(now)
+    if campaign is not None:
+        month = campaign.month
+        late = f", late (on {timezone.localdate(campaign.taken_at)})"
+        lines.append(
+            Line(30, f"campaign snapshot: {month}{late if was_taken_late(campaign) else ''}")
+        )
     return Outcome(
         counts={"warned": warned, "campaign": month}, lines=lines, notable=bool(warned or month)
     )

@@ -15,9 +15,11 @@ Today's jobs (order, name, app) and where their lines go (place):
     10 orders      tickets  supervision orders for missed deadlines   place 20 (headline);
                             tickets escalated after level 3            place 21 (headline)
     15 clocks      tickets  late for dispatch, late for signing        places 15, 16 (headline)
-    20 warnings    tickets  due-soon warnings (10, headline); the month's campaign on the 1st (30)
+    20 warnings    tickets  due-soon warnings (10, headline); the month's campaign, taken by
+                            the month's first sweep whatever the day (30)
     30 rollups     stats    the statistics' daily rollups              place 60
-    40 publishing  stats    the reports of the periods that ended      place 40
+    40 publishing  stats    the reports of the periods that ended, the
+                            missed ones oldest first, a few a sweep    place 40 (headline)
     50 delivery    notify   the outbox's due notifications             place 50, between sweeps
 """
 

@@ -24,7 +24,13 @@ from jieban.api.serializers import local, ticket_detail_out
 from jieban.http import AuthenticatedRequest
 from jieban.intake.actions import mark_repeat
 from jieban.tickets.access import access_ticket
-from jieban.tickets.campaign import CampaignBoard, CampaignRow, campaign_board, is_cleared
+from jieban.tickets.campaign import (
+    CampaignBoard,
+    CampaignRow,
+    campaign_board,
+    is_cleared,
+    take_snapshot,
+)
 from jieban.tickets.models import SupervisionOrder, Visit
 from jieban.tickets.supervision import supervise_ticket, supervision_order_page
 from jieban.tickets.visits import record_visit
@@ -71,6 +77,7 @@ def campaign_out(board: CampaignBoard) -> dict[str, Any]:
     return {
         "month": board.campaign.month,
         "taken_at": local(board.campaign.taken_at),
+        "taken_late": board.taken_late,
         "total": campaign_row_out(board.total),
         "units": [campaign_row_out(item) for item in board.rows],
         "items": [
@@ -152,3 +159,11 @@ def repeat_of(request: AuthenticatedRequest, number: str, payload: RepeatOfIn) -
 @router.get("/campaigns/{month}", response={200: CampaignOut, **ERRORS}, tags=["supervision"])
 def get_campaign(request: AuthenticatedRequest, month: str) -> dict[str, Any]:
     return campaign_out(campaign_board(request.user, month))
+
+
+@router.post(
+    "/campaigns/{month}/snapshot", response={201: CampaignOut, **ERRORS}, tags=["supervision"]
+)
+def post_campaign_snapshot(request: AuthenticatedRequest, month: str) -> Status[dict[str, Any]]:
+    campaign = take_snapshot(month, by=request.user)
+    return Status(201, campaign_out(campaign_board(request.user, campaign.month)))

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from jieban.errors import InvalidInput, NotFound
+from jieban.errors import Conflict, InvalidInput, NotFound
 from jieban.http import AuthenticatedRequest
 from jieban.org.models import User
 from jieban.org.permissions import can_take_snapshot
@@ -78,7 +78,8 @@ def campaign(request: AuthenticatedRequest, month: str | None = None) -> HttpRes
         "next_month": _shift(month, 1) if month < current else None,
         "board": board,
         "listed": listed,
-        # A snapshot of a past month taken today would not show that month's start.
+        # Only this month's can be taken (`take_snapshot`): a past month's would not show
+        # how it began.
         "may_snapshot": board is None and month == current and can_take_snapshot(request.user),
     }
     return render(request, "web/campaign/board.html", context)
@@ -89,15 +90,18 @@ def campaign(request: AuthenticatedRequest, month: str | None = None) -> HttpRes
 @answers_domain_errors
 def campaign_snapshot(request: AuthenticatedRequest, month: str) -> HttpResponse:
     month = _month_or_404(month)
-    campaign_taken, created = take_snapshot(month, by=request.user)
-    if created:
+    try:
+        campaign_taken = take_snapshot(month, by=request.user)
+    except Conflict as exc:
+        # Taken meanwhile (by the worker or a colleague), or the month is not this one: the
+        # board says so above whatever it shows.
+        messages.warning(request, exc.message)
+    else:
         messages.success(
             request,
             _("Snapshot of %(month)s taken: %(count)d tickets listed.")
             % {"month": month, "count": campaign_taken.items.count()},
         )
-    else:
-        messages.info(request, _("The snapshot of %(month)s was already taken.") % {"month": month})
     return redirect("web:campaign_month", month=month)
 
 
@@ -115,7 +119,10 @@ def campaign_workbook(board: CampaignBoard) -> bytes:
     assert counts is not None
     counts.title = _("Per unit")
     counts.append([_("Clear-to-zero campaign"), board.campaign.month])
-    counts.append([_("Snapshot taken at"), _local(board.campaign.taken_at)])
+    taken = [_("Snapshot taken at"), _local(board.campaign.taken_at)]
+    if board.taken_late:
+        taken.append(_("Taken late, not on %(first)s") % {"first": board.first_day.isoformat()})
+    counts.append(taken)
     counts.append([])
     counts.append([_("Unit code"), _("Unit"), _("At the start"), _("Cleared"), _("Remaining")])
     for row in board.rows:
