@@ -112,6 +112,15 @@ REPORT_FIELDS = (
     "practical",
     "practical_share",
     "repeats",
+    "accepted_on_time",
+    "accept_clock_ended",
+    "accepted_on_time_rate",
+    "first_visited",
+    "first_visit_satisfied",
+    "first_visit_satisfaction_rate",
+    "escalated",
+    "extensions",
+    "returns",
 )
 
 

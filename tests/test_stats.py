@@ -162,8 +162,15 @@ class TestFigures:
                     query = {**month, **({"period": period} if period else {})}
                     rows = bureau.get("/stats", **query, group_by="unit").json()["rows"]
                     # The same counts, keyed as an ungrouped row is: by period, or "all".
+                    # (Only units are scored and ranked.)
                     expected = [
-                        {**row, "key": row["period"] or "all", "name": ""}
+                        {
+                            **row,
+                            "key": row["period"] or "all",
+                            "name": "",
+                            "score": None,
+                            "rank": None,
+                        }
                         for row in rows
                         if row["key"] == code
                     ]

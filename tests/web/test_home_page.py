@@ -175,7 +175,7 @@ class TestCommandCentreHome:
             assert 'data-testid="centre-tiles"' in html, person
             assert 'href="/tickets/new/"' in html
 
-    @pytest.mark.parametrize(("role", "queries"), [("dispatcher", 25), ("supervisor", 27)])
+    @pytest.mark.parametrize(("role", "queries"), [("dispatcher", 35), ("supervisor", 36)])
     def test_it_runs_a_fixed_number_of_queries(
         self,
         client: Client,
@@ -190,8 +190,10 @@ class TestCommandCentreHome:
         client.get("/")  # the first read rebuilds the daily rollups of the window
         # session, user, bell; five list counts and the working-day horizon; open orders; the
         # dirty days in a savepoint, once; the trend, categories and units (each: rollups,
-        # open overdue, and names for the groups); the English names of categories and
-        # units; the supervisor's orders by unit and level, and their units' names
+        # open overdue, unsigned past the signing clock, and names for the groups); the
+        # English names of categories and units; the supervisor's orders by unit and level,
+        # and their units' names; the month's scores (the scorecard, the month's dirty days
+        # in a savepoint, rollups, open overdue, unsigned, the units' names, English names)
         with django_assert_max_num_queries(queries):
             assert client.get("/").status_code == 200
         for _ in range(5):
@@ -255,8 +257,8 @@ class TestUnitHome:
         client.get("/")  # the first reader rebuilds the rollups of the days the test made
         # session, user, bell, the unit; the four inbox counts, the most urgent tickets and
         # the due-soon horizon twice; the month's figures: dirty days (in a savepoint), rollups,
-        # open overdue
-        with django_assert_max_num_queries(16):
+        # open overdue, unsigned past the signing clock
+        with django_assert_max_num_queries(17):
             assert client.get("/").status_code == 200
 
 
@@ -299,8 +301,10 @@ class TestLeaderHome:
         client.force_login(cast.leader)
         client.get("/")
         # session, user, bell; two months of figures (dirty days in a savepoint, rollups,
-        # open overdue); which of their reports are published
-        with django_assert_max_num_queries(14):
+        # open overdue, unsigned past the signing clock); which of their reports are
+        # published; this month's scores (the scorecard, the units' names, rollups, open
+        # overdue and unsigned by unit)
+        with django_assert_max_num_queries(21):
             assert client.get("/").status_code == 200
 
 

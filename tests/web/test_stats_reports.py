@@ -127,7 +127,7 @@ def sheet_rows(sheet: Worksheet, labels: int) -> list[tuple[list[Any], dict[str,
 
 def assert_workbook_holds(book: Any, data: dict[str, Any], period: str) -> None:
     """Cell by cell: the overall row, the trend, and each group's sheet."""
-    overall, trend, *groups = book.worksheets
+    overall, trend, *groups, _scores = book.worksheets
     assert [sheet.title for sheet in book.worksheets] == [
         "总体",
         "趋势",
@@ -135,6 +135,7 @@ def assert_workbook_holds(book: Any, data: dict[str, Any], period: str) -> None:
         "按单位",
         "按渠道",
         "按网格",
+        "计分排名",
     ]
     assert sheet_rows(overall, 1) == [([period], figures_of(data["overall"]))]
     assert sheet_rows(trend, 1) == [([row["key"]], figures_of(row)) for row in data["trend"]]

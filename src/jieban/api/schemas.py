@@ -327,6 +327,30 @@ class StatsRowOut(Schema):
     practical: int
     practical_share: float | None
     repeats: int
+    basically_satisfied: int
+    accepted: int
+    accepted_on_time: int
+    accept_late_open: int
+    accept_clock_ended: int
+    accepted_on_time_rate: float | None
+    first_visited: int
+    first_visit_satisfied: int
+    first_visit_satisfaction_rate: float | None
+    escalated: int
+    returns: int
+    extensions: int
+    # With group_by=unit: the unit's score (0-100) by the scorecard and its rank.
+    score: float | None = None
+    rank: int | None = None
+
+
+class ScorecardOut(Schema):
+    name: str
+    effective_from: dt.date
+    response: float
+    resolution: float
+    satisfaction: float
+    basic_satisfied_factor: float
 
 
 class StatsOut(Schema):
@@ -335,6 +359,8 @@ class StatsOut(Schema):
     period: str | None
     group_by: str | None
     rows: list[StatsRowOut]
+    # With group_by=unit: the scorecard the scores follow (null when none is in effect).
+    scorecard: ScorecardOut | None = None
 
 
 class ReportOut(Schema):

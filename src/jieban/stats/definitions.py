@@ -9,17 +9,33 @@ published report stores the version its figures were computed with.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import BaseExpression
+from django.db.models.fields.json import KT
+from django.db.models.lookups import In
 
 from jieban.org.models import Unit
 from jieban.tickets import models as ticket_models
 from jieban.tickets import visits
-from jieban.tickets.models import Category, Ticket, VisitOutcome
+from jieban.tickets.models import (
+    Category,
+    EventKind,
+    Extension,
+    ExtensionStatus,
+    Status,
+    Ticket,
+    TicketEvent,
+    Visit,
+    VisitOutcome,
+)
 from jieban.workcalendar.workdays import local_zone
 
-DEFINITIONS_VERSION = 1
+# 1: the first definitions. 2: added the signing clock (accepted, accepted on time), the first
+# call's satisfaction, basically satisfied, escalated, approved extensions and returns.
+DEFINITIONS_VERSION = 2
 
 # --- Which tickets a period counts ------------------------------------------------------------
 
@@ -58,13 +74,42 @@ REACHED = (*visits.SATISFIED, VisitOutcome.DISSATISFIED)
 VISITED = Q(visit_outcome__in=REACHED)
 # The latest call was satisfied or basically satisfied.
 SATISFIED = Q(visit_outcome__in=visits.SATISFIED)
+# Of those, the latest call was "basically satisfied" (the scorecard weighs it apart).
+BASICALLY_SATISFIED = Q(visit_outcome=VisitOutcome.BASICALLY_SATISFIED)
 PRACTICAL = Q(category__practical=True)
 REPEAT = Q(repeat_of__isnull=False)
+
+# The signing clock (签收) of the ticket's latest dispatch: `accept_due_at` is set at dispatch
+# (the end of the next working day) and cleared when a unit sends the ticket back. Signed for
+# under a clock, and signed for by its end (the very second included).
+ACCEPTED = Q(accepted_at__isnull=False, accept_due_at__isnull=False)
+ACCEPTED_ON_TIME = ACCEPTED & Q(accepted_at__lte=F("accept_due_at"))
+
+
+def accept_late_open(now: dt.datetime) -> Q:
+    """Dispatched, not signed for, and the signing clock ran out by `now`: a figure of now
+    (like open overdue), which with `accepted` makes the on-time signing rate's denominator.
+    A ticket still within its signing window is in neither."""
+    return Q(status=Status.DISPATCHED, accepted_at__isnull=True, accept_due_at__lt=now)
+
+
+# The calls that reached the resident, of the ticket in the outer query, oldest first.
+_REACHED_CALLS = Visit.objects.filter(ticket=OuterRef("pk"), outcome__in=REACHED).order_by(
+    "at", "id"
+)
+# The ticket's first call that reached the resident (unreachable calls skipped) ...
+FIRST_VISITED = Exists(_REACHED_CALLS)
+# ... was satisfied or basically satisfied, whatever later calls said.
+FIRST_VISIT_SATISFIED: BaseExpression = In(
+    Subquery(_REACHED_CALLS.values("outcome")[:1]), list(visits.SATISFIED)
+)
+# A level-3 order ran out with the ticket not resolved: it went to the bureau's leaders.
+ESCALATED = Q(escalated_at__isnull=False)
 
 # The counts of a period that add up day by day (what a daily rollup stores), each with the
 # condition a counted ticket meets to be in it (None: every counted ticket). Open overdue is
 # not here: it is a figure of now, not of the day a ticket was received.
-COUNTS: dict[str, Q | None] = {
+COUNTS: dict[str, Q | BaseExpression | None] = {
     "total": None,
     "resolved": RESOLVED,
     "on_time": ON_TIME,
@@ -72,7 +117,54 @@ COUNTS: dict[str, Q | None] = {
     "satisfied": SATISFIED,
     "practical": PRACTICAL,
     "repeats": REPEAT,
+    "basically_satisfied": BASICALLY_SATISFIED,
+    "accepted": ACCEPTED,
+    "accepted_on_time": ACCEPTED_ON_TIME,
+    "first_visited": FIRST_VISITED,
+    "first_visit_satisfied": FIRST_VISIT_SATISFIED,
+    "escalated": ESCALATED,
 }
+
+
+# --- What happened to the counted tickets, counted by the unit that did it -------------------
+
+
+# Counts of things done to the counted tickets (not of tickets). Each belongs to its ticket's
+# day, category, channel and grid, but to the unit that did it (`unit_code`), which need not be
+# the unit holding the ticket now: a unit that sent a ticket back no longer holds it.
+
+
+def _returns(tickets: QuerySet[Ticket]) -> QuerySet[Model]:
+    # Each time a unit sent the ticket back to the command centre (退回), by that unit.
+    return (
+        TicketEvent.objects.filter(kind=EventKind.RETURN, ticket__in=tickets.values("pk"))
+        .annotate(unit_code=KT("payload__unit"))
+        .order_by()
+    )
+
+
+def _extensions(tickets: QuerySet[Ticket]) -> QuerySet[Model]:
+    # Each approved extension request (延期), by the unit that asked.
+    return (
+        Extension.objects.filter(status=ExtensionStatus.APPROVED, ticket__in=tickets.values("pk"))
+        .annotate(unit_code=F("unit__code"))
+        .order_by()
+    )
+
+
+HAPPENINGS: dict[str, Callable[[QuerySet[Ticket]], QuerySet[Model]]] = {
+    "returns": _returns,
+    "extensions": _extensions,
+}
+# How a happening's row reaches each dimension's code: through its ticket, but its own unit.
+HAPPENING_CODES = {
+    "category": "ticket__category__code",
+    "unit": "unit_code",
+    "channel": "ticket__channel",
+    "grid": "ticket__grid__code",
+}
+# Every count a daily rollup stores.
+ROLLED_UP = (*COUNTS, *HAPPENINGS)
 
 
 # --- How the figures group --------------------------------------------------------------------

@@ -11,7 +11,13 @@ For a period [start, end) in local time, over tickets *received* in it, excludin
   satisfied = that call was satisfied or basically satisfied; satisfaction rate = satisfied /
   visited;
 - open overdue = the clock runs and the deadline has passed, now;
-- practical = in a "practical matter for residents" category; repeats = marked as a repeat.
+- practical = in a "practical matter for residents" category; repeats = marked as a repeat;
+- accepted on time = signed for by the end of the signing clock (`accept_due_at`, the very
+  second included); its rate's denominator is the tickets whose signing clock has ended: signed
+  for, or still unsigned past `accept_due_at` now (`accept_late_open`, a figure of now);
+- first visited / first-visit satisfied = by each ticket's first call that reached the
+  resident; escalated = went to the leaders after level 3; returns and extensions = the
+  returns and approved extension requests on the counted tickets, by the unit that made them.
 A rate whose denominator is 0 is None ("no figure"), never 0.
 """
 
@@ -33,10 +39,19 @@ from jieban.errors import InvalidInput
 from jieban.org.actors import Viewer
 from jieban.org.models import Unit, User
 from jieban.org.permissions import has_inbox, sees_whole_bureau
-from jieban.stats.definitions import COUNTS, DIMENSIONS, counted_between, local_bounds
+from jieban.stats.definitions import (
+    COUNTS,
+    DIMENSIONS,
+    HAPPENING_CODES,
+    HAPPENINGS,
+    ROLLED_UP,
+    accept_late_open,
+    counted_between,
+    local_bounds,
+)
 from jieban.stats.rollups import summed
 from jieban.tickets.access import visible_tickets
-from jieban.tickets.models import CLOCK_RUNNING, Ticket, clock_running
+from jieban.tickets.models import CLOCK_RUNNING, Status, Ticket, clock_running, status_is
 from jieban.tickets.supervision import visible_orders
 from jieban.workcalendar.workdays import local_zone
 
@@ -60,6 +75,15 @@ class Figures:
     overdue_open: int = 0
     practical: int = 0
     repeats: int = 0
+    basically_satisfied: int = 0
+    accepted: int = 0
+    accepted_on_time: int = 0
+    accept_late_open: int = 0
+    first_visited: int = 0
+    first_visit_satisfied: int = 0
+    escalated: int = 0
+    returns: int = 0
+    extensions: int = 0
     name: str = ""
     period: str = ""
 
@@ -79,6 +103,19 @@ class Figures:
     def practical_share(self) -> float | None:
         return rate(self.practical, self.total)
 
+    @property
+    def accept_clock_ended(self) -> int:
+        """The dispatched tickets whose signing clock has ended: signed for, or past it."""
+        return self.accepted + self.accept_late_open
+
+    @property
+    def accepted_on_time_rate(self) -> float | None:
+        return rate(self.accepted_on_time, self.accept_clock_ended)
+
+    @property
+    def first_visit_satisfaction_rate(self) -> float | None:
+        return rate(self.first_visit_satisfied, self.first_visited)
+
     def as_row(self) -> dict[str, Any]:
         row = asdict(self)
         row.update(
@@ -86,6 +123,11 @@ class Figures:
             on_time_rate=self.on_time_rate,
             satisfaction_rate=self.satisfaction_rate,
             practical_share=self.practical_share,
+        )
+        row.update(
+            accept_clock_ended=self.accept_clock_ended,
+            accepted_on_time_rate=self.accepted_on_time_rate,
+            first_visit_satisfaction_rate=self.first_visit_satisfaction_rate,
         )
         return row
 
@@ -95,6 +137,7 @@ def _aggregates(now: dt.datetime) -> dict[str, Any]:
         name: Count("pk", filter=condition) for name, condition in COUNTS.items()
     }
     counts["overdue_open"] = Count("pk", filter=Q(status__in=CLOCK_RUNNING, due_at__lt=now))
+    counts["accept_late_open"] = Count("pk", filter=accept_late_open(now))
     return counts
 
 
@@ -184,7 +227,10 @@ def _counted(
         fields += [dimension.code] + ([dimension.name] if dimension.name else [])
     if not fields:
         totals = tickets.aggregate(**_aggregates(now))
-        return [Figures(key="all", **totals)]
+        overall = Figures(key="all", **totals)
+        for happening, rows in HAPPENINGS.items():
+            setattr(overall, happening, rows(tickets).count())
+        return [overall]
     result = []
     for row in tickets.order_by().values(*fields).annotate(**_aggregates(now)):
         label = bucket_label(row.pop("bucket"), period) if period is not None else ""
@@ -194,7 +240,36 @@ def _counted(
             key = row.pop(dimension.code) or ""
             name = (row.pop(dimension.name) if dimension.name else "") or ""
         result.append(Figures(key=key, name=name, period=label, **row))
+    _add_happenings(result, tickets, period=period, group_by=group_by)
     return result
+
+
+def _add_happenings(
+    result: list[Figures], tickets: QuerySet[Ticket], *, period: str | None, group_by: str | None
+) -> None:
+    """Returns and extensions on `tickets`, into the rows of `result` (new rows where a group
+    has them but no ticket, such as a unit that sent all its tickets back)."""
+    rows = {(item.period, item.key): item for item in result}
+    fields: dict[str, Any] = {}
+    if period is not None:
+        fields["bucket"] = PERIODS[period]("ticket__received_at", tzinfo=local_zone())
+    if group_by is not None:
+        fields["group"] = F(HAPPENING_CODES[group_by])
+    for happening, of in HAPPENINGS.items():
+        counted = of(tickets).annotate(**fields).values(*fields).annotate(count=Count("pk"))
+        for row in counted:
+            label = bucket_label(row["bucket"], period) if period is not None else ""
+            key = (row["group"] or "") if group_by is not None else label
+            target = rows.get((label, key))
+            if target is None:
+                target = rows[(label, key)] = Figures(key=key, period=label)
+                result.append(target)
+            setattr(target, happening, getattr(target, happening) + row["count"])
+    if group_by is not None:
+        nameless = [item for item in result if not item.name and item.key]
+        known = {code: name for code, name in _known(group_by).values()} if nameless else {}
+        for item in nameless:
+            item.name = known.get(item.key, "")
 
 
 def _from_rollups(
@@ -228,10 +303,13 @@ def _from_rollups(
     for row in rows:
         label = bucket_label(row["day"], period) if period is not None else ""
         target = slot(label, row["key"])
-        for name in COUNTS:
+        for name in ROLLED_UP:
             setattr(target, name, getattr(target, name) + (row[name] or 0))
     codes = {pk: code for pk, (code, _name) in known.items()}
     _add_open_overdue(
+        slot, start, end, period=period, group_by=group_by, now=now, unit=unit, codes=codes
+    )
+    _add_accept_late(
         slot, start, end, period=period, group_by=group_by, now=now, unit=unit, codes=codes
     )
     if known:
@@ -261,9 +339,49 @@ def _add_open_overdue(
     ).order_by()
     if unit is not None:
         overdue = overdue.filter(unit_id=unit.pk)
+    _add_live(
+        slot, overdue, "overdue_open", start, end, period=period, group_by=group_by, codes=codes
+    )
+
+
+def _add_accept_late(
+    slot: Callable[[str, str], Figures],
+    start: dt.date,
+    end: dt.date,
+    *,
+    period: str | None,
+    group_by: str | None,
+    now: dt.datetime,
+    unit: Unit | None,
+    codes: dict[int, str],
+) -> None:
+    """Tickets still unsigned past their signing clock: a figure of now, counted live from the
+    signing-deadline index (`ticket_accept_due_idx`, on dispatched tickets)."""
+    late = Ticket.objects.filter(
+        status_is(Status.DISPATCHED), accept_late_open(now), _received_between(start, end)
+    ).order_by()
+    if unit is not None:
+        late = late.filter(unit_id=unit.pk)
+    _add_live(
+        slot, late, "accept_late_open", start, end, period=period, group_by=group_by, codes=codes
+    )
+
+
+def _add_live(
+    slot: Callable[[str, str], Figures],
+    live: QuerySet[Ticket],
+    field: str,
+    start: dt.date,
+    end: dt.date,
+    *,
+    period: str | None,
+    group_by: str | None,
+    codes: dict[int, str],
+) -> None:
+    """Add the count of `live` (tickets received in [start, end)) to `field` of each row."""
     fields = []
     if period is not None:
-        overdue = overdue.annotate(day=_local_date(start, end))
+        live = live.annotate(day=_local_date(start, end))
         fields.append("day")
     # The grouping's own column on the ticket row: grouped by it from the deadline index alone,
     # with the codes put on afterwards.
@@ -271,18 +389,20 @@ def _add_open_overdue(
     if column is not None:
         fields.append(column)
     if not fields:
-        count = overdue.count()
+        count = live.count()
         if count:
-            slot("", "").overdue_open += count
+            target = slot("", "")
+            setattr(target, field, getattr(target, field) + count)
         return
     # Channels are their own codes; the others are ids to turn into codes.
-    for row in overdue.values(*fields).annotate(count=Count("pk")):
+    for row in live.values(*fields).annotate(count=Count("pk")):
         label = bucket_label(row["day"], period) if period is not None else ""
         key = ""
         if column is not None:
             value = row[column]
             key = (value if column == "channel" else codes.get(value, "")) or ""
-        slot(label, key).overdue_open += row["count"]
+        target = slot(label, key)
+        setattr(target, field, getattr(target, field) + row["count"])
 
 
 def _local_date(start: dt.date, end: dt.date) -> Func | TruncDate:

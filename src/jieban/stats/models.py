@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -54,6 +61,15 @@ class DailyRollup(models.Model):
     satisfied = models.PositiveIntegerField(default=0)
     practical = models.PositiveIntegerField(default=0)
     repeats = models.PositiveIntegerField(default=0)
+    basically_satisfied = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    accepted_on_time = models.PositiveIntegerField(default=0)
+    first_visited = models.PositiveIntegerField(default=0)
+    first_visit_satisfied = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+    # Not tickets but things done to them, by the unit that did them (definitions.HAPPENINGS).
+    returns = models.PositiveIntegerField(default=0)
+    extensions = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -75,3 +91,82 @@ class DirtyDay(models.Model):
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+def _share(verbose_name: Any, default: str, help_text: Any = "") -> models.DecimalField:
+    """A weight or factor between 0 and 1, kept exact."""
+    return models.DecimalField(
+        verbose_name,
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal(default),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+        help_text=help_text,
+    )
+
+
+class Scorecard(models.Model):
+    """计分: how the bureau scores and ranks its units, from three rates of the period:
+    response (the on-time signing rate), resolution (the closure rate) and satisfaction (by
+    the latest call, a "basically satisfied" counting `basic_satisfied_factor` of a
+    "satisfied"). The weights add up to 1; a unit's score is their weighted sum × 100
+    (jieban.stats.scorecards). The scorecard in effect for a period is the latest whose
+    `effective_from` is on or before the period's first day."""
+
+    name = models.CharField(_("name"), max_length=80)
+    response_weight = _share(
+        _("response weight"), "0.1", _("Weight of the on-time signing rate (及时签收率).")
+    )
+    resolution_weight = _share(
+        _("resolution weight"), "0.5", _("Weight of the closure rate (办结率).")
+    )
+    satisfaction_weight = _share(
+        _("satisfaction weight"), "0.4", _("Weight of the satisfaction rate (满意率).")
+    )
+    basic_satisfied_factor = _share(
+        _("basically satisfied counts as"),
+        "0.9",
+        _("What a “basically satisfied” call counts for, a “satisfied” one counting 1."),
+    )
+    effective_from = models.DateField(
+        _("effective from"),
+        help_text=_("It scores the periods that start on or after this day."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-effective_from", "-id"]
+        verbose_name = _("scorecard")
+        verbose_name_plural = _("scorecards")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(response_weight__gte=0)
+                & Q(resolution_weight__gte=0)
+                & Q(satisfaction_weight__gte=0)
+                & Q(basic_satisfied_factor__gte=0)
+                & Q(basic_satisfied_factor__lte=1),
+                name="scorecard_shares_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.effective_from:%Y-%m-%d})"
+
+    def clean(self) -> None:
+        weights = (self.response_weight, self.resolution_weight, self.satisfaction_weight)
+        if any(weight is None for weight in weights):
+            return  # the field's own error says so
+        if sum(weights) != 1:
+            raise ValidationError(
+                _("The three weights must add up to 1 (they add up to %(sum)s).")
+                % {"sum": sum(weights)}
+            )

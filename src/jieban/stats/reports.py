@@ -18,6 +18,7 @@ from jieban.stats.definitions import DEFINITIONS_VERSION, DIMENSIONS
 from jieban.stats.figures import figures, orders_by_level
 from jieban.stats.models import PublishedReport, ReportKind
 from jieban.stats.rollups import refresh_range
+from jieban.stats.scorecards import scorecard_for, scored, weights_of
 from jieban.tickets.models import Ticket
 
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -72,6 +73,17 @@ def build_report(user: Viewer, kind: str, period: str) -> dict[str, Any]:
         if trend_period
         else []
     )
+    # The scorecard in effect for the period, frozen with it: a published report is always
+    # read with the weights it was scored with, whatever the scorecards say later.
+    weights = weights_of(scorecard_for(start))
+    by = {
+        group: [
+            row.as_row()
+            for row in figures(user, start=start, end=end, group_by=group, now=now, refresh=False)
+        ]
+        for group in DIMENSIONS
+    }
+    scored(by["unit"], weights)
     return {
         "definitions_version": DEFINITIONS_VERSION,
         "kind": kind,
@@ -81,16 +93,9 @@ def build_report(user: Viewer, kind: str, period: str) -> dict[str, Any]:
         "computed_at": timezone.localtime(now).isoformat(),
         "overall": overall.as_row(),
         "trend": [row.as_row() for row in trend],
-        "by": {
-            group: [
-                row.as_row()
-                for row in figures(
-                    user, start=start, end=end, group_by=group, now=now, refresh=False
-                )
-            ]
-            for group in DIMENSIONS
-        },
+        "by": by,
         "orders_by_level": orders_by_level(user, start=start, end=end),
+        "scorecard": weights,
     }
 
 

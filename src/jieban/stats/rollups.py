@@ -16,7 +16,14 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Sum
 
-from jieban.stats.definitions import COUNTS, DIMENSIONS, counted_between
+from jieban.stats.definitions import (
+    COUNTS,
+    DIMENSIONS,
+    HAPPENING_CODES,
+    HAPPENINGS,
+    ROLLED_UP,
+    counted_between,
+)
 from jieban.stats.models import DailyRollup, DirtyDay
 from jieban.tickets.models import Ticket
 from jieban.workcalendar.workdays import local_zone
@@ -25,13 +32,13 @@ from jieban.workcalendar.workdays import local_zone
 def rebuild_day(day: dt.date) -> None:
     """Recompute the rollup rows of one local day from its tickets (inside a transaction)."""
     aggregates = {name: Count("pk", filter=condition) for name, condition in COUNTS.items()}
+    counted = counted_between(Ticket.objects.all(), day, day + dt.timedelta(days=1))
     combinations = (
-        counted_between(Ticket.objects.all(), day, day + dt.timedelta(days=1))
-        .order_by()
+        counted.order_by()
         .values(*(dimension.code for dimension in DIMENSIONS.values()))
         .annotate(**aggregates)
     )
-    sums: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+    sums: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLLED_UP, 0))
     for row in combinations:
         keys = [("all", "")] + [
             (name, row[dimension.code] or "") for name, dimension in DIMENSIONS.items()
@@ -40,6 +47,16 @@ def rebuild_day(day: dt.date) -> None:
             target = sums[key]
             for name in COUNTS:
                 target[name] += row[name]
+    # Returns and extensions: by their ticket's category, channel and grid, by their own unit.
+    for name, happenings in HAPPENINGS.items():
+        for row in (
+            happenings(counted).values(*HAPPENING_CODES.values()).annotate(count=Count("pk"))
+        ):
+            keys = [("all", "")] + [
+                (dimension, row[code] or "") for dimension, code in HAPPENING_CODES.items()
+            ]
+            for key in keys:
+                sums[key][name] += row["count"]
     DailyRollup.objects.filter(day=day).delete()
     DailyRollup.objects.bulk_create(
         DailyRollup(day=day, dimension=dimension, key=key, **counts)
@@ -104,4 +121,4 @@ def summed(
     rows = DailyRollup.objects.filter(dimension=dimension, day__gte=start, day__lt=end)
     if keys is not None:
         rows = rows.filter(key__in=keys)
-    return list(rows.order_by().values(*fields).annotate(**{name: Sum(name) for name in COUNTS}))
+    return list(rows.order_by().values(*fields).annotate(**{name: Sum(name) for name in ROLLED_UP}))

@@ -40,6 +40,7 @@ from jieban.web.stats.presenting import (
     stats_url,
     tile_links,
 )
+from jieban.web.stats.scoring import units_scored
 
 CATEGORIES_SHOWN = 10
 URGENT_SHOWN = 5
@@ -154,6 +155,7 @@ def centre_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
         ],
     )
     context: dict[str, Any] = {
+        "scores": units_scored(user, dashboards.month_window(today), "centre-scores"),
         "tiles": tiles,
         "window": window,
         "trend_chart": trend_chart(trend, rates=False),
@@ -166,6 +168,7 @@ def centre_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
         "unit_table": unit_table,
         "units_href": stats_url(window, group_by="unit"),
         "orders": orders,
+        **_month_scores(today),
     }
     return render(request, "web/home/centre.html", context)
 
@@ -283,7 +286,20 @@ def leader_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
     )
     for period, block in blocks:
         block.published = period in published
-    return render(request, "web/home/leader.html", {"blocks": [block for _period, block in blocks]})
+    context = {"blocks": [block for _period, block in blocks], **_month_scores(today)}
+    # This month's block has just rebuilt the month's dirty days.
+    context["scores"] = units_scored(user, this_month, "leader-scores", refresh=False)
+    return render(request, "web/home/leader.html", context)
+
+
+def _month_scores(today: dt.date) -> dict[str, Any]:
+    """The month whose units' scores a home shows, with the links to its figures."""
+    month = dashboards.month_window(today)
+    return {
+        "scores_window": month,
+        "scores_href": stats_url(month, group_by="unit"),
+        "scores_title": _("Units by score, this month (%(month)s)") % {"month": f"{today:%Y-%m}"},
+    }
 
 
 def basic_home(request: AuthenticatedRequest) -> HttpResponse:

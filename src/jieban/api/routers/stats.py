@@ -9,9 +9,11 @@ from ninja import Query, Router, Status
 from jieban.api.schemas import ERRORS, ReportOut, StatsIn, StatsOut
 from jieban.api.serializers import local
 from jieban.http import AuthenticatedRequest
+from jieban.org.permissions import sees_whole_bureau
 from jieban.stats.figures import figures
 from jieban.stats.models import PublishedReport
 from jieban.stats.reports import publish_report, published_report
+from jieban.stats.scorecards import scorecard_for, scored, weights_of
 
 router = Router()
 
@@ -36,12 +38,23 @@ def get_stats(request: AuthenticatedRequest, query: Query[StatsIn]) -> dict[str,
         period=query.period,
         group_by=query.group_by,
     )
+    out = [row.as_row() for row in rows]
+    weights = None
+    if query.group_by == "unit":
+        # Units by the scorecard in effect for the period's start; ranks among the bureau's
+        # units, so only for those who see them all.
+        weights = weights_of(scorecard_for(query.start))
+        scored(out, weights)
+        if not sees_whole_bureau(request.user):
+            for row in out:
+                row["rank"] = None
     return {
         "start": query.start,
         "end": query.end,
         "period": query.period,
         "group_by": query.group_by,
-        "rows": [row.as_row() for row in rows],
+        "rows": out,
+        "scorecard": weights,
     }
 
 

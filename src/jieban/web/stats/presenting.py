@@ -31,7 +31,16 @@ from jieban.web.forms import localized_name
 from jieban.web.pages import ticket_list_url
 
 # The rates among a figures row's fields.
-RATE_FIELDS = frozenset({"closure_rate", "on_time_rate", "satisfaction_rate", "practical_share"})
+RATE_FIELDS = frozenset(
+    {
+        "closure_rate",
+        "on_time_rate",
+        "satisfaction_rate",
+        "practical_share",
+        "accepted_on_time_rate",
+        "first_visit_satisfaction_rate",
+    }
+)
 FIELD_LABELS: dict[str, Promise] = {
     "total": gettext_lazy("Total"),
     "resolved": gettext_lazy("Resolved"),
@@ -45,6 +54,15 @@ FIELD_LABELS: dict[str, Promise] = {
     "practical": gettext_lazy("Practical matters"),
     "practical_share": gettext_lazy("Practical share"),
     "repeats": gettext_lazy("Repeats"),
+    "accepted_on_time": gettext_lazy("Accepted on time"),
+    "accept_clock_ended": gettext_lazy("Signing clock ended"),
+    "accepted_on_time_rate": gettext_lazy("On-time acceptance rate"),
+    "first_visited": gettext_lazy("First calls reached"),
+    "first_visit_satisfied": gettext_lazy("Satisfied at the first call"),
+    "first_visit_satisfaction_rate": gettext_lazy("First-call satisfaction rate"),
+    "escalated": gettext_lazy("Escalated to leaders"),
+    "extensions": gettext_lazy("Extensions approved"),
+    "returns": gettext_lazy("Returns"),
 }
 # The columns a page shows: each rate carries its numerator and denominator.
 RATE_PARTS = {
@@ -52,6 +70,8 @@ RATE_PARTS = {
     "on_time_rate": ("on_time", "resolved"),
     "satisfaction_rate": ("satisfied", "visited"),
     "practical_share": ("practical", "total"),
+    "accepted_on_time_rate": ("accepted_on_time", "accept_clock_ended"),
+    "first_visit_satisfaction_rate": ("first_visit_satisfied", "first_visited"),
 }
 SHOWN = (
     "total",
@@ -62,9 +82,25 @@ SHOWN = (
     "overdue_open",
     "practical_share",
     "repeats",
+    "accepted_on_time_rate",
+    "first_visit_satisfaction_rate",
+    "escalated",
+    "extensions",
+    "returns",
 )
 # Counts shown only inside a rate's fraction: they carry their own data-field there.
-ONLY_IN_FRACTIONS = frozenset({"on_time", "visited", "satisfied", "practical"})
+ONLY_IN_FRACTIONS = frozenset(
+    {
+        "on_time",
+        "visited",
+        "satisfied",
+        "practical",
+        "accepted_on_time",
+        "accept_clock_ended",
+        "first_visited",
+        "first_visit_satisfied",
+    }
+)
 GROUP_LABELS: dict[str, Promise] = {
     "category": gettext_lazy("Category"),
     "unit": gettext_lazy("Unit"),
@@ -125,6 +161,10 @@ def figure_cells(row: dict[str, Any], links: dict[str, str] | None = None) -> li
     links = links or {}
     cells = []
     for name in SHOWN:
+        if name not in row:
+            # A report frozen before this figure existed: no figure, not a zero.
+            cells.append(Cell(name, None, "—"))
+            continue
         value = row.get(name)
         if name in RATE_FIELDS:
             top, bottom = RATE_PARTS[name]
@@ -160,6 +200,8 @@ def tile_links(window: Window, *, stats_params: dict[str, str] | None = None) ->
     links = list_links(window)
     rates = stats_url(window, **(stats_params or {}))
     for name in ("closure_rate", "on_time_rate", "satisfaction_rate", "practical_share"):
+        links[name] = rates
+    for name in ("accepted_on_time_rate", "first_visit_satisfaction_rate"):
         links[name] = rates
     links["repeats"] = rates
     return links

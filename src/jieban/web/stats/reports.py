@@ -45,6 +45,7 @@ from jieban.web.stats.presenting import (
     local_text,
     percent,
 )
+from jieban.web.stats.scoring import ScoreTable, frozen_scores
 
 REPORTS_LISTED = 200
 KIND_TITLES: dict[str, Promise] = {
@@ -85,6 +86,8 @@ class ReportPage:
     previous: str
     next: str | None
     ended: bool
+    # The units' scores by the weights stored with the report (or in effect, while live).
+    scores: ScoreTable | None = None
 
     @property
     def computed_at(self) -> str:
@@ -174,6 +177,7 @@ def report_page(
         previous=previous,
         next=upcoming,
         ended=dt.date.fromisoformat(data["end"]) <= timezone.localdate(),
+        scores=frozen_scores(data, "report-scores"),
     )
 
 

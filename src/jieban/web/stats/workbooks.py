@@ -17,6 +17,7 @@ from jieban.http import AuthenticatedRequest
 from jieban.web.excel import XLSX, guarded_row
 from jieban.web.stats.presenting import FIELD_LABELS, GROUP_LABELS, RATE_FIELDS, local_text
 from jieban.web.stats.reports import ReportPage, report_or_404, report_page
+from jieban.web.stats.scoring import ScoreTable
 
 # Every numeric field of a figures row, in the order the workbook writes them.
 FIELDS = (
@@ -32,6 +33,15 @@ FIELDS = (
     "practical",
     "practical_share",
     "repeats",
+    "accepted_on_time",
+    "accept_clock_ended",
+    "accepted_on_time_rate",
+    "first_visited",
+    "first_visit_satisfied",
+    "first_visit_satisfaction_rate",
+    "escalated",
+    "extensions",
+    "returns",
 )
 
 
@@ -56,10 +66,53 @@ def _write_table(
     sheet.freeze_panes = sheet.cell(row=2, column=first + 1)
 
 
+def _write_scores(sheet: Worksheet, scores: ScoreTable) -> None:
+    """The units by score, with the weights they were scored by (as stored with the report)."""
+    if scores.weights is None:
+        sheet.append([scores.missing])
+        sheet.column_dimensions["A"].width = 60
+        return
+    sheet.append(guarded_row(sheet, [scores.formula]))
+    sheet.append([])
+    sheet.append(
+        [
+            _("Rank"),
+            _("Code"),
+            _("Unit"),
+            _("Score"),
+            _("On-time acceptance rate"),
+            _("Closure rate"),
+            _("Satisfaction (scored)"),
+        ]
+    )
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for row in scores.rows:
+        sheet.append(
+            guarded_row(
+                sheet,
+                [
+                    row.rank,
+                    row.key,
+                    row.label,
+                    row.score,
+                    row.response,
+                    row.resolution,
+                    row.satisfaction,
+                ],
+            )
+        )
+        for column in (5, 6, 7):
+            sheet.cell(row=sheet.max_row, column=column).number_format = "0.00%"
+    for letter, width in zip("ABCDEFG", (8, 14, 24, 10, 16, 14, 16), strict=True):
+        sheet.column_dimensions[letter].width = width
+
+
 def report_workbook(page: ReportPage) -> bytes:
-    """One sheet per view: overall (with the report's facts and orders by level), trend, and
-    by category, unit, channel and grid. Rates are numbers formatted as percentages. Figures
-    only: no resident, no phone; names that look like formulas are written as text."""
+    """One sheet per view: overall (with the report's facts and orders by level), trend, by
+    category, unit, channel and grid, and the units by score (with the weights). Rates are
+    numbers formatted as percentages. Figures only: no resident, no phone; names that look
+    like formulas are written as text."""
     data = page.data
     book = Workbook()
     overall = book.active
@@ -103,6 +156,8 @@ def report_workbook(page: ReportPage) -> bytes:
             ],
         )
         sheet.column_dimensions["B"].width = 22
+    if page.scores is not None:
+        _write_scores(book.create_sheet(_("Scorecard")), page.scores)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
