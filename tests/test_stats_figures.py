@@ -204,8 +204,15 @@ class TestReturnsExtensionsEscalated:
         assert by_category["renovation_noise"]["extensions"] == 1
         # A unit's own figures are its row of the bureau's, and split by another dimension
         # they still count what the unit did.
-        own = overall(api_as(cast.handler_a), at)
-        assert (own["returns"], own["escalated"]) == (3, 1)
+        for handler, returns in ((cast.handler_a, 3), (cast.handler_b, 0)):
+            unit = api_as(handler)
+            own = overall(unit, at)
+            assert own["returns"] == returns
+            for group_by in ("channel", "category"):
+                split = by_key(unit, at, group_by).values()
+                assert sum(item["returns"] for item in split) == returns, group_by
+                assert sum(item["extensions"] for item in split) == own["extensions"]
+        assert overall(api_as(cast.handler_a), at)["escalated"] == 1
 
     def test_a_unit_that_sent_every_ticket_back_still_has_its_row(
         self, cast: Cast, api_as: Any

@@ -112,6 +112,15 @@ def sheet_rows(sheet: Worksheet, labels: int) -> list[tuple[list[Any], dict[str,
         "为民解决实事类",
         "实事类占比",
         "重复反映",
+        "及时签收",
+        "签收时限已届满",
+        "及时签收率",
+        "首次回访接通",
+        "首次回访满意",
+        "首次回访满意率",
+        "上报局领导",
+        "批准延期",
+        "退单",
     ]
     for row in sheet.iter_rows(min_row=2):
         values = [cell.value for cell in row]

@@ -134,25 +134,26 @@ COUNTS: dict[str, Q | BaseExpression | None] = {
 # the unit holding the ticket now: a unit that sent a ticket back no longer holds it.
 
 
-def _returns(tickets: QuerySet[Ticket]) -> QuerySet[Model]:
+def _returns(tickets: QuerySet[Ticket], unit_code: str | None = None) -> QuerySet[Model]:
     # Each time a unit sent the ticket back to the command centre (退回), by that unit.
-    return (
-        TicketEvent.objects.filter(kind=EventKind.RETURN, ticket__in=tickets.values("pk"))
-        .annotate(unit_code=KT("payload__unit"))
-        .order_by()
-    )
+    returns = TicketEvent.objects.filter(kind=EventKind.RETURN, ticket__in=tickets.values("pk"))
+    if unit_code is not None:
+        returns = returns.filter(payload__unit=unit_code)
+    return returns.annotate(unit_code=KT("payload__unit")).order_by()
 
 
-def _extensions(tickets: QuerySet[Ticket]) -> QuerySet[Model]:
+def _extensions(tickets: QuerySet[Ticket], unit_code: str | None = None) -> QuerySet[Model]:
     # Each approved extension request (延期), by the unit that asked.
-    return (
-        Extension.objects.filter(status=ExtensionStatus.APPROVED, ticket__in=tickets.values("pk"))
-        .annotate(unit_code=F("unit__code"))
-        .order_by()
+    extensions = Extension.objects.filter(
+        status=ExtensionStatus.APPROVED, ticket__in=tickets.values("pk")
     )
+    if unit_code is not None:
+        extensions = extensions.filter(unit__code=unit_code)
+    return extensions.annotate(unit_code=F("unit__code")).order_by()
 
 
-HAPPENINGS: dict[str, Callable[[QuerySet[Ticket]], QuerySet[Model]]] = {
+# Each of the period's tickets' returns or extensions; with a unit's code, that unit's only.
+HAPPENINGS: dict[str, Callable[[QuerySet[Ticket], str | None], QuerySet[Model]]] = {
     "returns": _returns,
     "extensions": _extensions,
 }

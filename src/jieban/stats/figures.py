@@ -208,7 +208,10 @@ def figures(
             )
         else:
             held = counted_between(Ticket.objects.filter(unit=user.unit_id), start, end)
-            rows = _counted(held, period=period, group_by=group_by, now=now)
+            # Returns and extensions are the unit's own, on whichever tickets it made them.
+            code = user.unit.code if user.unit is not None else ""
+            done = (counted_between(Ticket.objects.all(), start, end), code)
+            rows = _counted(held, period=period, group_by=group_by, now=now, done_by=done)
     else:
         rows = _counted(tickets, period=period, group_by=group_by, now=now)
     rows.sort(key=lambda item: (item.period, item.key))
@@ -216,8 +219,15 @@ def figures(
 
 
 def _counted(
-    tickets: QuerySet[Ticket], *, period: str | None, group_by: str | None, now: dt.datetime
+    tickets: QuerySet[Ticket],
+    *,
+    period: str | None,
+    group_by: str | None,
+    now: dt.datetime,
+    done_by: tuple[QuerySet[Ticket], str] | None = None,
 ) -> list[Figures]:
+    """The figures counted from `tickets` directly; returns and extensions on them, or with
+    `done_by` (tickets, a unit's code) those the unit made on any of those tickets."""
     fields: list[str] = []
     if period is not None:
         tickets = tickets.annotate(bucket=PERIODS[period]("received_at", tzinfo=local_zone()))
@@ -228,8 +238,7 @@ def _counted(
     if not fields:
         totals = tickets.aggregate(**_aggregates(now))
         overall = Figures(key="all", **totals)
-        for happening, rows in HAPPENINGS.items():
-            setattr(overall, happening, rows(tickets).count())
+        _add_happenings([overall], tickets, period=None, group_by=None, done_by=done_by)
         return [overall]
     result = []
     for row in tickets.order_by().values(*fields).annotate(**_aggregates(now)):
@@ -240,15 +249,26 @@ def _counted(
             key = row.pop(dimension.code) or ""
             name = (row.pop(dimension.name) if dimension.name else "") or ""
         result.append(Figures(key=key, name=name, period=label, **row))
-    _add_happenings(result, tickets, period=period, group_by=group_by)
+    _add_happenings(result, tickets, period=period, group_by=group_by, done_by=done_by)
     return result
 
 
 def _add_happenings(
-    result: list[Figures], tickets: QuerySet[Ticket], *, period: str | None, group_by: str | None
+    result: list[Figures],
+    tickets: QuerySet[Ticket],
+    *,
+    period: str | None,
+    group_by: str | None,
+    done_by: tuple[QuerySet[Ticket], str] | None = None,
 ) -> None:
-    """Returns and extensions on `tickets`, into the rows of `result` (new rows where a group
-    has them but no ticket, such as a unit that sent all its tickets back)."""
+    """Returns and extensions on `tickets` (or, with `done_by`, those a unit made), into the
+    rows of `result` (new rows where a group has them but no ticket, such as a unit that sent
+    all its tickets back); `result` is one overall row (key "all") without period and group."""
+    if period is None and group_by is None:
+        [overall] = result
+        for happening, of in HAPPENINGS.items():
+            setattr(overall, happening, _done(of, tickets, done_by).count())
+        return
     rows = {(item.period, item.key): item for item in result}
     fields: dict[str, Any] = {}
     if period is not None:
@@ -256,7 +276,8 @@ def _add_happenings(
     if group_by is not None:
         fields["group"] = F(HAPPENING_CODES[group_by])
     for happening, of in HAPPENINGS.items():
-        counted = of(tickets).annotate(**fields).values(*fields).annotate(count=Count("pk"))
+        done = _done(of, tickets, done_by)
+        counted = done.annotate(**fields).values(*fields).annotate(count=Count("pk"))
         for row in counted:
             label = bucket_label(row["bucket"], period) if period is not None else ""
             key = (row["group"] or "") if group_by is not None else label
@@ -270,6 +291,17 @@ def _add_happenings(
         known = {code: name for code, name in _known(group_by).values()} if nameless else {}
         for item in nameless:
             item.name = known.get(item.key, "")
+
+
+def _done(
+    of: Callable[[QuerySet[Ticket], str | None], QuerySet[Any]],
+    tickets: QuerySet[Ticket],
+    done_by: tuple[QuerySet[Ticket], str] | None,
+) -> QuerySet[Any]:
+    if done_by is None:
+        return of(tickets, None)
+    everyone, unit_code = done_by
+    return of(everyone, unit_code)
 
 
 def _from_rollups(

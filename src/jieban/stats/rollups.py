@@ -50,7 +50,7 @@ def rebuild_day(day: dt.date) -> None:
     # Returns and extensions: by their ticket's category, channel and grid, by their own unit.
     for name, happenings in HAPPENINGS.items():
         for row in (
-            happenings(counted).values(*HAPPENING_CODES.values()).annotate(count=Count("pk"))
+            happenings(counted, None).values(*HAPPENING_CODES.values()).annotate(count=Count("pk"))
         ):
             keys = [("all", "")] + [
                 (dimension, row[code] or "") for dimension, code in HAPPENING_CODES.items()
