@@ -306,6 +306,11 @@ class Ticket(models.Model):
         )
 
     @property
+    def is_escalated(self) -> bool:
+        """With the bureau's leaders after level 3, and still not resolved."""
+        return self.escalated_at is not None and self.status in CLOCK_RUNNING
+
+    @property
     def is_visit_late(self) -> bool:
         """Resolved and still not called back within its 2 working days."""
         return (

@@ -351,10 +351,12 @@ class Inbox:
     overdue: InboxSection
     due_soon: InboxSection
     to_accept: InboxSection
+    accept_late: InboxSection
     in_progress: InboxSection
 
     @property
     def sections(self) -> list[InboxSection]:
+        # The late ones are among those to accept: counted and listed apart, not shown twice.
         return [self.overdue, self.due_soon, self.to_accept, self.in_progress]
 
 
@@ -366,6 +368,7 @@ def inbox_filters(user: User) -> dict[str, TicketFilters]:
         "overdue": TicketFilters(unit=code, overdue=True),
         "due_soon": TicketFilters(unit=code, due_soon=True),
         "to_accept": TicketFilters(unit=code, status=Status.DISPATCHED),
+        "accept_late": TicketFilters(unit=code, accept_late=True),
         "in_progress": TicketFilters(unit=code, status=Status.IN_PROGRESS),
     }
 

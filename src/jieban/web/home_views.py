@@ -25,7 +25,8 @@ from jieban.stats import dashboards
 from jieban.stats.dashboards import ListCount, Window
 from jieban.stats.models import PublishedReport, ReportKind
 from jieban.stats.reports import current_period
-from jieban.tickets.models import Status, SupervisionLevel
+from jieban.tickets.extensions import pending_extensions
+from jieban.tickets.models import Status, SupervisionLevel, Ticket
 from jieban.tickets.selectors import TicketFilters, filter_tickets, inbox_counts, most_urgent
 from jieban.web.forms import localized_name
 from jieban.web.pages import ticket_list_url
@@ -43,6 +44,8 @@ from jieban.web.stats.presenting import (
 
 CATEGORIES_SHOWN = 10
 URGENT_SHOWN = 5
+PENDING_SHOWN = 10
+ESCALATED_SHOWN = 10
 
 
 @dataclass
@@ -112,8 +115,10 @@ def centre_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
     tiles = [
         listed(counts.received_today, _("Received today")),
         listed(counts.awaiting_dispatch, _("Awaiting dispatch")),
+        listed(counts.dispatch_late, _("Late for dispatch"), tone="overdue"),
         listed(counts.due_soon, _("Due soon"), tone="due-soon"),
         listed(counts.overdue, _("Overdue"), tone="overdue"),
+        listed(counts.escalated, _("With the leaders"), tone="escalated"),
         Tile(
             "open_orders",
             _("Open supervision orders"),
@@ -166,8 +171,27 @@ def centre_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
         "unit_table": unit_table,
         "units_href": stats_url(window, group_by="unit"),
         "orders": orders,
+        "extensions": list(pending_extensions(user)[:PENDING_SHOWN]),
+        "escalated": escalated_tickets(user),
     }
     return render(request, "web/home/centre.html", context)
+
+
+@dataclass
+class Escalated:
+    tickets: list[Ticket]
+    count: int
+    href: str
+
+
+def escalated_tickets(user: User) -> Escalated:
+    """Tickets with the bureau's leaders after level 3, still not resolved: the longest
+    overdue first."""
+    filters = TicketFilters(escalated=True)
+    tickets = filter_tickets(user, filters).select_related("unit", "category")
+    shown = list(tickets.order_by("due_at", "pk")[:ESCALATED_SHOWN])
+    count = len(shown) if len(shown) < ESCALATED_SHOWN else tickets.count()
+    return Escalated(shown, count, ticket_list_url(filters))
 
 
 @dataclass
@@ -240,6 +264,7 @@ def unit_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
         "overdue": (_("Overdue"), "overdue"),
         "due_soon": (_("Due soon"), "due-soon"),
         "to_accept": (_("To accept"), ""),
+        "accept_late": (_("Not signed for in time"), "overdue"),
         "in_progress": (_("In progress"), ""),
     }
     tiles = [
@@ -283,7 +308,11 @@ def leader_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
     )
     for period, block in blocks:
         block.published = period in published
-    return render(request, "web/home/leader.html", {"blocks": [block for _period, block in blocks]})
+    return render(
+        request,
+        "web/home/leader.html",
+        {"blocks": [block for _period, block in blocks], "escalated": escalated_tickets(user)},
+    )
 
 
 def basic_home(request: AuthenticatedRequest) -> HttpResponse:

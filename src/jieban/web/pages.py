@@ -55,9 +55,8 @@ def ticket_list_url(filters: TicketFilters) -> str:
         value = getattr(filters, name)
         if value:
             params[name] = value
-    if filters.overdue:
-        params["overdue"] = "true"
-    if filters.due_soon:
-        params["due_soon"] = "true"
+    for flag in ("overdue", "due_soon", "dispatch_late", "accept_late", "escalated"):
+        if getattr(filters, flag):
+            params[flag] = "true"
     query = urlencode(params)
     return reverse("web:ticket_list") + (f"?{query}" if query else "")

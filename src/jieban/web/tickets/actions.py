@@ -28,6 +28,7 @@ from jieban.org.actors import Actor
 from jieban.org.models import Unit
 from jieban.tickets import transitions
 from jieban.tickets.access import access_ticket
+from jieban.tickets.extensions import approve_extension, reject_extension, request_extension
 from jieban.tickets.models import Status
 from jieban.tickets.supervision import level_label, supervise_ticket
 from jieban.tickets.transitions import ACTION_LABELS, Action
@@ -185,3 +186,40 @@ def ticket_repeat(request: AuthenticatedRequest, number: str) -> HttpResponse:
         return text % {"number": number, "of": earlier}
 
     return ticket_form_post(request, number, TicketForm.REPEAT, perform)
+
+
+@login_required
+@require_POST
+def ticket_extension(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    def perform(data: dict[str, Any]) -> str:
+        extension = request_extension(
+            number, days=data["days"], reason=data["reason"], by=request.user
+        )
+        return _("Asked for %(days)d more working days; the command centre decides.") % {
+            "days": extension.days
+        }
+
+    return ticket_form_post(request, number, TicketForm.EXTEND, perform)
+
+
+@login_required
+@require_POST
+def ticket_extension_approve(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    def perform(data: dict[str, Any]) -> str:
+        extension = approve_extension(number, note=data["note"], by=request.user)
+        assert extension.due_at_after is not None  # approval sets it
+        return _("Extension approved: the new deadline is %(due)s.") % {
+            "due": timezone.localtime(extension.due_at_after).strftime("%Y-%m-%d %H:%M")
+        }
+
+    return ticket_form_post(request, number, TicketForm.APPROVE_EXTENSION, perform)
+
+
+@login_required
+@require_POST
+def ticket_extension_reject(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    def perform(data: dict[str, Any]) -> str:
+        reject_extension(number, note=data["note"], by=request.user)
+        return _("Extension rejected: the deadline stays.")
+
+    return ticket_form_post(request, number, TicketForm.REJECT_EXTENSION, perform)

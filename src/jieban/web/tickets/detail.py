@@ -22,6 +22,7 @@ from jieban.http import AuthenticatedRequest
 from jieban.org.models import Unit, User
 from jieban.tickets import transitions
 from jieban.tickets.access import shown_phone
+from jieban.tickets.extensions import latest_extension
 from jieban.tickets.models import Ticket
 from jieban.tickets.selectors import deadline_warning, ticket_timeline
 from jieban.tickets.transitions import ACTION_LABELS, Action
@@ -88,11 +89,17 @@ TICKET_FORM_LABELS: dict[str, Promise] = {
     TicketForm.SUPERVISE: gettext_lazy("Issue a supervision order"),
     TicketForm.VISIT: gettext_lazy("Record the follow-up call"),
     TicketForm.REPEAT: gettext_lazy("Mark as a repeat report"),
+    TicketForm.EXTEND: gettext_lazy("Ask for more time"),
+    TicketForm.APPROVE_EXTENSION: gettext_lazy("Approve the extension"),
+    TicketForm.REJECT_EXTENSION: gettext_lazy("Reject the extension"),
 }
 TICKET_FORM_URLS = {
     TicketForm.SUPERVISE: "web:ticket_supervise",
     TicketForm.VISIT: "web:ticket_visit",
     TicketForm.REPEAT: "web:ticket_repeat",
+    TicketForm.EXTEND: "web:ticket_extension",
+    TicketForm.APPROVE_EXTENSION: "web:ticket_extension_approve",
+    TicketForm.REJECT_EXTENSION: "web:ticket_extension_reject",
 }
 
 
@@ -158,6 +165,7 @@ def render_detail(
         "timeline": timeline_entries(ticket_timeline(ticket)),
         "merged_into": ticket.merged_into.number if ticket.merged_into else None,
         "first_handler": ticket.first_handler,
+        "extension": latest_extension(ticket) if ticket.dispatched_at else None,
     }
     return render(request, "web/tickets/detail.html", context, status=status)
 

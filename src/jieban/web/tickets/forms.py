@@ -161,10 +161,33 @@ class SuperviseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     days = forms.IntegerField(
-        label=_("New deadline in working days"),
+        label=_("The order's deadline in working days"),
         required=False,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        help_text=_("Leave empty for the default."),
+        help_text=_("Leave empty for the default. The ticket's own deadline stays."),
+    )
+
+
+class ExtensionForm(forms.Form):
+    """延期: the unit asks for more working days; `request_extension` checks the values."""
+
+    days = forms.IntegerField(
+        label=_("More working days (1 to 10)"),
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": 10}),
+    )
+    reason = forms.CharField(
+        label=_("Why more time is needed"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ExtensionDecisionForm(forms.Form):
+    """The command centre's note on a request for more time."""
+
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
@@ -237,6 +260,9 @@ class TicketFilterForm(forms.Form):
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     due_soon = forms.BooleanField(label=_("Due soon only"), required=False)
+    dispatch_late = forms.BooleanField(label=_("Late for dispatch"), required=False)
+    accept_late = forms.BooleanField(label=_("Not signed for in time"), required=False)
+    escalated = forms.BooleanField(label=_("With the leaders"), required=False)
 
     def __init__(
         self, *args: Any, units: Sequence[Unit], categories: Sequence[Category], **kwargs: Any
@@ -255,6 +281,9 @@ TICKET_FORMS: dict[str, type[forms.Form]] = {
     TicketForm.SUPERVISE: SuperviseForm,
     TicketForm.VISIT: VisitForm,
     TicketForm.REPEAT: RepeatForm,
+    TicketForm.EXTEND: ExtensionForm,
+    TicketForm.APPROVE_EXTENSION: ExtensionDecisionForm,
+    TicketForm.REJECT_EXTENSION: ExtensionDecisionForm,
 }
 
 

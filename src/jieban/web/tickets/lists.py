@@ -65,7 +65,14 @@ def _list_context(
         # Not an error page: the list says what is wrong above the filters that caused it.
         error = exc
     form = TicketFilterForm(
-        initial={**params.dict(), "overdue": filters.overdue, "due_soon": filters.due_soon},
+        initial={
+            **params.dict(),
+            "overdue": filters.overdue,
+            "due_soon": filters.due_soon,
+            "dispatch_late": filters.dispatch_late,
+            "accept_late": filters.accept_late,
+            "escalated": filters.escalated,
+        },
         units=dispatchable_units(),
         categories=list(Category.objects.filter(is_active=True).order_by("code")),
     )
@@ -157,4 +164,10 @@ def inbox(request: AuthenticatedRequest) -> HttpResponse:
         (section, titles[section.key], ticket_list_url(section.filters))
         for section in (box.sections if box is not None else [])
     ]
-    return render(request, "web/inbox.html", {"sections": sections, "has_unit": box is not None})
+    context = {
+        "sections": sections,
+        "has_unit": box is not None,
+        "accept_late": box.accept_late if box is not None else None,
+        "accept_late_href": ticket_list_url(box.accept_late.filters) if box is not None else "",
+    }
+    return render(request, "web/inbox.html", context)
