@@ -116,7 +116,7 @@ class TestTicketDetailPage:
         html = client.get(f"/tickets/{ticket.number}/").content.decode()
         timeline = html.split('class="timeline"')[1]
         labels = re.findall(r'<div class="what"><strong>([^<]+)</strong>', timeline)
-        assert labels == ["登记", "已交办", "已签收", "已办结"]
+        assert labels == ["已登记", "已交办", "已签收", "已办结"]
         assert "已协调停工。" in timeline
         assert "待交办 → 已交办" in timeline
 

@@ -206,7 +206,7 @@ class TestTicketSupervisionPage:
         [
             ("", "请填写先前工单的编号。"),
             ("JB20990101-0001", "没有工单 JB20990101-0001。"),
-            ("self", "工单不能重复于自身。"),
+            ("self", "工单不能标记为自身的重复反映。"),
         ],
     )
     def test_it_shows_a_bad_earlier_number_on_its_field(
@@ -302,7 +302,7 @@ class TestTicketSupervisionPage:
         assert ("回访结果", "不满意") in details
         assert ("回访", "不满意") in details
         assert ("原因", "群众不满意") in details
-        assert ("落实的督办单", ticket.orders.order_by("pk").first().number) in details  # type: ignore[union-attr]
+        assert ("已办结的督办单", ticket.orders.order_by("pk").first().number) in details  # type: ignore[union-attr]
         assert "overdue" not in timeline and "dissatisfied" not in timeline
 
     def test_it_shows_due_soon_and_overdue_badges(self, client: Client, cast: Cast) -> None:
