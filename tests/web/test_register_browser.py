@@ -79,7 +79,7 @@ def test_it_registers_a_repeated_call_from_the_keyboard(
     shot(page, "01-typed")
 
     # One click: this call repeats the earlier ticket. Then one key submits.
-    row.get_by_text("本次来电为其重复反映").click()
+    row.get_by_text("本次来电是此件的重复反映").click()
     page.focus("#id_content")
     page.keyboard.press("Control+Enter")
     page.wait_for_url(re.compile(r"/tickets/JB\d{8}-\d{4}/$"))

@@ -98,7 +98,7 @@ class TestSavedFilters:
         response = save(client, "  ", "status=new")
         assert response.status_code == 400
         html = response.content.decode()
-        assert re.search(r'id="id_saved_name_error" role="alert">请为筛选起个名字。<', html)
+        assert re.search(r'id="id_saved_name_error" role="alert">请为此筛选命名。<', html)
         # The list the person was looking at is still there, with its filters.
         assert '<option value="new" selected>' in html
         assert len(re.findall(r'<a href="/tickets/(JB\d{8}-\d{4})/">', html)) == 1

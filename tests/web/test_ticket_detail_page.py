@@ -116,7 +116,7 @@ class TestTicketDetailPage:
         html = client.get(f"/tickets/{ticket.number}/").content.decode()
         timeline = html.split('class="timeline"')[1]
         labels = re.findall(r'<div class="what"><strong>([^<]+)</strong>', timeline)
-        assert labels == ["登记", "已交办", "已签收", "已办结"]
+        assert labels == ["已登记", "已交办", "已签收", "已办结"]
         assert "已协调停工。" in timeline
         assert "待交办 → 已交办" in timeline
 
@@ -188,9 +188,11 @@ class TestTicketDetailPage:
         client.force_login(cast.dispatcher)
         # session, user, the bell, ticket, attachments, events with actors, unit names, first
         # handler, follow-up calls (no supervision orders: their query is skipped)
-        with django_assert_num_queries(9):  # type: ignore[operator]
+        # (the 10th: the ticket's request for more time, if any)
+        with django_assert_num_queries(10):  # type: ignore[operator]
             assert client.get(f"/tickets/{ticket.number}/").status_code == 200
-        # A new ticket has no unit names to look up, but offers units to dispatch to.
+        # A new ticket has no unit names to look up, but offers units to dispatch to; never
+        # dispatched, it has no request for more time to look up.
         fresh = new_ticket(cast.dispatcher)
         with django_assert_num_queries(9):  # type: ignore[operator]
             assert client.get(f"/tickets/{fresh.number}/").status_code == 200

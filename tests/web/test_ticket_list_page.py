@@ -112,7 +112,7 @@ class TestTicketListPage:
             ("category=nothing", "未知类别 nothing。"),
             ("channel=pigeon", "未知来源渠道 pigeon。"),
             ("received_from=yesterday", "yesterday 不是日期"),
-            ("cursor=%21%21", "该分页游标不是本系统给出的。"),
+            ("cursor=%21%21", "分页游标无效：不是本系统给出的。"),
         ],
     )
     def test_it_shows_bad_filters_as_a_message(

@@ -44,7 +44,7 @@ class TestTicketPrintPage:
         assert shown["地址"] == "甲一社区 3 栋 502"
         assert shown["承办单位"] == "甲派出所"
         assert shown["办理结果"] == "已协调停工。"
-        assert timeline(html) == ["登记", "已交办", "已签收", "已办结"]
+        assert timeline(html) == ["已登记", "已交办", "已签收", "已办结"]
         assert "待交办 → 已交办" in html
         assert re.search(
             r'class="printed muted">dispatcher 于 \d{4}-\d\d-\d\d \d\d:\d\d 打印<', html

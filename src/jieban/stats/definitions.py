@@ -75,6 +75,16 @@ COUNTS: dict[str, Q | None] = {
 }
 
 
+# Each rate of a figures row, as (numerator, denominator): the counts it divides. Pages,
+# workbooks and reports round a rate from these counts (`jieban.stats.rates.row_percent`).
+RATES: dict[str, tuple[str, str]] = {
+    "closure_rate": ("resolved", "total"),
+    "on_time_rate": ("on_time", "resolved"),
+    "satisfaction_rate": ("satisfied", "visited"),
+    "practical_share": ("practical", "total"),
+}
+
+
 # --- How the figures group --------------------------------------------------------------------
 
 

@@ -12,7 +12,8 @@ For a period [start, end) in local time, over tickets *received* in it, excludin
   visited;
 - open overdue = the clock runs and the deadline has passed, now;
 - practical = in a "practical matter for residents" category; repeats = marked as a repeat.
-A rate whose denominator is 0 is None ("no figure"), never 0.
+A rate whose denominator is 0 is None ("no figure"), never 0. Rates are exact fractions of 1;
+what pages, workbooks and reports show is rounded by one rule, in `jieban.stats.rates`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from jieban.org.actors import Viewer
 from jieban.org.models import Unit, User
 from jieban.org.permissions import has_inbox, sees_whole_bureau
 from jieban.stats.definitions import COUNTS, DIMENSIONS, counted_between, local_bounds
+from jieban.stats.rates import fraction
 from jieban.stats.rollups import summed
 from jieban.tickets.access import visible_tickets
 from jieban.tickets.models import CLOCK_RUNNING, Ticket, clock_running
@@ -46,7 +48,8 @@ MIN_YEAR, MAX_YEAR = 1990, 2200
 
 
 def rate(part: int, whole: int) -> float | None:
-    return None if whole == 0 else round(part / whole, 4)
+    """The exact fraction, unrounded: pages round it by `jieban.stats.rates.percent`."""
+    return fraction(part, whole)
 
 
 @dataclass

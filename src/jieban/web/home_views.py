@@ -24,6 +24,7 @@ from jieban.org.permissions import can_supervise, has_inbox
 from jieban.stats import dashboards
 from jieban.stats.dashboards import ListCount, Window
 from jieban.stats.models import PublishedReport, ReportKind
+from jieban.stats.rates import configured_rounding
 from jieban.stats.reports import current_period
 from jieban.tickets.extensions import pending_extensions
 from jieban.tickets.models import Status, SupervisionLevel, Ticket
@@ -85,7 +86,7 @@ def figures_block(
         testid=testid,
         title=title,
         window=window,
-        cells=figure_cells(row, links),
+        cells=figure_cells(row, links, rounding=configured_rounding()),
         stats_href=stats_url(window, period="day"),
     )
 
@@ -128,6 +129,7 @@ def centre_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
         listed(counts.follow_up, _("Follow-up calls waiting"), href=reverse("web:follow_up")),
     ]
     window = dashboards.trend_window(today)
+    rounding = configured_rounding()
     trend = [row.as_row() for row in dashboards.daily_trend(user, window)]
     # The trend has just rebuilt the window's dirty days.
     categories = [row.as_row() for row in dashboards.by_category(user, window, refresh=False)]
@@ -140,7 +142,11 @@ def centre_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
             FigureRow(
                 row["key"],
                 names.label("category", row["key"], row["name"]),
-                figure_cells(row, list_links(window, TicketFilters(category=row["key"]))),
+                figure_cells(
+                    row,
+                    list_links(window, TicketFilters(category=row["key"])),
+                    rounding=rounding,
+                ),
             )
             for row in categories
         ],
@@ -153,7 +159,9 @@ def centre_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
             FigureRow(
                 row["key"],
                 names.label("unit", row["key"], row["name"]),
-                figure_cells(row, list_links(window, TicketFilters(unit=row["key"]))),
+                figure_cells(
+                    row, list_links(window, TicketFilters(unit=row["key"])), rounding=rounding
+                ),
             )
             for row in units
         ],
@@ -161,7 +169,7 @@ def centre_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
     context: dict[str, Any] = {
         "tiles": tiles,
         "window": window,
-        "trend_chart": trend_chart(trend, rates=False),
+        "trend_chart": trend_chart(trend),
         "trend_total": sum(row["total"] for row in trend),
         "trend_href": stats_url(window, period="day"),
         "category_table": category_table,

@@ -28,7 +28,8 @@ def report_out(report: PublishedReport) -> dict[str, Any]:
 
 @router.get("/stats", response={200: StatsOut, **ERRORS}, tags=["statistics"])
 def get_stats(request: AuthenticatedRequest, query: Query[StatsIn]) -> dict[str, Any]:
-    """Figures over tickets received in [start, end) (local dates; `end` not included)."""
+    """Figures over tickets received in [start, end) (local dates; `end` not included). Rates
+    are exact fractions of 1, unrounded; null when there is nothing to divide by."""
     rows = figures(
         request.user,
         start=query.start,
