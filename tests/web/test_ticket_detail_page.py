@@ -8,6 +8,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from jieban.tickets import transitions
 from jieban.tickets.models import Attachment, Ticket
 from tests.conftest import Cast, local, new_ticket
 from tests.web.conftest import dispatched, in_progress, offered_actions, resolved
@@ -31,6 +32,23 @@ class TestTicketDetailPage:
             assert text in html
         assert "甲派出所" in html
         assert "已交办" in html
+
+    def test_it_shows_an_answer_on_the_spot_once(self, client: Client, cast: Cast) -> None:
+        ticket = new_ticket(cast.dispatcher)
+        transitions.close_ticket(ticket.number, note="已告知办理流程。", by=cast.dispatcher)
+        client.force_login(cast.dispatcher)
+        html = client.get(f"/tickets/{ticket.number}/").content.decode()
+        assert re.search(r'data-testid="result">已告知办理流程。<', html)
+        assert 'data-testid="closing-note"' not in html
+        assert "归档说明" not in html
+
+    def test_it_shows_a_closing_note_beside_the_result(self, client: Client, cast: Cast) -> None:
+        ticket = resolved(cast)
+        transitions.close_ticket(ticket.number, note="回访满意，归档。", by=cast.dispatcher)
+        client.force_login(cast.dispatcher)
+        html = client.get(f"/tickets/{ticket.number}/").content.decode()
+        assert re.search(r'data-testid="result">已协调停工。<', html)
+        assert re.search(r'data-testid="closing-note">回访满意，归档。<', html)
 
     def test_it_shows_the_full_phone_only_to_those_handling(
         self, client: Client, cast: Cast

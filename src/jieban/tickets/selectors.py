@@ -315,6 +315,13 @@ def page_of_tickets(
     return rows[:limit], next_cursor
 
 
+def closing_note(ticket: Ticket) -> str:
+    """The closing note as the pages and the API show it: nothing when it only repeats the
+    result. A ticket answered on the spot keeps its answer as both (`close_ticket`), and the
+    answer is shown once, as the result."""
+    return "" if ticket.close_note == ticket.result else ticket.close_note
+
+
 def ticket_timeline(ticket: Ticket) -> list[TicketEvent]:
     return list(ticket.events.select_related("actor").order_by("at", "pk"))
 

@@ -23,7 +23,7 @@ from jieban.org.models import Unit, User
 from jieban.tickets import transitions
 from jieban.tickets.access import shown_phone
 from jieban.tickets.models import Ticket
-from jieban.tickets.selectors import deadline_warning, ticket_timeline
+from jieban.tickets.selectors import closing_note, deadline_warning, ticket_timeline
 from jieban.tickets.transitions import ACTION_LABELS, Action
 from jieban.web.errors import Refusal
 from jieban.web.menu import TicketForm, ticket_forms
@@ -158,6 +158,7 @@ def render_detail(
         "timeline": timeline_entries(ticket_timeline(ticket)),
         "merged_into": ticket.merged_into.number if ticket.merged_into else None,
         "first_handler": ticket.first_handler,
+        "closing_note": closing_note(ticket),
     }
     return render(request, "web/tickets/detail.html", context, status=status)
 
