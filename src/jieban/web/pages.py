@@ -1,20 +1,26 @@
 """What the pages of every area share: a ticket or 404, the units a ticket may be dispatched
-to, the bureau's name on printed documents, the link to a ticket list, htmx requests."""
+to, the bureau's name on printed documents, the link to a ticket list, a list's total,
+htmx requests."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jieban.errors import NotFound
 from jieban.org.actors import Viewer
 from jieban.org.models import Unit, UnitKind
 from jieban.tickets.access import access_ticket
 from jieban.tickets.models import Ticket
-from jieban.tickets.selectors import TicketFilters
+from jieban.tickets.selectors import EXACT_COUNT_UP_TO, TicketFilters, count_up_to
 from jieban.web.forms import localized_name
 
 
@@ -61,3 +67,25 @@ def ticket_list_url(filters: TicketFilters) -> str:
         params["due_soon"] = "true"
     query = urlencode(params)
     return reverse("web:ticket_list") + (f"?{query}" if query else "")
+
+
+# The lists count exactly up to this many (tests lower it); see `count_up_to`.
+COUNT_EXACTLY_UP_TO = EXACT_COUNT_UP_TO
+
+
+@dataclass(frozen=True)
+class ListTotal:
+    """A list's total as its heading says it: "共 1,234 件", or "超过 10,000 件" past the
+    exact count."""
+
+    text: str
+    exact: bool
+
+
+def list_total(rows: QuerySet[Any]) -> ListTotal:
+    total = count_up_to(rows, COUNT_EXACTLY_UP_TO)
+    if total.exact:
+        text = ngettext("%(count)s ticket", "%(count)s tickets", total.count)
+    else:
+        text = _("more than %(count)s tickets")
+    return ListTotal(text % {"count": f"{total.count:,}"}, total.exact)
