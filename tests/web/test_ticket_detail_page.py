@@ -91,6 +91,39 @@ class TestTicketDetailPage:
             html = client.get(f"/tickets/{number}/").content.decode()
             assert offered_actions(html) == expected, number
 
+    def test_it_reads_reassign_once_the_ticket_was_dispatched(
+        self, client: Client, cast: Cast
+    ) -> None:
+        client.force_login(cast.dispatcher)
+
+        def dispatch_form(ticket: Ticket) -> tuple[str, str]:
+            html = client.get(f"/tickets/{ticket.number}/").content.decode()
+            form = re.search(
+                r'<form class="action action-dispatch".*?<h3>([^<]*)</h3>.*?'
+                r'<button type="submit"[^>]*>([^<]*)</button>',
+                html,
+                flags=re.DOTALL,
+            )
+            assert form is not None
+            return form.group(1), form.group(2)
+
+        ticket = new_ticket(cast.dispatcher)
+        assert dispatch_form(ticket) == ("交办", "交办")
+        ticket = dispatched(cast)
+        assert dispatch_form(ticket) == ("改派", "改派")
+        # Sent back by its unit, it goes to another one.
+        transitions.return_ticket(ticket.number, reason="不属于本所辖区", by=cast.handler_a)
+        assert dispatch_form(ticket) == ("改派", "改派")
+
+    def test_it_groups_the_dispatch_units_by_kind(self, client: Client, cast: Cast) -> None:
+        ticket = new_ticket(cast.dispatcher)
+        client.force_login(cast.dispatcher)
+        html = client.get(f"/tickets/{ticket.number}/").content.decode()
+        select = html.split('id="id_dispatch_unit"')[1].split("</select>")[0]
+        labels = re.findall(r'<optgroup label="([^"]*)">', select)
+        assert labels == ["派出所", "社区 / 村", "网格"]
+        assert select.index("PS-A") < select.index("COM-A1") < select.index("G-01")
+
     def test_it_offers_the_leader_nothing(self, client: Client, cast: Cast) -> None:
         client.force_login(cast.leader)
         for ticket in (new_ticket(cast.dispatcher), dispatched(cast), in_progress(cast)):
@@ -208,9 +241,10 @@ class TestTicketDetailPage:
         # handler, follow-up calls (no supervision orders: their query is skipped)
         with django_assert_num_queries(9):  # type: ignore[operator]
             assert client.get(f"/tickets/{ticket.number}/").status_code == 200
-        # A new ticket has no unit names to look up, but offers units to dispatch to.
+        # A new ticket has no unit names to look up, but offers units to dispatch to, and
+        # whether it was held before (sent back: the button reads 改派).
         fresh = new_ticket(cast.dispatcher)
-        with django_assert_num_queries(9):  # type: ignore[operator]
+        with django_assert_num_queries(10):  # type: ignore[operator]
             assert client.get(f"/tickets/{fresh.number}/").status_code == 200
 
 
