@@ -6,6 +6,7 @@ import re
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
 
 from jieban.org.models import Unit
@@ -234,11 +235,63 @@ class TestTicketListPage:
     def test_it_writes_large_counts_with_separators(
         self, client: Client, cast: Cast, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(pages, "count_up_to", lambda rows, limit: Total(1234, exact=True))
         client.force_login(cast.dispatcher)
-        assert total(client.get("/tickets/").content.decode()) == ("true", "共 1,234 件")
-        monkeypatch.setattr(pages, "count_up_to", lambda rows, limit: Total(10000, exact=False))
-        assert total(client.get("/tickets/").content.decode()) == ("false", "超过 10,000 件")
+        for counted, expected in (
+            (Total(1234), ("true", "共 1,234 件")),
+            (Total(10000, exact=False), ("false", "超过 10,000 件")),
+            (Total(1234, exact=False, at_least=True), ("false", "至少 1,234 件")),
+        ):
+            monkeypatch.setattr(
+                pages, "count_tickets", lambda *args, counted=counted, **kw: counted
+            )
+            assert total(client.get("/tickets/").content.decode()) == expected
+
+    def test_it_counts_a_search(self, client: Client, cast: Cast) -> None:
+        for _ in range(3):
+            new_ticket(cast.dispatcher, content="狗在小区里乱跑，吓到孩子。")
+        dispatched(cast, content="小区里的狗乱跑。")
+        new_ticket(cast.dispatcher)
+        client.force_login(cast.dispatcher)
+        for query, expected in (
+            ("q=乱跑", "共 4 件"),
+            ("q=乱跑&status=new", "共 3 件"),
+            ("q=吓到孩子", "共 3 件"),
+            ("q=狗", "共 4 件"),
+            ("q=火箭", "共 0 件"),
+        ):
+            assert total(client.get(f"/tickets/?{query}").content.decode()) == (
+                "true",
+                expected,
+            ), query
+        # Only what the person may see.
+        client.force_login(cast.handler_a)
+        assert total(client.get("/tickets/?q=乱跑").content.decode()) == ("true", "共 1 件")
+
+    def test_a_search_past_the_exact_count(
+        self, client: Client, cast: Cast, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(pages, "COUNT_EXACTLY_UP_TO", 2)
+        for _ in range(3):
+            new_ticket(cast.dispatcher, content="狗在小区里乱跑。")
+        dispatched(cast, content="小区里的狗乱跑。")  # the newest match
+        client.force_login(cast.dispatcher)
+        assert total(client.get("/tickets/?q=乱跑").content.decode()) == ("false", "超过 2 件")
+        html = client.get("/tickets/?q=乱跑&status=new").content.decode()
+        if connection.vendor == "sqlite":
+            # Counted through the index: of its three newest matches, two are new; the
+            # oldest match was not looked at.
+            assert total(html) == ("false", "至少 2 件")
+        else:
+            assert total(html) == ("false", "超过 2 件")
+        html = client.get("/tickets/?q=乱跑&status=dispatched").content.decode()
+        if connection.vendor == "sqlite":
+            assert total(html) == ("false", "至少 1 件")
+        else:
+            assert total(html) == ("true", "共 1 件")
+        # With no more matches than it counts, the index's count is exact.
+        monkeypatch.setattr(pages, "COUNT_EXACTLY_UP_TO", 4)
+        html = client.get("/tickets/?q=乱跑&status=new").content.decode()
+        assert total(html) == ("true", "共 3 件")
 
     def test_it_shows_an_outsider_nothing(self, client: Client, cast: Cast) -> None:
         new_ticket(cast.dispatcher)

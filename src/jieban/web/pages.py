@@ -20,7 +20,13 @@ from jieban.org.actors import Viewer
 from jieban.org.models import Unit, UnitKind
 from jieban.tickets.access import access_ticket
 from jieban.tickets.models import Ticket
-from jieban.tickets.selectors import EXACT_COUNT_UP_TO, TicketFilters, count_up_to
+from jieban.tickets.selectors import (
+    EXACT_COUNT_UP_TO,
+    TicketFilters,
+    Total,
+    count_tickets,
+    count_up_to,
+)
 from jieban.web.forms import localized_name
 
 
@@ -75,17 +81,30 @@ COUNT_EXACTLY_UP_TO = EXACT_COUNT_UP_TO
 
 @dataclass(frozen=True)
 class ListTotal:
-    """A list's total as its heading says it: "共 1,234 件", or "超过 10,000 件" past the
-    exact count."""
+    """A list's total as its heading says it: "共 1,234 件"; past the exact count "超过
+    10,000 件"; for a search whose older matches were not counted, "至少 1,234 件"."""
 
     text: str
     exact: bool
 
 
-def list_total(rows: QuerySet[Any]) -> ListTotal:
-    total = count_up_to(rows, COUNT_EXACTLY_UP_TO)
+def total_label(total: Total) -> ListTotal:
+    values = {"count": f"{total.count:,}"}
     if total.exact:
-        text = ngettext("%(count)s ticket", "%(count)s tickets", total.count)
+        text = ngettext("%(count)s ticket", "%(count)s tickets", total.count) % values
+    elif total.at_least:
+        text = _("at least %(count)s tickets") % values
     else:
-        text = _("more than %(count)s tickets")
-    return ListTotal(text % {"count": f"{total.count:,}"}, total.exact)
+        text = _("more than %(count)s tickets") % values
+    return ListTotal(text, total.exact)
+
+
+def list_total(rows: QuerySet[Any]) -> ListTotal:
+    """The total of a list of `rows`."""
+    return total_label(count_up_to(rows, COUNT_EXACTLY_UP_TO))
+
+
+def ticket_list_total(user: Viewer, filters: TicketFilters, tickets: QuerySet[Ticket]) -> ListTotal:
+    """The total of the ticket list `filters` select, `tickets` (a text search counted
+    through its index: `count_tickets`)."""
+    return total_label(count_tickets(user, filters, limit=COUNT_EXACTLY_UP_TO, tickets=tickets))

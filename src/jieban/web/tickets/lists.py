@@ -25,7 +25,7 @@ from jieban.tickets.selectors import (
     unit_inbox,
 )
 from jieban.web.errors import answers_domain_errors, put_domain_error
-from jieban.web.pages import ListTotal, dispatchable_units, list_total, ticket_list_url
+from jieban.web.pages import ListTotal, dispatchable_units, ticket_list_total, ticket_list_url
 from jieban.web.tickets.export import XLSX
 from jieban.web.tickets.export import export_file as ticket_export_file
 from jieban.web.tickets.forms import SavedFilterForm, TicketFilterForm
@@ -70,7 +70,7 @@ def _list_context(
             before=params.get("before") or None,
             limit=LIST_PAGE_SIZE,
         )
-        total = list_total(tickets)
+        total = ticket_list_total(request.user, filters, tickets)
     except InvalidInput as exc:
         # Not an error page: the list says what is wrong above the filters that caused it.
         error = exc
