@@ -35,7 +35,7 @@ from jieban.tickets.transitions import ACTION_LABELS, Action
 from jieban.web.errors import Refusal, refusal
 from jieban.web.menu import TicketForm
 from jieban.web.pages import dispatchable_units, is_htmx, visible_ticket_or_404
-from jieban.web.tickets.detail import panel_context, render_detail
+from jieban.web.tickets.detail import dispatch_label, panel_context, render_detail
 from jieban.web.tickets.forms import (
     ACTION_FORMS,
     TICKET_FORMS,
@@ -107,7 +107,7 @@ def ticket_action(request: AuthenticatedRequest, number: str, action: str) -> Ht
         raise Http404
     # An invisible ticket is a 404 whatever the body says.
     try:
-        access_ticket(request.user, number)
+        ticket = access_ticket(request.user, number)
     except NotFound as exc:
         return _gone(request, exc)
     auto_id = f"id_{action}_%s"
@@ -120,6 +120,8 @@ def ticket_action(request: AuthenticatedRequest, number: str, action: str) -> Ht
         form = ACTION_FORMS[action](request.POST, auto_id=auto_id)
     refused = Refusal()
     if form.is_valid():
+        # Named as its button was, before it was taken: 改派 when it goes to another unit.
+        label = dispatch_label(ticket) if action == Action.DISPATCH else ACTION_LABELS[action]
         try:
             _perform(action, number, form, units, request.user)
         except NotFound as exc:
@@ -128,7 +130,7 @@ def ticket_action(request: AuthenticatedRequest, number: str, action: str) -> Ht
             refused = refusal(form, exc)
         else:
             target = reverse("web:ticket_detail", kwargs={"number": number})
-            done = _("Done: %(action)s.") % {"action": ACTION_LABELS[action]}
+            done = _("Done: %(action)s.") % {"action": label}
             return done_and_go(request, message=done, target=target)
     return _refused(request, number, refused, failed=(action, form))
 
