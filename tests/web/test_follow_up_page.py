@@ -75,6 +75,30 @@ class TestFollowUpPage:
         assert f'id="id_visit_{older.number}_outcome_0"' in html
         assert html.count('<input type="hidden" name="back" value="queue"') == 2
 
+    def test_it_says_how_long_each_waited_and_flags_the_late_calls(
+        self, client: Client, cast: Cast
+    ) -> None:
+        # Resolved Tuesday 3 March: to be called by Thursday 5 March, 23:59:59.
+        with time_machine.travel(local(2026, 3, 3, 9), tick=False):
+            older = resolved(cast)
+        with time_machine.travel(local(2026, 3, 5, 9), tick=False):
+            newer = resolved(cast)
+        client.force_login(cast.dispatcher)
+
+        def late_rows(moment: dt.datetime) -> list[str]:
+            with time_machine.travel(moment, tick=False):
+                html = client.get("/follow-up/").content.decode()
+            rows = re.findall(r'data-ticket="([^"]+)"(.*?)</li>', html, re.DOTALL)
+            return [number for number, row in rows if 'data-testid="visit-late"' in row]
+
+        assert late_rows(local(2026, 3, 5, 23, 59)) == []
+        assert late_rows(local(2026, 3, 6, 0, 0)) == [older.number]
+        with time_machine.travel(local(2026, 3, 6, 9), tick=False):
+            html = client.get("/follow-up/").content.decode()
+        waited = re.findall(r'data-testid="waited">([^<]+)', html)
+        assert waited[0].startswith("3") and waited[1].startswith("1")  # 3 days, 1 day
+        assert "应于 2026-03-05 23:59 前回访" in html and newer.number in html
+
     def test_it_closes_on_a_satisfied_resident(self, client: Client, cast: Cast) -> None:
         for outcome, label in (("satisfied", "满意"), ("basically_satisfied", "基本满意")):
             ticket = resolved(cast)
