@@ -469,13 +469,8 @@ def sweep_overdue(
                     escalated=ticket.escalated_at is not None,
                 )
                 steps.append((ticket, order, step))
-            to_issue = [
-                (t, missed)
-                for t, _o, step in steps
-                if step and step[0] == ISSUE
-                for missed in [step[1]]
-            ]
-            numbers = allocate_numbers(ORDER_PREFIX, local_day, len(to_issue)) if to_issue else []
+            issuing = sum(1 for _ticket, _order, step in steps if step and step[0] == ISSUE)
+            numbers = allocate_numbers(ORDER_PREFIX, local_day, issuing) if issuing else []
             orders = []
             numbers_left = iter(numbers)
             for ticket, order, step in steps:
