@@ -124,6 +124,17 @@ class TestLifecycleOverHttp:
         kinds = [event["kind"] for event in dispatcher.get(f"/tickets/{number}/events").json()]
         assert kinds == ["intake", "dispatch", "accept", "resolve", "close"]
 
+    def test_an_answer_on_the_spot_is_the_result_alone(self, cast: Cast, api_as: Any) -> None:
+        dispatcher = api_as(cast.dispatcher)
+        number = dispatcher.post("/tickets", body()).json()["number"]
+        closed = dispatcher.post(f"/tickets/{number}/close", {"note": "已告知办理流程。"}).json()
+        assert (closed["status"], closed["result"], closed["close_note"]) == (
+            "closed",
+            "已告知办理流程。",
+            "",
+        )
+        assert dispatcher.get(f"/tickets/{number}").json()["close_note"] == ""
+
     def test_return_invalidate_and_merge(self, cast: Cast, api_as: Any) -> None:
         dispatcher, handler = api_as(cast.dispatcher), api_as(cast.handler_a)
         first = dispatcher.post("/tickets", body(external_id="a")).json()["number"]

@@ -89,7 +89,7 @@ class TestFigures:
         # a b c d e h; f (invalid) and g (merged) are out.
         assert row["total"] == 6
         assert row["resolved"] == 4  # a (closed), b, c (resolved), e (closed)
-        assert row["closure_rate"] == round(4 / 6, 4)
+        assert row["closure_rate"] == 4 / 6  # exact: the API does not round
         assert row["on_time"] == 3  # a, b, e; c was late
         assert row["on_time_rate"] == 0.75
         assert row["visited"] == 2  # a satisfied, b dissatisfied; c unreachable is no visit
@@ -230,12 +230,16 @@ class TestFrozenReports:
         with time_machine.travel(local(2026, 3, 9, 8), tick=False):
             call_command("report", "weekly", "2026-W10", stdout=out)
         assert out.getvalue().startswith("weekly 2026-W10\tpublished\ttotal 6")
+        # Its rates as people read them, by the rule stored with the report: 4 of 6 resolved.
+        assert "\tclosure 66.67%\ton time 75.00%\tsatisfaction 50.00%" in out.getvalue()
         from jieban.stats.models import PublishedReport
 
         data = PublishedReport.objects.get(kind="weekly", period="2026-W10").data
         assert set(data["by"]) == {"category", "unit", "channel", "grid"}
         assert [row["key"] for row in data["trend"]] == ["2026-03-02"]
         assert (data["start"], data["end"]) == ("2026-03-02", "2026-03-09")
+        assert data["rounding"] == "half_up"
+        assert data["overall"]["closure_rate"] == 4 / 6
 
     def test_bad_periods_and_roles_are_refused(self, cast: Cast, api_as: Any) -> None:
         client = api_as(cast.leader)

@@ -358,6 +358,33 @@ class TestManualOrdersOverHttp:
         )
         assert not SupervisionOrder.objects.exists()
 
+    def test_the_list_filters_orders_past_their_own_deadline(self, cast: Cast, api_as: Any) -> None:
+        late = dispatched_at(cast, local(2026, 3, 2))
+        on_time = dispatched_at(cast, local(2026, 3, 2))
+        with time_machine.travel(local(2026, 3, 3, 10), tick=False):
+            # Due at the end of Wednesday 4 March, and of Tuesday 10 March.
+            late_order = supervise_ticket(late.number, note="尽快", days=1, by=cast.supervisor)
+            supervise_ticket(on_time.number, note="尽快", days=5, by=cast.supervisor)
+        client = api_as(cast.supervisor)
+
+        def overdue(**params: Any) -> list[str]:
+            response = client.get("/supervision-orders", overdue="true", **params)
+            assert response.status_code == 200, response.json()
+            return [item["number"] for item in response.json()["items"]]
+
+        with time_machine.travel(local(2026, 3, 4, 23, 59), tick=False):
+            assert overdue() == []
+        with time_machine.travel(local(2026, 3, 5, 0, 0), tick=False):
+            assert overdue() == [late_order.number]
+            assert overdue(unit="PS-A", level=1) == [late_order.number]
+            assert overdue(unit="PS-B") == []
+            assert len(client.get("/supervision-orders").json()["items"]) == 2
+        with time_machine.travel(local(2026, 3, 5, 9), tick=False):
+            transitions.accept_ticket(late.number, by=cast.handler_a)
+            transitions.resolve_ticket(late.number, result="ok", by=cast.handler_a)
+            # Fulfilled: no longer open, so no longer overdue.
+            assert overdue() == []
+
     def test_the_list_filters_by_unit_level_and_open(self, cast: Cast, api_as: Any) -> None:
         ticket = dispatched_at(cast, local(2026, 3, 2))
         next_step(ticket)
@@ -380,6 +407,7 @@ class TestManualOrdersOverHttp:
         assert levels(open="true") == []
         assert client.get("/supervision-orders", level=7).status_code == 400
         assert client.get("/supervision-orders", unit="NOPE").json()["field"] == "unit"
+        assert client.get("/supervision-orders", overdue="maybe").status_code == 400
         assert api_as(cast.handler_b).get("/supervision-orders").json()["items"] == []
         assert len(api_as(cast.handler_a).get("/supervision-orders").json()["items"]) == 2
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -36,6 +37,14 @@ def env_bool(name: str, default: bool) -> bool:
     if lowered in {"0", "false", "no", "off"}:
         return False
     raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
+
+
+def env_choice(name: str, default: str, choices: Sequence[str]) -> str:
+    """One of `choices`, exactly as written; anything else stops the start with the choices."""
+    value = env_str(name, default)
+    if value not in choices:
+        raise ConfigurationError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -8,7 +8,14 @@ from typing import Any
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from jieban.conf import env_bool, env_int, env_list, env_str, secret_from_env_or_file
+from jieban.conf import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    secret_from_env_or_file,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("JIEBAN_DATA_DIR", "var")).resolve()
@@ -134,6 +141,9 @@ JIEBAN_ATTACHMENT_TYPES = {
 
 JIEBAN_DEFAULT_DEADLINE_DAYS = env_int("JIEBAN_DEFAULT_DEADLINE_DAYS", 5)
 JIEBAN_BUREAU_NAME = env_str("JIEBAN_BUREAU_NAME", "")
+# How pages, Excel and published reports round a rate to two decimals of a percent (the API
+# gives exact fractions): the values of `jieban.stats.rates.Rounding`.
+JIEBAN_RATE_ROUNDING = env_choice("JIEBAN_RATE_ROUNDING", "half_up", ("half_up", "truncate"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("JIEBAN_SECURE_COOKIES", False)

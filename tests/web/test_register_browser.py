@@ -54,12 +54,15 @@ def test_it_registers_a_repeated_call_from_the_keyboard(
     expect(row).to_be_visible()
     expect(row).to_contain_text("烧烤店油烟")
 
-    # Tab through the call in order: name, channel, address, grid, the category search.
+    # Tab through the call in order: name, channel, the platform's number, address, grid,
+    # the category search.
     page.keyboard.press("Tab")
     assert focused(page) == "id_resident_name"
     page.keyboard.type("孙六")
     page.keyboard.press("Tab")
     assert focused(page) == "id_channel"
+    page.keyboard.press("Tab")
+    assert focused(page) == "id_external_id"
     page.keyboard.press("Tab")
     page.keyboard.type("甲一社区 9 栋")
     page.keyboard.press("Tab")
@@ -79,7 +82,7 @@ def test_it_registers_a_repeated_call_from_the_keyboard(
     shot(page, "01-typed")
 
     # One click: this call repeats the earlier ticket. Then one key submits.
-    row.get_by_text("本次来电为其重复反映").click()
+    row.get_by_text("本次来电是此件的重复反映").click()
     page.focus("#id_content")
     page.keyboard.press("Control+Enter")
     page.wait_for_url(re.compile(r"/tickets/JB\d{8}-\d{4}/$"))
@@ -99,6 +102,67 @@ def test_it_registers_a_repeated_call_from_the_keyboard(
     assert ticket.grid is None
     assert ticket.repeat_of_id == earlier.pk
     assert Ticket.objects.get(pk=earlier.pk).repeat_count == 1
+    context.close()
+
+
+def test_it_registers_and_dispatches_from_the_keyboard(
+    live_cast: Cast, live_server: Any, browser: Browser
+) -> None:
+    base = live_server.url
+    context = desk_context(browser)
+    page = context.new_page()
+    log_in(page, base, "dispatcher")
+    page.goto(f"{base}/tickets/new/")
+    page.keyboard.type(CALLER)
+    page.select_option("#id_channel", "hotline_12345")
+    page.fill("#id_external_id", "12345-0714-009")
+    page.fill("#id_content", "小区门口占道经营，影响通行。")
+    # No category yet: the dispatcher picks one.
+    expect(page.locator("#id_category")).to_have_value("")
+    page.locator("#id_category").locator("xpath=preceding-sibling::input").fill("其他")
+    page.keyboard.press("Enter")
+
+    # The unit search narrows the grouped list and keeps the groups.
+    units = page.locator("#id_unit")
+    search = units.locator("xpath=preceding-sibling::input[@data-select-search]")
+    search.focus()
+    page.keyboard.type("乙")
+    expect(units.locator("optgroup")).to_have_count(1)
+    expect(units.locator("optgroup")).to_have_attribute("label", "派出所")
+    expect(units.locator("option")).to_have_count(1)
+    expect(units).to_have_value("PS-B")
+    page.keyboard.press("Escape")
+    expect(units.locator("optgroup")).to_have_count(3)
+    page.keyboard.type("网格")
+    expect(units.locator("option")).to_have_count(2)
+    expect(units).to_have_value("G-01")
+    page.keyboard.press("Escape")
+    page.keyboard.type("乙派")
+    # Enter picks it and moves on to its button; Enter there registers and dispatches.
+    page.keyboard.press("Enter")
+    expect(page.locator('button[value="dispatch"]')).to_be_focused()
+    shot(page, "07-dispatch-now")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/tickets/JB\d{8}-\d{4}/$"))
+    expect(page.locator(".messages")).to_contain_text("已登记并交办给 乙派出所")
+    # Now dispatched, the ticket page offers to reassign it.
+    expect(page.locator(".action-dispatch h3")).to_have_text("改派")
+    expect(page.locator(".action-dispatch button[type=submit]")).to_have_text("改派")
+    ticket = Ticket.objects.get()
+    assert (ticket.status, ticket.unit and ticket.unit.code) == ("dispatched", "PS-B")
+    assert (ticket.channel, ticket.external_id) == ("hotline_12345", "12345-0714-009")
+    assert ticket.category.code == "other"
+
+    # Ctrl+Enter in the unit search registers and dispatches at once too.
+    page.goto(f"{base}/tickets/new/")
+    page.fill("#id_content", "楼道灯坏了。")
+    page.select_option("#id_category", "other")
+    search.focus()
+    page.keyboard.type("甲派")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url(re.compile(r"/tickets/JB\d{8}-\d{4}/$"))
+    expect(page.locator(".messages")).to_contain_text("已登记并交办给 甲派出所")
+    assert Ticket.objects.exclude(pk=ticket.pk).get().unit.code == "PS-A"  # type: ignore[union-attr]
     context.close()
 
 

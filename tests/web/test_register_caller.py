@@ -235,11 +235,12 @@ class TestRegisterPageForTheKeyboard:
         html = client.get("/tickets/new/").content.decode()
         form = html[html.index('id="register-form"') :]
         order = re.findall(r'<(?:input|select|textarea)[^>]*name="([a-z_]+)"', form)
-        assert order[:9] == [
+        assert order[:10] == [
             "csrfmiddlewaretoken",
             "resident_phone",
             "resident_name",
             "channel",
+            "external_id",
             "address",
             "grid",
             "category",

@@ -28,7 +28,9 @@ from tests.conftest import REPORT_FIELDS, Cast, dispatch, local, new_ticket, res
 
 # The moment the pages are looked at: Wednesday 18 March 2026, mid-morning.
 NOW = local(2026, 3, 18, 10)
+# March as the API asks for it (`end` not included) and as the page's form does (its last day).
 MARCH = {"start": "2026-03-01", "end": "2026-04-01"}
+MARCH_PAGE = {"start": "2026-03-01", "end": "2026-03-31"}
 FIELDS = REPORT_FIELDS
 
 
@@ -193,12 +195,12 @@ class TestStatsPage:
         self, client: Client, cast: Cast, month: March, api_as: Any, query: dict[str, str]
     ) -> None:
         client.force_login(cast.dispatcher)
-        params = {**MARCH, "period": "", "group_by": "", **query}
-        response = client.get("/stats/", params)
+        params = {"period": "", "group_by": "", **query}
+        response = client.get("/stats/", {**MARCH_PAGE, **params})
         assert response.status_code == 200
         html = response.content.decode()
         api = api_as(cast.dispatcher)
-        expected = api_rows(api, **{k: v for k, v in params.items() if v})
+        expected = api_rows(api, **MARCH, **{k: v for k, v in params.items() if v})
         assert table_rows(html, "stats-rows") == expected
         assert expected, "the scenario fills every query"
         if query:
@@ -212,7 +214,7 @@ class TestStatsPage:
         self, client: Client, cast: Cast, month: March, api_as: Any
     ) -> None:
         client.force_login(cast.handler_a)
-        html = client.get("/stats/", {**MARCH, "group_by": "unit"}).content.decode()
+        html = client.get("/stats/", {**MARCH_PAGE, "group_by": "unit"}).content.decode()
         rows = table_rows(html, "stats-rows")
         assert rows == api_rows(api_as(cast.handler_a), **MARCH, group_by="unit")
         # PS-A's people see PS-A's tickets, not PS-B's.
@@ -222,12 +224,12 @@ class TestStatsPage:
         self, client: Client, cast: Cast, month: March
     ) -> None:
         client.force_login(cast.leader)
-        html = client.get("/stats/", MARCH).content.decode()
+        html = client.get("/stats/", MARCH_PAGE).content.decode()
         [row] = table_rows(html, "stats-rows")
         # a b c d e h i j k; f (invalid) and g (merged) are out.
         assert row["total"] == 9
         assert row["resolved"] == 4  # a e closed, b c resolved
-        assert row["closure_rate"] == round(4 / 9, 4)
+        assert row["closure_rate"] == 4 / 9  # the exact fraction, as the API gives it
         assert (row["on_time"], row["on_time_rate"]) == (3, 0.75)  # c was late
         assert (row["visited"], row["satisfied"], row["satisfaction_rate"]) == (2, 1, 0.5)
         assert row["overdue_open"] == 1  # d
@@ -238,7 +240,7 @@ class TestStatsPage:
         self, client: Client, cast: Cast, month: March
     ) -> None:
         client.force_login(cast.leader)
-        html = client.get("/stats/", {"start": "2026-02-01", "end": "2026-03-01"}).content.decode()
+        html = client.get("/stats/", {"start": "2026-02-01", "end": "2026-02-28"}).content.decode()
         [row] = table_rows(html, "stats-rows")
         assert row["total"] == 0
         assert row["closure_rate"] is None and row["satisfaction_rate"] is None
@@ -249,7 +251,7 @@ class TestStatsPage:
     ) -> None:
         client.force_login(cast.dispatcher)
         for query in ({"group_by": "unit"}, {"group_by": "category"}, {"period": "week"}):
-            html = client.get("/stats/", {**MARCH, **query}).content.decode()
+            html = client.get("/stats/", {**MARCH_PAGE, **query}).content.decode()
             rows = table_rows(html, "stats-rows")
             links = links_in(section(html, "stats-rows"))
             assert links, query
@@ -261,7 +263,7 @@ class TestStatsPage:
 
     def test_it_charts_the_rows(self, client: Client, cast: Cast, month: March) -> None:
         client.force_login(cast.dispatcher)
-        html = client.get("/stats/", {**MARCH, "period": "week"}).content.decode()
+        html = client.get("/stats/", {**MARCH_PAGE, "period": "week"}).content.decode()
         spec = chart_spec(html, "stats")
         rows = {row["period"]: row for row in table_rows(html, "stats-rows")}
         # Every week of March on the axis, the quiet ones as zeros without rates.
@@ -270,12 +272,14 @@ class TestStatsPage:
         assert set(rows) == {"2026-W10", "2026-W11", "2026-W12"}
         totals = [rows[week]["total"] if week in rows else 0 for week in weeks]
         assert spec["series"][0]["data"] == totals
-        rates = [rows[week]["closure_rate"] if week in rows else None for week in weeks]
-        assert spec["series"][2]["data"] == rates
+        fractions = [rows[week]["closure_rate"] if week in rows else None for week in weeks]
+        assert fractions == [None, 4 / 6, 0.0, 0.0, None, None]
+        # The chart draws the percentages the table shows, rounded by the same rule.
+        assert spec["series"][2]["data"] == [None, 66.67, 0.0, 0.0, None, None]
         assert '<script src="/static/vendor/echarts.min.js" defer></script>' in html
         # Per week and unit: the weeks stacked by unit, each series a unit.
         html = client.get(
-            "/stats/", {**MARCH, "period": "week", "group_by": "unit"}
+            "/stats/", {**MARCH_PAGE, "period": "week", "group_by": "unit"}
         ).content.decode()
         spec = chart_spec(html, "stats")
         assert spec["categories"] == weeks
@@ -291,7 +295,7 @@ class TestStatsPage:
         self, client: Client, cast: Cast, month: March
     ) -> None:
         client.force_login(cast.leader)
-        html = client.get("/stats/", MARCH).content.decode()
+        html = client.get("/stats/", MARCH_PAGE).content.decode()
         part = section(html, "orders-by-level")
         counts = dict(re.findall(r'<tr data-level="(\d)">.*?data-value="(\d+)"', part, re.S))
         # b (dissatisfied), c and d (overdue): three first-level orders.
@@ -313,13 +317,13 @@ class TestStatsPage:
     @pytest.mark.parametrize(
         ("query", "field", "message"),
         [
-            ({"start": "2026-03-10", "end": "2026-03-01"}, "end", "The end must come after"),
-            ({"start": "2020-01-01", "end": "2026-01-01"}, "end", "at most three years"),
+            ({"start": "2026-03-10", "end": "2026-03-09"}, "end", "cannot come before the first"),
+            ({"start": "2020-01-01", "end": "2025-12-31"}, "end", "at most three years"),
             ({"start": "2026-13-01", "end": "2026-04-01"}, "start", "Enter a valid date"),
             ({"start": "", "end": "2026-04-01"}, "start", "This field is required"),
             ({"end": "2026-04-01"}, "start", "This field is required"),
-            ({**MARCH, "period": "year"}, "period", "Select a valid choice"),
-            ({**MARCH, "group_by": "street"}, "group_by", "Select a valid choice"),
+            ({**MARCH_PAGE, "period": "year"}, "period", "Select a valid choice"),
+            ({**MARCH_PAGE, "group_by": "street"}, "group_by", "Select a valid choice"),
             ({"start": "0001-01-01", "end": "0001-01-02"}, "start", "between 2000 and 2200"),
             ({"start": "9999-12-30", "end": "9999-12-31"}, "start", "between 2000 and 2200"),
             ({"start": "2026-03-01", "end": "x" * 500}, "end", "Enter a valid date"),
@@ -342,13 +346,13 @@ class TestStatsPage:
 
     def test_it_speaks_both_languages(self, client: Client, cast: Cast, month: March) -> None:
         client.force_login(cast.dispatcher)
-        html = client.get("/stats/", {**MARCH, "group_by": "unit"}).content.decode()
+        html = client.get("/stats/", {**MARCH_PAGE, "group_by": "unit"}).content.decode()
         assert "统计" in html and "甲派出所" in html and "按期办结率" in html
         client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-        html = client.get("/stats/", {**MARCH, "group_by": "unit"}).content.decode()
+        html = client.get("/stats/", {**MARCH_PAGE, "group_by": "unit"}).content.decode()
         assert "Statistics" in html and "Station A" in html and "On-time rate" in html
         assert "Not dispatched" in html  # e, h and k never went to a unit
-        html = client.get("/stats/", {**MARCH, "group_by": "category"}).content.decode()
+        html = client.get("/stats/", {**MARCH_PAGE, "group_by": "category"}).content.decode()
         assert "Neighbour disputes" in html and "邻里纠纷" not in html
 
     def test_it_runs_a_fixed_number_of_queries(
@@ -356,7 +360,7 @@ class TestStatsPage:
     ) -> None:
         client.force_login(cast.dispatcher)
         client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-        query = {**MARCH, "period": "week", "group_by": "unit"}
+        query = {**MARCH_PAGE, "period": "week", "group_by": "unit"}
         client.get("/stats/", query)  # the first read rebuilds the month's daily rollups
         # session, user, bell; the rows and the overall row (each: the dirty days in a
         # savepoint, the rollups, open overdue, unsigned past the signing clock; names for

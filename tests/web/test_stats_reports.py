@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from jieban.worker.runner import run_sweep
 from tests.conftest import Cast, local
 from tests.web.test_stats_page import (
     FIELDS,
+    ROW,
     March,
     march,
     section,
@@ -32,7 +34,16 @@ from tests.web.test_stats_page import (
 # After March ended: its report can be published.
 APRIL = local(2026, 4, 2, 10)
 REPORT = "/reports/monthly/2026-03/"
-RATES = {"closure_rate", "on_time_rate", "satisfaction_rate", "practical_share"}
+# Each rate and the counts it divides, as docs/statistics.md defines them.
+RATES = {
+    "closure_rate": ("resolved", "total"),
+    "on_time_rate": ("on_time", "resolved"),
+    "satisfaction_rate": ("satisfied", "visited"),
+    "practical_share": ("practical", "total"),
+    "accepted_on_time_rate": ("accepted_on_time", "accept_clock_ended"),
+    "first_visit_satisfaction_rate": ("first_visit_satisfied", "first_visited"),
+}
+DECIMAL_MODES = {"half_up": ROUND_HALF_UP, "truncate": ROUND_DOWN}
 PHONE = re.compile(r"1\d{10}")
 
 
@@ -53,6 +64,30 @@ def figures_of(row: dict[str, Any]) -> dict[str, Any]:
 
 def by_key(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {row["key"]: figures_of(row) for row in rows}
+
+
+def shown_percent(row: dict[str, Any], rate: str, rounding: str = "half_up") -> Decimal | None:
+    """A rate of `row` as a percentage with two decimals by `rounding`, worked out here with
+    Decimal's own rounding modes (not the code's function)."""
+    part, whole = (row[name] for name in RATES[rate])
+    if whole == 0:
+        return None
+    exact = Decimal(part * 100) / Decimal(whole)
+    return exact.quantize(Decimal("0.01"), rounding=DECIMAL_MODES[rounding])
+
+
+def in_workbook(row: dict[str, Any], rounding: str = "half_up") -> dict[str, Any]:
+    """The figures of `row` as a workbook holds them: counts as they are, each rate the
+    percentage the page shows as a number (98.08 % is 0.9808)."""
+    shown = figures_of(row)
+    for rate in RATES:
+        value = shown_percent(row, rate, rounding)
+        shown[rate] = None if value is None else float(value / 100)
+    return shown
+
+
+def by_key_in_workbook(rows: list[dict[str, Any]], rounding: str) -> dict[str, dict[str, Any]]:
+    return {row["key"]: in_workbook(row, rounding) for row in rows}
 
 
 def shown_report(html: str) -> dict[str, Any]:
@@ -100,7 +135,7 @@ def sheet_rows(sheet: Worksheet, labels: int) -> list[tuple[list[Any], dict[str,
     rows = []
     header = [cell.value for cell in sheet[1]]
     assert header[labels:] == [
-        "合计",
+        "工单总数",
         "已办结",
         "办结率",
         "按期",
@@ -134,8 +169,11 @@ def sheet_rows(sheet: Worksheet, labels: int) -> list[tuple[list[Any], dict[str,
     return rows
 
 
-def assert_workbook_holds(book: Any, data: dict[str, Any], period: str) -> None:
-    """Cell by cell: the overall row, the trend, and each group's sheet."""
+def assert_workbook_holds(
+    book: Any, data: dict[str, Any], period: str, rounding: str = "half_up"
+) -> None:
+    """Cell by cell: the overall row, the trend, and each group's sheet; the rates as the
+    page shows them, rounded by `rounding`."""
     overall, trend, *groups, _scores = book.worksheets
     assert [sheet.title for sheet in book.worksheets] == [
         "总体",
@@ -146,12 +184,14 @@ def assert_workbook_holds(book: Any, data: dict[str, Any], period: str) -> None:
         "按网格",
         "计分排名",
     ]
-    assert sheet_rows(overall, 1) == [([period], figures_of(data["overall"]))]
-    assert sheet_rows(trend, 1) == [([row["key"]], figures_of(row)) for row in data["trend"]]
+    assert sheet_rows(overall, 1) == [([period], in_workbook(data["overall"], rounding))]
+    assert sheet_rows(trend, 1) == [
+        ([row["key"]], in_workbook(row, rounding)) for row in data["trend"]
+    ]
     for sheet, group in zip(groups, ("category", "unit", "channel", "grid"), strict=True):
         rows = sheet_rows(sheet, 2)
-        assert {labels[0] or "": figures for labels, figures in rows} == by_key(
-            data["by"][group]
+        assert {labels[0] or "": figures for labels, figures in rows} == by_key_in_workbook(
+            data["by"][group], rounding
         ), group
         assert [figures["total"] for _labels, figures in rows] == sorted(
             (figures["total"] for _labels, figures in rows), reverse=True
@@ -194,7 +234,7 @@ class TestLiveReport:
         assert "月报 2026-03" in html
         # Practical matters: a b(邻里纠纷 is not) … read from the overall row.
         overall = build_report(cast.leader, "monthly", "2026-03")["overall"]
-        share = f"{overall['practical_share'] * 100:.2f}%"
+        share = f"{shown_percent(overall, 'practical_share')}%"
         assert f'data-testid="practical-share">{share}<' in html
 
     def test_its_export_holds_the_same_figures(
@@ -367,7 +407,7 @@ class TestBadInput:
     @pytest.mark.parametrize(
         ("query", "field", "message"),
         [
-            ({"kind": "monthly", "period": "2026-7"}, "period", "2026-7 不是有效的 月报 期间"),
+            ({"kind": "monthly", "period": "2026-7"}, "period", "2026-7 不是有效的月报期间"),
             ({"kind": "weekly", "period": "2026-07"}, "period", "2026-W29"),
             ({"kind": "quarterly", "period": "2026-Q1"}, "kind", ""),
             ({"kind": "monthly", "period": ""}, "period", ""),
@@ -437,3 +477,99 @@ class TestLanguagesAndQueries:
         # session, user, bell; the reports with who published them
         with django_assert_max_num_queries(4):
             assert client.get("/reports/").status_code == 200
+
+
+SHOWN_RATE = re.compile(r'data-field="([a-z_]+)" data-value="[^"]*">([^<]*%)')
+
+
+def rates_shown(html: str, testid: str) -> dict[str, dict[str, str]]:
+    """The percentages each row of a figures table shows, by row key and rate."""
+    body = section(html, testid).split("<tfoot>")[0]
+    return {key: dict(SHOWN_RATE.findall(cells)) for key, _period, cells in ROW.findall(body)}
+
+
+@pytest.mark.usefixtures("in_april")
+class TestRounding:
+    """PS-A resolved 3 tickets of March, 2 on time: 66.67 % rounded half up, 66.66 %
+    truncated."""
+
+    def test_a_live_report_follows_the_setting(
+        self, client: Client, cast: Cast, month: March, settings: Any
+    ) -> None:
+        client.force_login(cast.leader)
+        html = client.get(REPORT).content.decode()
+        assert rates_shown(html, "report-unit")["PS-A"]["on_time_rate"] == "66.67%"
+        settings.JIEBAN_RATE_ROUNDING = "truncate"
+        html = client.get(REPORT).content.decode()
+        assert rates_shown(html, "report-unit")["PS-A"]["on_time_rate"] == "66.66%"
+        book = workbook(client.get(REPORT + "export.xlsx"))
+        assert_workbook_holds(
+            book, build_report(cast.leader, "monthly", "2026-03"), "2026-03", "truncate"
+        )
+
+    def test_a_published_report_keeps_the_rule_it_was_published_with(
+        self, client: Client, cast: Cast, month: March, settings: Any, api_as: Any
+    ) -> None:
+        settings.JIEBAN_RATE_ROUNDING = "truncate"
+        client.force_login(cast.leader)
+        client.post(REPORT + "publish/")
+        frozen = PublishedReport.objects.get(kind="monthly", period="2026-03").data
+        assert frozen["rounding"] == "truncate"
+        # The frozen copy keeps the counts and the exact fractions: it can be shown again.
+        ps_a = next(row for row in frozen["by"]["unit"] if row["key"] == "PS-A")
+        assert (ps_a["on_time"], ps_a["resolved"], ps_a["on_time_rate"]) == (2, 3, 2 / 3)
+        assert api_as(cast.leader).get("/reports/monthly/2026-03").json()["data"] == frozen
+
+        settings.JIEBAN_RATE_ROUNDING = "half_up"
+        html = client.get(REPORT).content.decode()
+        assert rates_shown(html, "report-unit")["PS-A"]["on_time_rate"] == "66.66%"
+        assert "比率以百分比表示，保留两位小数（去尾法）" in html
+        assert_workbook_holds(
+            workbook(client.get(REPORT + "export.xlsx")), frozen, "2026-03", "truncate"
+        )
+        # Today's figures follow today's rule.
+        stats = client.get(
+            "/stats/", {"start": "2026-03-01", "end": "2026-03-31", "group_by": "unit"}
+        )
+        assert rates_shown(stats.content.decode(), "stats-rows")["PS-A"]["on_time_rate"] == "66.67%"
+
+    def test_a_report_frozen_before_the_rule_was_stored_reads_half_up(
+        self, client: Client, cast: Cast, month: March, settings: Any
+    ) -> None:
+        client.force_login(cast.leader)
+        client.post(REPORT + "publish/")
+        report = PublishedReport.objects.get(kind="monthly", period="2026-03")
+        del report.data["rounding"]
+        report.save()
+        settings.JIEBAN_RATE_ROUNDING = "truncate"
+        html = client.get(REPORT).content.decode()
+        assert rates_shown(html, "report-unit")["PS-A"]["on_time_rate"] == "66.67%"
+        assert_workbook_holds(
+            workbook(client.get(REPORT + "export.xlsx")), report.data, "2026-03", "half_up"
+        )
+
+    @pytest.mark.parametrize(("rounding", "shown"), [("half_up", "98.08"), ("truncate", "98.07")])
+    def test_1428_of_1456_is_98_08_half_up_and_98_07_truncated(
+        self, client: Client, cast: Cast, month: March, rounding: str, shown: str
+    ) -> None:
+        client.force_login(cast.leader)
+        client.post(REPORT + "publish/")
+        report = PublishedReport.objects.get(kind="monthly", period="2026-03")
+        overall = report.data["overall"]
+        overall.update(total=1456, resolved=1428, closure_rate=1428 / 1456)
+        report.data["rounding"] = rounding
+        report.save()
+        html = client.get(REPORT).content.decode()
+        tile = section(html, "overall-figures")
+        # The tile carries the exact fraction and shows the percentage by the stored rule.
+        closure_tile = re.compile(
+            r'data-field="closure_rate" data-value="0\.98076[0-9]*">\s*<div class="tile-body">'
+            rf'\s*<span class="count">{shown}%</span>'
+        )
+        assert closure_tile.search(tile), tile
+        sheet = workbook(client.get(REPORT + "export.xlsx")).worksheets[0]
+        closure = sheet.cell(row=2, column=2 + FIELDS.index("closure_rate"))
+        assert sheet.cell(row=1, column=closure.column).value == "办结率"
+        # The number itself is rounded (0.9807, not 0.98076…): Excel shows what the page does.
+        assert Decimal(str(closure.value)) == Decimal(shown) / 100
+        assert closure.number_format == "0.00%"

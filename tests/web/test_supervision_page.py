@@ -10,6 +10,7 @@ from django.test import Client
 
 from jieban.tickets import transitions
 from jieban.tickets.models import SupervisionOrder, Ticket
+from jieban.tickets.supervision import supervise_ticket
 from jieban.web.supervision import orders
 from tests.conftest import Cast, local
 from tests.web.conftest import dispatched_at, supervised
@@ -98,6 +99,55 @@ class TestSupervisionPage:
         assert orders_in(html, 1) + orders_in(html, 2) == numbers(at_a)[1:]
         html = client.get("/supervision/?unit=PS-A&fulfilled=1").content.decode()
         assert orders_in(html, 1) + orders_in(html, 2) == numbers(at_a)
+
+    def test_it_filters_orders_past_their_own_deadline(self, client: Client, cast: Cast) -> None:
+        late, on_time, done = (
+            dispatched_at(cast, local(2026, 3, 2), code) for code in ("PS-A", "PS-B", "PS-A")
+        )
+        with time_machine.travel(local(2026, 3, 3, 10), tick=False):
+            # Due at the end of Wednesday 4 March, of Tuesday 10 March, and of Wednesday.
+            late_order = supervise_ticket(late.number, note="尽快办理", days=1, by=cast.supervisor)
+            supervise_ticket(on_time.number, note="尽快办理", days=5, by=cast.supervisor)
+            supervise_ticket(done.number, note="尽快办理", days=1, by=cast.supervisor)
+            transitions.accept_ticket(done.number, by=cast.handler_a)
+            transitions.resolve_ticket(done.number, result="已办结", by=cast.handler_a)
+        client.force_login(cast.supervisor)
+        with time_machine.travel(local(2026, 3, 4, 23, 59), tick=False):
+            html = client.get("/supervision/?overdue=1").content.decode()
+            assert orders_in(html, 1) == []
+            assert 'name="overdue" id="id_overdue" checked' in html
+        with time_machine.travel(local(2026, 3, 5, 9), tick=False):
+            html = client.get("/supervision/?overdue=1").content.decode()
+            assert orders_in(html, 1) == [late_order.number]
+            # With the unit filter, and with fulfilled orders asked for too: still only open.
+            html = client.get("/supervision/?overdue=1&unit=PS-B").content.decode()
+            assert orders_in(html, 1) == []
+            html = client.get("/supervision/?overdue=1&fulfilled=1&level=1").content.decode()
+            assert orders_in(html, 1) == [late_order.number]
+            assert len(orders_in(client.get("/supervision/").content.decode(), 1)) == 2
+
+    def test_it_keeps_the_filters_across_pages(
+        self, client: Client, cast: Cast, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(orders, "ORDERS_PAGE", 1)
+        made = [dispatched_at(cast, local(2026, 3, 2)) for _ in range(2)]
+        dispatched_at(cast, local(2026, 3, 2), "PS-B")
+        with time_machine.travel(local(2026, 3, 3, 10), tick=False):
+            issued = [
+                supervise_ticket(ticket.number, note="尽快办理", days=1, by=cast.supervisor)
+                for ticket in made
+            ]
+        client.force_login(cast.supervisor)
+        with time_machine.travel(local(2026, 3, 5, 9), tick=False):
+            html = client.get("/supervision/?overdue=1&unit=PS-A").content.decode()
+            assert orders_in(html, 1) == [issued[1].number]
+            link = re.search(r'rel="next" href="([^"]+)"', html)
+            assert link is not None
+            query = link.group(1).replace("&amp;", "&")
+            assert "overdue=1" in query and "unit=PS-A" in query
+            html = client.get(f"/supervision/{query}").content.decode()
+            assert orders_in(html, 1) == [issued[0].number]
+            assert 'rel="next"' not in html
 
     def test_it_drops_fulfilled_orders_unless_asked(self, client: Client, cast: Cast) -> None:
         ticket = supervised(cast, "PS-A", signed=False)

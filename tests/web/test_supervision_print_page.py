@@ -43,8 +43,8 @@ class TestSupervisionPrintPage:
             "原因": "超期",
             "级别": "督促办",
             "发出时间": "2026-03-10 00:00",
-            "新办理时限": "2026-03-12 23:59",
-            "已超过的时限": "2026-03-09 23:59",
+            "新办理期限": "2026-03-12 23:59",
+            "原办理期限（已超期）": "2026-03-09 23:59",
             "说明": "—",
         }
         for text in ("签发人（签字）", "盖章", 'data-testid="signature"'):
@@ -60,10 +60,10 @@ class TestSupervisionPrintPage:
         earlier, later = ticket.orders.order_by("issued_at")
         client.force_login(cast.supervisor)
         html = client.get(f"/supervision/{earlier.number}/print/").content.decode()
-        assert facts(html)["取代它的督办单"] == later.number
+        assert facts(html)["后续督办单"] == later.number
         assert "办结时间" not in facts(html)
         html = client.get(f"/supervision/{later.number}/print/").content.decode()
-        assert "取代它的督办单" not in facts(html)
+        assert "后续督办单" not in facts(html)
         # The ticket's page and its printout say so in the orders' list.
         for path in (f"/tickets/{ticket.number}/", f"/tickets/{ticket.number}/print/"):
             html = client.get(path).content.decode()
@@ -84,7 +84,7 @@ class TestSupervisionPrintPage:
         shown = facts(html)
         assert shown["原因"] == "督办员发起"
         assert shown["说明"] == "请三日内上门核实。"
-        assert "已超过的时限" not in shown
+        assert "原办理期限（已超期）" not in shown
 
     def test_it_uses_the_configured_bureau_name(
         self, client: Client, cast: Cast, settings: Any

@@ -37,9 +37,11 @@ class TestTicketActionsPage:
     def test_it_reassigns(self, client: Client, cast: Cast) -> None:
         ticket = dispatched(cast, "PS-A")
         client.force_login(cast.dispatcher)
-        assert post(client, ticket, "dispatch", unit="PS-B").status_code == 302
+        response = post(client, ticket, "dispatch", unit="PS-B")
+        assert response.status_code == 302
         fresh = reloaded(ticket)
         assert fresh.unit is not None and fresh.unit.code == "PS-B"
+        assert "已完成：改派。" in client.get(response["Location"]).content.decode()
 
     def test_it_accepts_and_resolves_with_htmx(self, client: Client, cast: Cast) -> None:
         ticket = dispatched(cast)

@@ -8,6 +8,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from jieban.tickets import transitions
 from jieban.tickets.models import Attachment, Ticket
 from tests.conftest import Cast, local, new_ticket
 from tests.web.conftest import dispatched, in_progress, offered_actions, resolved
@@ -31,6 +32,23 @@ class TestTicketDetailPage:
             assert text in html
         assert "甲派出所" in html
         assert "已交办" in html
+
+    def test_it_shows_an_answer_on_the_spot_once(self, client: Client, cast: Cast) -> None:
+        ticket = new_ticket(cast.dispatcher)
+        transitions.close_ticket(ticket.number, note="已告知办理流程。", by=cast.dispatcher)
+        client.force_login(cast.dispatcher)
+        html = client.get(f"/tickets/{ticket.number}/").content.decode()
+        assert re.search(r'data-testid="result">已告知办理流程。<', html)
+        assert 'data-testid="closing-note"' not in html
+        assert "归档说明" not in html
+
+    def test_it_shows_a_closing_note_beside_the_result(self, client: Client, cast: Cast) -> None:
+        ticket = resolved(cast)
+        transitions.close_ticket(ticket.number, note="回访满意，归档。", by=cast.dispatcher)
+        client.force_login(cast.dispatcher)
+        html = client.get(f"/tickets/{ticket.number}/").content.decode()
+        assert re.search(r'data-testid="result">已协调停工。<', html)
+        assert re.search(r'data-testid="closing-note">回访满意，归档。<', html)
 
     def test_it_shows_the_full_phone_only_to_those_handling(
         self, client: Client, cast: Cast
@@ -72,6 +90,39 @@ class TestTicketDetailPage:
         for number, expected in expectations.items():
             html = client.get(f"/tickets/{number}/").content.decode()
             assert offered_actions(html) == expected, number
+
+    def test_it_reads_reassign_once_the_ticket_was_dispatched(
+        self, client: Client, cast: Cast
+    ) -> None:
+        client.force_login(cast.dispatcher)
+
+        def dispatch_form(ticket: Ticket) -> tuple[str, str]:
+            html = client.get(f"/tickets/{ticket.number}/").content.decode()
+            form = re.search(
+                r'<form class="action action-dispatch".*?<h3>([^<]*)</h3>.*?'
+                r'<button type="submit"[^>]*>([^<]*)</button>',
+                html,
+                flags=re.DOTALL,
+            )
+            assert form is not None
+            return form.group(1), form.group(2)
+
+        ticket = new_ticket(cast.dispatcher)
+        assert dispatch_form(ticket) == ("交办", "交办")
+        ticket = dispatched(cast)
+        assert dispatch_form(ticket) == ("改派", "改派")
+        # Sent back by its unit, it goes to another one.
+        transitions.return_ticket(ticket.number, reason="不属于本所辖区", by=cast.handler_a)
+        assert dispatch_form(ticket) == ("改派", "改派")
+
+    def test_it_groups_the_dispatch_units_by_kind(self, client: Client, cast: Cast) -> None:
+        ticket = new_ticket(cast.dispatcher)
+        client.force_login(cast.dispatcher)
+        html = client.get(f"/tickets/{ticket.number}/").content.decode()
+        select = html.split('id="id_dispatch_unit"')[1].split("</select>")[0]
+        labels = re.findall(r'<optgroup label="([^"]*)">', select)
+        assert labels == ["派出所", "社区 / 村", "网格"]
+        assert select.index("PS-A") < select.index("COM-A1") < select.index("G-01")
 
     def test_it_offers_the_leader_nothing(self, client: Client, cast: Cast) -> None:
         client.force_login(cast.leader)
@@ -116,7 +167,7 @@ class TestTicketDetailPage:
         html = client.get(f"/tickets/{ticket.number}/").content.decode()
         timeline = html.split('class="timeline"')[1]
         labels = re.findall(r'<div class="what"><strong>([^<]+)</strong>', timeline)
-        assert labels == ["登记", "已交办", "已签收", "已办结"]
+        assert labels == ["已登记", "已交办", "已签收", "已办结"]
         assert "已协调停工。" in timeline
         assert "待交办 → 已交办" in timeline
 
@@ -188,11 +239,14 @@ class TestTicketDetailPage:
         client.force_login(cast.dispatcher)
         # session, user, the bell, ticket, attachments, events with actors, unit names, first
         # handler, follow-up calls (no supervision orders: their query is skipped)
-        with django_assert_num_queries(9):  # type: ignore[operator]
+        # (the 10th: the ticket's request for more time, if any)
+        with django_assert_num_queries(10):  # type: ignore[operator]
             assert client.get(f"/tickets/{ticket.number}/").status_code == 200
-        # A new ticket has no unit names to look up, but offers units to dispatch to.
+        # A new ticket has no unit names to look up, but offers units to dispatch to, and
+        # whether it was held before (sent back: the button reads 改派); never dispatched, it
+        # has no request for more time to look up.
         fresh = new_ticket(cast.dispatcher)
-        with django_assert_num_queries(9):  # type: ignore[operator]
+        with django_assert_num_queries(10):  # type: ignore[operator]
             assert client.get(f"/tickets/{fresh.number}/").status_code == 200
 
 

@@ -66,7 +66,7 @@ class TestTicketExport:
         row = dict(zip(HEADER, table[1], strict=True))
         assert row["编号"] == done.number
         assert row["受理时间"].strftime("%Y-%m-%d %H:%M") == "2026-03-02 09:00"
-        assert row["来源渠道"] == "电话"
+        assert row["来源渠道"] == "来电"
         assert row["类别"] == "装修噪音"
         assert row["单位"] == "甲派出所"
         assert row["状态"] == "已办结"

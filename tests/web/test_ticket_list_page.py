@@ -6,8 +6,13 @@ import re
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
 
+from jieban.org.models import Unit
+from jieban.tickets import transitions
+from jieban.tickets.selectors import Total
+from jieban.web import pages
 from jieban.web.tickets import lists
 from tests.conftest import Cast, local, new_ticket
 from tests.web.conftest import dispatched, dispatched_at, supervised
@@ -15,6 +20,19 @@ from tests.web.conftest import dispatched, dispatched_at, supervised
 
 def numbers(html: str) -> list[str]:
     return re.findall(r'<a href="/tickets/(JB\d{8}-\d{4})/">', html)
+
+
+def link(html: str, rel: str) -> str | None:
+    """The query string of the page's `rel` (next or prev) link."""
+    match = re.search(rf'rel="{rel}" href="([^"]+)"', html)
+    return match.group(1).replace("&amp;", "&") if match else None
+
+
+def total(html: str) -> tuple[str, str]:
+    """(whether exact, the total as the heading says it)."""
+    match = re.search(r'data-testid="total" data-exact="(\w+)"[^>]*>([^<]*)<', html)
+    assert match, "no total"
+    return match.group(1), match.group(2)
 
 
 class TestTicketListPage:
@@ -112,7 +130,7 @@ class TestTicketListPage:
             ("category=nothing", "未知类别 nothing。"),
             ("channel=pigeon", "未知来源渠道 pigeon。"),
             ("received_from=yesterday", "yesterday 不是日期"),
-            ("cursor=%21%21", "该分页游标不是本系统给出的。"),
+            ("cursor=%21%21", "分页游标无效：不是本系统给出的。"),
         ],
     )
     def test_it_shows_bad_filters_as_a_message(
@@ -142,6 +160,139 @@ class TestTicketListPage:
         assert numbers(html) == [made[0].number]
         assert 'rel="next"' not in html
 
+    def test_it_goes_back_a_page_with_the_filters(
+        self, client: Client, cast: Cast, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(lists, "LIST_PAGE_SIZE", 2)
+        made = [new_ticket(cast.dispatcher, received_at=local(2026, 3, day)) for day in range(1, 6)]
+        dispatched(cast)  # not new: filtered out on every page
+        client.force_login(cast.dispatcher)
+        first = client.get("/tickets/?status=new").content.decode()
+        assert numbers(first) == [made[4].number, made[3].number]
+        assert link(first, "prev") is None
+        second = client.get(f"/tickets/{link(first, 'next')}").content.decode()
+        assert numbers(second) == [made[2].number, made[1].number]
+        third = client.get(f"/tickets/{link(second, 'next')}").content.decode()
+        assert numbers(third) == [made[0].number]
+        assert link(third, "next") is None
+        back = link(third, "prev")
+        assert back is not None and "status=new" in back and "cursor=" not in back
+        html = client.get(f"/tickets/{back}").content.decode()
+        assert numbers(html) == [made[2].number, made[1].number]
+        assert link(html, "next") == link(second, "next") and link(html, "next") is not None
+        html = client.get(f"/tickets/{link(html, 'prev')}").content.decode()
+        assert numbers(html) == [made[4].number, made[3].number]
+        assert link(html, "prev") is None
+        assert "status=new" in (link(html, "next") or "")
+
+    def test_it_goes_back_to_the_first_page_when_nothing_newer_is_left(
+        self, client: Client, cast: Cast, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(lists, "LIST_PAGE_SIZE", 2)
+        made = [new_ticket(cast.dispatcher, received_at=local(2026, 3, day)) for day in (1, 2, 3)]
+        client.force_login(cast.dispatcher)
+        first = client.get("/tickets/?status=new").content.decode()
+        second = client.get(f"/tickets/{link(first, 'next')}").content.decode()
+        back = link(second, "prev")
+        # The two newer tickets leave the filter before the person goes back.
+        for ticket in made[1:]:
+            transitions.dispatch_ticket(
+                ticket.number, unit=Unit.objects.get(code="PS-A"), by=cast.dispatcher
+            )
+        html = client.get(f"/tickets/{back}").content.decode()
+        assert numbers(html) == [made[0].number]
+        assert link(html, "prev") is None and link(html, "next") is None
+
+    def test_it_counts_the_tickets_exactly(self, client: Client, cast: Cast) -> None:
+        for _ in range(3):
+            new_ticket(cast.dispatcher)
+        dispatched(cast)
+        client.force_login(cast.dispatcher)
+        assert total(client.get("/tickets/").content.decode()) == ("true", "共 4 件")
+        assert total(client.get("/tickets/?status=new").content.decode()) == ("true", "共 3 件")
+        assert total(client.get("/tickets/?status=closed").content.decode()) == ("true", "共 0 件")
+        # An outsider counts only what they may see.
+        client.force_login(cast.outsider)
+        assert total(client.get("/tickets/").content.decode()) == ("true", "共 0 件")
+
+    def test_it_says_more_than_past_the_exact_count(
+        self, client: Client, cast: Cast, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(pages, "COUNT_EXACTLY_UP_TO", 3)
+        for _ in range(4):
+            new_ticket(cast.dispatcher)
+        client.force_login(cast.dispatcher)
+        assert total(client.get("/tickets/").content.decode()) == ("false", "超过 3 件")
+        dispatched(cast)
+        # Up to the limit it is exact again.
+        assert total(client.get("/tickets/?status=dispatched").content.decode()) == (
+            "true",
+            "共 1 件",
+        )
+        monkeypatch.setattr(pages, "COUNT_EXACTLY_UP_TO", 5)
+        assert total(client.get("/tickets/").content.decode()) == ("true", "共 5 件")
+
+    def test_it_writes_large_counts_with_separators(
+        self, client: Client, cast: Cast, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        client.force_login(cast.dispatcher)
+        for counted, expected in (
+            (Total(1234), ("true", "共 1,234 件")),
+            (Total(10000, exact=False), ("false", "超过 10,000 件")),
+            (Total(1234, exact=False, at_least=True), ("false", "至少 1,234 件")),
+        ):
+            monkeypatch.setattr(
+                pages, "count_tickets", lambda *args, counted=counted, **kw: counted
+            )
+            assert total(client.get("/tickets/").content.decode()) == expected
+
+    def test_it_counts_a_search(self, client: Client, cast: Cast) -> None:
+        for _ in range(3):
+            new_ticket(cast.dispatcher, content="狗在小区里乱跑，吓到孩子。")
+        dispatched(cast, content="小区里的狗乱跑。")
+        new_ticket(cast.dispatcher)
+        client.force_login(cast.dispatcher)
+        for query, expected in (
+            ("q=乱跑", "共 4 件"),
+            ("q=乱跑&status=new", "共 3 件"),
+            ("q=吓到孩子", "共 3 件"),
+            ("q=狗", "共 4 件"),
+            ("q=火箭", "共 0 件"),
+        ):
+            assert total(client.get(f"/tickets/?{query}").content.decode()) == (
+                "true",
+                expected,
+            ), query
+        # Only what the person may see.
+        client.force_login(cast.handler_a)
+        assert total(client.get("/tickets/?q=乱跑").content.decode()) == ("true", "共 1 件")
+
+    def test_a_search_past_the_exact_count(
+        self, client: Client, cast: Cast, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(pages, "COUNT_EXACTLY_UP_TO", 2)
+        for _ in range(3):
+            new_ticket(cast.dispatcher, content="狗在小区里乱跑。")
+        dispatched(cast, content="小区里的狗乱跑。")  # the newest match
+        client.force_login(cast.dispatcher)
+        assert total(client.get("/tickets/?q=乱跑").content.decode()) == ("false", "超过 2 件")
+        html = client.get("/tickets/?q=乱跑&status=new").content.decode()
+        if connection.vendor == "sqlite":
+            # Counted through the index: of its three newest matches, two are new; the
+            # oldest match was not looked at.
+            assert total(html) == ("false", "至少 2 件")
+        else:
+            assert total(html) == ("false", "超过 2 件")
+        html = client.get("/tickets/?q=乱跑&status=dispatched").content.decode()
+        if connection.vendor == "sqlite":
+            assert total(html) == ("false", "至少 1 件")
+        else:
+            assert total(html) == ("true", "共 1 件")
+        # With no more matches than it counts, the index's count is exact.
+        monkeypatch.setattr(pages, "COUNT_EXACTLY_UP_TO", 4)
+        html = client.get("/tickets/?q=乱跑&status=new").content.decode()
+        assert total(html) == ("true", "共 3 件")
+
     def test_it_shows_an_outsider_nothing(self, client: Client, cast: Cast) -> None:
         new_ticket(cast.dispatcher)
         dispatched(cast, "PS-A")
@@ -158,12 +309,12 @@ class TestTicketListPage:
             dispatched(cast)
             new_ticket(cast.dispatcher)
         client.force_login(cast.dispatcher)
-        # session, user, the bell, one page of tickets (its ids, then their rows), the calendar
-        # overrides that place the due-soon horizon (the page has running clocks), units and
-        # categories for the filters, the person's saved filters
-        with django_assert_num_queries(9):  # type: ignore[operator]
+        # session, user, the bell, one page of tickets (its ids, then their rows), their
+        # count, the calendar overrides that place the due-soon horizon (the page has running
+        # clocks), units and categories for the filters, the person's saved filters
+        with django_assert_num_queries(10):  # type: ignore[operator]
             response = client.get("/tickets/")
         assert len(numbers(response.content.decode())) == 10
         # A filter by unit costs one lookup more, whatever the number of rows.
-        with django_assert_num_queries(10):  # type: ignore[operator]
+        with django_assert_num_queries(11):  # type: ignore[operator]
             client.get("/tickets/?unit=PS-A")

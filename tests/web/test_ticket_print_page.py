@@ -9,6 +9,7 @@ from django.test import Client
 
 from jieban.intake.actions import add_attachment
 from jieban.tickets.supervision import supervise_ticket
+from jieban.tickets.transitions import close_ticket
 from jieban.tickets.visits import record_visit
 from tests.conftest import Cast, new_ticket
 from tests.web.conftest import dispatched, in_progress, resolved
@@ -44,11 +45,20 @@ class TestTicketPrintPage:
         assert shown["地址"] == "甲一社区 3 栋 502"
         assert shown["承办单位"] == "甲派出所"
         assert shown["办理结果"] == "已协调停工。"
-        assert timeline(html) == ["登记", "已交办", "已签收", "已办结"]
+        assert timeline(html) == ["已登记", "已交办", "已签收", "已办结"]
         assert "待交办 → 已交办" in html
         assert re.search(
             r'class="printed muted">dispatcher 于 \d{4}-\d\d-\d\d \d\d:\d\d 打印<', html
         )
+
+    def test_it_prints_an_answer_on_the_spot_once(self, client: Client, cast: Cast) -> None:
+        ticket = new_ticket(cast.dispatcher)
+        close_ticket(ticket.number, note="已告知办理流程。", by=cast.dispatcher)
+        client.force_login(cast.dispatcher)
+        html = sheet(client, ticket.number)
+        assert facts(html)["办理结果"] == "已告知办理流程。"
+        assert "归档说明" not in facts(html)
+        assert html.count("已告知办理流程。") == 2  # the result, and the close on the timeline
 
     def test_it_is_its_own_a4_sheet(self, client: Client, cast: Cast) -> None:
         ticket = new_ticket(cast.dispatcher)

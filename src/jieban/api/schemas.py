@@ -295,6 +295,8 @@ class SupervisionOrderFilterIn(Schema):
     unit: str | None = None
     level: int | None = None
     open: bool = False
+    # Open orders whose own deadline has passed.
+    overdue: bool = False
     ticket: str | None = None
     cursor: str | None = None
     limit: int = 50

@@ -14,7 +14,7 @@ from jieban.org.models import User
 from jieban.tickets.access import access_ticket, mask_phone, shown_phone
 from jieban.tickets.extensions import latest_extensions
 from jieban.tickets.models import Extension, Ticket
-from jieban.tickets.selectors import deadline_warning, is_due_soon
+from jieban.tickets.selectors import closing_note, deadline_warning, is_due_soon
 from jieban.workcalendar import workdays
 
 
@@ -95,7 +95,7 @@ def ticket_out(
         "repeat_of": ticket.repeat_of.number if ticket.repeat_of else None,
         "supervision_level": ticket.supervision_level,
         "result": ticket.result,
-        "close_note": ticket.close_note,
+        "close_note": closing_note(ticket),
         "merged_into": ticket.merged_into.number if ticket.merged_into else None,
         "first_handler": ticket.first_handler.username if ticket.first_handler else None,
         "version": ticket.version,

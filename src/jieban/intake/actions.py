@@ -54,6 +54,8 @@ from jieban.tickets.transitions import (
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{2,18}[0-9]$")
 DEFAULT_CATEGORY = "other"
+# Channels only machines send (through the API): a person registering a call never picks one.
+MACHINE_CHANNELS = frozenset({Channel.OPEN311})
 
 
 @dataclass

@@ -87,6 +87,8 @@ class CentreCounts:
     overdue: ListCount
     follow_up: ListCount
     open_orders: int
+    dispatch_late: ListCount
+    escalated: ListCount
 
 
 def centre_counts(user: Viewer, *, today: dt.date, open_orders: int | None = None) -> CentreCounts:
@@ -107,6 +109,8 @@ def centre_counts(user: Viewer, *, today: dt.date, open_orders: int | None = Non
             if open_orders is not None
             else visible_orders(user).filter(ORDER_OPEN).count()
         ),
+        dispatch_late=list_count(user, "dispatch_late", TicketFilters(dispatch_late=True)),
+        escalated=list_count(user, "escalated", TicketFilters(escalated=True)),
     )
 
 

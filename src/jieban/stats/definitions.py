@@ -168,6 +168,18 @@ HAPPENING_CODES = {
 ROLLED_UP = (*COUNTS, *HAPPENINGS)
 
 
+# Each rate of a figures row, as (numerator, denominator): the counts it divides. Pages,
+# workbooks and reports round a rate from these counts (`jieban.stats.rates.row_percent`).
+RATES: dict[str, tuple[str, str]] = {
+    "closure_rate": ("resolved", "total"),
+    "on_time_rate": ("on_time", "resolved"),
+    "satisfaction_rate": ("satisfied", "visited"),
+    "practical_share": ("practical", "total"),
+    "accepted_on_time_rate": ("accepted_on_time", "accept_clock_ended"),
+    "first_visit_satisfaction_rate": ("first_visit_satisfied", "first_visited"),
+}
+
+
 # --- How the figures group --------------------------------------------------------------------
 
 

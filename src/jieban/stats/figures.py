@@ -18,7 +18,8 @@ For a period [start, end) in local time, over tickets *received* in it, excludin
 - first visited / first-visit satisfied = by each ticket's first call that reached the
   resident; escalated = went to the leaders after level 3; returns and extensions = the
   returns and approved extension requests on the counted tickets, by the unit that made them.
-A rate whose denominator is 0 is None ("no figure"), never 0.
+A rate whose denominator is 0 is None ("no figure"), never 0. Rates are exact fractions of 1;
+what pages, workbooks and reports show is rounded by one rule, in `jieban.stats.rates`.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from jieban.stats.definitions import (
     counted_between,
     local_bounds,
 )
+from jieban.stats.rates import fraction
 from jieban.stats.rollups import summed
 from jieban.tickets.access import visible_tickets
 from jieban.tickets.models import CLOCK_RUNNING, Status, Ticket, clock_running, status_is
@@ -61,7 +63,8 @@ MIN_YEAR, MAX_YEAR = 1990, 2200
 
 
 def rate(part: int, whole: int) -> float | None:
-    return None if whole == 0 else round(part / whole, 4)
+    """The exact fraction, unrounded: pages round it by `jieban.stats.rates.percent`."""
+    return fraction(part, whole)
 
 
 @dataclass

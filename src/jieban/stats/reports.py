@@ -17,6 +17,7 @@ from jieban.org.permissions import can_publish_report, can_read_reports, require
 from jieban.stats.definitions import DEFINITIONS_VERSION, DIMENSIONS
 from jieban.stats.figures import figures, orders_by_level
 from jieban.stats.models import PublishedReport, ReportKind
+from jieban.stats.rates import ROUNDING_KEY, configured_rounding
 from jieban.stats.rollups import refresh_range
 from jieban.stats.scorecards import scorecard_for, scored, weights_of
 from jieban.tickets.models import Ticket
@@ -62,7 +63,8 @@ def current_period(kind: str, today: dt.date) -> str:
 
 
 def build_report(user: Viewer, kind: str, period: str) -> dict[str, Any]:
-    """Every figure of a report, computed now from the tickets."""
+    """Every figure of a report, computed now from the tickets, with the rule its rates are
+    shown by (`rounding`): a published copy keeps showing them the way it was published."""
     start, end = period_bounds(kind, period)
     now = timezone.now()
     refresh_range(start, end)  # once for every figure below
@@ -83,9 +85,10 @@ def build_report(user: Viewer, kind: str, period: str) -> dict[str, Any]:
         ]
         for group in DIMENSIONS
     }
-    scored(by["unit"], weights)
+    scored(by["unit"], weights, configured_rounding())
     return {
         "definitions_version": DEFINITIONS_VERSION,
+        ROUNDING_KEY: configured_rounding().value,
         "kind": kind,
         "period": period,
         "start": start.isoformat(),
@@ -134,12 +137,14 @@ def published_report(user: Viewer, kind: str, period: str) -> PublishedReport:
     period_bounds(kind, period)
     if not can_read_reports(user):
         raise NotFound(
-            _("No published %(kind)s report for %(period)s.") % {"kind": kind, "period": period}
+            _("No published report of %(period)s (%(kind)s).")
+            % {"kind": ReportKind(kind).label, "period": period}
         )
     report = PublishedReport.objects.filter(kind=kind, period=period).first()
     if report is None:
         raise NotFound(
-            _("No published %(kind)s report for %(period)s.") % {"kind": kind, "period": period}
+            _("No published report of %(period)s (%(kind)s).")
+            % {"kind": ReportKind(kind).label, "period": period}
         )
     return report
 

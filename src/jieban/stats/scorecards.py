@@ -13,7 +13,9 @@ A unit's score over a period is a number from 0 to 100:
 
 A part whose rate has no figure (its denominator is 0) is left out and the other weights are
 re-normalised (divided by the sum of the weights left); with no part left the score is None.
-Scores are computed exactly from the counts and rounded half up to two decimals. Units rank by
+Scores are computed exactly from the counts and rounded to two decimals by the one rounding
+rule (`JIEBAN_RATE_ROUNDING`, `jieban.stats.rates.percent`; a frozen report's scores by the
+rule stored with it). Units rank by
 score, highest first, equal scores sharing a rank (1, 1, 3); units without a score come last,
 without a rank. The scorecard in effect for a period is the latest whose `effective_from` is on
 or before the period's first day: weights set during a period score the periods after it.
@@ -23,15 +25,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from jieban.stats.models import Scorecard
+from jieban.stats.rates import Rounding, percent
 
 # The parts of a score, each with its weight's name in the frozen weights.
 PARTS = ("response", "resolution", "satisfaction")
-HUNDREDTH = Decimal("0.01")
 
 
 def scorecard_for(start: dt.date) -> Scorecard | None:
@@ -84,8 +86,11 @@ def parts_of(row: Mapping[str, Any], weights: Mapping[str, Any]) -> dict[str, Fr
     }
 
 
-def score_of(row: Mapping[str, Any], weights: Mapping[str, Any]) -> float | None:
-    """A figures row's score, 0-100, two decimals; None when no weighed rate has a figure."""
+def score_of(
+    row: Mapping[str, Any], weights: Mapping[str, Any], rounding: Rounding = Rounding.HALF_UP
+) -> float | None:
+    """A figures row's score, 0-100, two decimals by `rounding`; None when no weighed rate has
+    a figure."""
     parts = parts_of(row, weights)
     weighed = Fraction(0)
     total_weight = Fraction(0)
@@ -98,11 +103,9 @@ def score_of(row: Mapping[str, Any], weights: Mapping[str, Any]) -> float | None
         total_weight += weight
     if total_weight == 0:
         return None
-    exact = weighed / total_weight * 100
-    rounded = (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
-        HUNDREDTH, rounding=ROUND_HALF_UP
-    )
-    return float(rounded)
+    exact = weighed / total_weight
+    rounded = percent(exact.numerator, exact.denominator, rounding)
+    return None if rounded is None else float(rounded)
 
 
 def ranks(scores: Iterable[tuple[str, float | None]]) -> dict[str, int | None]:
@@ -122,12 +125,18 @@ def ranks(scores: Iterable[tuple[str, float | None]]) -> dict[str, int | None]:
     return found
 
 
-def scored(rows: list[dict[str, Any]], weights: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+def scored(
+    rows: list[dict[str, Any]],
+    weights: Mapping[str, Any] | None,
+    rounding: Rounding = Rounding.HALF_UP,
+) -> list[dict[str, Any]]:
     """Units' figures rows with `score` and `rank` put on (rows of no unit, the tickets never
-    dispatched, get neither), ranked within each period bucket; without a scorecard, both
-    None."""
+    dispatched, get neither), scores rounded by `rounding`, ranked within each period bucket;
+    without a scorecard, both None."""
     for row in rows:
-        row["score"] = None if weights is None or not row["key"] else score_of(row, weights)
+        row["score"] = (
+            None if weights is None or not row["key"] else score_of(row, weights, rounding)
+        )
         row["rank"] = None
     if weights is None:
         return rows

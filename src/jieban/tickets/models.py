@@ -42,11 +42,15 @@ class Category(models.Model):
 
 
 class Channel(models.TextChoices):
+    """Where a ticket came from, named as the dispatchers name them (12345热线, 来电, …)."""
+
     HOTLINE_12345 = "hotline_12345", _("12345 hotline")
     ONLINE_PLATFORM = "online_platform", _("Online platform")
-    BUILDING_HEAD = "building_head", _("Building head")
+    # A building head's report; "Building head" alone is the role.
+    BUILDING_HEAD = "building_head", pgettext_lazy("channel", "Building head")
     WALK_IN = "walk_in", _("Walk-in")
-    PHONE = "phone", _("Phone")
+    # A call to the station's own number; "Phone" alone is the resident's number.
+    PHONE = "phone", pgettext_lazy("channel", "Phone")
     OPEN311 = "open311", _("Open311")
     OTHER = "other", _("Other")
 
@@ -304,6 +308,11 @@ class Ticket(models.Model):
             and self.accept_due_at is not None
             and self.accept_due_at < timezone.now()
         )
+
+    @property
+    def is_escalated(self) -> bool:
+        """With the bureau's leaders after level 3, and still not resolved."""
+        return self.escalated_at is not None and self.status in CLOCK_RUNNING
 
     @property
     def is_visit_late(self) -> bool:

@@ -6,7 +6,7 @@ import base64
 import binascii
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connection
@@ -176,11 +176,12 @@ TRIGRAM_MATCHES = "SELECT rowid FROM tickets_ticket_search WHERE tickets_ticket_
 # The index of single characters and pairs (migration 0010), for one or two characters, plus a
 # number given whole. The index holds each word as the hex of its UTF-8 bytes after SQLite's
 # lower(): the same expression makes the query's word, so the two cannot disagree.
-SHORT_MATCHES = (
+SHORT_INDEX_MATCHES = (
     "SELECT rowid FROM tickets_ticket_short_search"
     " WHERE tickets_ticket_short_search MATCH '\"' || hex(lower(%s)) || '\"'"
-    " UNION ALL SELECT id FROM tickets_ticket WHERE number = %s"
 )
+NUMBER_MATCHES = "SELECT id FROM tickets_ticket WHERE number = %s"
+SHORT_MATCHES = f"{SHORT_INDEX_MATCHES} UNION ALL {NUMBER_MATCHES}"
 # Fewer matches than this are fetched and sorted; more are found by walking the tickets newest
 # first, which meets a page of them soon when they are that common.
 FEW_MATCHES = 1000
@@ -229,6 +230,12 @@ def _short_text(text: str) -> Q:
     return condition
 
 
+def search_text(query: str | None) -> str:
+    """What a search looks for: `query` without control characters, trimmed, at most
+    MAX_QUERY characters; empty for no search."""
+    return CONTROL_CHARACTERS.sub("", query or "").strip()[:MAX_QUERY]
+
+
 def search_tickets(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
     """Tickets whose number or text contains `query`, case-insensitively.
 
@@ -238,7 +245,7 @@ def search_tickets(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
     columns as `icontains` finds it; on SQLite through the index of characters and pairs, on
     PostgreSQL by a scan, newest first, which stops at the first page of matches.
     """
-    text = CONTROL_CHARACTERS.sub("", query).strip()[:MAX_QUERY]
+    text = search_text(query)
     if not text:
         return tickets
     if connection.vendor == "sqlite":
@@ -303,29 +310,142 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
         ) from None
 
 
-def page_of_tickets(
-    tickets: QuerySet[Ticket], *, cursor: str | None, limit: int
-) -> tuple[list[Ticket], str | None]:
-    """Newest received first, keyset-paginated: the next page starts after the cursor."""
+@dataclass
+class TicketPage:
+    """One page of a list, newest first, with the cursors of the pages on either side."""
+
+    rows: list[Ticket]
+    # `cursor=` for the next (older) page, `before=` for the previous (newer) one.
+    next: str | None
+    previous: str | None
+
+
+def ticket_page(
+    tickets: QuerySet[Ticket], *, cursor: str | None, limit: int, before: str | None = None
+) -> TicketPage:
+    """Newest received first, keyset-paginated both ways: `cursor` asks for the page after
+    a ticket, `before` for the page before one (a person going back)."""
     if limit < 1 or limit > MAX_PAGE:
         raise InvalidInput(
             _("The limit must be between 1 and %(max)d.") % {"max": MAX_PAGE}, field="limit"
         )
-    if cursor:
-        received, pk = decode_cursor(cursor)
-        tickets = tickets.filter(Q(received_at__lt=received) | Q(received_at=received, pk__lt=pk))
-    # The page's ids first, then their rows. When the filter's index is not in received
-    # order (overdue, a search), SQLite sorts what it selects: ids alone can come from the
-    # index, whole rows with their joins cannot (18,000 overdue tickets: 95 ms against 10 ms).
-    ids = list(tickets.order_by("-received_at", "-pk").values_list("pk", flat=True)[: limit + 1])
+    if before:
+        received, pk = decode_cursor(before)
+        newer = tickets.filter(Q(received_at__gt=received) | Q(received_at=received, pk__gt=pk))
+        # The nearest newer ones: read oldest first, from the same index walked backwards.
+        ids = list(newer.order_by("received_at", "pk").values_list("pk", flat=True)[: limit + 1])
+        if not ids:
+            # Nothing newer is left (the tickets moved out of the filter): the first page.
+            return ticket_page(tickets, cursor=None, limit=limit)
+        more_before = len(ids) > limit
+        ids = ids[:limit]
+    else:
+        if cursor:
+            received, pk = decode_cursor(cursor)
+            tickets = tickets.filter(
+                Q(received_at__lt=received) | Q(received_at=received, pk__lt=pk)
+            )
+        # The page's ids first, then their rows. When the filter's index is not in received
+        # order (overdue, a search), SQLite sorts what it selects: ids alone can come from
+        # the index, whole rows with their joins cannot (18,000 overdue: 95 ms against 10).
+        ids = list(
+            tickets.order_by("-received_at", "-pk").values_list("pk", flat=True)[: limit + 1]
+        )
+        more_before = bool(cursor)
     rows = list(
         Ticket.objects.filter(pk__in=ids)
         .select_related("category", "unit", "grid", "merged_into", "first_handler", "repeat_of")
         .order_by("-received_at", "-pk")
     )
-    last = rows[limit - 1] if len(rows) > limit else None
-    next_cursor = encode_cursor(last.received_at, last.pk) if last else None
-    return rows[:limit], next_cursor
+    if before:
+        # Going back, the page after this one is the one the person came from.
+        more_after = True
+    else:
+        more_after = len(rows) > limit
+        rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1].received_at, rows[-1].pk) if more_after and rows else None
+    previous = None
+    if more_before:
+        # With no row left on this page, the way back starts from where it began.
+        previous = encode_cursor(rows[0].received_at, rows[0].pk) if rows else cursor
+    return TicketPage(rows, next_cursor, previous)
+
+
+def page_of_tickets(
+    tickets: QuerySet[Ticket], *, cursor: str | None, limit: int
+) -> tuple[list[Ticket], str | None]:
+    """Newest received first, keyset-paginated: the next page starts after the cursor."""
+    page = ticket_page(tickets, cursor=cursor, limit=limit)
+    return page.rows, page.next
+
+
+# A list counts its rows exactly up to this many and says "more than" this many beyond, so
+# that a list of a million tickets is not counted row by row on every page.
+EXACT_COUNT_UP_TO = 10_000
+
+
+@dataclass(frozen=True)
+class Total:
+    """How many rows a list holds: `count` exactly; when not `exact`, more than `count`, or
+    (`at_least`) at least `count`."""
+
+    count: int
+    exact: bool = True
+    at_least: bool = False
+
+
+def count_up_to(rows: QuerySet[Any], limit: int) -> Total:
+    """Count `rows`, stopping after `limit` + 1: exact up to `limit`, "more than" beyond."""
+    found = rows.order_by()[: limit + 1].count()
+    if found > limit:
+        return Total(limit, exact=False)
+    return Total(found)
+
+
+def count_tickets(
+    user: Viewer,
+    filters: TicketFilters,
+    *,
+    limit: int,
+    tickets: QuerySet[Ticket] | None = None,
+) -> Total:
+    """How many tickets `filters` select (`tickets`, when the caller has them already), as
+    `count_up_to` counts them.
+
+    Except a text search on SQLite, counted through its index: of its newest `limit` + 1
+    matches, those the other filters keep. A count over the tickets would walk them until
+    `limit` + 1 matched, which for a word in one ticket in thirty is a third of a million
+    rows at a million tickets; this reads at most `limit` + 1 of the index's. When the index
+    holds more matches than that and the filters keep `limit` or fewer of them, the older
+    matches were not looked at, and the count is what it is at least.
+    """
+    text = search_text(filters.q)
+    if not text or connection.vendor != "sqlite":
+        return count_up_to(tickets if tickets is not None else filter_tickets(user, filters), limit)
+    others = filter_tickets(user, replace(filters, q=None))
+    if len(text) < TRIGRAM:
+        index, params = SHORT_INDEX_MATCHES, [text]
+    else:
+        index, params = TRIGRAM_MATCHES, [fts5_phrase(text)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({index} LIMIT %s)", [*params, limit + 1])
+        (in_index,) = cursor.fetchone()
+    # FTS5 reads its rowids newest first as cheaply as oldest first.
+    newest = f"SELECT rowid FROM ({index} ORDER BY rowid DESC LIMIT %s)"
+    matched = [*params, limit + 1]
+    if len(text) < TRIGRAM:
+        newest, matched = f"{newest} UNION ALL {NUMBER_MATCHES}", [*matched, text]
+    kept = count_up_to(others.filter(pk__in=RawSQL(newest, matched)), limit)
+    if not kept.exact or in_index <= limit:
+        return kept
+    return Total(kept.count, exact=False, at_least=True)
+
+
+def closing_note(ticket: Ticket) -> str:
+    """The closing note as the pages and the API show it: nothing when it only repeats the
+    result. A ticket answered on the spot keeps its answer as both (`close_ticket`), and the
+    answer is shown once, as the result."""
+    return "" if ticket.close_note == ticket.result else ticket.close_note
 
 
 def ticket_timeline(ticket: Ticket) -> list[TicketEvent]:
@@ -351,10 +471,12 @@ class Inbox:
     overdue: InboxSection
     due_soon: InboxSection
     to_accept: InboxSection
+    accept_late: InboxSection
     in_progress: InboxSection
 
     @property
     def sections(self) -> list[InboxSection]:
+        # The late ones are among those to accept: counted and listed apart, not shown twice.
         return [self.overdue, self.due_soon, self.to_accept, self.in_progress]
 
 
@@ -366,6 +488,7 @@ def inbox_filters(user: User) -> dict[str, TicketFilters]:
         "overdue": TicketFilters(unit=code, overdue=True),
         "due_soon": TicketFilters(unit=code, due_soon=True),
         "to_accept": TicketFilters(unit=code, status=Status.DISPATCHED),
+        "accept_late": TicketFilters(unit=code, accept_late=True),
         "in_progress": TicketFilters(unit=code, status=Status.IN_PROGRESS),
     }
 

@@ -469,13 +469,8 @@ def sweep_overdue(
                     escalated=ticket.escalated_at is not None,
                 )
                 steps.append((ticket, order, step))
-            to_issue = [
-                (t, missed)
-                for t, _o, step in steps
-                if step and step[0] == ISSUE
-                for missed in [step[1]]
-            ]
-            numbers = allocate_numbers(ORDER_PREFIX, local_day, len(to_issue)) if to_issue else []
+            issuing = sum(1 for _ticket, _order, step in steps if step and step[0] == ISSUE)
+            numbers = allocate_numbers(ORDER_PREFIX, local_day, issuing) if issuing else []
             orders = []
             numbers_left = iter(numbers)
             for ticket, order, step in steps:
@@ -576,11 +571,13 @@ def supervision_order_page(
     unit: str | None = None,
     level: int | None = None,
     open_only: bool = False,
+    overdue: bool = False,
     ticket: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> tuple[list[SupervisionOrder], str | None]:
-    """Orders newest first, filtered, keyset-paginated on (issued_at, id)."""
+    """Orders newest first, filtered, keyset-paginated on (issued_at, id). `overdue`: open
+    orders whose own deadline has passed."""
     orders = visible_orders(user)
     if unit:
         unit_id = Unit.objects.filter(code=unit).values_list("pk", flat=True).first()
@@ -591,8 +588,10 @@ def supervision_order_page(
         if level not in SupervisionLevel.values:
             raise InvalidInput(_("The level is 1, 2 or 3."), field="level")
         orders = orders.filter(level=level)
-    if open_only:
+    if open_only or overdue:
         orders = orders.filter(ORDER_OPEN)
+    if overdue:
+        orders = orders.filter(due_at__lt=timezone.now())
     if ticket:
         orders = orders.filter(ticket__number=ticket)
     if not 1 <= limit <= 200:

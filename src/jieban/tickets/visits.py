@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db import models, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jieban.errors import Conflict, InvalidInput
 from jieban.org.actors import Actor, Viewer, person_of
+from jieban.org.models import Unit
 from jieban.org.permissions import can_record_visit, require
 from jieban.tickets.access import access_ticket, visible_tickets
 from jieban.tickets.events import reopen_payload, visit_close_payload, visit_payload
@@ -24,6 +27,7 @@ from jieban.tickets.models import (
     Visit,
     VisitOutcome,
 )
+from jieban.tickets.selectors import MAX_PAGE, decode_cursor, encode_cursor
 from jieban.tickets.supervision import issue_order, rewatch
 from jieban.tickets.transitions import Action, apply_transition
 
@@ -142,13 +146,99 @@ def with_unanswered_calls(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     )
 
 
-def follow_up_queue(user: Viewer) -> QuerySet[Ticket]:
-    """Resolved tickets waiting for their call, oldest resolution first, with their
-    `unanswered_calls`. The queue is the command centre's."""
+class EarlierCalls(models.TextChoices):
+    """What the follow-up queue can be narrowed to by the calls already made."""
+
+    # Never called yet: the first call is due.
+    NONE = "none", gettext_lazy("Not called yet")
+    # Unanswered since it was last resolved: the calls that count towards MAX_UNREACHABLE.
+    UNREACHABLE = "unreachable", gettext_lazy("Unreachable before")
+    # Reopened by a dissatisfied resident once, and resolved again since.
+    DISSATISFIED = "dissatisfied", gettext_lazy("Dissatisfied before")
+
+
+# The longest wait one may ask for, in days: more than any ticket waits.
+MAX_WAITED_DAYS = 3650
+
+
+@dataclass
+class FollowUpFilters:
+    unit: str | None = None
+    # One of EarlierCalls.
+    calls: str | None = None
+    # Waiting at least this many days (of 24 hours) since it was resolved.
+    waited_days: int | None = None
+
+
+def waiting_for_call(user: Viewer, filters: FollowUpFilters | None = None) -> QuerySet[Ticket]:
+    """Resolved tickets waiting for their call, narrowed by `filters` (unknown values are
+    InvalidInput), in no order: what the queue lists and counts. The queue is the command
+    centre's."""
     require(can_record_visit(user), _("Follow-up calls are made by the command centre."))
+    tickets = visible_tickets(user).filter(status=Status.RESOLVED)
+    return _narrowed(tickets, filters) if filters is not None else tickets
+
+
+def follow_up_queue(user: Viewer, filters: FollowUpFilters | None = None) -> QuerySet[Ticket]:
+    """`waiting_for_call`, oldest resolution first, with their `unanswered_calls`."""
     return with_unanswered_calls(
-        visible_tickets(user)
-        .filter(status=Status.RESOLVED)
+        waiting_for_call(user, filters)
         .select_related("category", "unit")
         .order_by("resolved_at", "pk")
     )
+
+
+def _narrowed(tickets: QuerySet[Ticket], filters: FollowUpFilters) -> QuerySet[Ticket]:
+    if filters.unit:
+        unit_id = Unit.objects.filter(code=filters.unit).values_list("pk", flat=True).first()
+        if unit_id is None:
+            raise InvalidInput(_("Unknown unit %(code)s.") % {"code": filters.unit}, field="unit")
+        tickets = tickets.filter(unit_id=unit_id)
+    if filters.calls:
+        if filters.calls not in EarlierCalls.values:
+            raise InvalidInput(
+                _("The earlier calls must be one of: %(choices)s.")
+                % {"choices": ", ".join(EarlierCalls.values)},
+                field="calls",
+            )
+        tickets = tickets.filter(_earlier_calls(filters.calls))
+    if filters.waited_days is not None:
+        if not 0 <= filters.waited_days <= MAX_WAITED_DAYS:
+            raise InvalidInput(
+                _("The days waited must be between 0 and %(max)d.") % {"max": MAX_WAITED_DAYS},
+                field="waited",
+            )
+        waited_since = timezone.now() - dt.timedelta(days=filters.waited_days)
+        tickets = tickets.filter(resolved_at__lte=waited_since)
+    return tickets
+
+
+def _earlier_calls(calls: str) -> Q:
+    visits = Visit.objects.filter(ticket=OuterRef("pk"))
+    if calls == EarlierCalls.NONE:
+        return ~Q(Exists(visits))
+    if calls == EarlierCalls.UNREACHABLE:
+        since = visits.filter(outcome=VisitOutcome.UNREACHABLE, at__gte=OuterRef("resolved_at"))
+        return Q(Exists(since))
+    return Q(Exists(visits.filter(outcome=VisitOutcome.DISSATISFIED)))
+
+
+def follow_up_page(
+    user: Viewer, filters: FollowUpFilters, *, cursor: str | None, limit: int
+) -> tuple[list[Ticket], str | None]:
+    """One page of the follow-up queue, oldest resolution first; the next page starts after
+    the cursor (the rows called meanwhile have left the queue, the others keep their place)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(
+            _("The limit must be between 1 and %(max)d.") % {"max": MAX_PAGE}, field="limit"
+        )
+    tickets = follow_up_queue(user, filters)
+    if cursor:
+        resolved, pk = decode_cursor(cursor)
+        tickets = tickets.filter(Q(resolved_at__gt=resolved) | Q(resolved_at=resolved, pk__gt=pk))
+    rows = list(tickets[: limit + 1])
+    last = rows[limit - 1] if len(rows) > limit else None
+    next_cursor = None
+    if last is not None and last.resolved_at is not None:
+        next_cursor = encode_cursor(last.resolved_at, last.pk)
+    return rows[:limit], next_cursor

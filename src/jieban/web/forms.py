@@ -14,9 +14,10 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.functional import Promise
 from django.utils.translation import get_language
 
-from jieban.org.models import Unit
+from jieban.org.models import Unit, UnitKind
 from jieban.tickets.models import Category
 
 # Re-exported for the pages that import it from here: it lives with the other error answers.
@@ -51,6 +52,33 @@ def category_choices(categories: Iterable[Category]) -> list[tuple[str, str]]:
 
 def unit_choices(units: Iterable[Unit]) -> list[tuple[str, str]]:
     return [(unit.code, f"{localized_name(unit)} ({unit.code})") for unit in units]
+
+
+# The unit picker's groups in order: police stations first, where most tickets go, then the
+# other kinds as declared.
+UNIT_KIND_ORDER = [UnitKind.STATION, *(kind for kind in UnitKind if kind != UnitKind.STATION)]
+
+
+def grouped_unit_choices(units: Iterable[Unit]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The units by kind, one `<optgroup>` per kind, police stations first."""
+    by_kind: dict[str, list[Unit]] = {}
+    for unit in units:
+        by_kind.setdefault(unit.kind, []).append(unit)
+    return [
+        (str(kind.label), unit_choices(by_kind[kind]))
+        for kind in UNIT_KIND_ORDER
+        if kind in by_kind
+    ]
+
+
+def searchable(label: str | Promise, placeholder: str | Promise) -> dict[str, str | Promise]:
+    """The attributes that give a `<select>` a search box before it (site.js): typing narrows
+    the options, Enter picks the first match."""
+    return {
+        "data-searchable": "",
+        "data-search-label": label,
+        "data-search-placeholder": placeholder,
+    }
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -24,8 +24,10 @@ from jieban.org.permissions import can_supervise, has_inbox
 from jieban.stats import dashboards
 from jieban.stats.dashboards import ListCount, Window
 from jieban.stats.models import PublishedReport, ReportKind
+from jieban.stats.rates import configured_rounding
 from jieban.stats.reports import current_period
-from jieban.tickets.models import Status, SupervisionLevel
+from jieban.tickets.extensions import pending_extensions
+from jieban.tickets.models import Status, SupervisionLevel, Ticket
 from jieban.tickets.selectors import TicketFilters, filter_tickets, inbox_counts, most_urgent
 from jieban.web.forms import localized_name
 from jieban.web.pages import ticket_list_url
@@ -44,6 +46,8 @@ from jieban.web.stats.scoring import units_scored
 
 CATEGORIES_SHOWN = 10
 URGENT_SHOWN = 5
+PENDING_SHOWN = 10
+ESCALATED_SHOWN = 10
 
 
 @dataclass
@@ -83,7 +87,7 @@ def figures_block(
         testid=testid,
         title=title,
         window=window,
-        cells=figure_cells(row, links),
+        cells=figure_cells(row, links, rounding=configured_rounding()),
         stats_href=stats_url(window, period="day"),
     )
 
@@ -113,8 +117,10 @@ def centre_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
     tiles = [
         listed(counts.received_today, _("Received today")),
         listed(counts.awaiting_dispatch, _("Awaiting dispatch")),
+        listed(counts.dispatch_late, _("Late for dispatch"), tone="overdue"),
         listed(counts.due_soon, _("Due soon"), tone="due-soon"),
         listed(counts.overdue, _("Overdue"), tone="overdue"),
+        listed(counts.escalated, _("With the leaders"), tone="escalated"),
         Tile(
             "open_orders",
             _("Open supervision orders"),
@@ -124,6 +130,7 @@ def centre_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
         listed(counts.follow_up, _("Follow-up calls waiting"), href=reverse("web:follow_up")),
     ]
     window = dashboards.trend_window(today)
+    rounding = configured_rounding()
     trend = [row.as_row() for row in dashboards.daily_trend(user, window)]
     # The trend has just rebuilt the window's dirty days.
     categories = [row.as_row() for row in dashboards.by_category(user, window, refresh=False)]
@@ -136,7 +143,11 @@ def centre_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
             FigureRow(
                 row["key"],
                 names.label("category", row["key"], row["name"]),
-                figure_cells(row, list_links(window, TicketFilters(category=row["key"]))),
+                figure_cells(
+                    row,
+                    list_links(window, TicketFilters(category=row["key"])),
+                    rounding=rounding,
+                ),
             )
             for row in categories
         ],
@@ -149,7 +160,9 @@ def centre_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
             FigureRow(
                 row["key"],
                 names.label("unit", row["key"], row["name"]),
-                figure_cells(row, list_links(window, TicketFilters(unit=row["key"]))),
+                figure_cells(
+                    row, list_links(window, TicketFilters(unit=row["key"])), rounding=rounding
+                ),
             )
             for row in units
         ],
@@ -158,7 +171,7 @@ def centre_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
         "scores": units_scored(user, dashboards.month_window(today), "centre-scores"),
         "tiles": tiles,
         "window": window,
-        "trend_chart": trend_chart(trend, rates=False),
+        "trend_chart": trend_chart(trend),
         "trend_total": sum(row["total"] for row in trend),
         "trend_href": stats_url(window, period="day"),
         "category_table": category_table,
@@ -168,9 +181,28 @@ def centre_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
         "unit_table": unit_table,
         "units_href": stats_url(window, group_by="unit"),
         "orders": orders,
+        "extensions": list(pending_extensions(user)[:PENDING_SHOWN]),
+        "escalated": escalated_tickets(user),
         **_month_scores(today),
     }
     return render(request, "web/home/centre.html", context)
+
+
+@dataclass
+class Escalated:
+    tickets: list[Ticket]
+    count: int
+    href: str
+
+
+def escalated_tickets(user: User) -> Escalated:
+    """Tickets with the bureau's leaders after level 3, still not resolved: the longest
+    overdue first."""
+    filters = TicketFilters(escalated=True)
+    tickets = filter_tickets(user, filters).select_related("unit", "category")
+    shown = list(tickets.order_by("due_at", "pk")[:ESCALATED_SHOWN])
+    count = len(shown) if len(shown) < ESCALATED_SHOWN else tickets.count()
+    return Escalated(shown, count, ticket_list_url(filters))
 
 
 @dataclass
@@ -243,6 +275,7 @@ def unit_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
         "overdue": (_("Overdue"), "overdue"),
         "due_soon": (_("Due soon"), "due-soon"),
         "to_accept": (_("To accept"), ""),
+        "accept_late": (_("Not signed for in time"), "overdue"),
         "in_progress": (_("In progress"), ""),
     }
     tiles = [
@@ -286,7 +319,11 @@ def leader_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
     )
     for period, block in blocks:
         block.published = period in published
-    context = {"blocks": [block for _period, block in blocks], **_month_scores(today)}
+    context = {
+        "blocks": [block for _period, block in blocks],
+        "escalated": escalated_tickets(user),
+        **_month_scores(today),
+    }
     # This month's block has just rebuilt the month's dirty days.
     context["scores"] = units_scored(user, this_month, "leader-scores", refresh=False)
     return render(request, "web/home/leader.html", context)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from jieban.org.actors import Viewer
 from jieban.org.permissions import (
     can_administer,
+    can_decide_extension,
     can_edit_calendar,
     can_mark_repeat,
     can_read_reports,
@@ -21,8 +22,10 @@ from jieban.org.permissions import (
     can_supervise,
     can_take_snapshot,
     can_watch_supervision,
+    can_work_unit_tickets,
     has_inbox,
 )
+from jieban.tickets.extensions import pending_extension
 from jieban.tickets.models import CLOCK_RUNNING, TERMINAL, Status, Ticket
 
 
@@ -32,12 +35,15 @@ class TicketForm:
     SUPERVISE = "supervise"
     VISIT = "visit"
     REPEAT = "repeat"
+    EXTEND = "extension"
+    APPROVE_EXTENSION = "extension-approve"
+    REJECT_EXTENSION = "extension-reject"
 
 
 def ticket_forms(user: Viewer, ticket: Ticket) -> list[str]:
     """The forms besides the transitions that the ticket page offers `user` now: the
-    permission of `supervise_ticket`, `record_visit` and `mark_repeat`, in the state each
-    needs."""
+    permission of `supervise_ticket`, `record_visit`, `mark_repeat`, `request_extension` and
+    the extension's decision, in the state each needs."""
     offered = []
     if can_supervise(user) and ticket.status in CLOCK_RUNNING:
         offered.append(TicketForm.SUPERVISE)
@@ -45,6 +51,16 @@ def ticket_forms(user: Viewer, ticket: Ticket) -> list[str]:
         offered.append(TicketForm.VISIT)
     if can_mark_repeat(user) and ticket.status not in TERMINAL and not ticket.repeat_of_id:
         offered.append(TicketForm.REPEAT)
+    running = ticket.status in CLOCK_RUNNING
+    unit_may_ask = running and can_work_unit_tickets(user, ticket.unit_id)
+    centre_decides = running and can_decide_extension(user)
+    if unit_may_ask or centre_decides:
+        pending = pending_extension(ticket) is not None
+        # Asked before the deadline passes, one request at a time (`request_extension`).
+        if unit_may_ask and not pending and not ticket.is_overdue:
+            offered.append(TicketForm.EXTEND)
+        if centre_decides and pending:
+            offered += [TicketForm.APPROVE_EXTENSION, TicketForm.REJECT_EXTENSION]
     return offered
 
 

@@ -40,6 +40,17 @@ urlpatterns = [
     path("tickets/<str:number>/supervise/", actions.ticket_supervise, name="ticket_supervise"),
     path("tickets/<str:number>/visit/", follow_up.ticket_visit, name="ticket_visit"),
     path("tickets/<str:number>/repeat-of/", actions.ticket_repeat, name="ticket_repeat"),
+    path("tickets/<str:number>/extension/", actions.ticket_extension, name="ticket_extension"),
+    path(
+        "tickets/<str:number>/extension/approve/",
+        actions.ticket_extension_approve,
+        name="ticket_extension_approve",
+    ),
+    path(
+        "tickets/<str:number>/extension/reject/",
+        actions.ticket_extension_reject,
+        name="ticket_extension_reject",
+    ),
     path("tickets/<str:number>/<slug:action>/", actions.ticket_action, name="ticket_action"),
     path("inbox/", lists.inbox, name="inbox"),
     path("calendar/", calendar_views.calendar, name="calendar"),

@@ -12,6 +12,7 @@ from jieban.http import AuthenticatedRequest
 from jieban.org.permissions import sees_whole_bureau
 from jieban.stats.figures import figures
 from jieban.stats.models import PublishedReport
+from jieban.stats.rates import configured_rounding
 from jieban.stats.reports import publish_report, published_report
 from jieban.stats.scorecards import scorecard_for, scored, weights_of
 
@@ -30,7 +31,8 @@ def report_out(report: PublishedReport) -> dict[str, Any]:
 
 @router.get("/stats", response={200: StatsOut, **ERRORS}, tags=["statistics"])
 def get_stats(request: AuthenticatedRequest, query: Query[StatsIn]) -> dict[str, Any]:
-    """Figures over tickets received in [start, end) (local dates; `end` not included)."""
+    """Figures over tickets received in [start, end) (local dates; `end` not included). Rates
+    are exact fractions of 1, unrounded; null when there is nothing to divide by."""
     rows = figures(
         request.user,
         start=query.start,
@@ -44,7 +46,7 @@ def get_stats(request: AuthenticatedRequest, query: Query[StatsIn]) -> dict[str,
         # Units by the scorecard in effect for the period's start; ranks among the bureau's
         # units, so only for those who see them all.
         weights = weights_of(scorecard_for(query.start))
-        scored(out, weights)
+        scored(out, weights, configured_rounding())
         if not sees_whole_bureau(request.user):
             for row in out:
                 row["rank"] = None

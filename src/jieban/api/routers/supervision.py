@@ -105,6 +105,7 @@ def list_supervision_orders(
         unit=filters.unit,
         level=filters.level,
         open_only=filters.open,
+        overdue=filters.overdue,
         ticket=filters.ticket,
         cursor=filters.cursor,
         limit=filters.limit,

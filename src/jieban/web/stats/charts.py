@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from jieban.stats.dashboards import Window
 from jieban.stats.figures import Figures, bucket_label
+from jieban.stats.rates import Rounding, row_percent
 from jieban.web.stats.presenting import FIELD_LABELS, FigureTable
 
 # A stacked chart shows this many groups; the rest are summed as "others".
@@ -36,23 +37,37 @@ def filled(rows: Sequence[dict[str, Any]], buckets: Sequence[str]) -> list[dict[
     return [by_key.get(bucket) or {**empty, "key": bucket} for bucket in buckets]
 
 
-def trend_chart(rows: Sequence[dict[str, Any]], *, rates: bool = True) -> dict[str, Any]:
-    """Tickets and resolved per bucket as bars; the three rates as lines on a 0-100 % axis."""
-    series: list[dict[str, Any]] = [
-        {"name": _("Total"), "kind": "bar", "data": [row["total"] for row in rows]},
-        {"name": _("Resolved"), "kind": "bar", "data": [row["resolved"] for row in rows]},
+def _count_bars(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tickets and resolved as bars, named as the tables name their columns."""
+    return [
+        {"name": str(FIELD_LABELS[name]), "kind": "bar", "data": [row[name] for row in rows]}
+        for name in ("total", "resolved")
     ]
-    if rates:
+
+
+def trend_chart(
+    rows: Sequence[dict[str, Any]], *, rounding: Rounding | None = None
+) -> dict[str, Any]:
+    """Tickets and resolved per bucket as bars; with a `rounding`, the three rates as lines on
+    a 0-100 % axis, each the percentage the table beside it shows (rounded by that rule)."""
+    series = _count_bars(rows)
+    if rounding is not None:
         for name in ("closure_rate", "on_time_rate", "satisfaction_rate"):
             series.append(
                 {
                     "name": str(FIELD_LABELS[name]),
                     "kind": "line",
                     "axis": "rate",
-                    "data": [row[name] for row in rows],
+                    "data": [_chart_percent(row, name, rounding) for row in rows],
                 }
             )
     return {"categories": [row["key"] for row in rows], "series": series}
+
+
+def _chart_percent(row: dict[str, Any], name: str, rounding: Rounding) -> float | None:
+    # JSON has no decimals: 98.08 as a number, which the chart shows with two decimals.
+    value = row_percent(row, name, rounding)
+    return None if value is None else float(value)
 
 
 def group_chart(labels: Sequence[str], rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -60,10 +75,7 @@ def group_chart(labels: Sequence[str], rows: Sequence[dict[str, Any]]) -> dict[s
     return {
         "horizontal": True,
         "categories": list(labels),
-        "series": [
-            {"name": _("Total"), "kind": "bar", "data": [row["total"] for row in rows]},
-            {"name": _("Resolved"), "kind": "bar", "data": [row["resolved"] for row in rows]},
-        ],
+        "series": _count_bars(rows),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from jieban.errors import InvalidInput
 from jieban.http import AuthenticatedRequest
@@ -21,6 +22,7 @@ from jieban.org.actors import Viewer
 from jieban.org.permissions import can_see_stats
 from jieban.stats.dashboards import Window, month_window
 from jieban.stats.figures import figures, orders_by_level
+from jieban.stats.rates import Rounding, configured_rounding
 from jieban.web.forms import put_domain_error
 from jieban.web.stats.charts import (
     buckets_of,
@@ -45,18 +47,22 @@ from jieban.web.stats.presenting import (
 # Dates outside these years are typing mistakes; they would overflow the date arithmetic.
 FIRST_YEAR, LAST_YEAR = 2000, 2200
 PERIOD_LABELS: dict[str, Promise] = {
-    "day": gettext_lazy("Day"),
+    # The heading of the column of days, weeks or months.
+    "day": pgettext_lazy("the column of dates", "Day"),
     "week": gettext_lazy("Week"),
     "month": gettext_lazy("Month"),
 }
 
 
 class StatsForm(forms.Form):
+    """The span as people say it: from the first day to the last day counted, both included.
+    `window()` turns it into the figures' period, whose end is the day after."""
+
     start = forms.DateField(
         label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
     end = forms.DateField(
-        label=gettext_lazy("Up to (not included)"),
+        label=gettext_lazy("To (included)"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     period = forms.ChoiceField(
@@ -85,7 +91,15 @@ class StatsForm(forms.Form):
                     _("Give a date between %(first)d and %(last)d.")
                     % {"first": FIRST_YEAR, "last": LAST_YEAR},
                 )
+        start, end = data.get("start"), data.get("end")
+        if start is not None and end is not None and end < start:
+            self.add_error("end", _("The last day cannot come before the first."))
         return data
+
+    def window(self) -> Window:
+        """The days asked for, as the figures' period [start, the day after the last)."""
+        data = self.cleaned_data
+        return Window(data["start"], data["end"] + dt.timedelta(days=1))
 
 
 @dataclass
@@ -100,8 +114,9 @@ class StatsResult:
 
 
 def _stats_table(
-    user: Viewer, window: Window, period: str | None, group_by: str | None
-) -> tuple[FigureTable, list[str]]:
+    user: Viewer, window: Window, period: str | None, group_by: str | None, rounding: Rounding
+) -> tuple[FigureTable, list[dict[str, Any]], list[str]]:
+    """The table of the figures rows, the rows themselves, and the period's buckets."""
     rows = [
         row.as_row()
         for row in figures(
@@ -124,7 +139,7 @@ def _stats_table(
             FigureRow(
                 key=row["key"],
                 label=" · ".join(label_parts) or _("All tickets"),
-                cells=figure_cells(row, links),
+                cells=figure_cells(row, links, rounding=rounding),
                 period=row["period"],
                 group=group,
             )
@@ -142,16 +157,19 @@ def _stats_table(
     if period or group_by:
         # The rows above have just rebuilt the dirty days of the window.
         overall = figures(user, start=window.start, end=window.end, refresh=False)[0].as_row()
-        footer = FigureRow("all", _("All tickets"), figure_cells(overall, list_links(window)))
+        footer = FigureRow(
+            "all", _("All tickets"), figure_cells(overall, list_links(window), rounding=rounding)
+        )
     table = FigureTable("stats-rows", heading or _("Tickets"), shown, footer)
-    return table, buckets
+    return table, rows, buckets
 
 
 def stats_figures(
     user: Viewer, window: Window, period: str | None, group_by: str | None
 ) -> StatsResult:
     """Everything the statistics page shows for one query (raises InvalidInput)."""
-    table, buckets = _stats_table(user, window, period, group_by)
+    rounding = configured_rounding()
+    table, rows, buckets = _stats_table(user, window, period, group_by, rounding)
     by_level = orders_by_level(user, start=window.start, end=window.end)
     orders = [(level.value, str(level.label), by_level[str(level.value)]) for level in LEVELS]
     chart: dict[str, Any] | None = None
@@ -159,17 +177,12 @@ def stats_figures(
     if period and group_by:
         chart = stacked_chart(table, buckets)
     elif period:
-        rows = [dict({"key": row.period}, **_row_values(row)) for row in table.rows]
-        chart = trend_chart(filled(rows, buckets))
+        # Without a grouping, a row's key is its bucket.
+        chart = trend_chart(filled(rows, buckets), rounding=rounding)
     elif group_by:
-        rows = [_row_values(row) for row in table.rows]
         chart = group_chart([row.label for row in table.rows], rows)
         height = chart_height(len(rows))
     return StatsResult(window, period, group_by, table, orders, chart, height)
-
-
-def _row_values(row: FigureRow) -> dict[str, Any]:
-    return {cell.field: cell.value for cell in row.cells}
 
 
 @login_required
@@ -181,18 +194,19 @@ def stats(request: AuthenticatedRequest) -> HttpResponse:
     if "start" in request.GET or "end" in request.GET:
         form = StatsForm(request.GET)
     else:
-        # No span asked for: this month, per day unless a breakdown is asked for.
+        # No span asked for: this month to its last day, per day unless a breakdown is asked
+        # for.
         this_month = month_window(timezone.localdate())
         defaults = {
             "start": this_month.start.isoformat(),
-            "end": this_month.end.isoformat(),
+            "end": this_month.last_day.isoformat(),
             "period": "" if "group_by" in request.GET else "day",
         }
         form = StatsForm({**defaults, **request.GET.dict()})
     result: StatsResult | None = None
     if form.is_valid():
         data = form.cleaned_data
-        window = Window(data["start"], data["end"])
+        window = form.window()
         try:
             result = stats_figures(
                 request.user, window, data["period"] or None, data["group_by"] or None

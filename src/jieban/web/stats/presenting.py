@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext, pgettext_lazy
 
 from jieban.org.models import Unit
 from jieban.stats.dashboards import (
@@ -25,24 +26,17 @@ from jieban.stats.dashboards import (
     names_of,
     received_filters,
 )
+from jieban.stats.definitions import RATES
+from jieban.stats.rates import Rounding, row_percent
 from jieban.tickets.models import Category, Channel, SupervisionLevel
 from jieban.tickets.selectors import TicketFilters
 from jieban.web.forms import localized_name
 from jieban.web.pages import ticket_list_url
 
-# The rates among a figures row's fields.
-RATE_FIELDS = frozenset(
-    {
-        "closure_rate",
-        "on_time_rate",
-        "satisfaction_rate",
-        "practical_share",
-        "accepted_on_time_rate",
-        "first_visit_satisfaction_rate",
-    }
-)
+# The rates among a figures row's fields; a page shows each with its numerator and denominator.
+RATE_FIELDS = frozenset(RATES)
 FIELD_LABELS: dict[str, Promise] = {
-    "total": gettext_lazy("Total"),
+    "total": pgettext_lazy("the number of tickets", "Total"),
     "resolved": gettext_lazy("Resolved"),
     "closure_rate": gettext_lazy("Closure rate"),
     "on_time": gettext_lazy("On time"),
@@ -63,15 +57,6 @@ FIELD_LABELS: dict[str, Promise] = {
     "escalated": gettext_lazy("Escalated to leaders"),
     "extensions": gettext_lazy("Extensions approved"),
     "returns": gettext_lazy("Returns"),
-}
-# The columns a page shows: each rate carries its numerator and denominator.
-RATE_PARTS = {
-    "closure_rate": ("resolved", "total"),
-    "on_time_rate": ("on_time", "resolved"),
-    "satisfaction_rate": ("satisfied", "visited"),
-    "practical_share": ("practical", "total"),
-    "accepted_on_time_rate": ("accepted_on_time", "accept_clock_ended"),
-    "first_visit_satisfaction_rate": ("first_visit_satisfied", "first_visited"),
 }
 SHOWN = (
     "total",
@@ -113,17 +98,23 @@ NO_GROUP: dict[str, Promise] = {
     "channel": gettext_lazy("No channel"),
     "grid": gettext_lazy("No grid"),
 }
+# How a report says its rates were rounded (`JIEBAN_RATE_ROUNDING`, stored with the report).
+ROUNDING_LABELS: dict[Rounding, Promise] = {
+    Rounding.HALF_UP: gettext_lazy("rounded half up"),
+    Rounding.TRUNCATE: gettext_lazy("truncated"),
+}
 # Supervision orders are shown by level, every level even when none was issued.
 LEVELS = list(SupervisionLevel)
 
 
-def percent(rate: float | None) -> str:
-    """`0.6667` → `66.67%`; no figure (a zero denominator) → `—`."""
-    return "—" if rate is None else f"{rate * 100:.2f}%"
+def percent_text(value: Decimal | None) -> str:
+    """`Decimal("66.67")` → `66.67%`; no figure (a zero denominator) → `—`."""
+    return "—" if value is None else f"{value}%"
 
 
 def stats_url(window: Window, **params: str) -> str:
-    query = {"start": window.start.isoformat(), "end": window.end.isoformat(), **params}
+    """The statistics page over `window`; its form names the last day counted."""
+    query = {"start": window.start.isoformat(), "end": window.last_day.isoformat(), **params}
     return reverse("web:stats") + "?" + urlencode({k: v for k, v in query.items() if v})
 
 
@@ -137,6 +128,10 @@ class Part:
 
 @dataclass
 class Cell:
+    """One figure as a page shows it. For a rate, `value` is the exact fraction (the API's,
+    in the cell's data-value) and `text` the percentage rounded by the rule; `parts` its
+    numerator and denominator."""
+
     field: str
     value: int | float | None
     text: str
@@ -156,8 +151,11 @@ class Cell:
         return "" if self.value is None else str(self.value)
 
 
-def figure_cells(row: dict[str, Any], links: dict[str, str] | None = None) -> list[Cell]:
-    """The shown columns of a figures row, each rate with its fraction."""
+def figure_cells(
+    row: dict[str, Any], links: dict[str, str] | None = None, *, rounding: Rounding
+) -> list[Cell]:
+    """The shown columns of a figures row, each rate with its fraction, rounded by `rounding`
+    (the configured rule for live figures, the stored one for a published report)."""
     links = links or {}
     cells = []
     for name in SHOWN:
@@ -167,12 +165,13 @@ def figure_cells(row: dict[str, Any], links: dict[str, str] | None = None) -> li
             continue
         value = row.get(name)
         if name in RATE_FIELDS:
-            top, bottom = RATE_PARTS[name]
+            top, bottom = RATES[name]
             parts = [
                 Part(top if top in ONLY_IN_FRACTIONS else None, int(row.get(top) or 0)),
                 Part(bottom if bottom in ONLY_IN_FRACTIONS else None, int(row.get(bottom) or 0)),
             ]
-            cells.append(Cell(name, value, percent(value), links.get(name, ""), parts))
+            text = percent_text(row_percent(row, name, rounding))
+            cells.append(Cell(name, value, text, links.get(name, ""), parts))
         else:
             cells.append(Cell(name, value, str(value or 0), links.get(name, "")))
     return cells
@@ -284,6 +283,19 @@ def narrowing(group_by: str | None, key: str) -> TicketFilters | None:
     if group_by == "category":
         return TicketFilters(category=key)
     return TicketFilters(channel=key)
+
+
+def inclusive_period(start: dt.date | str, end: dt.date | str) -> str:
+    """The days of a period [start, end) as people read them, the last day counted named:
+    `2026-11-01 至 2026-11-30` (`2026-11-01 – 2026-11-30` in English); a single day alone.
+    Dates or ISO text, as a report's data stores them."""
+    first = dt.date.fromisoformat(start) if isinstance(start, str) else start
+    stop = dt.date.fromisoformat(end) if isinstance(end, str) else end
+    last = stop - dt.timedelta(days=1)
+    if last <= first:
+        return first.isoformat()
+    span = pgettext("the first and last day of a period, both included", "%(first)s – %(last)s")
+    return span % {"first": first.isoformat(), "last": last.isoformat()}
 
 
 def local_text(stamp: str | dt.datetime | None) -> str:

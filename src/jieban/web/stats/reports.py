@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from jieban.errors import Conflict, InvalidInput, NotFound
@@ -25,6 +25,7 @@ from jieban.org.actors import Viewer
 from jieban.org.permissions import can_read_reports
 from jieban.stats.dashboards import Window
 from jieban.stats.models import PublishedReport, ReportKind
+from jieban.stats.rates import Rounding, rounding_of, row_percent
 from jieban.stats.reports import (
     build_report,
     current_period,
@@ -37,13 +38,15 @@ from jieban.web.stats.charts import buckets_of, chart_height, filled, group_char
 from jieban.web.stats.presenting import (
     GROUP_LABELS,
     LEVELS,
+    ROUNDING_LABELS,
     Cell,
     FigureRow,
     FigureTable,
     GroupNames,
     figure_cells,
+    inclusive_period,
     local_text,
-    percent,
+    percent_text,
 )
 from jieban.web.stats.scoring import ScoreTable, frozen_scores
 
@@ -86,6 +89,8 @@ class ReportPage:
     previous: str
     next: str | None
     ended: bool
+    # The rule its rates are shown by: the stored one of a published report.
+    rounding: Rounding
     # The units' scores by the weights stored with the report (or in effect, while live).
     scores: ScoreTable | None = None
 
@@ -94,12 +99,21 @@ class ReportPage:
         return local_text(self.data.get("computed_at"))
 
     @property
+    def rounding_label(self) -> str:
+        return str(ROUNDING_LABELS[self.rounding])
+
+    @property
+    def span(self) -> str:
+        """The days the report counts, its last day named."""
+        return inclusive_period(self.data["start"], self.data["end"])
+
+    @property
     def practical(self) -> dict[str, Any]:
         row = self.data["overall"]
         return {
             "count": row["practical"],
             "total": row["total"],
-            "share": percent(row["practical_share"]),
+            "share": percent_text(row_percent(row, "practical_share", self.rounding)),
         }
 
 
@@ -117,7 +131,9 @@ def _neighbours(kind: str, period: str) -> tuple[str, str | None]:
 def report_page(
     kind: str, period: str, data: dict[str, Any], published: PublishedReport | None
 ) -> ReportPage:
-    """The sections of a report from its data, as stored or as built now."""
+    """The sections of a report from its data, as stored or as built now; its rates rounded
+    by the rule the data records."""
+    rounding = rounding_of(data)
     names = GroupNames(data["by"])
     sections = []
     # In a fixed order: PostgreSQL's jsonb does not keep the stored keys' order.
@@ -128,7 +144,9 @@ def report_page(
             str(GROUP_LABELS[group_by]),
             [
                 FigureRow(
-                    row["key"], names.label(group_by, row["key"], row["name"]), figure_cells(row)
+                    row["key"],
+                    names.label(group_by, row["key"], row["name"]),
+                    figure_cells(row, rounding=rounding),
                 )
                 for row in ordered
             ],
@@ -147,8 +165,11 @@ def report_page(
     trend = (
         FigureTable(
             "report-trend",
-            _("Day"),
-            [FigureRow(row["key"], row["key"], figure_cells(row)) for row in trend_rows],
+            pgettext("the column of dates", "Day"),
+            [
+                FigureRow(row["key"], row["key"], figure_cells(row, rounding=rounding))
+                for row in trend_rows
+            ],
         )
         if trend_rows
         else None
@@ -162,10 +183,10 @@ def report_page(
         title=report_title(kind, period),
         data=data,
         published=published,
-        overall=figure_cells(data["overall"]),
+        overall=figure_cells(data["overall"], rounding=rounding),
         trend=trend,
         trend_chart=(
-            trend_chart(filled(trend_rows, buckets_of(report_window, "day")))
+            trend_chart(filled(trend_rows, buckets_of(report_window, "day")), rounding=rounding)
             if trend_rows
             else None
         ),
@@ -177,7 +198,8 @@ def report_page(
         previous=previous,
         next=upcoming,
         ended=dt.date.fromisoformat(data["end"]) <= timezone.localdate(),
-        scores=frozen_scores(data, "report-scores"),
+        rounding=rounding,
+        scores=frozen_scores(data, "report-scores", rounding),
     )
 
 

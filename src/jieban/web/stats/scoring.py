@@ -4,6 +4,8 @@ workbooks show them (`jieban.stats.scorecards` computes them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -11,8 +13,9 @@ from django.utils.translation import gettext as _
 from jieban.org.actors import Viewer
 from jieban.stats.dashboards import Window
 from jieban.stats.figures import figures
+from jieban.stats.rates import Rounding, configured_rounding, percent, rounding_of
 from jieban.stats.scorecards import parts_of, ranked, scorecard_for, scored, weights_of
-from jieban.web.stats.presenting import GroupNames, percent
+from jieban.web.stats.presenting import GroupNames, percent_text
 
 
 @dataclass
@@ -21,10 +24,11 @@ class ScoreRow:
     label: str
     rank: int | None
     score: float | None
-    # The three rates the score weighs, as fractions of 1 (None: no figure).
-    response: float | None
-    resolution: float | None
-    satisfaction: float | None
+    # The three rates the score weighs as percentages, rounded by the report's or the
+    # installation's rule (None: no figure).
+    response: Decimal | None
+    resolution: Decimal | None
+    satisfaction: Decimal | None
 
     @property
     def rank_text(self) -> str:
@@ -36,15 +40,15 @@ class ScoreRow:
 
     @property
     def response_text(self) -> str:
-        return percent(self.response)
+        return percent_text(self.response)
 
     @property
     def resolution_text(self) -> str:
-        return percent(self.resolution)
+        return percent_text(self.resolution)
 
     @property
     def satisfaction_text(self) -> str:
-        return percent(self.satisfaction)
+        return percent_text(self.satisfaction)
 
 
 @dataclass
@@ -80,12 +84,15 @@ def _number(value: Any) -> str:
     return f"{float(value):.4f}".rstrip("0").rstrip(".")
 
 
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
+def _shown(value: Fraction | None, rounding: Rounding) -> Decimal | None:
+    return None if value is None else percent(value.numerator, value.denominator, rounding)
 
 
 def score_table(
-    testid: str, unit_rows: list[dict[str, Any]], weights: dict[str, Any] | None
+    testid: str,
+    unit_rows: list[dict[str, Any]],
+    weights: dict[str, Any] | None,
+    rounding: Rounding,
 ) -> ScoreTable:
     """The units' rows (already scored) in rank order, units without a score last."""
     if weights is None:
@@ -101,9 +108,9 @@ def score_table(
                 label=names.label("unit", row["key"], row.get("name") or ""),
                 rank=row.get("rank"),
                 score=row.get("score"),
-                response=_float(parts["response"]),
-                resolution=_float(parts["resolution"]),
-                satisfaction=_float(parts["satisfaction"]),
+                response=_shown(parts["response"], rounding),
+                resolution=_shown(parts["resolution"], rounding),
+                satisfaction=_shown(parts["satisfaction"], rounding),
             )
         )
     return ScoreTable(testid, weights, shown)
@@ -113,17 +120,22 @@ def units_scored(user: Viewer, window: Window, testid: str, *, refresh: bool = T
     """The units' scores over `window` by the scorecard in effect for its first day (the
     window's dirty days rebuilt first, unless the caller has just done it)."""
     weights = weights_of(scorecard_for(window.start))
+    rounding = configured_rounding()
     rows = [
         row.as_row()
         for row in figures(
             user, start=window.start, end=window.end, group_by="unit", refresh=refresh
         )
     ]
-    return score_table(testid, scored(rows, weights), weights)
+    return score_table(testid, scored(rows, weights, rounding), weights, rounding)
 
 
-def frozen_scores(data: dict[str, Any], testid: str) -> ScoreTable:
-    """A report's scores as stored with it, by the weights stored with it (never today's)."""
+def frozen_scores(
+    data: dict[str, Any], testid: str, rounding: Rounding | None = None
+) -> ScoreTable:
+    """A report's scores as stored with it, by the weights stored with it (never today's),
+    its rates rounded by the rule stored with it."""
+    rounding = rounding or rounding_of(data)
     if "scorecard" not in data:
         return ScoreTable(
             testid, None, [], _("This report was published before units were scored.")
@@ -131,5 +143,5 @@ def frozen_scores(data: dict[str, Any], testid: str) -> ScoreTable:
     weights = data["scorecard"]
     rows = [dict(row) for row in data["by"].get("unit", [])]
     if weights is not None and any("score" not in row for row in rows):
-        scored(rows, weights)
-    return score_table(testid, rows, weights)
+        scored(rows, weights, rounding)
+    return score_table(testid, rows, weights, rounding)

@@ -9,11 +9,13 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jieban.http import AuthenticatedRequest
+from jieban.stats.rates import Rounding, row_percent
 from jieban.web.excel import XLSX, guarded_row
 from jieban.web.stats.presenting import FIELD_LABELS, GROUP_LABELS, RATE_FIELDS, local_text
 from jieban.web.stats.reports import ReportPage, report_or_404, report_page
@@ -45,10 +47,20 @@ FIELDS = (
 )
 
 
+def _cell_value(row: dict[str, Any], name: str, rounding: Rounding) -> Any:
+    """A count as it is; a rate as the page shows it, rounded by the same rule, stored as the
+    number it is (`Decimal("0.9808")`, which the cell's format shows as 98.08%)."""
+    if name not in RATE_FIELDS:
+        return row.get(name)
+    shown = row_percent(row, name, rounding)
+    return None if shown is None else shown / 100
+
+
 def _write_table(
     sheet: Worksheet,
     labels: Sequence[str],
     rows: Iterable[tuple[Sequence[Any], dict[str, Any]]],
+    rounding: Rounding,
 ) -> None:
     """A header row, then one row per figures row: its label cells, then every field."""
     sheet.append([*labels, *(str(FIELD_LABELS[name]) for name in FIELDS)])
@@ -56,7 +68,8 @@ def _write_table(
         cell.font = Font(bold=True)
     first = len(labels)
     for label_values, row in rows:
-        sheet.append(guarded_row(sheet, [*label_values, *(row.get(name) for name in FIELDS)]))
+        values = [_cell_value(row, name, rounding) for name in FIELDS]
+        sheet.append(guarded_row(sheet, [*label_values, *values]))
         for offset, name in enumerate(FIELDS):
             if name in RATE_FIELDS:
                 sheet.cell(row=sheet.max_row, column=first + offset + 1).number_format = "0.00%"
@@ -96,9 +109,10 @@ def _write_scores(sheet: Worksheet, scores: ScoreTable) -> None:
                     row.key,
                     row.label,
                     row.score,
-                    row.response,
-                    row.resolution,
-                    row.satisfaction,
+                    *(
+                        None if value is None else value / 100
+                        for value in (row.response, row.resolution, row.satisfaction)
+                    ),
                 ],
             )
         )
@@ -111,21 +125,22 @@ def _write_scores(sheet: Worksheet, scores: ScoreTable) -> None:
 def report_workbook(page: ReportPage) -> bytes:
     """One sheet per view: overall (with the report's facts and orders by level), trend, by
     category, unit, channel and grid, and the units by score (with the weights). Rates are
-    numbers formatted as percentages. Figures only: no resident, no phone; names that look
-    like formulas are written as text."""
+    numbers formatted as percentages, rounded by the report's rule as its page shows them.
+    Figures only: no resident, no phone; names that look like formulas are written as text."""
     data = page.data
+    rounding = page.rounding
     book = Workbook()
     overall = book.active
     assert overall is not None
     overall.title = _("Overall")
-    _write_table(overall, [_("Period")], [([page.period], data["overall"])])
+    _write_table(overall, [_("Period")], [([page.period], data["overall"])], rounding)
     overall.append([])
     facts: list[tuple[str, Any]] = [
         (_("Report"), page.title),
-        (_("From"), data["start"]),
-        (_("Up to (not included)"), data["end"]),
+        (_("Days counted"), page.span),
         (_("Figures computed at"), local_text(data["computed_at"])),
         (_("Definitions version"), data["definitions_version"]),
+        (_("Rates to two decimals of a percent"), page.rounding_label),
     ]
     if page.published is not None:
         by = page.published.published_by
@@ -143,7 +158,12 @@ def report_workbook(page: ReportPage) -> bytes:
     overall.column_dimensions["A"].width = 26
 
     trend = book.create_sheet(_("Trend"))
-    _write_table(trend, [_("Day")], [([row["key"]], row) for row in data["trend"]])
+    _write_table(
+        trend,
+        [pgettext("the column of dates", "Day")],
+        [([row["key"]], row) for row in data["trend"]],
+        rounding,
+    )
     for section in page.sections:
         sheet = book.create_sheet(section.title)
         rows = sorted(data["by"][section.group_by], key=lambda row: (-row["total"], row["key"]))
@@ -154,6 +174,7 @@ def report_workbook(page: ReportPage) -> bytes:
                 ([row["key"], shown.label], row)
                 for row, shown in zip(rows, section.table.rows, strict=True)
             ],
+            rounding,
         )
         sheet.column_dimensions["B"].width = 22
     if page.scores is not None:

@@ -6,33 +6,42 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jieban.errors import DomainError, NotFound
+from jieban.errors import DomainError, InvalidInput, NotFound
 from jieban.http import AuthenticatedRequest
 from jieban.org.models import User
+from jieban.org.permissions import can_record_visit
 from jieban.tickets.access import access_ticket, shown_phone, visible_tickets
 from jieban.tickets.models import Status, Ticket, VisitOutcome
 from jieban.tickets.visits import (
     MAX_UNREACHABLE,
-    follow_up_queue,
+    FollowUpFilters,
+    follow_up_page,
     record_visit,
+    waiting_for_call,
     with_unanswered_calls,
 )
 from jieban.web.errors import Refusal, answers_domain_errors, refusal
 from jieban.web.menu import TicketForm
-from jieban.web.pages import is_htmx
+from jieban.web.pages import ListTotal, dispatchable_units, is_htmx, list_total
+from jieban.web.supervision.forms import FollowUpFilterForm
 from jieban.web.tickets.actions import done_and_go, ticket_form_post
 from jieban.web.tickets.forms import VisitForm, ticket_form_id
 
 QUEUE_PAGE = 100
 BACK_TO_QUEUE = "queue"
+# What the queue's address carries: its filters and its page. A call posted from the queue
+# carries them too, so that the person comes back to the same rows.
+QUEUE_PARAMS = ("unit", "calls", "waited", "cursor")
 
 
 @dataclass
@@ -60,18 +69,66 @@ def _row(
     return QueueRow(ticket, unanswered, phone, form, refused.message, refused.stale)
 
 
+def queue_filters(params: QueryDict) -> FollowUpFilters:
+    """The queue's filters from its query string; a wait that is no number is InvalidInput."""
+
+    def value(name: str) -> str | None:
+        return (params.get(name) or "").strip() or None
+
+    waited = value("waited")
+    try:
+        waited_days = int(waited) if waited is not None else None
+    except ValueError:
+        raise InvalidInput(_("The days waited must be a whole number."), field="waited") from None
+    return FollowUpFilters(unit=value("unit"), calls=value("calls"), waited_days=waited_days)
+
+
+def queue_query(params: QueryDict) -> str:
+    """The queue's own parameters in `params`, as a query string (empty when none)."""
+    return urlencode([(name, params[name]) for name in QUEUE_PARAMS if params.get(name)])
+
+
+def queue_url(params: QueryDict) -> str:
+    query = queue_query(params)
+    url = reverse("web:follow_up")
+    return f"{url}?{query}" if query else url
+
+
 def _queue_context(request: AuthenticatedRequest, failed: QueueRow | None = None) -> dict[str, Any]:
-    queue = follow_up_queue(request.user)
-    tickets = list(queue[: QUEUE_PAGE + 1])
+    # Who may see the queue comes before what is wrong with its filters.
+    if not can_record_visit(request.user):
+        raise PermissionDenied(_("Follow-up calls are made by the command centre."))
+    params = request.GET
+    tickets: list[Ticket] = []
+    next_cursor = None
+    total: ListTotal | None = None
+    error: InvalidInput | None = None
+    try:
+        filters = queue_filters(params)
+        tickets, next_cursor = follow_up_page(
+            request.user, filters, cursor=params.get("cursor") or None, limit=QUEUE_PAGE
+        )
+        total = list_total(waiting_for_call(request.user, filters))
+    except InvalidInput as exc:
+        # Not an error page: the queue says what is wrong above the filters that caused it.
+        error = exc
     rows = [
         failed
         if failed is not None and failed.ticket.pk == ticket.pk
         else _row(request.user, ticket)
-        for ticket in tickets[:QUEUE_PAGE]
+        for ticket in tickets
     ]
+    form = FollowUpFilterForm(initial=params.dict(), units=dispatchable_units())
     return {
+        "form": form,
+        "error": error,
         "rows": rows,
-        "more": len(tickets) > QUEUE_PAGE,
+        "total": total,
+        "next_cursor": next_cursor,
+        "params": params,
+        "paged": bool(params.get("cursor")),
+        "filtered": any(params.get(name) for name in form.fields),
+        "queue_query": queue_query(params),
         "max_unreachable": MAX_UNREACHABLE,
     }
 
@@ -79,8 +136,11 @@ def _queue_context(request: AuthenticatedRequest, failed: QueueRow | None = None
 @login_required
 @answers_domain_errors
 def follow_up(request: AuthenticatedRequest) -> HttpResponse:
-    """Resolved tickets waiting for their call, oldest resolution first."""
-    return render(request, "web/follow_up/queue.html", _queue_context(request))
+    """Resolved tickets waiting for their call, oldest resolution first, a page at a time,
+    narrowed by unit, by the calls already made and by how long they have waited."""
+    context = _queue_context(request)
+    status = 400 if context["error"] is not None else 200
+    return render(request, "web/follow_up/queue.html", context, status=status)
 
 
 def _gone_row(request: HttpRequest, exc: NotFound) -> HttpResponse:
@@ -115,7 +175,7 @@ def visit_from_queue(request: AuthenticatedRequest, number: str) -> HttpResponse
             return done_and_go(
                 request,
                 message=visit_outcome_message(ticket, data["outcome"]),
-                target=reverse("web:follow_up"),
+                target=queue_url(request.GET),
             )
     row_ticket = (
         with_unanswered_calls(visible_tickets(request.user).select_related("category", "unit"))
@@ -126,7 +186,11 @@ def visit_from_queue(request: AuthenticatedRequest, number: str) -> HttpResponse
         return _gone_row(request, NotFound(_("No ticket %(number)s.") % {"number": number}))
     row = _row(request.user, row_ticket, form=form, refused=refused)
     if is_htmx(request):
-        context = {"row": row, "max_unreachable": MAX_UNREACHABLE}
+        context = {
+            "row": row,
+            "max_unreachable": MAX_UNREACHABLE,
+            "queue_query": queue_query(request.GET),
+        }
         return render(request, "web/follow_up/_row.html", context, status=refused.status)
     context = _queue_context(request, failed=row)
     return render(request, "web/follow_up/queue.html", context, status=refused.status)

@@ -93,6 +93,7 @@ def supervision_board(request: AuthenticatedRequest) -> HttpResponse:
     unit = (request.GET.get("unit") or "").strip() or None
     level = _level(request.GET.get("level"))
     include_fulfilled = (request.GET.get("fulfilled") or "").lower() in TRUE_VALUES
+    overdue = (request.GET.get("overdue") or "").lower() in TRUE_VALUES
     orders: list[SupervisionOrder] = []
     next_cursor = None
     error: InvalidInput | None = None
@@ -102,6 +103,7 @@ def supervision_board(request: AuthenticatedRequest) -> HttpResponse:
             unit=unit,
             level=level,
             open_only=not include_fulfilled,
+            overdue=overdue,
             cursor=request.GET.get("cursor") or None,
             limit=ORDERS_PAGE,
         )
@@ -113,7 +115,7 @@ def supervision_board(request: AuthenticatedRequest) -> HttpResponse:
         for level in LEVELS
     ]
     form = SupervisionFilterForm(
-        initial={**request.GET.dict(), "fulfilled": include_fulfilled},
+        initial={**request.GET.dict(), "fulfilled": include_fulfilled, "overdue": overdue},
         units=dispatchable_units(),
     )
     context = {

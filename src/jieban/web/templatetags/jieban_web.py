@@ -1,5 +1,5 @@
-"""Template helpers for the pages: names in the page's language, masked phones, the menu,
-the notification bell."""
+"""Template helpers for the pages: names in the page's language, masked phones, periods with
+their last day, the menu, the notification bell."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from jieban.tickets.access import mask_phone
 from jieban.tickets.models import Category, SupervisionLevel
 from jieban.web.forms import localized_name
 from jieban.web.menu import Menu, menu_for
+from jieban.web.stats.presenting import inclusive_period
 
 register = template.Library()
 
@@ -45,6 +46,13 @@ def menu_of(user: Viewer) -> Menu:
 def unread_notifications(user: User | AnonymousUser) -> int:
     """The bell's count: one COUNT on an indexed column, once per page."""
     return outbox.unread_count(user)
+
+
+@register.filter(name="inclusive_period")
+def inclusive_period_filter(period: Any) -> str:
+    """A period (anything with `start` and an exclusive `end`: a window, a published report)
+    as people read it, its last day included: `2026-11-01 至 2026-11-30`."""
+    return inclusive_period(period.start, period.end)
 
 
 @register.filter(name="level_label")

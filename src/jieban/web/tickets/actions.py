@@ -28,13 +28,14 @@ from jieban.org.actors import Actor
 from jieban.org.models import Unit
 from jieban.tickets import transitions
 from jieban.tickets.access import access_ticket
+from jieban.tickets.extensions import approve_extension, reject_extension, request_extension
 from jieban.tickets.models import Status
 from jieban.tickets.supervision import level_label, supervise_ticket
 from jieban.tickets.transitions import ACTION_LABELS, Action
 from jieban.web.errors import Refusal, refusal
 from jieban.web.menu import TicketForm
 from jieban.web.pages import dispatchable_units, is_htmx, visible_ticket_or_404
-from jieban.web.tickets.detail import panel_context, render_detail
+from jieban.web.tickets.detail import dispatch_label, panel_context, render_detail
 from jieban.web.tickets.forms import (
     ACTION_FORMS,
     TICKET_FORMS,
@@ -106,7 +107,7 @@ def ticket_action(request: AuthenticatedRequest, number: str, action: str) -> Ht
         raise Http404
     # An invisible ticket is a 404 whatever the body says.
     try:
-        access_ticket(request.user, number)
+        ticket = access_ticket(request.user, number)
     except NotFound as exc:
         return _gone(request, exc)
     auto_id = f"id_{action}_%s"
@@ -119,6 +120,8 @@ def ticket_action(request: AuthenticatedRequest, number: str, action: str) -> Ht
         form = ACTION_FORMS[action](request.POST, auto_id=auto_id)
     refused = Refusal()
     if form.is_valid():
+        # Named as its button was, before it was taken: 改派 when it goes to another unit.
+        label = dispatch_label(ticket) if action == Action.DISPATCH else ACTION_LABELS[action]
         try:
             _perform(action, number, form, units, request.user)
         except NotFound as exc:
@@ -127,7 +130,7 @@ def ticket_action(request: AuthenticatedRequest, number: str, action: str) -> Ht
             refused = refusal(form, exc)
         else:
             target = reverse("web:ticket_detail", kwargs={"number": number})
-            done = _("Done: %(action)s.") % {"action": ACTION_LABELS[action]}
+            done = _("Done: %(action)s.") % {"action": label}
             return done_and_go(request, message=done, target=target)
     return _refused(request, number, refused, failed=(action, form))
 
@@ -185,3 +188,40 @@ def ticket_repeat(request: AuthenticatedRequest, number: str) -> HttpResponse:
         return text % {"number": number, "of": earlier}
 
     return ticket_form_post(request, number, TicketForm.REPEAT, perform)
+
+
+@login_required
+@require_POST
+def ticket_extension(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    def perform(data: dict[str, Any]) -> str:
+        extension = request_extension(
+            number, days=data["days"], reason=data["reason"], by=request.user
+        )
+        return _("Asked for %(days)d more working days; the command centre decides.") % {
+            "days": extension.days
+        }
+
+    return ticket_form_post(request, number, TicketForm.EXTEND, perform)
+
+
+@login_required
+@require_POST
+def ticket_extension_approve(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    def perform(data: dict[str, Any]) -> str:
+        extension = approve_extension(number, note=data["note"], by=request.user)
+        assert extension.due_at_after is not None  # approval sets it
+        return _("Extension approved: the new deadline is %(due)s.") % {
+            "due": timezone.localtime(extension.due_at_after).strftime("%Y-%m-%d %H:%M")
+        }
+
+    return ticket_form_post(request, number, TicketForm.APPROVE_EXTENSION, perform)
+
+
+@login_required
+@require_POST
+def ticket_extension_reject(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    def perform(data: dict[str, Any]) -> str:
+        reject_extension(number, note=data["note"], by=request.user)
+        return _("Extension rejected: the deadline stays.")
+
+    return ticket_form_post(request, number, TicketForm.REJECT_EXTENSION, perform)

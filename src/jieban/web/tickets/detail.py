@@ -22,8 +22,9 @@ from jieban.http import AuthenticatedRequest
 from jieban.org.models import Unit, User
 from jieban.tickets import transitions
 from jieban.tickets.access import shown_phone
-from jieban.tickets.models import Ticket
-from jieban.tickets.selectors import deadline_warning, ticket_timeline
+from jieban.tickets.extensions import latest_extension
+from jieban.tickets.models import Status, Ticket, TicketUnit
+from jieban.tickets.selectors import closing_note, deadline_warning, ticket_timeline
 from jieban.tickets.transitions import ACTION_LABELS, Action
 from jieban.web.errors import Refusal
 from jieban.web.menu import TicketForm, ticket_forms
@@ -45,6 +46,21 @@ class OfferedAction:
     action: str
     label: str | Promise
     form: ActionForm
+    # A heading above the form, for the forms that need one to say what they do.
+    heading: str | Promise = ""
+
+
+# Dispatching a ticket that was dispatched before (held now, or sent back by its unit) sends it
+# to another unit: 改派, not 交办.
+REASSIGN_LABEL = gettext_lazy("Reassign")
+
+
+def dispatch_label(ticket: Ticket) -> str | Promise:
+    if ticket.status == Status.DISPATCHED or (
+        ticket.status == Status.NEW and TicketUnit.objects.filter(ticket=ticket).exists()
+    ):
+        return REASSIGN_LABEL
+    return ACTION_LABELS[Action.DISPATCH]
 
 
 def _offered_actions(
@@ -70,7 +86,11 @@ def _offered_actions(
                 form = DispatchForm(initial=initial, units=units, auto_id=f"id_{action}_%s")
             else:
                 form = form_class(initial=initial, auto_id=f"id_{action}_%s")
-        offered.append(OfferedAction(action, ACTION_LABELS.get(action, action), form))
+        if action == Action.DISPATCH:
+            label = dispatch_label(ticket)
+            offered.append(OfferedAction(action, label, form, heading=label))
+        else:
+            offered.append(OfferedAction(action, ACTION_LABELS.get(action, action), form))
     return offered
 
 
@@ -88,11 +108,17 @@ TICKET_FORM_LABELS: dict[str, Promise] = {
     TicketForm.SUPERVISE: gettext_lazy("Issue a supervision order"),
     TicketForm.VISIT: gettext_lazy("Record the follow-up call"),
     TicketForm.REPEAT: gettext_lazy("Mark as a repeat report"),
+    TicketForm.EXTEND: gettext_lazy("Ask for more time"),
+    TicketForm.APPROVE_EXTENSION: gettext_lazy("Approve the extension"),
+    TicketForm.REJECT_EXTENSION: gettext_lazy("Reject the extension"),
 }
 TICKET_FORM_URLS = {
     TicketForm.SUPERVISE: "web:ticket_supervise",
     TicketForm.VISIT: "web:ticket_visit",
     TicketForm.REPEAT: "web:ticket_repeat",
+    TicketForm.EXTEND: "web:ticket_extension",
+    TicketForm.APPROVE_EXTENSION: "web:ticket_extension_approve",
+    TicketForm.REJECT_EXTENSION: "web:ticket_extension_reject",
 }
 
 
@@ -158,6 +184,8 @@ def render_detail(
         "timeline": timeline_entries(ticket_timeline(ticket)),
         "merged_into": ticket.merged_into.number if ticket.merged_into else None,
         "first_handler": ticket.first_handler,
+        "extension": latest_extension(ticket) if ticket.dispatched_at else None,
+        "closing_note": closing_note(ticket),
     }
     return render(request, "web/tickets/detail.html", context, status=status)
 

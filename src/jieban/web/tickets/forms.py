@@ -12,16 +12,33 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jieban.intake.actions import TicketDraft
+from jieban.intake.actions import MACHINE_CHANNELS, TicketDraft
 from jieban.org.models import Unit
 from jieban.tickets.models import Category, Channel, Status, VisitOutcome
 from jieban.tickets.transitions import Action
-from jieban.web.forms import MultipleFileField, category_choices, unit_choices
+from jieban.web.forms import (
+    MultipleFileField,
+    category_choices,
+    grouped_unit_choices,
+    searchable,
+    unit_choices,
+)
 from jieban.web.menu import TicketForm
+
+# The channels a person registers a call from: the machine channels come through the API.
+HAND_CHANNELS = [
+    (value, label) for value, label in Channel.choices if value not in MACHINE_CHANNELS
+]
+
+
+def unit_picker(units: Sequence[Unit]) -> list[Any]:
+    """A unit picker's choices: none yet, then the units by kind, police stations first."""
+    return [("", "—"), *grouped_unit_choices(units)]
 
 
 class RegisterTicketForm(forms.Form):
-    """What a dispatcher types during a phone call, in the order the call goes."""
+    """What a dispatcher types during a phone call, in the order the call goes; the unit to
+    dispatch it to at once comes last, beside its own button (`dispatch_field`)."""
 
     resident_phone = forms.CharField(
         label=_("Phone"),
@@ -33,21 +50,24 @@ class RegisterTicketForm(forms.Form):
     resident_name = forms.CharField(
         label=_("Name"), required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
+    channel = forms.ChoiceField(label=_("Channel"), choices=HAND_CHANNELS, initial=Channel.PHONE)
+    external_id = forms.CharField(
+        label=_("Platform ticket number"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("The number the 12345 or online platform gave the matter, if it has one."),
+    )
     address = forms.CharField(
         label=_("Address"), required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
     grid = forms.ChoiceField(label=_("Grid"), required=False)
-    # site.js puts a search box before the list: type part of a name, Enter picks the first.
+    # No default: the dispatcher picks one. site.js puts a search box before the list: type
+    # part of a name, Enter picks the first.
     category = forms.ChoiceField(
         label=_("Category"),
-        initial="other",
+        error_messages={"required": _("Choose a category.")},
         widget=forms.Select(
-            attrs={
-                "data-searchable": "",
-                "data-search-label": _("Search the categories"),
-                "data-search-placeholder": _("Type to narrow the list, e.g. 噪音"),
-            }
+            attrs=searchable(_("Search the categories"), _("Type to narrow the list, e.g. 噪音"))
         ),
     )
     title = forms.CharField(
@@ -71,17 +91,66 @@ class RegisterTicketForm(forms.Form):
     # 重复反映: the earlier ticket this call reports again, picked from the caller's recent
     # tickets (radio buttons outside the field loop); `mark_repeat` checks it.
     repeat_of = forms.CharField(required=False, widget=forms.HiddenInput)
+    # 登记并交办: the unit the ticket goes to at once, with the second button. Only for those
+    # who may dispatch; `dispatch_ticket` checks it.
+    unit = forms.ChoiceField(
+        label=_("Dispatch to"),
+        required=False,
+        widget=forms.Select(
+            attrs=searchable(_("Search the units"), _("Type to narrow the list, e.g. 派出所"))
+        ),
+    )
+
+    # The name and values of the two submit buttons.
+    THEN = "then"
+    REGISTER, DISPATCH = "register", "dispatch"
 
     def __init__(
-        self, *args: Any, grids: Sequence[Unit], categories: Sequence[Category], **kwargs: Any
+        self,
+        *args: Any,
+        grids: Sequence[Unit],
+        categories: Sequence[Category],
+        units: Sequence[Unit] | None = None,
+        **kwargs: Any,
     ) -> None:
+        """`units`: the units one may dispatch to at once; None for someone who may not."""
         super().__init__(*args, **kwargs)
         grid_field = self.fields["grid"]
         assert isinstance(grid_field, forms.ChoiceField)
         grid_field.choices = [("", "—"), *unit_choices(grids)]
         category_field = self.fields["category"]
         assert isinstance(category_field, forms.ChoiceField)
-        category_field.choices = category_choices(categories)
+        category_field.choices = [("", _("— choose —")), *category_choices(categories)]
+        if units is None:
+            del self.fields["unit"]
+        else:
+            unit_field = self.fields["unit"]
+            assert isinstance(unit_field, forms.ChoiceField)
+            unit_field.choices = unit_picker(units)
+
+    @property
+    def dispatch_field(self) -> forms.BoundField | None:
+        return self["unit"] if "unit" in self.fields else None
+
+    def wants_dispatch(self) -> bool:
+        """Whether the person pressed 登记并交办."""
+        return self.data.get(self.THEN) == self.DISPATCH
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        unit = data.get("unit") or ""
+        if self.wants_dispatch() and not unit and "unit" in self.fields:
+            self.add_error("unit", _("Choose the unit to dispatch the ticket to."))
+        elif unit and not self.wants_dispatch():
+            # Never drop a chosen unit without a word.
+            self.add_error(
+                "unit",
+                _(
+                    "To dispatch at once, press “Register and dispatch”; to register only, "
+                    "leave the unit empty."
+                ),
+            )
+        return data
 
     def to_draft(self) -> TicketDraft:
         data = self.cleaned_data
@@ -89,6 +158,7 @@ class RegisterTicketForm(forms.Form):
             channel=data["channel"],
             content=data["content"],
             title=data["title"],
+            external_id=data["external_id"] or None,
             category=data["category"] or None,
             resident_name=data["resident_name"],
             resident_phone=data["resident_phone"],
@@ -106,13 +176,18 @@ class ActionForm(forms.Form):
 
 
 class DispatchForm(ActionForm):
-    unit = forms.ChoiceField(label=_("Handling unit"))
+    unit = forms.ChoiceField(
+        label=_("Handling unit"),
+        widget=forms.Select(
+            attrs=searchable(_("Search the units"), _("Type to narrow the list, e.g. 派出所"))
+        ),
+    )
 
     def __init__(self, *args: Any, units: Sequence[Unit] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         unit_field = self.fields["unit"]
         assert isinstance(unit_field, forms.ChoiceField)
-        unit_field.choices = [("", "—"), *unit_choices(units)]
+        unit_field.choices = unit_picker(units)
 
 
 class ReasonForm(ActionForm):
@@ -161,10 +236,33 @@ class SuperviseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     days = forms.IntegerField(
-        label=_("New deadline in working days"),
+        label=_("The order's deadline in working days"),
         required=False,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        help_text=_("Leave empty for the default."),
+        help_text=_("Leave empty for the default. The ticket's own deadline stays."),
+    )
+
+
+class ExtensionForm(forms.Form):
+    """延期: the unit asks for more working days; `request_extension` checks the values."""
+
+    days = forms.IntegerField(
+        label=_("More working days (1 to 10)"),
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": 10}),
+    )
+    reason = forms.CharField(
+        label=_("Why more time is needed"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ExtensionDecisionForm(forms.Form):
+    """The command centre's note on a request for more time."""
+
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
@@ -237,6 +335,9 @@ class TicketFilterForm(forms.Form):
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     due_soon = forms.BooleanField(label=_("Due soon only"), required=False)
+    dispatch_late = forms.BooleanField(label=_("Late for dispatch"), required=False)
+    accept_late = forms.BooleanField(label=_("Not signed for in time"), required=False)
+    escalated = forms.BooleanField(label=_("With the leaders"), required=False)
 
     def __init__(
         self, *args: Any, units: Sequence[Unit], categories: Sequence[Category], **kwargs: Any
@@ -255,6 +356,9 @@ TICKET_FORMS: dict[str, type[forms.Form]] = {
     TicketForm.SUPERVISE: SuperviseForm,
     TicketForm.VISIT: VisitForm,
     TicketForm.REPEAT: RepeatForm,
+    TicketForm.EXTEND: ExtensionForm,
+    TicketForm.APPROVE_EXTENSION: ExtensionDecisionForm,
+    TicketForm.REJECT_EXTENSION: ExtensionDecisionForm,
 }
 
 

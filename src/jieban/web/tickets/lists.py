@@ -17,9 +17,15 @@ from django.views.decorators.http import require_POST
 from jieban.errors import InvalidInput
 from jieban.http import AuthenticatedRequest
 from jieban.tickets.models import CLOCK_RUNNING, Category, Ticket
-from jieban.tickets.selectors import filter_tickets, is_due_soon, page_of_tickets, unit_inbox
+from jieban.tickets.selectors import (
+    TicketPage,
+    filter_tickets,
+    is_due_soon,
+    ticket_page,
+    unit_inbox,
+)
 from jieban.web.errors import answers_domain_errors, put_domain_error
-from jieban.web.pages import dispatchable_units, ticket_list_url
+from jieban.web.pages import ListTotal, dispatchable_units, ticket_list_total, ticket_list_url
 from jieban.web.tickets.export import XLSX
 from jieban.web.tickets.export import export_file as ticket_export_file
 from jieban.web.tickets.forms import SavedFilterForm, TicketFilterForm
@@ -53,28 +59,41 @@ def _list_context(
 ) -> tuple[dict[str, Any], bool]:
     """The list page for the filters in `params`; (context, whether they were bad)."""
     filters = filters_from(params)
-    rows: list[Ticket] = []
-    next_cursor = None
+    page = TicketPage([], None, None)
+    total: ListTotal | None = None
     error: InvalidInput | None = None
     try:
         tickets = filter_tickets(request.user, filters)
-        rows, next_cursor = page_of_tickets(
-            tickets, cursor=params.get("cursor") or None, limit=LIST_PAGE_SIZE
+        page = ticket_page(
+            tickets,
+            cursor=params.get("cursor") or None,
+            before=params.get("before") or None,
+            limit=LIST_PAGE_SIZE,
         )
+        total = ticket_list_total(request.user, filters, tickets)
     except InvalidInput as exc:
         # Not an error page: the list says what is wrong above the filters that caused it.
         error = exc
     form = TicketFilterForm(
-        initial={**params.dict(), "overdue": filters.overdue, "due_soon": filters.due_soon},
+        initial={
+            **params.dict(),
+            "overdue": filters.overdue,
+            "due_soon": filters.due_soon,
+            "dispatch_late": filters.dispatch_late,
+            "accept_late": filters.accept_late,
+            "escalated": filters.escalated,
+        },
         units=dispatchable_units(),
         categories=list(Category.objects.filter(is_active=True).order_by("code")),
     )
     query = filter_query(params)
     context = {
         "form": form,
-        "tickets": rows,
-        "due_soon_numbers": due_soon_numbers(rows),
-        "next_cursor": next_cursor,
+        "tickets": page.rows,
+        "due_soon_numbers": due_soon_numbers(page.rows),
+        "next_cursor": page.next,
+        "previous_cursor": page.previous,
+        "total": total,
         "error": error,
         "filtered": bool(query),
         "query": query,
@@ -157,4 +176,10 @@ def inbox(request: AuthenticatedRequest) -> HttpResponse:
         (section, titles[section.key], ticket_list_url(section.filters))
         for section in (box.sections if box is not None else [])
     ]
-    return render(request, "web/inbox.html", {"sections": sections, "has_unit": box is not None})
+    context = {
+        "sections": sections,
+        "has_unit": box is not None,
+        "accept_late": box.accept_late if box is not None else None,
+        "accept_late_href": ticket_list_url(box.accept_late.filters) if box is not None else "",
+    }
+    return render(request, "web/inbox.html", context)

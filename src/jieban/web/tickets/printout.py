@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from jieban.http import AuthenticatedRequest
 from jieban.tickets.access import shown_phone
-from jieban.tickets.selectors import ticket_timeline
+from jieban.tickets.selectors import closing_note, ticket_timeline
 from jieban.web.pages import bureau_heading, visible_ticket_or_404
 from jieban.web.tickets.timeline import timeline_entries
 
@@ -32,6 +32,7 @@ def ticket_print(request: AuthenticatedRequest, number: str) -> HttpResponse:
         "attachments": list(ticket.attachments.all()),
         "timeline": timeline_entries(ticket_timeline(ticket)),
         "repeat_of": ticket.repeat_of.number if ticket.repeat_of_id and ticket.repeat_of else None,
+        "closing_note": closing_note(ticket),
         "printed_at": timezone.now(),
         "printed_by": request.user,
     }

@@ -1,4 +1,5 @@
-"""Registering a ticket during a call: the form, and the caller's recent tickets beside it."""
+"""Registering a ticket during a call: the form, and the caller's recent tickets beside it.
+登记并交办 registers and dispatches in one transaction: a refused dispatch leaves no ticket."""
 
 from __future__ import annotations
 
@@ -20,19 +21,29 @@ from jieban.http import AuthenticatedRequest
 from jieban.intake.actions import mark_repeat, register_ticket
 from jieban.org.actors import Actor
 from jieban.org.models import Unit, UnitKind, User
-from jieban.org.permissions import can_mark_repeat, can_register
-from jieban.tickets.models import Category, Status, Ticket
+from jieban.org.permissions import can_dispatch, can_mark_repeat, can_register
+from jieban.tickets.models import Category, Channel, Status, Ticket
 from jieban.tickets.selectors import MIN_CALLER_PHONE, recent_tickets_of_caller
+from jieban.tickets.transitions import dispatch_ticket
 from jieban.web.errors import answers_domain_errors, put_domain_error
+from jieban.web.forms import localized_name
+from jieban.web.pages import dispatchable_units
 from jieban.web.tickets.forms import RegisterTicketForm
 
 
 def _register_form(
-    data: QueryDict | None = None, files: MultiValueDict[str, UploadedFile] | None = None
+    user: User,
+    data: QueryDict | None = None,
+    files: MultiValueDict[str, UploadedFile] | None = None,
 ) -> RegisterTicketForm:
-    grids = list(Unit.objects.filter(kind=UnitKind.GRID, is_active=True).order_by("code"))
+    units = dispatchable_units() if can_dispatch(user) else None
+    # The grids are among the units one may dispatch to: read once when those are read.
+    if units is not None:
+        grids = [unit for unit in units if unit.kind == UnitKind.GRID]
+    else:
+        grids = list(Unit.objects.filter(kind=UnitKind.GRID, is_active=True).order_by("code"))
     categories = list(Category.objects.filter(is_active=True).order_by("code"))
-    form = RegisterTicketForm(data, files, grids=grids, categories=categories)
+    form = RegisterTicketForm(data, files, grids=grids, categories=categories, units=units)
     # As the number is typed, the caller's recent tickets come in beside the form.
     form.fields["resident_phone"].widget.attrs.update(
         {
@@ -46,15 +57,41 @@ def _register_form(
 
 
 def _register(form: RegisterTicketForm, by: Actor) -> Ticket:
-    """Register the call; when it repeats an earlier ticket, mark it so in the same
-    transaction, so that a refused mark leaves no ticket behind."""
+    """Register the call; when it repeats an earlier ticket, mark it so, and when it is to be
+    dispatched at once, dispatch it, in the same transaction: a refused mark or dispatch
+    leaves no ticket behind."""
     repeat_of = (form.cleaned_data.get("repeat_of") or "").strip()
-    if not repeat_of:
-        ticket, _created = register_ticket(form.to_draft(), by=by)
-        return ticket
+    unit_code = (form.cleaned_data.get("unit") or "") if form.wants_dispatch() else ""
+    if not repeat_of and not unit_code:
+        return _new_ticket(form, by)
     with transaction.atomic():
-        ticket, _created = register_ticket(form.to_draft(), by=by)
-        return mark_repeat(ticket.number, of=repeat_of, by=by)
+        ticket = _new_ticket(form, by)
+        if repeat_of:
+            ticket = mark_repeat(ticket.number, of=repeat_of, by=by)
+        if unit_code:
+            unit = Unit.objects.filter(code=unit_code).first()
+            if unit is None:
+                raise InvalidInput(_("Unknown unit %(code)s.") % {"code": unit_code}, field="unit")
+            ticket = dispatch_ticket(ticket.number, unit=unit, by=by)
+        return ticket
+
+
+def _new_ticket(form: RegisterTicketForm, by: Actor) -> Ticket:
+    """The ticket the form registers. A platform's number registered before is an error on
+    its field: the intake's answer to a channel that sends again (the ticket it made the
+    first time) would be wrong for a person typing a call."""
+    ticket, created = register_ticket(form.to_draft(), by=by)
+    if not created:
+        raise Conflict(
+            _("%(channel)s ticket %(external_id)s is already registered as %(number)s.")
+            % {
+                "channel": Channel(ticket.channel).label,
+                "external_id": ticket.external_id,
+                "number": ticket.number,
+            },
+            field="external_id",
+        )
+    return ticket
 
 
 @login_required
@@ -64,7 +101,9 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
         raise PermissionDenied(_("Your role may not register tickets."))
     status = 200
     if request.method == "POST":
-        form = _register_form(request.POST, request.FILES)
+        form = _register_form(request.user, request.POST, request.FILES)
+        if form.wants_dispatch() and not can_dispatch(request.user):
+            raise PermissionDenied(_("Your role may not dispatch tickets."))
         if form.is_valid():
             try:
                 ticket = _register(form, request.user)
@@ -72,24 +111,34 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
             except (InvalidInput, Conflict) as exc:
                 status = put_domain_error(form, exc)
             else:
-                if ticket.repeat_of_id:
-                    text = _("Ticket %(number)s registered as a repeat of %(of)s.") % {
-                        "number": ticket.number,
-                        "of": form.cleaned_data["repeat_of"].strip(),
-                    }
-                else:
-                    text = _("Ticket %(number)s registered.") % {"number": ticket.number}
-                messages.success(request, text)
+                messages.success(request, _registered_message(ticket))
                 return redirect("web:ticket_detail", number=ticket.number)
         else:
             status = 400
         phone = request.POST.get("resident_phone", "")
         chosen = request.POST.get("repeat_of", "")
     else:
-        form = _register_form()
+        form = _register_form(request.user)
         phone, chosen = "", ""
     context = {"form": form, **_caller_context(request.user, phone, chosen=chosen)}
     return render(request, "web/tickets/new.html", context, status=status)
+
+
+def _registered_message(ticket: Ticket) -> str:
+    values = {
+        "number": ticket.number,
+        "of": ticket.repeat_of.number if ticket.repeat_of else "",
+        "unit": localized_name(ticket.unit) if ticket.unit else "",
+    }
+    if ticket.repeat_of_id and ticket.unit_id:
+        text = _("Ticket %(number)s registered as a repeat of %(of)s and dispatched to %(unit)s.")
+    elif ticket.unit_id:
+        text = _("Ticket %(number)s registered and dispatched to %(unit)s.")
+    elif ticket.repeat_of_id:
+        text = _("Ticket %(number)s registered as a repeat of %(of)s.")
+    else:
+        text = _("Ticket %(number)s registered.")
+    return text % values
 
 
 def _caller_context(user: User, phone: str, *, chosen: str = "") -> dict[str, Any]:

@@ -30,8 +30,11 @@ FILTER_NAMES = (
     "received_to",
     "overdue",
     "due_soon",
+    "dispatch_late",
+    "accept_late",
+    "escalated",
 )
-FLAGS = ("overdue", "due_soon")
+FLAGS = ("overdue", "due_soon", "dispatch_late", "accept_late", "escalated")
 MAX_SAVED_FILTERS = 30
 MAX_NAME = 60
 MAX_QUERY = 1000
@@ -50,6 +53,9 @@ def filters_from(params: Any) -> TicketFilters:
         channel=value("channel"),
         overdue=(params.get("overdue") or "").lower() in TRUE_VALUES,
         due_soon=(params.get("due_soon") or "").lower() in TRUE_VALUES,
+        dispatch_late=(params.get("dispatch_late") or "").lower() in TRUE_VALUES,
+        accept_late=(params.get("accept_late") or "").lower() in TRUE_VALUES,
+        escalated=(params.get("escalated") or "").lower() in TRUE_VALUES,
         received_from=value("received_from"),
         received_to=value("received_to"),
         q=value("q"),

@@ -29,6 +29,11 @@ PAYLOAD_LABELS: dict[str, str | Promise] = {
     "unit": _("Unit"),
     "previous_unit": _("Previous unit"),
     "due_at": _("Due"),
+    "days": _("Working days"),
+    "ticket_due_at": _("The ticket's deadline"),
+    "previous_due_at": _("Previous deadline"),
+    "order_due_at": _("The order's deadline"),
+    "ended_orders": _("Supervision orders ended"),
     "reason": _("Reason"),
     "result": _("Result"),
     "on_time": _("On time"),
@@ -48,7 +53,12 @@ PAYLOAD_LABELS: dict[str, str | Promise] = {
 # The same payload key means something else on some events.
 KIND_LABELS: dict[tuple[str, str], str | Promise] = {
     (EventKind.REPEAT, "from"): _("Reported again as"),
+    (EventKind.SUPERVISE, "due_at"): _("The order's deadline"),
+    (EventKind.EXTENSION_APPROVE, "due_at"): _("New deadline"),
+    (EventKind.EXTENSION_REQUEST, "due_at"): _("Deadline when asked"),
 }
+# Moments stored in payloads, shown in local time.
+MOMENTS = ("due_at", "ticket_due_at", "previous_due_at", "order_due_at")
 
 UNIT_KEYS = ("unit", "previous_unit")
 # Codes stored in payloads, shown by their labels.
@@ -86,7 +96,7 @@ def _detail_value(kind: str, key: str, value: object, units: dict[str, Unit]) ->
     if key in UNIT_KEYS and isinstance(value, str):
         unit = units.get(value)
         return localized_name(unit) if unit else value
-    if key == "due_at" and isinstance(value, str):
+    if key in MOMENTS and isinstance(value, str):
         try:
             moment = dt.datetime.fromisoformat(value)
         except ValueError:

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jieban.errors import DomainError
 from jieban.org.actors import SYSTEM
+from jieban.stats.rates import rounding_of, row_percent
 from jieban.stats.reports import publish_report
 
 
@@ -26,11 +27,18 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         overall = report.data["overall"]
+        rounding = rounding_of(report.data)
+
+        def shown(rate: str) -> str:
+            value = row_percent(overall, rate, rounding)
+            return "-" if value is None else f"{value}%"
+
         state = "published" if created else "already published"
         self.stdout.write(
             f"{report.kind} {report.period}\t{state}\ttotal {overall['total']}"
-            f"\tresolved {overall['resolved']}\tclosure {overall['closure_rate']}"
-            f"\ton time {overall['on_time_rate']}\tsatisfaction {overall['satisfaction_rate']}"
+            f"\tresolved {overall['resolved']}\tclosure {shown('closure_rate')}"
+            f"\ton time {shown('on_time_rate')}"
+            f"\tsatisfaction {shown('satisfaction_rate')}"
         )
         if options["json"]:
             self.stdout.write(json.dumps(report.data, ensure_ascii=False, indent=2))

@@ -1,7 +1,8 @@
 // Draws the charts of the statistics pages with the vendored Apache ECharts. Each chart is a
 // <div data-chart="ID"> whose spec is the JSON in <script id="ID"> (Django's json_script):
 //   {categories: [...], horizontal: bool, series: [{name, kind: "bar"|"line", data: [...],
-//    axis: "rate" (0..1, drawn as percentages), stack}]}
+//    axis: "rate" (percentages 0..100, already rounded to two decimals by the bureau's rule, as
+//    the tables show them), stack}]}
 // The tables beside each chart carry the same figures, so a page without JavaScript loses
 // nothing but the pictures.
 (function () {
@@ -9,7 +10,7 @@
 
   function percent(value) {
     if (value === null || value === undefined || value === "-") return "—";
-    return (value * 100).toFixed(2) + "%";
+    return Number(value).toFixed(2) + "%";
   }
 
   function option(spec) {
@@ -25,9 +26,9 @@
       valueAxes.push({
         type: "value",
         min: 0,
-        max: 1,
+        max: 100,
         splitLine: { show: false },
-        axisLabel: { formatter: function (value) { return Math.round(value * 100) + "%"; } }
+        axisLabel: { formatter: function (value) { return Math.round(value) + "%"; } }
       });
     }
     var series = spec.series.map(function (item) {

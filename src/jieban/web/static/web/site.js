@@ -16,15 +16,30 @@
 })();
 
 // Registering a call from the keyboard: Ctrl+Enter submits from any field of a form marked
-// data-ctrl-enter-submits (Enter already does in one-line fields), and a select marked
-// data-searchable gets a search box before it: typing narrows the options, Enter picks the
-// first match and moves on to the next field.
+// data-ctrl-enter-submits (Enter already does in one-line fields), with the submit button of
+// the field's own fieldset if it has one (登记并交办 beside the unit), else the form's first
+// (登记, as Enter). A select marked data-searchable gets a search box before it: typing
+// narrows the options (keeping their <optgroup>s), Enter picks the first match and moves on
+// to the next field.
 (function () {
   "use strict";
 
-  function submit(form) {
+  function submitterFor(element) {
+    var fieldset = element.closest("fieldset");
+    var own = fieldset ? fieldset.querySelector('button[type="submit"]') : null;
+    return own || element.form.querySelector('button[type="submit"]');
+  }
+
+  function submit(form, from) {
+    var button = from ? submitterFor(from) : null;
     if (typeof form.requestSubmit === "function") {
-      form.requestSubmit();
+      if (button) {
+        form.requestSubmit(button);
+      } else {
+        form.requestSubmit();
+      }
+    } else if (button) {
+      button.click();
     } else {
       form.submit();
     }
@@ -35,9 +50,9 @@
     if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
     if (!target || !target.form || target.tagName === "TEXTAREA") return; // textareas: above
     if (!target.form.hasAttribute("data-ctrl-enter-submits")) return;
-    if (target.hasAttribute("data-category-search")) return; // handled below
+    if (target.hasAttribute("data-select-search")) return; // handled below
     event.preventDefault();
-    submit(target.form);
+    submit(target.form, target);
   });
 
   function normalised(text) {
@@ -46,31 +61,56 @@
 
   function nextField(element) {
     var fields = Array.prototype.filter.call(element.form.elements, function (item) {
-      return !item.disabled && item.type !== "hidden" && item.tabIndex >= 0 && !item.hidden;
+      return !item.disabled && item.type !== "hidden" && item.tabIndex >= 0 && !item.hidden &&
+        item.tagName !== "FIELDSET";
     });
     var index = fields.indexOf(element);
     return index >= 0 ? fields[index + 1] : null;
   }
 
-  function makeSearchable(select) {
-    var all = Array.prototype.map.call(select.options, function (option) {
-      return { value: option.value, label: option.text, key: normalised(option.text + " " + option.value) };
+  // The select's options as {value, label, key, group}: group is the <optgroup>'s label or null.
+  function optionsOf(select) {
+    return Array.prototype.map.call(select.options, function (option) {
+      var parent = option.parentNode;
+      var group = parent && parent.tagName === "OPTGROUP" ? parent.label : null;
+      return {
+        value: option.value,
+        label: option.text,
+        key: normalised(option.text + " " + option.value + " " + (group || "")),
+        group: group
+      };
     });
+  }
+
+  function makeSearchable(select) {
+    var all = optionsOf(select);
     var box = document.createElement("input");
     box.type = "search";
     box.autocomplete = "off";
     box.className = "select-search";
-    box.setAttribute("data-category-search", "");
+    box.setAttribute("data-select-search", "");
     box.setAttribute("aria-label", select.getAttribute("data-search-label") || "");
     box.setAttribute("aria-controls", select.id);
     box.placeholder = select.getAttribute("data-search-placeholder") || "";
     select.parentNode.insertBefore(box, select);
 
+    // Rebuild the list from `items`, each under its group's <optgroup> as before.
     function show(items) {
       var chosen = select.value;
-      select.options.length = 0;
+      while (select.firstChild) select.removeChild(select.firstChild);
+      var groups = {};
       items.forEach(function (item) {
-        select.add(new Option(item.label, item.value, false, item.value === chosen));
+        var option = new Option(item.label, item.value, false, item.value === chosen);
+        if (item.group === null) {
+          select.appendChild(option);
+          return;
+        }
+        if (!groups[item.group]) {
+          groups[item.group] = document.createElement("optgroup");
+          groups[item.group].label = item.group;
+          select.appendChild(groups[item.group]);
+        }
+        groups[item.group].appendChild(option);
       });
       if (items.length && !items.some(function (item) { return item.value === chosen; })) {
         select.selectedIndex = 0;
@@ -79,7 +119,9 @@
 
     box.addEventListener("input", function () {
       var term = normalised(box.value);
-      var matches = term ? all.filter(function (item) { return item.key.indexOf(term) !== -1; }) : all;
+      var matches = term ? all.filter(function (item) {
+        return item.value !== "" && item.key.indexOf(term) !== -1;
+      }) : all;
       box.classList.toggle("no-match", matches.length === 0);
       // Nothing matches: keep every option rather than an empty list.
       show(matches.length ? matches : all);
@@ -87,9 +129,9 @@
     box.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
         event.preventDefault();
-        submit(select.form);
+        submit(select.form, select);
       } else if (event.key === "Enter") {
-        event.preventDefault(); // pick, don't submit: the content comes after the category
+        event.preventDefault(); // pick, don't submit: more fields (or their button) come after
         var next = nextField(select);
         (next || select).focus();
       } else if (event.key === "ArrowDown") {
