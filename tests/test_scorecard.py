@@ -73,6 +73,14 @@ class TestTheScore:
         assert score_of(row(accepted_on_time=1, accept_clock_ended=32), only_response) == 3.13
         assert score_of(row(accepted_on_time=2, accept_clock_ended=3), only_response) == 66.67
 
+    def test_it_follows_the_one_rounding_rule(self) -> None:
+        from jieban.stats.rates import Rounding
+
+        only_response = {**DEFAULT, "resolution": 0, "satisfaction": 0, "response": 1}
+        counts = row(accepted_on_time=1, accept_clock_ended=32)  # 3.125 %
+        assert score_of(counts, only_response, Rounding.HALF_UP) == 3.13
+        assert score_of(counts, only_response, Rounding.TRUNCATE) == 3.12
+
     def test_a_report_frozen_before_the_counts_existed_scores_what_it_has(self) -> None:
         old = {"key": "PS-X", "total": 10, "resolved": 5, "visited": 0, "satisfied": 0}
         assert score_of(old, DEFAULT) == 50.0
