@@ -143,7 +143,7 @@ def test_demo_builds_the_bureau_and_tickets_in_every_state(db: Any) -> None:
     # (A seed whose 300 tickets happen to include a new one and a dispatched one, waiting for
     # the centre and for the unit to sign: few tickets are, as in a bureau that keeps its
     # clocks.)
-    output = run_demo("--tickets", str(TICKETS), "--seed", "30")
+    output = run_demo("--tickets", str(TICKETS), "--seed", "13")
 
     kinds = Counter(Unit.objects.values_list("kind", flat=True))
     assert kinds["bureau"] == 1 and kinds["centre"] == 1 and kinds["station"] == 6
@@ -351,7 +351,7 @@ def timelines() -> dict[int, list[TicketEvent]]:
 def test_follow_up_calls_are_what_record_visit_writes(db: Any) -> None:
     # (A seed whose 600 tickets include a resolved one waiting for its next call after an
     # unanswered one.)
-    run_demo("--tickets", "600", "--seed", "5")
+    run_demo("--tickets", "600", "--seed", "11")
     events = timelines()
     calls: dict[int, list[Visit]] = defaultdict(list)
     for visit in Visit.objects.order_by("at", "id"):

@@ -5,10 +5,11 @@ transition functions and the worker would have written (events with consistent f
 statuses and the same payloads, holdings, numbers per registration day, working-day deadlines;
 supervision orders for missed deadlines, dissatisfied residents and by a supervisor's hand,
 and the escalation to the leaders after level 3; requests for more time (延期) and their
-decisions; follow-up calls; repeat reports), and written with bulk inserts in batches, so that a million
-tickets take minutes and little memory. The same seed and the same "now" give the same data.
-Open tickets whose current deadline has passed are left for the worker's first sweep (see
-`TicketGenerator`). The daily rollups are rebuilt by the command once the tickets are in.
+decisions; follow-up calls; repeat reports), and written with bulk inserts in batches, so
+that a million tickets take minutes and little memory. The same seed and the same "now"
+give the same data. Open tickets whose current deadline has passed are left for the worker's
+first sweep (see `TicketGenerator`). The daily rollups are rebuilt by the command once the
+tickets are in.
 
 The rules are the domain's own, not copies: the allowed transitions (`ALLOWED`), the deadlines
 (`deadline_with`), an order's level, breach and deadline (`jieban.tickets.supervision`), what
@@ -137,25 +138,32 @@ HOUR_WEIGHTS = [
     2.2, 2.4, 3.0, 3.2, 3.0, 2.6, 2.3, 2.6, 2.7, 2.2, 1.4, 0.8,
 ]  # fmt: skip
 
-# Where a ticket sent to a unit stands now, by its age in hours (upper bound of each band).
-# Drawn from the age alone, never from the calendar, so that the same seed gives the same
-# statuses a week later. A ticket still with its unit when its deadline (3 or 5 working days)
-# has passed is overdue, unless the unit was given more time: past five days few are, as few
-# as the late resolutions (`_resolution_time`) leave open, so that 1-3 % of the open tickets
-# are overdue at any moment, as in a bureau that keeps its clocks.
+# Where a ticket sent to a unit stands now. In its first day, by its age in hours (the upper
+# bound of each band); then by how far it is through the time its deadline gives it, and once
+# that has passed, by the hours since. That time is counted by the days of the week alone, not
+# the calendar's holidays, so that the same seed gives the same statuses a week later (only the
+# deadlines move). A ticket still with its unit past its deadline is overdue, unless the unit
+# was given more time: as few are as the late resolutions (`_resolution_time`) leave open, so
+# that 1-3 % of the open tickets are overdue at any moment, whatever the day of the week.
 STATUS_BY_AGE: list[tuple[float, dict[str, float]]] = [
     (2, {Status.NEW: 50, Status.DISPATCHED: 35, Status.IN_PROGRESS: 15}),
     (24, {Status.NEW: 2.5, Status.DISPATCHED: 30, Status.IN_PROGRESS: 50.5, Status.RESOLVED: 17}),
-    (72, {Status.NEW: 0.5, Status.DISPATCHED: 2.5, Status.IN_PROGRESS: 62, Status.RESOLVED: 20,
-          Status.CLOSED: 15}),
-    (120, {Status.NEW: 0.2, Status.DISPATCHED: 0.8, Status.IN_PROGRESS: 44, Status.RESOLVED: 24,
+]  # fmt: skip
+STATUS_BY_PROGRESS: list[tuple[float, dict[str, float]]] = [
+    (0.35, {Status.NEW: 0.5, Status.DISPATCHED: 2.5, Status.IN_PROGRESS: 62, Status.RESOLVED: 20,
+            Status.CLOSED: 15}),
+    (0.7, {Status.NEW: 0.2, Status.DISPATCHED: 0.8, Status.IN_PROGRESS: 44, Status.RESOLVED: 24,
            Status.CLOSED: 31}),
-    (168, {Status.NEW: 0.1, Status.DISPATCHED: 0.3, Status.IN_PROGRESS: 18, Status.RESOLVED: 18,
+    (1.0, {Status.NEW: 0.1, Status.DISPATCHED: 0.3, Status.IN_PROGRESS: 18, Status.RESOLVED: 18,
            Status.CLOSED: 63.6}),
-    (360, {Status.NEW: 0.05, Status.DISPATCHED: 0.1, Status.IN_PROGRESS: 1.5, Status.RESOLVED: 6,
-           Status.CLOSED: 92.35}),
-    (1e12, {Status.NEW: 0.01, Status.DISPATCHED: 0.005, Status.IN_PROGRESS: 0.06,
-            Status.RESOLVED: 0.4, Status.CLOSED: 99.525}),
+]  # fmt: skip
+STATUS_PAST_DUE: list[tuple[float, dict[str, float]]] = [
+    (72, {Status.NEW: 0.05, Status.DISPATCHED: 0.2, Status.IN_PROGRESS: 3, Status.RESOLVED: 8,
+          Status.CLOSED: 88.75}),
+    (240, {Status.NEW: 0.02, Status.DISPATCHED: 0.05, Status.IN_PROGRESS: 0.7,
+           Status.RESOLVED: 3, Status.CLOSED: 96.23}),
+    (1e12, {Status.NEW: 0.01, Status.DISPATCHED: 0.005, Status.IN_PROGRESS: 0.05,
+            Status.RESOLVED: 0.4, Status.CLOSED: 99.535}),
 ]  # fmt: skip
 # Channels that send their own reference and time received (the others are registered live).
 REFERENCED_CHANNELS = (Channel.HOTLINE_12345, Channel.ONLINE_PLATFORM, Channel.OPEN311)
@@ -229,7 +237,11 @@ class Weighted(Generic[T]):
 
 
 HOURS = Weighted(dict(enumerate(HOUR_WEIGHTS)))
-STATUS_DRAWS = [(limit, Weighted(weights)) for limit, weights in STATUS_BY_AGE]
+STATUS_DRAWS = {
+    "age": [(limit, Weighted(weights)) for limit, weights in STATUS_BY_AGE],
+    "progress": [(limit, Weighted(weights)) for limit, weights in STATUS_BY_PROGRESS],
+    "past": [(limit, Weighted(weights)) for limit, weights in STATUS_PAST_DUE],
+}
 UNANSWERED = Weighted(UNANSWERED_WEIGHTS)
 EXTENSION_DAYS_DRAW = Weighted(EXTENSION_DAYS)
 EXTENSION_DAYS_LONG_DRAW = Weighted(EXTENSION_DAYS_LONG)
@@ -824,7 +836,7 @@ class TicketGenerator:
         stands now."""
         ticket, rng = draft.ticket, draft.rng
         age_hours = (self.now - ticket.registered_at).total_seconds() / 3600
-        target = next(draw for limit, draw in STATUS_DRAWS if age_hours < limit).pick(rng)
+        target = self._status_draw(ticket, age_hours).pick(rng)
         preassigned = ticket.channel == Channel.HOTLINE_12345 and rng.random() < 0.3
         # The 12345 platform sends its tickets to the police station; the command centre sends
         # some matters to the community or grid that settles them.
@@ -924,6 +936,30 @@ class TicketGenerator:
             self._open_tail(draft, None)
         else:
             self._squeezed_tail(draft, unit, at, target, dispatcher)
+
+    def _status_draw(self, ticket: TicketRow, age_hours: float) -> Weighted[str]:
+        """Where the ticket is likely to stand now: by its age in its first day, then by how
+        far it is through its deadline's time, counted by the days of the week (`STATUS_BY_AGE`
+        and the tables after it)."""
+        if age_hours < STATUS_BY_AGE[-1][0]:
+            return next(draw for limit, draw in STATUS_DRAWS["age"] if age_hours < limit)
+        registered = ticket.registered_at
+        due = self._weekday_deadline(registered, ticket.category.deadline_days)
+        if due > self.now:
+            progress = (self.now - registered) / (due - registered)
+            return next(draw for limit, draw in STATUS_DRAWS["progress"] if progress < limit)
+        past = (self.now - due).total_seconds() / 3600
+        return next(draw for limit, draw in STATUS_DRAWS["past"] if past < limit)
+
+    def _weekday_deadline(self, moment: dt.datetime, days: int) -> dt.datetime:
+        """The end of the `days`th weekday after `moment`'s day: the deadline as the days of
+        the week alone would set it, without the calendar's holidays and make-up days."""
+        day = moment.astimezone(self.zone).date()
+        while days > 0:
+            day += DAY
+            if day.weekday() < 5:
+                days -= 1
+        return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=self.zone)
 
     @staticmethod
     def _place_kind(place: Place) -> str:
