@@ -14,16 +14,23 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, Q
+from django.test import Client
 from django.utils import timezone
 
 from jieban.demo.data import DEMO_PASSWORD, PEOPLE
-from jieban.org.models import ApiToken, Role, Unit, User
+from jieban.org.models import CENTRE_ROLES, ApiToken, Role, Unit, User
+from jieban.org.permissions import can_work_unit_tickets
 from jieban.stats.figures import figures
 from jieban.stats.models import DirtyDay
+from jieban.tickets.access import visible_tickets
 from jieban.tickets.campaign import take_snapshot
+from jieban.tickets.events import extension_decision_payload, extension_request_payload
 from jieban.tickets.models import (
+    CLOCK_RUNNING,
+    OPEN,
     ORDER_OPEN,
     DailySequence,
+    Extension,
     Status,
     SupervisionOrder,
     Ticket,
@@ -32,6 +39,7 @@ from jieban.tickets.models import (
     Visit,
 )
 from jieban.tickets.selectors import TicketFilters, filter_tickets
+from jieban.tickets.supervision import watch_from
 from jieban.workcalendar.workdays import compute_deadline
 
 # A fixed "now" (a Tuesday afternoon) so that every run sees the same calendar.
@@ -39,7 +47,12 @@ ANCHOR = dt.datetime(2026, 6, 16, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 TICKETS = 300
 NUMBER = re.compile(r"JB(\d{4})(\d{2})(\d{2})-(\d{4})")
 # Events that record something about a ticket without changing its status.
-SAME_STATUS = frozenset({"merged_in", "repeat", "repeat_of", "visit", "supervise"})
+SAME_STATUS = frozenset(
+    {
+        "merged_in", "repeat", "repeat_of", "visit", "supervise", "escalate",
+        "extension_request", "extension_approve", "extension_reject",
+    }
+)  # fmt: skip
 UNVERSIONED = frozenset({"intake", "merged_in", "repeat", "repeat_of", "visit"})
 
 
@@ -60,6 +73,7 @@ def wipe() -> None:
     """Empty what the demo fills, as a fresh database would be (categories stay)."""
     TicketEvent.objects.all().delete()
     TicketUnit.objects.all().delete()
+    Extension.objects.all().delete()
     Visit.objects.all().delete()
     SupervisionOrder.objects.all().delete()
     Ticket.objects.update(merged_into=None, repeat_of=None)
@@ -126,8 +140,10 @@ def snapshot(anchor: dt.datetime) -> list[tuple[Any, ...]]:
 
 
 def test_demo_builds_the_bureau_and_tickets_in_every_state(db: Any) -> None:
-    # (A seed whose 300 tickets happen to include a new one: most of them are not.)
-    output = run_demo("--tickets", str(TICKETS), "--seed", "8")
+    # (A seed whose 300 tickets happen to include a new one and a dispatched one, waiting for
+    # the centre and for the unit to sign: few tickets are, as in a bureau that keeps its
+    # clocks.)
+    output = run_demo("--tickets", str(TICKETS), "--seed", "13")
 
     kinds = Counter(Unit.objects.values_list("kind", flat=True))
     assert kinds["bureau"] == 1 and kinds["centre"] == 1 and kinds["station"] == 6
@@ -173,6 +189,7 @@ def test_demo_builds_the_bureau_and_tickets_in_every_state(db: Any) -> None:
     }  # fmt: skip
     assert Ticket.objects.filter(repeat_of__isnull=False).exists()
     assert "supervision orders" in output and "follow-up calls" in output
+    assert "requests for more time" in output
     assert not DirtyDay.objects.exists()
     # Full-text search finds the demo's tickets (on SQLite its index is built after the load).
     dispatcher = User.objects.get(username="dispatcher")
@@ -229,20 +246,35 @@ def test_every_timeline_is_consistent(db: Any) -> None:
 
 def test_deadlines_follow_the_working_day_calendar(db: Any) -> None:
     run_demo("--tickets", str(TICKETS))
-    checked = 0
+    checked = extended = 0
     supervised = set(SupervisionOrder.objects.values_list("ticket_id", flat=True))
+    approved: dict[int, list[Extension]] = defaultdict(list)
+    for extension in Extension.objects.filter(status="approved").order_by("decided_at", "pk"):
+        approved[extension.ticket_id].append(extension)
     for ticket in Ticket.objects.exclude(dispatched_at=None).select_related("category"):
-        if ticket.due_basis == "channel" or ticket.pk in supervised:
-            continue  # the 12345 platform sent its own deadline; an order set a new one
+        if ticket.pk in supervised:
+            continue  # a dissatisfied call's order set a new one
         assert ticket.dispatched_at is not None
-        deadline = compute_deadline(ticket.dispatched_at, ticket.category.deadline_days)
-        assert ticket.due_at == deadline.due_at, ticket.number
-        assert ticket.due_basis == deadline.basis
         last_dispatch = ticket.events.filter(kind="dispatch").order_by("at", "id").last()
         assert last_dispatch is not None
-        assert last_dispatch.payload["due_at"] == deadline.due_at.isoformat()
+        due = dt.datetime.fromisoformat(last_dispatch.payload["due_at"])
+        basis = "channel"  # the 12345 platform sent its own deadline
+        if last_dispatch.payload.get("basis") != "channel":
+            deadline = compute_deadline(ticket.dispatched_at, ticket.category.deadline_days)
+            assert due == deadline.due_at, ticket.number
+            basis = deadline.basis
+        # Each approved request for more time moved it on by the working days asked.
+        for extension in approved[ticket.pk]:
+            assert extension.due_at_before == due, ticket.number
+            moved = compute_deadline(due, extension.days)
+            assert extension.due_at_after == moved.due_at, ticket.number
+            due, basis = moved.due_at, moved.basis
+            extended += 1
+        assert ticket.due_at == due, ticket.number
+        assert ticket.due_basis == basis, ticket.number
         checked += 1
     assert checked > TICKETS // 2
+    assert extended > 0
 
 
 def test_same_seed_same_tickets(db: Any) -> None:
@@ -317,7 +349,9 @@ def timelines() -> dict[int, list[TicketEvent]]:
 
 
 def test_follow_up_calls_are_what_record_visit_writes(db: Any) -> None:
-    run_demo("--tickets", "600", "--seed", "3")
+    # (A seed whose 600 tickets include a resolved one waiting for its next call after an
+    # unanswered one.)
+    run_demo("--tickets", "600", "--seed", "11")
     events = timelines()
     calls: dict[int, list[Visit]] = defaultdict(list)
     for visit in Visit.objects.order_by("at", "id"):
@@ -386,9 +420,91 @@ def test_follow_up_calls_are_what_record_visit_writes(db: Any) -> None:
     assert not DirtyDay.objects.exists()
 
 
-def deadlines(rounds: list[TicketEvent]) -> set[dt.datetime]:
-    """The deadlines of the ticket's handling rounds (each dispatch, each reopening)."""
-    return {dt.datetime.fromisoformat(event.payload["due_at"]) for event in rounds}
+def deadlines(moves: list[TicketEvent]) -> set[dt.datetime]:
+    """The deadlines the ticket had: each dispatch's, each reopening's, each approved
+    extension's."""
+    return {dt.datetime.fromisoformat(event.payload["due_at"]) for event in moves}
+
+
+def moves_deadline(event: TicketEvent) -> bool:
+    """A dispatch, a dissatisfied call's order (a new round) or an approved extension."""
+    return event.kind in ("dispatch", "extension_approve") or (
+        event.kind == "supervise" and event.payload["reason"] == "dissatisfied"
+    )
+
+
+def automatic_orders_by_round(
+    timeline: list[TicketEvent], orders: list[SupervisionOrder]
+) -> list[int]:
+    """How many overdue orders the sweep issued in each handling round of a ticket (from a
+    dispatch or a reopening to the next)."""
+    starts = [event.at for event in timeline if event.kind in ("dispatch", "reopen")]
+    counts = [0] * len(starts)
+    for order in orders:
+        if order.reason == "overdue":
+            counts[max(i for i, start in enumerate(starts) if start <= order.issued_at)] += 1
+    return counts
+
+
+def check_extensions(events: dict[int, list[TicketEvent]]) -> Counter[str]:
+    """Every request for more time is what `request_extension` wrote, and its decision what
+    `approve_extension` or `reject_extension` wrote; returns the requests by status."""
+    requests: dict[int, list[Extension]] = defaultdict(list)
+    extensions = Extension.objects.select_related("ticket", "requested_by", "decided_by")
+    for extension in extensions.order_by("requested_at", "pk"):
+        requests[extension.ticket_id].append(extension)
+    for pk, timeline in events.items():
+        asked = [e for e in timeline if e.kind == "extension_request"]
+        decided = [e for e in timeline if e.kind in ("extension_approve", "extension_reject")]
+        rows = requests[pk]
+        assert [e.at for e in asked] == [x.requested_at for x in rows]
+        assert [e.at for e in decided] == [x.decided_at for x in rows if x.decided_at]
+        # The deadlines in force, as each dispatch, reopening and approval set them.
+        moves = [e for e in timeline if moves_deadline(e)]
+        for extension, event in zip(rows, asked, strict=True):
+            ticket = extension.ticket
+            number = ticket.number
+            # Asked by a person of the unit holding the ticket, before its deadline passed.
+            assert event.actor_id == extension.requested_by_id, number
+            assert extension.requested_by is not None
+            assert can_work_unit_tickets(extension.requested_by, extension.unit_id), number
+            assert ticket.holdings.filter(unit_id=extension.unit_id).exists(), number
+            assert event.from_status == event.to_status and event.to_status in CLOCK_RUNNING
+            in_force = [m for m in moves if m.at <= extension.requested_at][-1]
+            assert extension.due_at_before == dt.datetime.fromisoformat(
+                in_force.payload["due_at"]
+            ), number
+            assert extension.requested_at <= extension.due_at_before, number
+            assert 1 <= extension.days <= 10 and extension.reason
+            assert event.payload == extension_request_payload(
+                days=extension.days, reason=extension.reason, due_at=extension.due_at_before
+            )
+            if extension.status == "pending":
+                # Waiting for the command centre: the ticket is still with the unit.
+                assert extension.decided_at is None and extension.decided_by_id is None
+                assert ticket.status in CLOCK_RUNNING and ticket.unit_id == extension.unit_id
+                assert extension == rows[-1], number
+                continue
+            (decision,) = [e for e in decided if e.at == extension.decided_at]
+            assert extension.decided_by is not None
+            assert extension.decided_by.role in CENTRE_ROLES, number
+            assert decision.actor_id == extension.decided_by_id
+            assert decision.from_status == decision.to_status == event.to_status
+            assert extension.requested_at < extension.decided_at <= extension.due_at_before
+            if extension.status == "approved":
+                assert decision.kind == "extension_approve", number
+                moved = compute_deadline(extension.due_at_before, extension.days).due_at
+                assert extension.due_at_after == moved, number
+            else:
+                assert extension.status == "rejected" and decision.kind == "extension_reject"
+                assert extension.due_at_after is None and extension.note, number
+            assert decision.payload == extension_decision_payload(
+                days=extension.days,
+                note=extension.note,
+                due_at=extension.due_at_after,
+                previous_due_at=extension.due_at_before,
+            )
+    return Counter(Extension.objects.values_list("status", flat=True))
 
 
 def test_supervision_orders_are_what_the_sweep_and_issue_order_write(db: Any) -> None:
@@ -404,23 +520,18 @@ def test_supervision_orders_are_what_the_sweep_and_issue_order_write(db: Any) ->
         supervise = [event for event in timeline if event.kind == "supervise"]
         assert [event.payload["order"] for event in supervise] == [o.number for o in orders]
         assert ticket.supervision_level == (orders[-1].level if orders else 0), ticket.number
-        # The ticket's deadline is its last dispatch's, or the last dissatisfied call's order's
-        # (a new round): no other order moves it.
-        rounds = [
-            event
-            for event in timeline
-            if event.kind == "dispatch"
-            or (event.kind == "supervise" and event.payload["reason"] == "dissatisfied")
-        ]
-        if ticket.dispatched_at is not None and rounds:
-            assert ticket.due_at == dt.datetime.fromisoformat(rounds[-1].payload["due_at"])
+        # The ticket's deadline is its last dispatch's, the last dissatisfied call's order's
+        # (a new round) or the last approved extension's: no other order moves it.
+        moves = [event for event in timeline if moves_deadline(event)]
+        if ticket.dispatched_at is not None and moves:
+            assert ticket.due_at == dt.datetime.fromisoformat(moves[-1].payload["due_at"])
         # Late: the first order issued for missing the ticket's own deadline.
-        own = [
-            o for o in orders if o.reason == "overdue" and o.breached_due_at in deadlines(rounds)
-        ]
+        own = [o for o in orders if o.reason == "overdue" and o.breached_due_at in deadlines(moves)]
         assert ticket.breached_at == (own[0].issued_at if own else None), ticket.number
         # At most three automatic orders in a handling round, then the leaders.
-        assert len([o for o in orders if o.reason == "overdue"]) <= 3 * len(rounds), ticket.number
+        assert all(count <= 3 for count in automatic_orders_by_round(timeline, orders)), (
+            ticket.number
+        )
         escalations = [event for event in timeline if event.kind == "escalate"]
         assert len(escalations) <= 1
         assert ticket.escalated_at == (escalations[0].at if escalations else None)
@@ -484,9 +595,23 @@ def test_supervision_orders_are_what_the_sweep_and_issue_order_write(db: Any) ->
         if ticket.status in ("dispatched", "in_progress"):
             assert ticket.due_at is not None
             assert (ticket.watch_at is None) == (ticket.escalated_at is not None), ticket.number
+            # As `rewatch` sets it, after every order and every approved extension.
+            open_order = next((o for o in reversed(orders) if o.is_open), None)
+            assert ticket.watch_at == watch_from(
+                due_at=ticket.due_at,
+                due_ordered=any(
+                    o.reason == "overdue" and o.breached_due_at == ticket.due_at for o in orders
+                ),
+                order_due_at=open_order.due_at if open_order else None,
+                order_level=open_order.level if open_order else None,
+                escalated=ticket.escalated_at is not None,
+            ), ticket.number
         else:
             assert ticket.watch_at is None, ticket.number
     assert Ticket.objects.filter(supervision_level=3).exists()
+    # Requests for more time, as the actions write them: approved ones and rejected ones.
+    statuses = check_extensions(events)
+    assert statuses["approved"] > 0 and statuses["rejected"] > 0
     # A ticket has at most one open order, its latest; some orders were superseded.
     open_per_ticket = (
         SupervisionOrder.objects.filter(ORDER_OPEN).values("ticket").annotate(open=Count("pk"))
@@ -539,7 +664,9 @@ def test_repeat_reports_are_linked_and_counted(db: Any) -> None:
 
 def test_the_first_sweep_after_the_demo_issues_only_the_breaches_left_to_it(db: Any) -> None:
     with time_machine.travel(ANCHOR, tick=False):
-        run_demo("--tickets", str(TICKETS), "--seed", "7")
+        # (A seed whose 300 tickets include one past its deadline: a few per cent of the open
+        # tickets are.)
+        run_demo("--tickets", str(TICKETS), "--seed", "9")
         running = Ticket.objects.filter(status__in=["dispatched", "in_progress"])
         # Tickets the sweep must look at: their deadline or their open order's has passed.
         due = {t.pk: t for t in running if t.watch_at is not None and t.watch_at < ANCHOR}
@@ -562,3 +689,89 @@ def test_the_first_sweep_after_the_demo_issues_only_the_breaches_left_to_it(db: 
         call_command("sweep", "--once", stdout=StringIO())
         overdue = issued
         assert SupervisionOrder.objects.count() == len(before) + len(overdue)
+
+
+def test_the_demo_looks_like_a_bureau_that_keeps_its_clocks(db: Any, client: Client) -> None:
+    """What a real bureau's pages show: a few per cent of first calls dissatisfied and a
+    satisfaction rate short of 100 %, a few open tickets overdue, most resolved on time, orders
+    up to level 3 and a few tickets with the leaders, requests for more time, a few tickets
+    dispatched or signed for late, and tickets held by a community and a grid."""
+    run_demo("--tickets", "1500", "--seed", "3")
+    events = timelines()
+    with time_machine.travel(ANCHOR, tick=False):
+        open_tickets = list(Ticket.objects.filter(status__in=OPEN))
+        overdue = [ticket for ticket in open_tickets if ticket.is_overdue]
+    # One to three per cent of the open tickets are overdue.
+    assert 0.01 <= len(overdue) / len(open_tickets) <= 0.03, (len(overdue), len(open_tickets))
+
+    # The first call that reached the resident: a few per cent dissatisfied; by the latest
+    # call, 95-98 % satisfied (some stay dissatisfied after the redo), never all.
+    first: dict[int, str] = {}
+    for ticket_id, outcome in (
+        Visit.objects.exclude(outcome="unreachable")
+        .order_by("at", "id")
+        .values_list("ticket_id", "outcome")
+    ):
+        first.setdefault(ticket_id, outcome)
+    dissatisfied = sum(outcome == "dissatisfied" for outcome in first.values()) / len(first)
+    assert 0.03 <= dissatisfied <= 0.06, dissatisfied
+    leader = User.objects.get(username="leader")
+    start = (ANCHOR - dt.timedelta(days=89)).date()
+    (overall,) = figures(leader, start=start, end=ANCHOR.date() + dt.timedelta(days=1), now=ANCHOR)
+    assert overall.satisfaction_rate is not None
+    assert 0.95 <= overall.satisfaction_rate <= 0.98, overall.satisfaction_rate
+    assert Ticket.objects.filter(status="closed", visit_outcome="dissatisfied").exists()
+    assert overall.on_time_rate is not None and 0.85 <= overall.on_time_rate <= 0.95
+
+    # Orders of every level, a few tickets with the leaders, never more than three automatic
+    # orders in a handling round.
+    levels = Counter(SupervisionOrder.objects.values_list("level", flat=True))
+    assert levels[1] > levels[2] > levels[3] > 0, levels
+    escalated = Ticket.objects.filter(escalated_at__isnull=False).count()
+    assert 0 < escalated <= 0.01 * len(events), escalated
+    orders_of: dict[int, list[SupervisionOrder]] = defaultdict(list)
+    for order in SupervisionOrder.objects.order_by("issued_at", "id"):
+        orders_of[order.ticket_id].append(order)
+    for pk, orders in orders_of.items():
+        assert max(automatic_orders_by_round(events[pk], orders)) <= 3
+
+    # Requests for more time: approved, rejected and one waiting, as the actions write them.
+    statuses = check_extensions(events)
+    assert statuses["approved"] > statuses["rejected"] > 0 and statuses["pending"] > 0
+    assert sum(statuses.values()) < 0.05 * len(events)
+
+    # Very few dispatched late, a few per cent signed for late.
+    counted = Ticket.objects.exclude(status__in=["invalid", "merged"])
+    dispatched = counted.exclude(dispatched_at=None).count()
+    dispatch_late = counted.filter(dispatch_late_at__isnull=False).count() / counted.count()
+    accept_late = counted.filter(accept_late_at__isnull=False).count() / dispatched
+    assert 0 < dispatch_late < 0.01, dispatch_late
+    assert 0.01 < accept_late < 0.06, accept_late
+
+    # A community and a grid hold tickets: their mediator's, grid officer's and building
+    # head's home pages show them.
+    with time_machine.travel(ANCHOR, tick=False):
+        for username, kind in (("mediator", "community"), ("grid_officer", "grid")):
+            person = User.objects.get(username=username)
+            assert person.unit is not None and person.unit.kind == kind
+            held = Ticket.objects.filter(unit=person.unit)
+            assert held.filter(status__in=OPEN).exists(), username
+            client.force_login(person)
+            response = client.get("/")
+            assert response.status_code == 200
+            # The inbox counts what the unit holds now; this month's figures, what it held.
+            inbox = {tile.key: tile.count for tile in response.context["tiles"]}
+            running = held.filter(status__in=CLOCK_RUNNING)
+            assert inbox["in_progress"] + inbox["to_accept"] == running.count(), username
+            month = {cell.field: cell for cell in response.context["month"].cells}
+            this_month = held.filter(received_at__date__gte=ANCHOR.date().replace(day=1))
+            assert month["total"].value == this_month.count() > 0, username
+        head = User.objects.get(username="building_head")
+        assert head.unit is not None and head.unit.kind == "grid"
+        # Besides the calls they reported, the tickets their grid holds.
+        held = visible_tickets(head).filter(unit=head.unit)
+        assert held.exists() and held.exclude(registered_by=head).exists()
+        client.force_login(head)
+        response = client.get("/")
+        assert response.status_code == 200
+        assert response.context["total"] == visible_tickets(head).count() > held.count()

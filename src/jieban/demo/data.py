@@ -79,6 +79,20 @@ STATIONS: list[tuple[str, str, str, str, list[tuple[str, str, bool, int]]]] = [
 
 GRID_ORDINALS = ["一", "二", "三", "四"]
 
+# How many of the residents' calls a place brings, relatively: the county seat's communities
+# (the first station's) the most, the other towns' communities less, villages the least.
+SEAT_STATION = "QC-PS01"
+PLACE_WEIGHTS = {"seat": 4, "town": 2, "village": 1}
+
+# Matters a community settles itself (its mediator, 人民调解) or a grid (its grid officer), as
+# the share of the category's tickets sent there, where the demo has someone to work them;
+# the rest go to the police station.
+COMMUNITY_SHARES = {"neighbour_dispute": 0.5, "family_dispute": 0.5}
+GRID_SHARES = {
+    "noise": 0.6, "renovation_noise": 0.7, "dangerous_dogs": 0.6, "property_dispute": 0.4,
+    "other": 0.4,
+}  # fmt: skip
+
 # Residential compounds and streets, for addresses in communities.
 COMPOUNDS = [
     "锦绣花园",
@@ -115,7 +129,7 @@ PEOPLE: list[tuple[str, str, str, str]] = [
     ("unit_leader1", "unit_leader", "QC-PS01", "黄志强"),
     ("mediator", "mediator", "QC-C0101", "何秀英"),
     ("grid_officer", "grid_officer", "QC-G01", "林海"),
-    ("building_head", "building_head", "QC-G02", "马桂兰"),
+    ("building_head", "building_head", "QC-G01", "马桂兰"),
 ]
 DEMO_PASSWORD = "jieban-demo"
 
@@ -305,6 +319,17 @@ RESULTS: dict[str, list[str]] = {
     ],
 }
 GENERIC_RESULTS = ["已核实处理，并向诉求人反馈处理结果。"]
+# What a community's mediator or a grid officer reports, for the matters they take.
+COMMUNITY_RESULTS = [
+    "社区调解员组织双方到调解室面对面协商，达成口头协议，已回复诉求人。",
+    "经社区人民调解委员会调解，双方签订调解协议书，约定一周内履行。",
+    "调解员会同楼栋长上门了解情况，双方各让一步，矛盾已化解。",
+]
+GRID_RESULTS = [
+    "网格员上门劝导，当事人表示理解并已整改，已回复诉求人。",
+    "网格员会同楼栋长现场查看，问题已处理，将持续关注。",
+    "网格员已联系物业和当事人，约定整改时限，现已落实。",
+]
 
 # Answers given on the phone: a consultation closed on the spot.
 ANSWERS: dict[str, list[str]] = {
@@ -357,6 +382,28 @@ REDO_RESULTS = [
     "按督办要求再次上门核查，已督促当事人整改到位，并当面向诉求人说明处理情况。",
     "会同社区网格员复查，问题已解决，诉求人现场确认。",
     "再次组织双方调解，协议已履行完毕，已回复诉求人。",
+]
+# The command centre closes a ticket whose resident stays dissatisfied after the redo, once it
+# has reviewed that the unit did what it could (the latest call stays dissatisfied).
+REVIEW_CLOSE_NOTES = [
+    "经指挥中心审核，承办单位已依法依规处理并多次解释，诉求人要求超出政策规定，予以办结。",
+    "经审核，该诉求已两次处理到位，诉求人仍不认可，已告知其可通过诉讼途径解决，予以办结。",
+    "经指挥中心复核，处理结果符合规定，已向诉求人做好解释说明，予以办结。",
+]
+# Requests for more time (延期): a unit's reason, the command centre's decision.
+EXTENSION_REASONS = [
+    "当事人外出务工，需待其返乡后组织双方调解，申请延期。",
+    "涉及多方责任认定，需会同住建、市场监管等部门联合核查，申请延期。",
+    "需调取监控并走访周边住户核实情况，工作量较大，申请延期。",
+    "双方已初步达成意向，赔偿款需分期筹措，申请延期以便跟踪履行。",
+]
+EXTENSION_APPROVE_NOTES = [
+    "同意延期，请在新的期限内办结并及时反馈。",
+    "情况属实，同意延期，请加强与诉求人沟通。",
+]
+EXTENSION_REJECT_NOTES = [
+    "该诉求事实清楚，不属于复杂情形，不予延期，请按期办结。",
+    "群众反映强烈，不同意延期，请加快办理。",
 ]
 # A supervisor's note on an order issued by hand.
 MANUAL_NOTES = [

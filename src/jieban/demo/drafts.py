@@ -16,7 +16,7 @@ from typing import Any
 from jieban.demo.organisation import Place
 from jieban.org.models import Unit
 from jieban.tickets.events import supervise_payload
-from jieban.tickets.models import Category, EventKind, Status
+from jieban.tickets.models import Category, EventKind, ExtensionStatus, Status
 from jieban.tickets.transitions import ALLOWED
 
 # An event's payload, or what builds it once the orders it names have their numbers.
@@ -25,8 +25,16 @@ Payload = dict[str, Any] | Callable[[], dict[str, Any]]
 # The event kinds that are transitions: each moves the status by the table.
 TRANSITIONS = frozenset(action for moves in ALLOWED.values() for action in moves)
 # Events that bump the ticket's version: every transition (`apply_transition`), supervision
-# order (`issue_order`) and escalation (`escalate`); registering, calls and repeats do not.
-VERSIONED = TRANSITIONS | {EventKind.SUPERVISE, EventKind.ESCALATE}
+# order (`issue_order`), escalation (`escalate`) and step of an extension request
+# (`request_extension`, `approve_extension`, `reject_extension`); registering, calls and
+# repeats do not.
+VERSIONED = TRANSITIONS | {
+    EventKind.SUPERVISE,
+    EventKind.ESCALATE,
+    EventKind.EXTENSION_REQUEST,
+    EventKind.EXTENSION_APPROVE,
+    EventKind.EXTENSION_REJECT,
+}
 
 
 @dataclass(slots=True)
@@ -83,6 +91,41 @@ class OrderDraft:
             ticket_due_at=self.ticket_due_at,
             note=self.note,
         )
+
+
+@dataclass(slots=True)
+class ExtensionDraft:
+    """A request for more time (延期) as the demo builds it: asked by the holding unit before
+    its deadline, then approved, rejected, or still waiting for the command centre."""
+
+    ticket_pk: int
+    unit_id: int
+    days: int
+    reason: str
+    requested_by_id: int | None
+    requested_at: dt.datetime
+    due_at_before: dt.datetime
+    status: str = ExtensionStatus.PENDING
+    due_at_after: dt.datetime | None = None
+    decided_by_id: int | None = None
+    decided_at: dt.datetime | None = None
+    note: str = ""
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "ticket_id": self.ticket_pk,
+            "unit_id": self.unit_id,
+            "days": self.days,
+            "reason": self.reason,
+            "status": self.status,
+            "requested_by_id": self.requested_by_id,
+            "requested_at": self.requested_at,
+            "due_at_before": self.due_at_before,
+            "due_at_after": self.due_at_after,
+            "decided_by_id": self.decided_by_id,
+            "decided_at": self.decided_at,
+            "note": self.note,
+        }
 
 
 @dataclass(slots=True)
@@ -208,6 +251,7 @@ class Draft:
     holdings: list[dict[str, Any]] = field(default_factory=list)
     orders: list[OrderDraft] = field(default_factory=list)
     visits: list[dict[str, Any]] = field(default_factory=list)
+    extensions: list[ExtensionDraft] = field(default_factory=list)
     # Unanswered calls since the ticket was last resolved (three close it).
     unanswered: int = 0
 
@@ -243,14 +287,16 @@ class Draft:
             len(self.steps),
             len(self.orders),
             len(self.visits),
+            len(self.extensions),
             self.unanswered,
             [getattr(self.ticket, name) for name in TAIL_FIELDS],
             [(order.fulfilled_at, order.superseded_by) for order in self.orders],
         )
 
     def restore(self, saved: tuple[Any, ...]) -> None:
-        steps, orders, visits, self.unanswered, values, closed = saved
+        steps, orders, visits, extensions, self.unanswered, values, closed = saved
         del self.steps[steps:], self.orders[orders:], self.visits[visits:]
+        del self.extensions[extensions:]
         for name, value in zip(TAIL_FIELDS, values, strict=True):
             setattr(self.ticket, name, value)
         for order, (at, by) in zip(self.orders, closed, strict=True):
@@ -264,6 +310,7 @@ class Batch:
     holdings: list[dict[str, Any]] = field(default_factory=list)
     visits: list[dict[str, Any]] = field(default_factory=list)
     orders: list[dict[str, Any]] = field(default_factory=list)
+    extensions: list[dict[str, Any]] = field(default_factory=list)
     # (earlier order, the later one that superseded it) by number, the later one in `orders`.
     supersessions: list[tuple[str, str]] = field(default_factory=list)
     # Tickets written in an earlier batch that were reported again: pk → how many more times.

@@ -3,17 +3,22 @@
 Tickets are generated day by day over the 90 days before "now", each with the timeline the
 transition functions and the worker would have written (events with consistent from/to
 statuses and the same payloads, holdings, numbers per registration day, working-day deadlines;
-supervision orders for missed deadlines, dissatisfied residents and by a supervisor's hand;
-follow-up calls; repeat reports), and written with bulk inserts in batches, so that a million
-tickets take minutes and little memory. The same seed and the same "now" give the same data.
-Open tickets whose current deadline has passed are left for the worker's first sweep (see
-`TicketGenerator`). The daily rollups are rebuilt by the command once the tickets are in.
+supervision orders for missed deadlines, dissatisfied residents and by a supervisor's hand,
+and the escalation to the leaders after level 3; requests for more time (延期) and their
+decisions; follow-up calls; repeat reports), and written with bulk inserts in batches, so
+that a million tickets take minutes and little memory. The same seed and the same "now"
+give the same data. Open tickets whose current deadline has passed are left for the worker's
+first sweep (see `TicketGenerator`). The daily rollups are rebuilt by the command once the
+tickets are in.
 
 The rules are the domain's own, not copies: the allowed transitions (`ALLOWED`), the deadlines
 (`deadline_with`), an order's level, breach and deadline (`jieban.tickets.supervision`), what
 a follow-up call leads to (`jieban.tickets.visits.consequence`), the on-time rule, the numbers
 and every event's payload (`jieban.tickets.events`). What is the demo's own is the story: who
-does what when, drawn at random from the tables in `jieban.demo.data`.
+does what when, drawn at random from the tables in `jieban.demo.data`, in the proportions of
+a bureau that keeps its clocks: most tickets resolved on time, a few per cent of the open ones
+overdue at any moment, a few per cent of first calls dissatisfied, a few tickets with the
+leaders, and the police stations' tickets shared with a community and a grid.
 """
 
 from __future__ import annotations
@@ -37,24 +42,42 @@ from jieban.demo.data import (
     ANSWERS,
     CATEGORY_WEIGHTS,
     CHANNEL_WEIGHTS,
+    COMMUNITY_RESULTS,
+    COMMUNITY_SHARES,
     COMPOUNDS,
+    EXTENSION_APPROVE_NOTES,
+    EXTENSION_REASONS,
+    EXTENSION_REJECT_NOTES,
     GENERIC_REPORTS,
     GENERIC_RESULTS,
     GIVEN,
+    GRID_RESULTS,
+    GRID_SHARES,
     INVALID_REASONS,
     MANUAL_NOTES,
+    PLACE_WEIGHTS,
     REDO_RESULTS,
     REPEAT_PREFIX,
     REPORTS,
     RESULTS,
     RETURN_REASONS,
+    REVIEW_CLOSE_NOTES,
+    SEAT_STATION,
     STREETS,
     SURNAMES,
     VISIT_NOTES,
 )
-from jieban.demo.drafts import Batch, Draft, OrderDraft, Payload, Step, TicketRow
+from jieban.demo.drafts import (
+    Batch,
+    Draft,
+    ExtensionDraft,
+    OrderDraft,
+    Payload,
+    Step,
+    TicketRow,
+)
 from jieban.demo.organisation import Place, places
-from jieban.org.models import Role, Unit, User
+from jieban.org.models import CENTRE_ROLES, Role, Unit, UnitKind, User
 from jieban.org.permissions import can_dispatch, can_mark_repeat
 from jieban.tickets.events import (
     CHANNEL_BASIS,
@@ -62,6 +85,8 @@ from jieban.tickets.events import (
     close_payload,
     dispatch_payload,
     escalate_payload,
+    extension_decision_payload,
+    extension_request_payload,
     intake_payload,
     invalidate_payload,
     merge_payload,
@@ -82,6 +107,8 @@ from jieban.tickets.models import (
     Channel,
     DailySequence,
     EventKind,
+    Extension,
+    ExtensionStatus,
     Status,
     SupervisionOrder,
     SupervisionReason,
@@ -111,16 +138,32 @@ HOUR_WEIGHTS = [
     2.2, 2.4, 3.0, 3.2, 3.0, 2.6, 2.3, 2.6, 2.7, 2.2, 1.4, 0.8,
 ]  # fmt: skip
 
-# Where a ticket sent to a unit stands now, by its age in hours (upper bound of each band).
+# Where a ticket sent to a unit stands now. In its first day, by its age in hours (the upper
+# bound of each band); then by how far it is through the time its deadline gives it, and once
+# that has passed, by the hours since. That time is counted by the days of the week alone, not
+# the calendar's holidays, so that the same seed gives the same statuses a week later (only the
+# deadlines move). A ticket still with its unit past its deadline is overdue, unless the unit
+# was given more time: as few are as the late resolutions (`_resolution_time`) leave open, so
+# that 1-3 % of the open tickets are overdue at any moment, whatever the day of the week.
 STATUS_BY_AGE: list[tuple[float, dict[str, float]]] = [
     (2, {Status.NEW: 50, Status.DISPATCHED: 35, Status.IN_PROGRESS: 15}),
-    (24, {Status.NEW: 8, Status.DISPATCHED: 30, Status.IN_PROGRESS: 45, Status.RESOLVED: 17}),
-    (120, {Status.NEW: 3, Status.DISPATCHED: 10, Status.IN_PROGRESS: 40, Status.RESOLVED: 20,
-           Status.CLOSED: 27}),
-    (360, {Status.NEW: 1.5, Status.DISPATCHED: 3, Status.IN_PROGRESS: 10, Status.RESOLVED: 10,
-           Status.CLOSED: 75.5}),
-    (1e12, {Status.NEW: 0.6, Status.DISPATCHED: 0.3, Status.IN_PROGRESS: 1.0,
-            Status.RESOLVED: 1.2, Status.CLOSED: 96.9}),
+    (24, {Status.NEW: 2.5, Status.DISPATCHED: 30, Status.IN_PROGRESS: 50.5, Status.RESOLVED: 17}),
+]  # fmt: skip
+STATUS_BY_PROGRESS: list[tuple[float, dict[str, float]]] = [
+    (0.35, {Status.NEW: 0.5, Status.DISPATCHED: 2.5, Status.IN_PROGRESS: 62, Status.RESOLVED: 20,
+            Status.CLOSED: 15}),
+    (0.7, {Status.NEW: 0.2, Status.DISPATCHED: 0.8, Status.IN_PROGRESS: 44, Status.RESOLVED: 24,
+           Status.CLOSED: 31}),
+    (1.0, {Status.NEW: 0.1, Status.DISPATCHED: 0.3, Status.IN_PROGRESS: 18, Status.RESOLVED: 18,
+           Status.CLOSED: 63.6}),
+]  # fmt: skip
+STATUS_PAST_DUE: list[tuple[float, dict[str, float]]] = [
+    (72, {Status.NEW: 0.05, Status.DISPATCHED: 0.2, Status.IN_PROGRESS: 3, Status.RESOLVED: 8,
+          Status.CLOSED: 88.75}),
+    (240, {Status.NEW: 0.02, Status.DISPATCHED: 0.05, Status.IN_PROGRESS: 1.0,
+           Status.RESOLVED: 3, Status.CLOSED: 95.93}),
+    (1e12, {Status.NEW: 0.01, Status.DISPATCHED: 0.005, Status.IN_PROGRESS: 0.05,
+            Status.RESOLVED: 0.4, Status.CLOSED: 99.535}),
 ]  # fmt: skip
 # Channels that send their own reference and time received (the others are registered live).
 REFERENCED_CHANNELS = (Channel.HOTLINE_12345, Channel.ONLINE_PLATFORM, Channel.OPEN311)
@@ -131,6 +174,9 @@ REFERENCED_CHANNELS = (Channel.HOTLINE_12345, Channel.ONLINE_PLATFORM, Channel.O
 UNANSWERED_WEIGHTS = {0: 84, 1: 10, 2: 4, 3: 2}  # 3: closed as unreachable
 # Dissatisfied rounds before the last one, for a ticket that ends closed.
 DISSATISFIED_ROUNDS = {0: 955, 1: 40, 2: 5}
+# Of those, the ones the command centre closes after reviewing the redo, the resident still
+# dissatisfied (its latest call): the satisfaction rate stays short of 100 %.
+REVIEW_CLOSE_SHARE = 0.65
 # Of the residents reached at last: satisfied or basically satisfied.
 REACHED_WEIGHTS = {VisitOutcome.SATISFIED: 80, VisitOutcome.BASICALLY_SATISFIED: 20}
 # A 12345 ticket's call is sometimes made by the platform, which reports the outcome itself.
@@ -143,6 +189,27 @@ REPEAT_RATE = 0.025
 REPEAT_WINDOW = dt.timedelta(days=30)
 # Supervision orders issued by a supervisor's hand, on this share of tickets a unit handles.
 MANUAL_ORDER_RATE = 0.02
+
+# Resolutions after the deadline: this share of tickets, late by hours to days (a day and a
+# half on average), a few of them by days to weeks (level 2, 3, the leaders).
+LATE_RATE = 0.1
+LONG_LATE_SHARE = 0.1
+# Signing for a ticket (签收) after the end of the next working day; dispatching it more than
+# the dispatch clock's hours after it came in (first, or again after a return).
+ACCEPT_LATE_RATE = 0.03
+DISPATCH_LATE_RATE = 0.002
+REDISPATCH_LATE_RATE = 0.08
+
+# Requests for more time (延期): by a unit that will miss its deadline, on this share of the
+# tickets it resolves late, of those it still holds past the deadline now, and of those whose
+# deadline is within two days now; approved that often, for so many working days.
+EXTENSION_WHEN_LATE = 0.35
+EXTENSION_WHEN_OPEN_LATE = 0.6
+EXTENSION_WHEN_DUE_SOON = 0.2
+EXTENSION_APPROVED = 0.78
+EXTENSION_DAYS = {2: 20, 3: 30, 5: 30, 7: 10, 10: 10}
+# A unit that still holds a ticket long past its deadline had asked for more.
+EXTENSION_DAYS_LONG = {5: 30, 7: 30, 10: 40}
 
 SECOND = dt.timedelta(seconds=1)
 MINUTE = dt.timedelta(minutes=1)
@@ -170,8 +237,14 @@ class Weighted(Generic[T]):
 
 
 HOURS = Weighted(dict(enumerate(HOUR_WEIGHTS)))
-STATUS_DRAWS = [(limit, Weighted(weights)) for limit, weights in STATUS_BY_AGE]
+STATUS_DRAWS = {
+    "age": [(limit, Weighted(weights)) for limit, weights in STATUS_BY_AGE],
+    "progress": [(limit, Weighted(weights)) for limit, weights in STATUS_BY_PROGRESS],
+    "past": [(limit, Weighted(weights)) for limit, weights in STATUS_PAST_DUE],
+}
 UNANSWERED = Weighted(UNANSWERED_WEIGHTS)
+EXTENSION_DAYS_DRAW = Weighted(EXTENSION_DAYS)
+EXTENSION_DAYS_LONG_DRAW = Weighted(EXTENSION_DAYS_LONG)
 DISSATISFIED = Weighted(DISSATISFIED_ROUNDS)
 REACHED = Weighted(REACHED_WEIGHTS)
 
@@ -238,6 +311,16 @@ class Matter:
     repeats: int = 0
 
 
+@dataclass
+class Request:
+    """When a unit asks for more time and the command centre decides (None: not yet)."""
+
+    asked_at: dt.datetime
+    decided_at: dt.datetime | None
+    days: int
+    approve: bool
+
+
 class TicketGenerator:
     """Makes N tickets over the `days` days up to `now`, the same for the same seed and `now`.
 
@@ -246,11 +329,13 @@ class TicketGenerator:
 
     Each timeline is what the domain functions and the worker would have written: every
     deadline a ticket missed while a unit held it has its overdue supervision order, issued the
-    second after it (as the sweep does), raising the level and moving the deadline; resolving
-    fulfils the open orders; a resolved ticket is called back (record_visit) until it closes,
-    and a dissatisfied call reopens it with an order. One exception: when the deadline an open
+    second after it (as the sweep does), each order with its own deadline and the next level
+    when that passes, the leaders after level 3; the ticket's deadline moves only on a
+    dispatch, an approved request for more time or a reopening; resolving fulfils the open
+    orders; a resolved ticket is called back (record_visit) until it closes, and a
+    dissatisfied call reopens it with an order. One exception: when the deadline an open
     ticket runs on now has passed, that breach is left to the worker's first sweep, so the
-    demo shows overdue tickets and the sweep has work to do.
+    sweep has work to do.
     """
 
     def __init__(
@@ -284,15 +369,27 @@ class TicketGenerator:
         self.dispatchers = [user.pk for user in by_role.get(Role.DISPATCHER, [])]
         if not self.dispatchers:
             raise ValueError("the demo needs a dispatcher")
+        # Who works each unit's tickets: its first handler (a station's), mediator (a
+        # community's) or grid officer (a grid's). Only those units are sent tickets.
         self.handlers: dict[int, int] = {}
-        for user in by_role.get(Role.UNIT_HANDLER, []):
-            if user.unit_id is not None:
+        for user in people.values():
+            if user.works_unit_tickets and user.unit_id is not None:
                 self.handlers.setdefault(user.unit_id, user.pk)
         self.building_head = next((u.pk for u in by_role.get(Role.BUILDING_HEAD, [])), None)
         self.grid_officer = next((u.pk for u in by_role.get(Role.GRID_OFFICER, [])), None)
         self.supervisor = next((u.pk for u in by_role.get(Role.SUPERVISOR, [])), None)
+        # Who decides a request for more time: the command centre's dispatchers and supervisor.
+        self.deciders = [
+            user.pk
+            for user in people.values()
+            if user.role in CENTRE_ROLES and user.role != Role.ADMIN
+        ]
 
         self.places = places()
+        self.place_draw = Weighted(
+            {index: PLACE_WEIGHTS[self._place_kind(place)] for index, place in
+             enumerate(self.places)}
+        )  # fmt: skip
         stations = sorted({p.station.pk: p.station for p in self.places}.values(),
                           key=lambda unit: unit.code)  # fmt: skip
         # Where a ticket may go first by mistake: the stations but its own, in code order.
@@ -337,10 +434,13 @@ class TicketGenerator:
             "holdings": BulkWriter(TicketUnit, with_pk=False),
             "visits": BulkWriter(Visit, with_pk=False),
             "orders": BulkWriter(SupervisionOrder, with_pk=False),
+            "extensions": BulkWriter(Extension, with_pk=False),
         }
         self.created = 0
         self.serial = 0
-        self.counts: dict[str, int] = dict.fromkeys(("orders", "visits", "repeats", "escalated"), 0)
+        self.counts: dict[str, int] = dict.fromkeys(
+            ("orders", "visits", "repeats", "escalated", "extensions"), 0
+        )
 
     # -- when ---------------------------------------------------------------------------------
 
@@ -417,6 +517,7 @@ class TicketGenerator:
             self.writers["holdings"].write(batch.holdings)
             self.writers["visits"].write(batch.visits)
             self.writers["orders"].write(batch.orders)
+            self.writers["extensions"].write(batch.extensions)
             if batch.supersessions:
                 # The earlier order may have been written in an earlier batch, and the later
                 # one's id is the database's: link them by number, once both rows are in.
@@ -454,6 +555,7 @@ class TicketGenerator:
         self.created += len(batch.tickets)
         self.counts["visits"] += len(batch.visits)
         self.counts["orders"] += len(batch.orders)
+        self.counts["extensions"] += len(batch.extensions)
         if self.progress is not None and batch.tickets:
             self.progress(self.created)
 
@@ -528,7 +630,7 @@ class TicketGenerator:
     def _ticket(self, registered_at: dt.datetime, rng: random.Random) -> None:
         category = self.category_draw.pick(rng)
         channel = self.channel_draw.pick(rng)
-        place = rng.choice(self.places)
+        place = self.places[self.place_draw.pick(rng)]
         address, spot = self._address(place, rng)
         resident_name, phone = self._resident(rng)
         title, content = rng.choice(REPORTS.get(category.code) or GENERIC_REPORTS)
@@ -734,20 +836,31 @@ class TicketGenerator:
         stands now."""
         ticket, rng = draft.ticket, draft.rng
         age_hours = (self.now - ticket.registered_at).total_seconds() / 3600
-        target = next(draw for limit, draw in STATUS_DRAWS if age_hours < limit).pick(rng)
+        target = self._status_draw(ticket, age_hours).pick(rng)
         preassigned = ticket.channel == Channel.HOTLINE_12345 and rng.random() < 0.3
-        wrong = rng.random() < 0.1 and not preassigned
+        # The 12345 platform sends its tickets to the police station; the command centre sends
+        # some matters to the community or grid that settles them.
+        station = draft.place.station
+        home = station if preassigned else self._holder(draft)
+        # Only a station sends back a ticket of another station's area.
+        wrong = rng.random() < 0.1 and not preassigned and home == station
         returned = wrong and rng.random() < 0.7
-        home = draft.place.station
-        others = self.other_stations[home.pk]
-        first_unit = rng.choice(others) if others else home
+        others = self.other_stations[station.pk]
+        first_unit = rng.choice(others) if others else station
         gaps = {
             "dispatch": _seconds(rng, 120, 7200),
             "return": _seconds(rng, 3600, 36000),
-            "redispatch": _seconds(rng, 600, 10800),
+            "redispatch": _seconds(rng, 600, 6600),
             "accept": dt.timedelta(seconds=min(int(rng.expovariate(1 / 7200)) + 300, 86400)),
         }
-        reason = rng.choice(RETURN_REASONS).format(station=home.name)
+        # Now and then past the dispatch clock, first or after a return; signed for late.
+        if rng.random() < DISPATCH_LATE_RATE:
+            gaps["dispatch"] = self.dispatch_within + _seconds(rng, 600, 4 * 3600)
+        if rng.random() < REDISPATCH_LATE_RATE:
+            gaps["redispatch"] = self.dispatch_within + _seconds(rng, 600, 4 * 3600)
+        accept_late = rng.random() < ACCEPT_LATE_RATE
+        accept_late_by = _seconds(rng, 1800, 20 * 3600)
+        reason = rng.choice(RETURN_REASONS).format(station=station.name)
         # An in-progress ticket of some days may be one a dissatisfied resident sent back.
         reopened = target == Status.IN_PROGRESS and age_hours > 96 and rng.random() < 0.08
 
@@ -756,6 +869,7 @@ class TicketGenerator:
                 return  # still waiting for the dispatcher
             plan = ["dispatch", "return"]  # returned by the wrong station, to be sent again
             wrong = returned = True
+            home = station
         else:
             plan = ["dispatch"]
             if wrong:
@@ -778,6 +892,11 @@ class TicketGenerator:
                 self._dispatch(draft, home, at, ticket.registered_by_id, channel_due=deadline)
                 continue
             at = at + max(gaps[step] * scale, SECOND)
+            if step == "accept" and accept_late and scale == 1 and ticket.accept_due_at:
+                # Signed for after its clock ran out, if that still leaves the time needed.
+                late = ticket.accept_due_at + accept_late_by
+                if late <= ticket.registered_at + budget:
+                    at = max(at, late)
             self._sweep(draft, at)
             if step == "dispatch":
                 unit = first_unit if wrong else home
@@ -805,7 +924,8 @@ class TicketGenerator:
             return  # returned: no unit's clock runs
         manual = self._manual_order_time(draft, at)
         if not tail:
-            self._open_tail(draft, manual)
+            accepted = at if ticket.status == Status.IN_PROGRESS else None
+            self._open_tail(draft, manual, accepted=accepted)
             return
         saved = draft.checkpoint()
         if self._natural_tail(draft, unit, at, target, dispatcher, manual, reopened):
@@ -817,6 +937,49 @@ class TicketGenerator:
         else:
             self._squeezed_tail(draft, unit, at, target, dispatcher)
 
+    def _status_draw(self, ticket: TicketRow, age_hours: float) -> Weighted[str]:
+        """Where the ticket is likely to stand now: by its age in its first day, then by how
+        far it is through its deadline's time, counted by the days of the week (`STATUS_BY_AGE`
+        and the tables after it)."""
+        if age_hours < STATUS_BY_AGE[-1][0]:
+            return next(draw for limit, draw in STATUS_DRAWS["age"] if age_hours < limit)
+        registered = ticket.registered_at
+        due = self._weekday_deadline(registered, ticket.category.deadline_days)
+        if due > self.now:
+            progress = (self.now - registered) / (due - registered)
+            return next(draw for limit, draw in STATUS_DRAWS["progress"] if progress < limit)
+        past = (self.now - due).total_seconds() / 3600
+        return next(draw for limit, draw in STATUS_DRAWS["past"] if past < limit)
+
+    def _weekday_deadline(self, moment: dt.datetime, days: int) -> dt.datetime:
+        """The end of the `days`th weekday after `moment`'s day: the deadline as the days of
+        the week alone would set it, without the calendar's holidays and make-up days."""
+        day = moment.astimezone(self.zone).date()
+        while days > 0:
+            day += DAY
+            if day.weekday() < 5:
+                days -= 1
+        return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=self.zone)
+
+    @staticmethod
+    def _place_kind(place: Place) -> str:
+        if place.village:
+            return "village"
+        return "seat" if place.station.code == SEAT_STATION else "town"
+
+    def _holder(self, draft: Draft) -> Unit:
+        """The unit a matter goes to: the community or grid for the matters they settle
+        themselves, now and then (where the demo has someone to work them), else the police
+        station."""
+        ticket, place = draft.ticket, draft.place
+        roll = draft.rng.random()
+        code = ticket.category.code
+        if roll < COMMUNITY_SHARES.get(code, 0) and place.unit.pk in self.handlers:
+            return place.unit
+        if roll < GRID_SHARES.get(code, 0) and ticket.grid_id in self.handlers:
+            return next(grid for grid in place.grids if grid.pk == ticket.grid_id)
+        return place.station
+
     def _manual_order_time(self, draft: Draft, at: dt.datetime) -> dt.datetime | None:
         """When a supervisor orders the unit by hand to hurry, for a few tickets."""
         rng = draft.rng
@@ -824,12 +987,91 @@ class TicketGenerator:
             return None
         return self._daytime(at + _seconds(rng, 6 * 3600, 4 * 86400), rng)
 
-    def _open_tail(self, draft: Draft, manual: dt.datetime | None) -> None:
-        """Still with the unit: the orders of the deadlines missed so far, but the last."""
-        if manual is not None and manual <= self.latest:
-            self._sweep(draft, manual)
-            self._manual_order(draft, manual)
+    def _open_tail(
+        self, draft: Draft, manual: dt.datetime | None, *, accepted: dt.datetime | None = None
+    ) -> None:
+        """Still with the unit: the orders of the deadlines missed so far, but the last. A
+        unit that signed for it (at `accepted`) asked for more time before its deadline, for
+        many of the tickets it still holds past it and a few whose deadline is near."""
+        ticket, rng = draft.ticket, draft.rng
+        request = None
+        if accepted is not None and ticket.due_at is not None:
+            if ticket.due_at < self.now:
+                if rng.random() < EXTENSION_WHEN_OPEN_LATE:
+                    request = self._request(
+                        draft, accepted, earliest=ticket.due_at - 3 * DAY, until=self.latest,
+                        days=EXTENSION_DAYS_LONG_DRAW,
+                    )  # fmt: skip
+            elif ticket.due_at - self.now < 2 * DAY and rng.random() < EXTENSION_WHEN_DUE_SOON:
+                request = self._request(
+                    draft, accepted, earliest=self.latest - 8 * HOUR, until=self.latest,
+                    pending=True,
+                )  # fmt: skip
+        if manual is not None and manual > self.latest:
+            manual = None
+        self._meanwhile(draft, manual, request, until=self.now)
         self._sweep(draft, self.now, leave_last=True)
+
+    def _request(
+        self,
+        draft: Draft,
+        since: dt.datetime,
+        *,
+        earliest: dt.datetime,
+        until: dt.datetime,
+        pending: bool = False,
+        days: Weighted[int] = EXTENSION_DAYS_DRAW,
+    ) -> Request | None:
+        """When the unit holding the ticket since `since` asks for more time: from `earliest`,
+        before `until` and hours before its deadline; the command centre decides within hours,
+        before the deadline, or has not yet by now (only when `pending`). None: no such time."""
+        ticket, rng = draft.ticket, draft.rng
+        assert ticket.due_at is not None
+        due = ticket.due_at
+        asked_days = days.pick(rng)
+        approve = rng.random() < EXTENSION_APPROVED
+        share = rng.random()
+        wait = _seconds(rng, 3600, 8 * 3600)
+        low = max(since + HOUR, earliest)
+        high = min(due - 4 * HOUR, until)
+        if high <= low:
+            return None
+        asked = low + (high - low) * share
+        decided = min(asked + wait, asked + (due - asked) / 2)
+        if decided > self.latest:
+            return Request(asked, None, asked_days, approve) if pending else None
+        return Request(asked, decided, asked_days, approve)
+
+    def _meanwhile(
+        self,
+        draft: Draft,
+        manual: dt.datetime | None,
+        request: Request | None,
+        *,
+        until: dt.datetime,
+    ) -> None:
+        """What happens while the unit works on the ticket, in the order it happens: a
+        supervisor's order by hand, a request for more time and its decision (an order falls
+        after the decision, not between), before `until`."""
+        if manual is not None and request is not None:
+            decided = request.decided_at or request.asked_at
+            if request.asked_at <= manual <= decided:
+                manual = decided + MINUTE
+            if manual >= until:
+                manual = None
+        happenings: list[tuple[dt.datetime, Callable[[], None]]] = []
+        if manual is not None:
+            at = manual
+
+            def order() -> None:
+                self._sweep(draft, at)
+                self._manual_order(draft, at)
+
+            happenings.append((at, order))
+        if request is not None:
+            happenings.append((request.asked_at, lambda: self._extension(draft, request)))
+        for _at, happen in sorted(happenings, key=lambda item: item[0]):
+            happen()
 
     def _natural_tail(
         self,
@@ -853,10 +1095,18 @@ class TicketGenerator:
             rounds = DISSATISFIED.pick(rng)
         else:
             rounds = 1 if rng.random() < 0.05 else 0
+        # Still dissatisfied after the redo: the command centre closes it after review.
+        review = target == Status.CLOSED and rounds > 0 and rng.random() < REVIEW_CLOSE_SHARE
         resolve_at = self._resolution_time(draft, at, ticket.due_at)
-        if manual is not None and manual < resolve_at:
-            self._sweep(draft, manual)
-            self._manual_order(draft, manual)
+        request = None
+        if resolve_at > ticket.due_at and rng.random() < EXTENSION_WHEN_LATE:
+            # The unit sees it will not make it and asks for more time.
+            request = self._request(
+                draft, at, earliest=ticket.due_at - 3 * DAY, until=min(resolve_at, self.latest)
+            )
+        if manual is not None and manual >= resolve_at:
+            manual = None
+        self._meanwhile(draft, manual, request, until=resolve_at)
         if resolve_at > self.latest:
             return False
         self._resolve(draft, resolve_at, handler, rng.choice(self._results(ticket)))
@@ -865,6 +1115,14 @@ class TicketGenerator:
             last_round = round_number == rounds
             if last_round and reopened:
                 self._open_tail(draft, None)
+                return True
+            if last_round and review:
+                moment = self._daytime(moment + _seconds(rng, 2 * 3600, 2 * 86400), rng)
+                if moment > self.latest:
+                    return False
+                note = rng.choice(REVIEW_CLOSE_NOTES)
+                ticket.closed_at, ticket.close_note = moment, note
+                draft.add(EventKind.CLOSE, moment, dispatcher, close_payload(note=note))
                 return True
             unanswered = UNANSWERED.pick(rng)
             if not last_round:
@@ -919,14 +1177,23 @@ class TicketGenerator:
         """When the unit reports: before the deadline mostly, after it one time in ten."""
         rng = draft.rng
         share = rng.uniform(0.1, 0.85)
-        if rng.random() < 0.1:
-            # Late by hours to days (a day and a half on average, at most twelve).
-            late_by = min(dt.timedelta(seconds=int(rng.expovariate(1 / 129600))), 12 * DAY)
+        if rng.random() < LATE_RATE:
+            if rng.random() < LONG_LATE_SHARE:
+                # Late by days to weeks: the orders reach level 3, and some the leaders.
+                late_by = _seconds(rng, 3 * 86400, 14 * 86400)
+            else:
+                # Late by hours to days (a day and a half on average, at most twelve).
+                late_by = min(dt.timedelta(seconds=int(rng.expovariate(1 / 129600))), 12 * DAY)
             return due + 2 * HOUR + late_by
         return start + max((due - start) * share, least / 2)
 
     @staticmethod
     def _results(ticket: TicketRow) -> list[str]:
+        kind = ticket.unit.kind if ticket.unit is not None else None
+        if kind == UnitKind.COMMUNITY:
+            return COMMUNITY_RESULTS
+        if kind == UnitKind.GRID:
+            return GRID_RESULTS
         return RESULTS.get(ticket.category.code) or GENERIC_RESULTS
 
     def _daytime(self, moment: dt.datetime, rng: random.Random) -> dt.datetime:
@@ -1059,6 +1326,61 @@ class TicketGenerator:
             lambda: escalate_payload(order=order.number, order_due_at=order.due_at),
         )
         self.counts["escalated"] += 1
+
+    def _extension(self, draft: Draft, request: Request) -> None:
+        """As `request_extension` does it, then `approve_extension` (the deadline moves) or
+        `reject_extension` (it stays), unless still pending (their notifications are not
+        recreated)."""
+        ticket, rng = draft.ticket, draft.rng
+        asked_at = request.asked_at
+        self._sweep(draft, asked_at)
+        unit, due = ticket.unit, ticket.due_at
+        assert unit is not None and due is not None and ticket.status in CLOCK_RUNNING
+        assert asked_at <= due  # asked before the deadline passes, as the action checks
+        requester = self.handlers.get(unit.pk)
+        reason = rng.choice(EXTENSION_REASONS)
+        extension = ExtensionDraft(
+            ticket_pk=ticket.pk,
+            unit_id=unit.pk,
+            days=request.days,
+            reason=reason,
+            requested_by_id=requester,
+            requested_at=asked_at,
+            due_at_before=due,
+        )
+        draft.extensions.append(extension)
+        draft.add(
+            EventKind.EXTENSION_REQUEST,
+            asked_at,
+            requester,
+            extension_request_payload(days=request.days, reason=reason, due_at=due),
+        )
+        decided_at = request.decided_at
+        if decided_at is None:
+            return  # waiting for the command centre
+        self._sweep(draft, decided_at)
+        decider = rng.choice(self.deciders)
+        if request.approve:
+            deadline = self.deadline(due, request.days)
+            note = rng.choice(EXTENSION_APPROVE_NOTES)
+            extension.status = ExtensionStatus.APPROVED
+            extension.due_at_after = deadline.due_at
+            ticket.due_at, ticket.due_basis = deadline.due_at, deadline.basis
+            self._rewatch(draft)
+            kind = EventKind.EXTENSION_APPROVE
+        else:
+            note = rng.choice(EXTENSION_REJECT_NOTES)
+            extension.status = ExtensionStatus.REJECTED
+            kind = EventKind.EXTENSION_REJECT
+        extension.decided_by_id, extension.decided_at, extension.note = decider, decided_at, note
+        draft.add(
+            kind,
+            decided_at,
+            decider,
+            extension_decision_payload(
+                days=request.days, note=note, due_at=extension.due_at_after, previous_due_at=due
+            ),
+        )
 
     def _end_orders(self, draft: Draft, at: dt.datetime) -> list[OrderDraft]:
         """As `end_open_orders` does it: resolved, or the ticket left the unit."""
@@ -1194,6 +1516,7 @@ class TicketGenerator:
         self.unwritten[ticket.pk] = row
         self.batch.holdings.extend(draft.holdings)
         self.batch.visits.extend(draft.visits)
+        self.batch.extensions.extend(extension.columns() for extension in draft.extensions)
         if draft.orders:
             # The events name the orders: they wait until the last order has its number.
             for order in draft.orders:

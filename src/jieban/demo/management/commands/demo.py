@@ -94,8 +94,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo loaded: {BUREAU[1]} ({BUREAU[0]}), {Unit.objects.count()} units, "
             f"{len(people)} people, {created} tickets with {counts['orders']} supervision "
-            f"orders, {counts['visits']} follow-up calls and {counts['repeats']} repeat reports "
-            f"in {elapsed:.1f} s (rollups {elapsed - (generated - started):.1f} s)."
+            f"orders, {counts['visits']} follow-up calls, {counts['repeats']} repeat reports and "
+            f"{counts['extensions']} requests for more time in {elapsed:.1f} s "
+            f"(rollups {elapsed - (generated - started):.1f} s)."
         )
         self._print_logins()
 
