@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from jieban.errors import InvalidInput
 from jieban.http import AuthenticatedRequest
-from jieban.intake.actions import add_attachment, check_attachment
+from jieban.intake.actions import add_attachment, check_attachment, shown_file_name
 from jieban.web.errors import answers_domain_errors, put_domain_error
 from jieban.web.pages import visible_ticket_or_404
 from jieban.web.tickets.detail import render_detail
@@ -50,6 +50,6 @@ def attachment(request: AuthenticatedRequest, number: str, pk: int) -> FileRespo
     return FileResponse(
         item.file.open("rb"),
         as_attachment=not inline,
-        filename=item.original_name,
+        filename=shown_file_name(item.original_name),
         content_type=item.content_type,
     )
