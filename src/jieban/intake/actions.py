@@ -23,7 +23,13 @@ from jieban.errors import Conflict, InvalidInput, NotFound
 from jieban.inputs import aware_moment, check_text, clean_text, printable
 from jieban.org.actors import Actor, Viewer, person_of
 from jieban.org.models import Unit, UnitKind
-from jieban.org.permissions import can_dispatch, can_mark_repeat, can_register, require
+from jieban.org.permissions import (
+    can_attach,
+    can_dispatch,
+    can_mark_repeat,
+    can_register,
+    require,
+)
 from jieban.tickets.access import access_ticket, visible_tickets
 from jieban.tickets.events import (
     attachment_payload,
@@ -357,6 +363,14 @@ def shown_file_name(name: str) -> str:
     return shown[: SHOWN_NAME_CHARS - len(suffix)] + suffix
 
 
+def may_attach(actor: Viewer, ticket: Ticket) -> bool:
+    """Whether `actor` may attach files to `ticket` now: `can_attach`, and the ticket is not
+    finished. What the ticket page asks before it offers the upload form."""
+    return ticket.status not in TERMINAL and can_attach(
+        actor, ticket.unit_id, registered_by_id=ticket.registered_by_id
+    )
+
+
 def _store_attachment(
     ticket: Ticket, upload: UploadedFile, content_type: str, *, by: Actor, now: dt.datetime
 ) -> Attachment:
@@ -375,21 +389,45 @@ def _store_attachment(
     return attachment
 
 
-def add_attachment(number: str, upload: UploadedFile, *, by: Actor) -> Attachment:
-    """Attach a photo or document to a ticket one may see."""
-    content_type = check_attachment(upload)
+def add_attachments(number: str, uploads: list[UploadedFile], *, by: Actor) -> list[Attachment]:
+    """Attach photos or documents to a ticket, all or none: for who may, `can_attach` (403);
+    a finished (closed, invalid, merged) ticket takes none (409)."""
     with transaction.atomic():
         ticket = access_ticket(by, number, for_update=True)
-        attachment = _store_attachment(ticket, upload, content_type, by=by, now=timezone.now())
-        TicketEvent.objects.create(
-            ticket=ticket,
-            kind=EventKind.ATTACHMENT,
-            actor=person_of(by),
-            at=attachment.uploaded_at,
-            from_status=ticket.status,
-            to_status=ticket.status,
-            payload=attachment_payload(name=attachment.original_name, size=attachment.size),
+        require(
+            can_attach(by, ticket.unit_id, registered_by_id=ticket.registered_by_id),
+            _(
+                "Files are attached by the command centre, the unit that holds the ticket and "
+                "the person who registered it."
+            ),
         )
+        if ticket.status in TERMINAL:
+            raise Conflict(
+                _("Ticket %(number)s is %(status)s: it takes no more attachments.")
+                % {"number": ticket.number, "status": Status(ticket.status).label}
+            )
+        # Every file checked before any is stored: a bad one leaves the ticket unchanged.
+        content_types = [check_attachment(upload) for upload in uploads]
+        now = timezone.now()
+        attachments = []
+        for upload, content_type in zip(uploads, content_types, strict=True):
+            attachment = _store_attachment(ticket, upload, content_type, by=by, now=now)
+            TicketEvent.objects.create(
+                ticket=ticket,
+                kind=EventKind.ATTACHMENT,
+                actor=person_of(by),
+                at=now,
+                from_status=ticket.status,
+                to_status=ticket.status,
+                payload=attachment_payload(name=attachment.original_name, size=attachment.size),
+            )
+            attachments.append(attachment)
+    return attachments
+
+
+def add_attachment(number: str, upload: UploadedFile, *, by: Actor) -> Attachment:
+    """Attach one photo or document (`add_attachments`)."""
+    (attachment,) = add_attachments(number, [upload], by=by)
     return attachment
 
 
