@@ -71,6 +71,8 @@ POLICY: dict[str, set[str]] = {
 }
 UNIT_BOUND: dict[str, set[str]] = {
     "can_work_unit_tickets": {"handler_a", "leader_a"},
+    # And whoever registered the ticket (`test_the_registrar_may_attach`).
+    "can_attach": {"admin", "dispatcher", "supervisor", "handler_a", "leader_a"},
     "can_see_full_phone": {"admin", "dispatcher", "supervisor", "handler_a", "leader_a"},
 }
 
@@ -122,6 +124,24 @@ def test_an_inactive_person_may_do_nothing(cast: Cast, name: str) -> None:
     admin: User = cast.admin
     admin.is_active = False
     assert getattr(permissions, name)(admin) is False
+
+
+def test_the_registrar_may_attach(cast: Cast) -> None:
+    # Who may attach besides the command centre and the holding unit: whoever registered it,
+    # while they are active.
+    registrar: User = cast.building_head
+    ticket = new_ticket(registrar)
+    held_by = cast.handler_b.unit_id
+    allowed = {
+        member
+        for member in CAST
+        if permissions.can_attach(
+            getattr(cast, member), held_by, registered_by_id=ticket.registered_by_id
+        )
+    }
+    assert allowed == {"admin", "dispatcher", "supervisor", "handler_b", "building_head"}
+    registrar.is_active = False
+    assert not permissions.can_attach(registrar, None, registered_by_id=registrar.pk)
 
 
 def test_require_raises_forbidden_with_the_message() -> None:

@@ -133,7 +133,8 @@ class TestSearch:
             "^装修",
             "x' OR 1=1 --",
             "\\",
-            "\x00装修噪音\x1f",
+            # NUL never reaches a search: an address holding it is refused (test_inputs.py).
+            "\x07装修噪音\x1f",
             "装" * 500,
             "{}[]:+-",
         ],

@@ -1,9 +1,15 @@
-"""What the two interfaces (pages and API) share about a request."""
+"""What the two interfaces (pages and API) share about a request: its authenticated type, and
+the refusal of addresses no page or endpoint could read."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from collections.abc import Callable
 
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
+
+from jieban.inputs import printable
 from jieban.org.models import User
 
 
@@ -12,3 +18,40 @@ class AuthenticatedRequest(HttpRequest):
     its user is a person, never the anonymous visitor. Annotate views and handlers with it."""
 
     user: User
+
+
+# The API's answers are JSON; every other address is a page's.
+API_PATH = "/api/"
+NUL = "\x00"
+
+
+class RefuseNulInAddresses:
+    """A path or query string holding NUL (U+0000) is a 400 before any view runs: no ticket
+    number, code, date or search holds one, and PostgreSQL refuses it in a query, wherever
+    the text would go. The API answers as it does any bad input, naming the parameter; a page
+    in plain text. Other control characters in a query go to what reads it: a filter refuses
+    them naming its field, the search ignores them (`jieban.tickets.selectors`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        field = self._holding_nul(request)
+        if field is None:
+            return self.get_response(request)
+        message = _(
+            "The address contains a character that is not accepted (U+0000), in %(field)s."
+        ) % {"field": field}
+        if request.path_info.startswith(API_PATH):
+            return JsonResponse({"detail": message, "field": field}, status=400)
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+    @staticmethod
+    def _holding_nul(request: HttpRequest) -> str | None:
+        """The name of the first part of the address that holds NUL, or None."""
+        if NUL in request.path_info:
+            return "path"
+        for name, values in request.GET.lists():
+            if any(NUL in text for text in (name, *values)):
+                return printable(name) or "query"
+        return None

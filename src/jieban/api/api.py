@@ -13,16 +13,62 @@ mapping here; a domain error they raise (`jieban.errors`) becomes its HTTP statu
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.operation import Operation
+from ninja.parser import Parser
 
 from jieban.api.auth import BearerToken, SessionUser
 from jieban.api.routers import calendar, notifications, org, stats, supervision, tickets
-from jieban.errors import DomainError
+from jieban.errors import DomainError, InvalidInput
+from jieban.inputs import check_text
+
+
+class NotAnObject(ValueError):
+    """The body is JSON, but not the object every body of this API is."""
+
+
+class JsonObjects(Parser):
+    """Every request body is one JSON object: anything else is a 400 before a handler runs.
+
+    Django Ninja reads a body that is not an object (`12`, `"garbage"`, `[null]`, `null`) as
+    "no fields given", so an action whose fields are all optional would run on it: a `close`
+    with the body `12` closed the ticket. Here such a body is refused, as is any text in it
+    that holds a control character or a lone surrogate (`jieban.inputs`), named by its path.
+    An empty body is no body: an operation takes one only when its fields are all optional.
+    """
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        try:
+            data = json.loads(request.body)
+        except (ValueError, RecursionError):
+            raise ValueError("not JSON") from None
+        if not isinstance(data, dict):
+            raise NotAnObject(type(data).__name__)
+        _check_strings(data)
+        return data
+
+
+def _check_strings(data: dict[str, Any]) -> None:
+    """Every string in `data` (keys too), at any depth, through `check_text`; walked without
+    recursion, as deep as the JSON decoder went."""
+    pending: list[tuple[str, Any]] = [("", data)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            check_text(value, field=path or "body")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                check_text(key, field=path or "body")
+                pending.append((f"{path}.{key}" if path else key, item))
+        elif isinstance(value, list):
+            pending.extend((f"{path}.{index}", item) for index, item in enumerate(value))
 
 
 class JiebanAPI(NinjaAPI):
@@ -38,6 +84,7 @@ api = JiebanAPI(
     urls_namespace="api",
     auth=[BearerToken(), SessionUser()],
     docs_url="/docs",
+    parser=JsonObjects(),
 )
 
 # The order of registration is the order of the paths in the OpenAPI document.
@@ -85,8 +132,13 @@ def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> H
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    if isinstance(exc.__cause__, RequestDataTooBig):
+    cause = exc.__cause__
+    if isinstance(cause, RequestDataTooBig):
         return _error(request, 413, _("The request body is too large."), "body")
+    if isinstance(cause, InvalidInput):
+        return _error(request, 400, cause.message, cause.field)
+    if isinstance(cause, NotAnObject):
+        return _error(request, 400, _("The request body must be a JSON object."), "body")
     if exc.status_code == 400:
         return _error(request, 400, _("The request body is not valid JSON."), "body")
     return _error(request, exc.status_code, str(exc))

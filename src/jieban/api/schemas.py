@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
+
+from jieban.inputs import MAX_ID
+
+# A database id, and a ticket's version: whole numbers a 64-bit column holds.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Version = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 
 class ErrorOut(Schema):
@@ -69,6 +75,11 @@ class ExtensionIn(Schema):
 
 class DecisionIn(Schema):
     note: str = ""
+
+
+class RejectionIn(Schema):
+    # Saying why is what a rejection is.
+    note: str
 
 
 class TicketOut(Schema):
@@ -135,7 +146,7 @@ class AttachmentOut(Schema):
 
 
 class VersionIn(Schema):
-    version: int | None = None
+    version: Version | None = None
 
 
 class DispatchIn(VersionIn):
@@ -303,7 +314,15 @@ class SupervisionOrderFilterIn(Schema):
 
 
 class ReadIn(Schema):
-    ids: list[int] | None = None
+    ids: list[Id] | None = None
+
+
+# What an operation whose fields are all optional takes when no body is sent (an empty body is
+# no body; one that is not a JSON object is refused: `jieban.api.api.JsonObjects`).
+NO_VERSION = VersionIn()
+NO_NOTE = NoteIn()
+NO_DECISION = DecisionIn()
+ALL_NOTIFICATIONS = ReadIn()
 
 
 class StatsIn(Schema):

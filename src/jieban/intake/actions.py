@@ -10,7 +10,7 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from django.conf import settings
@@ -20,9 +20,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jieban.errors import Conflict, InvalidInput, NotFound
+from jieban.inputs import aware_moment, check_text, clean_text, printable
 from jieban.org.actors import Actor, Viewer, person_of
 from jieban.org.models import Unit, UnitKind
-from jieban.org.permissions import can_dispatch, can_mark_repeat, can_register, require
+from jieban.org.permissions import (
+    can_attach,
+    can_dispatch,
+    can_mark_repeat,
+    can_register,
+    require,
+)
 from jieban.tickets.access import access_ticket, visible_tickets
 from jieban.tickets.events import (
     attachment_payload,
@@ -33,6 +40,7 @@ from jieban.tickets.events import (
     repeat_payload,
 )
 from jieban.tickets.models import (
+    MAX_SUFFIX,
     NOT_COUNTED,
     TERMINAL,
     Attachment,
@@ -77,23 +85,9 @@ class TicketDraft:
     attachments: list[UploadedFile] = field(default_factory=list)
 
 
-def _text(value: str | None, *, field: str, label: str, limit: int, required: bool) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise InvalidInput(_("%(label)s is required.") % {"label": label}, field=field)
-    if len(text) > limit:
-        raise InvalidInput(
-            _("%(label)s is longer than %(max)d characters (%(length)d given).")
-            % {"label": label, "max": limit, "length": len(text)},
-            field=field,
-        )
-    return text
-
-
 def _aware(value: dt.datetime, *, field: str) -> dt.datetime:
-    if timezone.is_naive(value):
-        # A channel that sends local wall-clock time means the bureau's time zone.
-        value = timezone.make_aware(value)
+    # A channel that sends local wall-clock time means the bureau's time zone.
+    value = aware_moment(value, field=field)
     if value > timezone.now() + dt.timedelta(minutes=5) and field == "received_at":
         raise InvalidInput(_("The time received is in the future."), field=field)
     return value
@@ -101,7 +95,7 @@ def _aware(value: dt.datetime, *, field: str) -> dt.datetime:
 
 def check_attachment(upload: UploadedFile) -> str:
     """The content type to store for `upload`, or InvalidInput saying what is wrong."""
-    name = upload.name or ""
+    name = shown_file_name(upload.name or "")
     suffix = Path(name).suffix.lower()
     allowed = settings.JIEBAN_ATTACHMENT_TYPES
     if suffix not in allowed:
@@ -185,7 +179,7 @@ def _one_writer_at_a_time() -> Iterator[None]:
 
 
 def _resolve_category(code: str | None) -> Category:
-    code = (code or "").strip() or DEFAULT_CATEGORY
+    code = check_text((code or "").strip(), field="category") or DEFAULT_CATEGORY
     category = next(iter(Category.objects.raw(_category_sql(), [code, True])), None)
     if category is None:
         raise InvalidInput(_("Unknown category %(code)s.") % {"code": code}, field="category")
@@ -193,6 +187,7 @@ def _resolve_category(code: str | None) -> Category:
 
 
 def _resolve_unit(code: str, *, field: str, kind: str | None = None) -> Unit:
+    check_text(code, field=field)
     unit = Unit.objects.filter(code=code, is_active=True).first()
     if unit is None:
         raise InvalidInput(_("Unknown unit %(code)s.") % {"code": code}, field=field)
@@ -214,7 +209,7 @@ def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
             field="channel",
         )
     external_id = (
-        _text(
+        clean_text(
             draft.external_id,
             field="external_id",
             label=_("The external id"),
@@ -228,27 +223,27 @@ def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
         if existing is not None:
             return existing, False
 
-    content = _text(
+    content = clean_text(
         draft.content, field="content", label=_("The content"), limit=4000, required=True
     )
-    title = _text(draft.title, field="title", label=_("The title"), limit=200, required=False)
+    title = clean_text(draft.title, field="title", label=_("The title"), limit=200, required=False)
     if not title:
         title = content.splitlines()[0][:40]
-    resident_name = _text(
+    resident_name = clean_text(
         draft.resident_name,
         field="resident_name",
         label=_("The resident's name"),
         limit=60,
         required=False,
     )
-    phone = _text(
+    phone = clean_text(
         draft.resident_phone, field="resident_phone", label=_("The phone"), limit=20, required=False
     )
     if phone and not PHONE_PATTERN.match(phone):
         raise InvalidInput(
             _("%(phone)s is not a phone number.") % {"phone": phone}, field="resident_phone"
         )
-    address = _text(
+    address = clean_text(
         draft.address, field="address", label=_("The address"), limit=300, required=False
     )
     category = _resolve_category(draft.category)
@@ -350,10 +345,36 @@ def _take_channel_dispatch(
     )
 
 
+# The name an attachment is shown by: the uploaded one, at most this many characters (the
+# column holds 200), its suffix kept. The file itself is stored under a name made from it that
+# any file system takes (`stored_file_name`).
+SHOWN_NAME_CHARS = 150
+
+
+def shown_file_name(name: str) -> str:
+    """`name` (an upload's, or one stored earlier) as it is shown and offered for download:
+    no folders, no control characters, at most SHOWN_NAME_CHARS characters."""
+    shown = PurePath(printable(name).replace("\\", "/")).name.strip() or "file"
+    if len(shown) <= SHOWN_NAME_CHARS:
+        return shown
+    suffix = PurePath(shown).suffix
+    if len(suffix) > MAX_SUFFIX:
+        suffix = ""
+    return shown[: SHOWN_NAME_CHARS - len(suffix)] + suffix
+
+
+def may_attach(actor: Viewer, ticket: Ticket) -> bool:
+    """Whether `actor` may attach files to `ticket` now: `can_attach`, and the ticket is not
+    finished. What the ticket page asks before it offers the upload form."""
+    return ticket.status not in TERMINAL and can_attach(
+        actor, ticket.unit_id, registered_by_id=ticket.registered_by_id
+    )
+
+
 def _store_attachment(
     ticket: Ticket, upload: UploadedFile, content_type: str, *, by: Actor, now: dt.datetime
 ) -> Attachment:
-    name = Path(upload.name or "file").name[-150:]
+    name = shown_file_name(upload.name or "")
     attachment = Attachment(
         ticket=ticket,
         original_name=name,
@@ -368,21 +389,45 @@ def _store_attachment(
     return attachment
 
 
-def add_attachment(number: str, upload: UploadedFile, *, by: Actor) -> Attachment:
-    """Attach a photo or document to a ticket one may see."""
-    content_type = check_attachment(upload)
+def add_attachments(number: str, uploads: list[UploadedFile], *, by: Actor) -> list[Attachment]:
+    """Attach photos or documents to a ticket, all or none: for who may, `can_attach` (403);
+    a finished (closed, invalid, merged) ticket takes none (409)."""
     with transaction.atomic():
         ticket = access_ticket(by, number, for_update=True)
-        attachment = _store_attachment(ticket, upload, content_type, by=by, now=timezone.now())
-        TicketEvent.objects.create(
-            ticket=ticket,
-            kind=EventKind.ATTACHMENT,
-            actor=person_of(by),
-            at=attachment.uploaded_at,
-            from_status=ticket.status,
-            to_status=ticket.status,
-            payload=attachment_payload(name=attachment.original_name, size=attachment.size),
+        require(
+            can_attach(by, ticket.unit_id, registered_by_id=ticket.registered_by_id),
+            _(
+                "Files are attached by the command centre, the unit that holds the ticket and "
+                "the person who registered it."
+            ),
         )
+        if ticket.status in TERMINAL:
+            raise Conflict(
+                _("Ticket %(number)s is %(status)s: it takes no more attachments.")
+                % {"number": ticket.number, "status": Status(ticket.status).label}
+            )
+        # Every file checked before any is stored: a bad one leaves the ticket unchanged.
+        content_types = [check_attachment(upload) for upload in uploads]
+        now = timezone.now()
+        attachments = []
+        for upload, content_type in zip(uploads, content_types, strict=True):
+            attachment = _store_attachment(ticket, upload, content_type, by=by, now=now)
+            TicketEvent.objects.create(
+                ticket=ticket,
+                kind=EventKind.ATTACHMENT,
+                actor=person_of(by),
+                at=now,
+                from_status=ticket.status,
+                to_status=ticket.status,
+                payload=attachment_payload(name=attachment.original_name, size=attachment.size),
+            )
+            attachments.append(attachment)
+    return attachments
+
+
+def add_attachment(number: str, upload: UploadedFile, *, by: Actor) -> Attachment:
+    """Attach one photo or document (`add_attachments`)."""
+    (attachment,) = add_attachments(number, [upload], by=by)
     return attachment
 
 

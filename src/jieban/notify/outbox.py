@@ -24,8 +24,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from jieban.errors import NotFound
+from jieban.errors import InvalidInput, NotFound
+from jieban.inputs import MAX_ID, is_id
 from jieban.notify.models import DeliveryAttempt, DeliveryState, Gateway, Notification
 from jieban.org.models import User
 
@@ -241,6 +243,10 @@ def mark_read(user: User, *, ids: list[int] | None = None) -> int:
     """Mark the user's in-app notifications read (all, or those in `ids`)."""
     rows = Notification.objects.filter(recipient=user, gateway=Gateway.IN_APP, read_at__isnull=True)
     if ids is not None:
+        if not all(is_id(item) for item in ids):
+            raise InvalidInput(
+                _("Ids are whole numbers from 1 to %(max)d.") % {"max": MAX_ID}, field="ids"
+            )
         rows = rows.filter(pk__in=ids)
     with transaction.atomic():
         return rows.update(read_at=timezone.now())

@@ -66,6 +66,17 @@ def can_work_unit_tickets(actor: Viewer, unit_id: int | None) -> bool:
                 and person.unit_id == unit_id)  # fmt: skip
 
 
+def can_attach(actor: Viewer, unit_id: int | None, *, registered_by_id: int | None = None) -> bool:
+    """Attach files to a ticket held by `unit_id` (none while with the command centre) and
+    registered by `registered_by_id`: the command centre, the people of the unit that holds it
+    now, and the person who registered it. A leader only reads; a unit that held it once no
+    longer adds to it. (A finished ticket takes no files from anyone: `add_attachments`.)"""
+    if _person_with_role(actor, CENTRE_ROLES) or can_work_unit_tickets(actor, unit_id):
+        return True
+    person = _person(actor)
+    return bool(person and registered_by_id is not None and person.pk == registered_by_id)
+
+
 def has_inbox(actor: Viewer) -> bool:
     """People who work the tickets their unit holds have an inbox."""
     person = _person(actor)

@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jieban.errors import InvalidInput
+from jieban.inputs import check_period
 from jieban.org.actors import Viewer
 from jieban.org.models import Unit, User
 from jieban.org.permissions import has_inbox, sees_whole_bureau
@@ -59,7 +60,6 @@ from jieban.workcalendar.workdays import local_zone
 
 PERIODS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 MAX_SPAN = dt.timedelta(days=366 * 3)
-MIN_YEAR, MAX_YEAR = 1990, 2200
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -146,13 +146,7 @@ def _aggregates(now: dt.datetime) -> dict[str, Any]:
 
 def received_in(user: Viewer, start: dt.date, end: dt.date) -> QuerySet[Ticket]:
     """The tickets the figures count: visible, received in [start, end), not invalid/merged."""
-    for value, field in ((start, "start"), (end, "end")):
-        if not MIN_YEAR <= value.year <= MAX_YEAR:
-            raise InvalidInput(
-                _("Give a date between %(first)d and %(last)d.")
-                % {"first": MIN_YEAR, "last": MAX_YEAR},
-                field=field,
-            )
+    check_period(start, end, start_field="start", end_field="end")
     if end <= start:
         raise InvalidInput(_("The end must come after the start."), field="end")
     if end - start > MAX_SPAN:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jieban.errors import Conflict, InvalidInput, NotFound
+from jieban.inputs import check_day
 from jieban.org.actors import SYSTEM, Actor, Viewer, person_of
 from jieban.org.permissions import can_publish_report, can_read_reports, require
 from jieban.stats.definitions import DEFINITIONS_VERSION, DIMENSIONS
@@ -30,19 +31,28 @@ TREND_PERIOD = {"daily": None, "weekly": "day", "monthly": "day"}
 
 def period_bounds(kind: str, period: str) -> tuple[dt.date, dt.date]:
     """[start, end) of `period`: `2026-07-14` (daily), `2026-W29` (weekly), `2026-07`."""
+    start: dt.date | None = None
     try:
         if kind == ReportKind.DAILY and DAY.match(period):
             start = dt.date.fromisoformat(period)
-            return start, start + dt.timedelta(days=1)
-        if kind == ReportKind.WEEKLY and (week := WEEK.match(period)):
+        elif kind == ReportKind.WEEKLY and (week := WEEK.match(period)):
             start = dt.date.fromisocalendar(int(week[1]), int(week[2]), 1)
-            return start, start + dt.timedelta(days=7)
-        if kind == ReportKind.MONTHLY and (month := MONTH.match(period)):
+        elif kind == ReportKind.MONTHLY and (month := MONTH.match(period)):
             start = dt.date(int(month[1]), int(month[2]), 1)
-            end = dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1)
-            return start, end
     except ValueError:
-        pass
+        start = None
+    if start is not None:
+        # Checked before any arithmetic: year 9999's last day has no day after it.
+        check_day(start, field="period")
+        if kind == ReportKind.DAILY:
+            end = start + dt.timedelta(days=1)
+        elif kind == ReportKind.WEEKLY:
+            end = start + dt.timedelta(days=7)
+        else:
+            end = dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+        # The whole period within the days any input may name.
+        check_day(end - dt.timedelta(days=1), field="period")
+        return start, end
     if kind not in ReportKind.values:
         raise InvalidInput(_("The report is daily, weekly or monthly."), field="kind")
     examples = {"daily": "2026-07-14", "weekly": "2026-W29", "monthly": "2026-07"}

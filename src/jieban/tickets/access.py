@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from jieban.errors import NotFound
+from jieban.inputs import printable, unstorable_character
 from jieban.org.actors import Viewer
 from jieban.org.models import User
 from jieban.org.permissions import can_see_full_phone, sees_whole_bureau
@@ -38,6 +39,9 @@ def visible_tickets(user: Viewer) -> QuerySet[Ticket]:
 
 def access_ticket(user: Viewer, number: str, *, for_update: bool = False) -> Ticket:
     """The ticket `number` if `user` may see it, else NotFound; locked when `for_update`."""
+    if unstorable_character(number) is not None:
+        # No ticket's number holds one, and PostgreSQL refuses NUL in a query.
+        raise NotFound(_("No ticket %(number)s.") % {"number": printable(number)})
     tickets = visible_tickets(user).select_related("category", "unit", "grid")
     if for_update:
         tickets = tickets.select_for_update(of=("self",))

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jieban.errors import Conflict, InvalidInput, NotFound
+from jieban.inputs import FIRST_DAY, LAST_DAY
 from jieban.org.actors import SYSTEM, Actor, Viewer
 from jieban.org.permissions import can_take_snapshot, require
 from jieban.tickets.access import visible_tickets
@@ -38,9 +39,18 @@ MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 def parse_month(month: str) -> str:
-    if not MONTH.match(month or ""):
+    """`month` (YYYY-MM) when it names a month between FIRST_DAY's and LAST_DAY's
+    (`jieban.inputs`), else InvalidInput."""
+    found = MONTH.match(month or "")
+    if not found:
         raise InvalidInput(
             _("%(value)s is not a month (YYYY-MM).") % {"value": month}, field="month"
+        )
+    if not FIRST_DAY.year <= int(found[1]) <= LAST_DAY.year:
+        raise InvalidInput(
+            _("Give a month between %(first)s and %(last)s.")
+            % {"first": f"{FIRST_DAY:%Y-%m}", "last": f"{LAST_DAY:%Y-%m}"},
+            field="month",
         )
     return month
 

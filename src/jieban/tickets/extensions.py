@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from jieban.errors import Conflict, InvalidInput
+from jieban.inputs import clean_text
 from jieban.notify.outbox import notify
 from jieban.org.actors import Actor, Viewer, person_of
 from jieban.org.models import CENTRE_ROLES, User
@@ -52,15 +53,7 @@ def _days(value: object) -> int:
 
 
 def _text(value: str | None, *, field: str, required: bool, label: str) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise InvalidInput(_("%(label)s is required.") % {"label": label}, field=field)
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(
-            _("%(label)s is longer than %(max)d characters.") % {"label": label, "max": MAX_TEXT},
-            field=field,
-        )
-    return text
+    return clean_text(value, field=field, label=label, limit=MAX_TEXT, required=required)
 
 
 def _local(moment: dt.datetime) -> str:

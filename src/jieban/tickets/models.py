@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
@@ -12,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from jieban.inputs import fits_utf8, printable
 from jieban.org.models import Unit
 
 
@@ -375,8 +378,29 @@ class TicketEvent(models.Model):
         return f"{self.kind} {self.from_status}→{self.to_status}"
 
 
+# A stored file's name is made from the uploaded one, its stem at most this many UTF-8 bytes:
+# file systems allow 255 bytes a name, and a Chinese character takes three. Room is left for
+# the suffix and for the characters the storage adds when the name is taken.
+STORED_STEM_BYTES = 100
+MAX_SUFFIX = 10
+NOT_IN_FILE_NAMES = re.compile(r"[^-\w.]")
+
+
+def stored_file_name(filename: str) -> str:
+    """`filename` as a file system takes it whatever it was: letters (any script), digits,
+    `-`, `_` and `.`, the stem at most STORED_STEM_BYTES bytes, the suffix kept."""
+    name = PurePath(printable(filename).replace("\\", "/")).name
+    suffix = PurePath(name).suffix.lower()
+    if len(suffix) > MAX_SUFFIX or NOT_IN_FILE_NAMES.search(suffix):
+        suffix = ""
+    stem = NOT_IN_FILE_NAMES.sub("", name[: len(name) - len(suffix)].replace(" ", "_"))
+    stem = fits_utf8(stem.strip("."), STORED_STEM_BYTES).strip(".") or "file"
+    return f"{stem}{suffix}"
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
-    return f"{instance.ticket.number[2:10]}/{instance.ticket.number}/{filename}"
+    number = instance.ticket.number
+    return f"{number[2:10]}/{number}/{stored_file_name(filename)}"
 
 
 class Attachment(models.Model):

@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from jieban.errors import InvalidInput
+from jieban.inputs import aware_moment, check_day, check_text, is_id, moment_in_range
 from jieban.org.actors import Viewer
 from jieban.org.models import Unit, User
 from jieban.org.permissions import can_see_full_phone, has_inbox
@@ -55,7 +56,8 @@ class TicketFilters:
 
 
 def _bound(value: str, *, field: str, end: bool) -> dt.datetime:
-    """A date means its whole local day; a datetime is taken as given."""
+    """A date means its whole local day; a datetime is taken as given. Either between
+    FIRST_DAY and LAST_DAY (`jieban.inputs`)."""
     value = value.strip()
     parsed: dt.date | None = None
     try:
@@ -64,7 +66,7 @@ def _bound(value: str, *, field: str, end: bool) -> dt.datetime:
         else:
             parsed_dt = parse_datetime(value)
             if parsed_dt is not None:
-                return parsed_dt if timezone.is_aware(parsed_dt) else timezone.make_aware(parsed_dt)
+                return aware_moment(parsed_dt, field=field)
     except ValueError:
         parsed = None
     if parsed is None:
@@ -72,13 +74,21 @@ def _bound(value: str, *, field: str, end: bool) -> dt.datetime:
             _("%(value)s is not a date (YYYY-MM-DD) or a date and time.") % {"value": value},
             field=field,
         )
+    check_day(parsed, field=field)
     if end:
         parsed += dt.timedelta(days=1)
     return timezone.make_aware(dt.datetime.combine(parsed, dt.time()))
 
 
+# The filters given as text: codes and dates, each refused whole when it holds a character no
+# text may (`check_text`). The search drops them instead (`search_text`).
+TEXT_FILTERS = ("status", "unit", "category", "channel", "received_from", "received_to")
+
+
 def filter_tickets(user: Viewer, filters: TicketFilters) -> QuerySet[Ticket]:
     """Visible tickets narrowed by `filters`; unknown references are InvalidInput, not empty."""
+    for name in TEXT_FILTERS:
+        check_text(getattr(filters, name) or "", field=name)
     tickets = visible_tickets(user)
     if filters.status:
         statuses = [item.strip() for item in filters.status.split(",") if item.strip()]
@@ -301,9 +311,12 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         raw = base64.urlsafe_b64decode(padded.encode()).decode()
-        stamp, pk = raw.split("|")
-        received = dt.datetime.fromisoformat(stamp)
-        return received, int(pk)
+        stamp, pk_text = raw.split("|")
+        received, pk = dt.datetime.fromisoformat(stamp), int(pk_text)
+        # Only cursors this server wrote: an aware moment, in range, and an id.
+        if timezone.is_naive(received) or not moment_in_range(received) or not is_id(pk):
+            raise ValueError(raw)
+        return received, pk
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput(
             _("The cursor is not one this server gave out."), field="cursor"

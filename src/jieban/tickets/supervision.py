@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from jieban.errors import Conflict, InvalidInput, NotFound
+from jieban.inputs import check_text, clean_text
 from jieban.notify.outbox import notify
 from jieban.org.actors import SYSTEM, Actor, Viewer, person_of
 from jieban.org.models import UNIT_WORKER_ROLES, Role, Unit, User
@@ -382,11 +383,9 @@ def supervise_ticket(
     with transaction.atomic():
         ticket = access_ticket(by, number, for_update=True)
         require(can_supervise(by), _("Only supervisors may issue supervision orders."))
-        note = (note or "").strip()
+        note = clean_text(note, field="note", label=_("The supervision note"), limit=4000)
         if not note:
             raise InvalidInput(_("Say what the unit must do."), field="note")
-        if len(note) > 4000:
-            raise InvalidInput(_("The note is longer than 4000 characters."), field="note")
         if days is not None and not 1 <= days <= 30:
             raise InvalidInput(_("The deadline must be 1 to 30 working days."), field="days")
         if ticket.status not in CLOCK_RUNNING:
@@ -578,6 +577,8 @@ def supervision_order_page(
 ) -> tuple[list[SupervisionOrder], str | None]:
     """Orders newest first, filtered, keyset-paginated on (issued_at, id). `overdue`: open
     orders whose own deadline has passed."""
+    check_text(unit or "", field="unit")
+    check_text(ticket or "", field="ticket")
     orders = visible_orders(user)
     if unit:
         unit_id = Unit.objects.filter(code=unit).values_list("pk", flat=True).first()

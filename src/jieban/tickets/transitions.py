@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jieban.inputs import clean_text
 from jieban.org.actors import Actor, Viewer, person_of
 from jieban.org.models import Unit
 from jieban.org.permissions import can_dispatch, can_record_visit, can_work_unit_tickets
@@ -115,15 +116,7 @@ def available_actions(user: Viewer, ticket: Ticket) -> list[str]:
 
 
 def _required_text(value: str | None, *, field: str, label: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise InvalidInput(_("%(label)s is required.") % {"label": label}, field=field)
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(
-            _("%(label)s is longer than %(max)d characters.") % {"label": label, "max": MAX_TEXT},
-            field=field,
-        )
-    return text
+    return clean_text(value, field=field, label=label, limit=MAX_TEXT, required=True)
 
 
 def apply_transition(
@@ -329,11 +322,7 @@ def close_ticket(
     """Archive a resolved ticket, or answer a new one on the spot (a consultation)."""
 
     def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
-        text = (note or "").strip()
-        if len(text) > MAX_TEXT:
-            raise InvalidInput(
-                _("The note is longer than %(max)d characters.") % {"max": MAX_TEXT}, field="note"
-            )
+        text = clean_text(note, field="note", label=_("The closing note"), limit=MAX_TEXT)
         if ticket.status == Status.NEW:
             if not text:
                 raise InvalidInput(

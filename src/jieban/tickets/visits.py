@@ -13,12 +13,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jieban.errors import Conflict, InvalidInput
+from jieban.inputs import check_text, clean_text
 from jieban.org.actors import Actor, Viewer, person_of
 from jieban.org.models import Unit
 from jieban.org.permissions import can_record_visit, require
 from jieban.tickets.access import access_ticket, visible_tickets
 from jieban.tickets.events import reopen_payload, visit_close_payload, visit_payload
 from jieban.tickets.models import (
+    Channel,
     EventKind,
     Status,
     SupervisionReason,
@@ -62,9 +64,11 @@ def record_visit(
             % {"choices": ", ".join(VisitOutcome.values)},
             field="outcome",
         )
-    note = (note or "").strip()
-    if len(note) > 4000:
-        raise InvalidInput(_("The note is longer than 4000 characters."), field="note")
+    note = clean_text(note, field="note", label=_("The note on the call"), limit=4000)
+    if channel and channel not in Channel.values:
+        raise InvalidInput(
+            _("Unknown channel %(channel)s.") % {"channel": channel}, field="channel"
+        )
     with transaction.atomic():
         ticket = access_ticket(by, number, for_update=True)
         require(can_record_visit(by), _("Follow-up calls are made by the command centre."))
@@ -189,6 +193,8 @@ def follow_up_queue(user: Viewer, filters: FollowUpFilters | None = None) -> Que
 
 
 def _narrowed(tickets: QuerySet[Ticket], filters: FollowUpFilters) -> QuerySet[Ticket]:
+    check_text(filters.unit or "", field="unit")
+    check_text(filters.calls or "", field="calls")
     if filters.unit:
         unit_id = Unit.objects.filter(code=filters.unit).values_list("pk", flat=True).first()
         if unit_id is None:

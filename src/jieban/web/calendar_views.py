@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from jieban.errors import InvalidInput
 from jieban.http import AuthenticatedRequest
+from jieban.inputs import parse_day
 from jieban.org.permissions import can_edit_calendar
 from jieban.web.errors import answers_domain_errors, put_domain_error
 from jieban.workcalendar import workdays
@@ -114,9 +115,9 @@ def calendar_remove(request: AuthenticatedRequest) -> HttpResponse:
     if not can_edit_calendar(request.user):
         raise PermissionDenied(_("Only administrators may change the calendar."))
     try:
-        day = dt.date.fromisoformat(request.POST.get("date", ""))
-    except ValueError:
-        messages.error(request, _("That is not a date (YYYY-MM-DD)."))
+        day = parse_day(request.POST.get("date", ""), field="date")
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
         return redirect("web:calendar")
     if workdays.remove_override(date=day, by=request.user):
         messages.success(request, _("Override for %(date)s removed.") % {"date": day.isoformat()})

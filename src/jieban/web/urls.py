@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
 
+from jieban.inputs import is_id
 from jieban.web import (
     calendar_views,
     home_views,
@@ -12,6 +13,26 @@ from jieban.web.supervision import campaign, follow_up, orders
 from jieban.web.tickets import actions, attachments, detail, lists, printout, registration
 
 app_name = "web"
+
+
+class IdConverter:
+    """A database id in a path (`<id:pk>`): digits naming a positive 64-bit integer. Anything
+    larger names nothing, a 404 like any id that is not there, never a number the database
+    cannot compare."""
+
+    regex = "[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not is_id(number):
+            raise ValueError(value)  # the path does not match: a 404
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path(
@@ -31,11 +52,11 @@ urlpatterns = [
     ),
     path("tickets/export.xlsx", lists.ticket_export, name="ticket_export"),
     path("tickets/filters/", lists.saved_filter_save, name="saved_filter_save"),
-    path("tickets/filters/<int:pk>/delete/", lists.saved_filter_delete, name="saved_filter_delete"),
+    path("tickets/filters/<id:pk>/delete/", lists.saved_filter_delete, name="saved_filter_delete"),
     path("tickets/<str:number>/", detail.ticket_detail, name="ticket_detail"),
     path("tickets/<str:number>/print/", printout.ticket_print, name="ticket_print"),
     path("tickets/<str:number>/attachments/", attachments.ticket_attach, name="ticket_attach"),
-    path("tickets/<str:number>/attachments/<int:pk>/", attachments.attachment, name="attachment"),
+    path("tickets/<str:number>/attachments/<id:pk>/", attachments.attachment, name="attachment"),
     # Before the transitions: these are not status changes.
     path("tickets/<str:number>/supervise/", actions.ticket_supervise, name="ticket_supervise"),
     path("tickets/<str:number>/visit/", follow_up.ticket_visit, name="ticket_visit"),
@@ -77,7 +98,7 @@ urlpatterns = [
     ),
     path("notifications/", notification_views.notifications, name="notifications"),
     path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
-    path("notifications/<int:pk>/", notification_views.notification_open, name="notification_open"),
+    path("notifications/<id:pk>/", notification_views.notification_open, name="notification_open"),
     path("stats/", stats_page.stats, name="stats"),
     path("reports/", reports.report_list, name="reports"),
     path("reports/<slug:kind>/<str:period>/", reports.report, name="report"),

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from jieban.errors import InvalidInput
+from jieban.inputs import check_day, clean_text
 from jieban.org.actors import SYSTEM, Actor, person_of
 from jieban.org.permissions import can_edit_calendar, require
 from jieban.workcalendar.models import CalendarOverride, DayKind
@@ -236,11 +237,10 @@ def set_override(*, date: dt.date, kind: str, source: str, by: Actor = SYSTEM) -
     require(can_edit_calendar(by), _("Only administrators may change the calendar."))
     if kind not in DayKind.values:
         raise InvalidInput(_("Kind must be 'holiday' or 'workday'."), field="kind")
-    source = (source or "").strip()
+    check_day(date, field="date")
+    source = clean_text(source, field="source", label=_("The source notice"), limit=300)
     if not source:
         raise InvalidInput(_("Give the notice this comes from."), field="source")
-    if len(source) > 300:
-        raise InvalidInput(_("The source is longer than 300 characters."), field="source")
     with transaction.atomic():
         override, _created = CalendarOverride.objects.update_or_create(
             date=date, defaults={"kind": kind, "source": source, "updated_by": person_of(by)}

@@ -6,7 +6,7 @@ from typing import Any
 
 from ninja import Router
 
-from jieban.api.schemas import ERRORS, NotificationPageOut, ReadIn
+from jieban.api.schemas import ALL_NOTIFICATIONS, ERRORS, NotificationPageOut, ReadIn
 from jieban.api.serializers import local
 from jieban.http import AuthenticatedRequest
 from jieban.notify import outbox
@@ -44,6 +44,9 @@ def list_notifications(request: AuthenticatedRequest, unread: bool = False) -> d
 @router.post(
     "/notifications/read", response={200: NotificationPageOut, **ERRORS}, tags=["notifications"]
 )
-def read_notifications(request: AuthenticatedRequest, payload: ReadIn) -> dict[str, Any]:
+def read_notifications(
+    request: AuthenticatedRequest, payload: ReadIn = ALL_NOTIFICATIONS
+) -> dict[str, Any]:
+    """Mark the inbox read: every item, or those in `ids`."""
     outbox.mark_read(request.user, ids=payload.ids)
     return notification_page_out(request.user, unread_only=False)

@@ -11,6 +11,9 @@ from ninja.files import UploadedFile
 
 from jieban.api.schemas import (
     ERRORS,
+    NO_DECISION,
+    NO_NOTE,
+    NO_VERSION,
     AttachmentOut,
     DecisionIn,
     DispatchIn,
@@ -20,6 +23,7 @@ from jieban.api.schemas import (
     MergeIn,
     NoteIn,
     ReasonIn,
+    RejectionIn,
     ResultIn,
     TicketFilterIn,
     TicketIn,
@@ -130,10 +134,9 @@ def dispatch(request: AuthenticatedRequest, number: str, payload: DispatchIn) ->
 
 @router.post("/tickets/{number}/accept", response={200: TicketOut, **ERRORS}, tags=["lifecycle"])
 def accept(
-    request: AuthenticatedRequest, number: str, payload: VersionIn | None = None
+    request: AuthenticatedRequest, number: str, payload: VersionIn = NO_VERSION
 ) -> dict[str, Any]:
-    version = payload.version if payload else None
-    transitions.accept_ticket(number, by=request.user, expected_version=version)
+    transitions.accept_ticket(number, by=request.user, expected_version=payload.version)
     return ticket_detail_out(request.user, number)
 
 
@@ -156,12 +159,10 @@ def resolve(request: AuthenticatedRequest, number: str, payload: ResultIn) -> di
 
 
 @router.post("/tickets/{number}/close", response={200: TicketOut, **ERRORS}, tags=["lifecycle"])
-def close(
-    request: AuthenticatedRequest, number: str, payload: NoteIn | None = None
-) -> dict[str, Any]:
-    note = payload.note if payload else ""
-    version = payload.version if payload else None
-    transitions.close_ticket(number, note=note, by=request.user, expected_version=version)
+def close(request: AuthenticatedRequest, number: str, payload: NoteIn = NO_NOTE) -> dict[str, Any]:
+    transitions.close_ticket(
+        number, note=payload.note, by=request.user, expected_version=payload.version
+    )
     return ticket_detail_out(request.user, number)
 
 
@@ -200,7 +201,7 @@ def ask_for_extension(
     tags=["extensions"],
 )
 def approve_pending_extension(
-    request: AuthenticatedRequest, number: str, payload: DecisionIn
+    request: AuthenticatedRequest, number: str, payload: DecisionIn = NO_DECISION
 ) -> dict[str, Any] | None:
     """The command centre grants the time asked: the deadline moves."""
     return extension_out(approve_extension(number, note=payload.note, by=request.user))
@@ -212,7 +213,7 @@ def approve_pending_extension(
     tags=["extensions"],
 )
 def reject_pending_extension(
-    request: AuthenticatedRequest, number: str, payload: DecisionIn
+    request: AuthenticatedRequest, number: str, payload: RejectionIn
 ) -> dict[str, Any] | None:
     """The command centre refuses, saying why: the deadline stays."""
     return extension_out(reject_extension(number, note=payload.note, by=request.user))

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from jieban.errors import InvalidInput
 from jieban.http import AuthenticatedRequest
+from jieban.inputs import day_in_range, out_of_range
 from jieban.org.actors import Viewer
 from jieban.org.permissions import can_see_stats
 from jieban.stats.dashboards import Window, month_window
@@ -44,8 +45,6 @@ from jieban.web.stats.presenting import (
     period_window,
 )
 
-# Dates outside these years are typing mistakes; they would overflow the date arithmetic.
-FIRST_YEAR, LAST_YEAR = 2000, 2200
 PERIOD_LABELS: dict[str, Promise] = {
     # The heading of the column of days, weeks or months.
     "day": pgettext_lazy("the column of dates", "Day"),
@@ -85,12 +84,9 @@ class StatsForm(forms.Form):
         data = super().clean() or {}
         for name in ("start", "end"):
             day = data.get(name)
-            if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
-                self.add_error(
-                    name,
-                    _("Give a date between %(first)d and %(last)d.")
-                    % {"first": FIRST_YEAR, "last": LAST_YEAR},
-                )
+            # Outside these days a date is a typing mistake, and the arithmetic overflows.
+            if day is not None and not day_in_range(day):
+                self.add_error(name, out_of_range(name).message)
         start, end = data.get("start"), data.get("end")
         if start is not None and end is not None and end < start:
             self.add_error("end", _("The last day cannot come before the first."))

@@ -86,7 +86,7 @@ class ReportPage:
     trend_chart: dict[str, Any] | None
     sections: list[ReportSection]
     orders: list[tuple[int, str, int]]
-    previous: str
+    previous: str | None
     next: str | None
     ended: bool
     # The rule its rates are shown by: the stored one of a published report.
@@ -121,11 +121,22 @@ def report_title(kind: str, period: str) -> str:
     return f"{KIND_TITLES.get(kind, kind)} {period}"
 
 
-def _neighbours(kind: str, period: str) -> tuple[str, str | None]:
+def _shown_period(kind: str, period: str) -> str | None:
+    """`period`, or None when it lies past the days a report may count."""
+    try:
+        period_bounds(kind, period)
+    except InvalidInput:
+        return None
+    return period
+
+
+def _neighbours(kind: str, period: str) -> tuple[str | None, str | None]:
+    """The periods before and after, where there are such reports (none after today's)."""
     start, end = period_bounds(kind, period)
-    previous = current_period(kind, start - dt.timedelta(days=1))
-    upcoming = current_period(kind, end)
-    return previous, (upcoming if end <= timezone.localdate() else None)
+    previous = _shown_period(kind, current_period(kind, start - dt.timedelta(days=1)))
+    if end > timezone.localdate():
+        return previous, None
+    return previous, _shown_period(kind, current_period(kind, end))
 
 
 def report_page(

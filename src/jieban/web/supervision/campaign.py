@@ -49,10 +49,15 @@ def _month_or_404(month: str) -> str:
         raise Http404(exc.message) from exc
 
 
-def _shift(month: str, months: int) -> str:
+def _shift(month: str, months: int) -> str | None:
+    """The month `months` away from `month`; None past the months a board may show."""
     year, number = (int(part) for part in month.split("-"))
     index = year * 12 + number - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    shifted = f"{index // 12:04d}-{index % 12 + 1:02d}"
+    try:
+        return parse_month(shifted)
+    except InvalidInput:
+        return None
 
 
 def _board_or_none(user: User, month: str) -> CampaignBoard | None:
@@ -118,20 +123,26 @@ def campaign_workbook(board: CampaignBoard) -> bytes:
     counts = book.active
     assert counts is not None
     counts.title = _("Per unit")
-    counts.append([_("Clear-to-zero campaign"), board.campaign.month])
+    counts.append(guarded_row(counts, [_("Clear-to-zero campaign"), board.campaign.month]))
     taken = [_("Snapshot taken at"), _local(board.campaign.taken_at)]
     if board.taken_late:
         taken.append(_("Taken late, not on %(first)s") % {"first": board.first_day.isoformat()})
-    counts.append(taken)
+    counts.append(guarded_row(counts, taken))
     counts.append([])
-    counts.append([_("Unit code"), _("Unit"), _("At the start"), _("Cleared"), _("Remaining")])
+    counts.append(
+        guarded_row(
+            counts, [_("Unit code"), _("Unit"), _("At the start"), _("Cleared"), _("Remaining")]
+        )
+    )
     for row in board.rows:
         name = row.unit_name or _("No unit")
         counts.append(
             guarded_row(counts, [row.unit_code, name, row.at_start, row.cleared, row.remaining])
         )
     total = board.total
-    counts.append([None, _("Total"), total.at_start, total.cleared, total.remaining])
+    counts.append(
+        guarded_row(counts, [None, _("Total"), total.at_start, total.cleared, total.remaining])
+    )
     for cell in (*counts[4], *counts[counts.max_row]):
         cell.font = bold
     counts.column_dimensions["B"].width = 24
@@ -139,18 +150,21 @@ def campaign_workbook(board: CampaignBoard) -> bytes:
 
     listed = book.create_sheet(_("List"))
     listed.append(
-        [
-            _("Number"),
-            _("Title"),
-            _("Unit"),
-            _("Status"),
-            _("Received at"),
-            _("Long-pending"),
-            _("Reported repeatedly"),
-            _("Repeat reports"),
-            _("Supervision level"),
-            _("Cleared"),
-        ]
+        guarded_row(
+            listed,
+            [
+                _("Number"),
+                _("Title"),
+                _("Unit"),
+                _("Status"),
+                _("Received at"),
+                _("Long-pending"),
+                _("Reported repeatedly"),
+                _("Repeat reports"),
+                _("Supervision level"),
+                _("Cleared"),
+            ],
+        )
     )
     yes, no = _("yes"), _("no")
     for item in board.items:

@@ -9,9 +9,9 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jieban.errors import InvalidInput
+from jieban.errors import Conflict, InvalidInput
 from jieban.http import AuthenticatedRequest
-from jieban.intake.actions import add_attachment, check_attachment
+from jieban.intake.actions import add_attachments, shown_file_name
 from jieban.web.errors import answers_domain_errors, put_domain_error
 from jieban.web.pages import visible_ticket_or_404
 from jieban.web.tickets.detail import render_detail
@@ -27,11 +27,11 @@ def ticket_attach(request: AuthenticatedRequest, number: str) -> HttpResponse:
     if form.is_valid():
         uploads = form.cleaned_data["attachments"]
         try:
-            # Check every file before storing any, so a bad one leaves the ticket unchanged.
-            for upload in uploads:
-                check_attachment(upload)
-            for upload in uploads:
-                add_attachment(number, upload, by=request.user)
+            add_attachments(number, uploads, by=request.user)
+        except Conflict as exc:
+            # Finished since the page was shown: it says so, and offers no upload any more.
+            messages.error(request, exc.message)
+            return redirect("web:ticket_detail", number=number)
         except InvalidInput as exc:
             put_domain_error(form, exc)
         else:
@@ -50,6 +50,6 @@ def attachment(request: AuthenticatedRequest, number: str, pk: int) -> FileRespo
     return FileResponse(
         item.file.open("rb"),
         as_attachment=not inline,
-        filename=item.original_name,
+        filename=shown_file_name(item.original_name),
         content_type=item.content_type,
     )

@@ -19,6 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from jieban.http import AuthenticatedRequest
+from jieban.intake.actions import may_attach
 from jieban.org.models import Unit, User
 from jieban.tickets import transitions
 from jieban.tickets.access import shown_phone
@@ -180,7 +181,10 @@ def render_detail(
         "repeat_of": ticket.repeat_of.number if ticket.repeat_of_id and ticket.repeat_of else None,
         "deadline_warning": deadline_warning(ticket),
         "attachments": list(ticket.attachments.all()),
-        "attachment_form": attachment_form or AttachmentForm(),
+        # Offered only to those who may attach to it now (`may_attach`).
+        "attachment_form": (
+            (attachment_form or AttachmentForm()) if may_attach(request.user, ticket) else None
+        ),
         "timeline": timeline_entries(ticket_timeline(ticket)),
         "merged_into": ticket.merged_into.number if ticket.merged_into else None,
         "first_handler": ticket.first_handler,

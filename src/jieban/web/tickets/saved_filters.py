@@ -14,6 +14,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from jieban.errors import InvalidInput, NotFound
+from jieban.inputs import check_text
 from jieban.org.models import User
 from jieban.tickets.selectors import TicketFilters, filter_tickets
 from jieban.web.models import SavedFilter
@@ -87,7 +88,7 @@ def save_filter(owner: User, *, name: str, query: str) -> tuple[SavedFilter, boo
 
     Saving under a name already used replaces what that name held. Filters the list would
     refuse (an unknown unit, a malformed date) are refused here too."""
-    name = " ".join((name or "").split())
+    name = check_text(" ".join((name or "").split()), field="name", label=_("The filter's name"))
     if not name:
         raise InvalidInput(_("Give the filter a name."), field="name")
     if len(name) > MAX_NAME:
