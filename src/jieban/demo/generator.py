@@ -158,12 +158,12 @@ STATUS_BY_PROGRESS: list[tuple[float, dict[str, float]]] = [
            Status.CLOSED: 63.6}),
 ]  # fmt: skip
 STATUS_PAST_DUE: list[tuple[float, dict[str, float]]] = [
-    (72, {Status.NEW: 0.05, Status.DISPATCHED: 0.2, Status.IN_PROGRESS: 3, Status.RESOLVED: 8,
-          Status.CLOSED: 88.75}),
+    (72, {Status.NEW: 0.05, Status.DISPATCHED: 0.2, Status.IN_PROGRESS: 2, Status.RESOLVED: 8,
+          Status.CLOSED: 89.75}),
     (240, {Status.NEW: 0.02, Status.DISPATCHED: 0.05, Status.IN_PROGRESS: 1.0,
            Status.RESOLVED: 3, Status.CLOSED: 95.93}),
-    (1e12, {Status.NEW: 0.01, Status.DISPATCHED: 0.005, Status.IN_PROGRESS: 0.05,
-            Status.RESOLVED: 0.4, Status.CLOSED: 99.535}),
+    (1e12, {Status.NEW: 0.01, Status.DISPATCHED: 0.005, Status.IN_PROGRESS: 0.07,
+            Status.RESOLVED: 0.4, Status.CLOSED: 99.515}),
 ]  # fmt: skip
 # Channels that send their own reference and time received (the others are registered live).
 REFERENCED_CHANNELS = (Channel.HOTLINE_12345, Channel.ONLINE_PLATFORM, Channel.OPEN311)
