@@ -26,8 +26,37 @@ from jieban.tickets.models import Status, Ticket, accept_late, dispatch_late, st
 from jieban.tickets.supervision import Recipients
 
 
-def _late_batch(tickets: QuerySet[Ticket], *, batch: int, seen: set[int]) -> list[int]:
-    return list(tickets.exclude(pk__in=seen).order_by("pk").values_list("pk", flat=True)[:batch])
+def _notice_once(
+    late: QuerySet[Ticket],
+    *,
+    mark: str,
+    now: dt.datetime,
+    tell: Callable[[Ticket], None],
+    batch: int,
+    should_stop: Callable[[], bool] | None,
+) -> list[str]:
+    """Record `mark` = `now` on each ticket of `late` (re-checked under its row lock, so two
+    workers tell once) and `tell` about it; returns the tickets' numbers."""
+    found: list[str] = []
+    seen: set[int] = set()
+    while not (should_stop and should_stop()):
+        candidates = list(
+            late.exclude(pk__in=seen).order_by("pk").values_list("pk", flat=True)[:batch]
+        )
+        if not candidates:
+            break
+        seen.update(candidates)
+        with transaction.atomic():
+            for ticket in late.filter(pk__in=candidates).select_for_update():
+                setattr(ticket, mark, now)
+                ticket.save(update_fields=[mark])
+                tell(ticket)
+                found.append(ticket.number)
+    return found
+
+
+def _local(moment: dt.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def sweep_dispatch_late(
@@ -37,37 +66,28 @@ def sweep_dispatch_late(
     late = Ticket.objects.filter(
         status_is(Status.NEW), dispatch_late(now), dispatch_late_at__isnull=True
     )
-    dispatchers: list[User] | None = None
-    found: list[str] = []
-    seen: set[int] = set()
-    while not (should_stop and should_stop()):
-        candidates = _late_batch(late, batch=batch, seen=seen)
-        if not candidates:
-            break
-        seen.update(candidates)
-        with transaction.atomic():
-            for ticket in late.filter(pk__in=candidates).select_for_update():
-                ticket.dispatch_late_at = now
-                ticket.save(update_fields=["dispatch_late_at"])
-                if dispatchers is None:
-                    dispatchers = list(User.objects.filter(role__in=DISPATCH_ROLES, is_active=True))
-                with override(settings.LANGUAGE_CODE):
-                    title = _("Waiting for dispatch since %(since)s: %(ticket)s") % {
-                        "since": timezone.localtime(ticket.registered_at).strftime(
-                            "%Y-%m-%d %H:%M"
-                        ),
-                        "ticket": ticket.number,
-                    }
-                notify(
-                    "dispatch_late",
-                    recipients=dispatchers,
-                    title=title,
-                    body=ticket.title,
-                    ticket_id=ticket.pk,
-                    payload={"ticket": ticket.number},
-                )
-                found.append(ticket.number)
-    return found
+    dispatchers: list[User] = []
+
+    def tell(ticket: Ticket) -> None:
+        if not dispatchers:
+            dispatchers.extend(User.objects.filter(role__in=DISPATCH_ROLES, is_active=True))
+        with override(settings.LANGUAGE_CODE):
+            title = _("Waiting for dispatch since %(since)s: %(ticket)s") % {
+                "since": _local(ticket.registered_at),
+                "ticket": ticket.number,
+            }
+        notify(
+            "dispatch_late",
+            recipients=dispatchers,
+            title=title,
+            body=ticket.title,
+            ticket_id=ticket.pk,
+            payload={"ticket": ticket.number},
+        )
+
+    return _notice_once(
+        late, mark="dispatch_late_at", now=now, tell=tell, batch=batch, should_stop=should_stop
+    )
 
 
 def sweep_accept_late(
@@ -78,31 +98,22 @@ def sweep_accept_late(
         status_is(Status.DISPATCHED), accept_late(now), accept_late_at__isnull=True
     )
     recipients = Recipients()
-    found: list[str] = []
-    seen: set[int] = set()
-    while not (should_stop and should_stop()):
-        candidates = _late_batch(late, batch=batch, seen=seen)
-        if not candidates:
-            break
-        seen.update(candidates)
-        with transaction.atomic():
-            for ticket in late.filter(pk__in=candidates).select_for_update():
-                ticket.accept_late_at = now
-                ticket.save(update_fields=["accept_late_at"])
-                with override(settings.LANGUAGE_CODE):
-                    title = _("Not yet signed for: %(ticket)s, dispatched %(since)s") % {
-                        "ticket": ticket.number,
-                        "since": timezone.localtime(ticket.dispatched_at).strftime("%Y-%m-%d %H:%M")
-                        if ticket.dispatched_at
-                        else "",
-                    }
-                notify(
-                    "accept_late",
-                    recipients=recipients.of_unit(ticket.unit_id),
-                    title=title,
-                    body=ticket.title,
-                    ticket_id=ticket.pk,
-                    payload={"ticket": ticket.number},
-                )
-                found.append(ticket.number)
-    return found
+
+    def tell(ticket: Ticket) -> None:
+        with override(settings.LANGUAGE_CODE):
+            title = _("Not yet signed for: %(ticket)s, dispatched %(since)s") % {
+                "ticket": ticket.number,
+                "since": _local(ticket.dispatched_at),
+            }
+        notify(
+            "accept_late",
+            recipients=recipients.of_unit(ticket.unit_id),
+            title=title,
+            body=ticket.title,
+            ticket_id=ticket.pk,
+            payload={"ticket": ticket.number},
+        )
+
+    return _notice_once(
+        late, mark="accept_late_at", now=now, tell=tell, batch=batch, should_stop=should_stop
+    )
