@@ -160,10 +160,10 @@ STATUS_BY_PROGRESS: list[tuple[float, dict[str, float]]] = [
 STATUS_PAST_DUE: list[tuple[float, dict[str, float]]] = [
     (72, {Status.NEW: 0.05, Status.DISPATCHED: 0.2, Status.IN_PROGRESS: 2, Status.RESOLVED: 8,
           Status.CLOSED: 89.75}),
-    (240, {Status.NEW: 0.02, Status.DISPATCHED: 0.05, Status.IN_PROGRESS: 1.0,
-           Status.RESOLVED: 3, Status.CLOSED: 95.93}),
-    (1e12, {Status.NEW: 0.01, Status.DISPATCHED: 0.005, Status.IN_PROGRESS: 0.07,
-            Status.RESOLVED: 0.4, Status.CLOSED: 99.515}),
+    (240, {Status.NEW: 0.02, Status.DISPATCHED: 0.05, Status.IN_PROGRESS: 0.8,
+           Status.RESOLVED: 3, Status.CLOSED: 96.13}),
+    (1e12, {Status.NEW: 0.01, Status.DISPATCHED: 0.005, Status.IN_PROGRESS: 0.06,
+            Status.RESOLVED: 0.4, Status.CLOSED: 99.525}),
 ]  # fmt: skip
 # Channels that send their own reference and time received (the others are registered live).
 REFERENCED_CHANNELS = (Channel.HOTLINE_12345, Channel.ONLINE_PLATFORM, Channel.OPEN311)
