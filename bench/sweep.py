@@ -128,6 +128,9 @@ def main() -> None:
     parser.add_argument("--overdue", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--empty-runs", type=int, default=20)
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the full sweep: its slowest queries"
+    )
     args = parser.parse_args()
 
     data_dir = HERE / "out" / f"sweep-{args.tickets}-{args.open}-{args.overdue}-{args.seed}"
@@ -240,8 +243,19 @@ def main() -> None:
     print(f"tickets: {Ticket.objects.count():,}, open: {open_tickets:,}", flush=True)
 
     started = time.perf_counter()
-    full = run_sweep()
-    full_seconds = time.perf_counter() - started
+    if args.profile:
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            full = run_sweep()
+        full_seconds = time.perf_counter() - started
+        queries = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))
+        print(f"{len(queries)} queries, {sum(float(q['time']) for q in queries):.2f} s in all")
+        for query in queries[:15]:
+            print(f"  {float(query['time']) * 1000:8.1f} ms  {query['sql'][:300]}")
+    else:
+        full = run_sweep()
+        full_seconds = time.perf_counter() - started
     empty_times = []
     told = Notification.objects.filter(kind="supervision_order").count()
     print(

@@ -18,13 +18,16 @@ from jieban.org.permissions import can_see_full_phone, sees_whole_bureau
 from jieban.tickets.models import Ticket, TicketUnit
 
 
-def visible_tickets(user: Viewer) -> QuerySet[Ticket]:
-    """The tickets `user` may see, as a queryset to filter further."""
-    tickets = Ticket.objects.all()
+def visible_tickets(user: Viewer, *, unit_id: int | None = None) -> QuerySet[Ticket]:
+    """The tickets `user` may see, as a queryset to filter further; with `unit_id`, only
+    those that unit holds now (for a unit's own people the rule then needs no subquery)."""
+    tickets = Ticket.objects.all() if unit_id is None else Ticket.objects.filter(unit_id=unit_id)
     if sees_whole_bureau(user):  # the system too
         return tickets
     if not isinstance(user, User) or not user.is_active:
         return tickets.none()
+    if unit_id is not None and unit_id == user.unit_id:
+        return tickets
     condition = Q(registered_by=user.pk)
     if user.unit_id is not None:
         # A ticket the unit holds now it has held: testing that first spares the subquery

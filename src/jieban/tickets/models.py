@@ -258,24 +258,53 @@ class Ticket(models.Model):
                 name="ticket_unit_open_due_idx",
                 condition=Q(status__in=["dispatched", "in_progress"]),
             ),
+            # The clocks' indexes lead with `status` (each holds one or two statuses) so that
+            # the planner, which has no statistics, prefers them to ticket_status_idx.
             # The supervision sweep's work list: running clocks by the moment to look again.
             models.Index(
-                fields=["watch_at"],
+                fields=["status", "watch_at"],
                 name="ticket_watch_idx",
                 condition=Q(status__in=["dispatched", "in_progress"]),
             ),
-            # New tickets by their dispatch deadline (the dispatch-late sweep and filter), and
-            # dispatched ones by their signing deadline (accept late).
+            # New tickets by their dispatch deadline (the dispatch-late sweep and filter).
             models.Index(
-                fields=["dispatch_due_at"],
+                fields=["status", "dispatch_due_at", "dispatch_late_at"],
                 name="ticket_dispatch_due_idx",
                 condition=Q(status="new"),
             ),
+            # Dispatched ones by their signing deadline (accept late): the sweep (which skips
+            # those already told), the filter, and the "not signed in time" figure by day and
+            # group, without reading rows.
             models.Index(
-                fields=["accept_due_at"],
+                fields=[
+                    "status",
+                    "accept_due_at",
+                    "accept_late_at",
+                    "accepted_at",
+                    "received_at",
+                    "category",
+                    "unit",
+                    "grid",
+                    "channel",
+                ],
                 name="ticket_accept_due_idx",
                 condition=Q(status="dispatched"),
             ),
+            # Escalated to the leaders and still running: their lists and counts.
+            models.Index(
+                fields=["status", "received_at"],
+                name="ticket_escalated_idx",
+                condition=Q(status__in=["dispatched", "in_progress"])
+                & Q(escalated_at__isnull=False),
+            ),
+            # The follow-up queue: resolved tickets, oldest resolution first.
+            models.Index(
+                fields=["status", "resolved_at"],
+                name="ticket_resolved_idx",
+                condition=Q(status="resolved"),
+            ),
+            # One unit's tickets of one status by deadline: its inbox's lists.
+            models.Index(fields=["unit", "status", "due_at"], name="ticket_unit_status_due_idx"),
             # One unit's tickets by status, and its filtered lists newest first.
             models.Index(
                 fields=["unit", "status", "-received_at"], name="ticket_unit_received_idx"

@@ -89,7 +89,12 @@ def filter_tickets(user: Viewer, filters: TicketFilters) -> QuerySet[Ticket]:
     """Visible tickets narrowed by `filters`; unknown references are InvalidInput, not empty."""
     for name in TEXT_FILTERS:
         check_text(getattr(filters, name) or "", field=name)
-    tickets = visible_tickets(user)
+    unit_id = None
+    if filters.unit:
+        unit_id = _unit_id(user, filters.unit)
+        if unit_id is None:
+            raise InvalidInput(_("Unknown unit %(code)s.") % {"code": filters.unit}, field="unit")
+    tickets = visible_tickets(user, unit_id=unit_id)
     if filters.status:
         statuses = [item.strip() for item in filters.status.split(",") if item.strip()]
         unknown = [item for item in statuses if item not in Status.values]
@@ -98,11 +103,6 @@ def filter_tickets(user: Viewer, filters: TicketFilters) -> QuerySet[Ticket]:
                 _("Unknown status %(status)s.") % {"status": ", ".join(unknown)}, field="status"
             )
         tickets = tickets.filter(status__in=statuses)
-    if filters.unit:
-        unit_id = _unit_id(user, filters.unit)
-        if unit_id is None:
-            raise InvalidInput(_("Unknown unit %(code)s.") % {"code": filters.unit}, field="unit")
-        tickets = tickets.filter(unit_id=unit_id)
     if filters.category:
         category_id = (
             Category.objects.filter(code=filters.category).values_list("pk", flat=True).first()
@@ -536,8 +536,8 @@ def most_urgent(user: User, *, limit: int) -> list[Ticket]:
         return []
     horizon = due_soon_horizon(timezone.now())
     return list(
-        visible_tickets(user)
-        .filter(clock_running(), unit_id=user.unit_id, due_at__lte=horizon)
+        visible_tickets(user, unit_id=user.unit_id)
+        .filter(clock_running(), due_at__lte=horizon)
         .select_related("category", "unit")
         .order_by("due_at", "pk")[:limit]
     )
