@@ -7,6 +7,8 @@ import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
+from jieban.files import FILE_MODE, private_directory, tighten
+
 
 class ConfigurationError(RuntimeError):
     """A setting in the environment is malformed."""
@@ -63,12 +65,13 @@ def secret_from_env_or_file(name: str, generated_file: Path) -> str:
     if file_name:
         return Path(file_name).read_text(encoding="utf-8").strip()
     if generated_file.exists():
+        tighten(generated_file)
         return generated_file.read_text(encoding="utf-8").strip()
-    generated_file.parent.mkdir(parents=True, exist_ok=True)
+    private_directory(generated_file.parent)
     key = secrets.token_urlsafe(50)
     # Create exclusively so two processes starting at once agree on one key.
     try:
-        fd = os.open(generated_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(generated_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     except FileExistsError:
         return generated_file.read_text(encoding="utf-8").strip()
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

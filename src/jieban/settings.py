@@ -16,9 +16,11 @@ from jieban.conf import (
     env_str,
     secret_from_env_or_file,
 )
+from jieban.files import DIRECTORY_MODE, FILE_MODE, private_directory, private_file, tighten
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(env_str("JIEBAN_DATA_DIR", "var")).resolve()
+# Residents' data lives here: the directory is 0700 and every file in it 0600 (jieban.files).
+DATA_DIR = private_directory(Path(env_str("JIEBAN_DATA_DIR", "var")).resolve())
 
 SECRET_KEY = secret_from_env_or_file("JIEBAN_SECRET_KEY", DATA_DIR / "secret_key")
 DEBUG = env_bool("JIEBAN_DEBUG", False)
@@ -86,7 +88,6 @@ TEMPLATES = [
 def _database_config() -> dict[str, Any]:
     url = env_str("DATABASE_URL", "")
     if not url:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{DATA_DIR / 'jieban.sqlite3'}"
     config: dict[str, Any] = dict(
         dj_database_url.parse(url, conn_max_age=env_int("JIEBAN_DB_CONN_MAX_AGE", 60))
@@ -103,7 +104,22 @@ def _database_config() -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
         }
+        _private_sqlite_files(str(config["NAME"]))
     return config
+
+
+def _private_sqlite_files(name: str) -> None:
+    """The database file created 0600 before SQLite opens it: SQLite gives its WAL and
+    shared-memory files the database file's mode, whatever the umask. Files an earlier
+    version left more open are tightened."""
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    database = Path(name)
+    if not database.parent.is_dir():
+        return  # SQLite will say the database cannot be opened; nothing to protect here
+    private_file(database)
+    for suffix in ("-wal", "-shm", "-journal"):
+        tighten(database.with_name(database.name + suffix))
 
 
 DATABASES = {"default": _database_config()}
@@ -122,6 +138,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 MEDIA_ROOT = DATA_DIR / "attachments"
+# Attachments and the directories made for them: for Jieban's user only, whatever the umask.
+FILE_UPLOAD_PERMISSIONS = FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = DIRECTORY_MODE
 
 # Limits on what a request may carry: a huge body is refused before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("JIEBAN_MAX_BODY_BYTES", 1 * 1024 * 1024)
