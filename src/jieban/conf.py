@@ -56,6 +56,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def allowed_hosts(name: str, default: list[str]) -> list[str]:
+    """The host names to serve, from a comma-separated list; `*` (any Host) stops the start:
+    it would let a forged Host into links, redirects and the CSRF check."""
+    hosts = env_list(name, default)
+    if "*" in hosts:
+        raise ConfigurationError(
+            f"{name} must name the hosts Jieban is reached by (a leading dot for a domain "
+            f"and its subdomains), not *"
+        )
+    return hosts
+
+
 def secret_from_env_or_file(name: str, generated_file: Path) -> str:
     """`NAME`, else the file named by `NAME_FILE`, else a key generated once into the data dir."""
     value = os.environ.get(name)

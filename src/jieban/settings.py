@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from jieban.conf import (
+    allowed_hosts,
     env_bool,
     env_choice,
     env_int,
@@ -24,7 +26,9 @@ DATA_DIR = private_directory(Path(env_str("JIEBAN_DATA_DIR", "var")).resolve())
 
 SECRET_KEY = secret_from_env_or_file("JIEBAN_SECRET_KEY", DATA_DIR / "secret_key")
 DEBUG = env_bool("JIEBAN_DEBUG", False)
-ALLOWED_HOSTS = env_list("JIEBAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+# The host names Jieban answers to; a request naming another Host is a 400. Behind a proxy,
+# the proxy passes the public name on (README "Behind a proxy").
+ALLOWED_HOSTS = allowed_hosts("JIEBAN_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("JIEBAN_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -50,6 +54,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: the vendored static files keep their caching headers.
+    "csp.middleware.CSPMiddleware",
+    "jieban.http.NoStore",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Before any view reads the path or the query (its message in the person's language).
@@ -165,6 +172,24 @@ JIEBAN_BUREAU_NAME = env_str("JIEBAN_BUREAU_NAME", "")
 # How pages, Excel and published reports round a rate to two decimals of a percent (the API
 # gives exact fractions): the values of `jieban.stats.rates.Rounding`.
 JIEBAN_RATE_ROUNDING = env_choice("JIEBAN_RATE_ROUNDING", "half_up", ("half_up", "truncate"))
+
+# The pages run only the scripts and styles Jieban serves itself (the vendored htmx and
+# ECharts, web/*.js): no inline script, style or event handler, nothing from elsewhere. A
+# chart's figures travel as JSON in <script type="application/json">, which is not run.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("JIEBAN_SECURE_COOKIES", False)
