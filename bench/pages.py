@@ -313,7 +313,7 @@ def measure(args: argparse.Namespace) -> bool:
     users = {user.username: user for user in User.objects.all()}
     clients: dict[str, Any] = {}
     for username in ("dispatcher", "handler1", "supervisor", "leader"):
-        client = Client()
+        client = Client(HTTP_HOST="localhost")  # a host ALLOWED_HOSTS serves by default
         client.force_login(users[username])
         clients[username] = client
     details = pick_tickets()

@@ -1,5 +1,5 @@
-"""What the two interfaces (pages and API) share about a request: its authenticated type, and
-the refusal of addresses no page or endpoint could read."""
+"""What the two interfaces (pages and API) share about a request: its authenticated type, the
+refusal of addresses no page or endpoint could read, and answers no cache keeps."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from jieban.inputs import printable
@@ -55,3 +56,18 @@ class RefuseNulInAddresses:
             if any(NUL in text for text in (name, *values)):
                 return printable(name) or "query"
         return None
+
+
+class NoStore:
+    """Every answer of a page or the API is `Cache-Control: no-store`: they carry residents'
+    names, phones and complaints, which no browser cache or proxy may keep after the person
+    logs out (nor show on the back button of a shared computer). The vendored static files,
+    served before this by WhiteNoise, keep their long caching."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True)
+        return response
