@@ -1,12 +1,14 @@
-"""What the two interfaces (pages and API) share about a request: its authenticated type, and
-the refusal of addresses no page or endpoint could read."""
+"""What the two interfaces (pages and API) share about a request: its authenticated type, the
+refusal of addresses no page or endpoint could read, and who the history records as acting."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from auditlog.middleware import AuditlogMiddleware
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from jieban.inputs import printable
@@ -55,3 +57,16 @@ class RefuseNulInAddresses:
             if any(NUL in text for text in (name, *values)):
                 return printable(name) or "query"
         return None
+
+
+class RecordChangesAsTheRequestsPerson(AuditlogMiddleware):
+    """django-auditlog's middleware, recording a change (the history) as done by the request's
+    person as known when the change is recorded, not when the request came in: an API call's
+    person is known only once its bearer token is checked, after every middleware. Nobody
+    logged in (a command, the worker) is recorded as no person, the system."""
+
+    @staticmethod
+    def _get_actor(request: HttpRequest) -> object:
+        # Lazy: read when a change is recorded, so a request that changes nothing tracked
+        # (nearly all) does not load its user for this.
+        return SimpleLazyObject(lambda: getattr(request, "user", None))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from auditlog.models import LogEntry
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -130,3 +131,14 @@ class ApiToken(models.Model):
         raw = "jb_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, key_hash=hash_token(raw), prefix=raw[:8])
         return token, raw
+
+
+class ChangeRecord(LogEntry):
+    """One change in the history (`jieban.org.history`): django-auditlog's record, shown to
+    administrators in the back office under this name."""
+
+    class Meta:
+        proxy = True
+        ordering = ["-timestamp"]
+        verbose_name = _("change")
+        verbose_name_plural = _("history of changes")

@@ -17,7 +17,7 @@ class CalendarOverride(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=DayKind.choices)
     source = models.CharField(_("source notice"), max_length=300)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
     )
     updated_at = models.DateTimeField(auto_now=True)
 
