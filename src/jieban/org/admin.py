@@ -3,6 +3,7 @@ changes. People are deactivated here, never deleted."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from auditlog.models import LogEntry
@@ -10,9 +11,11 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -146,7 +149,7 @@ class WhatFilter(admin.SimpleListFilter):
 
 class ActionFilter(admin.SimpleListFilter):
     title = gettext_lazy("action")
-    parameter_name = "action"
+    parameter_name = "done"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [(str(value), label) for value, label in ACTIONS.items()]
@@ -158,15 +161,26 @@ class ActionFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _shown(record: LogEntry, field_name: str, value: Any) -> str:
-    """A recorded value as a person reads it: a choice's label, yes or no, — for nothing."""
-    if value is None or value in ("None", ""):
-        return "—"
+def _field(record: LogEntry, field_name: str) -> Any:
     model = record.content_type.model_class()
     try:
-        field = model._meta.get_field(field_name) if model is not None else None
+        return model._meta.get_field(field_name) if model is not None else None
     except FieldDoesNotExist:
-        field = None
+        return None
+
+
+def _shown(record: LogEntry, field_name: str, value: Any) -> str:
+    """A recorded value as a person reads it: a choice's label, yes or no, a time in local
+    time (django-auditlog records it in UTC), — for nothing."""
+    if value is None or value in ("None", ""):
+        return "—"
+    field = _field(record, field_name)
+    if isinstance(field, models.DateTimeField):
+        try:
+            moment = dt.datetime.fromisoformat(str(value)).replace(tzinfo=dt.UTC)
+        except ValueError:
+            return str(value)
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
     choices = dict(getattr(field, "flatchoices", None) or ())
     if str(value) in choices:
         return str(choices[str(value)])
@@ -177,15 +191,15 @@ def _shown(record: LogEntry, field_name: str, value: Any) -> str:
     return str(value)
 
 
-def _field_label(record: LogEntry, field_name: str) -> str:
+def _field_label(record: LogEntry, field_name: str) -> str | None:
+    """The field's name as people read it; None for what is not the object's own field (a
+    record of a creation lists the objects that point at it too: not shown)."""
     if field_name in RECORDED_BY_HAND:
         return str(RECORDED_BY_HAND[field_name])
-    model = record.content_type.model_class()
-    try:
-        field = model._meta.get_field(field_name) if model is not None else None
-    except FieldDoesNotExist:
-        field = None
-    return str(getattr(field, "verbose_name", field_name))
+    field = _field(record, field_name)
+    if field is None or field.auto_created or not (field.concrete or field.many_to_many):
+        return None
+    return str(field.verbose_name)
 
 
 @admin.register(ChangeRecord)
@@ -245,6 +259,8 @@ class ChangeRecordAdmin(admin.ModelAdmin):
         rows = []
         for name, change in sorted((record.changes or {}).items()):
             label = _field_label(record, name)
+            if label is None:
+                continue
             if isinstance(change, dict):  # a many-to-many field: objects added or removed
                 sign = "+" if change.get("operation") == "add" else "−"
                 objects = ", ".join(str(item) for item in change.get("objects", ()))

@@ -25,7 +25,7 @@ from typing import Any
 from auditlog.models import LogEntry
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_client_username
+from axes.helpers import get_client_username, get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import transaction
@@ -94,7 +94,7 @@ class LoginLimits(AxesDatabaseHandler):
     def get_failures(self, request: Any, credentials: dict[str, Any] | None = None) -> int:
         lockout = lockout_of(request, get_client_username(request, credentials))
         request.jieban_lockout = lockout
-        return settings.JIEBAN_LOGIN_FAILURES if lockout else 0
+        return get_failure_limit(request, credentials) if lockout else 0
 
     def reset_user_attempts(
         self, request: HttpRequest, credentials: dict[str, Any] | None = None

@@ -23,7 +23,12 @@ class Category(models.Model):
     name = models.CharField(_("name"), max_length=80)
     name_en = models.CharField(_("English name"), max_length=80)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent category"),
     )
     deadline_days = models.PositiveSmallIntegerField(_("deadline in working days"), default=5)
     practical = models.BooleanField(_("practical matter for residents"), default=False)
