@@ -161,6 +161,24 @@ class ActionFilter(admin.SimpleListFilter):
         return queryset
 
 
+class WhoFilter(admin.SimpleListFilter):
+    title = gettext_lazy("who")
+    parameter_name = "who"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        actors = ChangeRecord.objects.exclude(actor=None).values_list("actor", flat=True)
+        people = User.objects.filter(pk__in=actors.distinct()).order_by("username")
+        return [("system", _("the system"))] + [(str(p.pk), p.username) for p in people]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value == "system":
+            return queryset.filter(actor=None)
+        if value and value.isdigit():
+            return queryset.filter(actor_id=int(value))
+        return queryset
+
+
 def _field(record: LogEntry, field_name: str) -> Any:
     model = record.content_type.model_class()
     try:
@@ -207,7 +225,7 @@ class ChangeRecordAdmin(admin.ModelAdmin):
     """Who changed what, when, from what, to what: read-only, for administrators."""
 
     list_display = ("when", "who", "action_done", "what", "changes_made")
-    list_filter = (ActionFilter, WhatFilter, ("actor", admin.RelatedOnlyFieldListFilter))
+    list_filter = (ActionFilter, WhatFilter, WhoFilter)
     list_select_related = ("content_type", "actor")
     search_fields = ("object_repr", "actor__username", "actor__first_name")
     date_hierarchy = "timestamp"
@@ -266,7 +284,7 @@ class ChangeRecordAdmin(admin.ModelAdmin):
                 objects = ", ".join(str(item) for item in change.get("objects", ()))
                 rows.append((label, f"{sign} {objects}"))
             else:
-                old, new = change
-                shown = f"{_shown(record, name, old)} → {_shown(record, name, new)}"
-                rows.append((label, shown))
+                old, new = (_shown(record, name, value) for value in change)
+                if old != new:  # not an empty field "created" empty
+                    rows.append((label, f"{old} → {new}"))
         return format_html_join("", '<div class="change"><strong>{}</strong>: {}</div>', rows)

@@ -78,7 +78,12 @@ class User(AbstractUser):
         _("role"), max_length=20, choices=Role.choices, default=Role.UNIT_HANDLER
     )
     unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="people"
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="people",
+        verbose_name=_("unit"),
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
 
