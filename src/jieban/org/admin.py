@@ -133,12 +133,14 @@ class WhatFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         kinds = ChangeRecord.objects.values_list("content_type", flat=True).distinct()
-        found = ContentType.objects.filter(pk__in=kinds)
+        models_of = {
+            kind.pk: kind.model_class() for kind in ContentType.objects.filter(pk__in=kinds)
+        }
         return sorted(
-            ((str(kind.pk), str(kind.model_class()._meta.verbose_name_plural)) for kind in found
-             if kind.model_class() is not None),
-            key=lambda item: item[1],
-        )  # fmt: skip
+            (str(pk), str(model._meta.verbose_name_plural))
+            for pk, model in models_of.items()
+            if model is not None
+        ), key=lambda item: item[1])
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
