@@ -240,6 +240,13 @@ class TestTheHistory:
         page = client.get("/admin/org/changerecord/?done=2").content.decode()
         assert "2026-03-03" in page and "休息日 → —" in page
         assert "系统" in client.get("/admin/org/changerecord/").content.decode()
+        from django.contrib.contenttypes.models import ContentType
+
+        kind = ContentType.objects.get_for_model(CalendarOverride).pk
+        by_admin = client.get(f"/admin/org/changerecord/?what={kind}&who={cast.admin.pk}")
+        assert by_admin.context["cl"].result_count == 3  # made, made over the API, removed
+        by_system = client.get(f"/admin/org/changerecord/?what={kind}&who=system")
+        assert by_system.context["cl"].result_count == 1
 
     def test_a_calendar_change_over_the_api_names_its_person(self, cast: Cast) -> None:
         ApiClient(cast.admin).put("/calendar/2026-03-04", {"kind": "workday", "source": "通知"})

@@ -136,11 +136,12 @@ class WhatFilter(admin.SimpleListFilter):
         models_of = {
             kind.pk: kind.model_class() for kind in ContentType.objects.filter(pk__in=kinds)
         }
-        return sorted(
+        named = [
             (str(pk), str(model._meta.verbose_name_plural))
             for pk, model in models_of.items()
             if model is not None
-        ), key=lambda item: item[1])
+        ]
+        return sorted(named, key=lambda item: item[1])
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
