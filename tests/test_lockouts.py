@@ -19,12 +19,6 @@ from tests.conftest import PASSWORD, ApiClient, Cast
 START = dt.datetime(2026, 7, 14, 9, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    # Dozens of logins per test; hashing need not be slow here (before the cast is made).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def log_in(client: Client, username: str, password: str, **extra: Any) -> Any:
     return client.post("/login/", {"username": username, "password": password}, **extra)
 
