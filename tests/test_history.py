@@ -204,6 +204,7 @@ class TestTheHistory:
         (record,) = records_of(Category, category.pk)
         assert record.actor == cast.admin
         assert record.changes == {"deadline_days": [str(before), "2"]}
+        assert record.remote_addr == "127.0.0.1"
         page = client.get("/admin/org/changerecord/").content.decode()
         assert "变更历史" in page
         assert f"{before} → 2" in page

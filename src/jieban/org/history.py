@@ -9,22 +9,42 @@ system. Administrators read it in the back office (`ChangeRecord`).
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from auditlog.models import LogEntry
 from django.db.models import ProtectedError
-from django.db.models.signals import pre_delete
+from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from jieban.org.models import User
 
 MASK = "********"
 
+# The request being served, whose person makes the changes recorded now (set by
+# `jieban.http.RecordChangesAsTheRequestsPerson`); none outside a request.
+ACTING_REQUEST: ContextVar[HttpRequest | None] = ContextVar("jieban_acting_request", default=None)
+
 
 def mask(value: str) -> str:
     """What the history shows of a masked field (a password's hash): only that it changed."""
     return MASK if value and value != "None" else value
+
+
+@receiver(pre_save, sender=LogEntry, dispatch_uid="jieban.org.history.name_the_person")
+def name_the_person(sender: Any, instance: LogEntry, **kwargs: Any) -> None:
+    """Record a change as done by the person of the request being served, if any, from its
+    address; a change recorded with its person already named (`lift_lockout`) keeps it."""
+    request = ACTING_REQUEST.get()
+    if request is None or instance.actor_id is not None:
+        return
+    person = getattr(request, "user", None)
+    if isinstance(person, User) and person.is_authenticated:
+        instance.actor = person
+        instance.actor_email = person.email or None
+    instance.remote_addr = request.META.get("REMOTE_ADDR") or None
 
 
 @receiver(pre_delete, sender=User, dispatch_uid="jieban.org.history.keep_the_actor")
