@@ -5,6 +5,11 @@ back office edits, and the calendar's overrides, however they are changed (the b
 calendar page, the API, a command). A change is recorded in the transaction that makes it, as
 done by the request's person (`jieban.http.RecordChangesAsTheRequestsPerson`), or by nobody, the
 system. Administrators read it in the back office (`ChangeRecord`).
+
+django-auditlog rather than django-simple-history: one table for every tracked model, each
+record holding only what changed (from, to), with exclusions and masks per field, so one page
+lists every change of the back office; simple-history copies every column of a row into a
+history table per model, on every save (a login's `last_login` too).
 """
 
 from __future__ import annotations
