@@ -89,3 +89,11 @@ def secret_from_env_or_file(name: str, generated_file: Path) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(key)
     return key
+
+
+def env_positive_int(name: str, default: int) -> int:
+    """An integer of at least 1: a limit or a duration that 0 or less would turn off."""
+    value = env_int(name, default)
+    if value < 1:
+        raise ConfigurationError(f"{name} must be 1 or more, got {value}")
+    return value

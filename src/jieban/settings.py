@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from jieban.conf import (
     env_choice,
     env_int,
     env_list,
+    env_positive_int,
     env_str,
     secret_from_env_or_file,
 )
@@ -39,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "axes",
+    "auditlog",
     "jieban.org",
     "jieban.workcalendar",
     "jieban.tickets",
@@ -64,8 +68,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Changes to the tracked models are recorded as done by the request's person (the history).
+    "jieban.http.RecordChangesAsTheRequestsPerson",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: a login refused for too many failures gets its answer (a 429) on the way out.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes counts failed logins first, and refuses a locked-out login before the password
+# is even checked (README, "Logins and lockouts").
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "jieban.urls"
@@ -249,3 +264,48 @@ JIEBAN_SUPERVISION_DAYS = {
     "dissatisfied": env_int("JIEBAN_SUPERVISION_DAYS_DISSATISFIED", 2),
     "manual": env_int("JIEBAN_SUPERVISION_DAYS_MANUAL", 2),
 }
+
+# Guessing passwords (README, "Logins and lockouts"): django-axes records every failed login
+# and every wrong API token. An account is locked after JIEBAN_LOGIN_FAILURES failed logins,
+# an address after JIEBAN_LOGIN_FAILURES_PER_ADDRESS (higher: an office behind one NAT address
+# shares it) failed logins or as many wrong tokens, each failure within JIEBAN_LOCKOUT_MINUTES
+# of the one before; the lock lasts that long after the last failure, or until an
+# administrator lifts it. The rule itself is `jieban.org.lockouts.LoginLimits`.
+JIEBAN_LOGIN_FAILURES = env_positive_int("JIEBAN_LOGIN_FAILURES", 5)
+JIEBAN_LOGIN_FAILURES_PER_ADDRESS = env_positive_int("JIEBAN_LOGIN_FAILURES_PER_ADDRESS", 20)
+JIEBAN_LOCKOUT_MINUTES = env_positive_int("JIEBAN_LOCKOUT_MINUTES", 15)
+AXES_HANDLER = "jieban.org.lockouts.LoginLimits"
+AXES_FAILURE_LIMIT = JIEBAN_LOGIN_FAILURES
+AXES_COOLOFF_TIME = dt.timedelta(minutes=JIEBAN_LOCKOUT_MINUTES)
+# For axes's logs and reset commands; the limits themselves are `LoginLimits`'s.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A successful login clears its account's failures (`LoginLimits.reset_user_attempts`).
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked out are refused unchecked and do not prolong the lock: it ends
+# JIEBAN_LOCKOUT_MINUTES after the last counted failure, as the message says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The login pages show the lockout on their form (`jieban.web.login`); this sets its status.
+AXES_LOCKOUT_CALLABLE = "jieban.web.login.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+
+# The history of changes (README, "The history of changes"): django-auditlog records who
+# changed what, when, from what to what, for everything the back office edits and the calendar.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {
+        "model": "org.User",
+        # A login is not a change; a new password is recorded as changed, never its hash.
+        "exclude_fields": ["last_login"],
+        "mask_fields": ["password"],
+        "m2m_fields": ["groups", "user_permissions"],
+    },
+    "org.Unit",
+    {"model": "org.ApiToken", "exclude_fields": ["key_hash"]},
+    {"model": "auth.Group", "m2m_fields": ["permissions"]},
+    "tickets.Category",
+    "workcalendar.CalendarOverride",
+    "stats.Scorecard",
+)
+AUDITLOG_MASK_CALLABLE = "jieban.org.history.mask"
+# A changed unit, person or category is recorded by its name, not its number.
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True

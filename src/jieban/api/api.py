@@ -28,7 +28,7 @@ from ninja.parser import Parser
 
 from jieban.api.auth import BearerToken, SessionUser
 from jieban.api.routers import calendar, notifications, org, stats, supervision, tickets
-from jieban.errors import DomainError, InvalidInput
+from jieban.errors import DomainError, InvalidInput, Throttled
 from jieban.inputs import check_text
 
 
@@ -128,7 +128,10 @@ def _error(
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return _error(request, exc.status_code, exc.message, exc.field)
+    response = _error(request, exc.status_code, exc.message, exc.field)
+    if isinstance(exc, Throttled):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)

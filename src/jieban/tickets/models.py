@@ -23,7 +23,12 @@ class Category(models.Model):
     name = models.CharField(_("name"), max_length=80)
     name_en = models.CharField(_("English name"), max_length=80)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent category"),
     )
     deadline_days = models.PositiveSmallIntegerField(_("deadline in working days"), default=5)
     practical = models.BooleanField(_("practical matter for residents"), default=False)
@@ -165,11 +170,11 @@ class Ticket(models.Model):
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     # 首问负责: the dispatcher who took the call stays answerable for it.
     first_handler = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
@@ -391,8 +396,10 @@ class TicketEvent(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=24, choices=EventKind.choices)
+    # Empty for the system. PROTECT, like every record of who did what here: people are
+    # deactivated, never deleted, and Django and the database refuse to delete one named.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
     from_status = models.CharField(max_length=16, blank=True)
@@ -439,7 +446,7 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
 
@@ -501,14 +508,14 @@ class Extension(models.Model):
         default=ExtensionStatus.PENDING,
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     # The deadline when asked, and the one approval set.
     due_at_before = models.DateTimeField(_("deadline when asked"))
     due_at_after = models.DateTimeField(_("new deadline"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     note = models.TextField(_("decision note"), max_length=4000, blank=True)
@@ -564,7 +571,7 @@ class SupervisionOrder(models.Model):
     level = models.PositiveSmallIntegerField(_("level"), choices=SupervisionLevel.choices)
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     due_at = models.DateTimeField(_("due at"))
     # For an overdue order: the deadline that was missed. One order per ticket and breach.
@@ -638,7 +645,7 @@ class Visit(models.Model):
     outcome = models.CharField(_("outcome"), max_length=20, choices=VisitOutcome.choices)
     note = models.TextField(_("note"), max_length=4000, blank=True)
     called_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # A channel that did its own call (a 12345 platform) reports it: it says which channel.
     reported_by_channel = models.CharField(max_length=20, blank=True)
