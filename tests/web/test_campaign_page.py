@@ -18,6 +18,7 @@ from jieban.tickets import transitions
 from jieban.tickets.campaign import take_snapshot
 from jieban.tickets.models import Campaign, Ticket
 from jieban.tickets.visits import record_visit
+from jieban.web.supervision import campaign as campaign_views
 from jieban.worker.runner import run_sweep
 from tests.conftest import Cast, local, new_ticket
 from tests.web.conftest import dispatched, supervised
@@ -123,6 +124,25 @@ class TestCampaignPage:
             assert text in html
         assert 'href="/campaign/2026-04/export.xlsx"' in html
         assert 'data-testid="take-snapshot"' not in html
+
+    def test_it_lists_a_page_at_a_time(self, client: Client, cast: Cast, monkeypatch: Any) -> None:
+        made = build(cast)
+        monkeypatch.setattr(campaign_views, "CAMPAIGN_PAGE", 3)
+        client.force_login(cast.supervisor)
+        first = client.get("/campaign/2026-04/").content.decode()
+        second = client.get("/campaign/2026-04/?page=2").content.decode()
+        # Oldest received first, all four over two pages; the counts above are the whole's.
+        on_first, on_second = listed(first), listed(second)
+        assert len(on_first) == 3 and len(on_second) == 1
+        assert set(on_first) | set(on_second) == {
+            made[key].number for key in ("old", "old_with_phone", "twice", "repeated")
+        }
+        assert counts(second)["total"] == (4, 1, 3)
+        assert "第 1 页，共 2 页" in first and 'href="?page=2"' in first
+        assert 'href="?page=1"' in second and 'href="?page=3"' not in second
+        # A page past the end shows the last; one that is no number, the first.
+        assert listed(client.get("/campaign/2026-04/?page=9").content.decode()) == on_second
+        assert listed(client.get("/campaign/2026-04/?page=x").content.decode()) == on_first
 
     def test_it_flags_why_each_ticket_is_listed(self, client: Client, cast: Cast) -> None:
         made = build(cast)

@@ -8,8 +8,9 @@ Nobody else sees anything: a ticket you may not see does not exist for you.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from jieban.errors import NotFound
@@ -18,6 +19,8 @@ from jieban.org.actors import Viewer
 from jieban.org.models import User
 from jieban.org.permissions import can_see_full_phone, sees_whole_bureau
 from jieban.tickets.models import Ticket, TicketUnit
+
+Row = TypeVar("Row", bound=Model)
 
 
 def visible_tickets(user: Viewer, *, unit_id: int | None = None) -> QuerySet[Ticket]:
@@ -40,6 +43,17 @@ def visible_tickets(user: Viewer, *, unit_id: int | None = None) -> QuerySet[Tic
             | Q(Exists(TicketUnit.objects.filter(ticket=OuterRef("pk"), unit_id=user.unit_id)))
         )
     return tickets.filter(condition)
+
+
+def of_visible_tickets(
+    rows: QuerySet[Row], user: Viewer, *, field: str = "ticket"
+) -> QuerySet[Row]:
+    """`rows` (orders, campaign items, extensions: anything with a ticket) narrowed to those
+    whose ticket `user` may see. Nothing is added for those who see the whole bureau: SQLite
+    answers `ticket_id IN (every ticket)` by reading a million ids first."""
+    if sees_whole_bureau(user):
+        return rows
+    return rows.filter(**{f"{field}__in": visible_tickets(user)})
 
 
 def access_ticket(user: Viewer, number: str, *, for_update: bool = False) -> Ticket:

@@ -27,7 +27,7 @@ from jieban.errors import Conflict, InvalidInput, NotFound
 from jieban.inputs import FIRST_DAY, LAST_DAY
 from jieban.org.actors import SYSTEM, Actor, Viewer
 from jieban.org.permissions import can_take_snapshot, require
-from jieban.tickets.access import visible_tickets
+from jieban.tickets.access import of_visible_tickets
 from jieban.tickets.models import OPEN, TERMINAL, Campaign, CampaignItem, Ticket
 
 LONG_PENDING_DAYS = 30
@@ -184,7 +184,7 @@ def campaign_board(user: Viewer, month: str) -> CampaignBoard:
     campaign = Campaign.objects.filter(month=month).first()
     if campaign is None:
         raise NotFound(_("No campaign for %(month)s yet.") % {"month": month})
-    items = CampaignItem.objects.filter(campaign=campaign, ticket__in=visible_tickets(user))
+    items = of_visible_tickets(CampaignItem.objects.filter(campaign=campaign), user)
     counts = (
         items.values("unit__code", "unit__name")
         .annotate(at_start=Count("pk"), cleared=Count("pk", filter=Q(ticket__status__in=CLEARED)))

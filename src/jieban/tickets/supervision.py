@@ -33,7 +33,7 @@ from jieban.notify.outbox import Message, notify_all
 from jieban.org.actors import SYSTEM, Actor, Viewer, person_of
 from jieban.org.models import UNIT_WORKER_ROLES, Role, Unit, User
 from jieban.org.permissions import can_supervise, require, sees_whole_bureau
-from jieban.tickets.access import access_ticket, visible_tickets
+from jieban.tickets.access import access_ticket, of_visible_tickets
 from jieban.tickets.events import escalate_payload, supervise_payload
 from jieban.tickets.models import (
     CLOCK_RUNNING,
@@ -645,7 +645,7 @@ def visible_orders(user: Viewer) -> QuerySet[SupervisionOrder]:
     """Orders on the tickets `user` may see."""
     if sees_whole_bureau(user):
         return SupervisionOrder.objects.all()
-    return SupervisionOrder.objects.filter(ticket__in=visible_tickets(user))
+    return of_visible_tickets(SupervisionOrder.objects.all(), user)
 
 
 def supervision_order_page(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -32,6 +33,8 @@ from jieban.tickets.models import CampaignItem
 from jieban.web.errors import answers_domain_errors
 from jieban.web.excel import XLSX, guarded_row, without_phones
 from jieban.web.forms import localized_name
+
+CAMPAIGN_PAGE = 100
 
 
 @dataclass
@@ -74,15 +77,19 @@ def campaign(request: AuthenticatedRequest, month: str | None = None) -> HttpRes
     current = month_of(timezone.now())
     month = _month_or_404(month or current)
     board = _board_or_none(request.user, month)
-    listed = (
-        [ListedTicket(item, is_cleared(item)) for item in board.items] if board is not None else []
+    # Thousands may be listed at a county's start of the month: the list goes a page at a
+    # time (the counts above it and the Excel export have them all).
+    page = Paginator(board.items if board is not None else [], CAMPAIGN_PAGE).get_page(
+        request.GET.get("page")
     )
+    listed = [ListedTicket(item, is_cleared(item)) for item in page]
     context = {
         "month": month,
         "previous_month": _shift(month, -1),
         "next_month": _shift(month, 1) if month < current else None,
         "board": board,
         "listed": listed,
+        "page": page,
         # Only this month's can be taken (`take_snapshot`): a past month's would not show
         # how it began.
         "may_snapshot": board is None and month == current and can_take_snapshot(request.user),
