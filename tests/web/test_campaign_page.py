@@ -413,8 +413,9 @@ class TestCampaignPage:
         with time_machine.travel(local(2026, 3, 20, 9), tick=False):
             take_snapshot("2026-03")
         client.force_login(cast.supervisor)
-        # session, user, the bell, the campaign, the counts per unit, the list with tickets
-        with django_assert_max_num_queries(6):  # type: ignore[operator]
+        # session, user, the bell, the campaign, the counts per unit, the list's length and
+        # its page with their tickets
+        with django_assert_max_num_queries(7):  # type: ignore[operator]
             html = client.get("/campaign/2026-03/").content.decode()
         assert len(listed(html)) == 6
         with django_assert_max_num_queries(6):  # type: ignore[operator]

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -167,7 +167,7 @@ class CampaignBoard:
     campaign: Campaign
     rows: list[CampaignRow]
     total: CampaignRow
-    items: list[CampaignItem]
+    items: QuerySet[CampaignItem]
 
     @property
     def first_day(self) -> dt.date:
@@ -197,10 +197,9 @@ def campaign_board(user: Viewer, month: str) -> CampaignBoard:
     total = CampaignRow(
         None, "", sum(row.at_start for row in rows), sum(row.cleared for row in rows)
     )
-    listed = list(
-        items.select_related("ticket", "ticket__category", "unit").order_by(
-            "ticket__received_at", "pk"
-        )
+    # A queryset, read as far as the reader goes: a page of it, or all of it for an export.
+    listed = items.select_related("ticket", "ticket__category", "unit").order_by(
+        "ticket__received_at", "pk"
     )
     return CampaignBoard(campaign=campaign, rows=rows, total=total, items=listed)
 

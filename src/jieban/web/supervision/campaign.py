@@ -79,9 +79,8 @@ def campaign(request: AuthenticatedRequest, month: str | None = None) -> HttpRes
     board = _board_or_none(request.user, month)
     # Thousands may be listed at a county's start of the month: the list goes a page at a
     # time (the counts above it and the Excel export have them all).
-    page = Paginator(board.items if board is not None else [], CAMPAIGN_PAGE).get_page(
-        request.GET.get("page")
-    )
+    items = board.items if board is not None else CampaignItem.objects.none()
+    page = Paginator(items, CAMPAIGN_PAGE).get_page(request.GET.get("page"))
     listed = [ListedTicket(item, is_cleared(item)) for item in page]
     context = {
         "month": month,
