@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from jieban.errors import DomainError, InvalidInput, NotFound
 from jieban.http import AuthenticatedRequest
@@ -134,6 +134,7 @@ def _queue_context(request: AuthenticatedRequest, failed: QueueRow | None = None
 
 
 @login_required
+@require_safe
 @answers_domain_errors
 def follow_up(request: AuthenticatedRequest) -> HttpResponse:
     """Resolved tickets waiting for their call, oldest resolution first, a page at a time,
