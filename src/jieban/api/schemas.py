@@ -6,12 +6,18 @@ import datetime as dt
 from typing import Annotated, Any
 
 from ninja import Field, Schema
+from pydantic import Strict
 
 from jieban.inputs import MAX_ID
 
-# A database id, and a ticket's version: whole numbers a 64-bit column holds.
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Version = Annotated[int, Field(ge=0, le=MAX_ID)]
+# In a JSON body a number is a JSON number and a yes or no a JSON boolean, as the OpenAPI
+# document says: pydantic's lax mode would take `true` as 1 and `"3"` as 3 (a supervision order
+# with `"days": true` was issued for one working day). Query parameters, which are text, stay lax.
+BodyInt = Annotated[int, Strict()]
+BodyBool = Annotated[bool, Strict()]
+# A database id, and a ticket's version (in a body): whole numbers a 64-bit column holds.
+Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
+Version = Annotated[int, Strict(), Field(ge=0, le=MAX_ID)]
 
 
 class ErrorOut(Schema):
@@ -69,7 +75,7 @@ class ExtensionOut(Schema):
 
 
 class ExtensionIn(Schema):
-    days: int
+    days: BodyInt
     reason: str
 
 
@@ -232,7 +238,7 @@ class SupervisionOrderPageOut(Schema):
 
 class SuperviseIn(Schema):
     note: str
-    days: int | None = None
+    days: BodyInt | None = None
 
 
 class VisitIn(Schema):
@@ -256,7 +262,7 @@ class VisitResultOut(Schema):
 
 class RepeatOfIn(Schema):
     number: str
-    merge: bool = False
+    merge: BodyBool = False
 
 
 class CampaignUnitOut(Schema):
