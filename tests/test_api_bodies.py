@@ -148,9 +148,7 @@ def test_a_value_of_the_wrong_json_type_is_a_400_naming_it(
     # The fuzzing run found `{"days": true}` taken as one working day: pydantic's lax mode
     # reads `true` as 1 and `"3"` as 3. A body holds what the document says, or is refused.
     ticket = dispatch(cast, new_ticket(cast.dispatcher))
-    body = {
-        field: "x" for field in body_schema(method, path).get("required", []) if field != name
-    }
+    body = {field: "x" for field in body_schema(method, path).get("required", []) if field != name}
     body[name] = value
     before = state()
     response = send(ApiClient(cast.admin), method, filled(path, ticket), json.dumps(body))

@@ -47,6 +47,11 @@ def with_(**changes: Any) -> dict[str, Any]:
         (with_(unit="PS-A"), "due_at"),
         (with_(due_at="2026-12-01T18:00:00+08:00"), "unit"),
         (with_(received_at="yesterday"), "received_at"),
+        # Seconds since 1970 and bare dates, which pydantic would take (the fuzzing run).
+        (with_(received_at=1773200000), "received_at"),
+        (with_(received_at="1773200000"), "received_at"),
+        (with_(received_at="2026-03-11"), "received_at"),
+        (with_(unit="PS-A", due_at=4100000000), "due_at"),
         (with_(received_at="2999-01-01T00:00:00+08:00"), "received_at"),
         (with_(resident_phone="call me maybe"), "resident_phone"),
         (with_(external_id=["a", "b"]), "external_id"),
