@@ -96,9 +96,6 @@ PNG = b"\x89PNG\r\n\x1a\n matrix"
 class Upload:
     """A file field of a write: a fresh small PNG for each request."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-
     def file(self) -> SimpleUploadedFile:
         return SimpleUploadedFile("现场.png", PNG, content_type="image/png")
 
@@ -154,13 +151,13 @@ ROWS: list[Row] = [
     Row("tickets/<str:number>/print/", "/tickets/{in_progress}/print/", read=SEES_A,
         seen_by=SEES_A),
     Row("tickets/<str:number>/attachments/", "/tickets/{in_progress}/attachments/",
-        write=ATTACH_A, seen_by=SEES_A, data={"attachments": Upload("attachments")}),
+        write=ATTACH_A, seen_by=SEES_A, data={"attachments": Upload()}),
     Row("tickets/<str:number>/attachments/", "/tickets/{moved}/attachments/",
         write=CENTRE | {"handler_b"}, seen_by=SEES_MOVED,
-        data={"attachments": Upload("attachments")}),
+        data={"attachments": Upload()}),
     Row("tickets/<str:number>/attachments/", "/tickets/{reported}/attachments/",
         write=ATTACH_A | {"building_head"}, seen_by=SEES_REPORTED,
-        data={"attachments": Upload("attachments")}),
+        data={"attachments": Upload()}),
     Row("tickets/<str:number>/attachments/<id:pk>/",
         "/tickets/{in_progress}/attachments/{attachment}/", read=SEES_A, seen_by=SEES_A),
     Row("tickets/<str:number>/supervise/", "/tickets/{in_progress}/supervise/",
@@ -261,10 +258,10 @@ ROWS: list[Row] = [
         "/api/v1/tickets/{pending}/extension/reject", write=DECIDERS, seen_by=SEES_A,
         data={"note": "理由不足"}),
     Row("api/v1/tickets/<number>/attachments", "/api/v1/tickets/{in_progress}/attachments",
-        read=SEES_A, write=ATTACH_A, seen_by=SEES_A, data={"file": Upload("file")}),
+        read=SEES_A, write=ATTACH_A, seen_by=SEES_A, data={"file": Upload()}),
     Row("api/v1/tickets/<number>/attachments", "/api/v1/tickets/{moved}/attachments",
         read=SEES_MOVED, write=CENTRE | {"handler_b"}, seen_by=SEES_MOVED,
-        data={"file": Upload("file")}),
+        data={"file": Upload()}),
     Row("api/v1/tickets/<number>/supervise", "/api/v1/tickets/{in_progress}/supervise",
         write=SUPERVISORS, seen_by=SEES_A, data={"note": "请三日内办结"}),
     Row("api/v1/tickets/<number>/visits", "/api/v1/tickets/{resolved}/visits", read=SEES_A,
@@ -314,14 +311,7 @@ def test_the_table_lists_every_route_and_nothing_else() -> None:
     assert sorted(listed - routed()) == [], "rows of ROWS for routes that are gone"
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.url)
-def test_each_row_names_its_route(row: Row) -> None:
-    for url in (row.url, row.write_url or row.url):
-        path = url.split("?")[0].format_map(SAMPLE)
-        assert resolve(path).route == row.route
-
-
-# Objects for the addresses, as the matrix walks them (`World`), and a sample to resolve with.
+# What the addresses name (`World.objects`), as a sample to resolve them with.
 SAMPLE = {
     name: {"saved_filter": "1", "attachment": "1", "notification": "1"}.get(name, "JB1")
     for name in (
@@ -329,6 +319,13 @@ SAMPLE = {
         "reported", "order", "saved_filter", "attachment", "notification", "override",
     )
 }  # fmt: skip
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.url)
+def test_each_row_names_its_route(row: Row) -> None:
+    for url in (row.url, row.write_url or row.url):
+        path = url.split("?")[0].format_map(SAMPLE)
+        assert resolve(path).route == row.route
 
 
 @dataclass
@@ -341,7 +338,7 @@ class World:
 
 
 @pytest.fixture
-def world(cast: Cast) -> Iterator[World]:
+def world(cast: Cast) -> World:
     with time_machine.travel(local(2026, 2, 4, 10), tick=False):
         # February's clear-to-zero board, for the pages that read a month's board.
         take_snapshot("2026-02")
@@ -383,8 +380,7 @@ def world(cast: Cast) -> Iterator[World]:
             "override": override.date.isoformat(),
         }
         _token, raw = ApiToken.issue(cast.dispatcher, name="12345 channel")
-        people = {member: getattr(cast, member) for member in CAST}
-        yield World(objects, people, raw)
+    return World(objects, {member: getattr(cast, member) for member in CAST}, raw)
 
 
 def acting_as(role: str, row: Row) -> str:
@@ -465,6 +461,7 @@ def send(
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_role_meets_every_route_as_the_table_says(world: World, role: str) -> None:
+    assert set(world.objects) == set(SAMPLE)
     client, headers = client_for(role, world)
     client.cookies["csrftoken"] = CSRF
     cookies = SimpleCookie()
