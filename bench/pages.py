@@ -229,6 +229,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile every page")
     parser.add_argument("--rebuild", action="store_true", help="build the template again")
     parser.add_argument(
+        "--only", action="append", default=[], help="measure the pages whose name contains this"
+    )
+    parser.add_argument(
         "--after-sweep",
         action="store_true",
         help="first run the worker's sweep (reports not published), as `jieban serve` would",
@@ -310,7 +313,7 @@ def measure(args: argparse.Namespace) -> bool:
     users = {user.username: user for user in User.objects.all()}
     clients: dict[str, Any] = {}
     for username in ("dispatcher", "handler1", "supervisor", "leader"):
-        client = Client()
+        client = Client(HTTP_HOST="localhost")  # a host ALLOWED_HOSTS serves by default
         client.force_login(users[username])
         clients[username] = client
     details = pick_tickets()
@@ -324,6 +327,12 @@ def measure(args: argparse.Namespace) -> bool:
             ["/tickets/?status=in_progress&unit=QC-PS01"],
         ),
         Case("ticket list, overdue", "dispatcher", ["/tickets/?overdue=true"]),
+        Case("ticket list, dispatch late", "dispatcher", ["/tickets/?dispatch_late=true"]),
+        Case("ticket list, accept late", "dispatcher", ["/tickets/?accept_late=true"]),
+        Case("ticket list, escalated", "dispatcher", ["/tickets/?escalated=true"]),
+        Case("ticket list, handler1's own", "handler1", ["/tickets/"]),
+        Case("ticket list, handler1 overdue", "handler1", ["/tickets/?overdue=true"]),
+        Case("GET /api/v1/tickets", "dispatcher", ["/api/v1/tickets"]),
         Case(
             f"ticket detail ({len(details)} tickets)",
             "dispatcher",
@@ -333,6 +342,12 @@ def measure(args: argparse.Namespace) -> bool:
         Case("home: handler1 (QC-PS01)", "handler1", ["/"]),
         Case("home: supervisor", "supervisor", ["/"]),
         Case("home: leader", "leader", ["/"]),
+        Case("inbox: handler1", "handler1", ["/inbox/"]),
+        Case("supervision board", "supervisor", ["/supervision/"]),
+        Case("follow-up queue", "dispatcher", ["/follow-up/"]),
+        Case("campaign page", "leader", ["/campaign/"]),
+        Case("statistics page", "leader", ["/stats/"]),
+        Case("notifications: handler1", "handler1", ["/notifications/"]),
         Case(f"monthly report page {last_month}", "leader", [f"/reports/monthly/{last_month}/"]),
         Case(
             "GET /api/v1/stats by month and unit",
@@ -340,6 +355,8 @@ def measure(args: argparse.Namespace) -> bool:
             [f"/api/v1/stats?period=month&start={stats_start}&end={stats_end}&group_by=unit"],
         ),
     ]
+    if args.only:
+        cases = [case for case in cases if any(part in case.name for part in args.only)]
     failed = False
     print(f"\ntarget: p95 < {TARGET_MS:.0f} ms; {args.runs} timed requests each, after one warm-up")
     for case in cases:

@@ -63,7 +63,7 @@ def main() -> None:
     print(f"rollups rebuilt for every day in {time.perf_counter() - started:.1f} s", flush=True)
 
     user = User.objects.get(username="d")
-    client = Client()
+    client = Client(HTTP_HOST="localhost")  # a host ALLOWED_HOSTS serves by default
     client.force_login(user)
     cases: list[tuple[str, Callable[[], object]]] = [
         ("monthly report 2026-10", lambda: build_report(user, "monthly", "2026-10")),

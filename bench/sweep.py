@@ -95,11 +95,20 @@ def build(tickets: int, open_count: int, overdue: int, seed: int) -> float:
             else:
                 # Not within the next two hours, so no other ticket falls due while we measure.
                 due = now + dt.timedelta(minutes=rng.randint(120, 60 * 24 * 14))
+            status = Status.IN_PROGRESS if position % 2 else Status.DISPATCHED
+            signing_due = received + dt.timedelta(days=1)
             ticket = Ticket(
-                status=Status.IN_PROGRESS if position % 2 else Status.DISPATCHED,
+                status=status,
                 due_at=due,
                 # Warned already, as a running system would have done when it came near.
                 warned_due_at=due if now <= due <= horizon else None,
+                # The sweep looks at a running ticket when its deadline comes.
+                watch_at=due,
+                # Signed for, or told once already that it was not: no clock to look at.
+                accept_due_at=signing_due,
+                accept_late_at=signing_due
+                if status == Status.DISPATCHED and signing_due < now
+                else None,
                 **fields,
             )
         batch.append(ticket)
@@ -119,6 +128,9 @@ def main() -> None:
     parser.add_argument("--overdue", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--empty-runs", type=int, default=20)
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the full sweep: its slowest queries"
+    )
     args = parser.parse_args()
 
     data_dir = HERE / "out" / f"sweep-{args.tickets}-{args.open}-{args.overdue}-{args.seed}"
@@ -155,15 +167,16 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE tickets_ticket SET due_at = datetime(due_at, ?), "
-                "warned_due_at = datetime(warned_due_at, ?) WHERE status IN "
-                "('dispatched', 'in_progress')",
-                [f"+{int(shift)} seconds"] * 2,
+                "warned_due_at = datetime(warned_due_at, ?), watch_at = datetime(watch_at, ?) "
+                "WHERE status IN ('dispatched', 'in_progress')",
+                [f"+{int(shift)} seconds"] * 3,
             )
             # A template built by an older version of this script may have deadlines falling
             # due during the run: push those two hours on (warned ones stay warned).
             cursor.execute(
                 "UPDATE tickets_ticket SET due_at = datetime(due_at, '+2 hours'), "
-                "warned_due_at = datetime(warned_due_at, '+2 hours') WHERE status IN "
+                "warned_due_at = datetime(warned_due_at, '+2 hours'), "
+                "watch_at = datetime(watch_at, '+2 hours') WHERE status IN "
                 "('dispatched', 'in_progress') AND due_at > datetime('now') "
                 "AND due_at < datetime('now', '+2 hours')"
             )
@@ -180,9 +193,9 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE tickets_ticket SET due_at = datetime(due_at, ?), "
-                "warned_due_at = datetime(warned_due_at, ?) WHERE status IN "
-                "('dispatched', 'in_progress')",
-                [f"+{int(shift)} seconds"] * 2,
+                "warned_due_at = datetime(warned_due_at, ?), watch_at = datetime(watch_at, ?) "
+                "WHERE status IN ('dispatched', 'in_progress')",
+                [f"+{int(shift)} seconds"] * 3,
             )
 
     # Moving the deadlines changed every open ticket, and the rollup triggers marked their days
@@ -230,8 +243,19 @@ def main() -> None:
     print(f"tickets: {Ticket.objects.count():,}, open: {open_tickets:,}", flush=True)
 
     started = time.perf_counter()
-    full = run_sweep()
-    full_seconds = time.perf_counter() - started
+    if args.profile:
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            full = run_sweep()
+        full_seconds = time.perf_counter() - started
+        queries = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))
+        print(f"{len(queries)} queries, {sum(float(q['time']) for q in queries):.2f} s in all")
+        for query in queries[:15]:
+            print(f"  {float(query['time']) * 1000:8.1f} ms  {query['sql'][:300]}")
+    else:
+        full = run_sweep()
+        full_seconds = time.perf_counter() - started
     empty_times = []
     told = Notification.objects.filter(kind="supervision_order").count()
     print(

@@ -39,6 +39,24 @@ class TestVisibility:
         assert visible == {held, moved}
         assert set(visible_tickets(cast.leader_a).values_list("number", flat=True)) == visible
 
+    def test_narrowed_to_one_unit_the_rule_still_holds(self, cast: Cast) -> None:
+        held = dispatch_to(cast, "PS-A")
+        moved = dispatch_to(cast, "PS-A")
+        transitions.dispatch_ticket(moved, unit=Unit.objects.get(code="PS-B"), by=cast.dispatcher)
+        other = dispatch_to(cast, "PS-B")
+        unit_a, unit_b = Unit.objects.get(code="PS-A"), Unit.objects.get(code="PS-B")
+
+        def numbers(person: Any, unit: Unit) -> set[str]:
+            return set(visible_tickets(person, unit_id=unit.pk).values_list("number", flat=True))
+
+        # Its own unit: everything the unit holds now.
+        assert numbers(cast.handler_a, unit_a) == {held}
+        # Another unit: only what that unit holds and this one has held.
+        assert numbers(cast.handler_a, unit_b) == {moved}
+        assert numbers(cast.handler_b, unit_b) == {moved, other}
+        assert numbers(cast.dispatcher, unit_b) == {moved, other}
+        assert numbers(cast.outsider, unit_b) == set()
+
     def test_an_outsider_sees_nothing(self, cast: Cast) -> None:
         dispatch_to(cast, "PS-A")
         new_ticket(cast.dispatcher)

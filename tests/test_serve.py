@@ -43,7 +43,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=5)
+                urllib.request.urlopen(f"{base}/login/", timeout=5)
                 break
             except OSError:  # refused, reset or timed out: not up yet
                 if time.monotonic() > deadline:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import sys
 
+from jieban.files import keep_files_private
+
 
 def main(argv: list[str] | None = None) -> None:
+    keep_files_private()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jieban.settings")
     from django.core.management import execute_from_command_line
 

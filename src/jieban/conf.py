@@ -7,6 +7,8 @@ import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
+from jieban.files import FILE_MODE, private_directory, tighten
+
 
 class ConfigurationError(RuntimeError):
     """A setting in the environment is malformed."""
@@ -54,6 +56,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def allowed_hosts(name: str, default: list[str]) -> list[str]:
+    """The host names to serve, from a comma-separated list; `*` (any Host) stops the start:
+    it would let a forged Host into links, redirects and the CSRF check."""
+    hosts = env_list(name, default)
+    if "*" in hosts:
+        raise ConfigurationError(
+            f"{name} must name the hosts Jieban is reached by (a leading dot for a domain "
+            f"and its subdomains), not *"
+        )
+    return hosts
+
+
 def secret_from_env_or_file(name: str, generated_file: Path) -> str:
     """`NAME`, else the file named by `NAME_FILE`, else a key generated once into the data dir."""
     value = os.environ.get(name)
@@ -63,14 +77,23 @@ def secret_from_env_or_file(name: str, generated_file: Path) -> str:
     if file_name:
         return Path(file_name).read_text(encoding="utf-8").strip()
     if generated_file.exists():
+        tighten(generated_file)
         return generated_file.read_text(encoding="utf-8").strip()
-    generated_file.parent.mkdir(parents=True, exist_ok=True)
+    private_directory(generated_file.parent)
     key = secrets.token_urlsafe(50)
     # Create exclusively so two processes starting at once agree on one key.
     try:
-        fd = os.open(generated_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(generated_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     except FileExistsError:
         return generated_file.read_text(encoding="utf-8").strip()
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(key)
     return key
+
+
+def env_positive_int(name: str, default: int) -> int:
+    """An integer of at least 1: a limit or a duration that 0 or less would turn off."""
+    value = env_int(name, default)
+    if value < 1:
+        raise ConfigurationError(f"{name} must be 1 or more, got {value}")
+    return value

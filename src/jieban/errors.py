@@ -36,3 +36,14 @@ class Conflict(DomainError):
     """The transition is not allowed from the current state, or the state is stale (HTTP 409)."""
 
     status_code = 409
+
+
+class Throttled(DomainError):
+    """Too many failed attempts from the caller: refused for a while (HTTP 429). `retry_after`
+    says in how many seconds to try again."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from jieban.conf import (
+    allowed_hosts,
     env_bool,
     env_choice,
     env_int,
     env_list,
+    env_positive_int,
     env_str,
     secret_from_env_or_file,
 )
+from jieban.files import DIRECTORY_MODE, FILE_MODE, private_directory, private_file, tighten
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(env_str("JIEBAN_DATA_DIR", "var")).resolve()
+# Residents' data lives here: the directory is 0700 and every file in it 0600 (jieban.files).
+DATA_DIR = private_directory(Path(env_str("JIEBAN_DATA_DIR", "var")).resolve())
 
 SECRET_KEY = secret_from_env_or_file("JIEBAN_SECRET_KEY", DATA_DIR / "secret_key")
 DEBUG = env_bool("JIEBAN_DEBUG", False)
-ALLOWED_HOSTS = env_list("JIEBAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+# The host names Jieban answers to; a request naming another Host is a 400. Behind a proxy,
+# the proxy passes the public name on (README "Behind a proxy").
+ALLOWED_HOSTS = allowed_hosts("JIEBAN_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("JIEBAN_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -33,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "axes",
+    "auditlog",
     "jieban.org",
     "jieban.workcalendar",
     "jieban.tickets",
@@ -48,6 +58,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: the vendored static files keep their caching headers.
+    "csp.middleware.CSPMiddleware",
+    "jieban.http.NoStore",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Before any view reads the path or the query (its message in the person's language).
@@ -55,8 +68,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Changes to the tracked models are recorded as done by the request's person (the history).
+    "jieban.http.RecordChangesAsTheRequestsPerson",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: a login refused for too many failures gets its answer (a 429) on the way out.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes counts failed logins first, and refuses a locked-out login before the password
+# is even checked (README, "Logins and lockouts").
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "jieban.urls"
@@ -86,7 +110,6 @@ TEMPLATES = [
 def _database_config() -> dict[str, Any]:
     url = env_str("DATABASE_URL", "")
     if not url:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{DATA_DIR / 'jieban.sqlite3'}"
     config: dict[str, Any] = dict(
         dj_database_url.parse(url, conn_max_age=env_int("JIEBAN_DB_CONN_MAX_AGE", 60))
@@ -103,7 +126,22 @@ def _database_config() -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
         }
+        _private_sqlite_files(str(config["NAME"]))
     return config
+
+
+def _private_sqlite_files(name: str) -> None:
+    """The database file created 0600 before SQLite opens it: SQLite gives its WAL and
+    shared-memory files the database file's mode, whatever the umask. Files an earlier
+    version left more open are tightened."""
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    database = Path(name)
+    if not database.parent.is_dir():
+        return  # SQLite will say the database cannot be opened; nothing to protect here
+    private_file(database)
+    for suffix in ("-wal", "-shm", "-journal"):
+        tighten(database.with_name(database.name + suffix))
 
 
 DATABASES = {"default": _database_config()}
@@ -122,6 +160,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 MEDIA_ROOT = DATA_DIR / "attachments"
+# Attachments and the directories made for them: for Jieban's user only, whatever the umask.
+FILE_UPLOAD_PERMISSIONS = FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = DIRECTORY_MODE
 
 # Limits on what a request may carry: a huge body is refused before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("JIEBAN_MAX_BODY_BYTES", 1 * 1024 * 1024)
@@ -146,6 +187,24 @@ JIEBAN_BUREAU_NAME = env_str("JIEBAN_BUREAU_NAME", "")
 # How pages, Excel and published reports round a rate to two decimals of a percent (the API
 # gives exact fractions): the values of `jieban.stats.rates.Rounding`.
 JIEBAN_RATE_ROUNDING = env_choice("JIEBAN_RATE_ROUNDING", "half_up", ("half_up", "truncate"))
+
+# The pages run only the scripts and styles Jieban serves itself (the vendored htmx and
+# ECharts, web/*.js): no inline script, style or event handler, nothing from elsewhere. A
+# chart's figures travel as JSON in <script type="application/json">, which is not run.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("JIEBAN_SECURE_COOKIES", False)
@@ -205,3 +264,48 @@ JIEBAN_SUPERVISION_DAYS = {
     "dissatisfied": env_int("JIEBAN_SUPERVISION_DAYS_DISSATISFIED", 2),
     "manual": env_int("JIEBAN_SUPERVISION_DAYS_MANUAL", 2),
 }
+
+# Guessing passwords (README, "Logins and lockouts"): django-axes records every failed login
+# and every wrong API token. An account is locked after JIEBAN_LOGIN_FAILURES failed logins,
+# an address after JIEBAN_LOGIN_FAILURES_PER_ADDRESS (higher: an office behind one NAT address
+# shares it) failed logins or as many wrong tokens, each failure within JIEBAN_LOCKOUT_MINUTES
+# of the one before; the lock lasts that long after the last failure, or until an
+# administrator lifts it. The rule itself is `jieban.org.lockouts.LoginLimits`.
+JIEBAN_LOGIN_FAILURES = env_positive_int("JIEBAN_LOGIN_FAILURES", 5)
+JIEBAN_LOGIN_FAILURES_PER_ADDRESS = env_positive_int("JIEBAN_LOGIN_FAILURES_PER_ADDRESS", 20)
+JIEBAN_LOCKOUT_MINUTES = env_positive_int("JIEBAN_LOCKOUT_MINUTES", 15)
+AXES_HANDLER = "jieban.org.lockouts.LoginLimits"
+AXES_FAILURE_LIMIT = JIEBAN_LOGIN_FAILURES
+AXES_COOLOFF_TIME = dt.timedelta(minutes=JIEBAN_LOCKOUT_MINUTES)
+# For axes's logs and reset commands; the limits themselves are `LoginLimits`'s.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A successful login clears its account's failures (`LoginLimits.reset_user_attempts`).
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked out are refused unchecked and do not prolong the lock: it ends
+# JIEBAN_LOCKOUT_MINUTES after the last counted failure, as the message says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The login pages show the lockout on their form (`jieban.web.login`); this sets its status.
+AXES_LOCKOUT_CALLABLE = "jieban.web.login.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+
+# The history of changes (README, "The history of changes"): django-auditlog records who
+# changed what, when, from what to what, for everything the back office edits and the calendar.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {
+        "model": "org.User",
+        # A login is not a change; a new password is recorded as changed, never its hash.
+        "exclude_fields": ["last_login"],
+        "mask_fields": ["password"],
+        "m2m_fields": ["groups", "user_permissions"],
+    },
+    "org.Unit",
+    {"model": "org.ApiToken", "exclude_fields": ["key_hash"]},
+    {"model": "auth.Group", "m2m_fields": ["permissions"]},
+    "tickets.Category",
+    "workcalendar.CalendarOverride",
+    "stats.Scorecard",
+)
+AUDITLOG_MASK_CALLABLE = "jieban.org.history.mask"
+# A changed unit, person or category is recorded by its name, not its number.
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True

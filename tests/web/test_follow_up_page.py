@@ -72,7 +72,11 @@ class TestFollowUpPage:
         assert 'href="tel:13900001111"' in html
         # One form per row, each with its own field ids.
         assert html.count('name="outcome"') == 2 * 4
-        assert f'id="id_visit_{older.number}_outcome_0"' in html
+        # (The blank form is rendered once per page and each row's number put in.)
+        for number in (older.number, newer.number):
+            assert f'id="id_visit_{number}_outcome_0"' in html
+            assert f'for="id_visit_{number}_note"' in html
+        assert "NUMBERTOKEN" not in html
         assert html.count('<input type="hidden" name="back" value="queue"') == 2
 
     def test_it_says_how_long_each_waited_and_flags_the_late_calls(

@@ -66,7 +66,7 @@ class TestTicketPrintPage:
         html = sheet(client, ticket.number)
         assert "/static/web/print.css" in html  # @page { size: A4 } and the print rules
         assert 'class="menu"' not in html and 'data-testid="bell"' not in html
-        assert 'onclick="window.print()"' in html
+        assert '<button type="button" data-print>' in html and "/static/web/print.js" in html
         assert f'href="/tickets/{ticket.number}/"' in html
 
     def test_it_masks_the_phone_for_onlookers(self, client: Client, cast: Cast) -> None:

@@ -13,7 +13,9 @@ mapping here; a domain error they raise (`jieban.errors`) becomes its HTTP statu
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -26,7 +28,7 @@ from ninja.parser import Parser
 
 from jieban.api.auth import BearerToken, SessionUser
 from jieban.api.routers import calendar, notifications, org, stats, supervision, tickets
-from jieban.errors import DomainError, InvalidInput
+from jieban.errors import DomainError, InvalidInput, Throttled
 from jieban.inputs import check_text
 
 
@@ -78,12 +80,34 @@ class JiebanAPI(NinjaAPI):
         return f"jieban_api_views_{operation.view_func.__name__}"
 
 
+AUTHENTICATION = [BearerToken(), SessionUser()]
+
+
+def for_people_logged_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The OpenAPI document and its browsable docs (`/openapi.json`, `/docs`), like every
+    endpoint, for a logged-in session or a valid token only: anyone else gets the 401 every
+    endpoint answers. The document names every operation and field the bureau exposes."""
+
+    @functools.wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            person = next((found for way in AUTHENTICATION if (found := way(request))), None)
+        except AuthenticationError:
+            person = None
+        if person is None:
+            return on_authentication_error(request, AuthenticationError())
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
 api = JiebanAPI(
     title="Jieban API",
     version="1",
     urls_namespace="api",
-    auth=[BearerToken(), SessionUser()],
+    auth=AUTHENTICATION,
     docs_url="/docs",
+    docs_decorator=for_people_logged_in,
     parser=JsonObjects(),
 )
 
@@ -104,7 +128,10 @@ def _error(
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return _error(request, exc.status_code, exc.message, exc.field)
+    response = _error(request, exc.status_code, exc.message, exc.field)
+    if isinstance(exc, Throttled):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, NoReturn
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth.signals import user_login_failed
 from django.db import connection
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 
+from jieban.errors import Throttled
+from jieban.org.lockouts import API_TOKEN, Lockout
 from jieban.org.models import ApiToken, User, hash_token
 
 
@@ -37,11 +43,36 @@ class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         found = next(iter(User.objects.raw(_token_user_sql(), [hash_token(token), True])), None)
         if found is None:
-            # A client that sends a token means that token: a wrong or revoked one is a 401,
-            # whatever the method, not a fall through to the session's CSRF check (403).
-            raise AuthenticationError()
+            refuse_wrong_token(request)
         request.user = found
         return found
+
+
+def refuse_wrong_token(request: HttpRequest) -> NoReturn:
+    """A wrong or revoked token: a 401, counted against the request's address; once the
+    address has sent too many (`jieban.org.lockouts`), a 429 that says so.
+
+    A client that sends a token means that token: a wrong one is refused whatever the method,
+    never a fall through to the session's CSRF check (403). Only wrong tokens are counted and
+    refused: a valid one still works from a locked address, so the request that succeeds pays
+    nothing for this (a token has 256 random bits; counting is against noise, not guessing).
+    """
+    credentials = {"username": API_TOKEN}
+    if AxesProxyHandler.is_allowed(request, credentials):
+        user_login_failed.send(sender=BearerToken, credentials=credentials, request=request)
+    lockout: Lockout | None = getattr(request, "jieban_lockout", None)
+    if lockout is None:
+        raise AuthenticationError()
+    raise Throttled(
+        _(
+            "Too many wrong or revoked API tokens from your address: wrong tokens from it are"
+            " refused for %(minutes)d more minutes (a valid token still works). Check the token"
+            " you send as 'Authorization: Bearer …'; an administrator can lift the lock."
+        )
+        % {"minutes": lockout.minutes_left},
+        retry_after=max(1, int((lockout.until - timezone.now()).total_seconds())),
+        field="Authorization",
+    )
 
 
 class SessionUser(APIKeyCookie):

@@ -11,10 +11,16 @@ from typing import Any
 from django.utils import timezone
 
 from jieban.org.models import User
-from jieban.tickets.access import access_ticket, mask_phone, shown_phone
+from jieban.tickets.access import access_ticket, mask_phone, openable_numbers, shown_phone
 from jieban.tickets.extensions import latest_extensions
 from jieban.tickets.models import Extension, Ticket
-from jieban.tickets.selectors import closing_note, deadline_warning, is_due_soon
+from jieban.tickets.selectors import (
+    closing_note,
+    deadline_warning,
+    is_due_soon,
+    linked_numbers,
+    shown_number,
+)
 from jieban.workcalendar import workdays
 
 
@@ -51,15 +57,19 @@ def ticket_out(
     full_phone: bool = False,
     clock: tuple[dt.datetime, dt.datetime] | None = None,
     extensions: dict[int, Extension] | None = None,
+    openable: set[str] | None = None,
 ) -> dict[str, Any]:
     """The API's view of a ticket; the phone is masked unless the viewer handles the ticket.
 
     Lists pass `full_phone=False`: they always mask the phone. `clock` is (now, due-soon
-    horizon), and `extensions` each ticket's request for more time (`latest_extensions`),
-    both looked up once for a whole list."""
+    horizon), `extensions` each ticket's request for more time (`latest_extensions`), and
+    `openable` which of the tickets they are merged into or repeat the viewer may open
+    (`openable_numbers`; another is "another ticket"), all looked up once for a whole list."""
     now, horizon = clock or due_soon_clock()
     if extensions is None:
         extensions = latest_extensions([ticket.pk])
+    if openable is None:
+        openable = openable_numbers(viewer, linked_numbers([ticket]))
     phone = shown_phone(viewer, ticket) if full_phone else mask_phone(ticket.resident_phone)
     warning = deadline_warning(ticket)
     return {
@@ -92,11 +102,13 @@ def ticket_out(
         "escalated_at": local(ticket.escalated_at),
         "extension": extension_out(extensions.get(ticket.pk)),
         "repeat_count": ticket.repeat_count,
-        "repeat_of": ticket.repeat_of.number if ticket.repeat_of else None,
+        "repeat_of": shown_number(ticket.repeat_of.number if ticket.repeat_of else None, openable),
         "supervision_level": ticket.supervision_level,
         "result": ticket.result,
         "close_note": closing_note(ticket),
-        "merged_into": ticket.merged_into.number if ticket.merged_into else None,
+        "merged_into": shown_number(
+            ticket.merged_into.number if ticket.merged_into else None, openable
+        ),
         "first_handler": ticket.first_handler.username if ticket.first_handler else None,
         "version": ticket.version,
         "warnings": [warning] if warning is not None else [],

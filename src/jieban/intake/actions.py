@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jieban.errors import Conflict, InvalidInput, NotFound
+from jieban.files import open_private
 from jieban.inputs import aware_moment, check_text, clean_text, printable
 from jieban.org.actors import Actor, Viewer, person_of
 from jieban.org.models import Unit, UnitKind
@@ -168,9 +169,12 @@ def _one_writer_at_a_time() -> Iterator[None]:
         return
     path = f"{name}.intake-lock"
     handle = getattr(_lock_files, "handle", None)
-    if handle is None or handle.name != path:
-        handle = open(path, "ab")  # noqa: SIM115 - kept open for this thread's later calls
-        _lock_files.handle = handle
+    if handle is None or getattr(_lock_files, "path", None) != path:
+        if handle is not None:
+            handle.close()
+        # Kept open for this thread's later calls; 0600 like the database beside it.
+        handle = open_private(path)
+        _lock_files.handle, _lock_files.path = handle, path
     fcntl.flock(handle, fcntl.LOCK_EX)
     try:
         yield

@@ -37,6 +37,18 @@ SIGNATURE_HEADER = "X-Jieban-Signature"
 EVENT_HEADER = "X-Jieban-Event-Id"
 
 
+@dataclass(frozen=True)
+class Message:
+    """One event to tell: what `notify` takes, for queueing many at once (`notify_all`)."""
+
+    kind: str
+    recipients: Iterable[User]
+    title: str
+    body: str = ""
+    ticket_id: int | None = None
+    payload: dict[str, Any] | None = None
+
+
 def notify(
     kind: str,
     *,
@@ -47,54 +59,48 @@ def notify(
     payload: dict[str, Any] | None = None,
 ) -> list[Notification]:
     """Queue one event: in-app rows for each recipient, email where configured, one webhook."""
+    return notify_all([Message(kind, recipients, title, body, ticket_id, payload)])
+
+
+def notify_all(messages: Iterable[Message]) -> list[Notification]:
+    """Queue many events in one INSERT (a sweep's batch), each as `notify` would."""
     now = timezone.now()
-    payload = payload or {}
-    people = {person.pk: person for person in recipients if person.is_active}.values()
+    rows: list[Notification] = []
+    for message in messages:
+        rows += _rows_of(message, now)
+    return Notification.objects.bulk_create(rows)
+
+
+def _rows_of(message: Message, now: dt.datetime) -> list[Notification]:
+    payload = message.payload or {}
+    people = {person.pk: person for person in message.recipients if person.is_active}.values()
+    common = {
+        "kind": message.kind,
+        "ticket_id": message.ticket_id,
+        "title": message.title,
+        "body": message.body,
+        "payload": payload,
+        "created_at": now,
+    }
     rows = [
         Notification(
-            kind=kind,
             gateway=Gateway.IN_APP,
             recipient=person,
-            ticket_id=ticket_id,
-            title=title,
-            body=body,
-            payload=payload,
-            created_at=now,
             state=DeliveryState.DELIVERED,
             delivered_at=now,
+            **common,
         )
         for person in people
     ]
     if settings.JIEBAN_EMAIL_ENABLED:
         rows += [
-            Notification(
-                kind=kind,
-                gateway=Gateway.EMAIL,
-                recipient=person,
-                ticket_id=ticket_id,
-                title=title,
-                body=body,
-                payload=payload,
-                created_at=now,
-                next_attempt_at=now,
-            )
+            Notification(gateway=Gateway.EMAIL, recipient=person, next_attempt_at=now, **common)
             for person in people
             if person.email
         ]
     if settings.JIEBAN_WEBHOOK_URL:
-        rows.append(
-            Notification(
-                kind=kind,
-                gateway=Gateway.WEBHOOK,
-                ticket_id=ticket_id,
-                title=title,
-                body=body,
-                payload=payload,
-                created_at=now,
-                next_attempt_at=now,
-            )
-        )
-    return Notification.objects.bulk_create(rows)
+        rows.append(Notification(gateway=Gateway.WEBHOOK, next_attempt_at=now, **common))
+    return rows
 
 
 @dataclass

@@ -10,7 +10,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jieban.errors import InvalidInput
+from jieban.org.actors import Actor, person_of
 from jieban.org.models import Role, Unit, UnitKind, User
+from jieban.org.permissions import can_administer, require
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
@@ -68,3 +70,19 @@ def create_person(
         person.is_superuser = role == Role.ADMIN
         person.save()
     return person
+
+
+def set_person_active(person: User, *, active: bool, by: Actor) -> bool:
+    """Deactivate a person (they can no longer log in, nor use their API tokens) or activate
+    them again; returns whether anything changed. People are never deleted: what they did
+    keeps their name. Administrators only, and not on themselves (nobody would be left to
+    undo it)."""
+    require(can_administer(by), _("Only administrators may deactivate or activate people."))
+    if not active and person_of(by) == person:
+        raise InvalidInput(_("You cannot deactivate yourself."), field="is_active")
+    with transaction.atomic():
+        changed = User.objects.filter(pk=person.pk, is_active=not active).exists()
+        if changed:
+            person.is_active = active
+            person.save(update_fields=["is_active"])
+    return changed

@@ -6,3 +6,7 @@ class OrgConfig(AppConfig):
     name = "jieban.org"
     label = "org"
     verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        # Connects the history's signal receivers, once the models are loaded.
+        from jieban.org import history  # noqa: F401

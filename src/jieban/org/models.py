@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from auditlog.models import LogEntry
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class UnitKind(models.TextChoices):
@@ -24,7 +26,12 @@ class Unit(models.Model):
     name = models.CharField(_("name"), max_length=120)
     name_en = models.CharField(_("English name"), max_length=120, blank=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent unit"),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -71,7 +78,12 @@ class User(AbstractUser):
         _("role"), max_length=20, choices=Role.choices, default=Role.UNIT_HANDLER
     )
     unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="people"
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="people",
+        verbose_name=_("unit"),
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
 
@@ -111,12 +123,14 @@ def hash_token(raw: str) -> str:
 class ApiToken(models.Model):
     """A bearer token; only its SHA-256 is stored, the token itself is shown once."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("person")
+    )
     name = models.CharField(_("name"), max_length=80, blank=True)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    prefix = models.CharField(max_length=8, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
@@ -130,3 +144,14 @@ class ApiToken(models.Model):
         raw = "jb_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, key_hash=hash_token(raw), prefix=raw[:8])
         return token, raw
+
+
+class ChangeRecord(LogEntry):
+    """One change in the history (`jieban.org.history`): django-auditlog's record, shown to
+    administrators in the back office under this name."""
+
+    class Meta:
+        proxy = True
+        ordering = ["-timestamp"]
+        verbose_name = pgettext_lazy("history", "change")
+        verbose_name_plural = _("history of changes")

@@ -28,7 +28,7 @@ class PublishedReport(models.Model):
     end = models.DateField()  # exclusive
     published_at = models.DateTimeField(_("published at"))
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # Every figure of the report as computed at publication, with the definitions' version.
     data = models.JSONField()
@@ -137,7 +137,7 @@ class Scorecard(models.Model):
         null=True,
         blank=True,
         editable=False,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("created by"),
     )

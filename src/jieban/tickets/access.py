@@ -7,6 +7,8 @@ Nobody else sees anything: a ticket you may not see does not exist for you.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -18,13 +20,16 @@ from jieban.org.permissions import can_see_full_phone, sees_whole_bureau
 from jieban.tickets.models import Ticket, TicketUnit
 
 
-def visible_tickets(user: Viewer) -> QuerySet[Ticket]:
-    """The tickets `user` may see, as a queryset to filter further."""
-    tickets = Ticket.objects.all()
+def visible_tickets(user: Viewer, *, unit_id: int | None = None) -> QuerySet[Ticket]:
+    """The tickets `user` may see, as a queryset to filter further; with `unit_id`, only
+    those that unit holds now (for a unit's own people the rule then needs no subquery)."""
+    tickets = Ticket.objects.all() if unit_id is None else Ticket.objects.filter(unit_id=unit_id)
     if sees_whole_bureau(user):  # the system too
         return tickets
     if not isinstance(user, User) or not user.is_active:
         return tickets.none()
+    if unit_id is not None and unit_id == user.unit_id:
+        return tickets
     condition = Q(registered_by=user.pk)
     if user.unit_id is not None:
         # A ticket the unit holds now it has held: testing that first spares the subquery
@@ -49,6 +54,15 @@ def access_ticket(user: Viewer, number: str, *, for_update: bool = False) -> Tic
         return tickets.get(number=number)
     except Ticket.DoesNotExist:
         raise NotFound(_("No ticket %(number)s.") % {"number": number}) from None
+
+
+def openable_numbers(user: Viewer, numbers: Iterable[str | None]) -> set[str]:
+    """Which of these ticket numbers `user` may open: one query, none for the command centre
+    and the leaders, who open every ticket."""
+    wanted = {number for number in numbers if number}
+    if not wanted or sees_whole_bureau(user):
+        return wanted
+    return set(visible_tickets(user).filter(number__in=wanted).values_list("number", flat=True))
 
 
 def may_see_full_phone(user: Viewer, ticket: Ticket) -> bool:

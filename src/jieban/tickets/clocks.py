@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from jieban.notify.outbox import notify
+from jieban.notify.outbox import Message, notify_all
 from jieban.org.models import DISPATCH_ROLES, User
 from jieban.tickets.models import Status, Ticket, accept_late, dispatch_late, status_is
 from jieban.tickets.supervision import Recipients
@@ -31,12 +31,12 @@ def _notice_once(
     *,
     mark: str,
     now: dt.datetime,
-    tell: Callable[[Ticket], None],
+    tell: Callable[[Ticket], Message],
     batch: int,
     should_stop: Callable[[], bool] | None,
 ) -> list[str]:
     """Record `mark` = `now` on each ticket of `late` (re-checked under its row lock, so two
-    workers tell once) and `tell` about it; returns the tickets' numbers."""
+    workers tell once) and queue what `tell` says of it; returns the tickets' numbers."""
     found: list[str] = []
     seen: set[int] = set()
     while not (should_stop and should_stop()):
@@ -47,11 +47,12 @@ def _notice_once(
             break
         seen.update(candidates)
         with transaction.atomic():
-            for ticket in late.filter(pk__in=candidates).select_for_update():
+            tickets = list(late.filter(pk__in=candidates).select_for_update())
+            for ticket in tickets:
                 setattr(ticket, mark, now)
-                ticket.save(update_fields=[mark])
-                tell(ticket)
-                found.append(ticket.number)
+            Ticket.objects.bulk_update(tickets, [mark], batch_size=batch)
+            notify_all(tell(ticket) for ticket in tickets)
+            found += [ticket.number for ticket in tickets]
     return found
 
 
@@ -68,7 +69,7 @@ def sweep_dispatch_late(
     )
     dispatchers: list[User] = []
 
-    def tell(ticket: Ticket) -> None:
+    def tell(ticket: Ticket) -> Message:
         if not dispatchers:
             dispatchers.extend(User.objects.filter(role__in=DISPATCH_ROLES, is_active=True))
         with override(settings.LANGUAGE_CODE):
@@ -76,7 +77,7 @@ def sweep_dispatch_late(
                 "since": _local(ticket.registered_at),
                 "ticket": ticket.number,
             }
-        notify(
+        return Message(
             "dispatch_late",
             recipients=dispatchers,
             title=title,
@@ -99,13 +100,13 @@ def sweep_accept_late(
     )
     recipients = Recipients()
 
-    def tell(ticket: Ticket) -> None:
+    def tell(ticket: Ticket) -> Message:
         with override(settings.LANGUAGE_CODE):
             title = _("Not yet signed for: %(ticket)s, dispatched %(since)s") % {
                 "ticket": ticket.number,
                 "since": _local(ticket.dispatched_at),
             }
-        notify(
+        return Message(
             "accept_late",
             recipients=recipients.of_unit(ticket.unit_id),
             title=title,

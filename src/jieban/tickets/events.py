@@ -14,6 +14,9 @@ from jieban.workcalendar.workdays import Deadline
 
 # The deadline basis of a ticket whose channel (a 12345 platform) set the unit and deadline.
 CHANNEL_BASIS = "channel"
+# Payload keys whose value is another ticket's number: merged into (`into`), merged from or
+# reported again as (`from`), a repeat of (`of`).
+OTHER_TICKET_KEYS = ("into", "from", "of")
 
 
 def intake_payload(*, channel: str, external_id: str | None) -> dict[str, Any]:

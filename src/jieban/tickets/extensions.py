@@ -25,7 +25,12 @@ from jieban.inputs import clean_text
 from jieban.notify.outbox import notify
 from jieban.org.actors import Actor, Viewer, person_of
 from jieban.org.models import CENTRE_ROLES, User
-from jieban.org.permissions import can_decide_extension, can_work_unit_tickets, require
+from jieban.org.permissions import (
+    can_decide_extension,
+    can_work_unit_tickets,
+    require,
+    sees_whole_bureau,
+)
 from jieban.tickets.access import access_ticket, visible_tickets
 from jieban.tickets.events import extension_decision_payload, extension_request_payload
 from jieban.tickets.models import (
@@ -237,8 +242,12 @@ def _decide(number: str, *, note: str | None, by: Actor, approve: bool) -> Exten
 
 def pending_extensions(user: Viewer) -> QuerySet[Extension]:
     """Requests waiting for the command centre, oldest first (their deadlines are nearest)."""
-    return (
-        Extension.objects.filter(status=ExtensionStatus.PENDING, ticket__in=visible_tickets(user))
-        .select_related("ticket", "unit", "requested_by")
-        .order_by("requested_at", "pk")
-    )
+    pending = Extension.objects.filter(status=ExtensionStatus.PENDING)
+    if not sees_whole_bureau(user):
+        # The few pending requests first, then which of their tickets `user` may see (not
+        # "every visible ticket", which is the whole bureau's million for some).
+        ticket_ids = list(pending.values_list("ticket_id", flat=True))
+        pending = pending.filter(
+            ticket_id__in=visible_tickets(user).filter(pk__in=ticket_ids).values("pk")
+        )
+    return pending.select_related("ticket", "unit", "requested_by").order_by("requested_at", "pk")

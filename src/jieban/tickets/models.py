@@ -23,7 +23,12 @@ class Category(models.Model):
     name = models.CharField(_("name"), max_length=80)
     name_en = models.CharField(_("English name"), max_length=80)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent category"),
     )
     deadline_days = models.PositiveSmallIntegerField(_("deadline in working days"), default=5)
     practical = models.BooleanField(_("practical matter for residents"), default=False)
@@ -165,11 +170,11 @@ class Ticket(models.Model):
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     # 首问负责: the dispatcher who took the call stays answerable for it.
     first_handler = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
@@ -258,24 +263,53 @@ class Ticket(models.Model):
                 name="ticket_unit_open_due_idx",
                 condition=Q(status__in=["dispatched", "in_progress"]),
             ),
+            # The clocks' indexes lead with `status` (each holds one or two statuses) so that
+            # the planner, which has no statistics, prefers them to ticket_status_idx.
             # The supervision sweep's work list: running clocks by the moment to look again.
             models.Index(
-                fields=["watch_at"],
+                fields=["status", "watch_at"],
                 name="ticket_watch_idx",
                 condition=Q(status__in=["dispatched", "in_progress"]),
             ),
-            # New tickets by their dispatch deadline (the dispatch-late sweep and filter), and
-            # dispatched ones by their signing deadline (accept late).
+            # New tickets by their dispatch deadline (the dispatch-late sweep and filter).
             models.Index(
-                fields=["dispatch_due_at"],
+                fields=["status", "dispatch_due_at", "dispatch_late_at"],
                 name="ticket_dispatch_due_idx",
                 condition=Q(status="new"),
             ),
+            # Dispatched ones by their signing deadline (accept late): the sweep (which skips
+            # those already told), the filter, and the "not signed in time" figure by day and
+            # group, without reading rows.
             models.Index(
-                fields=["accept_due_at"],
+                fields=[
+                    "status",
+                    "accept_due_at",
+                    "accept_late_at",
+                    "accepted_at",
+                    "received_at",
+                    "category",
+                    "unit",
+                    "grid",
+                    "channel",
+                ],
                 name="ticket_accept_due_idx",
                 condition=Q(status="dispatched"),
             ),
+            # Escalated to the leaders and still running: their lists and counts.
+            models.Index(
+                fields=["status", "received_at"],
+                name="ticket_escalated_idx",
+                condition=Q(status__in=["dispatched", "in_progress"])
+                & Q(escalated_at__isnull=False),
+            ),
+            # The follow-up queue: resolved tickets, oldest resolution first.
+            models.Index(
+                fields=["status", "resolved_at"],
+                name="ticket_resolved_idx",
+                condition=Q(status="resolved"),
+            ),
+            # One unit's tickets of one status by deadline: its inbox's lists.
+            models.Index(fields=["unit", "status", "due_at"], name="ticket_unit_status_due_idx"),
             # One unit's tickets by status, and its filtered lists newest first.
             models.Index(
                 fields=["unit", "status", "-received_at"], name="ticket_unit_received_idx"
@@ -362,8 +396,10 @@ class TicketEvent(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=24, choices=EventKind.choices)
+    # Empty for the system. PROTECT, like every record of who did what here: people are
+    # deactivated, never deleted, and Django and the database refuse to delete one named.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
     from_status = models.CharField(max_length=16, blank=True)
@@ -410,7 +446,7 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
 
@@ -472,14 +508,14 @@ class Extension(models.Model):
         default=ExtensionStatus.PENDING,
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     # The deadline when asked, and the one approval set.
     due_at_before = models.DateTimeField(_("deadline when asked"))
     due_at_after = models.DateTimeField(_("new deadline"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     note = models.TextField(_("decision note"), max_length=4000, blank=True)
@@ -535,7 +571,7 @@ class SupervisionOrder(models.Model):
     level = models.PositiveSmallIntegerField(_("level"), choices=SupervisionLevel.choices)
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     due_at = models.DateTimeField(_("due at"))
     # For an overdue order: the deadline that was missed. One order per ticket and breach.
@@ -609,7 +645,7 @@ class Visit(models.Model):
     outcome = models.CharField(_("outcome"), max_length=20, choices=VisitOutcome.choices)
     note = models.TextField(_("note"), max_length=4000, blank=True)
     called_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # A channel that did its own call (a 12345 platform) reports it: it says which channel.
     reported_by_channel = models.CharField(max_length=20, blank=True)

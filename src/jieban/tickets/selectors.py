@@ -6,6 +6,7 @@ import base64
 import binascii
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -15,13 +16,15 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jieban.errors import InvalidInput
 from jieban.inputs import aware_moment, check_day, check_text, is_id, moment_in_range
 from jieban.org.actors import Viewer
 from jieban.org.models import Unit, User
 from jieban.org.permissions import can_see_full_phone, has_inbox
-from jieban.tickets.access import visible_tickets
+from jieban.tickets.access import openable_numbers, visible_tickets
+from jieban.tickets.events import OTHER_TICKET_KEYS
 from jieban.tickets.models import (
     CLOCK_RUNNING,
     Category,
@@ -89,7 +92,12 @@ def filter_tickets(user: Viewer, filters: TicketFilters) -> QuerySet[Ticket]:
     """Visible tickets narrowed by `filters`; unknown references are InvalidInput, not empty."""
     for name in TEXT_FILTERS:
         check_text(getattr(filters, name) or "", field=name)
-    tickets = visible_tickets(user)
+    unit_id = None
+    if filters.unit:
+        unit_id = _unit_id(user, filters.unit)
+        if unit_id is None:
+            raise InvalidInput(_("Unknown unit %(code)s.") % {"code": filters.unit}, field="unit")
+    tickets = visible_tickets(user, unit_id=unit_id)
     if filters.status:
         statuses = [item.strip() for item in filters.status.split(",") if item.strip()]
         unknown = [item for item in statuses if item not in Status.values]
@@ -98,11 +106,6 @@ def filter_tickets(user: Viewer, filters: TicketFilters) -> QuerySet[Ticket]:
                 _("Unknown status %(status)s.") % {"status": ", ".join(unknown)}, field="status"
             )
         tickets = tickets.filter(status__in=statuses)
-    if filters.unit:
-        unit_id = _unit_id(user, filters.unit)
-        if unit_id is None:
-            raise InvalidInput(_("Unknown unit %(code)s.") % {"code": filters.unit}, field="unit")
-        tickets = tickets.filter(unit_id=unit_id)
     if filters.category:
         category_id = (
             Category.objects.filter(code=filters.category).values_list("pk", flat=True).first()
@@ -461,8 +464,54 @@ def closing_note(ticket: Ticket) -> str:
     return "" if ticket.close_note == ticket.result else ticket.close_note
 
 
-def ticket_timeline(ticket: Ticket) -> list[TicketEvent]:
-    return list(ticket.events.select_related("actor").order_by("at", "pk"))
+# What a ticket's history and links say in place of a ticket the viewer may not open: its
+# number would tell them it exists, when it came in, and that someone else handles it.
+ANOTHER_TICKET = gettext_lazy("another ticket")
+
+
+def shown_number(number: str | None, openable: set[str]) -> str | None:
+    """`number` if it is among the `openable` ones (`openable_numbers`), else "another
+    ticket"; None stays None."""
+    if number is None:
+        return None
+    return number if number in openable else str(ANOTHER_TICKET)
+
+
+def linked_numbers(tickets: Iterable[Ticket]) -> set[str]:
+    """The numbers of the tickets these are merged into or repeats of (with them selected)."""
+    return {
+        linked.number
+        for ticket in tickets
+        for linked in (ticket.merged_into, ticket.repeat_of)
+        if linked is not None
+    }
+
+
+def ticket_timeline(ticket: Ticket, viewer: Viewer) -> list[TicketEvent]:
+    """The ticket's events, oldest first, as `viewer` may read them: another ticket named in
+    one (merged into or from, a repeat of, reported again as) that `viewer` may not open is
+    named "another ticket". The events are copies to show, never to save."""
+    events = list(ticket.events.select_related("actor").order_by("at", "pk"))
+    named = {
+        str(event.payload[key])
+        for event in events
+        if isinstance(event.payload, dict)
+        for key in OTHER_TICKET_KEYS
+        if event.payload.get(key)
+    }
+    openable = openable_numbers(viewer, named)
+    if named <= openable:
+        return events
+    for event in events:
+        payload = event.payload
+        if isinstance(payload, dict) and any(payload.get(key) for key in OTHER_TICKET_KEYS):
+            event.payload = {
+                key: shown_number(str(value), openable)
+                if key in OTHER_TICKET_KEYS and value
+                else value
+                for key, value in payload.items()
+            }
+    return events
 
 
 # How many tickets of each inbox section are listed; the count says how many there are in all
@@ -536,8 +585,8 @@ def most_urgent(user: User, *, limit: int) -> list[Ticket]:
         return []
     horizon = due_soon_horizon(timezone.now())
     return list(
-        visible_tickets(user)
-        .filter(clock_running(), unit_id=user.unit_id, due_at__lte=horizon)
+        visible_tickets(user, unit_id=user.unit_id)
+        .filter(clock_running(), due_at__lte=horizon)
         .select_related("category", "unit")
         .order_by("due_at", "pk")[:limit]
     )

@@ -29,7 +29,7 @@ from django.utils.translation import override
 
 from jieban.errors import Conflict, InvalidInput, NotFound
 from jieban.inputs import check_text, clean_text
-from jieban.notify.outbox import notify
+from jieban.notify.outbox import Message, notify_all
 from jieban.org.actors import SYSTEM, Actor, Viewer, person_of
 from jieban.org.models import UNIT_WORKER_ROLES, Role, Unit, User
 from jieban.org.permissions import can_supervise, require, sees_whole_bureau
@@ -162,24 +162,32 @@ def level_label(level: int) -> str:
     return str(SupervisionLevel(level).label)
 
 
-def issue_order(
+class Prepared(NamedTuple):
+    """An order (or an escalation) worked out but not yet written: the sweep writes a whole
+    batch of them with one INSERT per table."""
+
+    order: SupervisionOrder | None  # None for an escalation
+    event: TicketEvent
+    message: Message
+
+
+def prepare_order(
     ticket: Ticket,
     *,
     reason: str,
     now: dt.datetime,
+    number: str,
     by: Actor = SYSTEM,
     note: str = "",
     days: int | None = None,
     missed: dt.datetime | None = None,
+    due_ordered: bool | None = None,
     oracle: WorkdayOracle | None = None,
     recipients: Recipients | None = None,
-    number: str | None = None,
-    supersede: bool = True,
-) -> SupervisionOrder:
-    """Issue an order on a ticket locked by the caller, with its own deadline; the ticket's
-    `due_at` stays. An overdue order names the deadline it is issued for missing (`missed`,
-    the ticket's by default). It supersedes the ticket's earlier open orders (`supersede=False`:
-    the caller does that, as the sweep does for a whole batch in one UPDATE)."""
+) -> Prepared:
+    """Work out an order on a ticket locked by the caller and change the ticket in memory (its
+    level, first breach and watch time; never `due_at`). `due_ordered` says whether an overdue
+    order was already issued for the ticket's current deadline (looked up when not given)."""
     if ticket.unit_id is None:
         raise Conflict(_("Ticket %(number)s is with no unit.") % {"number": ticket.number})
     level = next_level(ticket.supervision_level)
@@ -187,8 +195,8 @@ def issue_order(
         local_day = local_day_of(now)
         oracle = WorkdayOracle(local_day, local_day + dt.timedelta(days=60))
     deadline: Deadline = deadline_with(oracle, now, days or order_days(reason))
-    order = SupervisionOrder.objects.create(
-        number=number or allocate_numbers(ORDER_PREFIX, local_day_of(now))[0],
+    order = SupervisionOrder(
+        number=number,
         ticket=ticket,
         unit_id=ticket.unit_id,
         reason=reason,
@@ -199,23 +207,22 @@ def issue_order(
         breached_due_at=breach_of(missed or ticket.due_at, reason),
         note=note,
     )
-    if supersede:
-        supersede_earlier_orders([order])
     ticket.supervision_level = level
     ticket.breached_at = first_breach(ticket.breached_at, order.breached_due_at, ticket.due_at, now)
     missed_own_deadline = (
         order.breached_due_at is not None and order.breached_due_at == ticket.due_at
     )
+    if due_ordered is None:
+        due_ordered = _due_ordered(ticket)
     ticket.watch_at = watch_from(
         due_at=ticket.due_at,
-        due_ordered=missed_own_deadline or _due_ordered(ticket),
+        due_ordered=missed_own_deadline or due_ordered,
         order_due_at=deadline.due_at,
         order_level=level,
         escalated=ticket.escalated_at is not None,
     )
     ticket.version += 1
-    ticket.save(update_fields=["supervision_level", "breached_at", "watch_at", "version"])
-    TicketEvent.objects.create(
+    event = TicketEvent(
         ticket=ticket,
         kind=EventKind.SUPERVISE,
         actor=person_of(by),
@@ -247,7 +254,7 @@ def issue_order(
             "reason": SupervisionReason(reason).label,
             "note": note,
         }
-    notify(
+    message = Message(
         "supervision_order",
         recipients=people,
         title=title,
@@ -262,6 +269,44 @@ def issue_order(
             "due_at": deadline.due_at.isoformat(),
         },
     )
+    return Prepared(order, event, message)
+
+
+# The ticket's columns an order or an escalation changes.
+ORDER_FIELDS = ["supervision_level", "breached_at", "watch_at", "version"]
+ESCALATION_FIELDS = ["escalated_at", "watch_at", "version"]
+
+
+def issue_order(
+    ticket: Ticket,
+    *,
+    reason: str,
+    now: dt.datetime,
+    by: Actor = SYSTEM,
+    note: str = "",
+    days: int | None = None,
+    missed: dt.datetime | None = None,
+) -> SupervisionOrder:
+    """Issue an order on a ticket locked by the caller, with its own deadline; the ticket's
+    `due_at` stays. An overdue order names the deadline it is issued for missing (`missed`,
+    the ticket's by default). It supersedes the ticket's earlier open orders."""
+    prepared = prepare_order(
+        ticket,
+        reason=reason,
+        now=now,
+        by=by,
+        note=note,
+        days=days,
+        missed=missed,
+        number=allocate_numbers(ORDER_PREFIX, local_day_of(now))[0],
+    )
+    order = prepared.order
+    assert order is not None
+    order.save()
+    supersede_earlier_orders([order])
+    ticket.save(update_fields=ORDER_FIELDS)
+    prepared.event.save()
+    notify_all([prepared.message])
     return order
 
 
@@ -309,20 +354,20 @@ def rewatch(ticket: Ticket) -> dt.datetime | None:
     return ticket.watch_at
 
 
-def escalate(
+def prepare_escalation(
     ticket: Ticket,
     *,
     order: SupervisionOrder,
     now: dt.datetime,
     recipients: Recipients | None = None,
-) -> None:
+) -> Prepared:
     """A level-3 order ran out with the ticket still not resolved: no fourth order; the ticket
-    goes to the bureau's leaders, who are told once (ticket locked by the caller)."""
+    goes to the bureau's leaders, who are told once (ticket locked by the caller; changed in
+    memory, written by the caller)."""
     ticket.escalated_at = now
     ticket.watch_at = None
     ticket.version += 1
-    ticket.save(update_fields=["escalated_at", "watch_at", "version"])
-    TicketEvent.objects.create(
+    event = TicketEvent(
         ticket=ticket,
         kind=EventKind.ESCALATE,
         actor=None,
@@ -345,7 +390,7 @@ def escalate(
             else "",
             "order": order.number,
         }
-    notify(
+    message = Message(
         "escalated",
         recipients=recipients.escalation(),
         title=title,
@@ -357,6 +402,21 @@ def escalate(
             "unit": ticket.unit.code if ticket.unit else None,
         },
     )
+    return Prepared(None, event, message)
+
+
+def escalate(
+    ticket: Ticket,
+    *,
+    order: SupervisionOrder,
+    now: dt.datetime,
+    recipients: Recipients | None = None,
+) -> None:
+    """Escalate one ticket now (see `prepare_escalation`)."""
+    prepared = prepare_escalation(ticket, order=order, now=now, recipients=recipients)
+    ticket.save(update_fields=ESCALATION_FIELDS)
+    prepared.event.save()
+    notify_all([prepared.message])
 
 
 def supersede_earlier_orders(orders: Sequence[SupervisionOrder]) -> int:
@@ -469,33 +529,50 @@ def sweep_overdue(
                 )
                 steps.append((ticket, order, step))
             issuing = sum(1 for _ticket, _order, step in steps if step and step[0] == ISSUE)
-            numbers = allocate_numbers(ORDER_PREFIX, local_day, issuing) if issuing else []
-            orders = []
-            numbers_left = iter(numbers)
+            numbers = iter(allocate_numbers(ORDER_PREFIX, local_day, issuing) if issuing else [])
+            prepared: list[Prepared] = []
+            rewatched: list[Ticket] = []
+            raised: list[Ticket] = []
             for ticket, order, step in steps:
                 if step is None:
                     # Nothing due after all (a deadline moved): look again when it is.
                     rewatch(ticket)
-                    ticket.save(update_fields=["watch_at"])
+                    rewatched.append(ticket)
                 elif step[0] == ISSUE:
-                    orders.append(
-                        issue_order(
+                    prepared.append(
+                        prepare_order(
                             ticket,
                             reason=SupervisionReason.OVERDUE,
                             now=now,
                             missed=step[1],
+                            due_ordered=(ticket.pk, ticket.due_at) in ordered,
                             oracle=oracle,
                             recipients=recipients,
-                            number=next(numbers_left),
-                            supersede=False,
+                            number=next(numbers),
                         )
                     )
                 else:
                     assert order is not None  # escalation follows an open level-3 order
-                    escalate(ticket, order=order, now=now, recipients=recipients)
+                    prepared.append(
+                        prepare_escalation(ticket, order=order, now=now, recipients=recipients)
+                    )
+                    raised.append(ticket)
                     escalated.append(ticket.number)
-            # One UPDATE for the batch: each ticket's new order supersedes its earlier ones.
+            # The batch written with one statement per table.
+            orders = SupervisionOrder.objects.bulk_create(
+                [step.order for step in prepared if step.order is not None]
+            )
+            # Each ticket's new order supersedes its earlier ones.
             supersede_earlier_orders(orders)
+            Ticket.objects.bulk_update(
+                [order.ticket for order in orders], ORDER_FIELDS, batch_size=batch
+            )
+            if raised:
+                Ticket.objects.bulk_update(raised, ESCALATION_FIELDS, batch_size=batch)
+            if rewatched:
+                Ticket.objects.bulk_update(rewatched, ["watch_at"], batch_size=batch)
+            TicketEvent.objects.bulk_create([step.event for step in prepared])
+            notify_all(step.message for step in prepared)
             issued += [order.number for order in orders]
     return Swept(issued, escalated)
 
@@ -525,30 +602,37 @@ def sweep_due_soon(
         seen.update(candidates)
         with transaction.atomic():
             # Re-checked under the lock: each deadline is warned about once, by one worker.
-            for ticket in _lock_batch(candidates).filter(
-                unwarned, clock_running(), due_at__gte=now, due_at__lte=horizon
-            ):
+            tickets = list(
+                _lock_batch(candidates).filter(
+                    unwarned, clock_running(), due_at__gte=now, due_at__lte=horizon
+                )
+            )
+            messages = []
+            for ticket in tickets:
                 assert ticket.due_at is not None  # filtered on due_at above
                 ticket.warned_due_at = ticket.due_at
-                ticket.save(update_fields=["warned_due_at"])
                 with override(settings.LANGUAGE_CODE):
                     title = _("Due soon: %(ticket)s by %(due)s") % {
                         "ticket": ticket.number,
                         "due": timezone.localtime(ticket.due_at).strftime("%Y-%m-%d %H:%M"),
                     }
-                notify(
-                    "due_soon",
-                    recipients=recipients.of_unit(ticket.unit_id),
-                    title=title,
-                    body=ticket.title,
-                    ticket_id=ticket.pk,
-                    payload={
-                        "ticket": ticket.number,
-                        "unit": ticket.unit.code if ticket.unit else None,
-                        "due_at": ticket.due_at.isoformat(),
-                    },
+                messages.append(
+                    Message(
+                        "due_soon",
+                        recipients=recipients.of_unit(ticket.unit_id),
+                        title=title,
+                        body=ticket.title,
+                        ticket_id=ticket.pk,
+                        payload={
+                            "ticket": ticket.number,
+                            "unit": ticket.unit.code if ticket.unit else None,
+                            "due_at": ticket.due_at.isoformat(),
+                        },
+                    )
                 )
                 warned.append(ticket.number)
+            Ticket.objects.bulk_update(tickets, ["warned_due_at"], batch_size=batch)
+            notify_all(messages)
     return warned
 
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +29,7 @@ from jieban.tickets.models import (
     TicketEvent,
     Visit,
     VisitOutcome,
+    status_is,
 )
 from jieban.tickets.selectors import MAX_PAGE, decode_cursor, encode_cursor
 from jieban.tickets.supervision import issue_order, rewatch
@@ -142,12 +144,20 @@ def _unanswered_calls(ticket: Ticket) -> int:
 def with_unanswered_calls(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Each ticket with `unanswered_calls`: unreachable calls since it was last resolved, the
     count that closes it at MAX_UNREACHABLE."""
-    return tickets.annotate(
-        unanswered_calls=Count(
-            "visits",
-            filter=Q(visits__outcome=VisitOutcome.UNREACHABLE, visits__at__gte=F("resolved_at")),
+    # A subquery per ticket, not a join grouped over every resolved ticket: a page reads
+    # its own rows' calls only (a join and GROUP BY took a second at a million tickets).
+    calls = (
+        Visit.objects.filter(
+            ticket=OuterRef("pk"),
+            outcome=VisitOutcome.UNREACHABLE,
+            at__gte=OuterRef("resolved_at"),
         )
+        .order_by()
+        .values("ticket")
+        .annotate(count=Count("pk"))
+        .values("count")
     )
+    return tickets.annotate(unanswered_calls=Coalesce(Subquery(calls), 0))
 
 
 class EarlierCalls(models.TextChoices):
@@ -179,7 +189,8 @@ def waiting_for_call(user: Viewer, filters: FollowUpFilters | None = None) -> Qu
     InvalidInput), in no order: what the queue lists and counts. The queue is the command
     centre's."""
     require(can_record_visit(user), _("Follow-up calls are made by the command centre."))
-    tickets = visible_tickets(user).filter(status=Status.RESOLVED)
+    # Spelled out for the partial index ticket_resolved_idx.
+    tickets = visible_tickets(user).filter(status_is(Status.RESOLVED))
     return _narrowed(tickets, filters) if filters is not None else tickets
 
 

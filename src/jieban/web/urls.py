@@ -7,6 +7,7 @@ from jieban.web import (
     home_views,
     notification_views,
 )
+from jieban.web.login import LoginForm
 from jieban.web.stats import page as stats_page
 from jieban.web.stats import reports, workbooks
 from jieban.web.supervision import campaign, follow_up, orders
@@ -38,7 +39,9 @@ urlpatterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(
-            template_name="web/login.html", redirect_authenticated_user=True
+            template_name="web/login.html",
+            authentication_form=LoginForm,
+            redirect_authenticated_user=True,
         ),
         name="login",
     ),

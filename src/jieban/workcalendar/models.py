@@ -17,9 +17,13 @@ class CalendarOverride(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=DayKind.choices)
     source = models.CharField(_("source notice"), max_length=300)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("updated by"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["date"]

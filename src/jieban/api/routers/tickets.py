@@ -43,7 +43,7 @@ from jieban.http import AuthenticatedRequest
 from jieban.intake.actions import TicketDraft, add_attachment, register_ticket
 from jieban.org.models import Unit
 from jieban.tickets import transitions
-from jieban.tickets.access import access_ticket
+from jieban.tickets.access import access_ticket, openable_numbers
 from jieban.tickets.extensions import (
     approve_extension,
     latest_extensions,
@@ -51,7 +51,13 @@ from jieban.tickets.extensions import (
     request_extension,
 )
 from jieban.tickets.models import Attachment, TicketEvent
-from jieban.tickets.selectors import TicketFilters, filter_tickets, page_of_tickets, ticket_timeline
+from jieban.tickets.selectors import (
+    TicketFilters,
+    filter_tickets,
+    linked_numbers,
+    page_of_tickets,
+    ticket_timeline,
+)
 
 router = Router()
 
@@ -104,7 +110,11 @@ def list_tickets(
     rows, next_cursor = page_of_tickets(tickets, cursor=cursor, limit=limit)
     clock = due_soon_clock()
     extensions = latest_extensions(row.pk for row in rows)
-    items = [ticket_out(row, request.user, clock=clock, extensions=extensions) for row in rows]
+    openable = openable_numbers(request.user, linked_numbers(rows))
+    items = [
+        ticket_out(row, request.user, clock=clock, extensions=extensions, openable=openable)
+        for row in rows
+    ]
     return {"items": items, "next": next_cursor}
 
 
@@ -116,7 +126,7 @@ def get_ticket(request: AuthenticatedRequest, number: str) -> dict[str, Any]:
 @router.get("/tickets/{number}/events", response={200: list[EventOut], **ERRORS}, tags=["tickets"])
 def get_ticket_events(request: AuthenticatedRequest, number: str) -> list[dict[str, Any]]:
     ticket = access_ticket(request.user, number)
-    return [event_out(event) for event in ticket_timeline(ticket)]
+    return [event_out(event) for event in ticket_timeline(ticket, request.user)]
 
 
 @router.post("/tickets/{number}/dispatch", response={200: TicketOut, **ERRORS}, tags=["lifecycle"])

@@ -12,7 +12,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -37,7 +40,7 @@ from jieban.web.supervision.forms import FollowUpFilterForm
 from jieban.web.tickets.actions import done_and_go, ticket_form_post
 from jieban.web.tickets.forms import VisitForm, ticket_form_id
 
-QUEUE_PAGE = 100
+QUEUE_PAGE = 50
 BACK_TO_QUEUE = "queue"
 # What the queue's address carries: its filters and its page. A call posted from the queue
 # carries them too, so that the person comes back to the same rows.
@@ -52,18 +55,47 @@ class QueueRow:
     form: VisitForm
     message: str = ""
     stale: bool = False
+    # The blank call form's fields, rendered once per page with this row's ids put in (a
+    # form's widgets render through a dozen templates each: 50 of them took most of the page).
+    fields_html: str = ""
+
+
+# Stands for the ticket's number in the blank form rendered once per page.
+NUMBER_TOKEN = "JIEBANNUMBERTOKEN"
+
+
+def blank_call_fields() -> str:
+    """The fields of an unbound call form, with `NUMBER_TOKEN` where a row's number goes."""
+    form = VisitForm(
+        initial={"back": BACK_TO_QUEUE},
+        auto_id=ticket_form_id(TicketForm.VISIT, NUMBER_TOKEN),
+    )
+    return render_to_string("web/follow_up/_call_fields.html", {"form": form})
+
+
+def call_fields_of(blank: str, number: str) -> str:
+    return mark_safe(blank.replace(NUMBER_TOKEN, escape(number)))
 
 
 def _row(
-    user: User, ticket: Ticket, *, form: VisitForm | None = None, refused: Refusal | None = None
+    user: User,
+    ticket: Ticket,
+    *,
+    form: VisitForm | None = None,
+    refused: Refusal | None = None,
+    blank: str = "",
 ) -> QueueRow:
+    unanswered = getattr(ticket, "unanswered_calls", 0)
+    phone = shown_phone(user, ticket)
     if form is None:
         form = VisitForm(
             initial={"back": BACK_TO_QUEUE},
             auto_id=ticket_form_id(TicketForm.VISIT, ticket.number),
         )
-    unanswered = getattr(ticket, "unanswered_calls", 0)
-    phone = shown_phone(user, ticket)
+        if blank:
+            return QueueRow(
+                ticket, unanswered, phone, form, fields_html=call_fields_of(blank, ticket.number)
+            )
     if refused is None:
         return QueueRow(ticket, unanswered, phone, form)
     return QueueRow(ticket, unanswered, phone, form, refused.message, refused.stale)
@@ -112,10 +144,11 @@ def _queue_context(request: AuthenticatedRequest, failed: QueueRow | None = None
     except InvalidInput as exc:
         # Not an error page: the queue says what is wrong above the filters that caused it.
         error = exc
+    blank = blank_call_fields() if tickets else ""
     rows = [
         failed
         if failed is not None and failed.ticket.pk == ticket.pk
-        else _row(request.user, ticket)
+        else _row(request.user, ticket, blank=blank)
         for ticket in tickets
     ]
     form = FollowUpFilterForm(initial=params.dict(), units=dispatchable_units())

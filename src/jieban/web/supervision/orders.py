@@ -25,7 +25,7 @@ from jieban.web.pages import bureau_heading, dispatchable_units, visible_ticket_
 from jieban.web.supervision.forms import SupervisionFilterForm
 from jieban.web.tickets.saved_filters import TRUE_VALUES
 
-ORDERS_PAGE = 100
+ORDERS_PAGE = 50
 TICKETS_SHOWN = 50
 # Most severe first: 深入办, 重点办, 督促办.
 LEVELS = sorted(SupervisionLevel, reverse=True)

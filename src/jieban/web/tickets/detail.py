@@ -23,10 +23,16 @@ from jieban.http import AuthenticatedRequest
 from jieban.intake.actions import may_attach
 from jieban.org.models import Unit, User
 from jieban.tickets import transitions
-from jieban.tickets.access import shown_phone
+from jieban.tickets.access import openable_numbers, shown_phone
 from jieban.tickets.extensions import latest_extension
 from jieban.tickets.models import Status, Ticket, TicketUnit
-from jieban.tickets.selectors import closing_note, deadline_warning, ticket_timeline
+from jieban.tickets.selectors import (
+    closing_note,
+    deadline_warning,
+    linked_numbers,
+    shown_number,
+    ticket_timeline,
+)
 from jieban.tickets.transitions import ACTION_LABELS, Action
 from jieban.web.errors import Refusal
 from jieban.web.menu import TicketForm, ticket_forms
@@ -179,20 +185,31 @@ def render_detail(
         "due_soon": bool(due_soon_numbers([ticket])),
         "orders": orders,
         "visits": list(ticket.visits.select_related("called_by").order_by("at", "pk")),
-        "repeat_of": ticket.repeat_of.number if ticket.repeat_of_id and ticket.repeat_of else None,
+        **linked_tickets(request.user, ticket),
         "deadline_warning": deadline_warning(ticket),
         "attachments": list(ticket.attachments.all()),
         # Offered only to those who may attach to it now (`may_attach`).
         "attachment_form": (
             (attachment_form or AttachmentForm()) if may_attach(request.user, ticket) else None
         ),
-        "timeline": timeline_entries(ticket_timeline(ticket)),
-        "merged_into": ticket.merged_into.number if ticket.merged_into else None,
+        "timeline": timeline_entries(ticket_timeline(ticket, request.user)),
         "first_handler": ticket.first_handler,
         "extension": latest_extension(ticket) if ticket.dispatched_at else None,
         "closing_note": closing_note(ticket),
     }
     return render(request, "web/tickets/detail.html", context, status=status)
+
+
+def linked_tickets(viewer: User, ticket: Ticket) -> dict[str, Any]:
+    """The tickets this one repeats and was merged into, as the page names them: by number,
+    linked, when `viewer` may open them; else as "another ticket", not linked."""
+    openable = openable_numbers(viewer, linked_numbers([ticket]))
+    context: dict[str, Any] = {}
+    for key, linked in (("repeat_of", ticket.repeat_of), ("merged_into", ticket.merged_into)):
+        number = linked.number if linked is not None else None
+        context[key] = shown_number(number, openable)
+        context[f"{key}_opens"] = number in openable
+    return context
 
 
 @login_required

@@ -12,6 +12,7 @@ from jieban.http import AuthenticatedRequest
 from jieban.tickets.access import shown_phone
 from jieban.tickets.selectors import closing_note, ticket_timeline
 from jieban.web.pages import bureau_heading, visible_ticket_or_404
+from jieban.web.tickets.detail import linked_tickets
 from jieban.web.tickets.timeline import timeline_entries
 
 
@@ -32,8 +33,8 @@ def ticket_print(request: AuthenticatedRequest, number: str) -> HttpResponse:
         ),
         "visits": list(ticket.visits.select_related("called_by").order_by("at", "pk")),
         "attachments": list(ticket.attachments.all()),
-        "timeline": timeline_entries(ticket_timeline(ticket)),
-        "repeat_of": ticket.repeat_of.number if ticket.repeat_of_id and ticket.repeat_of else None,
+        "timeline": timeline_entries(ticket_timeline(ticket, request.user)),
+        "repeat_of": linked_tickets(request.user, ticket)["repeat_of"],
         "closing_note": closing_note(ticket),
         "printed_at": timezone.now(),
         "printed_by": request.user,

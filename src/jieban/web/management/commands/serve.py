@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from gunicorn.app.base import BaseApplication
 
 from jieban.conf import env_bool, env_int, env_str
+from jieban.files import UMASK
 
 
 class JiebanServer(BaseApplication):  # type: ignore[misc]
@@ -82,6 +83,8 @@ class Command(BaseCommand):
                 "errorlog": "-",
                 "loglevel": "warning",
                 "timeout": 60,
+                # gunicorn's own files (its workers' heartbeat files, a unix socket): private too.
+                "umask": UMASK,
                 "graceful_timeout": 20,
             }
         ).run()

@@ -1,5 +1,7 @@
 // Draws the charts of the statistics pages with the vendored Apache ECharts. Each chart is a
-// <div data-chart="ID"> whose spec is the JSON in <script id="ID"> (Django's json_script):
+// <div data-chart="ID" data-height="PIXELS"> whose spec is the JSON in
+// <script id="ID" type="application/json"> (Django's json_script, which the
+// Content-Security-Policy lets be: it is data, never run):
 //   {categories: [...], horizontal: bool, series: [{name, kind: "bar"|"line", data: [...],
 //    axis: "rate" (percentages 0..100, already rounded to two decimals by the bureau's rule, as
 //    the tables show them), stack}]}
@@ -46,7 +48,7 @@
     });
     return {
       animation: false,
-      tooltip: { trigger: "axis", confine: true },
+      tooltip: { trigger: "axis", confine: true, renderMode: "richText" },
       legend: { type: "scroll", top: 0 },
       grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
       xAxis: spec.horizontal ? valueAxes : categoryAxis,
@@ -58,6 +60,8 @@
   function draw(element) {
     var source = document.getElementById(element.getAttribute("data-chart"));
     if (!source || !window.echarts) return;
+    // Set here, not in a style attribute, which the Content-Security-Policy refuses.
+    element.style.height = (Number(element.getAttribute("data-height")) || 300) + "px";
     var chart = window.echarts.init(element, null, { renderer: "svg" });
     chart.setOption(option(JSON.parse(source.textContent)));
     element.setAttribute("data-chart-ready", "true");
