@@ -221,10 +221,10 @@ ROWS: list[Row] = [
         read=REPORT_READERS, seen_by=REPORT_READERS),
     # --- The API -----------------------------------------------------------------------------
     Row("api/v1/", "/api/v1/", read=NOBODY, write=NOBODY, seen_by=NOBODY, authenticates=False),
-    # The document and its docs answer any method with themselves: a POST reads them too.
-    Row("api/v1/openapi.json", "/api/v1/openapi.json", read=EVERYONE, write=EVERYONE,
-        authenticates=False),
-    Row("api/v1/docs", "/api/v1/docs", read=EVERYONE, write=EVERYONE, authenticates=False),
+    # The document and its docs are for people with a session or a token, like every endpoint;
+    # they answer any method with themselves: a POST reads them too.
+    Row("api/v1/openapi.json", "/api/v1/openapi.json", read=PEOPLE, write=PEOPLE),
+    Row("api/v1/docs", "/api/v1/docs", read=PEOPLE, write=PEOPLE),
     Row("api/v1/tickets", "/api/v1/tickets", read=PEOPLE, write=REGISTRARS,
         data={"channel": "phone", "category": "noise", "content": "广场舞音响声音过大"}),
     Row("api/v1/tickets/<number>", "/api/v1/tickets/{in_progress}", read=SEES_A,
