@@ -44,7 +44,7 @@ from jieban.tickets.supervision import supervise_ticket
 from tests.conftest import Cast, local, new_ticket
 from tests.web.conftest import dispatched, in_progress, resolved
 
-EXAMPLES = int(os.environ.get("JIEBAN_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("JIEBAN_FUZZ_EXAMPLES", "30"))
 # A Wednesday with working days around it; every example runs at this moment.
 NOW = local(2026, 3, 11, 10)
 
