@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 import psycopg
@@ -276,21 +277,16 @@ def test_sqlite_keeps_every_acknowledged_ticket_through_kill_9(tmp_path: Path) -
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A database of its own on the suite's PostgreSQL server, dropped afterwards."""
-    config = dj_database_url.parse(os.environ["DATABASE_URL"])
+    suite = os.environ["DATABASE_URL"]
+    config = dj_database_url.parse(suite)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     name = f"{config['NAME']}_crash_{worker}"
-    server = {
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+    server = urlsplit(suite)._replace(path="/postgres").geturl()
+    with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
-    user = f"{server['user']}@" if server["user"] else ""
-    yield f"postgres://{user}{server['host']}:{server['port'] or 5432}/{name}"
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+    yield urlsplit(suite)._replace(path=f"/{name}").geturl()
+    with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
