@@ -77,6 +77,20 @@ def test_the_board_counts_per_unit_and_clears_on_closing(cast: Cast, api_as: Any
     assert [item["ticket"] for item in mine["items"]] == [old.number]
 
 
+def test_the_board_is_not_for_a_building_head(cast: Cast, api_as: Any, client: Any) -> None:
+    # `can_see_campaign`: the bureau-wide roles and the units' people, who have it in their
+    # menu; a building head has neither, on the page (and its export) nor in the API.
+    build(cast)
+    with time_machine.travel(local(2026, 4, 1, 0, 1), tick=False):
+        run_sweep()
+    refused = api_as(cast.building_head).get("/campaigns/2026-04")
+    assert refused.status_code == 403
+    assert "清零行动看板" in refused.json()["detail"]
+    client.force_login(cast.building_head)
+    for page in ("/campaign/", "/campaign/2026-04/", "/campaign/2026-04/export.xlsx"):
+        assert client.get(page).status_code == 403, page
+
+
 def test_the_snapshot_is_taken_once(cast: Cast) -> None:
     build(cast)
     with time_machine.travel(local(2026, 4, 1, 0, 1), tick=False):

@@ -3,15 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
+from pydantic import BeforeValidator, Strict
+from pydantic_core import PydanticCustomError
 
 from jieban.inputs import MAX_ID
 
-# A database id, and a ticket's version: whole numbers a 64-bit column holds.
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Version = Annotated[int, Field(ge=0, le=MAX_ID)]
+# In a JSON body a number is a JSON number and a yes or no a JSON boolean, as the OpenAPI
+# document says: pydantic's lax mode would take `true` as 1 and `"3"` as 3 (a supervision order
+# with `"days": true` was issued for one working day). Query parameters, which are text, stay lax.
+BodyInt = Annotated[int, Strict()]
+BodyBool = Annotated[bool, Strict()]
+# A moment in a body is text in RFC 3339, its offset optional (without one, the bureau's
+# time): pydantic's lax mode would also take a number, or digits in text, as seconds since
+# 1970, and a bare date as its midnight.
+DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _date_time_text(value: object) -> object:
+    if value is not None and not (isinstance(value, str) and DATE_TIME.match(value)):
+        raise PydanticCustomError(
+            "date_time_text", _("Give a date and time like 2026-07-14T09:30:00+08:00.")
+        )
+    return value
+
+
+BodyDateTime = Annotated[dt.datetime, BeforeValidator(_date_time_text)]
+# A database id, and a ticket's version (in a body): whole numbers a 64-bit column holds.
+Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
+Version = Annotated[int, Strict(), Field(ge=0, le=MAX_ID)]
 
 
 class ErrorOut(Schema):
@@ -33,9 +57,9 @@ class TicketIn(Schema):
     resident_phone: str = ""
     address: str = ""
     grid: str | None = None
-    received_at: dt.datetime | None = None
+    received_at: BodyDateTime | None = None
     unit: str | None = None
-    due_at: dt.datetime | None = None
+    due_at: BodyDateTime | None = None
 
 
 class TicketFilterIn(Schema):
@@ -69,7 +93,7 @@ class ExtensionOut(Schema):
 
 
 class ExtensionIn(Schema):
-    days: int
+    days: BodyInt
     reason: str
 
 
@@ -232,7 +256,7 @@ class SupervisionOrderPageOut(Schema):
 
 class SuperviseIn(Schema):
     note: str
-    days: int | None = None
+    days: BodyInt | None = None
 
 
 class VisitIn(Schema):
@@ -256,7 +280,7 @@ class VisitResultOut(Schema):
 
 class RepeatOfIn(Schema):
     number: str
-    merge: bool = False
+    merge: BodyBool = False
 
 
 class CampaignUnitOut(Schema):

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from jieban.errors import Conflict, InvalidInput, NotFound
 from jieban.inputs import FIRST_DAY, LAST_DAY
 from jieban.org.actors import SYSTEM, Actor, Viewer
-from jieban.org.permissions import can_take_snapshot, require
+from jieban.org.permissions import can_see_campaign, can_take_snapshot, require
 from jieban.tickets.access import of_visible_tickets
 from jieban.tickets.models import OPEN, TERMINAL, Campaign, CampaignItem, Ticket
 
@@ -179,7 +179,12 @@ class CampaignBoard:
 
 
 def campaign_board(user: Viewer, month: str) -> CampaignBoard:
-    """Per unit and in total: listed at the start, cleared since, remaining; and the list."""
+    """Per unit and in total: listed at the start, cleared since, remaining; and the list.
+    The bureau-wide roles see every unit's rows, a unit's people their own (`can_see_campaign`)."""
+    require(
+        can_see_campaign(user),
+        _("The clear-to-zero board is for the command centre, the leaders and the units."),
+    )
     parse_month(month)
     campaign = Campaign.objects.filter(month=month).first()
     if campaign is None:

@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from jieban.http import AuthenticatedRequest
 from jieban.org.models import CENTRE_ROLES, Role, Unit, User
@@ -93,6 +94,7 @@ def figures_block(
 
 
 @login_required
+@require_safe
 def home(request: AuthenticatedRequest) -> HttpResponse:
     # Which desk is the person's kind of work (their role), not a permission; the unit's desk
     # is its inbox.

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from jieban.http import AuthenticatedRequest
 from jieban.notify import outbox
@@ -17,6 +17,7 @@ SHOWN = 100
 
 
 @login_required
+@require_safe
 def notifications(request: AuthenticatedRequest) -> HttpResponse:
     rows = outbox.inbox(request.user, limit=SHOWN)
     unread = sum(1 for row in rows if row.read_at is None)
@@ -24,6 +25,7 @@ def notifications(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 @answers_domain_errors
 def notification_open(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Opening a notification marks it read and goes to its ticket."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from ninja import Router
 
-from jieban.api.schemas import CategoryOut, UnitOut
+from jieban.api.schemas import ERRORS, CategoryOut, UnitOut
 from jieban.http import AuthenticatedRequest
 from jieban.org.models import Unit
 from jieban.tickets.models import Category
@@ -35,13 +35,13 @@ def category_out(category: Category) -> dict[str, Any]:
     }
 
 
-@router.get("/units", response={200: list[UnitOut]}, tags=["organisation"])
+@router.get("/units", response={200: list[UnitOut], **ERRORS}, tags=["organisation"])
 def list_units(request: AuthenticatedRequest) -> list[dict[str, Any]]:
     units = Unit.objects.filter(is_active=True).select_related("parent").order_by("code")
     return [unit_out(unit) for unit in units]
 
 
-@router.get("/categories", response={200: list[CategoryOut]}, tags=["organisation"])
+@router.get("/categories", response={200: list[CategoryOut], **ERRORS}, tags=["organisation"])
 def list_categories(request: AuthenticatedRequest) -> list[dict[str, Any]]:
     categories = Category.objects.filter(is_active=True).select_related("parent")
     return [category_out(category) for category in categories]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.http import require_safe
 
 from jieban.errors import InvalidInput
 from jieban.http import AuthenticatedRequest
@@ -182,6 +183,7 @@ def stats_figures(
 
 
 @login_required
+@require_safe
 def stats(request: AuthenticatedRequest) -> HttpResponse:
     """Figures over any span, per day/week/month and by category/unit/channel/grid. Everyone
     may ask; each counts only the tickets the access rule shows them."""

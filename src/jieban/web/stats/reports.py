@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from jieban.errors import Conflict, InvalidInput, NotFound
 from jieban.http import AuthenticatedRequest
@@ -266,6 +266,7 @@ def _bureau_only(user: Viewer) -> None:
 
 
 @login_required
+@require_safe
 def report_list(request: AuthenticatedRequest) -> HttpResponse:
     """Published reports, newest first, and a form to open any period's report."""
     _bureau_only(request.user)
@@ -293,6 +294,7 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def report(request: AuthenticatedRequest, kind: str, period: str) -> HttpResponse:
     data, published = report_or_404(request.user, kind, period)
     page = report_page(kind, period, data, published)

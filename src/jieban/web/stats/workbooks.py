@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from django.views.decorators.http import require_safe
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
@@ -185,6 +186,7 @@ def report_workbook(page: ReportPage) -> bytes:
 
 
 @login_required
+@require_safe
 def report_export(request: AuthenticatedRequest, kind: str, period: str) -> HttpResponse:
     data, published = report_or_404(request.user, kind, period)
     page = report_page(kind, period, data, published)

@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -72,6 +72,8 @@ def _board_or_none(user: User, month: str) -> CampaignBoard | None:
 
 
 @login_required
+@require_safe
+@answers_domain_errors
 def campaign(request: AuthenticatedRequest, month: str | None = None) -> HttpResponse:
     """The month's board: per unit at the start, cleared, remaining; then the list itself."""
     current = month_of(timezone.now())
@@ -205,6 +207,7 @@ def campaign_workbook(board: CampaignBoard) -> bytes:
 
 
 @login_required
+@require_safe
 @answers_domain_errors
 def campaign_export(request: AuthenticatedRequest, month: str) -> HttpResponse:
     month = _month_or_404(month)

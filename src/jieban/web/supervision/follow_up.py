@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from jieban.errors import DomainError, InvalidInput, NotFound
 from jieban.http import AuthenticatedRequest
@@ -167,6 +167,7 @@ def _queue_context(request: AuthenticatedRequest, failed: QueueRow | None = None
 
 
 @login_required
+@require_safe
 @answers_domain_errors
 def follow_up(request: AuthenticatedRequest) -> HttpResponse:
     """Resolved tickets waiting for their call, oldest resolution first, a page at a time,

@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from jieban.errors import InvalidInput
 from jieban.http import AuthenticatedRequest
@@ -88,6 +89,7 @@ def _tickets(user: User, filters: TicketFilters) -> list[Ticket]:
 
 
 @login_required
+@require_safe
 def supervision_board(request: AuthenticatedRequest) -> HttpResponse:
     """Everyone may look; each sees only the orders and tickets the access rule shows them."""
     unit = (request.GET.get("unit") or "").strip() or None
@@ -135,6 +137,7 @@ def supervision_board(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 @answers_domain_errors
 def supervision_print(request: AuthenticatedRequest, number: str) -> HttpResponse:
     """督办单 on one A4 page. An order on a ticket one may not see does not exist."""

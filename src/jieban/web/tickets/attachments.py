@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from jieban.errors import Conflict, InvalidInput
 from jieban.http import AuthenticatedRequest
@@ -41,6 +41,7 @@ def ticket_attach(request: AuthenticatedRequest, number: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def attachment(request: AuthenticatedRequest, number: str, pk: int) -> FileResponse:
     ticket = visible_ticket_or_404(request.user, number)
     item = ticket.attachments.filter(pk=pk).first()

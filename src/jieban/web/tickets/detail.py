@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from jieban.http import AuthenticatedRequest
 from jieban.intake.actions import may_attach
@@ -212,5 +213,6 @@ def linked_tickets(viewer: User, ticket: Ticket) -> dict[str, Any]:
 
 
 @login_required
+@require_safe
 def ticket_detail(request: AuthenticatedRequest, number: str) -> HttpResponse:
     return render_detail(request, visible_ticket_or_404(request.user, number))

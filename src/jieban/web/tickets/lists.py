@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from jieban.errors import InvalidInput
 from jieban.http import AuthenticatedRequest
@@ -105,6 +105,7 @@ def _list_context(
 
 
 @login_required
+@require_safe
 def ticket_list(request: AuthenticatedRequest) -> HttpResponse:
     context, bad = _list_context(request, request.GET)
     return render(request, "web/tickets/list.html", context, status=400 if bad else 200)
@@ -147,6 +148,7 @@ def saved_filter_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 @answers_domain_errors
 def ticket_export(request: AuthenticatedRequest) -> FileResponse:
     """The filtered list as an Excel file (phones masked), at most MAX_ROWS rows; bad filters
@@ -162,6 +164,7 @@ def ticket_export(request: AuthenticatedRequest) -> FileResponse:
 
 
 @login_required
+@require_safe
 def inbox(request: AuthenticatedRequest) -> HttpResponse:
     """The unit's four lists, soonest deadline first; each says how many it holds in all and
     links to the ticket list of every one when it shows only the first."""

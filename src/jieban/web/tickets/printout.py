@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from jieban.http import AuthenticatedRequest
 from jieban.tickets.access import shown_phone
@@ -16,6 +17,7 @@ from jieban.web.tickets.timeline import timeline_entries
 
 
 @login_required
+@require_safe
 def ticket_print(request: AuthenticatedRequest, number: str) -> HttpResponse:
     """The ticket on A4: its facts, calls, orders and timeline; the phone as the detail shows
     it (masked unless the viewer may see it whole)."""

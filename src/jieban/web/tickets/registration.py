@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from jieban.errors import Conflict, InvalidInput
 from jieban.http import AuthenticatedRequest
@@ -155,6 +156,7 @@ def _caller_context(user: User, phone: str, *, chosen: str = "") -> dict[str, An
 
 
 @login_required
+@require_safe
 def ticket_caller_recent(request: AuthenticatedRequest) -> HttpResponse:
     """The caller's last tickets, for the registration page as the number is typed (htmx).
 

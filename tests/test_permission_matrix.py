@@ -1,0 +1,503 @@
+"""The permission matrix: every route the URL configuration has, who may read it and who may
+write to it, walked by every role.
+
+`ROWS` lists every page and API endpoint (the back office under /admin/ is checked on its own,
+at the end) with the roles that may read it (GET) and the roles that may write to it (POST, or
+PUT), or None where the route does not offer that method (then it answers 405). The test walks
+Django's URL resolver: a route missing from the table, or a row for a route that is gone, fails.
+Then each role walks every row with real objects in the address: tickets held by station A (for
+everyone but A's people, another unit's tickets), one A held and gave back (now B's), one a
+building head registered. An allowed request must succeed (2xx, or a 3xx that is not the way
+to the login page). A refused one must be a 403, or a 404 where the object is not the role's to
+see (`seen_by`: a ticket of another unit does not exist for you), or, for a visitor without a
+session, the way to the login page (pages) or a 401 (API).
+
+The roles are the shared cast (the permission table's, tests/test_permissions.py, whose
+`outsider` is a mediator of a community under station A), a visitor who is not logged in, and a
+channel's API token (a dispatcher's: the dispatcher on the API, nobody on a page). The role
+sets come from that table's POLICY and UNIT_BOUND, which check the permission functions; this
+file checks that the routes apply them. Every request runs in a savepoint rolled back after it,
+so each role meets the same objects, and at a fixed moment, so periods and months are fixed.
+
+Alone: `pytest tests/test_permission_matrix.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.http import HttpResponseBase
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+
+from jieban.intake.actions import add_attachment
+from jieban.notify.models import Notification
+from jieban.org.models import ApiToken, User
+from jieban.stats.reports import publish_report
+from jieban.tickets import transitions
+from jieban.tickets.campaign import take_snapshot
+from jieban.tickets.extensions import request_extension
+from jieban.tickets.models import SupervisionOrder
+from jieban.tickets.supervision import supervise_ticket
+from jieban.web.tickets.saved_filters import save_filter
+from jieban.workcalendar import workdays
+from tests.conftest import Cast, local, new_ticket
+from tests.test_permissions import CAST, POLICY, UNIT_BOUND
+from tests.web.conftest import dispatched, in_progress, resolved
+
+Roles = frozenset[str]
+
+ANONYMOUS = "anonymous"
+TOKEN = "token"
+ROLES = (*CAST, ANONYMOUS, TOKEN)
+
+PEOPLE: Roles = frozenset(CAST)
+EVERYONE: Roles = PEOPLE | {ANONYMOUS}
+NOBODY: Roles = frozenset()
+# The command centre and the bureau's leaders: they see every ticket.
+BUREAU: Roles = frozenset(POLICY["sees_whole_bureau"])
+# The command centre: administrators, dispatchers, supervisors.
+CENTRE: Roles = frozenset(POLICY["can_record_visit"])
+DISPATCHERS: Roles = frozenset(POLICY["can_dispatch"])
+REGISTRARS: Roles = frozenset(POLICY["can_register"])
+SUPERVISORS: Roles = frozenset(POLICY["can_supervise"])
+DECIDERS: Roles = frozenset(POLICY["can_decide_extension"])
+SNAPSHOT_TAKERS: Roles = frozenset(POLICY["can_take_snapshot"])
+CAMPAIGN: Roles = frozenset(POLICY["can_see_campaign"])
+STATS: Roles = frozenset(POLICY["can_see_stats"])
+REPORT_READERS: Roles = frozenset(POLICY["can_read_reports"])
+PUBLISHERS: Roles = frozenset(POLICY["can_publish_report"])
+ADMINS: Roles = frozenset(POLICY["can_edit_calendar"])
+# Station A's people, who work the tickets it holds, and who sees such a ticket.
+HOLDERS_A: Roles = frozenset(UNIT_BOUND["can_work_unit_tickets"])
+SEES_A: Roles = BUREAU | HOLDERS_A
+ATTACH_A: Roles = frozenset(UNIT_BOUND["can_attach"])
+# A ticket station A held and gave back, now with station B: A still sees it, B works it.
+SEES_MOVED: Roles = SEES_A | {"handler_b"}
+# A ticket the building head registered, held by station A: its registrar follows it.
+SEES_REPORTED: Roles = SEES_A | {"building_head"}
+
+# A Wednesday with working days around it: every request is made at this moment.
+NOW = local(2026, 3, 11, 10)
+CSRF = "matrixcsrf" * 3 + "ok"
+PNG = b"\x89PNG\r\n\x1a\n matrix"
+
+
+class Upload:
+    """A file field of a write: a fresh small PNG for each request."""
+
+    def file(self) -> SimpleUploadedFile:
+        return SimpleUploadedFile("现场.png", PNG, content_type="image/png")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One route as a role meets it: the address with objects filled in (`{name}` from the
+    `World`), who may read it, who may write to it (None: the method is not offered, 405), what
+    a write sends, and who sees the object it names (a refusal is a 404 for anyone else)."""
+
+    route: str
+    url: str
+    read: Roles | None = None
+    write: Roles | None = None
+    data: dict[str, Any] | None = None
+    method: str = "POST"
+    write_url: str | None = None
+    seen_by: Roles | None = None
+    # Whether `seen_by` holds for writes too; else a refused write is a 403.
+    write_seen: bool = True
+    # Whether a visitor without credentials is sent to log in (pages) or told 401 (API) before
+    # anything else; the API's root answers 404 to everyone.
+    authenticates: bool = True
+
+    @property
+    def api(self) -> bool:
+        return self.route.startswith("api/")
+
+
+ROWS: list[Row] = [
+    # --- Logging in, out, and the language -------------------------------------------------
+    Row("login/", "/login/", read=EVERYONE, write=EVERYONE, authenticates=False,
+        data={"username": "nobody", "password": "wrong"}),
+    Row("logout/", "/logout/", write=EVERYONE, authenticates=False),
+    Row("i18n/setlang/", "/i18n/setlang/", read=EVERYONE, write=EVERYONE, authenticates=False,
+        data={"language": "en", "next": "/"}),
+    # --- Pages -------------------------------------------------------------------------------
+    Row("", "/", read=PEOPLE),
+    Row("inbox/", "/inbox/", read=PEOPLE),
+    Row("tickets/", "/tickets/", read=PEOPLE),
+    Row("tickets/export.xlsx", "/tickets/export.xlsx", read=PEOPLE),
+    Row("tickets/new/", "/tickets/new/", read=REGISTRARS, write=REGISTRARS,
+        data={"channel": "phone", "category": "renovation_noise", "content": "楼道堆放杂物"}),
+    Row(r"^tickets/new/recent/?$", "/tickets/new/recent/?phone=13812341234", read=REGISTRARS),
+    Row("tickets/filters/", "/tickets/filters/", write=PEOPLE,
+        data={"name": "新工单", "query": "status=new"}),
+    Row("tickets/filters/<id:pk>/delete/", "/tickets/filters/{saved_filter}/delete/",
+        write=frozenset({"dispatcher"}), seen_by=frozenset({"dispatcher"})),
+    Row("tickets/<str:number>/", "/tickets/{in_progress}/", read=SEES_A, seen_by=SEES_A),
+    Row("tickets/<str:number>/", "/tickets/{moved}/", read=SEES_MOVED, seen_by=SEES_MOVED),
+    Row("tickets/<str:number>/", "/tickets/{reported}/", read=SEES_REPORTED,
+        seen_by=SEES_REPORTED),
+    Row("tickets/<str:number>/print/", "/tickets/{in_progress}/print/", read=SEES_A,
+        seen_by=SEES_A),
+    Row("tickets/<str:number>/attachments/", "/tickets/{in_progress}/attachments/",
+        write=ATTACH_A, seen_by=SEES_A, data={"attachments": Upload()}),
+    Row("tickets/<str:number>/attachments/", "/tickets/{moved}/attachments/",
+        write=CENTRE | {"handler_b"}, seen_by=SEES_MOVED,
+        data={"attachments": Upload()}),
+    Row("tickets/<str:number>/attachments/", "/tickets/{reported}/attachments/",
+        write=ATTACH_A | {"building_head"}, seen_by=SEES_REPORTED,
+        data={"attachments": Upload()}),
+    Row("tickets/<str:number>/attachments/<id:pk>/",
+        "/tickets/{in_progress}/attachments/{attachment}/", read=SEES_A, seen_by=SEES_A),
+    Row("tickets/<str:number>/supervise/", "/tickets/{in_progress}/supervise/",
+        write=SUPERVISORS, seen_by=SEES_A, data={"note": "请三日内办结"}),
+    Row("tickets/<str:number>/visit/", "/tickets/{resolved}/visit/", write=CENTRE,
+        seen_by=SEES_A, data={"outcome": "satisfied", "note": "居民满意"}),
+    Row("tickets/<str:number>/repeat-of/", "/tickets/{new}/repeat-of/", write=DISPATCHERS,
+        seen_by=BUREAU, data={"number": "{earlier}"}),
+    Row("tickets/<str:number>/extension/", "/tickets/{in_progress}/extension/",
+        write=HOLDERS_A, seen_by=SEES_A, data={"days": "2", "reason": "需协调物业"}),
+    Row("tickets/<str:number>/extension/", "/tickets/{moved}/extension/",
+        write=frozenset({"handler_b"}), seen_by=SEES_MOVED,
+        data={"days": "2", "reason": "需协调物业"}),
+    Row("tickets/<str:number>/extension/approve/", "/tickets/{pending}/extension/approve/",
+        write=DECIDERS, seen_by=SEES_A, data={"note": "同意"}),
+    Row("tickets/<str:number>/extension/reject/", "/tickets/{pending}/extension/reject/",
+        write=DECIDERS, seen_by=SEES_A, data={"note": "理由不足"}),
+    Row("tickets/<str:number>/<slug:action>/", "/tickets/{new}/dispatch/", write=DISPATCHERS,
+        seen_by=BUREAU, data={"unit": "PS-B"}),
+    Row("tickets/<str:number>/<slug:action>/", "/tickets/{dispatched}/accept/",
+        write=HOLDERS_A, seen_by=SEES_A),
+    Row("tickets/<str:number>/<slug:action>/", "/tickets/{moved}/accept/",
+        write=frozenset({"handler_b"}), seen_by=SEES_MOVED),
+    Row("tickets/<str:number>/<slug:action>/", "/tickets/{dispatched}/return/",
+        write=HOLDERS_A, seen_by=SEES_A, data={"reason": "不属本辖区"}),
+    Row("tickets/<str:number>/<slug:action>/", "/tickets/{in_progress}/resolve/",
+        write=HOLDERS_A, seen_by=SEES_A, data={"result": "已协调停工"}),
+    Row("tickets/<str:number>/<slug:action>/", "/tickets/{resolved}/close/",
+        write=DISPATCHERS, seen_by=SEES_A, data={"note": "回访满意"}),
+    Row("tickets/<str:number>/<slug:action>/", "/tickets/{new}/invalidate/",
+        write=DISPATCHERS, seen_by=BUREAU, data={"reason": "重复来电"}),
+    Row("tickets/<str:number>/<slug:action>/", "/tickets/{new}/merge/", write=DISPATCHERS,
+        seen_by=BUREAU, data={"into": "{earlier}"}),
+    Row("calendar/", "/calendar/", read=PEOPLE, write=ADMINS,
+        data={"date": "2026-04-06", "kind": "workday", "source": "县政府通知"}),
+    Row("calendar/<int:year>/", "/calendar/2026/", read=PEOPLE, write=ADMINS,
+        data={"date": "2026-04-06", "kind": "workday", "source": "县政府通知"}),
+    Row("calendar/remove/", "/calendar/remove/", write=ADMINS, data={"date": "{override}"}),
+    Row("supervision/", "/supervision/", read=PEOPLE),
+    Row("supervision/<str:number>/print/", "/supervision/{order}/print/", read=SEES_A,
+        seen_by=SEES_A),
+    Row("follow-up/", "/follow-up/", read=CENTRE),
+    Row("campaign/", "/campaign/", read=CAMPAIGN),
+    Row(r"^campaign/(?P<month>\d{4}-\d{2})/$", "/campaign/2026-02/", read=CAMPAIGN),
+    Row(r"^campaign/(?P<month>\d{4}-\d{2})/snapshot/$", "/campaign/2026-03/snapshot/",
+        write=SNAPSHOT_TAKERS),
+    Row(r"^campaign/(?P<month>\d{4}-\d{2})/export\.xlsx$", "/campaign/2026-02/export.xlsx",
+        read=CAMPAIGN),
+    Row("notifications/", "/notifications/", read=PEOPLE),
+    Row("notifications/read/", "/notifications/read/", write=PEOPLE),
+    Row("notifications/<id:pk>/", "/notifications/{notification}/",
+        read=frozenset({"handler_a"}), seen_by=frozenset({"handler_a"})),
+    Row("stats/", "/stats/", read=STATS),
+    Row("reports/", "/reports/", read=REPORT_READERS),
+    # A report is the bureau's: for anyone else it does not exist; publishing is refused.
+    Row("reports/<slug:kind>/<str:period>/", "/reports/monthly/2026-02/", read=REPORT_READERS,
+        seen_by=REPORT_READERS),
+    Row("reports/<slug:kind>/<str:period>/publish/", "/reports/monthly/2026-02/publish/",
+        write=PUBLISHERS),
+    Row("reports/<slug:kind>/<str:period>/export.xlsx", "/reports/monthly/2026-02/export.xlsx",
+        read=REPORT_READERS, seen_by=REPORT_READERS),
+    # --- The API -----------------------------------------------------------------------------
+    Row("api/v1/", "/api/v1/", read=NOBODY, write=NOBODY, seen_by=NOBODY, authenticates=False),
+    # The document and its docs are for people with a session or a token, like every endpoint;
+    # they answer any method with themselves: a POST reads them too.
+    Row("api/v1/openapi.json", "/api/v1/openapi.json", read=PEOPLE, write=PEOPLE),
+    Row("api/v1/docs", "/api/v1/docs", read=PEOPLE, write=PEOPLE),
+    Row("api/v1/tickets", "/api/v1/tickets", read=PEOPLE, write=REGISTRARS,
+        data={"channel": "phone", "category": "noise", "content": "广场舞音响声音过大"}),
+    Row("api/v1/tickets/<number>", "/api/v1/tickets/{in_progress}", read=SEES_A,
+        seen_by=SEES_A),
+    Row("api/v1/tickets/<number>", "/api/v1/tickets/{moved}", read=SEES_MOVED,
+        seen_by=SEES_MOVED),
+    Row("api/v1/tickets/<number>/events", "/api/v1/tickets/{in_progress}/events", read=SEES_A,
+        seen_by=SEES_A),
+    Row("api/v1/tickets/<number>/dispatch", "/api/v1/tickets/{new}/dispatch",
+        write=DISPATCHERS, seen_by=BUREAU, data={"unit": "PS-B"}),
+    Row("api/v1/tickets/<number>/accept", "/api/v1/tickets/{dispatched}/accept",
+        write=HOLDERS_A, seen_by=SEES_A, data={}),
+    Row("api/v1/tickets/<number>/accept", "/api/v1/tickets/{moved}/accept",
+        write=frozenset({"handler_b"}), seen_by=SEES_MOVED, data={}),
+    Row("api/v1/tickets/<number>/return", "/api/v1/tickets/{dispatched}/return",
+        write=HOLDERS_A, seen_by=SEES_A, data={"reason": "不属本辖区"}),
+    Row("api/v1/tickets/<number>/resolve", "/api/v1/tickets/{in_progress}/resolve",
+        write=HOLDERS_A, seen_by=SEES_A, data={"result": "已协调停工"}),
+    Row("api/v1/tickets/<number>/close", "/api/v1/tickets/{resolved}/close",
+        write=DISPATCHERS, seen_by=SEES_A, data={"note": "回访满意"}),
+    Row("api/v1/tickets/<number>/invalidate", "/api/v1/tickets/{new}/invalidate",
+        write=DISPATCHERS, seen_by=BUREAU, data={"reason": "重复来电"}),
+    Row("api/v1/tickets/<number>/merge", "/api/v1/tickets/{new}/merge", write=DISPATCHERS,
+        seen_by=BUREAU, data={"into": "{earlier}"}),
+    Row("api/v1/tickets/<number>/extension", "/api/v1/tickets/{in_progress}/extension",
+        write=HOLDERS_A, seen_by=SEES_A, data={"days": 2, "reason": "需协调物业"}),
+    Row("api/v1/tickets/<number>/extension/approve",
+        "/api/v1/tickets/{pending}/extension/approve", write=DECIDERS, seen_by=SEES_A,
+        data={"note": "同意"}),
+    Row("api/v1/tickets/<number>/extension/reject",
+        "/api/v1/tickets/{pending}/extension/reject", write=DECIDERS, seen_by=SEES_A,
+        data={"note": "理由不足"}),
+    Row("api/v1/tickets/<number>/attachments", "/api/v1/tickets/{in_progress}/attachments",
+        read=SEES_A, write=ATTACH_A, seen_by=SEES_A, data={"file": Upload()}),
+    Row("api/v1/tickets/<number>/attachments", "/api/v1/tickets/{moved}/attachments",
+        read=SEES_MOVED, write=CENTRE | {"handler_b"}, seen_by=SEES_MOVED,
+        data={"file": Upload()}),
+    Row("api/v1/tickets/<number>/supervise", "/api/v1/tickets/{in_progress}/supervise",
+        write=SUPERVISORS, seen_by=SEES_A, data={"note": "请三日内办结"}),
+    Row("api/v1/tickets/<number>/visits", "/api/v1/tickets/{resolved}/visits", read=SEES_A,
+        write=CENTRE, seen_by=SEES_A, data={"outcome": "satisfied", "note": "居民满意"}),
+    Row("api/v1/tickets/<number>/repeat-of", "/api/v1/tickets/{new}/repeat-of",
+        write=DISPATCHERS, seen_by=BUREAU, data={"number": "{earlier}"}),
+    Row("api/v1/units", "/api/v1/units", read=PEOPLE),
+    Row("api/v1/categories", "/api/v1/categories", read=PEOPLE),
+    # GET takes a year and PUT a date on the one route.
+    Row("api/v1/calendar/<when>", "/api/v1/calendar/2026", read=PEOPLE, write=ADMINS,
+        method="PUT", write_url="/api/v1/calendar/2026-04-06",
+        data={"kind": "workday", "source": "县政府通知"}),
+    Row("api/v1/supervision-orders", "/api/v1/supervision-orders", read=PEOPLE),
+    Row("api/v1/campaigns/<month>", "/api/v1/campaigns/2026-02", read=CAMPAIGN),
+    Row("api/v1/campaigns/<month>/snapshot", "/api/v1/campaigns/2026-03/snapshot",
+        write=SNAPSHOT_TAKERS, data={}),
+    Row("api/v1/notifications", "/api/v1/notifications", read=PEOPLE),
+    Row("api/v1/notifications/read", "/api/v1/notifications/read", write=PEOPLE, data={}),
+    Row("api/v1/stats", "/api/v1/stats?start=2026-03-01&end=2026-03-12", read=STATS),
+    # A published report is the bureau's: for anyone else it does not exist. Publishing one
+    # is refused (403) to those who may not.
+    Row("api/v1/reports/<kind>/<period>", "/api/v1/reports/monthly/2026-02",
+        read=REPORT_READERS, seen_by=REPORT_READERS, write=PUBLISHERS,
+        write_url="/api/v1/reports/monthly/2026-01", write_seen=False, data={}),
+]  # fmt: skip
+
+
+def routes_of(patterns: list[URLPattern | URLResolver], prefix: str = "") -> Iterator[str]:
+    """Every route under `patterns`, spelt as Django's resolver spells a match's `route`."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from routes_of(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern)
+
+
+def routed() -> set[str]:
+    """What the URL configuration routes, but the back office (checked on its own below)."""
+    return {
+        route for route in routes_of(get_resolver().url_patterns) if not route.startswith("admin/")
+    }
+
+
+def test_the_table_lists_every_route_and_nothing_else() -> None:
+    listed = {row.route for row in ROWS}
+    assert sorted(routed() - listed) == [], "routes without their row in ROWS"
+    assert sorted(listed - routed()) == [], "rows of ROWS for routes that are gone"
+
+
+# What the addresses name (`World.objects`), as a sample to resolve them with.
+SAMPLE = {
+    name: {"saved_filter": "1", "attachment": "1", "notification": "1"}.get(name, "JB1")
+    for name in (
+        "new", "earlier", "dispatched", "in_progress", "pending", "resolved", "moved",
+        "reported", "order", "saved_filter", "attachment", "notification", "override",
+    )
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.url)
+def test_each_row_names_its_route(row: Row) -> None:
+    for url in (row.url, row.write_url or row.url):
+        path = url.split("?")[0].format_map(SAMPLE)
+        assert resolve(path).route == row.route
+
+
+@dataclass
+class World:
+    """The objects the rows' addresses and bodies name, made through the real actions."""
+
+    objects: dict[str, str]
+    people: dict[str, User]
+    token: str
+
+
+@pytest.fixture
+def world(cast: Cast) -> World:
+    with time_machine.travel(local(2026, 2, 4, 10), tick=False):
+        # February's clear-to-zero board, for the pages that read a month's board.
+        take_snapshot("2026-02")
+    with time_machine.travel(NOW, tick=False):
+        # February's report, published, for the API that reads published reports.
+        publish_report("monthly", "2026-02")
+    with time_machine.travel(NOW, tick=True):
+        earlier = new_ticket(cast.dispatcher)
+        new = new_ticket(cast.dispatcher)
+        pending = in_progress(cast)
+        request_extension(pending.number, days=2, reason="需协调物业", by=cast.handler_a)
+        busy = in_progress(cast)
+        add_attachment(busy.number, SimpleUploadedFile("现场.png", PNG), by=cast.handler_a)
+        supervise_ticket(busy.number, note="请加快办理", by=cast.supervisor)
+        moved = dispatched(cast)
+        transitions.return_ticket(moved.number, reason="不属本辖区", by=cast.handler_a)
+        transitions.dispatch_ticket(moved.number, unit=cast.handler_b.unit, by=cast.dispatcher)
+        reported = new_ticket(cast.building_head)
+        transitions.dispatch_ticket(reported.number, unit=cast.handler_a.unit, by=cast.dispatcher)
+        saved, _created = save_filter(cast.dispatcher, name="待交办", query="status=new")
+        override = workdays.set_override(
+            date=dt.date(2026, 5, 9), kind="workday", source="县政府通知", by=cast.admin
+        )
+        notification = Notification.objects.filter(recipient=cast.handler_a).order_by("pk")[0]
+        order = SupervisionOrder.objects.get(ticket=busy)
+        objects = {
+            "new": new.number,
+            "earlier": earlier.number,
+            "dispatched": dispatched(cast).number,
+            "in_progress": busy.number,
+            "pending": pending.number,
+            "resolved": resolved(cast).number,
+            "moved": moved.number,
+            "reported": reported.number,
+            "order": order.number,
+            "saved_filter": str(saved.pk),
+            "attachment": str(busy.attachments.get().pk),
+            "notification": str(notification.pk),
+            "override": override.date.isoformat(),
+        }
+        _token, raw = ApiToken.issue(cast.dispatcher, name="12345 channel")
+    return World(objects, {member: getattr(cast, member) for member in CAST}, raw)
+
+
+def acting_as(role: str, row: Row) -> str:
+    """Who `role` is to `row`: the token is its dispatcher on the API and nobody on a page."""
+    if role == TOKEN:
+        return "dispatcher" if row.api else ANONYMOUS
+    return role
+
+
+def expected(row: Row, role: str, method: str) -> str:
+    """What `role` must meet on `row` with `method`."""
+    allowed = row.read if method == "GET" else row.write
+    seen_by = row.seen_by if method == "GET" or row.write_seen else None
+    who = acting_as(role, row)
+    stopped_at_the_door = who == ANONYMOUS and row.authenticates
+    if allowed is None:
+        # Not offered: 405, unless a page sends the visitor to log in first.
+        return "login" if stopped_at_the_door and not row.api else "405"
+    if who in allowed:
+        return "ok"
+    if stopped_at_the_door:
+        return "401" if row.api else "login"
+    if seen_by is not None and who not in seen_by:
+        return "404"
+    return "403"
+
+
+def outcome(response: HttpResponseBase) -> str:
+    status = response.status_code
+    location = response.get("Location", "")
+    if status == 302 and location.startswith(f"{reverse('web:login')}?next="):
+        return "login"
+    if 200 <= status < 400:
+        return "ok"
+    return str(status)
+
+
+def client_for(role: str, world: World) -> tuple[Client, dict[str, str]]:
+    """A browser for `role` with its session (none for a visitor or the token) and the CSRF
+    cookie, and the headers each of its requests sends."""
+    client = Client(enforce_csrf_checks=True)
+    headers = {"HTTP_X_CSRFTOKEN": CSRF}
+    if role == TOKEN:
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {world.token}"
+    elif role != ANONYMOUS:
+        client.force_login(world.people[role])
+    return client, headers
+
+
+def send(
+    client: Client, cookies: SimpleCookie, headers: dict[str, str], row: Row, method: str,
+    world: World,
+) -> HttpResponseBase:  # fmt: skip
+    """One request of `row`, in a savepoint rolled back after it, with the role's cookies as
+    they were before (a logout or a language switch stays in its own request)."""
+    client.cookies = SimpleCookie()
+    client.cookies.load({key: morsel.value for key, morsel in cookies.items()})
+    url = (row.write_url if method != "GET" and row.write_url else row.url).format_map(
+        world.objects
+    )
+    values = {
+        key: value.file() if isinstance(value, Upload) else value.format_map(world.objects)
+        if isinstance(value, str) else value
+        for key, value in (row.data or {}).items()
+    }  # fmt: skip
+    with transaction.atomic():
+        if method == "GET":
+            response = client.get(url, **headers)
+        elif row.api and not any(isinstance(value, Upload) for value in (row.data or {}).values()):
+            response = client.generic(
+                method, url, json.dumps(values), content_type="application/json", **headers
+            )
+        else:
+            response = client.post(url, values, **headers)
+        transaction.set_rollback(True)
+    return response
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_meets_every_route_as_the_table_says(world: World, role: str) -> None:
+    assert set(world.objects) == set(SAMPLE)
+    client, headers = client_for(role, world)
+    client.cookies["csrftoken"] = CSRF
+    cookies = SimpleCookie()
+    cookies.load({key: morsel.value for key, morsel in client.cookies.items()})
+    wrong: list[str] = []
+    with time_machine.travel(NOW, tick=True):
+        for row in ROWS:
+            for method in ("GET", "POST" if row.write is None else row.method):
+                want = expected(row, role, method)
+                got = outcome(send(client, cookies, headers, row, method, world))
+                if got != want:
+                    url = row.write_url if method != "GET" and row.write_url else row.url
+                    wrong.append(
+                        f"{method} {url.format_map(world.objects)}: {want} expected, {got}"
+                    )
+    assert wrong == [], f"{role}:\n" + "\n".join(wrong)
+
+
+# --- The back office --------------------------------------------------------------------------
+
+
+def back_office_pages() -> list[str]:
+    return ["/admin/"] + [
+        f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        for model in admin.site._registry
+    ]
+
+
+def test_the_back_office_is_for_administrators_only(world: World) -> None:
+    pages = back_office_pages()
+    for role in ROLES:
+        client, headers = client_for(role, world)
+        for page in pages:
+            response = client.get(page, **headers)
+            if role == "admin":
+                assert response.status_code == 200, (role, page)
+            else:
+                assert response.status_code == 302, (role, page)
+                assert response["Location"].startswith("/admin/login/"), (role, page)
