@@ -13,6 +13,7 @@ from jieban.org.permissions import (
     can_administer,
     can_decide_extension,
     can_edit_calendar,
+    can_manage_buildings,
     can_mark_repeat,
     can_read_reports,
     can_record_visit,
@@ -75,6 +76,7 @@ class Menu:
     stats: bool
     reports: bool
     snapshot: bool
+    buildings: bool
     admin: bool
 
 
@@ -90,5 +92,6 @@ def menu_for(user: Viewer) -> Menu:
         stats=can_see_stats(user),
         reports=can_read_reports(user),
         snapshot=can_take_snapshot(user),
+        buildings=can_manage_buildings(user),
         admin=can_administer(user),
     )

@@ -7,6 +7,7 @@ from jieban.web import (
     home_views,
     notification_views,
 )
+from jieban.web.community import buildings
 from jieban.web.login import LoginForm
 from jieban.web.stats import page as stats_page
 from jieban.web.stats import reports, workbooks
@@ -102,6 +103,9 @@ urlpatterns = [
     path("notifications/", notification_views.notifications, name="notifications"),
     path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
     path("notifications/<id:pk>/", notification_views.notification_open, name="notification_open"),
+    path("buildings/", buildings.building_list, name="buildings"),
+    path("buildings/new/", buildings.building_new, name="building_new"),
+    path("buildings/<id:pk>/", buildings.building_edit, name="building_edit"),
     path("stats/", stats_page.stats, name="stats"),
     path("reports/", reports.report_list, name="reports"),
     path("reports/<slug:kind>/<str:period>/", reports.report, name="report"),
