@@ -4,9 +4,11 @@ grid's; nobody else any (the actions and `/api/v1/buildings`)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from jieban.community.access import access_building, visible_buildings
 from jieban.community.actions import create_building, record_grid_version, update_building
@@ -22,6 +24,13 @@ def leader_b(cast: Cast) -> User:
     create_unit(code="COM-B1", kind="community", name="乙一社区", parent="PS-B")
     create_unit(code="G-B1", kind="grid", name="乙第一网格", parent="COM-B1")
     return create_person(username="leader_b", role="unit_leader", unit="PS-B", password=PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def _in_english() -> Iterator[None]:
+    # The messages are asserted in English; the pages' Chinese is checked on the pages.
+    with translation.override("en"):
+        yield
 
 
 def building(by: Any, grid: str = "G-01", name: str = "3栋", **fields: Any) -> Any:

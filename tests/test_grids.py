@@ -4,10 +4,13 @@ they stood on a day (the selector and `GET /api/v1/grids?at=`)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import time_machine
+from django.test import Client
+from django.utils import translation
 
 from jieban.community.actions import Outcome, record_grid_version
 from jieban.community.boundaries import check_boundary
@@ -31,6 +34,13 @@ WIDER = {
         [[104.0, 30.0], [104.02, 30.0], [104.02, 30.02], [104.0, 30.02], [104.0, 30.0]]
     ],
 }
+
+
+@pytest.fixture(autouse=True)
+def _in_english() -> Iterator[None]:
+    # The messages are asserted in English; the pages' Chinese is checked on the pages.
+    with translation.override("en"):
+        yield
 
 
 def grid(code: str) -> Unit:
@@ -232,3 +242,35 @@ class TestGridsApi:
         api = ApiClient(cast.admin)
         with django_assert_max_num_queries(8):
             assert len(api.get("/grids", at="2026-02-01").json()) == 12
+
+
+class TestBackOffice:
+    def test_an_administrator_adds_a_town_with_its_community(self, cast: Cast) -> None:
+        client = Client()
+        client.force_login(cast.admin)
+        assert client.get("/admin/community/town/add/").status_code == 200
+        prefix = "community_versions"
+        answer = client.post(
+            "/admin/community/town/add/",
+            {
+                "code": "T-1",
+                "name": "城关镇",
+                "name_en": "Chengguan",
+                f"{prefix}-TOTAL_FORMS": "1",
+                f"{prefix}-INITIAL_FORMS": "0",
+                f"{prefix}-0-community": grid("COM-A1").pk,
+                f"{prefix}-0-valid_from": "2020-01-01",
+            },
+        )
+        assert answer.status_code == 302
+        assert place("G-01", dt.date(2026, 1, 1)).town == Town.objects.get(code="T-1")
+        assert place("G-01", dt.date(2019, 12, 31)).town is None
+
+    def test_grid_versions_are_read_only_there(self, cast: Cast) -> None:
+        record_grid_version(
+            grid("G-01"), valid_from=dt.date(2026, 1, 1), boundary=SQUARE, by=SYSTEM
+        )
+        client = Client()
+        client.force_login(cast.admin)
+        assert client.get("/admin/community/gridversion/").status_code == 200
+        assert client.get("/admin/community/gridversion/add/").status_code == 403
