@@ -136,3 +136,69 @@ class Building(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Post(models.TextChoices):
+    """What an appointment letter appoints to: the buildings of a building head, the grids of
+    a grid police chief, the grid of a grid officer."""
+
+    BUILDING_HEAD = "building_head", _("Building head")
+    GRID_CHIEF = "grid_chief", _("Grid police chief")
+    GRID_OFFICER = "grid_officer", _("Grid officer")
+
+
+class AppointmentStatus(models.TextChoices):
+    ACTIVE = "active", _("In force")
+    RENEWED = "renewed", _("Renewed")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Appointment(models.Model):
+    """An appointment letter (聘书): the person, the post, the buildings or grids, the term
+    [starts_on, ends_on] (both days included) and the station that issued it. Expired is
+    derived from `ends_on`, never stored; a renewal issues the next letter and marks this one
+    renewed, a revocation keeps its reason."""
+
+    number = models.CharField(_("number"), max_length=60, unique=True)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
+    )
+    post = models.CharField(_("post"), max_length=20, choices=Post.choices)
+    buildings = models.ManyToManyField(Building, blank=True, related_name="appointments")
+    grids = models.ManyToManyField(Unit, blank=True, related_name="appointments")
+    starts_on = models.DateField(_("term starts"))
+    ends_on = models.DateField(_("term ends"))
+    issued_by_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    issued_on = models.DateField(_("issued on"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=AppointmentStatus.choices,
+        default=AppointmentStatus.ACTIVE,
+    )
+    renewal_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="renewed_by"
+    )
+    revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
+    revoke_reason = models.TextField(_("reason for revoking"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-issued_on", "-number"]
+        verbose_name = _("appointment letter")
+        verbose_name_plural = _("appointment letters")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="appointment_term_in_order"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "ends_on"], name="appointment_expiry")]
+
+    def __str__(self) -> str:
+        return self.number

@@ -178,3 +178,9 @@ def can_manage_buildings(actor: Viewer) -> bool:
         and person.unit is not None
         and person.unit.kind == UnitKind.STATION
     )
+
+
+def can_issue_appointments(actor: Viewer) -> bool:
+    """Issue, renew and revoke appointment letters (聘书) and read them: administrators (for
+    any station) and a police station's leaders (their station's letters)."""
+    return can_manage_buildings(actor)
