@@ -24,7 +24,7 @@ from jieban.community.models import Appointment, AppointmentStatus, Building
 from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jieban.org.actions import create_person, create_unit
 from jieban.org.models import User
-from tests.conftest import PASSWORD, Cast, local
+from tests.conftest import PASSWORD, ApiClient, Cast, local
 
 TODAY = local(2026, 3, 11)
 
@@ -187,3 +187,58 @@ class TestExpiring:
         with time_machine.travel(local(2026, 3, 12, 0, 0), tick=False):
             assert list(expiring_appointments(cast.leader_a)) == [made["day 30"], made["day 31"]]
         assert not expiring_appointments(cast.dispatcher).exists()
+
+
+class TestApi:
+    def test_a_leader_issues_reads_renews_and_revokes(
+        self, cast: Cast, buildings: list[Building]
+    ) -> None:
+        api = ApiClient(cast.leader_a)
+        body = {
+            "person": "building_head",
+            "post": "building_head",
+            "starts_on": "2025-04-01",
+            "ends_on": "2026-03-31",
+            "buildings": [buildings[0].pk],
+        }
+        made = api.post("/appointments", body)
+        assert made.status_code == 201
+        shown = made.json()
+        assert (shown["number"], shown["status"], shown["buildings"], shown["grids"]) == (
+            "PS-A-2026-001", "active", [buildings[0].pk], [],
+        )  # fmt: skip
+        assert shown["issued_by"] == {"code": "PS-A", "name": "甲派出所"}
+        assert [a["number"] for a in api.get("/appointments", expiring="true").json()] == [
+            "PS-A-2026-001"
+        ]
+        renewed = api.post(f"/appointments/{shown['id']}/renew", {"ends_on": "2027-03-31"})
+        assert renewed.status_code == 201
+        assert renewed.json()["renewal_of"] == "PS-A-2026-001"
+        assert renewed.json()["starts_on"] == "2026-04-01"
+        assert api.get(f"/appointments/{shown['id']}").json()["status"] == "renewed"
+        again = api.post(f"/appointments/{shown['id']}/revoke", {"reason": "搬离"})
+        assert again.status_code == 409
+        revoked = api.post(f"/appointments/{renewed.json()['id']}/revoke", {"reason": "搬离"})
+        assert (revoked.status_code, revoked.json()["revoke_reason"]) == (200, "搬离")
+        assert len(api.get("/appointments").json()) == 2
+
+    def test_bad_input_is_a_400_on_its_field(self, cast: Cast, buildings: list[Building]) -> None:
+        api = ApiClient(cast.leader_a)
+        body = {"person": "building_head", "post": "building_head", "starts_on": "2026-01-01",
+                "ends_on": "2025-01-01", "buildings": [buildings[0].pk]}  # fmt: skip
+        answer = api.post("/appointments", body)
+        assert (answer.status_code, answer.json()["field"]) == (400, "ends_on")
+        answer = api.post("/appointments", {**body, "ends_on": "2026-02-30"})
+        assert answer.status_code == 400
+        assert not Appointment.objects.exists()
+
+    def test_others_are_refused(
+        self, cast: Cast, leader_b: User, buildings: list[Building]
+    ) -> None:
+        made = letter(cast.leader_a, buildings=[buildings[0].pk])
+        assert ApiClient(cast.dispatcher).get("/appointments").status_code == 403
+        assert ApiClient(cast.building_head).get(f"/appointments/{made.pk}").status_code == 403
+        assert ApiClient(leader_b).get(f"/appointments/{made.pk}").status_code == 404
+        revoke = ApiClient(leader_b).post(f"/appointments/{made.pk}/revoke", {"reason": "x"})
+        assert revoke.status_code == 404
+        assert ApiClient(None).get("/appointments").status_code == 401

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -202,3 +203,8 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def is_expired(self) -> bool:
+        """In force, but its term ended before today."""
+        return self.status == AppointmentStatus.ACTIVE and self.ends_on < timezone.localdate()
