@@ -13,6 +13,7 @@ from jieban.org.permissions import (
     can_administer,
     can_decide_extension,
     can_edit_calendar,
+    can_issue_appointments,
     can_manage_buildings,
     can_mark_repeat,
     can_read_reports,
@@ -77,6 +78,7 @@ class Menu:
     reports: bool
     snapshot: bool
     buildings: bool
+    appointments: bool
     admin: bool
 
 
@@ -93,5 +95,6 @@ def menu_for(user: Viewer) -> Menu:
         reports=can_read_reports(user),
         snapshot=can_take_snapshot(user),
         buildings=can_manage_buildings(user),
+        appointments=can_issue_appointments(user),
         admin=can_administer(user),
     )
