@@ -1,15 +1,19 @@
 """In a real browser on a 375-pixel phone: a station's leader adds a building to a grid of the
-area, finds it in the list filtered by that grid, and corrects its address; the pages fit the
-phone's width. Screenshots go to test-artifacts/."""
+area, finds it in the list filtered by that grid, and corrects its address; issues a building
+head's appointment letter, sees it among those expiring, and opens its A4 sheet. The pages fit
+the phone's width. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
-from jieban.community.models import Building
+from jieban.community.actions import create_building
+from jieban.community.models import Appointment, Building
 from tests.conftest import Cast
 from tests.web.browser import Screenshots, data_testid, fits_width, log_in, phone_context
 
@@ -51,3 +55,36 @@ def test_a_leader_adds_and_edits_a_building_on_a_phone(
     page.wait_for_url(f"{base}/buildings/?grid=G-02")
     expect(page.locator(data_testid("buildings"))).to_contain_text("粮站路3号")
     assert Building.objects.get().address == "粮站路3号"
+
+
+def test_a_leader_issues_a_letter_on_a_phone_and_prints_it(
+    live_cast: Cast, live_server: Any, browser: Browser
+) -> None:
+    building = create_building(
+        grid="G-02", kind="building", name="3栋", address="幸福路3号", by=live_cast.admin
+    )
+    base = live_server.url
+    page = phone_context(browser).new_page()
+    log_in(page, base, "leader_a")
+    page.click(data_testid("menu-appointments"))
+    page.click(data_testid("appointment-new"))
+    page.select_option("#id_post", "building_head")
+    page.select_option("#id_person", "building_head")
+    page.check(f'input[name="buildings"][value="{building.pk}"]')
+    today = timezone.localdate()
+    page.fill("#id_starts_on", (today - dt.timedelta(days=300)).isoformat())
+    page.fill("#id_ends_on", (today + dt.timedelta(days=10)).isoformat())
+    assert fits_width(page)
+    page.click(f"{data_testid('appointment-form')} button.primary")
+    expect(page.locator("h1")).to_contain_text("聘书")
+    letter = Appointment.objects.get()
+    page.goto(f"{base}/appointments/")
+    expect(page.locator(data_testid("expiring"))).to_contain_text(letter.number)
+    assert fits_width(page)
+    shot(page, "letters")
+
+    page.goto(f"{base}/appointments/{letter.pk}/print/")
+    sheet = page.locator(data_testid("letter-sheet"))
+    expect(sheet).to_contain_text("幸福路3号")
+    expect(page.locator(data_testid("letter-issuer"))).to_have_text("甲派出所")
+    shot(page, "letter-sheet")
