@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from auditlog.models import LogEntry
 from django.test import Client
 from django.utils import translation
 
@@ -263,7 +264,12 @@ class TestBackOffice:
             },
         )
         assert answer.status_code == 302
-        assert place("G-01", dt.date(2026, 1, 1)).town == Town.objects.get(code="T-1")
+        town = Town.objects.get(code="T-1")
+        assert place("G-01", dt.date(2026, 1, 1)).town == town
+        # The back office's edits keep their history, with who made them.
+        recorded = LogEntry.objects.get_for_object(town).get()
+        assert (recorded.actor, recorded.changes_dict["name"]) == (cast.admin, ["None", "城关镇"])
+        assert LogEntry.objects.get_for_model(CommunityVersion).filter(actor=cast.admin).exists()
         assert place("G-01", dt.date(2019, 12, 31)).town is None
 
     def test_grid_versions_are_read_only_there(self, cast: Cast) -> None:
