@@ -68,7 +68,11 @@ def record_grid_version(
     shape = check_boundary(boundary) if boundary is not None else None
     with transaction.atomic():
         # One redrawing of a grid at a time.
-        grid = Unit.objects.select_for_update().select_related("parent__parent").get(pk=grid.pk)
+        grid = (
+            Unit.objects.select_for_update(of=("self",))
+            .select_related("parent__parent")
+            .get(pk=grid.pk)
+        )
         latest = GridVersion.objects.filter(grid=grid).order_by("-valid_from").first()
         if latest is None:
             community_before, station_before = tree_place(grid)
