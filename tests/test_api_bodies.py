@@ -22,7 +22,13 @@ from tests.conftest import ApiClient, Cast, dispatch, new_ticket
 NOT_OBJECTS = ['"garbage"', "12", "12.5", "true", "null", "[null]", "[]", '[{"note": "x"}]', "{"]
 # What each path parameter is filled with: an operation with a parameter not named here fails
 # `test_every_path_parameter_has_a_value` until it is given one.
-PATH_VALUES = {"number": "<ticket>", "when": "2026-03-03", "month": "2026-07", "kind": "daily"}
+PATH_VALUES = {
+    "number": "<ticket>",
+    "when": "2026-03-03",
+    "month": "2026-07",
+    "kind": "daily",
+    "pk": "1",
+}
 
 
 @functools.cache

@@ -34,6 +34,11 @@ ACTOR_COLUMNS = {
     ("stats_scorecard", "created_by_id"),
     ("workcalendar_calendaroverride", "updated_by_id"),
     ("auditlog_logentry", "actor_id"),
+    ("community_gridversion", "recorded_by_id"),
+    ("community_building", "updated_by_id"),
+    ("community_appointment", "person_id"),
+    ("community_appointment", "created_by_id"),
+    ("community_appointment", "changed_by_id"),
 }
 
 
@@ -77,7 +82,7 @@ class TestPeopleAreNeverDeleted:
         from django.apps import apps
 
         for model in apps.get_models():
-            if model._meta.app_label in ("tickets", "stats", "workcalendar"):
+            if model._meta.app_label in ("tickets", "stats", "workcalendar", "community"):
                 for field in model._meta.concrete_fields:
                     if field.is_relation and field.related_model is User:
                         assert field.remote_field.on_delete.__name__ == "PROTECT", field

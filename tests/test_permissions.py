@@ -68,6 +68,10 @@ POLICY: dict[str, set[str]] = {
     "can_publish_report": {"admin", "dispatcher", "supervisor", "leader"},
     "can_edit_calendar": {"admin"},
     "can_administer": {"admin"},
+    "can_see_grids": set(CAST),
+    "can_edit_grids": {"admin"},
+    "can_manage_buildings": {"admin", "leader_a"},
+    "can_issue_appointments": {"admin", "leader_a"},
 }
 UNIT_BOUND: dict[str, set[str]] = {
     "can_work_unit_tickets": {"handler_a", "leader_a"},

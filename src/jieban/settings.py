@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "jieban.intake",
     "jieban.notify",
     "jieban.stats",
+    "jieban.community",
     "jieban.worker",
     "jieban.demo",
     "jieban.api",
@@ -305,6 +306,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "tickets.Category",
     "workcalendar.CalendarOverride",
     "stats.Scorecard",
+    "community.Town",
+    "community.CommunityVersion",
 )
 AUDITLOG_MASK_CALLABLE = "jieban.org.history.mask"
 # A changed unit, person or category is recorded by its name, not its number.

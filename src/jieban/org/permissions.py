@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from jieban.errors import Forbidden
 from jieban.org.actors import SystemActor, Viewer
-from jieban.org.models import CENTRE_ROLES, DISPATCH_ROLES, Role, User
+from jieban.org.models import CENTRE_ROLES, DISPATCH_ROLES, Role, UnitKind, User
 
 # Who may register tickets: the command centre, and the community network that reports.
 INTAKE_ROLES = DISPATCH_ROLES | {Role.SUPERVISOR, Role.GRID_OFFICER, Role.BUILDING_HEAD}
@@ -21,6 +21,8 @@ SUPERVISION_BOARD_ROLES = CENTRE_ROLES | {Role.LEADER}
 # Who takes the month's clear-to-zero snapshot by hand, the command centre (the worker takes
 # it by its first sweep of the month).
 SNAPSHOT_ROLES = CENTRE_ROLES
+# Who redraws the grids (their boundaries, names and places) for the whole bureau.
+GRID_EDITOR_ROLES = frozenset({Role.ADMIN})
 # Who sees a resident's full phone on any ticket; a unit's people see it on what they hold.
 FULL_PHONE_ROLES = DISPATCH_ROLES | {Role.SUPERVISOR}
 
@@ -151,3 +153,34 @@ def can_administer(actor: Viewer) -> bool:
     if isinstance(actor, SystemActor):
         return True
     return _person_with_role(actor, frozenset({Role.ADMIN})) and bool(actor.is_staff)
+
+
+def can_see_grids(actor: Viewer) -> bool:
+    """Read the grids, their places and boundaries: everyone logged in (the map is the
+    bureau's, as the figures by grid are)."""
+    return isinstance(actor, SystemActor) or _person(actor) is not None
+
+
+def can_edit_grids(actor: Viewer) -> bool:
+    """Redraw grids: record a boundary, a name or a place (`jieban grid import`)."""
+    return _person_with_role(actor, GRID_EDITOR_ROLES)
+
+
+def can_manage_buildings(actor: Viewer) -> bool:
+    """List, add and edit buildings: administrators (every grid) and a police station's
+    leaders (the grids of their station's area, `jieban.community.access`)."""
+    if _person_with_role(actor, GRID_EDITOR_ROLES):
+        return True
+    person = _person(actor)
+    return bool(
+        person
+        and person.role == Role.UNIT_LEADER
+        and person.unit is not None
+        and person.unit.kind == UnitKind.STATION
+    )
+
+
+def can_issue_appointments(actor: Viewer) -> bool:
+    """Issue, renew and revoke appointment letters (聘书) and read them: administrators (for
+    any station) and a police station's leaders (their station's letters)."""
+    return can_manage_buildings(actor)

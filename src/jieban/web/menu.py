@@ -13,6 +13,8 @@ from jieban.org.permissions import (
     can_administer,
     can_decide_extension,
     can_edit_calendar,
+    can_issue_appointments,
+    can_manage_buildings,
     can_mark_repeat,
     can_read_reports,
     can_record_visit,
@@ -75,6 +77,8 @@ class Menu:
     stats: bool
     reports: bool
     snapshot: bool
+    buildings: bool
+    appointments: bool
     admin: bool
 
 
@@ -90,5 +94,7 @@ def menu_for(user: Viewer) -> Menu:
         stats=can_see_stats(user),
         reports=can_read_reports(user),
         snapshot=can_take_snapshot(user),
+        buildings=can_manage_buildings(user),
+        appointments=can_issue_appointments(user),
         admin=can_administer(user),
     )

@@ -7,6 +7,7 @@ from jieban.web import (
     home_views,
     notification_views,
 )
+from jieban.web.community import appointments, buildings
 from jieban.web.login import LoginForm
 from jieban.web.stats import page as stats_page
 from jieban.web.stats import reports, workbooks
@@ -102,6 +103,19 @@ urlpatterns = [
     path("notifications/", notification_views.notifications, name="notifications"),
     path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
     path("notifications/<id:pk>/", notification_views.notification_open, name="notification_open"),
+    path("buildings/", buildings.building_list, name="buildings"),
+    path("buildings/new/", buildings.building_new, name="building_new"),
+    path("buildings/<id:pk>/", buildings.building_edit, name="building_edit"),
+    path("appointments/", appointments.appointment_list, name="appointments"),
+    path("appointments/new/", appointments.appointment_new, name="appointment_new"),
+    path("appointments/<id:pk>/", appointments.appointment_detail, name="appointment_detail"),
+    path("appointments/<id:pk>/renew/", appointments.appointment_renew, name="appointment_renew"),
+    path(
+        "appointments/<id:pk>/revoke/",
+        appointments.appointment_revoke,
+        name="appointment_revoke",
+    ),
+    path("appointments/<id:pk>/print/", appointments.appointment_print, name="appointment_print"),
     path("stats/", stats_page.stats, name="stats"),
     path("reports/", reports.report_list, name="reports"),
     path("reports/<slug:kind>/<str:period>/", reports.report, name="report"),

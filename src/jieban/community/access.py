@@ -1,0 +1,81 @@
+"""Who may see and manage which buildings and appointment letters: one rule, here.
+
+Administrators manage every grid's buildings. A police station's leaders manage the buildings
+of the grids in their station's area today (`grids_on`). Nobody else manages any: a building
+outside your grids does not exist for you (404); the pages and the API refuse the lists and
+forms to whoever may manage none (403, `can_manage_buildings`). Appointment letters follow
+the same rule by the station that issued them (`can_issue_appointments`).
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jieban.community.models import Appointment, Building
+from jieban.community.selectors import GridPlace, grids_on
+from jieban.errors import NotFound
+from jieban.org.actors import SystemActor, Viewer
+from jieban.org.models import Role, User
+from jieban.org.permissions import can_issue_appointments, can_manage_buildings
+
+
+def managed_grids(actor: Viewer) -> list[GridPlace]:
+    """The grids whose buildings `actor` manages, as they stand today."""
+    if not can_manage_buildings(actor):
+        return []
+    today = timezone.localdate()
+    if is_bureau_wide(actor):
+        return grids_on(today)
+    assert isinstance(actor, User)  # can_manage_buildings: a station's leader
+    return grids_on(today, station_id=actor.unit_id)
+
+
+def visible_buildings(actor: Viewer) -> QuerySet[Building]:
+    """The buildings `actor` manages, as a queryset to filter further."""
+    buildings = Building.objects.select_related("grid")
+    if not can_manage_buildings(actor):
+        return buildings.none()
+    if is_bureau_wide(actor):
+        return buildings
+    return buildings.filter(grid__in=[place.grid.pk for place in managed_grids(actor)])
+
+
+def access_building(actor: Viewer, pk: int, *, for_update: bool = False) -> Building:
+    """The building `pk` if `actor` manages it, else NotFound; locked when `for_update`."""
+    buildings = visible_buildings(actor)
+    if for_update:
+        buildings = buildings.select_for_update(of=("self",))
+    try:
+        return buildings.get(pk=pk)
+    except Building.DoesNotExist:
+        raise NotFound(_("No building %(id)s.") % {"id": pk}) from None
+
+
+def is_bureau_wide(actor: Viewer) -> bool:
+    """Administrators and the system: every station's buildings and letters."""
+    return isinstance(actor, SystemActor) or (isinstance(actor, User) and actor.role == Role.ADMIN)
+
+
+def visible_appointments(actor: Viewer) -> QuerySet[Appointment]:
+    """The letters `actor` may read: administrators every station's, a station's leaders
+    their station's, nobody else any."""
+    letters = Appointment.objects.select_related("person", "issued_by_unit")
+    if not can_issue_appointments(actor):
+        return letters.none()
+    if is_bureau_wide(actor):
+        return letters
+    assert isinstance(actor, User)
+    return letters.filter(issued_by_unit_id=actor.unit_id)
+
+
+def access_appointment(actor: Viewer, pk: int, *, for_update: bool = False) -> Appointment:
+    """The letter `pk` if `actor` may read it, else NotFound; locked when `for_update`."""
+    letters = visible_appointments(actor)
+    if for_update:
+        letters = letters.select_for_update(of=("self",))
+    try:
+        return letters.get(pk=pk)
+    except Appointment.DoesNotExist:
+        raise NotFound(_("No appointment letter %(id)s.") % {"id": pk}) from None

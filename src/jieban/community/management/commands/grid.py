@@ -1,0 +1,50 @@
+"""`jieban grid import FILE.geojson`: load or update grid boundaries, all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from jieban.community.actions import Outcome, import_grid_boundaries
+from jieban.org.actors import SYSTEM
+
+
+class Command(BaseCommand):
+    help = "Load or update grid boundaries from a GeoJSON FeatureCollection."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        load = sub.add_parser(
+            "import",
+            help="a FeatureCollection whose features' properties carry the grid code (and "
+            "optionally name, community, valid_from); one line per feature; nothing is "
+            "written if any feature is rejected (exit status 1)",
+        )
+        load.add_argument("file", type=Path)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"{path}: {exc.strerror}") from exc
+        # An operator's command acts as the system (ARCHITECTURE.md, "Following a request").
+        report = import_grid_boundaries(content, by=SYSTEM)
+        if report.error:
+            raise CommandError(f"{path}: {report.error}")
+        for result in report.results:
+            line = f"#{result.number}\t{result.code or '-'}\t{result.outcome}"
+            if result.outcome == Outcome.REJECTED:
+                self.stdout.write(f"{line}\t{result.reason}")
+            else:
+                self.stdout.write(line)
+        counts = {
+            outcome: sum(1 for r in report.results if r.outcome == outcome)
+            for outcome in (Outcome.CREATED, Outcome.UPDATED, Outcome.REJECTED)
+        }
+        summary = ", ".join(f"{count} {outcome}" for outcome, count in counts.items())
+        if not report.written:
+            raise CommandError(f"{summary}: nothing was written.")
+        self.stdout.write(f"{summary}.")

@@ -1,0 +1,252 @@
+"""Appointment letters (聘书): the station's letters with those expiring within 30 days, the
+form to issue one, a letter's page with its renewal and revocation, and its A4 print sheet.
+
+Who may: `can_issue_appointments` (a station's leaders for their station's letters,
+administrators for every station's); which letters: `jieban.community.access`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from jieban.community.access import (
+    access_appointment,
+    is_bureau_wide,
+    managed_grids,
+    visible_appointments,
+    visible_buildings,
+)
+from jieban.community.appointments import (
+    EXPIRY_WARNING_DAYS,
+    POST_ROLES,
+    expiring_appointments,
+    issue_appointment,
+    renew_appointment,
+    revoke_appointment,
+)
+from jieban.community.models import Appointment, Post
+from jieban.errors import Conflict, InvalidInput
+from jieban.http import AuthenticatedRequest
+from jieban.org.actors import Viewer
+from jieban.org.models import Unit, UnitKind, User
+from jieban.org.permissions import can_issue_appointments
+from jieban.web.errors import answers_domain_errors, put_domain_error
+from jieban.web.pages import bureau_heading
+from jieban.web.templatetags.jieban_web import localized
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class AppointmentForm(forms.Form):
+    post = forms.ChoiceField(label=gettext_lazy("Post"), choices=Post.choices)
+    person = forms.ChoiceField(label=gettext_lazy("Person"))
+    buildings = forms.MultipleChoiceField(
+        label=gettext_lazy("Buildings (a building head)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    grids = forms.MultipleChoiceField(
+        label=gettext_lazy("Grids (a grid police chief or grid officer)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    starts_on = forms.DateField(label=gettext_lazy("Term starts"), widget=DATE)
+    ends_on = forms.DateField(label=gettext_lazy("Term ends"), widget=DATE)
+    station = forms.ChoiceField(label=gettext_lazy("Issuing station"), required=False)
+
+    def __init__(self, user: Viewer, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        roles = set().union(*POST_ROLES.values())
+        people = User.objects.filter(is_active=True, role__in=roles).select_related("unit")
+        if not is_bureau_wide(user):
+            assert isinstance(user, User)
+            grid_ids = [place.grid.pk for place in managed_grids(user)]
+            people = people.filter(unit__in=[user.unit_id, *grid_ids])
+            del self.fields["station"]
+        else:
+            self._choices("station", [
+                (unit.code, localized(unit))
+                for unit in Unit.objects.filter(kind=UnitKind.STATION, is_active=True)
+            ])  # fmt: skip
+        self._choices("person", [
+            (person.username, f"{person.display_name} ({person.get_role_display()}, "
+                              f"{localized(person.unit)})")
+            for person in people.order_by("username")
+        ])  # fmt: skip
+        self._choices("buildings", [
+            (str(building.pk), f"{localized(building.grid)} · {building.name}")
+            for building in visible_buildings(user).order_by("grid__code", "name")
+        ])  # fmt: skip
+        self._choices("grids", [
+            (place.code, f"{place.code} {localized(place.grid)}") for place in managed_grids(user)
+        ])  # fmt: skip
+
+    def _choices(self, name: str, choices: list[tuple[str, str]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
+
+class RenewForm(forms.Form):
+    ends_on = forms.DateField(label=gettext_lazy("New term ends"), widget=DATE)
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+def _issuers_only(user: Viewer) -> None:
+    if not can_issue_appointments(user):
+        raise PermissionDenied(
+            _("Only a station's leaders and administrators may issue appointment letters.")
+        )
+
+
+def _with_places(letters: Any) -> Any:
+    return letters.prefetch_related("buildings__grid", "grids")
+
+
+@login_required
+@require_safe
+@answers_domain_errors
+def appointment_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The letters of the station (every station's for administrators), newest first, with
+    those in force that expire within 30 days above them."""
+    _issuers_only(request.user)
+    context = {
+        "expiring": _with_places(expiring_appointments(request.user)),
+        "letters": _with_places(visible_appointments(request.user))[:500],
+        "days": EXPIRY_WARNING_DAYS,
+    }
+    return render(request, "web/community/appointments.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@answers_domain_errors
+def appointment_new(request: AuthenticatedRequest) -> HttpResponse:
+    _issuers_only(request.user)
+    status = 200
+    if request.method != "POST":
+        today = timezone.localdate()
+        initial = {"starts_on": today, "ends_on": today.replace(year=today.year + 3)}
+        form = AppointmentForm(request.user, initial=initial)
+    else:
+        form = AppointmentForm(request.user, request.POST)
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                letter = issue_appointment(
+                    person=data["person"],
+                    post=data["post"],
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    buildings=[int(pk) for pk in data["buildings"]],
+                    grids=data["grids"],
+                    station=data.get("station") or None,
+                    by=request.user,
+                )
+            except InvalidInput as exc:
+                status = put_domain_error(form, exc)
+            else:
+                messages.success(
+                    request, _("Letter %(number)s issued.") % {"number": letter.number}
+                )
+                return redirect("web:appointment_detail", pk=letter.pk)
+    return render(request, "web/community/appointment_form.html", {"form": form}, status=status)
+
+
+def _detail(
+    request: AuthenticatedRequest,
+    letter: Appointment,
+    *,
+    renew: RenewForm | None = None,
+    revoke: RevokeForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "letter": letter,
+        "renew_form": renew or RenewForm(),
+        "revoke_form": revoke or RevokeForm(),
+        "next_start": letter.ends_on + dt.timedelta(days=1),
+        "buildings": letter.buildings.select_related("grid").order_by("grid__code", "name"),
+        "grids": letter.grids.order_by("code"),
+    }
+    return render(request, "web/community/appointment.html", context, status=status)
+
+
+@login_required
+@require_safe
+@answers_domain_errors
+def appointment_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    _issuers_only(request.user)
+    return _detail(request, access_appointment(request.user, pk))
+
+
+@login_required
+@require_POST
+@answers_domain_errors
+def appointment_renew(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    _issuers_only(request.user)
+    letter = access_appointment(request.user, pk)
+    form = RenewForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            renewed = renew_appointment(pk, ends_on=form.cleaned_data["ends_on"], by=request.user)
+        except (InvalidInput, Conflict) as exc:
+            status = put_domain_error(form, exc)
+        else:
+            messages.success(request, _("Letter %(number)s issued.") % {"number": renewed.number})
+            return redirect("web:appointment_detail", pk=renewed.pk)
+    return _detail(request, letter, renew=form, status=status)
+
+
+@login_required
+@require_POST
+@answers_domain_errors
+def appointment_revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    _issuers_only(request.user)
+    letter = access_appointment(request.user, pk)
+    form = RevokeForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            revoked = revoke_appointment(pk, reason=form.cleaned_data["reason"], by=request.user)
+        except (InvalidInput, Conflict) as exc:
+            status = put_domain_error(form, exc)
+        else:
+            messages.success(request, _("Letter %(number)s revoked.") % {"number": revoked.number})
+            return redirect("web:appointment_detail", pk=revoked.pk)
+    return _detail(request, letter, revoke=form, status=status)
+
+
+@login_required
+@require_safe
+@answers_domain_errors
+def appointment_print(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """聘书 on one A4 page, in the style of the supervision order's sheet."""
+    _issuers_only(request.user)
+    letter = access_appointment(request.user, pk)
+    context = {
+        "letter": letter,
+        "bureau": bureau_heading(),
+        "buildings": letter.buildings.select_related("grid").order_by("grid__code", "name"),
+        "grids": letter.grids.order_by("code"),
+    }
+    return render(request, "web/community/appointment_print.html", context)
