@@ -31,6 +31,7 @@ DOMAIN = {
     "tickets": {"org", "workcalendar", "notify"},
     "intake": {"org", "workcalendar", "tickets"},
     "stats": {"org", "workcalendar", "tickets"},
+    "mediation": {"org", "notify", "tickets"},
 }
 MAY_IMPORT: dict[str, set[str]] = {
     **DOMAIN,

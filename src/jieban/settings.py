@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "jieban.intake",
     "jieban.notify",
     "jieban.stats",
+    "jieban.mediation",
     "jieban.worker",
     "jieban.demo",
     "jieban.api",

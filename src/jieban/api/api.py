@@ -27,7 +27,15 @@ from ninja.operation import Operation
 from ninja.parser import Parser
 
 from jieban.api.auth import BearerToken, SessionUser
-from jieban.api.routers import calendar, notifications, org, stats, supervision, tickets
+from jieban.api.routers import (
+    calendar,
+    mediation,
+    notifications,
+    org,
+    stats,
+    supervision,
+    tickets,
+)
 from jieban.errors import DomainError, InvalidInput, Throttled
 from jieban.inputs import check_text
 
@@ -118,6 +126,7 @@ api.add_router("", calendar.router)
 api.add_router("", supervision.router)
 api.add_router("", notifications.router)
 api.add_router("", stats.router)
+api.add_router("", mediation.router)
 
 
 def _error(

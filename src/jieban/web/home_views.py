@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jieban.http import AuthenticatedRequest
+from jieban.mediation.selectors import Clock, forums_for, my_open_cases
 from jieban.org.models import CENTRE_ROLES, Role, Unit, User
 from jieban.org.permissions import can_supervise, has_inbox
 from jieban.stats import dashboards
@@ -102,9 +103,25 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         return centre_home(request, today)
     if user.role == Role.LEADER:
         return leader_home(request, today)
+    if user.role == Role.MEDIATOR:
+        return mediator_home(request)
     if has_inbox(user):
         return unit_home(request, today)
     return basic_home(request)
+
+
+def mediator_home(request: AuthenticatedRequest) -> HttpResponse:
+    """A mediator's open cases (their studios' and committee's), soonest deadline first."""
+    now = timezone.now()
+    cases = my_open_cases(request.user)
+    forums = forums_for(request.user)
+    context = {
+        "cases": cases,
+        "overdue": sum(1 for case in cases if case.clock_at(now) == Clock.OVERDUE),
+        "due_soon": sum(1 for case in cases if case.clock_at(now) == Clock.DUE_SOON),
+        "may_open": bool(forums.studios or forums.committees),
+    }
+    return render(request, "web/home/mediator.html", context)
 
 
 def centre_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
