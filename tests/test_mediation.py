@@ -44,6 +44,11 @@ class Mediation:
 
 @pytest.fixture
 def mediation(cast: Cast) -> Mediation:
+    return set_up_mediation()
+
+
+def set_up_mediation() -> Mediation:
+    """A studio hosted by station A with two mediators, a village committee with one."""
     committee = create_unit(
         code="TJ-V1", kind="committee", name="甲一村调委会", parent="PS-A", level="village"
     )
@@ -123,7 +128,7 @@ class TestStudiosAndCommittees:
             add_studio_mediator(mediation.studio, username="outsider", kind="judge")
         assert kind.value.field == "kind"
         membership = add_studio_mediator(mediation.studio, username="outsider", kind="volunteer")
-        assert membership.get_kind_display() == "Volunteer"
+        assert membership.get_kind_display() == "志愿者"
 
 
 class TestAccepting:
@@ -328,7 +333,7 @@ class TestTheClock:
             )
             assert case.due_at == due + dt.timedelta(days=15) and case.was_extended
             assert case.extension_consent == "双方 12 月 30 日电话同意"
-            with pytest.raises(Conflict, match="once"):
+            with pytest.raises(Conflict, match="已延期过一次"):
                 actions.extend_case(case.number, days=5, consent="再次同意", by=mediation.yang)
         event = case.events.get(kind="extend")
         assert event.payload["previous_due_at"] == due.isoformat()
@@ -336,7 +341,7 @@ class TestTheClock:
     def test_it_cannot_be_extended_once_overdue(self, mediation: Mediation) -> None:
         case = accepted(mediation.yang)
         with time_machine.travel(case.due_at + dt.timedelta(minutes=1), tick=False):
-            with pytest.raises(Conflict, match="past its deadline"):
+            with pytest.raises(Conflict, match="已超过调解期限"):
                 actions.extend_case(case.number, days=10, consent="双方同意", by=mediation.yang)
             assert actions.available_actions(mediation.yang, case, {mediation.yang.pk}) == [
                 "session",

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jieban.org.models import Role
 
@@ -103,7 +104,7 @@ class DisputeType(models.TextChoices):
 
 
 class CaseStatus(models.TextChoices):
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", pgettext_lazy("mediation", "Accepted")
     MEDIATING = "mediating", _("Mediating")
     SUCCEEDED = "succeeded", _("Agreement reached")
     FAILED = "failed", _("Mediation failed")
@@ -135,7 +136,7 @@ class FailureRoute(models.TextChoices):
 
 
 class CaseEventKind(models.TextChoices):
-    OPEN = "open", _("Accepted")
+    OPEN = "open", pgettext_lazy("mediation", "Accepted")
     SESSION = "session", _("Session")
     SUCCEED = "succeed", _("Agreement reached")
     FAIL = "fail", _("Mediation failed")
@@ -178,7 +179,7 @@ class MediationCase(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.ACCEPTED
     )
-    accepted_at = models.DateTimeField(_("accepted at"))
+    accepted_at = models.DateTimeField(pgettext_lazy("mediation", "accepted at"))
     due_at = models.DateTimeField(_("due"))
     # Extended once, with both parties' consent, recorded here.
     extended_at = models.DateTimeField(null=True, blank=True)
