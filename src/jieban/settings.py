@@ -306,6 +306,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "tickets.Category",
     "workcalendar.CalendarOverride",
     "stats.Scorecard",
+    "mediation.Studio",
+    "mediation.StudioMediator",
 )
 AUDITLOG_MASK_CALLABLE = "jieban.org.history.mask"
 # A changed unit, person or category is recorded by its name, not its number.
