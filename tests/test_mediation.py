@@ -8,12 +8,14 @@ plus a studio hosted by station A with two mediators and a village committee wit
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import time_machine
+from django.core.management import CommandError, call_command
 
 from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jieban.mediation import actions
@@ -110,6 +112,13 @@ class TestStudiosAndCommittees:
         with pytest.raises(InvalidInput) as stray:
             create_unit(code="S-x", kind="station", name="所", level="town")
         assert stray.value.field == "level"
+
+    def test_the_unit_command_adds_a_committee(self, cast: Cast) -> None:
+        args = ["TJ-G1", "--kind", "committee", "--level", "group", "--name", "三组调解小组"]
+        call_command("unit", "add", *args, "--parent", "COM-A1", stdout=io.StringIO())
+        assert Unit.objects.get(code="TJ-G1").get_level_display() == "村民小组"
+        with pytest.raises(CommandError, match="调委会须有层级"):
+            call_command("unit", "add", "TJ-G2", "--kind", "committee", "--name", "调委会")
 
     def test_a_studio_is_hosted_by_a_station_or_a_community(self, cast: Cast) -> None:
         create_studio(code="S1", name="社区工作室", host_unit="COM-A1")
