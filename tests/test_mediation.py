@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jieban.mediation import actions
@@ -528,3 +530,17 @@ class TestTheApi:
         refused = leader.post(f"/mediation-cases/{studio_case.number}/withdraw", {"reason": "撤回"})
         assert refused.status_code == 403
         assert client(cast.leader).post("/mediation-cases", BODY).status_code == 403
+
+
+def test_the_list_costs_the_same_for_one_case_or_many(
+    cast: Cast, mediation: Mediation, django_assert_max_num_queries: Any
+) -> None:
+    api = client(cast.leader)
+    accepted(mediation.yang)
+    with CaptureQueriesContext(connection) as one:
+        assert api.get("/mediation-cases").json()["total"] == 1
+    for _ in range(5):
+        accepted(mediation.yang, mediators=["yang", "li"])
+    accepted(mediation.village, studio="", committee="TJ-V1")
+    with django_assert_max_num_queries(len(one.captured_queries) + 1):
+        assert api.get("/mediation-cases").json()["total"] == 7

@@ -80,7 +80,7 @@ def filter_cases(
         cases = cases.filter(due_at__gte=now, due_at__lte=now + DUE_SOON)
     if filters.overdue:
         cases = cases.filter(due_at__lt=now)
-    return cases.select_related("studio", "committee").order_by("due_at", "pk")
+    return cases.select_related("studio", "committee", "ticket").order_by("due_at", "pk")
 
 
 def case_page(
