@@ -520,7 +520,7 @@ class TestTheApi:
         for member in ("handler_a", "outsider", "building_head"):
             api = client(getattr(cast, member))
             assert api.get(f"/mediation-cases/{studio_case.number}").status_code == 404
-            assert api.get("/mediation-cases").json()["total"] == 0
+            assert api.get("/mediation-cases").status_code == (200 if member == "outsider" else 403)
             body = {"reason": "撤回"}
             assert (
                 api.post(f"/mediation-cases/{studio_case.number}/withdraw", body).status_code == 404

@@ -86,7 +86,9 @@ def filter_cases(
 def case_page(
     user: Viewer, filters: CaseFilters, *, offset: int = 0, limit: int = 50
 ) -> tuple[list[MediationCase], int]:
-    """One page of the filtered cases and how many there are in all."""
+    """One page of the filtered cases and how many there are in all: the list of the
+    mediation pages, for whoever may open them (`can_see_mediation`), a 403 for anyone else."""
+    require(can_see_mediation(user), _("Your role has no access to mediation."))
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(_("The limit is 1 to %(max)d.") % {"max": MAX_PAGE}, field="limit")
     if offset < 0:

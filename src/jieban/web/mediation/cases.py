@@ -39,7 +39,6 @@ from jieban.mediation.selectors import (
     forums_for,
 )
 from jieban.org.actors import Viewer
-from jieban.org.permissions import can_see_mediation
 from jieban.web.errors import answers_domain_errors, put_domain_error
 from jieban.web.forms import localized_name
 from jieban.web.mediation.forms import (
@@ -64,16 +63,11 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
 }
 
 
-def _require_mediation(user: Viewer) -> None:
-    if not can_see_mediation(user):
-        raise PermissionDenied(_("Your role has no access to mediation."))
-
-
 @login_required
 @require_http_methods(["GET", "HEAD"])
+@answers_domain_errors
 def case_list(request: AuthenticatedRequest) -> HttpResponse:
     """The cases one may see, by deadline; filters by status, type, due soon, overdue."""
-    _require_mediation(request.user)
     form = CaseFilterForm(request.GET)
     form.is_valid()  # lenient fields: the domain says what is wrong
     status, dispute_type = request.GET.get("status", ""), request.GET.get("dispute_type", "")
