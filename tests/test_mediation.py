@@ -206,8 +206,10 @@ class TestAccepting:
         self, cast: Cast, mediation: Mediation
     ) -> None:
         ticket = new_ticket(cast.dispatcher)
-        with pytest.raises(NotFound):
-            accepted(mediation.yang, source="ticket", ticket=ticket.number)
+        for number in (ticket.number, "JB20261204-9999"):
+            with pytest.raises(InvalidInput) as unseen:
+                accepted(mediation.yang, source="ticket", ticket=number)
+            assert unseen.value.field == "ticket" and number in unseen.value.message
         case = accepted(cast.dispatcher, source="ticket", ticket=ticket.number)
         assert case.ticket == ticket
 

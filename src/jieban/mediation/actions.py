@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jieban.errors import Conflict, Forbidden, InvalidInput
+from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jieban.inputs import clean_text, parse_day, printable
 from jieban.mediation.access import access_case, case_people, committee_people, studio_people
 from jieban.mediation.models import (
@@ -280,7 +280,12 @@ def open_case(draft: CaseDraft, *, by: Actor) -> MediationCase:
         if source == CaseSource.TICKET:
             if not draft.ticket.strip():
                 raise InvalidInput(_("Name the ticket handed over."), field="ticket")
-            ticket = access_ticket(by, draft.ticket.strip())
+            try:
+                ticket = access_ticket(by, draft.ticket.strip())
+            except NotFound as exc:
+                # The number is the form's to correct: the same answer whether the ticket
+                # does not exist or is not the reader's to see.
+                raise InvalidInput(exc.message, field="ticket") from exc
         elif draft.ticket.strip():
             raise InvalidInput(
                 _("Only a case handed over from a ticket names a ticket."), field="ticket"
