@@ -32,6 +32,7 @@ DOMAIN = {
     "intake": {"org", "workcalendar", "tickets"},
     "stats": {"org", "workcalendar", "tickets"},
     "community": {"org"},
+    "mediation": {"org", "notify", "tickets"},
 }
 MAY_IMPORT: dict[str, set[str]] = {
     **DOMAIN,

@@ -67,6 +67,8 @@ POLICY: dict[str, set[str]] = {
     "can_read_reports": {"admin", "dispatcher", "supervisor", "leader"},
     "can_publish_report": {"admin", "dispatcher", "supervisor", "leader"},
     "can_edit_calendar": {"admin"},
+    # The cast's mediator is `outsider`; which cases each sees is `jieban.mediation.access`.
+    "can_see_mediation": {"admin", "dispatcher", "supervisor", "leader", "outsider"},
     "can_administer": {"admin"},
     "can_see_grids": set(CAST),
     "can_edit_grids": {"admin"},
@@ -78,6 +80,13 @@ UNIT_BOUND: dict[str, set[str]] = {
     # And whoever registered the ticket (`test_the_registrar_may_attach`).
     "can_attach": {"admin", "dispatcher", "supervisor", "handler_a", "leader_a"},
     "can_see_full_phone": {"admin", "dispatcher", "supervisor", "handler_a", "leader_a"},
+}
+
+# Permissions bound to a studio's or committee's people (ids): given everyone of the cast as
+# its people, who of them may.
+MEMBER_BOUND: dict[str, set[str]] = {
+    "can_mediate": {"outsider"},
+    "can_open_mediation_case": {"admin", "dispatcher", "supervisor", "outsider"},
 }
 
 
@@ -92,7 +101,25 @@ def every_permission() -> set[str]:
 
 
 def test_the_table_names_every_permission() -> None:
-    assert every_permission() == set(POLICY) | set(UNIT_BOUND)
+    assert every_permission() == set(POLICY) | set(UNIT_BOUND) | set(MEMBER_BOUND)
+
+
+@pytest.mark.parametrize("name", sorted(MEMBER_BOUND))
+def test_member_bound_permissions_follow_the_people(cast: Cast, name: str) -> None:
+    check: Callable[[Any, set[int]], bool] = getattr(permissions, name)
+    everyone = {getattr(cast, member).pk for member in CAST}
+    assert {member for member in CAST if check(getattr(cast, member), everyone)} == (
+        MEMBER_BOUND[name]
+    )
+    # Not one of the people: only those who may whoever the people are.
+    nobody: set[int] = set()
+    assert {member for member in CAST if check(getattr(cast, member), nobody)} == (
+        MEMBER_BOUND[name] - {"outsider"}
+    )
+    assert check(SYSTEM, nobody) is True
+    assert check(AnonymousUser(), everyone) is False
+    cast.outsider.is_active = False
+    assert check(cast.outsider, everyone) is False
 
 
 @pytest.mark.parametrize("name", sorted(POLICY))

@@ -333,6 +333,7 @@ class TestRollups:
                 "orders",
                 "clocks",
                 "warnings",
+                "mediation",
                 "rollups",
                 "publishing",
                 "delivery",

@@ -103,6 +103,7 @@ def test_it_runs_every_apps_jobs_in_the_sweeps_order() -> None:
         "orders",
         "clocks",
         "warnings",
+        "mediation",
         "rollups",
         "publishing",
         "delivery",

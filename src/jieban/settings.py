@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "jieban.notify",
     "jieban.stats",
     "jieban.community",
+    "jieban.mediation",
     "jieban.worker",
     "jieban.demo",
     "jieban.api",
@@ -308,6 +309,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "stats.Scorecard",
     "community.Town",
     "community.CommunityVersion",
+    "mediation.Studio",
+    "mediation.StudioMediator",
 )
 AUDITLOG_MASK_CALLABLE = "jieban.org.history.mask"
 # A changed unit, person or category is recorded by its name, not its number.

@@ -30,6 +30,7 @@ from jieban.api.auth import BearerToken, SessionUser
 from jieban.api.routers import (
     calendar,
     community,
+    mediation,
     notifications,
     org,
     stats,
@@ -127,6 +128,7 @@ api.add_router("", supervision.router)
 api.add_router("", notifications.router)
 api.add_router("", stats.router)
 api.add_router("", community.router)
+api.add_router("", mediation.router)
 
 
 def _error(

@@ -11,20 +11,35 @@ from django.utils.translation import gettext as _
 
 from jieban.errors import InvalidInput
 from jieban.org.actors import Actor, person_of
-from jieban.org.models import Role, Unit, UnitKind, User
+from jieban.org.models import CommitteeLevel, Role, Unit, UnitKind, User
 from jieban.org.permissions import can_administer, require
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 
 def create_unit(
-    *, code: str, kind: str, name: str, name_en: str = "", parent: str | None = None
+    *,
+    code: str,
+    kind: str,
+    name: str,
+    name_en: str = "",
+    parent: str | None = None,
+    level: str = "",
 ) -> Unit:
-    """Add a unit under `parent` (a code); codes are stable identifiers used by channels."""
+    """Add a unit under `parent` (a code); codes are stable identifiers used by channels. A
+    mediation committee has a `level` (town, village, village group); no other unit has one."""
     if not CODE_PATTERN.match(code):
         raise InvalidInput(_("A code is 1-40 letters, digits, '-' or '_'."), field="code")
     if kind not in UnitKind.values:
         raise InvalidInput(_("Unknown unit kind %(kind)s.") % {"kind": kind}, field="kind")
+    if kind == UnitKind.COMMITTEE and level not in CommitteeLevel.values:
+        raise InvalidInput(
+            _("A mediation committee needs a level: %(levels)s.")
+            % {"levels": ", ".join(CommitteeLevel.values)},
+            field="level",
+        )
+    if kind != UnitKind.COMMITTEE and level:
+        raise InvalidInput(_("Only a mediation committee has a level."), field="level")
     if not name.strip():
         raise InvalidInput(_("The name is required."), field="name")
     with transaction.atomic():
@@ -36,7 +51,12 @@ def create_unit(
             if parent_unit is None:
                 raise InvalidInput(_("Unknown unit %(code)s.") % {"code": parent}, field="parent")
         return Unit.objects.create(
-            code=code, kind=kind, name=name.strip(), name_en=name_en.strip(), parent=parent_unit
+            code=code,
+            kind=kind,
+            name=name.strip(),
+            name_en=name_en.strip(),
+            parent=parent_unit,
+            level=level,
         )
 
 

@@ -29,8 +29,8 @@ from jieban.org.models import ApiToken, ChangeRecord, Unit, User
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "parent", "is_active")
-    list_filter = ("kind", "is_active")
+    list_display = ("code", "name", "kind", "level", "parent", "is_active")
+    list_filter = ("kind", "level", "is_active")
     search_fields = ("code", "name", "name_en")
     autocomplete_fields = ("parent",)
 

@@ -8,6 +8,7 @@ import secrets
 from auditlog.models import LogEntry
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -18,6 +19,15 @@ class UnitKind(models.TextChoices):
     STATION = "station", _("Police station")
     COMMUNITY = "community", _("Community / village")
     GRID = "grid", _("Grid")
+    COMMITTEE = "committee", _("Mediation committee")
+
+
+class CommitteeLevel(models.TextChoices):
+    """The three levels of the people's mediation network (三级调解网络)."""
+
+    TOWN = "town", _("Town (乡镇)")
+    VILLAGE = "village", _("Village / community (村/社区)")
+    GROUP = "group", _("Village group (组)")
 
 
 class Unit(models.Model):
@@ -34,11 +44,20 @@ class Unit(models.Model):
         verbose_name=_("parent unit"),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # A mediation committee's level (调委会: town, village, village group); no other unit has one.
+    level = models.CharField(_("level"), max_length=10, choices=CommitteeLevel.choices, blank=True)
 
     class Meta:
         ordering = ["code"]
         verbose_name = _("unit")
         verbose_name_plural = _("units")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="committee") & ~Q(level=""))
+                | (~Q(kind="committee") & Q(level="")),
+                name="unit_level_only_for_committees",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -46,7 +65,7 @@ class Unit(models.Model):
     @property
     def can_handle_tickets(self) -> bool:
         """Units that tickets may be dispatched to: not the bureau or the command centre."""
-        return self.kind not in (UnitKind.BUREAU, UnitKind.CENTRE)
+        return self.kind not in (UnitKind.BUREAU, UnitKind.CENTRE, UnitKind.COMMITTEE)
 
 
 class Role(models.TextChoices):

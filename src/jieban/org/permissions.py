@@ -8,6 +8,8 @@ everything; a visitor who is not logged in may do nothing.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from jieban.errors import Forbidden
 from jieban.org.actors import SystemActor, Viewer
 from jieban.org.models import CENTRE_ROLES, DISPATCH_ROLES, Role, UnitKind, User
@@ -146,6 +148,27 @@ def can_edit_calendar(actor: Viewer) -> bool:
 def can_see_full_phone(actor: Viewer, unit_id: int | None) -> bool:
     """A resident's full number is for those who handle the ticket (held by `unit_id`)."""
     return _person_with_role(actor, FULL_PHONE_ROLES) or can_work_unit_tickets(actor, unit_id)
+
+
+def can_see_mediation(actor: Viewer) -> bool:
+    """The mediation pages: the command centre and the leaders (every case), and mediators
+    (the cases of their studios and committee: `jieban.mediation.access`)."""
+    return sees_whole_bureau(actor) or _person_with_role(actor, frozenset({Role.MEDIATOR}))
+
+
+def can_mediate(actor: Viewer, people: Collection[int]) -> bool:
+    """Log sessions, conclude and extend a case: the mediators among `people`, the people of
+    its studio or committee."""
+    if isinstance(actor, SystemActor):
+        return True
+    person = _person(actor)
+    return bool(person and person.role == Role.MEDIATOR and person.pk in people)
+
+
+def can_open_mediation_case(actor: Viewer, people: Collection[int]) -> bool:
+    """Accept a case for a studio or committee whose people are `people`: its mediators, and
+    the command centre, which hands disputes over."""
+    return _person_with_role(actor, CENTRE_ROLES) or can_mediate(actor, people)
 
 
 def can_administer(actor: Viewer) -> bool:

@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from jieban.http import AuthenticatedRequest
+from jieban.mediation.models import MediationCase
+from jieban.mediation.selectors import Clock, forums_for, my_open_cases
 from jieban.org.models import CENTRE_ROLES, Role, Unit, User
 from jieban.org.permissions import can_supervise, has_inbox
 from jieban.stats import dashboards
@@ -107,6 +109,28 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     if has_inbox(user):
         return unit_home(request, today)
     return basic_home(request)
+
+
+@dataclass
+class MediationDesk:
+    """A mediator's open cases (their studios' and committee's), soonest deadline first."""
+
+    cases: list[MediationCase]
+    due_soon: int
+    overdue: int
+    may_open: bool
+
+
+def mediation_desk(user: User) -> MediationDesk:
+    now = timezone.now()
+    cases = my_open_cases(user)
+    forums = forums_for(user)
+    return MediationDesk(
+        cases=cases,
+        due_soon=sum(1 for case in cases if case.clock_at(now) == Clock.DUE_SOON),
+        overdue=sum(1 for case in cases if case.clock_at(now) == Clock.OVERDUE),
+        may_open=bool(forums.studios or forums.committees),
+    )
 
 
 def centre_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
@@ -296,6 +320,8 @@ def unit_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
             month,
             narrower=TicketFilters(unit=user.unit.code),
         ),
+        # A mediator's cases come first on their unit's home.
+        "mediation": mediation_desk(user) if user.role == Role.MEDIATOR else None,
     }
     return render(request, "web/home/unit.html", context)
 

@@ -20,6 +20,7 @@ from jieban.org.permissions import (
     can_record_visit,
     can_register,
     can_see_campaign,
+    can_see_mediation,
     can_see_stats,
     can_supervise,
     can_take_snapshot,
@@ -74,6 +75,7 @@ class Menu:
     supervision: bool
     follow_up: bool
     campaign: bool
+    mediation: bool
     stats: bool
     reports: bool
     snapshot: bool
@@ -91,6 +93,7 @@ def menu_for(user: Viewer) -> Menu:
         supervision=can_watch_supervision(user),
         follow_up=can_record_visit(user),
         campaign=can_see_campaign(user),
+        mediation=can_see_mediation(user),
         stats=can_see_stats(user),
         reports=can_read_reports(user),
         snapshot=can_take_snapshot(user),

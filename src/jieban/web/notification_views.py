@@ -28,10 +28,13 @@ def notifications(request: AuthenticatedRequest) -> HttpResponse:
 @require_safe
 @answers_domain_errors
 def notification_open(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """Opening a notification marks it read and goes to its ticket."""
+    """Opening a notification marks it read and goes to its ticket (or mediation case)."""
     notification = outbox.open_notification(request.user, pk)
     if notification.ticket is not None:
         return redirect("web:ticket_detail", number=notification.ticket.number)
+    case = notification.payload.get("case") if isinstance(notification.payload, dict) else None
+    if isinstance(case, str) and case:
+        return redirect("web:mediation_case", number=case)
     return redirect("web:notifications")
 
 

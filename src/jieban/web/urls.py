@@ -9,6 +9,7 @@ from jieban.web import (
 )
 from jieban.web.community import appointments, buildings
 from jieban.web.login import LoginForm
+from jieban.web.mediation import cases as mediation_cases
 from jieban.web.stats import page as stats_page
 from jieban.web.stats import reports, workbooks
 from jieban.web.supervision import campaign, follow_up, orders
@@ -116,6 +117,15 @@ urlpatterns = [
         name="appointment_revoke",
     ),
     path("appointments/<id:pk>/print/", appointments.appointment_print, name="appointment_print"),
+    path("mediation/", mediation_cases.case_list, name="mediation_cases"),
+    # Before "mediation/<number>/": "new" is not a case number.
+    path("mediation/new/", mediation_cases.case_new, name="mediation_new"),
+    path("mediation/<str:number>/", mediation_cases.case_detail, name="mediation_case"),
+    path(
+        "mediation/<str:number>/<slug:action>/",
+        mediation_cases.case_action,
+        name="mediation_action",
+    ),
     path("stats/", stats_page.stats, name="stats"),
     path("reports/", reports.report_list, name="reports"),
     path("reports/<slug:kind>/<str:period>/", reports.report, name="report"),

@@ -17,6 +17,7 @@ Today's jobs (order, name, app) and where their lines go (place):
     15 clocks      tickets  late for dispatch, late for signing        places 15, 16 (headline)
     20 warnings    tickets  due-soon warnings (10, headline); the month's campaign, taken by
                             the month's first sweep whatever the day (30)
+    25 mediation   mediation  mediation cases due soon                 place 11 (headline)
     30 rollups     stats    the statistics' daily rollups              place 60
     40 publishing  stats    the reports of the periods that ended, the
                             missed ones oldest first, a few a sweep    place 40 (headline)

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jieban.errors import DomainError
 from jieban.org.actions import create_unit
-from jieban.org.models import Unit, UnitKind
+from jieban.org.models import CommitteeLevel, Unit, UnitKind
 
 
 class Command(BaseCommand):
@@ -25,6 +25,12 @@ class Command(BaseCommand):
         add.add_argument("--name", required=True)
         add.add_argument("--name-en", default="")
         add.add_argument("--parent", default=None, help="code of the parent unit")
+        add.add_argument(
+            "--level",
+            default="",
+            choices=["", *CommitteeLevel.values],
+            help="a mediation committee's level (--kind committee only)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "list":
@@ -39,6 +45,7 @@ class Command(BaseCommand):
                 name=options["name"],
                 name_en=options["name_en"],
                 parent=options["parent"],
+                level=options["level"],
             )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
