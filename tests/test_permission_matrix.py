@@ -41,6 +41,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from jieban.intake.actions import add_attachment
+from jieban.mediation.actions import (
+    CaseDraft,
+    add_studio_mediator,
+    create_studio,
+    log_session,
+    open_case,
+)
 from jieban.notify.models import Notification
 from jieban.org.models import ApiToken, User
 from jieban.stats.reports import publish_report
@@ -52,7 +59,7 @@ from jieban.tickets.supervision import supervise_ticket
 from jieban.web.tickets.saved_filters import save_filter
 from jieban.workcalendar import workdays
 from tests.conftest import Cast, local, new_ticket
-from tests.test_permissions import CAST, POLICY, UNIT_BOUND
+from tests.test_permissions import CAST, MEMBER_BOUND, POLICY, UNIT_BOUND
 from tests.web.conftest import dispatched, in_progress, resolved
 
 Roles = frozenset[str]
@@ -86,6 +93,20 @@ ATTACH_A: Roles = frozenset(UNIT_BOUND["can_attach"])
 SEES_MOVED: Roles = SEES_A | {"handler_b"}
 # A ticket the building head registered, held by station A: its registrar follows it.
 SEES_REPORTED: Roles = SEES_A | {"building_head"}
+
+# Mediation: who opens its pages; who sees the studio's cases (the cast's mediator, `outsider`,
+# is the studio's mediator here); who accepts cases for the studio; who works them.
+MEDIATION: Roles = frozenset(POLICY["can_see_mediation"])
+SEES_CASE: Roles = BUREAU | {"outsider"}
+CASE_OPENERS: Roles = frozenset(MEMBER_BOUND["can_open_mediation_case"])
+MEDIATORS: Roles = frozenset(MEMBER_BOUND["can_mediate"])
+CASE = {
+    "source": "application",
+    "applicant_name": "王五",
+    "respondent_name": "赵六",
+    "dispute_type": "neighbours",
+    "facts": "楼上漏水",
+}
 
 # A Wednesday with working days around it: every request is made at this moment.
 NOW = local(2026, 3, 11, 10)
@@ -210,6 +231,21 @@ ROWS: list[Row] = [
     Row("notifications/read/", "/notifications/read/", write=PEOPLE),
     Row("notifications/<id:pk>/", "/notifications/{notification}/",
         read=frozenset({"handler_a"}), seen_by=frozenset({"handler_a"})),
+    Row("mediation/", "/mediation/", read=MEDIATION),
+    Row("mediation/new/", "/mediation/new/", read=CASE_OPENERS, write=CASE_OPENERS,
+        data={**CASE, "forum": "studio:MS"}),
+    Row("mediation/<str:number>/", "/mediation/{case}/", read=SEES_CASE, seen_by=SEES_CASE),
+    Row("mediation/<str:number>/<slug:action>/", "/mediation/{case}/session/",
+        write=MEDIATORS, seen_by=SEES_CASE,
+        data={"held_on": "2026-03-11", "attendees": "王五、赵六", "discussion": "陈述"}),
+    Row("mediation/<str:number>/<slug:action>/", "/mediation/{mediating}/succeed/",
+        write=MEDIATORS, seen_by=SEES_CASE, data={"conclusion": "赔偿 2000 元"}),
+    Row("mediation/<str:number>/<slug:action>/", "/mediation/{mediating}/fail/",
+        write=MEDIATORS, seen_by=SEES_CASE, data={"route": "litigation", "conclusion": "不成"}),
+    Row("mediation/<str:number>/<slug:action>/", "/mediation/{case}/withdraw/",
+        write=MEDIATORS, seen_by=SEES_CASE, data={"reason": "撤回"}),
+    Row("mediation/<str:number>/<slug:action>/", "/mediation/{case}/extend/",
+        write=MEDIATORS, seen_by=SEES_CASE, data={"days": "10", "consent": "双方同意"}),
     Row("stats/", "/stats/", read=STATS),
     Row("reports/", "/reports/", read=REPORT_READERS),
     # A report is the bureau's: for anyone else it does not exist; publishing is refused.
@@ -286,6 +322,23 @@ ROWS: list[Row] = [
     Row("api/v1/reports/<kind>/<period>", "/api/v1/reports/monthly/2026-02",
         read=REPORT_READERS, seen_by=REPORT_READERS, write=PUBLISHERS,
         write_url="/api/v1/reports/monthly/2026-01", write_seen=False, data={}),
+    Row("api/v1/studios", "/api/v1/studios", read=MEDIATION),
+    Row("api/v1/mediation-cases", "/api/v1/mediation-cases", read=MEDIATION,
+        write=CASE_OPENERS, data={**CASE, "studio": "MS"}),
+    Row("api/v1/mediation-cases/<number>", "/api/v1/mediation-cases/{case}", read=SEES_CASE,
+        seen_by=SEES_CASE),
+    Row("api/v1/mediation-cases/<number>/sessions", "/api/v1/mediation-cases/{case}/sessions",
+        write=MEDIATORS, seen_by=SEES_CASE,
+        data={"held_on": "2026-03-11", "attendees": "王五、赵六", "discussion": "陈述"}),
+    Row("api/v1/mediation-cases/<number>/succeed",
+        "/api/v1/mediation-cases/{mediating}/succeed", write=MEDIATORS, seen_by=SEES_CASE,
+        data={"conclusion": "赔偿 2000 元"}),
+    Row("api/v1/mediation-cases/<number>/fail", "/api/v1/mediation-cases/{mediating}/fail",
+        write=MEDIATORS, seen_by=SEES_CASE, data={"route": "litigation", "conclusion": "不成"}),
+    Row("api/v1/mediation-cases/<number>/withdraw", "/api/v1/mediation-cases/{case}/withdraw",
+        write=MEDIATORS, seen_by=SEES_CASE, data={"reason": "撤回"}),
+    Row("api/v1/mediation-cases/<number>/extend", "/api/v1/mediation-cases/{case}/extend",
+        write=MEDIATORS, seen_by=SEES_CASE, data={"days": 10, "consent": "双方同意"}),
 ]  # fmt: skip
 
 
@@ -317,6 +370,7 @@ SAMPLE = {
     for name in (
         "new", "earlier", "dispatched", "in_progress", "pending", "resolved", "moved",
         "reported", "order", "saved_filter", "attachment", "notification", "override",
+        "case", "mediating",
     )
 }  # fmt: skip
 
@@ -379,6 +433,17 @@ def world(cast: Cast) -> World:
             "notification": str(notification.pk),
             "override": override.date.isoformat(),
         }
+        # A studio of station A whose mediator is the cast's mediator, with a case just
+        # accepted and one in mediation.
+        studio = create_studio(code="MS", name="老杨调解工作室", host_unit="PS-A")
+        add_studio_mediator(studio, username=cast.outsider.username, kind="peoples_mediator")
+        case = open_case(CaseDraft(**CASE, studio="MS"), by=cast.outsider)
+        mediating = open_case(CaseDraft(**CASE, studio="MS"), by=cast.outsider)
+        log_session(
+            mediating.number, held_on=NOW.date(), attendees="王五、赵六", discussion="陈述",
+            by=cast.outsider,
+        )  # fmt: skip
+        objects["case"], objects["mediating"] = case.number, mediating.number
         _token, raw = ApiToken.issue(cast.dispatcher, name="12345 channel")
     return World(objects, {member: getattr(cast, member) for member in CAST}, raw)
 
