@@ -40,6 +40,8 @@ from django.http import HttpResponseBase
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
+from jieban.community.actions import create_building
+from jieban.community.appointments import issue_appointment
 from jieban.intake.actions import add_attachment
 from jieban.mediation.actions import (
     CaseDraft,
@@ -98,6 +100,19 @@ SEES_REPORTED: Roles = SEES_A | {"building_head"}
 # is the studio's mediator here); who accepts cases for the studio; who works them.
 MEDIATION: Roles = frozenset(POLICY["can_see_mediation"])
 SEES_CASE: Roles = BUREAU | {"outsider"}
+# A station's leaders and the administrators: buildings and appointment letters.
+MANAGERS: Roles = frozenset(POLICY["can_manage_buildings"])
+LETTER_ISSUERS: Roles = frozenset(POLICY["can_issue_appointments"])
+GRIDS: Roles = frozenset(POLICY["can_see_grids"])
+BUILDING = {"grid": "G-01", "kind": "building", "name": "5号楼", "address": "幸福路 5 号"}
+LETTER = {
+    "post": "grid_officer",
+    "person": "grid_officer",
+    "grids": ["G-01"],
+    "starts_on": "2026-03-11",
+    "ends_on": "2027-03-10",
+    "station": "PS-A",
+}
 CASE_OPENERS: Roles = frozenset(MEMBER_BOUND["can_open_mediation_case"])
 MEDIATORS: Roles = frozenset(MEMBER_BOUND["can_mediate"])
 CASE = {
@@ -231,6 +246,19 @@ ROWS: list[Row] = [
     Row("notifications/read/", "/notifications/read/", write=PEOPLE),
     Row("notifications/<id:pk>/", "/notifications/{notification}/",
         read=frozenset({"handler_a"}), seen_by=frozenset({"handler_a"})),
+    Row("buildings/", "/buildings/", read=MANAGERS),
+    Row("buildings/new/", "/buildings/new/", read=MANAGERS, write=MANAGERS, data=BUILDING),
+    Row("buildings/<id:pk>/", "/buildings/{building}/", read=MANAGERS, write=MANAGERS,
+        data={**BUILDING, "name": "1号楼（东）"}),
+    Row("appointments/", "/appointments/", read=LETTER_ISSUERS),
+    Row("appointments/new/", "/appointments/new/", read=LETTER_ISSUERS, write=LETTER_ISSUERS,
+        data=LETTER),
+    Row("appointments/<id:pk>/", "/appointments/{letter}/", read=LETTER_ISSUERS),
+    Row("appointments/<id:pk>/renew/", "/appointments/{letter}/renew/", write=LETTER_ISSUERS,
+        data={"ends_on": "2028-03-10"}),
+    Row("appointments/<id:pk>/revoke/", "/appointments/{letter}/revoke/", write=LETTER_ISSUERS,
+        data={"reason": "调离本辖区"}),
+    Row("appointments/<id:pk>/print/", "/appointments/{letter}/print/", read=LETTER_ISSUERS),
     Row("mediation/", "/mediation/", read=MEDIATION),
     Row("mediation/new/", "/mediation/new/", read=CASE_OPENERS, write=CASE_OPENERS,
         data={**CASE, "forum": "studio:MS"}),
@@ -323,6 +351,17 @@ ROWS: list[Row] = [
         read=REPORT_READERS, seen_by=REPORT_READERS, write=PUBLISHERS,
         write_url="/api/v1/reports/monthly/2026-01", write_seen=False, data={}),
     Row("api/v1/studios", "/api/v1/studios", read=MEDIATION),
+    Row("api/v1/grids", "/api/v1/grids", read=GRIDS),
+    Row("api/v1/buildings", "/api/v1/buildings", read=MANAGERS, write=MANAGERS, data=BUILDING),
+    Row("api/v1/buildings/<pk>", "/api/v1/buildings/{building}", read=MANAGERS, write=MANAGERS,
+        method="PUT", data={**BUILDING, "name": "1号楼（东）"}),
+    Row("api/v1/appointments", "/api/v1/appointments", read=LETTER_ISSUERS,
+        write=LETTER_ISSUERS, data=LETTER),
+    Row("api/v1/appointments/<pk>", "/api/v1/appointments/{letter}", read=LETTER_ISSUERS),
+    Row("api/v1/appointments/<pk>/renew", "/api/v1/appointments/{letter}/renew",
+        write=LETTER_ISSUERS, data={"ends_on": "2028-03-10"}),
+    Row("api/v1/appointments/<pk>/revoke", "/api/v1/appointments/{letter}/revoke",
+        write=LETTER_ISSUERS, data={"reason": "调离本辖区"}),
     Row("api/v1/mediation-cases", "/api/v1/mediation-cases", read=MEDIATION,
         write=CASE_OPENERS, data={**CASE, "studio": "MS"}),
     Row("api/v1/mediation-cases/<number>", "/api/v1/mediation-cases/{case}", read=SEES_CASE,
@@ -366,11 +405,14 @@ def test_the_table_lists_every_route_and_nothing_else() -> None:
 
 # What the addresses name (`World.objects`), as a sample to resolve them with.
 SAMPLE = {
-    name: {"saved_filter": "1", "attachment": "1", "notification": "1"}.get(name, "JB1")
+    name: {
+        "saved_filter": "1", "attachment": "1", "notification": "1", "building": "1",
+        "letter": "1",
+    }.get(name, "JB1")
     for name in (
         "new", "earlier", "dispatched", "in_progress", "pending", "resolved", "moved",
         "reported", "order", "saved_filter", "attachment", "notification", "override",
-        "case", "mediating",
+        "case", "mediating", "building", "letter",
     )
 }  # fmt: skip
 
@@ -444,6 +486,19 @@ def world(cast: Cast) -> World:
             by=cast.outsider,
         )  # fmt: skip
         objects["case"], objects["mediating"] = case.number, mediating.number
+        # A building of station A's grid G-01, and a letter station A issued for it.
+        building = create_building(
+            grid="G-01", kind="building", name="1号楼", address="幸福路 1 号", by=cast.admin
+        )
+        letter = issue_appointment(
+            person="building_head",
+            post="building_head",
+            starts_on=NOW.date(),
+            ends_on=NOW.date() + dt.timedelta(days=365),
+            buildings=[building.pk],
+            by=cast.leader_a,
+        )
+        objects["building"], objects["letter"] = str(building.pk), str(letter.pk)
         _token, raw = ApiToken.issue(cast.dispatcher, name="12345 channel")
     return World(objects, {member: getattr(cast, member) for member in CAST}, raw)
 

@@ -36,6 +36,8 @@ BodyDateTime = Annotated[dt.datetime, BeforeValidator(_date_time_text)]
 # A database id, and a ticket's version (in a body): whole numbers a 64-bit column holds.
 Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
 Version = Annotated[int, Strict(), Field(ge=0, le=MAX_ID)]
+# An id in the address: digits, so not strict (a path is text), in the same range.
+PathId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class ErrorOut(Schema):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from jieban.api.schemas import ERRORS, Id
+from jieban.api.schemas import ERRORS, Id, PathId
 from jieban.community.access import (
     access_appointment,
     access_building,
@@ -168,13 +168,13 @@ def post_building(request: AuthenticatedRequest, payload: BuildingIn) -> Status:
 
 
 @router.get("/buildings/{pk}", response={200: BuildingOut, **ERRORS}, tags=["community"])
-def get_building(request: AuthenticatedRequest, pk: Id) -> dict[str, Any]:
+def get_building(request: AuthenticatedRequest, pk: PathId) -> dict[str, Any]:
     require(can_manage_buildings(request.user), _("You may not manage buildings."))
     return building_out(access_building(request.user, pk))
 
 
 @router.put("/buildings/{pk}", response={200: BuildingOut, **ERRORS}, tags=["community"])
-def put_building(request: AuthenticatedRequest, pk: Id, payload: BuildingIn) -> dict[str, Any]:
+def put_building(request: AuthenticatedRequest, pk: PathId, payload: BuildingIn) -> dict[str, Any]:
     """Change a building you manage: its grid (one you manage), kind, name and address."""
     return building_out(update_building(pk, **payload.dict(), by=request.user))
 
@@ -227,7 +227,7 @@ def post_appointment(request: AuthenticatedRequest, payload: AppointmentIn) -> S
 
 
 @router.get("/appointments/{pk}", response={200: AppointmentOut, **ERRORS}, tags=["community"])
-def get_appointment(request: AuthenticatedRequest, pk: Id) -> dict[str, Any]:
+def get_appointment(request: AuthenticatedRequest, pk: PathId) -> dict[str, Any]:
     _letters_only(request)
     return appointment_out(access_appointment(request.user, pk))
 
@@ -235,7 +235,7 @@ def get_appointment(request: AuthenticatedRequest, pk: Id) -> dict[str, Any]:
 @router.post(
     "/appointments/{pk}/renew", response={201: AppointmentOut, **ERRORS}, tags=["community"]
 )
-def post_renewal(request: AuthenticatedRequest, pk: Id, payload: RenewIn) -> Status:
+def post_renewal(request: AuthenticatedRequest, pk: PathId, payload: RenewIn) -> Status:
     """Issue the next letter (201); this one is then renewed. A letter no longer in force is
     a 409."""
     letter = renew_appointment(pk, **payload.dict(), by=request.user)
@@ -245,6 +245,6 @@ def post_renewal(request: AuthenticatedRequest, pk: Id, payload: RenewIn) -> Sta
 @router.post(
     "/appointments/{pk}/revoke", response={200: AppointmentOut, **ERRORS}, tags=["community"]
 )
-def post_revocation(request: AuthenticatedRequest, pk: Id, payload: RevokeIn) -> dict[str, Any]:
+def post_revocation(request: AuthenticatedRequest, pk: PathId, payload: RevokeIn) -> dict[str, Any]:
     """Revoke a letter in force, with the reason kept on it."""
     return appointment_out(revoke_appointment(pk, reason=payload.reason, by=request.user))
