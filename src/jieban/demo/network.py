@@ -217,14 +217,13 @@ def _people_and_letters(
             heads = HEADS_PER_GRID[place.village]
             share = len(buildings) // heads
             for index in range(heads):
-                head_number += 1
-                username = f"building_head{head_number}"
-                person = User(username=username, role=Role.BUILDING_HEAD, unit=grid,
-                              first_name=_name(rng), phone=_phone(rng),
-                              password=password)  # fmt: skip
                 if grid.code == REDRAWN_GRID and index == 0 and "building_head" in existing:
                     person = existing["building_head"]
                 else:
+                    head_number += 1
+                    person = User(username=f"building_head{head_number}",
+                                  role=Role.BUILDING_HEAD, unit=grid, first_name=_name(rng),
+                                  phone=_phone(rng), password=password)  # fmt: skip
                     people.append(person)
                 mine = buildings[index * share : (index + 1) * share]
                 plans.append((person, Post.BUILDING_HEAD, place.station, mine, []))

@@ -51,7 +51,8 @@ class Command(BaseCommand):
             "--cases",
             type=int,
             default=None,
-            help="how many mediation cases over the last year (default: 4 for every 5 tickets)",
+            help="how many mediation cases over the last year (default: 4 for every 5 tickets, "
+            "at most 3000)",
         )
         parser.add_argument(
             "--batch-size", type=int, default=5000, help="tickets per bulk insert (5000)"
@@ -93,7 +94,7 @@ class Command(BaseCommand):
             progress=progress,
         )
         created = generator.run(total)
-        cases = options["cases"] if options["cases"] is not None else total * 4 // 5
+        cases = options["cases"] if options["cases"] is not None else min(total * 4 // 5, 3000)
         with transaction.atomic():
             network = build_network(seed=options["seed"], now=now, admin=people["admin"])
             mediation = build_mediation(seed=options["seed"], now=now, cases=cases)
