@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections import Counter, defaultdict
 from io import StringIO
@@ -13,11 +14,28 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.test import Client
 from django.utils import timezone
 
+from jieban.community.boundaries import check_boundary
+from jieban.community.models import (
+    Appointment,
+    Building,
+    CommunityVersion,
+    GridVersion,
+    Town,
+)
 from jieban.demo.data import DEMO_PASSWORD, PEOPLE
+from jieban.mediation.models import (
+    CaseEvent,
+    CaseStatus,
+    MediationCase,
+    MediationSession,
+    MediatorKind,
+    Studio,
+    StudioMediator,
+)
 from jieban.org.models import CENTRE_ROLES, ApiToken, Role, Unit, User
 from jieban.org.permissions import can_work_unit_tickets
 from jieban.stats.figures import figures
@@ -80,8 +98,14 @@ def wipe() -> None:
     Ticket.objects.all().delete()
     DailySequence.objects.all().delete()
     ApiToken.objects.all().delete()
+    for model in (CaseEvent, MediationSession, MediationCase, StudioMediator, Studio):
+        model.objects.all().delete()
+    Appointment.objects.update(renewal_of=None)
+    for model in (Appointment, Building, GridVersion, CommunityVersion, Town):
+        model.objects.all().delete()
     User.objects.all().delete()
-    for kind in ("grid", "community", "station", "centre", "bureau"):
+    Unit.objects.filter(kind="committee").update(parent=None)
+    for kind in ("committee", "grid", "community", "station", "centre", "bureau"):
         Unit.objects.filter(kind=kind).delete()
 
 
@@ -776,3 +800,124 @@ def test_the_demo_looks_like_a_bureau_that_keeps_its_clocks(db: Any, client: Cli
         response = client.get("/")
         assert response.status_code == 200
         assert response.context["total"] == visible_tickets(head).count() > held.count()
+
+
+def test_demo_draws_the_network_and_appoints_its_people(db: Any) -> None:
+    run_demo("--tickets", "0")
+    today = ANCHOR.date()
+
+    assert Town.objects.count() == 6
+    assert (
+        CommunityVersion.objects.filter(valid_to=None).count()
+        == Unit.objects.filter(kind="community").count()
+    )
+    # Every grid stands today with a boundary the import would accept; one was redrawn.
+    current = GridVersion.objects.filter(valid_to=None)
+    assert sorted(current.values_list("grid__code", flat=True)) == sorted(
+        Unit.objects.filter(kind="grid").values_list("code", flat=True)
+    )
+    for version in GridVersion.objects.all():
+        assert check_boundary(version.boundary) == version.boundary
+        ring = version.boundary["coordinates"][0]
+        assert ring[0] == ring[-1] and len(ring) >= 4
+        assert all(104 < lon < 106.5 and 32 < lat < 33.2 for lon, lat in ring)
+    redrawn = list(GridVersion.objects.filter(grid__code="QC-G01").order_by("valid_from"))
+    assert len(redrawn) == 2 and redrawn[0].valid_to == redrawn[1].valid_from < today
+    assert redrawn[0].boundary != redrawn[1].boundary
+    # Neighbouring grids of a town share their edges: a community's grids touch.
+    g01 = {tuple(p) for p in redrawn[1].boundary["coordinates"][0]}
+    g02 = GridVersion.objects.get(grid__code="QC-G02", valid_to=None)
+    assert len(g01 & {tuple(p) for p in g02.boundary["coordinates"][0]}) >= 2
+
+    assert all(
+        Building.objects.filter(grid_id=grid).exists()
+        for grid in current.values_list("grid", flat=True)
+    )
+    letters = Appointment.objects.all()
+    for letter in letters:
+        assert (
+            letter.person.role
+            in {
+                "building_head": {"building_head"},
+                "grid_officer": {"grid_officer"},
+                "grid_chief": {"unit_handler", "unit_leader"},
+            }[letter.post]
+        )
+        places = (
+            letter.buildings.count() if letter.post == "building_head" else letter.grids.count()
+        )
+        assert places >= 1 and letter.starts_on <= letter.ends_on
+    assert set(letters.values_list("post", flat=True)) == {
+        "building_head", "grid_officer", "grid_chief"
+    }  # fmt: skip
+    assert set(letters.values_list("status", flat=True)) == {"active", "renewed", "revoked"}
+    expiring = letters.filter(
+        status="active", ends_on__gte=today, ends_on__lte=today + dt.timedelta(days=30)
+    )
+    assert 1 <= expiring.count() < letters.count() // 4
+    renewed = letters.get(number=letters.filter(renewal_of__isnull=False)[0].renewal_of.number)
+    assert renewed.status == "renewed" and renewed.ends_on < today
+    # The demo's own building head and grid officer have their letters for their grid.
+    head = User.objects.get(username="building_head")
+    assert letters.filter(person=head, post="building_head").exists()
+    assert letters.filter(person__username="grid_officer", grids__code="QC-G01").exists()
+    numbers = list(letters.values_list("number", flat=True))
+    assert len(numbers) == len(set(numbers))
+
+
+def test_demo_mediation_cases_read_like_a_county_s(db: Any) -> None:
+    run_demo("--tickets", "0", "--cases", "1500")
+    now = ANCHOR
+
+    levels = Counter(Unit.objects.filter(kind="committee").values_list("level", flat=True))
+    assert set(levels) == {"town", "village", "group"} and levels["town"] == 6
+    for committee in Unit.objects.filter(kind="committee"):
+        assert User.objects.filter(unit=committee, role="mediator").exists()
+    assert Studio.objects.count() == 10
+    for studio in Studio.objects.all():
+        kinds = set(studio.memberships.values_list("kind", flat=True))
+        assert kinds and kinds <= set(MediatorKind.values)
+        assert all(m.person.role == "mediator" for m in studio.memberships.all())
+    assert StudioMediator.objects.filter(person__username="mediator").exists()
+
+    cases = MediationCase.objects.all()
+    assert cases.count() == 1500
+    assert set(cases.values_list("status", flat=True)) == set(CaseStatus.values)
+    succeeded = cases.filter(status="succeeded").count()
+    concluded = succeeded + cases.filter(status="failed").count()
+    assert 0.9 < succeeded / concluded < 0.99
+    open_cases = cases.filter(status__in=["accepted", "mediating"])
+    assert open_cases.filter(due_at__lt=now).exists()
+    assert open_cases.filter(due_at__gte=now, due_at__lte=now + dt.timedelta(days=3)).exists()
+    assert cases.filter(extended_at__isnull=False).exists()
+    assert cases.filter(status="succeeded", concluded_at__gt=F("due_at")).exists()
+    levels_used = cases.filter(committee__isnull=False).values_list("committee__level", flat=True)
+    assert set(levels_used) == {"town", "village", "group"}
+
+    sequences = {s.day: s.last for s in DailySequence.objects.filter(prefix="TJ")}
+    per_day = Counter(case.number[2:10] for case in cases)
+    assert {day.strftime("%Y%m%d"): last for day, last in sequences.items()} == per_day
+    for case in cases.prefetch_related("events", "sessions", "mediators"):
+        events = list(case.events.all())
+        assert events[0].kind == "open" and events[0].at == case.accepted_at, case.number
+        assert events[-1].to_status == case.status and case.version == len(events)
+        assert all(event.at <= now for event in events)
+        for before, after in itertools.pairwise(events):
+            assert before.to_status == after.from_status and before.at <= after.at, case.number
+        sessions = [e for e in events if e.kind == "session"]
+        assert [e.payload["session"] for e in sessions] == [s.pk for s in case.sessions.all()]
+        people = (
+            set(case.studio.memberships.values_list("person_id", flat=True))
+            if case.studio
+            else set(User.objects.filter(unit=case.committee).values_list("pk", flat=True))
+        )
+        assert {m.pk for m in case.mediators.all()} <= people and case.mediators.exists()
+        if case.status in ("succeeded", "failed"):
+            assert sessions and events[-1].payload["in_time"] == (case.concluded_at <= case.due_at)
+        assert (case.concluded_at is None) == (case.status in ("accepted", "mediating"))
+        extensions = [e for e in events if e.kind == "extend"]
+        assert len(extensions) == (1 if case.extended_at else 0)
+        if extensions:
+            assert extensions[0].at <= dt.datetime.fromisoformat(
+                extensions[0].payload["previous_due_at"]
+            )

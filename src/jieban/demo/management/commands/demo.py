@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from jieban.demo.data import BUREAU
 from jieban.demo.generator import TicketGenerator
+from jieban.demo.mediation import build_mediation
+from jieban.demo.network import build_network
 from jieban.demo.organisation import create_organisation, create_people, demo_logins
-from jieban.org.models import Unit
+from jieban.org.models import Unit, User
 from jieban.stats.rollups import refresh_range
 from jieban.tickets.models import Ticket
 
@@ -46,12 +48,21 @@ class Command(BaseCommand):
             "the same moment, the data are identical.",
         )
         parser.add_argument(
+            "--cases",
+            type=int,
+            default=None,
+            help="how many mediation cases over the last year (default: 4 for every 5 tickets, "
+            "at most 3000)",
+        )
+        parser.add_argument(
             "--batch-size", type=int, default=5000, help="tickets per bulk insert (5000)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["tickets"] < 0:
             raise CommandError("--tickets must be 0 or more")
+        if options["cases"] is not None and options["cases"] < 0:
+            raise CommandError("--cases must be 0 or more")
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1")
         if Unit.objects.exists() or Ticket.objects.exists():
@@ -83,6 +94,10 @@ class Command(BaseCommand):
             progress=progress,
         )
         created = generator.run(total)
+        cases = options["cases"] if options["cases"] is not None else min(total * 4 // 5, 3000)
+        with transaction.atomic():
+            network = build_network(seed=options["seed"], now=now, admin=people["admin"])
+            mediation = build_mediation(seed=options["seed"], now=now, cases=cases)
         generated = time.monotonic()
         if total >= 50000:
             self.stderr.write(f"  tickets written in {generated - started:.1f} s; daily rollups…")
@@ -93,10 +108,13 @@ class Command(BaseCommand):
         counts = generator.counts
         self.stdout.write(
             f"Demo loaded: {BUREAU[1]} ({BUREAU[0]}), {Unit.objects.count()} units, "
-            f"{len(people)} people, {created} tickets with {counts['orders']} supervision "
+            f"{User.objects.count()} people, {created} tickets with {counts['orders']} supervision "
             f"orders, {counts['visits']} follow-up calls, {counts['repeats']} repeat reports and "
-            f"{counts['extensions']} requests for more time in {elapsed:.1f} s "
-            f"(rollups {elapsed - (generated - started):.1f} s)."
+            f"{counts['extensions']} requests for more time; {len(network.towns)} towns, "
+            f"{sum(len(rows) for rows in network.buildings.values())} buildings, "
+            f"{network.letters} appointment letters, {len(mediation.committees)} mediation "
+            f"committees, {len(mediation.studios)} studios and {mediation.cases} mediation cases "
+            f"in {elapsed:.1f} s (rollups {elapsed - (generated - started):.1f} s)."
         )
         self._print_logins()
 

@@ -1,0 +1,313 @@
+"""The demo bureau's community network: towns, where communities and grids stand (with
+boundaries drawn around a fictional county town), buildings, the people of the network and
+their appointment letters.
+
+The grids tile each town's built-up area: every town is a band of columns (one per community
+or village), each column cut into its grids, the corners moved a little and the whole turned,
+so that neighbouring grids share their edges as drawn boundaries do. One grid was redrawn half
+a year ago, so that a past date shows its older boundary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from dataclasses import dataclass, field
+
+from django.contrib.auth.hashers import make_password
+
+from jieban.community.models import (
+    Appointment,
+    AppointmentStatus,
+    Building,
+    BuildingKind,
+    CommunityVersion,
+    GridVersion,
+    Post,
+    Town,
+)
+from jieban.demo.data import COMPOUNDS, DEMO_PASSWORD, GIVEN, STATIONS, SURNAMES
+from jieban.demo.organisation import Place, places
+from jieban.org.models import Role, Unit, User
+
+# The county seat's centre (fictional), and where the other towns lie from it (degrees of
+# longitude and latitude).
+SEAT = (105.2231, 32.5862)
+TOWN_OFFSETS = [(0.0, 0.0), (0.105, 0.047), (-0.118, 0.031), (0.064, -0.092), (-0.071, 0.101),
+                (-0.052, -0.083)]  # fmt: skip
+# A community's column is narrower than a village's: a compound against fields.
+COLUMN_WIDTH = {False: 0.011, True: 0.028}
+BAND_HEIGHT = {False: 0.012, True: 0.03}
+# Every column edge carries the points at these fractions of the band's height, so that
+# neighbouring columns cut into 1, 2, 3 or 4 grids share their edges exactly.
+EDGE_STEPS = 12
+# The grid redrawn half a year ago.
+REDRAWN_GRID = "QC-G01"
+REDRAWN_DAYS_AGO = 183
+
+BUILDINGS_PER_GRID = {False: 6, True: 4}
+HEADS_PER_GRID = {False: 2, True: 1}
+# Letters that end within the station's 30-day warning, and letters renewed or revoked.
+EXPIRING_SOON = 4
+REVOKE_REASON = "本人搬离小区，不再担任楼长。"
+
+
+@dataclass
+class Network:
+    """What the network's builder made, for the mediation demo and the counts."""
+
+    towns: dict[str, Town] = field(default_factory=dict)
+    buildings: dict[int, list[Building]] = field(default_factory=dict)
+    people: list[User] = field(default_factory=list)
+    letters: int = 0
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def _phone(rng: random.Random) -> str:
+    return f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+
+
+def _turn(point: tuple[float, float], centre: tuple[float, float], angle: float) -> list[float]:
+    x, y = point[0] - centre[0], point[1] - centre[1]
+    cos, sin = math.cos(angle), math.sin(angle)
+    return [round(centre[0] + x * cos - y * sin, 6), round(centre[1] + x * sin + y * cos, 6)]
+
+
+def town_polygons(
+    rng: random.Random, town_index: int, columns: list[tuple[bool, int]]
+) -> list[list[list[float]]]:
+    """Each grid's ring (a closed Polygon's outer ring) of one town, column by column:
+    `columns` is (village, grids) per community in order."""
+    dx, dy = TOWN_OFFSETS[town_index % len(TOWN_OFFSETS)]
+    centre = (SEAT[0] + dx, SEAT[1] + dy)
+    height = max(BAND_HEIGHT[village] for village, _grids in columns)
+    edges = [0.0]
+    for village, _grids in columns:
+        edges.append(edges[-1] + COLUMN_WIDTH[village])
+    left, bottom = centre[0] - edges[-1] / 2, centre[1] - height / 2
+    # The lattice's points, each moved a little once: shared by the columns on both sides.
+    jitter = 0.0012
+    lattice = {
+        (i, j): (
+            left
+            + x
+            + (
+                rng.uniform(-jitter, jitter) * (1 if j % 3 == 0 else 0.25)
+                if 0 < i < len(edges) - 1
+                else 0.0
+            ),
+            bottom + height * j / EDGE_STEPS + rng.uniform(-jitter, jitter) / 2,
+        )
+        for i, x in enumerate(edges)
+        for j in range(EDGE_STEPS + 1)
+    }
+    angle = math.radians(rng.uniform(-18, 18))
+    rings = []
+    for column, (_village, grids) in enumerate(columns):
+        for row in range(grids):
+            low, high = row * EDGE_STEPS // grids, (row + 1) * EDGE_STEPS // grids
+            points = [lattice[(column, low)], lattice[(column + 1, low)]]
+            points += [lattice[(column + 1, j)] for j in range(low + 1, high + 1)]
+            points += [lattice[(column, j)] for j in range(high, low - 1, -1)]
+            ring = [_turn(point, centre, angle) for point in points]
+            rings.append(ring)
+    return rings
+
+
+def _shrunk(ring: list[list[float]], factor: float) -> list[list[float]]:
+    """The ring drawn `factor` of its size around its centre: an earlier, smaller grid."""
+    xs = [p[0] for p in ring[:-1]]
+    ys = [p[1] for p in ring[:-1]]
+    cx, cy = sum(xs) / len(xs), sum(ys) / len(ys)
+    return [[round(cx + (x - cx) * factor, 6), round(cy + (y - cy) * factor, 6)] for x, y in ring]
+
+
+def build_network(*, seed: int, now: dt.datetime, admin: User) -> Network:
+    """Towns, community and grid versions with boundaries, buildings, the network's people and
+    their letters, as the back office and the stations would have entered them."""
+    rng = random.Random(seed + 11)
+    today = now.date()
+    since = dt.date(today.year - 2, 1, 1)
+    network = Network()
+    found = places()
+    by_station: dict[str, list[Place]] = {}
+    for place in found:
+        by_station.setdefault(place.station.code, []).append(place)
+
+    versions = []
+    for t_index, (s_code, _name_zh, _name_en, town_name, communities) in enumerate(STATIONS):
+        town = Town.objects.create(
+            code=f"QC-T{t_index + 1:02d}",
+            name=town_name,
+            name_en=_town_english(communities[0][1]),
+        )
+        network.towns[s_code] = town
+        station_places = by_station[s_code]
+        for place in station_places:
+            CommunityVersion.objects.create(community=place.unit, town=town, valid_from=since)
+        columns = [(place.village, len(place.grids)) for place in station_places]
+        rings = iter(town_polygons(rng, t_index, columns))
+        for place in station_places:
+            for grid in place.grids:
+                ring = next(rings)
+                common = {"grid": grid, "name": grid.name, "community": place.unit,
+                          "station": place.station, "recorded_by": admin}  # fmt: skip
+                if grid.code == REDRAWN_GRID:
+                    redrawn = today - dt.timedelta(days=REDRAWN_DAYS_AGO)
+                    old = {"type": "Polygon", "coordinates": [_shrunk(ring, 0.8)]}
+                    versions.append(
+                        GridVersion(**common, boundary=old, valid_from=since, valid_to=redrawn)
+                    )
+                    since_grid = redrawn
+                else:
+                    since_grid = since
+                shape = {"type": "Polygon", "coordinates": [ring]}
+                versions.append(GridVersion(**common, boundary=shape, valid_from=since_grid))
+    GridVersion.objects.bulk_create(versions)
+
+    for place in found:
+        for grid in place.grids:
+            network.buildings[grid.pk] = _buildings(rng, place, grid, admin)
+    _people_and_letters(rng, network, found, today, admin)
+    return network
+
+
+def _town_english(community_en: str) -> str:
+    return community_en.rsplit(" ", 1)[0] + " Town"
+
+
+def _buildings(rng: random.Random, place: Place, grid: Unit, admin: User) -> list[Building]:
+    count = BUILDINGS_PER_GRID[place.village]
+    rows = []
+    if place.village:
+        for number in range(1, count + 1):
+            surname = rng.choice(SURNAMES)
+            rows.append(Building(
+                grid=grid, kind=BuildingKind.COURTYARD, name=f"{surname}家院落{number}号",
+                address=f"{place.town}{place.unit.name}{number}组{rng.randint(1, 60)}号",
+                updated_by=admin,
+            ))  # fmt: skip
+    else:
+        compound = COMPOUNDS[(grid.pk * 5) % len(COMPOUNDS)]
+        for number in range(1, count + 1):
+            rows.append(Building(
+                grid=grid, kind=BuildingKind.BUILDING, name=f"{compound}{number}栋",
+                address=f"{place.town}{place.unit.name}{compound}{number}栋", updated_by=admin,
+            ))  # fmt: skip
+    return Building.objects.bulk_create(rows)
+
+
+def _people_and_letters(
+    rng: random.Random, network: Network, found: list[Place], today: dt.date, admin: User
+) -> None:
+    """Building heads (two a community grid, one a village's), a grid officer for every grid
+    and the stations' handlers as grid police chiefs, each with a letter from the station."""
+    password = make_password(DEMO_PASSWORD)
+    existing = {user.username: user for user in User.objects.filter(unit__isnull=False)}
+    people: list[User] = []
+    plans: list[tuple[User, str, Unit, list[Building], list[Unit]]] = []
+    head_number = officer_number = 0
+    for place in found:
+        for grid in place.grids:
+            buildings = network.buildings[grid.pk]
+            heads = HEADS_PER_GRID[place.village]
+            share = len(buildings) // heads
+            for index in range(heads):
+                if grid.code == REDRAWN_GRID and index == 0 and "building_head" in existing:
+                    person = existing["building_head"]
+                else:
+                    head_number += 1
+                    person = User(username=f"building_head{head_number}",
+                                  role=Role.BUILDING_HEAD, unit=grid, first_name=_name(rng),
+                                  phone=_phone(rng), password=password)  # fmt: skip
+                    people.append(person)
+                mine = buildings[index * share : (index + 1) * share]
+                plans.append((person, Post.BUILDING_HEAD, place.station, mine, []))
+            if grid.code == REDRAWN_GRID and "grid_officer" in existing:
+                officer = existing["grid_officer"]
+            else:
+                officer_number += 1
+                officer = User(username=f"grid_officer{officer_number + 1}",
+                               role=Role.GRID_OFFICER, unit=grid, first_name=_name(rng),
+                               phone=_phone(rng), password=password)  # fmt: skip
+                people.append(officer)
+            plans.append((officer, Post.GRID_OFFICER, place.station, [], [grid]))
+    User.objects.bulk_create(people)
+    network.people = people
+    # A station's first handler is the grid police chief of all its grids.
+    chiefs = {
+        user.unit_id: user
+        for user in User.objects.filter(role=Role.UNIT_HANDLER).order_by("-username")
+    }
+    stations = {place.station.pk: place.station for place in found}
+    for station_id, station in sorted(stations.items()):
+        chief = chiefs.get(station_id)
+        if chief is not None:
+            grids = [grid for place in found if place.station.pk == station_id
+                     for grid in place.grids]  # fmt: skip
+            plans.append((chief, Post.GRID_CHIEF, station, [], grids))
+    network.letters = _letters(rng, plans, today, admin)
+
+
+def _letters(
+    rng: random.Random,
+    plans: list[tuple[User, str, Unit, list[Building], list[Unit]]],
+    today: dt.date,
+    admin: User,
+) -> int:
+    """One letter per plan, numbered per station and year as the stations number them: most
+    in force for a year or two, a few ending within 30 days, two renewed after their first
+    term, one building head's revoked."""
+    counters: dict[tuple[int, int], int] = {}
+
+    def number(station: Unit, year: int) -> str:
+        key = (station.pk, year)
+        counters[key] = counters.get(key, 0) + 1
+        return f"{station.code}-{year}-{counters[key]:03d}"
+
+    heads = [i for i, plan in enumerate(plans) if plan[1] == Post.BUILDING_HEAD]
+    picked = rng.sample(heads, min(len(heads), EXPIRING_SOON + 3))
+    expiring = set(picked[:EXPIRING_SOON])
+    renewed = set(picked[EXPIRING_SOON : EXPIRING_SOON + 2])
+    revoked = set(picked[EXPIRING_SOON + 2 :])
+    written = 0
+    start = dt.date(today.year - 1, 1, 1)
+    for index, (person, post, station, buildings, grids) in enumerate(plans):
+        issued = start - dt.timedelta(days=rng.randint(3, 20))
+        ends = dt.date(today.year + 1, 12, 31)
+        if index in expiring:
+            ends = today + dt.timedelta(days=rng.randint(4, 28))
+        first = Appointment(
+            number=number(station, issued.year), person=person, post=post, starts_on=start,
+            ends_on=ends, issued_by_unit=station, issued_on=issued, created_by=admin,
+        )  # fmt: skip
+        letters = [first]
+        if index in renewed:
+            first.ends_on = today - dt.timedelta(days=rng.randint(40, 120))
+            first.status = AppointmentStatus.RENEWED
+            first.changed_by = admin
+            renewal_day = first.ends_on - dt.timedelta(days=rng.randint(3, 10))
+            letters.append(Appointment(
+                number=number(station, renewal_day.year), person=person, post=post,
+                starts_on=first.ends_on + dt.timedelta(days=1),
+                ends_on=dt.date(today.year + 2, 6, 30),
+                issued_by_unit=station, issued_on=renewal_day, created_by=admin,
+            ))  # fmt: skip
+        if index in revoked:
+            first.status = AppointmentStatus.REVOKED
+            first.revoked_on = today - dt.timedelta(days=rng.randint(10, 60))
+            first.revoke_reason = REVOKE_REASON
+            first.changed_by = admin
+        for letter in letters:
+            letter.save()
+            letter.buildings.set(buildings)
+            letter.grids.set(grids)
+            written += 1
+        if len(letters) == 2:
+            letters[1].renewal_of = first
+            letters[1].save(update_fields=["renewal_of"])
+    return written
