@@ -39,7 +39,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     # The worker runs the jobs each app contributes; it knows no app.
     "worker": set(),
     # The demo builds a bureau through the domain's own rules.
-    "demo": {"org", "workcalendar", "tickets", "intake", "stats"},
+    "demo": {"org", "workcalendar", "tickets", "intake", "stats", "community", "mediation"},
     # The interfaces call the domain; neither calls the other.
     "api": set(DOMAIN),
     "web": set(DOMAIN) | {"wsgi"},
