@@ -806,7 +806,7 @@ def record_visit(
     visited_on: str | dt.date,
     called: str,
     statement: str,
-    satisfied: bool,
+    satisfied: bool | None,
     by: Actor,
     expected_version: int | None = None,
 ) -> MediationCase:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -262,6 +262,23 @@ class MediationCase(models.Model):
     @property
     def was_extended(self) -> bool:
         return self.extended_at is not None
+
+    @property
+    def agreement_or_none(self) -> Agreement | None:
+        """The case's agreement, or None (a succeeded case's before it is recorded)."""
+        try:
+            return self.agreement  # type: ignore[no-any-return]
+        except ObjectDoesNotExist:
+            return None
+
+    def follow_up_at(self, now: dt.datetime) -> str | None:
+        """Where the agreement's follow-up call stands (`Clock`); None without an agreement."""
+        agreement = self.agreement_or_none
+        return agreement.visit_clock_at(now) if agreement is not None else None
+
+    @property
+    def follow_up(self) -> str | None:
+        return self.follow_up_at(timezone.now())
 
 
 class MediationSession(models.Model):
