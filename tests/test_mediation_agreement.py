@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jieban.mediation import actions
@@ -30,8 +30,14 @@ from jieban.mediation.models import (
 from jieban.notify.models import Notification
 from jieban.org.models import User
 from jieban.worker.runner import run_sweep
-from tests.conftest import Cast, local
-from tests.test_mediation import Mediation, mediating, set_up_mediation
+from tests.conftest import ApiClient, Cast, local
+from tests.test_mediation import (
+    SEES_STUDIO,
+    Mediation,
+    everyone,
+    mediating,
+    set_up_mediation,
+)
 
 SUCCEEDED_AT = local(2026, 12, 8, 10, 0)
 SIGNED = dt.date(2026, 12, 8)
@@ -428,3 +434,304 @@ class TestTheScan:
             actions.attach_scan(
                 case.number, upload=SimpleUploadedFile("a.pdf", b"%PDF"), by=mediation.yang
             )
+
+
+AGREEMENT_BODY: dict[str, Any] = {
+    "facts": "赵六家卫生间漏水，致王五家天花板受损。",
+    "applicant_responsibility": "王五无责任。",
+    "respondent_responsibility": "赵六承担全部维修责任。",
+    "signed_on": "2026-12-08",
+    "terms": [
+        {"obligor": "respondent", "content": "支付维修费 2000 元", "method": "银行转账",
+         "due_on": "2026-12-15"},
+        {"obligor": "both", "content": "共同修复防水层", "method": "请物业施工",
+         "due_on": "2026-12-31"},
+    ],
+}  # fmt: skip
+
+
+class TestTheApi:
+    def test_an_agreement_through_performance_and_follow_up_to_closing(
+        self, cast: Cast, mediation: Mediation
+    ) -> None:
+        number = succeeded(mediation.yang).number
+        api = ApiClient(mediation.yang)
+        assert api.get(f"/mediation-cases/{number}/agreement").status_code == 404
+        with time_machine.travel(SUCCEEDED_AT, tick=False):
+            created = api.post(f"/mediation-cases/{number}/agreement", AGREEMENT_BODY)
+        assert created.status_code == 201, created.json()
+        body = created.json()
+        assert body["applicant"] == {"name": "王五", "phone": "13912345678"}
+        assert [term["due_on"] for term in body["terms"]] == ["2026-12-15", "2026-12-31"]
+        assert body["visit_due_on"] == "2026-12-23" and body["closable"] is False
+        assert body["actions"] == ["scan", "perform", "visit"]
+        # The leader reads it with the parties' phones masked, and may not act.
+        leader = ApiClient(cast.leader)
+        read = leader.get(f"/mediation-cases/{number}/agreement").json()
+        assert read["respondent"]["phone"] == "136****4321" and read["actions"] == []
+        refused = leader.post(
+            f"/mediation-cases/{number}/visits",
+            {"visited_on": "2026-12-16", "called": "both", "statement": "好", "satisfied": True},
+        )
+        assert refused.status_code == 403
+        with time_machine.travel(local(2026, 12, 21, 9), tick=False):
+            case = api.get(f"/mediation-cases/{number}").json()
+            assert case["follow_up"] == "due_soon"
+            listed = api.get("/mediation-cases", status="succeeded").json()
+            assert listed["items"][0]["follow_up"] == "due_soon"
+            for term in (1, 2):
+                performed = api.post(
+                    f"/mediation-cases/{number}/performance",
+                    {"term": term, "performance": "performed", "performed_on": "2026-12-20"},
+                )
+                assert performed.status_code == 200, performed.json()
+            assert performed.json()["fully_performed"] is True
+            visited = api.post(
+                f"/mediation-cases/{number}/visits",
+                {
+                    "visited_on": "2026-12-21",
+                    "called": "both",
+                    "statement": "双方满意",
+                    "satisfied": True,
+                },
+            )
+        assert visited.status_code == 201
+        assert visited.json()["status"] == "closed" and visited.json()["follow_up"] == "stopped"
+        visits = api.get(f"/mediation-cases/{number}/visits").json()
+        assert [(v["called"], v["satisfied"]) for v in visits] == [("both", True)]
+        case = api.get(f"/mediation-cases/{number}").json()
+        assert case["status"] == "closed" and case["follow_up"] == "stopped"
+
+    @pytest.mark.parametrize(
+        ("change", "field"),
+        [
+            ({"terms": []}, "terms"),
+            (
+                {"terms": [{**AGREEMENT_BODY["terms"][0], "due_on": "2026-12-01"}]},
+                "terms.1.due_on",
+            ),
+            ({"signed_on": "8 December"}, "signed_on"),
+            ({"facts": ""}, "facts"),
+        ],
+    )
+    def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(
+        self, mediation: Mediation, change: dict[str, Any], field: str
+    ) -> None:
+        number = succeeded(mediation.yang).number
+        with time_machine.travel(SUCCEEDED_AT, tick=False):
+            response = ApiClient(mediation.yang).post(
+                f"/mediation-cases/{number}/agreement", {**AGREEMENT_BODY, **change}
+            )
+        assert response.status_code == 400
+        assert response.json()["field"] == field
+        assert not Agreement.objects.exists() and not AgreementTerm.objects.exists()
+
+    def test_a_missing_term_field_is_a_400(self, mediation: Mediation) -> None:
+        number = succeeded(mediation.yang).number
+        body = {**AGREEMENT_BODY, "terms": [{"obligor": "both", "content": "付款"}]}
+        response = ApiClient(mediation.yang).post(f"/mediation-cases/{number}/agreement", body)
+        assert response.status_code == 400
+        assert not Agreement.objects.exists()
+
+    def test_performance_and_visits_need_the_agreement(self, mediation: Mediation) -> None:
+        number = succeeded(mediation.yang).number
+        api = ApiClient(mediation.yang)
+        body = {"term": 1, "performance": "performed", "performed_on": "2026-12-08"}
+        assert api.post(f"/mediation-cases/{number}/performance", body).status_code == 409
+        assert api.get(f"/mediation-cases/{number}/visits").status_code == 404
+        bad = api.post(f"/mediation-cases/{number}/performance", {**body, "term": "1"})
+        assert bad.status_code == 400  # a term is a number, not a string
+
+    def test_the_scan_through_the_api(
+        self, mediation: Mediation, settings: Any, tmp_path: Any
+    ) -> None:
+        settings.MEDIA_ROOT = tmp_path
+        settings.JIEBAN_ATTACHMENT_MAX_BYTES = 1024
+        number = with_agreement(mediation.yang).number
+        api = ApiClient(mediation.yang)
+        url = f"/api/v1/mediation-cases/{number}/agreement/scan"
+
+        def upload(name: str, content: bytes) -> Any:
+            return api.client.post(url, {"file": SimpleUploadedFile(name, content)}, **api.headers)
+
+        wrong = upload("协议书.exe", b"MZ")
+        assert wrong.status_code == 400 and wrong.json()["field"] == "scan"
+        large = upload("协议书.pdf", b"%" * 1025)
+        assert large.status_code == 400 and large.json()["field"] == "scan"
+        assert Agreement.objects.get().scan_name == ""
+        done = upload("协议书.pdf", b"%PDF-1.4")
+        assert done.status_code == 200
+        assert done.json()["scan"] == {
+            "name": "协议书.pdf",
+            "content_type": "application/pdf",
+            "size": 8,
+        }
+
+    def test_access_for_every_role(self, cast: Cast, mediation: Mediation) -> None:
+        number = with_agreement(mediation.yang).number
+        body = {"term": 1, "performance": "performed", "performed_on": "2026-12-08"}
+        for name, person in everyone(cast, mediation).items():
+            api = ApiClient(person)
+            read = api.get(f"/mediation-cases/{number}/agreement").status_code
+            with time_machine.travel(local(2026, 12, 10), tick=False):
+                wrote = api.post(f"/mediation-cases/{number}/performance", body).status_code
+            if name in SEES_STUDIO:
+                assert read == 200, name
+                # Its mediators act; the centre and the leaders read but are refused.
+                assert wrote == (200 if name in ("yang", "li") else 403), name
+            else:
+                assert (read, wrote) == (404, 404), name
+
+
+def browser(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+AGREEMENT_FORM: dict[str, str] = {
+    "facts": "赵六家卫生间漏水，致王五家天花板受损。",
+    "applicant_responsibility": "王五无责任。",
+    "respondent_responsibility": "赵六承担全部维修责任。",
+    "signed_on": "2026-12-08",
+    "term_1_obligor": "respondent",
+    "term_1_content": "支付维修费 2000 元",
+    "term_1_method": "银行转账",
+    "term_1_due_on": "2026-12-15",
+}
+
+
+class TestThePages:
+    def test_the_case_page_leads_to_the_agreement(self, cast: Cast, mediation: Mediation) -> None:
+        number = succeeded(mediation.yang).number
+        page = browser(mediation.yang).get(f"/mediation/{number}/").content.decode()
+        assert 'data-testid="record-agreement"' in page
+        assert 'data-testid="agreement-missing"' in page
+        leader = browser(cast.leader).get(f"/mediation/{number}/").content.decode()
+        assert 'data-testid="record-agreement"' not in leader
+        assert 'data-testid="agreement-missing"' in leader
+        form = browser(cast.leader).get(f"/mediation/{number}/agreement/").content.decode()
+        assert 'data-testid="no-agreement"' in form
+        assert browser(mediation.village).get(f"/mediation/{number}/agreement/").status_code == 404
+
+    def test_bad_input_is_shown_on_the_form_and_nothing_written(self, mediation: Mediation) -> None:
+        number = succeeded(mediation.yang).number
+        client = browser(mediation.yang)
+        with time_machine.travel(SUCCEEDED_AT, tick=False):
+            early = client.post(
+                f"/mediation/{number}/agreement/", {**AGREEMENT_FORM, "term_1_due_on": "2026-12-01"}
+            )
+            assert early.status_code == 400
+            assert early.context["agreement_form"].errors["term_1_due_on"]
+            assert "支付维修费 2000 元" in early.content.decode()  # what was typed is kept
+            no_terms = {
+                key: value for key, value in AGREEMENT_FORM.items() if not key.startswith("term_")
+            }
+            empty = client.post(f"/mediation/{number}/agreement/", no_terms)
+            assert empty.status_code == 400
+            assert empty.context["agreement_form"].non_field_errors()
+        assert not Agreement.objects.exists()
+
+    def test_a_mediator_records_the_agreement_performance_and_follow_up(
+        self, cast: Cast, mediation: Mediation
+    ) -> None:
+        number = succeeded(mediation.yang).number
+        client = browser(mediation.yang)
+        with time_machine.travel(SUCCEEDED_AT, tick=False):
+            done = client.post(f"/mediation/{number}/agreement/", AGREEMENT_FORM)
+        assert done.status_code == 302
+        with time_machine.travel(local(2026, 12, 16, 9), tick=False):
+            page = client.get(f"/mediation/{number}/agreement/")
+            html = page.content.decode()
+            assert 'data-testid="performance-form"' in html and 'data-testid="visit-form"' in html
+            assert page.context["missing_performance"] == [1]
+            missing_date = client.post(
+                f"/mediation/{number}/agreement/performance/",
+                {"term": "1", "term1-performance": "performed", "term1-performed_on": ""},
+            )
+            assert missing_date.status_code == 400
+            assert missing_date.context["terms"][0][1].errors["performed_on"]
+            performed = client.post(
+                f"/mediation/{number}/agreement/performance/",
+                {"term": "1", "term1-performance": "performed", "term1-performed_on": "2026-12-15"},
+            )
+            assert performed.status_code == 302
+            unsure = client.post(
+                f"/mediation/{number}/agreement/visits/",
+                {"visited_on": "2026-12-16", "called": "both", "statement": "满意"},
+            )
+            assert unsure.status_code == 400
+            assert unsure.context["visit_form"].errors["satisfied"]
+            visited = client.post(
+                f"/mediation/{number}/agreement/visits/",
+                {
+                    "visited_on": "2026-12-16",
+                    "called": "both",
+                    "statement": "满意",
+                    "satisfied": "yes",
+                },
+            )
+            assert visited.status_code == 302
+        case = MediationCase.objects.get(number=number)
+        assert case.status == CaseStatus.CLOSED
+        closed = client.get(f"/mediation/{number}/agreement/").content.decode()
+        assert 'data-testid="closed-note"' in closed
+        assert 'data-testid="visit-form"' in closed  # calls can still be recorded
+        leader = browser(cast.leader).get(f"/mediation/{number}/agreement/").content.decode()
+        assert 'data-testid="performance-form"' not in leader and "136****4321" in leader
+
+    def test_the_print_sheet(self, cast: Cast, mediation: Mediation) -> None:
+        number = with_agreement(mediation.yang).number
+        sheet = browser(cast.leader).get(f"/mediation/{number}/agreement/print/")
+        assert sheet.status_code == 200
+        html = sheet.content.decode()
+        assert 'data-testid="agreement-sheet"' in html and 'data-testid="seal"' in html
+        assert "139****5678" in html and "13912345678" not in html
+        assert html.count('class="line"') == 4  # the two parties, the mediator, the date
+        assert "赵六支付维修费第 2 期" in html and "2026-12-31" in html
+        own = browser(mediation.yang).get(f"/mediation/{number}/agreement/print/").content
+        assert "13912345678" in own.decode()
+        assert (
+            browser(cast.handler_a).get(f"/mediation/{number}/agreement/print/").status_code == 404
+        )
+        without = succeeded(mediation.li).number
+        assert (
+            browser(mediation.li).get(f"/mediation/{without}/agreement/print/").status_code == 404
+        )
+
+    def test_the_scan_is_uploaded_and_opened(
+        self, cast: Cast, mediation: Mediation, settings: Any, tmp_path: Any
+    ) -> None:
+        settings.MEDIA_ROOT = tmp_path
+        number = with_agreement(mediation.yang).number
+        client = browser(mediation.yang)
+        url = f"/mediation/{number}/agreement/scan/"
+        wrong = client.post(url, {"scan": SimpleUploadedFile("协议书.docx", b"PK")})
+        assert wrong.status_code == 400
+        assert wrong.context["scan_form"].errors["scan"]
+        nothing = client.post(url, {})
+        assert nothing.status_code == 400
+        assert client.get(url).status_code == 404
+        done = client.post(url, {"scan": SimpleUploadedFile("协议书.pdf", b"%PDF-1.4 signed")})
+        assert done.status_code == 302
+        opened = browser(cast.leader).get(url)
+        assert opened.status_code == 200 and opened["Content-Type"] == "application/pdf"
+        assert b"".join(opened.streaming_content) == b"%PDF-1.4 signed"  # type: ignore[attr-defined]
+        assert browser(mediation.village).get(url).status_code == 404
+
+    def test_the_list_flags_the_follow_up(self, mediation: Mediation) -> None:
+        number = with_agreement(mediation.yang).number
+        seen = {}
+        # Logged in at each moment: a session lasts less than the weeks travelled.
+        for name, moment in (
+            ("running", local(2026, 12, 18, 9)),
+            ("due-soon", local(2026, 12, 22, 9)),
+            ("overdue", local(2026, 12, 24, 0, 1)),
+        ):
+            with time_machine.travel(moment, tick=False):
+                client = browser(mediation.yang)
+                seen[name] = client.get("/mediation/?status=succeeded").content.decode()
+                seen[f"{name} page"] = client.get(f"/mediation/{number}/").content.decode()
+        for name in ("running", "due-soon", "overdue"):
+            assert f'data-testid="follow-up-{name}"' in seen[name], name
+            assert f'data-testid="follow-up-{name}"' in seen[f"{name} page"], name
