@@ -150,6 +150,13 @@ class AgreementForm(forms.Form):
     def head_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.fields if not name.startswith("term_")]
 
+    def more_rows_used(self) -> bool:
+        """Whether a term row after the first holds a value or an error (shown open)."""
+        names = [name for name in self.fields if name.startswith("term_") and name[5] != "1"]
+        if self.is_bound and any(self.data.get(name) for name in names):
+            return True
+        return any(name in self.errors for name in names) if self.is_bound else False
+
     def term_rows(self) -> list[tuple[int, list[forms.BoundField]]]:
         return [
             (
