@@ -11,7 +11,7 @@ from typing import Any
 
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import StrictInt
+from pydantic import StrictBool, StrictInt
 
 from jieban.api.schemas import ERRORS
 from jieban.api.serializers import local
@@ -169,7 +169,7 @@ class ExtendIn(Schema):
     version: StrictInt | None = None
 
 
-class TermIn(Schema):
+class AgreementTermIn(Schema):
     obligor: str
     content: str
     method: str
@@ -181,7 +181,7 @@ class AgreementIn(Schema):
     applicant_responsibility: str
     respondent_responsibility: str
     signed_on: str
-    terms: list[TermIn]
+    terms: list[AgreementTermIn]
     version: StrictInt | None = None
 
 
@@ -193,20 +193,20 @@ class PerformanceIn(Schema):
     version: StrictInt | None = None
 
 
-class VisitIn(Schema):
+class AgreementVisitIn(Schema):
     visited_on: str
     called: str
     statement: str
-    satisfied: bool
+    satisfied: StrictBool
     version: StrictInt | None = None
 
 
-class PartyOut(Schema):
+class AgreementPartyOut(Schema):
     name: str
     phone: str
 
 
-class TermOut(Schema):
+class AgreementTermOut(Schema):
     position: int
     obligor: str
     content: str
@@ -218,16 +218,16 @@ class TermOut(Schema):
     performance_recorded_at: dt.datetime | None
 
 
-class VisitOut(Schema):
+class AgreementVisitOut(Schema):
     visited_on: dt.date
     called: str
     statement: str
-    satisfied: bool
+    satisfied: StrictBool
     recorded_by: str | None
     recorded_at: dt.datetime
 
 
-class ScanOut(Schema):
+class AgreementScanOut(Schema):
     name: str
     content_type: str
     size: int | None
@@ -237,20 +237,20 @@ class AgreementOut(Schema):
     case: str
     status: str
     version: int
-    applicant: PartyOut
-    respondent: PartyOut
+    applicant: AgreementPartyOut
+    respondent: AgreementPartyOut
     facts: str
     applicant_responsibility: str
     respondent_responsibility: str
     signed_on: dt.date
-    terms: list[TermOut]
+    terms: list[AgreementTermOut]
     last_due_on: dt.date
     fully_performed: bool
     visit_due_on: dt.date
     follow_up: str
     visited_at: dt.datetime | None
-    visits: list[VisitOut]
-    scan: ScanOut | None
+    visits: list[AgreementVisitOut]
+    scan: AgreementScanOut | None
     recorded_at: dt.datetime
     # Every term's performance and the follow-up recorded: the case is (or will be) closed.
     closable: bool
@@ -538,7 +538,7 @@ def post_performance(
 
 @router.post("/mediation-cases/{number}/visits", response={201: AgreementOut, **ERRORS})
 def post_visit(
-    request: AuthenticatedRequest, number: str, payload: VisitIn
+    request: AuthenticatedRequest, number: str, payload: AgreementVisitIn
 ) -> Status[dict[str, Any]]:
     record_visit(
         number,
@@ -552,6 +552,6 @@ def post_visit(
     return Status(201, agreement_out(request.user, agreement_of(request.user, number)))
 
 
-@router.get("/mediation-cases/{number}/visits", response={200: list[VisitOut], **ERRORS})
+@router.get("/mediation-cases/{number}/visits", response={200: list[AgreementVisitOut], **ERRORS})
 def list_visits(request: AuthenticatedRequest, number: str) -> list[dict[str, Any]]:
     return [visit_out(visit) for visit in agreement_of(request.user, number).visits.all()]
