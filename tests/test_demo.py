@@ -28,6 +28,9 @@ from jieban.community.models import (
 )
 from jieban.demo.data import DEMO_PASSWORD, PEOPLE
 from jieban.mediation.models import (
+    Agreement,
+    AgreementTerm,
+    AgreementVisit,
     CaseEvent,
     CaseStatus,
     MediationCase,
@@ -35,6 +38,8 @@ from jieban.mediation.models import (
     MediatorKind,
     Studio,
     StudioMediator,
+    fell_due_by,
+    fully_performed,
 )
 from jieban.org.models import CENTRE_ROLES, ApiToken, Role, Unit, User
 from jieban.org.permissions import can_work_unit_tickets
@@ -883,7 +888,8 @@ def test_demo_mediation_cases_read_like_a_county_s(db: Any) -> None:
     cases = MediationCase.objects.all()
     assert cases.count() == 1500
     assert set(cases.values_list("status", flat=True)) == set(CaseStatus.values)
-    succeeded = cases.filter(status="succeeded").count()
+    # A case closed after its agreement was performed and followed up succeeded too.
+    succeeded = cases.filter(status__in=["succeeded", "closed"]).count()
     concluded = succeeded + cases.filter(status="failed").count()
     assert 0.9 < succeeded / concluded < 0.99
     open_cases = cases.filter(status__in=["accepted", "mediating"])
@@ -893,6 +899,27 @@ def test_demo_mediation_cases_read_like_a_county_s(db: Any) -> None:
     assert cases.filter(status="succeeded", concluded_at__gt=F("due_at")).exists()
     levels_used = cases.filter(committee__isnull=False).values_list("committee__level", flat=True)
     assert set(levels_used) == {"town", "village", "group"}
+
+    # Agreements: a closed case's terms are all recorded and its follow-up done; a succeeded
+    # case's not yet; a few of the last days' succeeded cases still wait for theirs.
+    for agreement in Agreement.objects.select_related("case").prefetch_related("terms"):
+        recorded = all(term.performance for term in agreement.terms.all())
+        closed = agreement.case.status == "closed"
+        assert closed == (recorded and agreement.visited_at is not None), agreement.case.number
+        assert agreement.last_due_on == max(term.due_on for term in agreement.terms.all())
+        assert agreement.fully_performed == all(
+            term.performance == "performed" for term in agreement.terms.all()
+        )
+    assert cases.filter(status="succeeded", agreement__isnull=False).exists()
+    assert not cases.filter(status="closed", agreement__isnull=True).exists()
+    assert cases.filter(status="succeeded", agreement__isnull=True).count() < succeeded / 20
+    terms = AgreementTerm.objects.all()
+    assert {"performed", "partly", "not_performed"} <= set(
+        terms.values_list("performance", flat=True)
+    )
+    due = Agreement.objects.filter(fell_due_by(now.date()))
+    assert 0.8 < due.filter(fully_performed()).count() / due.count() < 0.99
+    assert AgreementVisit.objects.filter(satisfied=False).exists()
 
     sequences = {s.day: s.last for s in DailySequence.objects.filter(prefix="TJ")}
     per_day = Counter(case.number[2:10] for case in cases)
@@ -912,8 +939,9 @@ def test_demo_mediation_cases_read_like_a_county_s(db: Any) -> None:
             else set(User.objects.filter(unit=case.committee).values_list("pk", flat=True))
         )
         assert {m.pk for m in case.mediators.all()} <= people and case.mediators.exists()
-        if case.status in ("succeeded", "failed"):
-            assert sessions and events[-1].payload["in_time"] == (case.concluded_at <= case.due_at)
+        if case.status in ("succeeded", "failed", "closed"):
+            [conclusion] = [e for e in events if e.kind in ("succeed", "fail")]
+            assert sessions and conclusion.payload["in_time"] == (case.concluded_at <= case.due_at)
         assert (case.concluded_at is None) == (case.status in ("accepted", "mediating"))
         extensions = [e for e in events if e.kind == "extend"]
         assert len(extensions) == (1 if case.extended_at else 0)

@@ -44,11 +44,16 @@ from jieban.community.actions import create_building
 from jieban.community.appointments import issue_appointment
 from jieban.intake.actions import add_attachment
 from jieban.mediation.actions import (
+    AgreementDraft,
     CaseDraft,
+    TermDraft,
     add_studio_mediator,
+    attach_scan,
     create_studio,
     log_session,
     open_case,
+    record_agreement,
+    succeed_case,
 )
 from jieban.notify.models import Notification
 from jieban.org.models import ApiToken, User
@@ -121,6 +126,21 @@ CASE = {
     "respondent_name": "赵六",
     "dispute_type": "neighbours",
     "facts": "楼上漏水",
+}
+AGREEMENT_HEAD = {
+    "facts": "楼上漏水致楼下受损",
+    "applicant_responsibility": "无",
+    "respondent_responsibility": "承担维修费",
+    "signed_on": "2026-03-11",
+}
+TERM = {"obligor": "respondent", "content": "支付维修费", "method": "转账", "due_on": "2026-03-20"}
+AGREEMENT = {**AGREEMENT_HEAD, "terms": [TERM]}
+AGREEMENT_FORM = {
+    **AGREEMENT_HEAD,
+    "term_1_obligor": "respondent",
+    "term_1_content": "支付维修费",
+    "term_1_method": "转账",
+    "term_1_due_on": "2026-03-20",
 }
 
 # A Wednesday with working days around it: every request is made at this moment.
@@ -274,6 +294,22 @@ ROWS: list[Row] = [
         write=MEDIATORS, seen_by=SEES_CASE, data={"reason": "撤回"}),
     Row("mediation/<str:number>/<slug:action>/", "/mediation/{case}/extend/",
         write=MEDIATORS, seen_by=SEES_CASE, data={"days": "10", "consent": "双方同意"}),
+    # A succeeded case's agreement: read by whoever sees the case, recorded (on the succeeded
+    # case without one), its scan, performance and follow-up calls by the studio's mediators.
+    Row("mediation/<str:number>/agreement/", "/mediation/{agreed}/agreement/", read=SEES_CASE,
+        write=MEDIATORS, write_url="/mediation/{succeeded}/agreement/", seen_by=SEES_CASE,
+        data=AGREEMENT_FORM),
+    Row("mediation/<str:number>/agreement/print/", "/mediation/{agreed}/agreement/print/",
+        read=SEES_CASE, seen_by=SEES_CASE),
+    Row("mediation/<str:number>/agreement/scan/", "/mediation/{agreed}/agreement/scan/",
+        read=SEES_CASE, write=MEDIATORS, seen_by=SEES_CASE, data={"scan": Upload()}),
+    Row("mediation/<str:number>/agreement/performance/",
+        "/mediation/{agreed}/agreement/performance/", write=MEDIATORS, seen_by=SEES_CASE,
+        data={"term": "1", "term1-performance": "performed", "term1-performed_on": "2026-03-11"}),
+    Row("mediation/<str:number>/agreement/visits/", "/mediation/{agreed}/agreement/visits/",
+        write=MEDIATORS, seen_by=SEES_CASE,
+        data={"visited_on": "2026-03-11", "called": "both", "statement": "满意",
+              "satisfied": "yes"}),
     Row("stats/", "/stats/", read=STATS),
     Row("reports/", "/reports/", read=REPORT_READERS),
     # A report is the bureau's: for anyone else it does not exist; publishing is refused.
@@ -378,6 +414,20 @@ ROWS: list[Row] = [
         write=MEDIATORS, seen_by=SEES_CASE, data={"reason": "撤回"}),
     Row("api/v1/mediation-cases/<number>/extend", "/api/v1/mediation-cases/{case}/extend",
         write=MEDIATORS, seen_by=SEES_CASE, data={"days": 10, "consent": "双方同意"}),
+    Row("api/v1/mediation-cases/<number>/agreement", "/api/v1/mediation-cases/{agreed}/agreement",
+        read=SEES_CASE, write=MEDIATORS,
+        write_url="/api/v1/mediation-cases/{succeeded}/agreement", seen_by=SEES_CASE,
+        data=AGREEMENT),
+    Row("api/v1/mediation-cases/<number>/agreement/scan",
+        "/api/v1/mediation-cases/{agreed}/agreement/scan", write=MEDIATORS, seen_by=SEES_CASE,
+        data={"file": Upload()}),
+    Row("api/v1/mediation-cases/<number>/performance",
+        "/api/v1/mediation-cases/{agreed}/performance", write=MEDIATORS, seen_by=SEES_CASE,
+        data={"term": 1, "performance": "performed", "performed_on": "2026-03-11"}),
+    Row("api/v1/mediation-cases/<number>/visits", "/api/v1/mediation-cases/{agreed}/visits",
+        read=SEES_CASE, write=MEDIATORS, seen_by=SEES_CASE,
+        data={"visited_on": "2026-03-11", "called": "both", "statement": "满意",
+              "satisfied": True}),
 ]  # fmt: skip
 
 
@@ -412,7 +462,7 @@ SAMPLE = {
     for name in (
         "new", "earlier", "dispatched", "in_progress", "pending", "resolved", "moved",
         "reported", "order", "saved_filter", "attachment", "notification", "override",
-        "case", "mediating", "building", "letter",
+        "case", "mediating", "succeeded", "agreed", "building", "letter",
     )
 }  # fmt: skip
 
@@ -486,6 +536,18 @@ def world(cast: Cast) -> World:
             by=cast.outsider,
         )  # fmt: skip
         objects["case"], objects["mediating"] = case.number, mediating.number
+        # A succeeded case without its agreement yet, and one with its agreement and scan.
+        for name in ("succeeded", "agreed"):
+            succeeded = open_case(CaseDraft(**CASE, studio="MS"), by=cast.outsider)
+            log_session(
+                succeeded.number, held_on=NOW.date(), attendees="王五、赵六", discussion="陈述",
+                by=cast.outsider,
+            )  # fmt: skip
+            succeed_case(succeeded.number, conclusion="赔偿", by=cast.outsider)
+            objects[name] = succeeded.number
+        draft = AgreementDraft(**AGREEMENT_HEAD, terms=[TermDraft(**TERM)])
+        record_agreement(objects["agreed"], draft=draft, by=cast.outsider)
+        attach_scan(objects["agreed"], upload=Upload().file(), by=cast.outsider)
         # A building of station A's grid G-01, and a letter station A issued for it.
         building = create_building(
             grid="G-01", kind="building", name="1号楼", address="幸福路 1 号", by=cast.admin

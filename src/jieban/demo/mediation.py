@@ -7,6 +7,12 @@ its day), its sessions, perhaps one extension with both parties' consent before 
 then an agreement, a failure with the route advised, or a withdrawal; a case whose planned end
 lies after now is still open, some of them due soon or overdue. Studios succeed at different
 rates, so that the figures and the rankings read like a real county's (never 100 %).
+
+A succeeded case has its agreement (调解协议书) with one to three terms, recorded the day it
+succeeded (a few of the last days' still to record); each term's performance is recorded around
+its date (mostly performed, some partly or not), and the parties are called back within the 15
+days (a few late); a case whose terms are all recorded and whose follow-up is done is closed.
+Those draws use a generator of their own per case, so the cases' other draws stay as they were.
 """
 
 from __future__ import annotations
@@ -21,8 +27,11 @@ from django.contrib.auth.hashers import make_password
 
 from jieban.demo.data import DEMO_PASSWORD, GIVEN, STATIONS, SURNAMES
 from jieban.demo.organisation import Place, places
-from jieban.mediation.actions import CASE_PREFIX, CONCLUDE_WITHIN
+from jieban.mediation.actions import CASE_PREFIX, CONCLUDE_WITHIN, visit_due_on
 from jieban.mediation.models import (
+    Agreement,
+    AgreementTerm,
+    AgreementVisit,
     CaseEvent,
     CaseEventKind,
     CaseSource,
@@ -30,6 +39,8 @@ from jieban.mediation.models import (
     FailureRoute,
     MediationCase,
     MediationSession,
+    Party,
+    Performance,
     Studio,
     StudioMediator,
 )
@@ -121,6 +132,34 @@ EXTEND_SHARE = 0.05
 STALLED_AGE = (25, 60)
 STALLED_SHARE = 0.1
 DAYS = 365
+# Agreements: how many of the last days' succeeded cases still wait for theirs, how terms turn
+# out, how many follow-up calls are late.
+AGREEMENT_PENDING = 0.4
+PERFORMANCE_WEIGHTS = {Performance.PERFORMED: 90, Performance.PARTLY: 6,
+                       Performance.NOT_PERFORMED: 4}  # fmt: skip
+VISIT_LATE_SHARE = 0.05
+TERMS = [
+    (Party.RESPONDENT, "向{a}支付赔偿款人民币{m}元", "银行转账"),
+    (Party.RESPONDENT, "向{a}当面赔礼道歉", "当面致歉，调解员在场"),
+    (Party.BOTH, "共同委托物业或施工方修复受损部位，费用由{r}承担", "施工修复，双方到场验收"),
+    (Party.APPLICANT, "收到款项后出具收条，不再就此事追究", "书面收条"),
+    (Party.BOTH, "今后互相尊重，不再发生争吵、滋扰", "自觉遵守"),
+]
+STATEMENTS = [
+    "双方表示协议已履行，关系缓和，对调解工作满意。",
+    "当事人表示款项已收到，无其他诉求。",
+    "被申请人称部分款项尚未凑齐，承诺尽快支付。",
+    "申请人认为对方履行不及时，有意见。",
+]
+
+
+@dataclass
+class AgreementPlan:
+    """What the agreement actions would have written for one succeeded case."""
+
+    agreement: Agreement
+    terms: list[AgreementTerm]
+    visits: list[AgreementVisit]
 
 
 @dataclass
@@ -261,14 +300,16 @@ class CaseWriter:
             if forum.committee is not None:
                 self.levels.setdefault(forum.committee.level, []).append(forum)
         self.sequences: dict[dt.date, int] = {}
+        # The agreements planned, by case number.
+        self.plans: dict[str, AgreementPlan] = {}
 
     def _forum(self) -> Forum:
         kind = _draw(self.rng, FORUM_WEIGHTS)
         pool = self.studios if kind == "studio" else self.levels[kind]
         return self.rng.choice(pool)
 
-    def _moment(self, day: dt.date) -> dt.datetime:
-        minute = self.rng.randint(8 * 60 + 30, 17 * 60 + 30)
+    def _moment(self, day: dt.date, rng: random.Random | None = None) -> dt.datetime:
+        minute = (rng or self.rng).randint(8 * 60 + 30, 17 * 60 + 30)
         moment = dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tzinfo=self.zone)
         return min(moment, self.latest)
 
@@ -279,6 +320,7 @@ class CaseWriter:
         for day in days:
             rows.append(self._case(day))
         cases = MediationCase.objects.bulk_create([case for case, *_rest in rows])
+        self._write_agreements(cases)
         through = MediationCase.mediators.through
         links, sessions, events = [], [], []
         for case, (_case, mediators, case_sessions, _events) in zip(cases, rows, strict=True):
@@ -293,6 +335,10 @@ class CaseWriter:
                 event.case = case
                 if event.kind == CaseEventKind.SESSION:
                     event.payload["session"] = event.payload.pop("_session").pk
+                elif event.kind == CaseEventKind.AGREEMENT:
+                    event.payload["agreement"] = event.payload.pop("_agreement").pk
+                elif event.kind == CaseEventKind.VISIT:
+                    event.payload["visit"] = event.payload.pop("_visit").pk
             events += case_events
         assert len(written) == len(sessions)
         CaseEvent.objects.bulk_create(events)
@@ -382,6 +428,8 @@ class CaseWriter:
             if at <= self.latest:
                 events.append(self._conclusion(case, ending, at, lead, status))
                 status = events[-1].to_status
+                if status == CaseStatus.SUCCEEDED:
+                    status = self._agreement(case, at, lead, events)
         case.status = status
         case.version = len(events)
         return case, mediators, sessions, events
@@ -440,3 +488,101 @@ class CaseWriter:
             target = CaseStatus.WITHDRAWN
         return CaseEvent(kind=ending, actor=lead, at=at, from_status=status, to_status=target,
                          payload=payload)  # fmt: skip
+
+    def _write_agreements(self, cases: list[MediationCase]) -> None:
+        """The planned agreements of the cases just written, with their terms and calls."""
+        plans = [(case, self.plans[case.number]) for case in cases if case.number in self.plans]
+        for case, plan in plans:
+            plan.agreement.case = case
+        Agreement.objects.bulk_create([plan.agreement for _case, plan in plans])
+        terms, visits = [], []
+        for _case, plan in plans:
+            for term in plan.terms:
+                term.agreement = plan.agreement
+            for visit in plan.visits:
+                visit.agreement = plan.agreement
+            terms += plan.terms
+            visits += plan.visits
+        AgreementTerm.objects.bulk_create(terms)
+        AgreementVisit.objects.bulk_create(visits)
+
+    def _agreement(
+        self, case: MediationCase, at: dt.datetime, lead: User, events: list[CaseEvent]
+    ) -> str:
+        """Plan the agreement of `case`, succeeded at `at`, its terms' performance and the
+        follow-up calls, appending their events; the case's status after them."""
+        rng = random.Random(case.number)  # its own draws: the other cases' stay as they were
+        recorded = at + dt.timedelta(minutes=rng.randint(10, 120))
+        if recorded > self.latest or (
+            self.latest - at < dt.timedelta(days=3) and rng.random() < AGREEMENT_PENDING
+        ):
+            return CaseStatus.SUCCEEDED
+        signed = recorded.astimezone(self.zone).date()
+        names = {"a": case.applicant_name, "r": case.respondent_name}
+        money = f"{(case.amount or Decimal(rng.randrange(5, 60) * 100)) * Decimal('0.8'):,.0f}"
+        chosen = rng.sample(TERMS, rng.choice((1, 2, 2, 3)))
+        terms = [
+            AgreementTerm(
+                position=position, obligor=obligor, content=content.format(m=money, **names),
+                method=method, due_on=signed + dt.timedelta(days=rng.choice((0, 3, 7, 10, 15, 30))),
+            )
+            for position, (obligor, content, method) in enumerate(chosen, start=1)
+        ]  # fmt: skip
+        agreement = Agreement(
+            facts=case.facts, applicant_responsibility=f"{case.applicant_name}无过错。",
+            respondent_responsibility=f"{case.respondent_name}对纠纷的发生负主要责任。",
+            signed_on=signed, visit_due_on=visit_due_on(signed),
+            last_due_on=max(term.due_on for term in terms), recorded_by=lead, recorded_at=recorded,
+        )  # fmt: skip
+        self.plans[case.number] = AgreementPlan(agreement, terms, [])
+        status = CaseStatus.SUCCEEDED
+        later: list[CaseEvent] = [
+            CaseEvent(kind=CaseEventKind.AGREEMENT, actor=lead, at=recorded, payload={
+                "_agreement": agreement, "signed_on": signed.isoformat(), "terms": len(terms),
+                "visit_due_on": agreement.visit_due_on.isoformat()})
+        ]  # fmt: skip
+        performed: list[dt.datetime] = []
+        for term in terms:
+            outcome = _draw(rng, PERFORMANCE_WEIGHTS)
+            day = max(signed, term.due_on - dt.timedelta(days=rng.choice((0, 0, 1, 2, 5))))
+            moment = self._moment(day, rng) if day > signed else recorded + dt.timedelta(hours=1)
+            if moment >= self.latest:
+                continue
+            term.performance, term.performed_on = outcome, day
+            term.performance_note = "" if outcome == Performance.PERFORMED else "未能如期足额履行。"
+            term.performance_by, term.performance_recorded_at = lead, moment
+            if outcome == Performance.PERFORMED:
+                performed.append(moment)
+            later.append(CaseEvent(kind=CaseEventKind.PERFORM, actor=lead, at=moment, payload={
+                "term": term.position, "performance": outcome, "previous": "",
+                "performed_on": day.isoformat()}))  # fmt: skip
+        if len(performed) == len(terms):
+            agreement.performed_at = max(performed)
+        late = rng.random() < VISIT_LATE_SHARE
+        visit_day = signed + dt.timedelta(days=rng.randint(16, 20) if late else rng.randint(2, 14))
+        visit_at = self._moment(visit_day, rng)
+        if visit_day <= self.now.date() and visit_at < self.latest:
+            satisfied = rng.random() < 0.95
+            visit = AgreementVisit(
+                visited_on=visit_day, called=Party.BOTH, satisfied=satisfied,
+                statement=rng.choice(STATEMENTS[:2] if satisfied else STATEMENTS[2:]),
+                recorded_by=lead, recorded_at=visit_at,
+            )  # fmt: skip
+            self.plans[case.number].visits.append(visit)
+            agreement.visited_at = visit_at
+            in_time = visit_day <= agreement.visit_due_on
+            later.append(CaseEvent(kind=CaseEventKind.VISIT, actor=lead, at=visit_at, payload={
+                "_visit": visit, "visited_on": visit_day.isoformat(), "called": Party.BOTH,
+                "satisfied": satisfied, "in_time": in_time}))  # fmt: skip
+        later.sort(key=lambda event: event.at)
+        for event in later:
+            event.from_status = event.to_status = status
+            events.append(event)
+        complete = agreement.visited_at is not None and all(term.performance for term in terms)
+        if complete:
+            last = later[-1]
+            events.append(CaseEvent(kind=CaseEventKind.CLOSE, actor=lead, at=last.at,
+                                    from_status=status, to_status=CaseStatus.CLOSED,
+                                    payload={"after": last.kind}))  # fmt: skip
+            status = CaseStatus.CLOSED
+        return status

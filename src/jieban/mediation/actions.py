@@ -13,8 +13,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
 from typing import Any
 
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +27,10 @@ from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jieban.inputs import clean_text, parse_day, printable
 from jieban.mediation.access import access_case, case_people, committee_people, studio_people
 from jieban.mediation.models import (
+    VISIT_WITHIN_DAYS,
+    Agreement,
+    AgreementTerm,
+    AgreementVisit,
     CaseEvent,
     CaseEventKind,
     CaseSource,
@@ -33,6 +40,8 @@ from jieban.mediation.models import (
     MediationCase,
     MediationSession,
     MediatorKind,
+    Party,
+    Performance,
     Studio,
     StudioMediator,
 )
@@ -62,6 +71,11 @@ class Action:
     FAIL = CaseEventKind.FAIL.value
     WITHDRAW = CaseEventKind.WITHDRAW.value
     EXTEND = CaseEventKind.EXTEND.value
+    AGREEMENT = CaseEventKind.AGREEMENT.value
+    SCAN = CaseEventKind.SCAN.value
+    PERFORM = CaseEventKind.PERFORM.value
+    VISIT = CaseEventKind.VISIT.value
+    CLOSE = CaseEventKind.CLOSE.value
 
 
 # The one table of allowed actions: status → action → new status. A case concludes (succeeds
@@ -79,7 +93,24 @@ ALLOWED: dict[str, dict[str, str]] = {
         Action.WITHDRAW: CaseStatus.WITHDRAWN,
         Action.EXTEND: CaseStatus.MEDIATING,
     },
+    # A succeeded case gets its agreement, then each term's performance and the follow-up
+    # call; it closes by itself (`close`, never asked for) when the last of these is recorded.
+    CaseStatus.SUCCEEDED: {
+        Action.AGREEMENT: CaseStatus.SUCCEEDED,
+        Action.SCAN: CaseStatus.SUCCEEDED,
+        Action.PERFORM: CaseStatus.SUCCEEDED,
+        Action.VISIT: CaseStatus.SUCCEEDED,
+        Action.CLOSE: CaseStatus.CLOSED,
+    },
+    # Performance changes after closing (a term performed late) and further calls are kept.
+    CaseStatus.CLOSED: {
+        Action.SCAN: CaseStatus.CLOSED,
+        Action.PERFORM: CaseStatus.CLOSED,
+        Action.VISIT: CaseStatus.CLOSED,
+    },
 }
+# Taken by the case itself, never offered as a button.
+AUTOMATIC_ACTIONS = frozenset({Action.CLOSE})
 
 ACTION_LABELS = {
     Action.SESSION: gettext_lazy("Log a session"),
@@ -87,6 +118,11 @@ ACTION_LABELS = {
     Action.FAIL: gettext_lazy("Mediation failed"),
     Action.WITHDRAW: gettext_lazy("Withdraw"),
     Action.EXTEND: gettext_lazy("Extend"),
+    Action.AGREEMENT: gettext_lazy("Record the agreement"),
+    Action.SCAN: gettext_lazy("Attach the signed scan"),
+    Action.PERFORM: gettext_lazy("Record performance"),
+    Action.VISIT: gettext_lazy("Record the follow-up call"),
+    Action.CLOSE: gettext_lazy("Close"),
 }
 
 
@@ -149,10 +185,14 @@ def available_actions(user: Viewer, case: MediationCase, people: set[int]) -> li
     if not can_mediate(user, people):
         return []
     now = timezone.now()
+    has_agreement = hasattr(case, "agreement")
     return [
         action
         for action in ALLOWED.get(case.status, {})
-        if action != Action.EXTEND or may_extend(case, now)
+        if action not in AUTOMATIC_ACTIONS
+        and (action != Action.EXTEND or may_extend(case, now))
+        and (action != Action.AGREEMENT or not has_agreement)
+        and (action not in AGREEMENT_FIRST or has_agreement)
     ]
 
 
@@ -367,7 +407,6 @@ def _act(
         payload = apply(case, now)
         case.status = target
         case.version += 1
-        case.save()
         CaseEvent.objects.create(
             case=case,
             kind=action,
@@ -377,6 +416,20 @@ def _act(
             to_status=target,
             payload=payload,
         )
+        closing = ALLOWED.get(target, {}).get(Action.CLOSE)
+        if closing is not None and may_close(case):
+            # The last of the agreement's terms' performance and its follow-up call recorded.
+            case.status = closing
+            CaseEvent.objects.create(
+                case=case,
+                kind=Action.CLOSE,
+                actor=person_of(by),
+                at=now,
+                from_status=target,
+                to_status=closing,
+                payload={"after": action},
+            )
+        case.save()
     return case
 
 
@@ -497,3 +550,300 @@ def extend_case(
         }
 
     return _act(number, by=by, action=Action.EXTEND, apply=apply, expected_version=expected_version)
+
+
+# The actions that need the agreement recorded first.
+AGREEMENT_FIRST = frozenset({Action.SCAN, Action.PERFORM, Action.VISIT})
+MAX_TERMS = 20
+MAX_METHOD = 200
+# What the signed scan of an agreement may be: a PDF or a photo, within the attachments' limit.
+SCAN_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png")
+
+
+@dataclass
+class TermDraft:
+    """One term agreed: who performs it (`Party`), what, how, and by when."""
+
+    obligor: str
+    content: str
+    method: str
+    due_on: str | dt.date
+
+
+@dataclass
+class AgreementDraft:
+    """What an agreement (调解协议书) takes beyond the case's parties: the facts, each side's
+    responsibility, the date signed and one or more terms."""
+
+    facts: str
+    applicant_responsibility: str
+    respondent_responsibility: str
+    signed_on: str | dt.date
+    terms: Sequence[TermDraft] = field(default_factory=list)
+
+
+def visit_due_on(signed_on: dt.date) -> dt.date:
+    """The last day of the follow-up call of an agreement signed on `signed_on`."""
+    return signed_on + dt.timedelta(days=VISIT_WITHIN_DAYS)
+
+
+def may_close(case: MediationCase) -> bool:
+    """Every term's performance recorded and the follow-up call done."""
+    agreement = Agreement.objects.filter(case=case).first()
+    if agreement is None or agreement.visited_at is None:
+        return False
+    return not agreement.terms.filter(performance="").exists()
+
+
+def _day(value: str | dt.date, *, field: str) -> dt.date:
+    return value if isinstance(value, dt.date) else parse_day(value, field=field)
+
+
+def _agreement_of(case: MediationCase) -> Agreement:
+    agreement = Agreement.objects.filter(case=case).first()
+    if agreement is None:
+        raise Conflict(
+            _("Case %(number)s has no agreement yet: record it first.") % {"number": case.number}
+        )
+    return agreement
+
+
+def _terms(drafts: Sequence[TermDraft], signed_on: dt.date) -> list[AgreementTerm]:
+    if not drafts:
+        raise InvalidInput(_("An agreement has at least one term."), field="terms")
+    if len(drafts) > MAX_TERMS:
+        raise InvalidInput(
+            _("An agreement has at most %(max)d terms.") % {"max": MAX_TERMS}, field="terms"
+        )
+    terms = []
+    for position, draft in enumerate(drafts, start=1):
+        prefix = f"terms.{position}"
+        obligor = _choice(
+            draft.obligor, Party, field=f"{prefix}.obligor", label=_("Who performs it")
+        )
+        content = _text(draft.content, field=f"{prefix}.content", label=_("The term"))
+        method = clean_text(
+            draft.method,
+            field=f"{prefix}.method",
+            label=_("How it is performed"),
+            limit=MAX_METHOD,
+            required=True,
+        )
+        due_on = _day(draft.due_on, field=f"{prefix}.due_on")
+        if due_on < signed_on:
+            raise InvalidInput(
+                _("Term %(position)d is due on %(due)s, before the signing (%(signed)s).")
+                % {"position": position, "due": due_on, "signed": signed_on},
+                field=f"{prefix}.due_on",
+            )
+        terms.append(
+            AgreementTerm(
+                position=position, obligor=obligor, content=content, method=method, due_on=due_on
+            )
+        )
+    return terms
+
+
+def record_agreement(
+    number: str, *, draft: AgreementDraft, by: Actor, expected_version: int | None = None
+) -> MediationCase:
+    """The agreement of a succeeded case (调解协议书), once: the facts, each side's
+    responsibility, the terms and the date signed; the 15-day follow-up clock starts."""
+
+    def apply(case: MediationCase, now: dt.datetime) -> dict[str, Any]:
+        if Agreement.objects.filter(case=case).exists():
+            raise Conflict(
+                _("Case %(number)s has its agreement already.") % {"number": case.number}
+            )
+        facts = _text(draft.facts, field="facts", label=_("The facts"))
+        applicant = _text(
+            draft.applicant_responsibility,
+            field="applicant_responsibility",
+            label=_("The applicant's responsibility"),
+        )
+        respondent = _text(
+            draft.respondent_responsibility,
+            field="respondent_responsibility",
+            label=_("The respondent's responsibility"),
+        )
+        signed_on = _day(draft.signed_on, field="signed_on")
+        if signed_on < timezone.localdate(case.accepted_at) or signed_on > timezone.localdate(now):
+            raise InvalidInput(
+                _("An agreement is signed between the acceptance and today."), field="signed_on"
+            )
+        terms = _terms(draft.terms, signed_on)
+        agreement = Agreement.objects.create(
+            case=case,
+            facts=facts,
+            applicant_responsibility=applicant,
+            respondent_responsibility=respondent,
+            signed_on=signed_on,
+            visit_due_on=visit_due_on(signed_on),
+            last_due_on=max(term.due_on for term in terms),
+            recorded_by=person_of(by),
+            recorded_at=now,
+        )
+        for term in terms:
+            term.agreement = agreement
+        AgreementTerm.objects.bulk_create(terms)
+        return {
+            "agreement": agreement.pk,
+            "signed_on": signed_on.isoformat(),
+            "terms": len(terms),
+            "visit_due_on": agreement.visit_due_on.isoformat(),
+        }
+
+    return _act(
+        number, by=by, action=Action.AGREEMENT, apply=apply, expected_version=expected_version
+    )
+
+
+def check_scan(upload: UploadedFile) -> str:
+    """The content type to store for a signed scan, or InvalidInput saying what is wrong:
+    a PDF or a photo, not empty, within the attachments' size limit."""
+    name = printable(upload.name or "")[:200] or "file"
+    suffix = PurePath(name).suffix.lower()
+    types = settings.JIEBAN_ATTACHMENT_TYPES
+    if suffix not in SCAN_SUFFIXES or suffix not in types:
+        raise InvalidInput(
+            _("%(name)s: a signed scan is a PDF or a photo (%(types)s).")
+            % {"name": name, "types": " ".join(SCAN_SUFFIXES)},
+            field="scan",
+        )
+    limit = settings.JIEBAN_ATTACHMENT_MAX_BYTES
+    if upload.size is None or upload.size > limit:
+        raise InvalidInput(
+            _("%(name)s is larger than %(mb)d MB.") % {"name": name, "mb": limit // (1024 * 1024)},
+            field="scan",
+        )
+    if upload.size == 0:
+        raise InvalidInput(_("%(name)s is empty.") % {"name": name}, field="scan")
+    return str(types[suffix])
+
+
+def attach_scan(
+    number: str, *, upload: UploadedFile, by: Actor, expected_version: int | None = None
+) -> MediationCase:
+    """The signed agreement's scan, stored with the attachments (a new one replaces it)."""
+
+    def apply(case: MediationCase, now: dt.datetime) -> dict[str, Any]:
+        agreement = _agreement_of(case)
+        content_type = check_scan(upload)
+        previous = agreement.scan.name if agreement.scan else ""
+        name = printable(upload.name or "")[:200] or "file"
+        agreement.scan_name = name
+        agreement.scan_type = content_type
+        agreement.scan_size = upload.size
+        agreement.scan.save(name, upload, save=False)
+        agreement.save()
+        if previous:
+            storage = agreement.scan.storage
+            # The replaced file goes only once the new one is committed.
+            transaction.on_commit(lambda: storage.delete(previous))
+        return {"name": name, "size": upload.size}
+
+    return _act(number, by=by, action=Action.SCAN, apply=apply, expected_version=expected_version)
+
+
+def record_performance(
+    number: str,
+    *,
+    term: int,
+    performance: str,
+    performed_on: str | dt.date,
+    note: str = "",
+    by: Actor,
+    expected_version: int | None = None,
+) -> MediationCase:
+    """How term number `term` was performed (履行), as of `performed_on`, with a note; recorded
+    again as it changes. The case closes when this was the last thing missing."""
+
+    def apply(case: MediationCase, now: dt.datetime) -> dict[str, Any]:
+        agreement = _agreement_of(case)
+        if isinstance(term, bool) or not isinstance(term, int):
+            raise InvalidInput(_("Name the term by its number."), field="term")
+        item = agreement.terms.filter(position=term).first()
+        if item is None:
+            raise InvalidInput(
+                _("The agreement has no term %(position)s.") % {"position": term}, field="term"
+            )
+        status = _choice(performance, Performance, field="performance", label=_("Performance"))
+        day = _day(performed_on, field="performed_on")
+        if day < agreement.signed_on or day > timezone.localdate(now):
+            raise InvalidInput(
+                _("Performance is recorded between the signing and today."), field="performed_on"
+            )
+        text = _text(note, field="note", label=_("The note"), required=status != "performed")
+        previous = item.performance
+        item.performance = status
+        item.performed_on = day
+        item.performance_note = text
+        item.performance_by = person_of(by)
+        item.performance_recorded_at = now
+        item.save()
+        everything = not agreement.terms.exclude(performance=Performance.PERFORMED).exists()
+        if everything and agreement.performed_at is None:
+            agreement.performed_at = now
+            agreement.save(update_fields=["performed_at"])
+        elif not everything and agreement.performed_at is not None:
+            agreement.performed_at = None
+            agreement.save(update_fields=["performed_at"])
+        return {
+            "term": term,
+            "performance": status,
+            "previous": previous,
+            "performed_on": day.isoformat(),
+        }
+
+    return _act(
+        number, by=by, action=Action.PERFORM, apply=apply, expected_version=expected_version
+    )
+
+
+def record_visit(
+    number: str,
+    *,
+    visited_on: str | dt.date,
+    called: str,
+    statement: str,
+    satisfied: bool | None,
+    by: Actor,
+    expected_version: int | None = None,
+) -> MediationCase:
+    """A follow-up call (回访): when, who was called, what they said, satisfied or not. The
+    follow-up is done once both parties have been called (together or in two calls); the case
+    closes when this was the last thing missing."""
+
+    def apply(case: MediationCase, now: dt.datetime) -> dict[str, Any]:
+        agreement = _agreement_of(case)
+        day = _day(visited_on, field="visited_on")
+        if day < agreement.signed_on or day > timezone.localdate(now):
+            raise InvalidInput(
+                _("A follow-up call is made between the signing and today."), field="visited_on"
+            )
+        party = _choice(called, Party, field="called", label=_("Who was called"))
+        if not isinstance(satisfied, bool):
+            raise InvalidInput(_("Say whether they were satisfied."), field="satisfied")
+        visit = AgreementVisit.objects.create(
+            agreement=agreement,
+            visited_on=day,
+            called=party,
+            statement=_text(statement, field="statement", label=_("What they said")),
+            satisfied=satisfied,
+            recorded_by=person_of(by),
+            recorded_at=now,
+        )
+        called_parties = set(agreement.visits.values_list("called", flat=True))
+        done = Party.BOTH in called_parties or {Party.APPLICANT, Party.RESPONDENT} <= called_parties
+        if done and agreement.visited_at is None:
+            agreement.visited_at = now
+            agreement.save(update_fields=["visited_at"])
+        return {
+            "visit": visit.pk,
+            "visited_on": day.isoformat(),
+            "called": party,
+            "satisfied": satisfied,
+            "in_time": day <= agreement.visit_due_on,
+        }
+
+    return _act(number, by=by, action=Action.VISIT, apply=apply, expected_version=expected_version)

@@ -1,5 +1,6 @@
 """The cases' clocks: the due-soon warning, sent once per case and deadline to the people of
-its studio or committee (an extended case is warned again before its new deadline)."""
+its studio or committee (an extended case is warned again before its new deadline); and the
+follow-up call of an agreement, warned once `VISIT_DUE_SOON` before its last day ends."""
 
 from __future__ import annotations
 
@@ -13,7 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from jieban.mediation.models import DUE_SOON, OPEN_STATUSES, MediationCase, StudioMediator
+from jieban.mediation.models import (
+    DUE_SOON,
+    OPEN_STATUSES,
+    VISIT_DUE_SOON,
+    Agreement,
+    MediationCase,
+    StudioMediator,
+)
 from jieban.notify.outbox import Message, notify_all
 from jieban.org.models import Role, User
 
@@ -75,5 +83,66 @@ def sweep_due_soon(
                 )
                 warned.append(case.number)
             MediationCase.objects.bulk_update(cases, ["warned_due_at"], batch_size=batch)
+            notify_all(messages)
+    return warned
+
+
+def sweep_visits_due_soon(
+    now: dt.datetime,
+    *,
+    batch: int = 200,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[str]:
+    """Warn a case's people once when its agreement's follow-up call, not yet done, falls due
+    within `VISIT_DUE_SOON` (it is due by the end of `visit_due_on`, local time)."""
+    warned: list[str] = []
+    seen: set[int] = set()
+    today = timezone.localdate(now)
+    # Due by the end of day D: within the horizon once now >= end of D - VISIT_DUE_SOON,
+    # i.e. D <= the local day of now + VISIT_DUE_SOON, minus one day at the day's start.
+    last_day = timezone.localdate(now + VISIT_DUE_SOON - dt.timedelta(days=1))
+    due = Q(visited_at__isnull=True, visit_due_on__gte=today, visit_due_on__lte=last_day)
+    unwarned = Q(warned_visit_on__isnull=True) | ~Q(warned_visit_on=F("visit_due_on"))
+    while not (should_stop and should_stop()):
+        candidates = list(
+            Agreement.objects.filter(due, unwarned)
+            .exclude(pk__in=seen)
+            .order_by("visit_due_on", "pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not candidates:
+            break
+        seen.update(candidates)
+        with transaction.atomic():
+            rows = Agreement.objects.filter(pk__in=candidates)
+            if connection.features.has_select_for_update_skip_locked:
+                rows = rows.select_for_update(skip_locked=True, of=("self",))
+            # Re-checked under the lock: each follow-up is warned about once, by one worker.
+            agreements = list(
+                rows.filter(due, unwarned).select_related("case").order_by("visit_due_on", "pk")
+            )
+            messages = []
+            for agreement in agreements:
+                agreement.warned_visit_on = agreement.visit_due_on
+                case = agreement.case
+                with override(settings.LANGUAGE_CODE):
+                    title = _("Follow-up call due: %(case)s by %(due)s") % {
+                        "case": case.number,
+                        "due": agreement.visit_due_on.isoformat(),
+                    }
+                messages.append(
+                    Message(
+                        "mediation_visit_due",
+                        recipients=_people(case),
+                        title=title,
+                        body=f"{case.applicant_name} / {case.respondent_name}",
+                        payload={
+                            "case": case.number,
+                            "visit_due_on": agreement.visit_due_on.isoformat(),
+                        },
+                    )
+                )
+                warned.append(case.number)
+            Agreement.objects.bulk_update(agreements, ["warned_visit_on"], batch_size=batch)
             notify_all(messages)
     return warned

@@ -7,14 +7,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from jieban.org.models import Role
+from jieban.tickets.models import stored_file_name
 
 
 class MediatorKind(models.TextChoices):
@@ -109,8 +110,13 @@ class CaseStatus(models.TextChoices):
     SUCCEEDED = "succeeded", _("Agreement reached")
     FAILED = "failed", _("Mediation failed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    # After `succeeded`: every term's performance recorded and the follow-up call done.
+    CLOSED = "closed", pgettext_lazy("mediation", "Closed")
 
 
+# A case that reached an agreement, whether still followed up (`succeeded`) or closed: what
+# the figures count as succeeded.
+SUCCEEDED_STATUSES = (CaseStatus.SUCCEEDED, CaseStatus.CLOSED)
 # The stages of a case still being mediated: its clock runs.
 OPEN_STATUSES = (CaseStatus.ACCEPTED, CaseStatus.MEDIATING)
 # A case is due soon this long before its deadline: flagged on the lists, its people warned.
@@ -142,6 +148,11 @@ class CaseEventKind(models.TextChoices):
     FAIL = "fail", _("Mediation failed")
     WITHDRAW = "withdraw", _("Withdrawn")
     EXTEND = "extend", _("Extended")
+    AGREEMENT = "agreement", _("Agreement recorded")
+    SCAN = "scan", _("Signed scan attached")
+    PERFORM = "perform", _("Performance recorded")
+    VISIT = "visit", _("Follow-up call")
+    CLOSE = "close", pgettext_lazy("mediation", "Closed")
 
 
 class MediationCase(models.Model):
@@ -252,6 +263,23 @@ class MediationCase(models.Model):
     def was_extended(self) -> bool:
         return self.extended_at is not None
 
+    @property
+    def agreement_or_none(self) -> Agreement | None:
+        """The case's agreement, or None (a succeeded case's before it is recorded)."""
+        try:
+            return self.agreement  # type: ignore[no-any-return]
+        except ObjectDoesNotExist:
+            return None
+
+    def follow_up_at(self, now: dt.datetime) -> str | None:
+        """Where the agreement's follow-up call stands (`Clock`); None without an agreement."""
+        agreement = self.agreement_or_none
+        return agreement.visit_clock_at(now) if agreement is not None else None
+
+    @property
+    def follow_up(self) -> str | None:
+        return self.follow_up_at(timezone.now())
+
 
 class MediationSession(models.Model):
     """One session of mediation: when, who attended, what was said and what was agreed."""
@@ -291,3 +319,181 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"
+
+
+# The follow-up call (回访) to the parties is due within this many days of the agreement's
+# signing; it is flagged due soon `VISIT_DUE_SOON` before.
+VISIT_WITHIN_DAYS = 15
+VISIT_DUE_SOON = dt.timedelta(days=3)
+
+
+class Party(models.TextChoices):
+    """Who performs a term, or who was called."""
+
+    APPLICANT = "applicant", _("Applicant")
+    RESPONDENT = "respondent", _("Respondent")
+    BOTH = "both", _("Both parties")
+
+
+class Performance(models.TextChoices):
+    """How a term was performed (履行); a term with none recorded has `""`."""
+
+    PERFORMED = "performed", _("Performed")
+    PARTLY = "partly", _("Partly performed")
+    NOT_PERFORMED = "not_performed", _("Not performed")
+
+
+def agreement_scan_path(instance: Agreement, filename: str) -> str:
+    # Next to the tickets' attachments, in a folder of its own.
+    number = instance.case.number
+    return f"mediation/{number[2:10]}/{number}/{stored_file_name(filename)}"
+
+
+class Agreement(models.Model):
+    """The mediation agreement (调解协议书, 人民调解法 art. 29) of a case that succeeded: the
+    parties are the case's; the facts, each side's responsibility, the date signed here, the
+    terms in `AgreementTerm`. Its follow-up call is due by the end of `visit_due_on`."""
+
+    case = models.OneToOneField(MediationCase, on_delete=models.CASCADE, related_name="agreement")
+    facts = models.TextField(_("facts of the dispute"))
+    applicant_responsibility = models.TextField(_("the applicant's responsibility"))
+    respondent_responsibility = models.TextField(_("the respondent's responsibility"))
+    signed_on = models.DateField(_("date signed"))
+    # The last day of the follow-up call: `signed_on` + VISIT_WITHIN_DAYS.
+    visit_due_on = models.DateField(_("follow-up due"))
+    # The last term's due date: the agreement has fallen due once this day is past.
+    last_due_on = models.DateField(_("last term due"))
+    # When every term was first recorded `performed` (cleared if one is later recorded less).
+    performed_at = models.DateTimeField(null=True, blank=True)
+    # When the follow-up call was done (a visit recorded).
+    visited_at = models.DateTimeField(null=True, blank=True)
+    # The follow-up warning was sent for this due day.
+    warned_visit_on = models.DateField(null=True, blank=True)
+    scan = models.FileField(upload_to=agreement_scan_path, max_length=300, blank=True)
+    scan_name = models.CharField(max_length=200, blank=True)
+    scan_type = models.CharField(max_length=100, blank=True)
+    scan_size = models.PositiveIntegerField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mediation agreement")
+        verbose_name_plural = _("mediation agreements")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_due_on__gte=F("signed_on")),
+                name="agreement_terms_due_after_signing",
+            ),
+        ]
+        indexes = [
+            # The follow-up sweep: agreements not yet followed up, by due day.
+            models.Index(
+                fields=["visit_due_on"],
+                name="agreement_visit_due_idx",
+                condition=Q(visited_at__isnull=True),
+            ),
+            models.Index(fields=["last_due_on"], name="agreement_last_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.signed_on}"
+
+    def fell_due_by(self, day: dt.date) -> bool:
+        """Every term's date has passed by `day` (its last day is before `day`)."""
+        return self.last_due_on < day
+
+    @property
+    def fully_performed(self) -> bool:
+        return self.performed_at is not None
+
+    @property
+    def visit_done(self) -> bool:
+        return self.visited_at is not None
+
+    def visit_clock_at(self, now: dt.datetime) -> str:
+        """The follow-up's clock: running, due soon, overdue, or stopped once done."""
+        if self.visit_done:
+            return Clock.STOPPED
+        deadline = visit_deadline(self.visit_due_on)
+        if now >= deadline:
+            return Clock.OVERDUE
+        if deadline - now <= VISIT_DUE_SOON:
+            return Clock.DUE_SOON
+        return Clock.RUNNING
+
+    @property
+    def visit_clock(self) -> str:
+        return self.visit_clock_at(timezone.now())
+
+
+def visit_deadline(day: dt.date) -> dt.datetime:
+    """The end of local day `day`: the start of the next, when a follow-up due on `day` is
+    overdue."""
+    start = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min)
+    return timezone.make_aware(start, timezone.get_current_timezone())
+
+
+def fell_due_by(day: dt.date) -> Q:
+    """Agreements whose every term's date has passed by `day` (for `Agreement` querysets)."""
+    return Q(last_due_on__lt=day)
+
+
+def fully_performed() -> Q:
+    """Agreements whose every term is recorded `performed` (for `Agreement` querysets)."""
+    return Q(performed_at__isnull=False)
+
+
+class AgreementTerm(models.Model):
+    """One term agreed: who performs it, what, how and by when; and its performance (履行) as
+    last recorded (every record is also a `CaseEvent` of kind `perform`)."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="terms")
+    position = models.PositiveSmallIntegerField()
+    obligor = models.CharField(_("who performs it"), max_length=10, choices=Party.choices)
+    content = models.TextField(_("what is to be done"))
+    method = models.CharField(_("how"), max_length=200)
+    due_on = models.DateField(_("by when"))
+    performance = models.CharField(
+        _("performance"), max_length=14, choices=Performance.choices, blank=True
+    )
+    performed_on = models.DateField(_("performance date"), null=True, blank=True)
+    performance_note = models.TextField(_("note"), blank=True)
+    performance_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    performance_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["agreement", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "position"], name="one_term_per_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement_id} #{self.position}"
+
+    def fell_due_by(self, day: dt.date) -> bool:
+        return self.due_on < day
+
+
+class AgreementVisit(models.Model):
+    """A follow-up call (回访) on an agreement: when, who was called, what they said, whether
+    they were satisfied."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="visits")
+    visited_on = models.DateField(_("date"))
+    called = models.CharField(_("who was called"), max_length=10, choices=Party.choices)
+    statement = models.TextField(_("what they said"))
+    satisfied = models.BooleanField(_("satisfied"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["visited_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.agreement_id} {self.visited_on}"

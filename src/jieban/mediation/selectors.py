@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jieban.errors import InvalidInput
-from jieban.mediation.access import visible_cases
+from jieban.errors import InvalidInput, NotFound
+from jieban.mediation.access import access_case, visible_cases
 from jieban.mediation.models import (
     DUE_SOON,
     OPEN_STATUSES,
+    Agreement,
+    AgreementTerm,
+    AgreementVisit,
     CaseStatus,
     Clock,
     DisputeType,
@@ -80,7 +83,9 @@ def filter_cases(
         cases = cases.filter(due_at__gte=now, due_at__lte=now + DUE_SOON)
     if filters.overdue:
         cases = cases.filter(due_at__lt=now)
-    return cases.select_related("studio", "committee", "ticket").order_by("due_at", "pk")
+    return cases.select_related("studio", "committee", "ticket", "agreement").order_by(
+        "due_at", "pk"
+    )
 
 
 def case_page(
@@ -140,3 +145,21 @@ def forums_for(user: Viewer) -> Forums:
 
 
 __all__ = ["DUE_SOON", "Clock"]
+
+
+def agreement_of(user: Viewer, number: str) -> Agreement:
+    """The agreement of case `number` if `user` may see the case and it has one, else
+    NotFound; with the case, its studio or committee, terms and visits."""
+    case = access_case(user, number)
+    agreement = (
+        Agreement.objects.filter(case=case)
+        .prefetch_related(
+            Prefetch("terms", queryset=AgreementTerm.objects.select_related("performance_by")),
+            Prefetch("visits", queryset=AgreementVisit.objects.select_related("recorded_by")),
+        )
+        .first()
+    )
+    if agreement is None:
+        raise NotFound(_("Case %(number)s has no agreement.") % {"number": case.number})
+    agreement.case = case
+    return agreement

@@ -9,6 +9,7 @@ from jieban.web import (
 )
 from jieban.web.community import appointments, buildings
 from jieban.web.login import LoginForm
+from jieban.web.mediation import agreements as mediation_agreements
 from jieban.web.mediation import cases as mediation_cases
 from jieban.web.stats import page as stats_page
 from jieban.web.stats import reports, workbooks
@@ -121,6 +122,32 @@ urlpatterns = [
     # Before "mediation/<number>/": "new" is not a case number.
     path("mediation/new/", mediation_cases.case_new, name="mediation_new"),
     path("mediation/<str:number>/", mediation_cases.case_detail, name="mediation_case"),
+    # Before "mediation/<number>/<action>/": the agreement has pages of its own.
+    path(
+        "mediation/<str:number>/agreement/",
+        mediation_agreements.agreement_page,
+        name="mediation_agreement",
+    ),
+    path(
+        "mediation/<str:number>/agreement/print/",
+        mediation_agreements.agreement_print,
+        name="mediation_agreement_print",
+    ),
+    path(
+        "mediation/<str:number>/agreement/scan/",
+        mediation_agreements.agreement_scan,
+        name="mediation_agreement_scan",
+    ),
+    path(
+        "mediation/<str:number>/agreement/performance/",
+        mediation_agreements.agreement_performance,
+        name="mediation_agreement_performance",
+    ),
+    path(
+        "mediation/<str:number>/agreement/visits/",
+        mediation_agreements.agreement_visit,
+        name="mediation_agreement_visit",
+    ),
     path(
         "mediation/<str:number>/<slug:action>/",
         mediation_cases.case_action,

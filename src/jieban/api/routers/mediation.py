@@ -1,4 +1,5 @@
-"""Mediation: the studios, and mediation cases with their sessions, conclusions and extension.
+"""Mediation: the studios, and mediation cases with their sessions, conclusions and extension,
+and a succeeded case's agreement with its terms' performance and the follow-up calls.
 
 The shapes are kept here, next to the handlers, as `jieban.api.api` allows a new area to."""
 
@@ -8,25 +9,39 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from ninja import Query, Router, Schema, Status
-from pydantic import StrictInt
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import StrictBool, StrictInt
 
 from jieban.api.schemas import ERRORS
 from jieban.api.serializers import local
 from jieban.http import AuthenticatedRequest
 from jieban.mediation.access import access_case, case_people, shown_phone
 from jieban.mediation.actions import (
+    AgreementDraft,
     CaseDraft,
+    TermDraft,
+    attach_scan,
     available_actions,
     extend_case,
     fail_case,
     log_session,
+    may_close,
     open_case,
+    record_agreement,
+    record_performance,
+    record_visit,
     succeed_case,
     withdraw_case,
 )
-from jieban.mediation.models import MediationCase, Studio
-from jieban.mediation.selectors import CaseFilters, case_page, clock_of, visible_studios
+from jieban.mediation.models import Agreement, AgreementVisit, MediationCase, Studio
+from jieban.mediation.selectors import (
+    CaseFilters,
+    agreement_of,
+    case_page,
+    clock_of,
+    visible_studios,
+)
 from jieban.org.actors import Viewer
 
 router = Router(tags=["mediation"])
@@ -108,6 +123,9 @@ class CaseOut(Schema):
     concluded_at: dt.datetime | None
     conclusion: str
     failure_route: str
+    # The agreement's follow-up call (`running`, `due_soon`, `overdue`, `stopped` once done),
+    # null without an agreement.
+    follow_up: str | None
     version: int
 
 
@@ -149,6 +167,160 @@ class ExtendIn(Schema):
     days: StrictInt = 30
     consent: str
     version: StrictInt | None = None
+
+
+class AgreementTermIn(Schema):
+    obligor: str
+    content: str
+    method: str
+    due_on: str
+
+
+class AgreementIn(Schema):
+    facts: str
+    applicant_responsibility: str
+    respondent_responsibility: str
+    signed_on: str
+    terms: list[AgreementTermIn]
+    version: StrictInt | None = None
+
+
+class PerformanceIn(Schema):
+    term: StrictInt
+    performance: str
+    performed_on: str
+    note: str = ""
+    version: StrictInt | None = None
+
+
+class AgreementVisitIn(Schema):
+    visited_on: str
+    called: str
+    statement: str
+    satisfied: StrictBool
+    version: StrictInt | None = None
+
+
+class AgreementPartyOut(Schema):
+    name: str
+    phone: str
+
+
+class AgreementTermOut(Schema):
+    position: int
+    obligor: str
+    content: str
+    method: str
+    due_on: dt.date
+    performance: str
+    performed_on: dt.date | None
+    performance_note: str
+    performance_recorded_at: dt.datetime | None
+
+
+class AgreementVisitOut(Schema):
+    visited_on: dt.date
+    called: str
+    statement: str
+    satisfied: StrictBool
+    recorded_by: str | None
+    recorded_at: dt.datetime
+
+
+class AgreementScanOut(Schema):
+    name: str
+    content_type: str
+    size: int | None
+
+
+class AgreementOut(Schema):
+    case: str
+    status: str
+    version: int
+    applicant: AgreementPartyOut
+    respondent: AgreementPartyOut
+    facts: str
+    applicant_responsibility: str
+    respondent_responsibility: str
+    signed_on: dt.date
+    terms: list[AgreementTermOut]
+    last_due_on: dt.date
+    fully_performed: bool
+    visit_due_on: dt.date
+    follow_up: str
+    visited_at: dt.datetime | None
+    visits: list[AgreementVisitOut]
+    scan: AgreementScanOut | None
+    recorded_at: dt.datetime
+    # Every term's performance and the follow-up recorded: the case is (or will be) closed.
+    closable: bool
+    actions: list[str]
+
+
+def visit_out(visit: AgreementVisit) -> dict[str, Any]:
+    return {
+        "visited_on": visit.visited_on,
+        "called": visit.called,
+        "statement": visit.statement,
+        "satisfied": visit.satisfied,
+        "recorded_by": visit.recorded_by.username if visit.recorded_by else None,
+        "recorded_at": local(visit.recorded_at),
+    }
+
+
+def agreement_out(user: Viewer, agreement: Agreement) -> dict[str, Any]:
+    """An agreement as `user` is shown it: the parties' phones whole for the mediators only."""
+    case = agreement.case
+    people = case_people(case)
+    return {
+        "case": case.number,
+        "status": case.status,
+        "version": case.version,
+        "applicant": {
+            "name": case.applicant_name,
+            "phone": shown_phone(user, case.applicant_phone, people),
+        },
+        "respondent": {
+            "name": case.respondent_name,
+            "phone": shown_phone(user, case.respondent_phone, people),
+        },
+        "facts": agreement.facts,
+        "applicant_responsibility": agreement.applicant_responsibility,
+        "respondent_responsibility": agreement.respondent_responsibility,
+        "signed_on": agreement.signed_on,
+        "terms": [
+            {
+                "position": term.position,
+                "obligor": term.obligor,
+                "content": term.content,
+                "method": term.method,
+                "due_on": term.due_on,
+                "performance": term.performance,
+                "performed_on": term.performed_on,
+                "performance_note": term.performance_note,
+                "performance_recorded_at": local(term.performance_recorded_at),
+            }
+            for term in agreement.terms.all()
+        ],
+        "last_due_on": agreement.last_due_on,
+        "fully_performed": agreement.fully_performed,
+        "visit_due_on": agreement.visit_due_on,
+        "follow_up": agreement.visit_clock,
+        "visited_at": local(agreement.visited_at),
+        "visits": [visit_out(visit) for visit in agreement.visits.all()],
+        "scan": (
+            {
+                "name": agreement.scan_name,
+                "content_type": agreement.scan_type,
+                "size": agreement.scan_size,
+            }
+            if agreement.scan
+            else None
+        ),
+        "recorded_at": local(agreement.recorded_at),
+        "closable": may_close(case),
+        "actions": available_actions(user, case, people),
+    }
 
 
 def studio_out(studio: Studio) -> dict[str, Any]:
@@ -196,6 +368,7 @@ def case_out(user: Viewer, case: MediationCase, people: set[int]) -> dict[str, A
         "concluded_at": local(case.concluded_at),
         "conclusion": case.conclusion,
         "failure_route": case.failure_route,
+        "follow_up": case.follow_up,
         "version": case.version,
     }
 
@@ -317,3 +490,68 @@ def post_extend(request: AuthenticatedRequest, number: str, payload: ExtendIn) -
         expected_version=payload.version,
     )
     return case_detail_out(request.user, number)
+
+
+@router.post("/mediation-cases/{number}/agreement", response={201: AgreementOut, **ERRORS})
+def post_agreement(
+    request: AuthenticatedRequest, number: str, payload: AgreementIn
+) -> Status[dict[str, Any]]:
+    draft = AgreementDraft(
+        facts=payload.facts,
+        applicant_responsibility=payload.applicant_responsibility,
+        respondent_responsibility=payload.respondent_responsibility,
+        signed_on=payload.signed_on,
+        terms=[TermDraft(**term.dict()) for term in payload.terms],
+    )
+    record_agreement(number, draft=draft, by=request.user, expected_version=payload.version)
+    return Status(201, agreement_out(request.user, agreement_of(request.user, number)))
+
+
+@router.get("/mediation-cases/{number}/agreement", response={200: AgreementOut, **ERRORS})
+def get_agreement(request: AuthenticatedRequest, number: str) -> dict[str, Any]:
+    return agreement_out(request.user, agreement_of(request.user, number))
+
+
+@router.post("/mediation-cases/{number}/agreement/scan", response={200: AgreementOut, **ERRORS})
+def post_scan(
+    request: AuthenticatedRequest, number: str, file: File[UploadedFile]
+) -> dict[str, Any]:
+    attach_scan(number, upload=file, by=request.user)
+    return agreement_out(request.user, agreement_of(request.user, number))
+
+
+@router.post("/mediation-cases/{number}/performance", response={200: AgreementOut, **ERRORS})
+def post_performance(
+    request: AuthenticatedRequest, number: str, payload: PerformanceIn
+) -> dict[str, Any]:
+    record_performance(
+        number,
+        term=payload.term,
+        performance=payload.performance,
+        performed_on=payload.performed_on,
+        note=payload.note,
+        by=request.user,
+        expected_version=payload.version,
+    )
+    return agreement_out(request.user, agreement_of(request.user, number))
+
+
+@router.post("/mediation-cases/{number}/visits", response={201: AgreementOut, **ERRORS})
+def post_visit(
+    request: AuthenticatedRequest, number: str, payload: AgreementVisitIn
+) -> Status[dict[str, Any]]:
+    record_visit(
+        number,
+        visited_on=payload.visited_on,
+        called=payload.called,
+        statement=payload.statement,
+        satisfied=payload.satisfied,
+        by=request.user,
+        expected_version=payload.version,
+    )
+    return Status(201, agreement_out(request.user, agreement_of(request.user, number)))
+
+
+@router.get("/mediation-cases/{number}/visits", response={200: list[AgreementVisitOut], **ERRORS})
+def list_visits(request: AuthenticatedRequest, number: str) -> list[dict[str, Any]]:
+    return [visit_out(visit) for visit in agreement_of(request.user, number).visits.all()]

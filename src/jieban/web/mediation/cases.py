@@ -180,6 +180,8 @@ def _case_page(
     action_forms = []
     blank = {"held_on": timezone.localdate(now).isoformat(), "days": "30"}
     for action in actions:
+        if action not in ACTION_FORMS:
+            continue  # the agreement's actions: on its own page
         form = posted[1] if posted and posted[0] == action else ACTION_FORMS[action](initial=blank)
         action_forms.append({"action": action, "label": ACTION_LABELS[action], "form": form})
     context = {
@@ -190,6 +192,8 @@ def _case_page(
         "sessions": list(case.sessions.select_related("recorded_by")),
         "events": list(case.events.select_related("actor")),
         "action_forms": action_forms,
+        "agreement": case.agreement_or_none,
+        "may_record_agreement": Action.AGREEMENT in actions,
         "posted": posted[0] if posted else "",
         "message": message,
     }
