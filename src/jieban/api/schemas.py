@@ -386,6 +386,8 @@ class StatsRowOut(Schema):
     escalated: int
     returns: int
     extensions: int
+    network: int
+    network_share: float | None
     # With group_by=unit: the unit's score (0-100) by the scorecard and its rank.
     score: float | None = None
     rank: int | None = None
