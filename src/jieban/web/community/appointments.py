@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from jieban.community.access import (
-    access_letter_to_read,
     access_appointment,
+    access_letter_to_read,
     is_bureau_wide,
     managed_grids,
     visible_appointments,
@@ -251,7 +251,7 @@ def appointment_print(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "back_href": reverse("web:appointment_detail", args=[letter.pk])
         if issuer
         else reverse("web:home"),
-        "back_label": _("Back to the letter") if issuer else _("Back to home"),
+        "back_label": _("Back to the letter") if issuer else _("Back to the home page"),
         "bureau": bureau_heading(),
         "buildings": letter.buildings.select_related("grid").order_by("grid__code", "name"),
         "grids": letter.grids.order_by("code"),
