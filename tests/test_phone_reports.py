@@ -7,6 +7,7 @@ import datetime as dt
 import threading
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from jieban.community.reports import ReportDraft, my_reports, send_phone_report
 from jieban.errors import Conflict, Forbidden, InvalidInput
 from jieban.notify.models import Notification
 from jieban.org.actions import create_person, create_unit
+from jieban.stats.rates import Rounding, row_percent
 from jieban.tickets import transitions
 from jieban.tickets.defaults import create_default_categories
 from jieban.tickets.models import Category, Channel, Ticket
@@ -154,9 +156,8 @@ class TestSending:
         # The last day of the term counts; the day after it does not.
         with time_machine.travel(local(2026, 3, 31, 23, 59), tick=False):
             send_phone_report(draft(), by=cast.building_head)
-        with time_machine.travel(local(2026, 4, 1, 0, 1), tick=False):
-            with pytest.raises(Conflict):
-                send_phone_report(draft(), by=cast.building_head)
+        with time_machine.travel(local(2026, 4, 1, 0, 1), tick=False), pytest.raises(Conflict):
+            send_phone_report(draft(), by=cast.building_head)
         with time_machine.travel(NOW, tick=False):
             revoke_appointment(letter.pk, reason="搬走", by=cast.leader_a)
             with pytest.raises(Conflict):
@@ -514,3 +515,12 @@ def race(count: int, work: Callable[[int], Any]) -> list[Any]:
     for thread in threads:
         thread.join()
     return results
+
+
+def test_the_share_rounds_by_the_rule_and_an_older_report_has_no_figure() -> None:
+    assert row_percent({"network": 1, "total": 3}, "network_share", Rounding.HALF_UP) == (
+        Decimal("33.33")
+    )
+    assert row_percent({"network": 0, "total": 0}, "network_share", Rounding.HALF_UP) is None
+    # Frozen before definitions version 3: no `network` count, so no figure (not 0 %).
+    assert row_percent({"total": 5}, "network_share", Rounding.HALF_UP) is None
