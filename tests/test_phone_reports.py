@@ -369,12 +369,13 @@ class TestHomes:
             grid_letter(cast, "grid_officer", "grid_officer", ["G-01"])
             reported, _created = send_phone_report(draft(building=three.pk), by=cast.building_head)
             send_phone_report(draft(building=five.pk), by=cast.building_head)
+            send_phone_report(draft(), by=cast.grid_officer)  # about no building
             dispatch(cast, reported)
             new_ticket(cast.dispatcher, grid="G-02")
             desks = {desk.grid.code: desk for desk in my_grids(cast.handler_a)}
             assert set(desks) == {"G-01", "G-02"}
             g01 = desks["G-01"]
-            assert (g01.open, g01.overdue) == (4, 1)
+            assert (g01.open, g01.overdue, g01.reports_this_month) == (5, 1, 3)
             assert {row.building.name: row.reports for row in g01.buildings} == {
                 "3号楼": 1,
                 "5号楼": 1,
@@ -426,15 +427,15 @@ class TestHomes:
         client.force_login(cast.grid_officer)
         client.get("/")
         # The unit's home (20, tests/web/test_home_page.py) and the network's part: the letters'
-        # grids, their ticket counts, buildings, the month's reports, building heads' letters
-        # and their buildings, the due-soon horizon, the person's own letters.
-        with django_assert_max_num_queries(27):
+        # grids, their ticket counts, the month's reports by grid, buildings, by building,
+        # building heads' letters and their buildings, the due-soon horizon, one's letters.
+        with django_assert_max_num_queries(28):
             assert client.get("/").status_code == 200
         for name in ("7号楼", "8号楼", "9号楼"):
             head_letter(cast, [building(cast, name, grid="G-01")])
             new_ticket(cast.dispatcher, grid="G-02")
         client.get("/")
-        with django_assert_max_num_queries(27):
+        with django_assert_max_num_queries(28):
             assert client.get("/").status_code == 200
 
 

@@ -50,12 +50,10 @@ class GridDesk:
     open: int = 0
     overdue: int = 0
     due_soon: int = 0
+    # The month's reports about the grid: its buildings' and those about no building.
+    reports_this_month: int = 0
     letters: list[BuildingHeadLetter] = field(default_factory=list)
     buildings: list[BuildingReports] = field(default_factory=list)
-
-    @property
-    def reports_this_month(self) -> int:
-        return sum(row.reports for row in self.buildings)
 
 
 def month_start(now: dt.datetime) -> dt.datetime:
@@ -92,9 +90,18 @@ def my_grids(actor: Viewer, *, now: dt.datetime | None = None) -> list[GridDesk]
     for row in counts:
         desk = desks[row["grid_id"]]
         desk.open, desk.overdue, desk.due_soon = row["open"], row["overdue"], row["due_soon"]
+    since = month_start(now)
+    for grid_id, count in (
+        PhoneReport.objects.filter(grid__in=desks, sent_at__gte=since)
+        .values("grid_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list("grid_id", "count")
+    ):
+        desks[grid_id].reports_this_month = count
     buildings = list(Building.objects.filter(grid__in=desks).order_by("name"))
     reported = dict(
-        PhoneReport.objects.filter(building__in=buildings, sent_at__gte=month_start(now))
+        PhoneReport.objects.filter(building__in=buildings, sent_at__gte=since)
         .values("building_id")
         .annotate(count=Count("pk"))
         .order_by()

@@ -205,7 +205,7 @@ def send_phone_report(draft: ReportDraft, *, by: Actor) -> tuple[Ticket, bool]:
 
 def my_reports(actor: Viewer, *, limit: int = MY_REPORTS_SHOWN) -> list[PhoneReport]:
     """`actor`'s own reports, newest first, with their tickets' status and result."""
-    if not can_report_from_phone(actor):
+    if not can_report_from_phone(actor) or not isinstance(actor, User):
         return []
     return list(
         PhoneReport.objects.filter(reporter=actor)

@@ -322,9 +322,9 @@ def resolve_ticket(
 def tell_the_reporter(ticket: Ticket) -> None:
     """A building head or grid officer who reported `ticket` from the phone (随手报) is told
     it is resolved, with the result, in the resolving transaction (the outbox)."""
-    if ticket.channel not in NETWORK_CHANNELS or ticket.registered_by_id is None:
+    reporter = ticket.registered_by if ticket.channel in NETWORK_CHANNELS else None
+    if reporter is None:
         return
-    reporter = ticket.registered_by
     with override(settings.LANGUAGE_CODE):
         title = _("Your report %(ticket)s is resolved") % {"ticket": ticket.number}
     notify(
