@@ -253,7 +253,7 @@ def post_revocation(request: AuthenticatedRequest, pk: PathId, payload: RevokeIn
     return appointment_out(revoke_appointment(pk, reason=payload.reason, by=request.user))
 
 
-class ReportIn(Schema):
+class PhoneReportIn(Schema):
     category: str | None = Field(default=None, description="A ticket category's code")
     content: str
     building: Id | None = Field(
@@ -270,7 +270,7 @@ class ReportIn(Schema):
     )
 
 
-class ReportOut(Schema):
+class PhoneReportOut(Schema):
     ticket: str
     channel: str
     status: str
@@ -307,8 +307,10 @@ def _coordinate_text(value: float | None) -> str | None:
     return None if value is None else repr(value)
 
 
-@router.post("/reports", response={200: ReportOut, 201: ReportOut, **ERRORS}, tags=["community"])
-def post_report(request: AuthenticatedRequest, payload: ReportIn) -> Status:
+@router.post(
+    "/reports", response={200: PhoneReportOut, 201: PhoneReportOut, **ERRORS}, tags=["community"]
+)
+def post_report(request: AuthenticatedRequest, payload: PhoneReportIn) -> Status:
     """随手报: a building head or grid officer reports (201; the same key again: 200 with the
     ticket the first send made). Photos follow with `POST /tickets/{number}/attachments`."""
     key = payload.idempotency_key or request.headers.get("Idempotency-Key", "")
@@ -328,7 +330,7 @@ def post_report(request: AuthenticatedRequest, payload: ReportIn) -> Status:
     return Status(201 if created else 200, report_out(report))
 
 
-@router.get("/reports", response={200: list[ReportOut], **ERRORS}, tags=["community"])
+@router.get("/reports", response={200: list[PhoneReportOut], **ERRORS}, tags=["community"])
 def list_reports(request: AuthenticatedRequest) -> list[dict[str, Any]]:
     """My reports from the phone, newest first, with their tickets' status and result."""
     require(
