@@ -270,6 +270,11 @@ class TestApi:
         assert missing.status_code == 400 and missing.json()["field"] == "idempotency_key"
         half = api.post("/reports", {"content": "灯坏了", "idempotency_key": key(), "latitude": 1})
         assert half.status_code == 400 and half.json()["field"] == "latitude"
+        flag = api.post(
+            "/reports",
+            {"content": "灯坏了", "idempotency_key": key(), "latitude": True, "longitude": 1},
+        )
+        assert flag.status_code == 400  # a coordinate is a JSON number, not `true`
         ok = api.post("/reports", {"content": "灯坏了", "idempotency_key": key()})
         assert ok.status_code == 201
 

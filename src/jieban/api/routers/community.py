@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from jieban.api.schemas import ERRORS, Id, PathId
+from jieban.api.schemas import ERRORS, BodyFloat, Id, PathId
 from jieban.api.serializers import local
 from jieban.community.access import (
     access_appointment,
@@ -262,8 +262,8 @@ class PhoneReportIn(Schema):
     grid: str | None = Field(
         default=None, description="A grid officer's grid (when the letter names several)"
     )
-    latitude: float | None = Field(default=None, description="WGS-84, with longitude")
-    longitude: float | None = Field(default=None, description="WGS-84, with latitude")
+    latitude: BodyFloat | None = Field(default=None, description="WGS-84, with longitude")
+    longitude: BodyFloat | None = Field(default=None, description="WGS-84, with latitude")
     idempotency_key: str | None = Field(
         default=None,
         description="A UUID the client makes once per report (or the Idempotency-Key header)",
