@@ -121,6 +121,8 @@ REPORT_FIELDS = (
     "escalated",
     "extensions",
     "returns",
+    "network",
+    "network_share",
 )
 
 

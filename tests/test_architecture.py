@@ -31,7 +31,8 @@ DOMAIN = {
     "tickets": {"org", "workcalendar", "notify"},
     "intake": {"org", "workcalendar", "tickets"},
     "stats": {"org", "workcalendar", "tickets"},
-    "community": {"org"},
+    # The phone reports (随手报) enter the one intake as tickets.
+    "community": {"org", "workcalendar", "tickets", "intake"},
     "mediation": {"org", "notify", "tickets"},
 }
 MAY_IMPORT: dict[str, set[str]] = {

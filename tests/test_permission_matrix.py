@@ -109,6 +109,13 @@ SEES_CASE: Roles = BUREAU | {"outsider"}
 MANAGERS: Roles = frozenset(POLICY["can_manage_buildings"])
 LETTER_ISSUERS: Roles = frozenset(POLICY["can_issue_appointments"])
 GRIDS: Roles = frozenset(POLICY["can_see_grids"])
+# Building heads and grid officers report from the phone (随手报); both hold a letter here.
+REPORTERS: Roles = frozenset(POLICY["can_report_from_phone"])
+PHONE_REPORT = {
+    "category": "renovation_noise",
+    "content": "楼道堆放杂物",
+    "idempotency_key": "0b7f0a52-4f5e-4c69-9a0e-2d1c3b4a5e6f",
+}
 BUILDING = {"grid": "G-01", "kind": "building", "name": "5号楼", "address": "幸福路 5 号"}
 LETTER = {
     "post": "grid_officer",
@@ -278,7 +285,13 @@ ROWS: list[Row] = [
         data={"ends_on": "2028-03-10"}),
     Row("appointments/<id:pk>/revoke/", "/appointments/{letter}/revoke/", write=LETTER_ISSUERS,
         data={"reason": "调离本辖区"}),
-    Row("appointments/<id:pk>/print/", "/appointments/{letter}/print/", read=LETTER_ISSUERS),
+    # The letter prints for its issuers and for the building head it appoints; for anyone
+    # else it does not exist.
+    Row("appointments/<id:pk>/print/", "/appointments/{letter}/print/",
+        read=LETTER_ISSUERS | {"building_head"}, seen_by=LETTER_ISSUERS | {"building_head"}),
+    Row("quick-report/", "/quick-report/", read=REPORTERS, write=REPORTERS,
+        data={**PHONE_REPORT, "photos": Upload()}),
+    Row("quick-report/mine/", "/quick-report/mine/", read=REPORTERS),
     Row("mediation/", "/mediation/", read=MEDIATION),
     Row("mediation/new/", "/mediation/new/", read=CASE_OPENERS, write=CASE_OPENERS,
         data={**CASE, "forum": "studio:MS"}),
@@ -398,6 +411,8 @@ ROWS: list[Row] = [
         write=LETTER_ISSUERS, data={"ends_on": "2028-03-10"}),
     Row("api/v1/appointments/<pk>/revoke", "/api/v1/appointments/{letter}/revoke",
         write=LETTER_ISSUERS, data={"reason": "调离本辖区"}),
+    Row("api/v1/reports", "/api/v1/reports", read=REPORTERS, write=REPORTERS,
+        data=PHONE_REPORT),
     Row("api/v1/mediation-cases", "/api/v1/mediation-cases", read=MEDIATION,
         write=CASE_OPENERS, data={**CASE, "studio": "MS"}),
     Row("api/v1/mediation-cases/<number>", "/api/v1/mediation-cases/{case}", read=SEES_CASE,
@@ -561,6 +576,15 @@ def world(cast: Cast) -> World:
             by=cast.leader_a,
         )
         objects["building"], objects["letter"] = str(building.pk), str(letter.pk)
+        # The grid officer's letter for G-01: both reporters hold one in force.
+        issue_appointment(
+            person="grid_officer",
+            post="grid_officer",
+            starts_on=NOW.date(),
+            ends_on=NOW.date() + dt.timedelta(days=365),
+            grids=["G-01"],
+            by=cast.leader_a,
+        )
         _token, raw = ApiToken.issue(cast.dispatcher, name="12345 channel")
     return World(objects, {member: getattr(cast, member) for member in CAST}, raw)
 

@@ -74,6 +74,7 @@ POLICY: dict[str, set[str]] = {
     "can_edit_grids": {"admin"},
     "can_manage_buildings": {"admin", "leader_a"},
     "can_issue_appointments": {"admin", "leader_a"},
+    "can_report_from_phone": {"grid_officer", "building_head"},
 }
 UNIT_BOUND: dict[str, set[str]] = {
     "can_work_unit_tickets": {"handler_a", "leader_a"},

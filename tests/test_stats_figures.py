@@ -257,7 +257,7 @@ class TestFrozen:
             published = client.post("/reports/monthly/2026-03")
         assert published.status_code == 201
         data = published.json()["data"]
-        assert data["definitions_version"] == 2
+        assert data["definitions_version"] == 3
         assert (data["overall"]["returns"], data["overall"]["extensions"]) == (3, 1)
         assert data["overall"]["escalated"] == 1
         units = {row["key"]: row for row in data["by"]["unit"]}

@@ -121,6 +121,18 @@ def test_the_print_sheet(client: Client, cast: Cast, building: Building) -> None
     assert "<script>" not in html  # the CSP: no inline script
 
 
+def test_the_appointee_prints_his_own_letter_from_his_home(
+    client: Client, cast: Cast, building: Building
+) -> None:
+    made = letter(cast, building, dt.date(2028, 3, 31))
+    client.force_login(cast.building_head)
+    home = client.get("/").content.decode()
+    assert f'href="/appointments/{made.pk}/print/"' in home
+    html = client.get(f"/appointments/{made.pk}/print/").content.decode()
+    assert "<h1>聘书</h1>" in html and made.number in html
+    assert 'href="/"' in html  # back to his home, not to the issuers' page
+
+
 def test_another_station_and_other_roles(client: Client, cast: Cast, building: Building) -> None:
     made = letter(cast, building, dt.date(2028, 3, 31))
     create_unit(code="COM-B1", kind="community", name="乙一社区", parent="PS-B")
@@ -135,7 +147,11 @@ def test_another_station_and_other_roles(client: Client, cast: Cast, building: B
     for person in (cast.dispatcher, cast.building_head, cast.handler_a):
         client.force_login(person)
         assert client.get("/appointments/").status_code == 403
-        assert client.get(f"/appointments/{made.pk}/print/").status_code == 403
+        assert client.get(f"/appointments/{made.pk}/").status_code == 403
+        # The letter prints for the person it appoints; for anyone else it does not exist.
+        appointee = person == cast.building_head
+        printed = client.get(f"/appointments/{made.pk}/print/")
+        assert printed.status_code == (200 if appointee else 404)
         assert 'data-testid="menu-appointments"' not in client.get("/").content.decode()
     client.force_login(cast.admin)
     assert 'name="station"' in client.get("/appointments/new/").content.decode()

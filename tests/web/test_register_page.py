@@ -199,6 +199,7 @@ class TestRegisterForm:
             ("building_head", "楼长上报"),
             ("walk_in", "来访"),
             ("phone", "来电"),
+            ("grid", "网格员上报"),
             ("other", "其他"),
         ]
         assert re.search(r'<option value="phone" selected>来电</option>', html)

@@ -42,6 +42,7 @@ RATES = {
     "practical_share": ("practical", "total"),
     "accepted_on_time_rate": ("accepted_on_time", "accept_clock_ended"),
     "first_visit_satisfaction_rate": ("first_visit_satisfied", "first_visited"),
+    "network_share": ("network", "total"),
 }
 DECIMAL_MODES = {"half_up": ROUND_HALF_UP, "truncate": ROUND_DOWN}
 PHONE = re.compile(r"1\d{10}")
@@ -156,6 +157,8 @@ def sheet_rows(sheet: Worksheet, labels: int) -> list[tuple[list[Any], dict[str,
         "上报局领导",
         "批准延期",
         "退单",
+        "社区网络上报",
+        "社区网络上报占比",
     ]
     for row in sheet.iter_rows(min_row=2):
         values = [cell.value for cell in row]

@@ -18,6 +18,8 @@ from jieban.inputs import MAX_ID
 # with `"days": true` was issued for one working day). Query parameters, which are text, stay lax.
 BodyInt = Annotated[int, Strict()]
 BodyBool = Annotated[bool, Strict()]
+# A coordinate in a body is a JSON number (an integer too), never `true` or text.
+BodyFloat = Annotated[float, Strict()]
 # A moment in a body is text in RFC 3339, its offset optional (without one, the bureau's
 # time): pydantic's lax mode would also take a number, or digits in text, as seconds since
 # 1970, and a bare date as its midnight.
@@ -386,6 +388,8 @@ class StatsRowOut(Schema):
     escalated: int
     returns: int
     extensions: int
+    network: int
+    network_share: float | None
     # With group_by=unit: the unit's score (0-100) by the scorecard and its rank.
     score: float | None = None
     rank: int | None = None

@@ -4,7 +4,8 @@ Administrators manage every grid's buildings. A police station's leaders manage 
 of the grids in their station's area today (`grids_on`). Nobody else manages any: a building
 outside your grids does not exist for you (404); the pages and the API refuse the lists and
 forms to whoever may manage none (403, `can_manage_buildings`). Appointment letters follow
-the same rule by the station that issued them (`can_issue_appointments`).
+the same rule by the station that issued them (`can_issue_appointments`); besides, everyone
+reads (and prints) the letters that appoint them (`access_letter_to_read`).
 """
 
 from __future__ import annotations
@@ -79,3 +80,18 @@ def access_appointment(actor: Viewer, pk: int, *, for_update: bool = False) -> A
         return letters.get(pk=pk)
     except Appointment.DoesNotExist:
         raise NotFound(_("No appointment letter %(id)s.") % {"id": pk}) from None
+
+
+def access_letter_to_read(actor: Viewer, pk: int) -> Appointment:
+    """The letter `pk` if `actor` may read it: as its issuer (`access_appointment`), or as
+    the person it appoints; else NotFound."""
+    if can_issue_appointments(actor):
+        return access_appointment(actor, pk)
+    letter = (
+        Appointment.objects.select_related("person", "issued_by_unit")
+        .filter(pk=pk, person_id=actor.pk if isinstance(actor, User) and actor.is_active else None)
+        .first()
+    )
+    if letter is None:
+        raise NotFound(_("No appointment letter %(id)s.") % {"id": pk})
+    return letter

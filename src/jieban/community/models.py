@@ -208,3 +208,47 @@ class Appointment(models.Model):
     def is_expired(self) -> bool:
         """In force, but its term ended before today."""
         return self.status == AppointmentStatus.ACTIVE and self.ends_on < timezone.localdate()
+
+
+class PhoneReport(models.Model):
+    """A report sent from the phone (随手报) by a building head or grid officer: the ticket it
+    became, who sent it under which letter, the building it is about (a building head's) and
+    the place the phone shared, if it did (WGS-84)."""
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="phone_report"
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="phone_reports"
+    )
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="reports")
+    grid = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="phone_reports")
+    building = models.ForeignKey(
+        Building, null=True, blank=True, on_delete=models.PROTECT, related_name="phone_reports"
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("phone report")
+        verbose_name_plural = _("phone reports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="phone_report_place_whole",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["reporter", "-sent_at"], name="phone_report_reporter_idx"),
+            models.Index(fields=["grid", "sent_at"], name="phone_report_grid_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reporter_id} {self.ticket_id}"

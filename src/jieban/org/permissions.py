@@ -25,6 +25,8 @@ SUPERVISION_BOARD_ROLES = CENTRE_ROLES | {Role.LEADER}
 SNAPSHOT_ROLES = CENTRE_ROLES
 # Who redraws the grids (their boundaries, names and places) for the whole bureau.
 GRID_EDITOR_ROLES = frozenset({Role.ADMIN})
+# Who reports from the phone (随手报): the community network's building heads and grid officers.
+PHONE_REPORT_ROLES = frozenset({Role.BUILDING_HEAD, Role.GRID_OFFICER})
 # Who sees a resident's full phone on any ticket; a unit's people see it on what they hold.
 FULL_PHONE_ROLES = DISPATCH_ROLES | {Role.SUPERVISOR}
 
@@ -207,3 +209,10 @@ def can_issue_appointments(actor: Viewer) -> bool:
     """Issue, renew and revoke appointment letters (聘书) and read them: administrators (for
     any station) and a police station's leaders (their station's letters)."""
     return can_manage_buildings(actor)
+
+
+def can_report_from_phone(actor: Viewer) -> bool:
+    """Report from the phone (随手报) and follow one's reports: building heads and grid
+    officers. Sending needs a letter in force too (`jieban.community.reports`), which says so
+    when there is none."""
+    return _person_with_role(actor, PHONE_REPORT_ROLES)

@@ -35,7 +35,7 @@ from jieban.workcalendar.workdays import local_zone
 
 # 1: the first definitions. 2: added the signing clock (accepted, accepted on time), the first
 # call's satisfaction, basically satisfied, escalated, approved extensions and returns.
-DEFINITIONS_VERSION = 2
+DEFINITIONS_VERSION = 3
 
 # --- Which tickets a period counts ------------------------------------------------------------
 
@@ -78,6 +78,8 @@ SATISFIED = Q(visit_outcome__in=visits.SATISFIED)
 BASICALLY_SATISFIED = Q(visit_outcome=VisitOutcome.BASICALLY_SATISFIED)
 PRACTICAL = Q(category__practical=True)
 REPEAT = Q(repeat_of__isnull=False)
+# Reported by the community network from the phone (随手报): building heads and grid officers.
+NETWORK = Q(channel__in=ticket_models.NETWORK_CHANNELS)
 
 # The signing clock (签收) of the ticket's latest dispatch: `accept_due_at` is set at dispatch
 # (the end of the next working day) and cleared when a unit sends the ticket back. Signed for
@@ -123,6 +125,7 @@ COUNTS: dict[str, Q | BaseExpression | None] = {
     "first_visited": FIRST_VISITED,
     "first_visit_satisfied": FIRST_VISIT_SATISFIED,
     "escalated": ESCALATED,
+    "network": NETWORK,
 }
 
 
@@ -177,6 +180,7 @@ RATES: dict[str, tuple[str, str]] = {
     "practical_share": ("practical", "total"),
     "accepted_on_time_rate": ("accepted_on_time", "accept_clock_ended"),
     "first_visit_satisfaction_rate": ("first_visit_satisfied", "first_visited"),
+    "network_share": ("network", "total"),
 }
 
 

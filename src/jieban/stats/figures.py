@@ -87,6 +87,7 @@ class Figures:
     escalated: int = 0
     returns: int = 0
     extensions: int = 0
+    network: int = 0
     name: str = ""
     period: str = ""
 
@@ -105,6 +106,11 @@ class Figures:
     @property
     def practical_share(self) -> float | None:
         return rate(self.practical, self.total)
+
+    @property
+    def network_share(self) -> float | None:
+        """Reported by the network (building heads, grid officers) over all received."""
+        return rate(self.network, self.total)
 
     @property
     def accept_clock_ended(self) -> int:
@@ -131,6 +137,7 @@ class Figures:
             accept_clock_ended=self.accept_clock_ended,
             accepted_on_time_rate=self.accepted_on_time_rate,
             first_visit_satisfaction_rate=self.first_visit_satisfaction_rate,
+            network_share=self.network_share,
         )
         return row
 

@@ -67,6 +67,7 @@ class DailyRollup(models.Model):
     first_visited = models.PositiveIntegerField(default=0)
     first_visit_satisfied = models.PositiveIntegerField(default=0)
     escalated = models.PositiveIntegerField(default=0)
+    network = models.PositiveIntegerField(default=0)
     # Not tickets but things done to them, by the unit that did them (definitions.HAPPENINGS).
     returns = models.PositiveIntegerField(default=0)
     extensions = models.PositiveIntegerField(default=0)

@@ -57,6 +57,8 @@ def row_percent(row: Mapping[str, Any], name: str, rounding: Rounding) -> Decima
     """The rate `name` of a figures row (`Figures.as_row()`, live or as a report stored it),
     shown by `rounding`: from the row's own counts, not from its fraction."""
     part, whole = RATES[name]
+    if part not in row:
+        return None  # a report frozen before the figure was defined has no figure for it
     return percent(int(row.get(part) or 0), int(row.get(whole) or 0), rounding)
 
 

@@ -60,7 +60,14 @@ class Channel(models.TextChoices):
     # A call to the station's own number; "Phone" alone is the resident's number.
     PHONE = "phone", pgettext_lazy("channel", "Phone")
     OPEN311 = "open311", _("Open311")
+    # A grid officer's report from the phone (随手报); "Grid" alone is the unit.
+    GRID = "grid", pgettext_lazy("channel", "Grid")
     OTHER = "other", _("Other")
+
+
+# The community network's own reports (随手报): building heads' and grid officers'. Their
+# reporters are told when one is resolved, and the figures count their share of all received.
+NETWORK_CHANNELS = (Channel.BUILDING_HEAD, Channel.GRID)
 
 
 class Status(models.TextChoices):

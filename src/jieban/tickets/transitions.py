@@ -14,10 +14,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, override
 
 from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jieban.inputs import clean_text
+from jieban.notify.outbox import notify
 from jieban.org.actors import Actor, Viewer, person_of
 from jieban.org.models import Unit
 from jieban.org.permissions import can_dispatch, can_record_visit, can_work_unit_tickets
@@ -33,6 +34,7 @@ from jieban.tickets.events import (
     return_payload,
 )
 from jieban.tickets.models import (
+    NETWORK_CHANNELS,
     NOT_COUNTED,
     EventKind,
     Extension,
@@ -307,12 +309,31 @@ def resolve_ticket(
         # Resolving fulfils the ticket's open supervision order; the ones it superseded stay
         # closed as superseded, not fulfilled.
         orders = end_open_orders(ticket, now)
+        tell_the_reporter(ticket)
         return resolve_payload(
             result=text, on_time=bool(ticket.resolved_on_time), fulfilled_orders=orders
         )
 
     return _transition(
         number, by=by, action=Action.RESOLVE, expected_version=expected_version, apply=apply
+    )
+
+
+def tell_the_reporter(ticket: Ticket) -> None:
+    """A building head or grid officer who reported `ticket` from the phone (随手报) is told
+    it is resolved, with the result, in the resolving transaction (the outbox)."""
+    reporter = ticket.registered_by if ticket.channel in NETWORK_CHANNELS else None
+    if reporter is None:
+        return
+    with override(settings.LANGUAGE_CODE):
+        title = _("Your report %(ticket)s is resolved") % {"ticket": ticket.number}
+    notify(
+        "report_resolved",
+        recipients=[reporter],
+        title=title,
+        body=ticket.result,
+        ticket_id=ticket.pk,
+        payload={"ticket": ticket.number},
     )
 
 

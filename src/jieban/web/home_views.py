@@ -19,11 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from jieban.community.models import Appointment, PhoneReport
+from jieban.community.network import GridDesk, my_grids, my_letters
+from jieban.community.reports import my_reports
 from jieban.http import AuthenticatedRequest
 from jieban.mediation.models import MediationCase
 from jieban.mediation.selectors import Clock, forums_for, my_open_cases
 from jieban.org.models import CENTRE_ROLES, Role, Unit, User
-from jieban.org.permissions import can_supervise, has_inbox
+from jieban.org.permissions import can_report_from_phone, can_supervise, has_inbox
 from jieban.stats import dashboards
 from jieban.stats.dashboards import ListCount, Window
 from jieban.stats.models import PublishedReport, ReportKind
@@ -51,6 +54,7 @@ CATEGORIES_SHOWN = 10
 URGENT_SHOWN = 5
 PENDING_SHOWN = 10
 ESCALATED_SHOWN = 10
+REPORTS_SHOWN = 5
 
 
 @dataclass
@@ -130,6 +134,30 @@ def mediation_desk(user: User) -> MediationDesk:
         due_soon=sum(1 for case in cases if case.clock_at(now) == Clock.DUE_SOON),
         overdue=sum(1 for case in cases if case.clock_at(now) == Clock.OVERDUE),
         may_open=bool(forums.studios or forums.committees),
+    )
+
+
+@dataclass
+class NetworkDesk:
+    """The community network's part of a home: a grid police chief's or grid officer's grids,
+    a reporter's latest reports, and one's own appointment letters."""
+
+    grids: list[GridDesk]
+    reports: list[PhoneReport]
+    letters: list[Appointment]
+    may_report: bool
+
+    def __bool__(self) -> bool:
+        return bool(self.grids or self.reports or self.letters or self.may_report)
+
+
+def network_desk(user: User) -> NetworkDesk:
+    may_report = can_report_from_phone(user)
+    return NetworkDesk(
+        grids=my_grids(user),
+        reports=my_reports(user, limit=REPORTS_SHOWN) if may_report else [],
+        letters=my_letters(user),
+        may_report=may_report,
     )
 
 
@@ -322,6 +350,7 @@ def unit_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
         ),
         # A mediator's cases come first on their unit's home.
         "mediation": mediation_desk(user) if user.role == Role.MEDIATOR else None,
+        "network": network_desk(user),
     }
     return render(request, "web/home/unit.html", context)
 
@@ -384,5 +413,5 @@ def basic_home(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "web/home/basic.html",
-        {"tiles": tiles, "total": sum(counts.values())},
+        {"tiles": tiles, "total": sum(counts.values()), "network": network_desk(request.user)},
     )

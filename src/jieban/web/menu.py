@@ -19,6 +19,7 @@ from jieban.org.permissions import (
     can_read_reports,
     can_record_visit,
     can_register,
+    can_report_from_phone,
     can_see_campaign,
     can_see_mediation,
     can_see_stats,
@@ -70,6 +71,7 @@ def ticket_forms(user: Viewer, ticket: Ticket) -> list[str]:
 @dataclass(frozen=True)
 class Menu:
     register: bool
+    phone_report: bool
     inbox: bool
     calendar: bool
     supervision: bool
@@ -88,6 +90,7 @@ def menu_for(user: Viewer) -> Menu:
     """What the menu offers `user`: one permission function each."""
     return Menu(
         register=can_register(user),
+        phone_report=can_report_from_phone(user),
         inbox=has_inbox(user),
         calendar=can_edit_calendar(user),
         supervision=can_watch_supervision(user),

@@ -8,6 +8,7 @@ from jieban.web import (
     notification_views,
 )
 from jieban.web.community import appointments, buildings
+from jieban.web.community import reports as phone_reports
 from jieban.web.login import LoginForm
 from jieban.web.mediation import agreements as mediation_agreements
 from jieban.web.mediation import cases as mediation_cases
@@ -118,6 +119,8 @@ urlpatterns = [
         name="appointment_revoke",
     ),
     path("appointments/<id:pk>/print/", appointments.appointment_print, name="appointment_print"),
+    path("quick-report/", phone_reports.report_new, name="phone_report_new"),
+    path("quick-report/mine/", phone_reports.report_list, name="phone_reports"),
     path("mediation/", mediation_cases.case_list, name="mediation_cases"),
     # Before "mediation/<number>/": "new" is not a case number.
     path("mediation/new/", mediation_cases.case_new, name="mediation_new"),

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from jieban.api.schemas import ERRORS, Id, PathId
+from jieban.api.schemas import ERRORS, BodyFloat, Id, PathId
+from jieban.api.serializers import local
 from jieban.community.access import (
     access_appointment,
     access_building,
@@ -23,7 +24,8 @@ from jieban.community.appointments import (
     renew_appointment,
     revoke_appointment,
 )
-from jieban.community.models import Appointment, Building
+from jieban.community.models import Appointment, Building, PhoneReport
+from jieban.community.reports import ReportDraft, my_reports, send_phone_report
 from jieban.community.selectors import GridPlace, grids_on
 from jieban.http import AuthenticatedRequest
 from jieban.inputs import parse_day
@@ -31,6 +33,7 @@ from jieban.org.models import Unit
 from jieban.org.permissions import (
     can_issue_appointments,
     can_manage_buildings,
+    can_report_from_phone,
     can_see_grids,
     require,
 )
@@ -248,3 +251,90 @@ def post_renewal(request: AuthenticatedRequest, pk: PathId, payload: RenewIn) ->
 def post_revocation(request: AuthenticatedRequest, pk: PathId, payload: RevokeIn) -> dict[str, Any]:
     """Revoke a letter in force, with the reason kept on it."""
     return appointment_out(revoke_appointment(pk, reason=payload.reason, by=request.user))
+
+
+class PhoneReportIn(Schema):
+    category: str | None = Field(default=None, description="A ticket category's code")
+    content: str
+    building: Id | None = Field(
+        default=None, description="A building head's building (when the letter names several)"
+    )
+    grid: str | None = Field(
+        default=None, description="A grid officer's grid (when the letter names several)"
+    )
+    latitude: BodyFloat | None = Field(default=None, description="WGS-84, with longitude")
+    longitude: BodyFloat | None = Field(default=None, description="WGS-84, with latitude")
+    idempotency_key: str | None = Field(
+        default=None,
+        description="A UUID the client makes once per report (or the Idempotency-Key header)",
+    )
+
+
+class PhoneReportOut(Schema):
+    ticket: str
+    channel: str
+    status: str
+    category: str
+    content: str
+    grid: PlaceOut
+    building: int | None
+    latitude: float | None
+    longitude: float | None
+    sent_at: dt.datetime
+    resolved_at: dt.datetime | None
+    result: str
+
+
+def report_out(report: PhoneReport) -> dict[str, Any]:
+    ticket = report.ticket
+    return {
+        "ticket": ticket.number,
+        "channel": ticket.channel,
+        "status": ticket.status,
+        "category": ticket.category.code,
+        "content": ticket.content,
+        "grid": _place(report.grid),
+        "building": report.building_id,
+        "latitude": float(report.latitude) if report.latitude is not None else None,
+        "longitude": float(report.longitude) if report.longitude is not None else None,
+        "sent_at": local(report.sent_at),
+        "resolved_at": local(ticket.resolved_at) if ticket.resolved_at else None,
+        "result": ticket.result,
+    }
+
+
+def _coordinate_text(value: float | None) -> str | None:
+    return None if value is None else repr(value)
+
+
+@router.post(
+    "/reports", response={200: PhoneReportOut, 201: PhoneReportOut, **ERRORS}, tags=["community"]
+)
+def post_report(request: AuthenticatedRequest, payload: PhoneReportIn) -> Status:
+    """随手报: a building head or grid officer reports (201; the same key again: 200 with the
+    ticket the first send made). Photos follow with `POST /tickets/{number}/attachments`."""
+    key = payload.idempotency_key or request.headers.get("Idempotency-Key", "")
+    ticket, created = send_phone_report(
+        ReportDraft(
+            content=payload.content,
+            idempotency_key=key,
+            category=payload.category,
+            building=payload.building,
+            grid=payload.grid,
+            latitude=_coordinate_text(payload.latitude),
+            longitude=_coordinate_text(payload.longitude),
+        ),
+        by=request.user,
+    )
+    report = PhoneReport.objects.select_related("ticket__category", "grid").get(ticket=ticket)
+    return Status(201 if created else 200, report_out(report))
+
+
+@router.get("/reports", response={200: list[PhoneReportOut], **ERRORS}, tags=["community"])
+def list_reports(request: AuthenticatedRequest) -> list[dict[str, Any]]:
+    """My reports from the phone, newest first, with their tickets' status and result."""
+    require(
+        can_report_from_phone(request.user),
+        _("Only building heads and grid officers report from the phone."),
+    )
+    return [report_out(report) for report in my_reports(request.user)]

@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from jieban.community.access import (
     access_appointment,
+    access_letter_to_read,
     is_bureau_wide,
     managed_grids,
     visible_appointments,
@@ -240,11 +242,16 @@ def appointment_revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_safe
 @answers_domain_errors
 def appointment_print(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """聘书 on one A4 page, in the style of the supervision order's sheet."""
-    _issuers_only(request.user)
-    letter = access_appointment(request.user, pk)
+    """聘书 on one A4 page, in the style of the supervision order's sheet: for its issuers,
+    and for the person it appoints."""
+    letter = access_letter_to_read(request.user, pk)
+    issuer = can_issue_appointments(request.user)
     context = {
         "letter": letter,
+        "back_href": reverse("web:appointment_detail", args=[letter.pk])
+        if issuer
+        else reverse("web:home"),
+        "back_label": _("Back to the letter") if issuer else _("Back to the home page"),
         "bureau": bureau_heading(),
         "buildings": letter.buildings.select_related("grid").order_by("grid__code", "name"),
         "grids": letter.grids.order_by("code"),

@@ -57,6 +57,8 @@ FIELD_LABELS: dict[str, Promise] = {
     "escalated": gettext_lazy("Escalated to leaders"),
     "extensions": gettext_lazy("Extensions approved"),
     "returns": gettext_lazy("Returns"),
+    "network": gettext_lazy("Reported by the network"),
+    "network_share": gettext_lazy("Network share"),
 }
 SHOWN = (
     "total",
@@ -72,6 +74,7 @@ SHOWN = (
     "escalated",
     "extensions",
     "returns",
+    "network_share",
 )
 # Counts shown only inside a rate's fraction: they carry their own data-field there.
 ONLY_IN_FRACTIONS = frozenset(
@@ -84,6 +87,7 @@ ONLY_IN_FRACTIONS = frozenset(
         "accept_clock_ended",
         "first_visited",
         "first_visit_satisfied",
+        "network",
     }
 )
 GROUP_LABELS: dict[str, Promise] = {
@@ -200,7 +204,7 @@ def tile_links(window: Window, *, stats_params: dict[str, str] | None = None) ->
     rates = stats_url(window, **(stats_params or {}))
     for name in ("closure_rate", "on_time_rate", "satisfaction_rate", "practical_share"):
         links[name] = rates
-    for name in ("accepted_on_time_rate", "first_visit_satisfaction_rate"):
+    for name in ("accepted_on_time_rate", "first_visit_satisfaction_rate", "network_share"):
         links[name] = rates
     links["repeats"] = rates
     return links

@@ -45,6 +45,8 @@ FIELDS = (
     "escalated",
     "extensions",
     "returns",
+    "network",
+    "network_share",
 )
 
 

@@ -153,3 +153,39 @@
     init();
   }
 })();
+
+// Reporting from the phone: "Share my location" puts the phone's position (WGS-84) into the
+// form's hidden latitude and longitude; a form marked data-sends-once disables its button
+// once sent, so a second press sends nothing (the server also makes one ticket per key).
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-geolocate]") : null;
+    if (!button || !button.form) return;
+    var status = button.form.querySelector("[data-geolocate-status]");
+    if (!navigator.geolocation) {
+      if (status) status.textContent = button.getAttribute("data-failed");
+      return;
+    }
+    navigator.geolocation.getCurrentPosition(
+      function (position) {
+        button.form.elements.latitude.value = position.coords.latitude.toFixed(6);
+        button.form.elements.longitude.value = position.coords.longitude.toFixed(6);
+        if (status) status.textContent = button.getAttribute("data-located");
+      },
+      function () {
+        if (status) status.textContent = button.getAttribute("data-failed");
+      },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+    );
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-sends-once")) return;
+    if (form.getAttribute("data-sent")) {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("data-sent", "1");
+  });
+})();
