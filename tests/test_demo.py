@@ -24,6 +24,7 @@ from jieban.community.models import (
     Building,
     CommunityVersion,
     GridVersion,
+    PhoneReport,
     Town,
 )
 from jieban.demo.data import DEMO_PASSWORD, PEOPLE
@@ -94,6 +95,7 @@ def run_demo(*args: str, now: dt.datetime | None = ANCHOR) -> str:
 
 def wipe() -> None:
     """Empty what the demo fills, as a fresh database would be (categories stay)."""
+    PhoneReport.objects.all().delete()
     TicketEvent.objects.all().delete()
     TicketUnit.objects.all().delete()
     Extension.objects.all().delete()
@@ -195,7 +197,7 @@ def test_demo_builds_the_bureau_and_tickets_in_every_state(db: Any) -> None:
     assert set(statuses) == set(Status.values), statuses
     assert set(Ticket.objects.values_list("channel", flat=True)) == {
         "hotline_12345", "online_platform", "building_head", "walk_in", "phone", "open311",
-        "other",
+        "other", "grid",
     }  # fmt: skip
     used = set(Ticket.objects.values_list("category__code", flat=True))
     assert {"noise", "neighbour_dispute", "consultation_id_card", "fraud_check"} <= used
@@ -949,3 +951,39 @@ def test_demo_mediation_cases_read_like_a_county_s(db: Any) -> None:
             assert extensions[0].at <= dt.datetime.fromisoformat(
                 extensions[0].payload["previous_due_at"]
             )
+
+
+def test_demo_network_tickets_are_phone_reports(db: Any) -> None:
+    run_demo("--tickets", str(TICKETS), "--cases", "0")
+    reports = PhoneReport.objects.select_related("ticket", "appointment", "building", "reporter")
+    assert {r.ticket.channel for r in reports} == {"building_head", "grid"}
+    for report in reports:
+        ticket, letter = report.ticket, report.appointment
+        day = timezone.localdate(ticket.registered_at)
+        assert report.sent_at == ticket.registered_at and report.grid_id == ticket.grid_id
+        assert ticket.registered_by == report.reporter == letter.person
+        assert letter.starts_on <= day <= letter.ends_on
+        assert letter.revoked_on is None or letter.revoked_on > day
+        intake = ticket.events.get(kind="intake")
+        assert intake.actor == report.reporter
+        assert intake.payload == {"channel": ticket.channel, "external_id": ticket.external_id}
+        if ticket.channel == "building_head":
+            assert letter.post == "building_head" and report.building is not None
+            assert report.building in letter.buildings.all()
+            assert ticket.address == report.building.address
+        else:
+            assert letter.post == "grid_officer" and report.building is None
+            assert letter.grids.filter(pk=ticket.grid_id).exists()
+        assert (report.latitude is None) == (report.longitude is None)
+    assert reports.filter(latitude__isnull=False).exists()
+    assert reports.filter(latitude__isnull=True).exists()
+    # Every building head's ticket in a grid is a report, unless no head had a letter in force
+    # there that day; those without a grid stay as they were.
+    for ticket in Ticket.objects.filter(
+        channel="building_head", grid__isnull=False, phone_report__isnull=True
+    ):
+        day = timezone.localdate(ticket.registered_at)
+        in_force = Appointment.objects.filter(
+            post="building_head", buildings__grid=ticket.grid, starts_on__lte=day, ends_on__gte=day
+        ).exclude(revoked_on__lte=day)
+        assert not in_force.exists(), ticket.number

@@ -13,9 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
+from django.db.models import Q
+from django.utils import timezone
 
 from jieban.community.models import (
     Appointment,
@@ -24,12 +28,15 @@ from jieban.community.models import (
     BuildingKind,
     CommunityVersion,
     GridVersion,
+    PhoneReport,
     Post,
     Town,
 )
 from jieban.demo.data import COMPOUNDS, DEMO_PASSWORD, GIVEN, STATIONS, SURNAMES
 from jieban.demo.organisation import Place, places
 from jieban.org.models import Role, Unit, User
+from jieban.tickets.events import intake_payload
+from jieban.tickets.models import Channel, Ticket, TicketEvent
 
 # The county seat's centre (fictional), and where the other towns lie from it (degrees of
 # longitude and latitude).
@@ -61,6 +68,7 @@ class Network:
     buildings: dict[int, list[Building]] = field(default_factory=dict)
     people: list[User] = field(default_factory=list)
     letters: int = 0
+    reports: int = 0
 
 
 def _name(rng: random.Random) -> str:
@@ -173,6 +181,7 @@ def build_network(*, seed: int, now: dt.datetime, admin: User) -> Network:
         for grid in place.grids:
             network.buildings[grid.pk] = _buildings(rng, place, grid, admin)
     _people_and_letters(rng, network, found, today, admin)
+    network.reports = _phone_reports(rng)
     return network
 
 
@@ -192,7 +201,8 @@ def _buildings(rng: random.Random, place: Place, grid: Unit, admin: User) -> lis
                 updated_by=admin,
             ))  # fmt: skip
     else:
-        compound = COMPOUNDS[(grid.pk * 5) % len(COMPOUNDS)]
+        # A compound of its own per grid, by its code (not its key: the same seed, the same demo).
+        compound = COMPOUNDS[(sum(map(ord, grid.code)) * 5) % len(COMPOUNDS)]
         for number in range(1, count + 1):
             rows.append(Building(
                 grid=grid, kind=BuildingKind.BUILDING, name=f"{compound}{number}栋",
@@ -311,3 +321,88 @@ def _letters(
             letters[1].renewal_of = first
             letters[1].save(update_fields=["renewal_of"])
     return written
+
+
+def _in_force(letter: Appointment, day: dt.date) -> bool:
+    revoked_on = letter.revoked_on if letter.status == AppointmentStatus.REVOKED else None
+    if revoked_on is not None and revoked_on <= day:
+        return False
+    return letter.starts_on <= day <= letter.ends_on
+
+
+def _phone_reports(rng: random.Random) -> int:
+    """The demo's tickets of the network's channels became phone reports (随手报): a building
+    head's ticket in a grid is sent by a head of a building there, under the letter in force
+    that day, about one of his buildings (its address the ticket's); some of the grid
+    officer's tickets of channel "other" were his phone reports (channel `grid`). The sender
+    is the ticket's registrar, on its intake event too; two in three shared their place."""
+    letters: dict[tuple[str, int], list[Appointment]] = {}
+    for letter in Appointment.objects.prefetch_related("buildings", "grids"):
+        grids = (
+            {building.grid_id for building in letter.buildings.all()}
+            if letter.post == Post.BUILDING_HEAD
+            else {grid.pk for grid in letter.grids.all()}
+        )
+        for grid_id in grids:
+            letters.setdefault((letter.post, grid_id), []).append(letter)
+    centres = {
+        version.grid_id: _centre(version.boundary["coordinates"][0])
+        for version in GridVersion.objects.filter(valid_to=None)
+        if version.boundary is not None
+    }
+    candidates = (
+        Ticket.objects.filter(grid__isnull=False)
+        .filter(
+            Q(channel=Channel.BUILDING_HEAD)
+            | Q(channel=Channel.OTHER, registered_by__role=Role.GRID_OFFICER)
+        )
+        .order_by("pk")
+    )
+    reports, changed = [], []
+    intake_actors: dict[int, int] = {}
+    for ticket in candidates:
+        assert ticket.grid_id is not None
+        post = Post.BUILDING_HEAD if ticket.channel == Channel.BUILDING_HEAD else Post.GRID_OFFICER
+        day = timezone.localdate(ticket.registered_at)
+        usable = [x for x in letters.get((post, ticket.grid_id), []) if _in_force(x, day)]
+        if not usable:
+            continue
+        letter = rng.choice(usable)
+        building = None
+        if post == Post.BUILDING_HEAD:
+            building = rng.choice(
+                [b for b in letter.buildings.all() if b.grid_id == ticket.grid_id]
+            )
+            ticket.address = building.address
+        else:
+            ticket.channel = Channel.GRID
+        ticket.registered_by_id = letter.person_id
+        ticket.external_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        changed.append(ticket)
+        intake_actors[ticket.pk] = letter.person_id
+        place = centres.get(ticket.grid_id) if rng.random() < 0.67 else None
+        reports.append(PhoneReport(
+            ticket=ticket, reporter_id=letter.person_id, appointment=letter, grid_id=ticket.grid_id,
+            building=building, sent_at=ticket.registered_at,
+            latitude=_near(rng, place[1]) if place else None,
+            longitude=_near(rng, place[0]) if place else None,
+        ))  # fmt: skip
+    Ticket.objects.bulk_update(changed, ["address", "channel", "registered_by", "external_id"])
+    intake = TicketEvent.objects.filter(ticket_id__in=intake_actors, kind="intake")
+    tickets = {ticket.pk: ticket for ticket in changed}
+    for event in intake:
+        ticket = tickets[event.ticket_id]
+        event.actor_id = intake_actors[event.ticket_id]
+        event.payload = intake_payload(channel=ticket.channel, external_id=ticket.external_id)
+    TicketEvent.objects.bulk_update(intake, ["actor", "payload"])
+    PhoneReport.objects.bulk_create(reports)
+    return len(reports)
+
+
+def _centre(ring: list[list[float]]) -> tuple[float, float]:
+    points = ring[:-1]
+    return (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
+
+
+def _near(rng: random.Random, value: float) -> Decimal:
+    return Decimal(f"{value + rng.uniform(-0.0015, 0.0015):.6f}")

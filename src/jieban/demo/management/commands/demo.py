@@ -112,8 +112,9 @@ class Command(BaseCommand):
             f"orders, {counts['visits']} follow-up calls, {counts['repeats']} repeat reports and "
             f"{counts['extensions']} requests for more time; {len(network.towns)} towns, "
             f"{sum(len(rows) for rows in network.buildings.values())} buildings, "
-            f"{network.letters} appointment letters, {len(mediation.committees)} mediation "
-            f"committees, {len(mediation.studios)} studios and {mediation.cases} mediation cases "
+            f"{network.letters} appointment letters, {network.reports} phone reports, "
+            f"{len(mediation.committees)} mediation committees, {len(mediation.studios)} "
+            f"studios and {mediation.cases} mediation cases "
             f"in {elapsed:.1f} s (rollups {elapsed - (generated - started):.1f} s)."
         )
         self._print_logins()
