@@ -135,7 +135,10 @@ def test_another_station_and_other_roles(client: Client, cast: Cast, building: B
     for person in (cast.dispatcher, cast.building_head, cast.handler_a):
         client.force_login(person)
         assert client.get("/appointments/").status_code == 403
-        assert client.get(f"/appointments/{made.pk}/print/").status_code == 403
+        assert client.get(f"/appointments/{made.pk}/").status_code == 403
+        # The appointee prints his own letter; nobody else outside the station sees it.
+        printed = client.get(f"/appointments/{made.pk}/print/").status_code
+        assert printed == (200 if person == cast.building_head else 404)
         assert 'data-testid="menu-appointments"' not in client.get("/").content.decode()
     client.force_login(cast.admin)
     assert 'name="station"' in client.get("/appointments/new/").content.decode()

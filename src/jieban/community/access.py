@@ -4,12 +4,13 @@ Administrators manage every grid's buildings. A police station's leaders manage 
 of the grids in their station's area today (`grids_on`). Nobody else manages any: a building
 outside your grids does not exist for you (404); the pages and the API refuse the lists and
 forms to whoever may manage none (403, `can_manage_buildings`). Appointment letters follow
-the same rule by the station that issued them (`can_issue_appointments`).
+the same rule by the station that issued them (`can_issue_appointments`); besides, whoever a
+letter appoints reads it (`can_read_own_appointments`), and nobody else does (404).
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,11 @@ from jieban.community.selectors import GridPlace, grids_on
 from jieban.errors import NotFound
 from jieban.org.actors import SystemActor, Viewer
 from jieban.org.models import Role, User
-from jieban.org.permissions import can_issue_appointments, can_manage_buildings
+from jieban.org.permissions import (
+    can_issue_appointments,
+    can_manage_buildings,
+    can_read_own_appointments,
+)
 
 
 def managed_grids(actor: Viewer) -> list[GridPlace]:
@@ -60,7 +65,29 @@ def is_bureau_wide(actor: Viewer) -> bool:
 
 def visible_appointments(actor: Viewer) -> QuerySet[Appointment]:
     """The letters `actor` may read: administrators every station's, a station's leaders
-    their station's, nobody else any."""
+    their station's, and everyone their own (current and past); nobody else any."""
+    letters = Appointment.objects.select_related("person", "issued_by_unit")
+    if is_bureau_wide(actor):
+        return letters if can_issue_appointments(actor) else letters.none()
+    if not isinstance(actor, User):
+        return letters.none()
+    mine = Q(person=actor) if can_read_own_appointments(actor) else Q(pk__in=[])
+    if can_issue_appointments(actor):
+        return letters.filter(Q(issued_by_unit_id=actor.unit_id) | mine)
+    return letters.filter(mine) if can_read_own_appointments(actor) else letters.none()
+
+
+def own_appointments(actor: Viewer) -> QuerySet[Appointment]:
+    """The letters that appoint `actor`, current and past, newest first: none for whoever no
+    letter may appoint."""
+    if not isinstance(actor, User) or not can_read_own_appointments(actor):
+        return Appointment.objects.none()
+    return Appointment.objects.select_related("person", "issued_by_unit").filter(person=actor)
+
+
+def managed_appointments(actor: Viewer) -> QuerySet[Appointment]:
+    """The letters `actor` may renew and revoke: administrators every station's, a station's
+    leaders their station's (not one of theirs another station issued)."""
     letters = Appointment.objects.select_related("person", "issued_by_unit")
     if not can_issue_appointments(actor):
         return letters.none()
@@ -70,9 +97,12 @@ def visible_appointments(actor: Viewer) -> QuerySet[Appointment]:
     return letters.filter(issued_by_unit_id=actor.unit_id)
 
 
-def access_appointment(actor: Viewer, pk: int, *, for_update: bool = False) -> Appointment:
-    """The letter `pk` if `actor` may read it, else NotFound; locked when `for_update`."""
-    letters = visible_appointments(actor)
+def access_appointment(
+    actor: Viewer, pk: int, *, for_update: bool = False, to_manage: bool = False
+) -> Appointment:
+    """The letter `pk` if `actor` may read it (manage it, with `to_manage`), else NotFound;
+    locked when `for_update`."""
+    letters = managed_appointments(actor) if to_manage else visible_appointments(actor)
     if for_update:
         letters = letters.select_for_update(of=("self",))
     try:

@@ -110,6 +110,7 @@ urlpatterns = [
     path("buildings/<id:pk>/", buildings.building_edit, name="building_edit"),
     path("appointments/", appointments.appointment_list, name="appointments"),
     path("appointments/new/", appointments.appointment_new, name="appointment_new"),
+    path("appointments/mine/", appointments.my_appointments, name="my_appointments"),
     path("appointments/<id:pk>/", appointments.appointment_detail, name="appointment_detail"),
     path("appointments/<id:pk>/renew/", appointments.appointment_renew, name="appointment_renew"),
     path(

@@ -1,8 +1,10 @@
 """Appointment letters (聘书): the station's letters with those expiring within 30 days, the
-form to issue one, a letter's page with its renewal and revocation, and its A4 print sheet.
+form to issue one, a letter's page with its renewal and revocation, its A4 print sheet, and
+an appointee's own letters.
 
 Who may: `can_issue_appointments` (a station's leaders for their station's letters,
-administrators for every station's); which letters: `jieban.community.access`.
+administrators for every station's), `can_read_own_appointments` (the people letters
+appoint, their own); which letters: `jieban.community.access`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,8 +27,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from jieban.community.access import (
     access_appointment,
     is_bureau_wide,
+    managed_appointments,
     managed_grids,
-    visible_appointments,
+    own_appointments,
     visible_buildings,
 )
 from jieban.community.appointments import (
@@ -36,12 +40,16 @@ from jieban.community.appointments import (
     renew_appointment,
     revoke_appointment,
 )
-from jieban.community.models import Appointment, Post
+from jieban.community.models import Appointment, AppointmentStatus, Post
 from jieban.errors import Conflict, InvalidInput
 from jieban.http import AuthenticatedRequest
 from jieban.org.actors import Viewer
 from jieban.org.models import Unit, UnitKind, User
-from jieban.org.permissions import can_issue_appointments
+from jieban.org.permissions import (
+    can_issue_appointments,
+    can_read_own_appointments,
+    require,
+)
 from jieban.web.errors import answers_domain_errors, put_domain_error
 from jieban.web.pages import bureau_heading
 from jieban.web.templatetags.jieban_web import localized
@@ -129,7 +137,7 @@ def appointment_list(request: AuthenticatedRequest) -> HttpResponse:
     _issuers_only(request.user)
     context = {
         "expiring": _with_places(expiring_appointments(request.user)),
-        "letters": _with_places(visible_appointments(request.user))[:500],
+        "letters": _with_places(managed_appointments(request.user))[:500],
         "days": EXPIRY_WARNING_DAYS,
     }
     return render(request, "web/community/appointments.html", context)
@@ -195,7 +203,7 @@ def _detail(
 @answers_domain_errors
 def appointment_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _issuers_only(request.user)
-    return _detail(request, access_appointment(request.user, pk))
+    return _detail(request, access_appointment(request.user, pk, to_manage=True))
 
 
 @login_required
@@ -203,7 +211,7 @@ def appointment_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @answers_domain_errors
 def appointment_renew(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _issuers_only(request.user)
-    letter = access_appointment(request.user, pk)
+    letter = access_appointment(request.user, pk, to_manage=True)
     form = RenewForm(request.POST)
     status = 400
     if form.is_valid():
@@ -222,7 +230,7 @@ def appointment_renew(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @answers_domain_errors
 def appointment_revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _issuers_only(request.user)
-    letter = access_appointment(request.user, pk)
+    letter = access_appointment(request.user, pk, to_manage=True)
     form = RevokeForm(request.POST)
     status = 400
     if form.is_valid():
@@ -240,13 +248,41 @@ def appointment_revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_safe
 @answers_domain_errors
 def appointment_print(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """聘书 on one A4 page, in the style of the supervision order's sheet."""
-    _issuers_only(request.user)
+    """聘书 on one A4 page, in the style of the supervision order's sheet: for the issuing
+    station's leaders and administrators, and for the person it appoints (404 for anyone
+    else)."""
     letter = access_appointment(request.user, pk)
+    manages = managed_appointments(request.user).filter(pk=letter.pk).exists()
     context = {
         "letter": letter,
+        "back_url": reverse(
+            "web:appointment_detail" if manages else "web:my_appointments",
+            **({"kwargs": {"pk": letter.pk}} if manages else {}),
+        ),
         "bureau": bureau_heading(),
         "buildings": letter.buildings.select_related("grid").order_by("grid__code", "name"),
         "grids": letter.grids.order_by("code"),
     }
     return render(request, "web/community/appointment_print.html", context)
+
+
+@login_required
+@require_safe
+@answers_domain_errors
+def my_appointments(request: AuthenticatedRequest) -> HttpResponse:
+    """The letters that appoint the person, current and past, each with its print sheet."""
+    require(
+        can_read_own_appointments(request.user),
+        _("Only building heads, grid officers and a station's people hold appointment letters."),
+    )
+    today = timezone.localdate()
+    letters = list(_with_places(own_appointments(request.user)))
+    context = {
+        "current": [
+            letter for letter in letters
+            if letter.status == AppointmentStatus.ACTIVE
+            and letter.starts_on <= today <= letter.ends_on
+        ],
+        "letters": letters,
+    }  # fmt: skip
+    return render(request, "web/community/my_appointments.html", context)
