@@ -111,6 +111,12 @@ urlpatterns = [
     path("appointments/", appointments.appointment_list, name="appointments"),
     path("appointments/new/", appointments.appointment_new, name="appointment_new"),
     path("appointments/mine/", appointments.my_appointments, name="my_appointments"),
+    path("appointments/bulk/", appointments.appointment_bulk, name="appointment_bulk"),
+    path(
+        "appointments/bulk/template.xlsx",
+        appointments.appointment_bulk_template,
+        name="appointment_bulk_template",
+    ),
     path("appointments/<id:pk>/", appointments.appointment_detail, name="appointment_detail"),
     path("appointments/<id:pk>/renew/", appointments.appointment_renew, name="appointment_renew"),
     path(

@@ -10,6 +10,7 @@ appoint, their own); which letters: `jieban.community.access`.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 from django import forms
@@ -23,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from jieban.community.access import (
     access_appointment,
@@ -40,6 +43,13 @@ from jieban.community.appointments import (
     renew_appointment,
     revoke_appointment,
 )
+from jieban.community.bulk_entry import (
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    BulkEntryRefused,
+    column_headers,
+    enter_building_heads,
+)
 from jieban.community.models import Appointment, AppointmentStatus, Post
 from jieban.errors import Conflict, InvalidInput
 from jieban.http import AuthenticatedRequest
@@ -51,10 +61,12 @@ from jieban.org.permissions import (
     require,
 )
 from jieban.web.errors import answers_domain_errors, put_domain_error
+from jieban.web.excel import XLSX, guarded_row
 from jieban.web.pages import bureau_heading
 from jieban.web.templatetags.jieban_web import localized
 
 DATE = forms.DateInput(attrs={"type": "date"})
+MAX_UPLOAD = MAX_FILE_BYTES
 
 
 class AppointmentForm(forms.Form):
@@ -286,3 +298,88 @@ def my_appointments(request: AuthenticatedRequest) -> HttpResponse:
         "letters": letters,
     }  # fmt: skip
     return render(request, "web/community/my_appointments.html", context)
+
+
+class BulkEntryForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Filled-in sheet (.xlsx)"))
+    station = forms.ChoiceField(label=gettext_lazy("Issuing station"), required=False)
+
+    def __init__(self, user: Viewer, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not is_bureau_wide(user):
+            del self.fields["station"]
+            return
+        field = self.fields["station"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            (unit.code, localized(unit))
+            for unit in Unit.objects.filter(kind=UnitKind.STATION, is_active=True)
+        ]
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@answers_domain_errors
+def appointment_bulk(request: AuthenticatedRequest) -> HttpResponse:
+    """Bulk entry of building heads: the template to download, the filled-in sheet to upload;
+    every row's errors shown with the form, nothing written when any row is wrong."""
+    _issuers_only(request.user)
+    status = 200
+    errors: list[Any] = []
+    if request.method != "POST":
+        form = BulkEntryForm(request.user)
+    else:
+        form = BulkEntryForm(request.user, request.POST, request.FILES)
+        status = 400
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                entry = enter_building_heads(
+                    # At most one byte over the limit is read: enough to refuse a larger file.
+                    upload.read(MAX_UPLOAD + 1),
+                    station=form.cleaned_data.get("station") or None,
+                    by=request.user,
+                )
+            except BulkEntryRefused as exc:
+                errors = exc.errors
+                form.add_error(None, exc.message)
+            except InvalidInput as exc:
+                status = put_domain_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(letters)d letters issued; %(people)d building heads added, who log in "
+                      "once an administrator has set their password.")
+                    % {"letters": len(entry.letters), "people": len(entry.created)},
+                )  # fmt: skip
+                return redirect("web:appointments")
+    context = {"form": form, "errors": errors, "headers": column_headers(), "max_rows": MAX_ROWS}
+    return render(request, "web/community/appointment_bulk.html", context, status=status)
+
+
+@login_required
+@require_safe
+@answers_domain_errors
+def appointment_bulk_template(request: AuthenticatedRequest) -> HttpResponse:
+    """The sheet to fill in: its headers, and on a second sheet
+    the buildings one may name (those of the station's area)."""
+    _issuers_only(request.user)
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    heads = book.create_sheet(_("Building heads"))
+    heads.append(guarded_row(heads, column_headers(), font=bold))
+    places = book.create_sheet(_("Buildings"))
+    places.append(
+        guarded_row(places, [_("Grid code"), _("Grid"), _("Building"), _("Address"), "ID"],
+                    font=bold)
+    )  # fmt: skip
+    for building in visible_buildings(request.user).order_by("grid__code", "name"):
+        places.append(
+            guarded_row(places, [building.grid.code, localized(building.grid), building.name,
+                                 building.address, building.pk])
+        )  # fmt: skip
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="jieban-building-heads.xlsx"'
+    return response
