@@ -11,6 +11,7 @@ from jieban.web.community import appointments, buildings
 from jieban.web.login import LoginForm
 from jieban.web.mediation import agreements as mediation_agreements
 from jieban.web.mediation import cases as mediation_cases
+from jieban.web.mediation import studios
 from jieban.web.stats import page as stats_page
 from jieban.web.stats import reports, workbooks
 from jieban.web.supervision import campaign, follow_up, orders
@@ -125,6 +126,15 @@ urlpatterns = [
         name="appointment_revoke",
     ),
     path("appointments/<id:pk>/print/", appointments.appointment_print, name="appointment_print"),
+    path("studios/", studios.studio_index, name="studios"),
+    path("studios/new/", studios.studio_new, name="studio_new"),
+    path("studios/<id:pk>/", studios.studio_detail, name="studio"),
+    path("studios/<id:pk>/mediators/", studios.studio_mediator_add, name="studio_mediator_add"),
+    path(
+        "studios/<id:pk>/mediators/remove/",
+        studios.studio_mediator_remove,
+        name="studio_mediator_remove",
+    ),
     path("mediation/", mediation_cases.case_list, name="mediation_cases"),
     # Before "mediation/<number>/": "new" is not a case number.
     path("mediation/new/", mediation_cases.case_new, name="mediation_new"),

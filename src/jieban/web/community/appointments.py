@@ -267,9 +267,10 @@ def appointment_print(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     manages = managed_appointments(request.user).filter(pk=letter.pk).exists()
     context = {
         "letter": letter,
-        "back_url": reverse(
-            "web:appointment_detail" if manages else "web:my_appointments",
-            **({"kwargs": {"pk": letter.pk}} if manages else {}),
+        "back_url": (
+            reverse("web:appointment_detail", kwargs={"pk": letter.pk})
+            if manages
+            else reverse("web:my_appointments")
         ),
         "bureau": bureau_heading(),
         "buildings": letter.buildings.select_related("grid").order_by("grid__code", "name"),
