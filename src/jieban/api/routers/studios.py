@@ -29,17 +29,12 @@ class MediatorOut(Schema):
     kind: str = Field(description="police, peoples_mediator, lawyer, retired_cadre or volunteer")
 
 
-class HostOut(Schema):
-    code: str
-    name: str
-    kind: str
-
-
 class StudioOut(Schema):
     id: int
     code: str
     name: str
-    host_unit: HostOut
+    host_unit: str = Field(description="The code of the station or community that hosts it")
+    host_unit_name: str
     address: str
     phone: str
     opened_on: dt.date | None
@@ -73,11 +68,8 @@ def studio_out(studio: Studio) -> dict[str, Any]:
         "id": studio.pk,
         "code": studio.code,
         "name": studio.name,
-        "host_unit": {
-            "code": studio.host_unit.code,
-            "name": studio.host_unit.name,
-            "kind": studio.host_unit.kind,
-        },
+        "host_unit": studio.host_unit.code,
+        "host_unit_name": studio.host_unit.name,
         "address": studio.address,
         "phone": studio.phone,
         "opened_on": studio.opened_on,
