@@ -225,6 +225,11 @@ class TestPages:
         assert 'data-testid="menu-studios"' in page
         page = client.get(f"/studios/{studio.pk}/").content.decode()
         assert 'data-testid="mediator-form"' in page and 'data-mediator="outsider"' in page
+        # The opening date fills its date field in Chinese too (ISO, whatever the language).
+        client.cookies["django_language"] = "zh-hans"
+        page = client.get(f"/studios/{studio.pk}/").content.decode()
+        assert 'type="date" name="opened_on" value="2020-05-01"' in page
+        client.cookies["django_language"] = "en"
         answer = client.post(f"/studios/{studio.pk}/", {"name": "", "phone": "x"})
         assert answer.status_code == 400
         answer = client.post(f"/studios/{studio.pk}/", {"name": "杨师傅工作室", "phone": ""})

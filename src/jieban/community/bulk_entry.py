@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import load_workbook
 
 from jieban.community.access import is_bureau_wide, visible_buildings
@@ -115,6 +115,11 @@ def column_headers() -> list[str]:
     return [str(label) for _key, label in COLUMNS]
 
 
+def listed(items: list[str]) -> str:
+    """`items` as the active language lists them (、 in Chinese)."""
+    return pgettext("list separator", ", ").join(items)
+
+
 def _known_headers() -> dict[str, str]:
     """Every language's header → column key: a sheet filled in Chinese or English is read."""
     known: dict[str, str] = {}
@@ -175,7 +180,7 @@ def _rows_of(book: Any) -> list[SheetRow]:
     if missing:
         raise InvalidInput(
             _("The first row must be the template's headers: %(headers)s (missing: %(missing)s).")
-            % {"headers": "、".join(column_headers()), "missing": "、".join(missing)},
+            % {"headers": listed(column_headers()), "missing": listed(missing)},
             field="file",
         )
     found: list[SheetRow] = []

@@ -49,6 +49,7 @@ from jieban.community.bulk_entry import (
     BulkEntryRefused,
     column_headers,
     enter_building_heads,
+    listed,
 )
 from jieban.community.models import Appointment, AppointmentStatus, Post
 from jieban.errors import Conflict, InvalidInput
@@ -65,7 +66,8 @@ from jieban.web.excel import XLSX, guarded_row
 from jieban.web.pages import bureau_heading
 from jieban.web.templatetags.jieban_web import localized
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# ISO, as an <input type="date"> takes it whatever the page's language.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_UPLOAD = MAX_FILE_BYTES
 
 
@@ -354,7 +356,12 @@ def appointment_bulk(request: AuthenticatedRequest) -> HttpResponse:
                     % {"letters": len(entry.letters), "people": len(entry.created)},
                 )  # fmt: skip
                 return redirect("web:appointments")
-    context = {"form": form, "errors": errors, "headers": column_headers(), "max_rows": MAX_ROWS}
+    context = {
+        "form": form,
+        "errors": errors,
+        "headers": listed(column_headers()),
+        "max_rows": MAX_ROWS,
+    }
     return render(request, "web/community/appointment_bulk.html", context, status=status)
 
 

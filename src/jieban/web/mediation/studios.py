@@ -37,7 +37,8 @@ from jieban.org.permissions import can_edit_studio, can_manage_studios, require
 from jieban.web.errors import answers_domain_errors, put_domain_error
 from jieban.web.templatetags.jieban_web import localized
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# ISO, as an <input type="date"> takes it whatever the page's language.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class StudioForm(forms.Form):
