@@ -58,6 +58,10 @@ class StudioPatch(Schema):
     opened_on: dt.date | None = None
 
 
+# A PATCH without a body changes nothing (and answers the studio), as the document says.
+NO_CHANGE = StudioPatch()
+
+
 class MediatorIn(Schema):
     person: str = Field(description="The username of a person with the mediator role")
     kind: str = Field(description="police, peoples_mediator, lawyer, retired_cadre or volunteer")
@@ -105,7 +109,9 @@ def get_studio(request: AuthenticatedRequest, pk: PathId) -> dict[str, Any]:
 
 
 @router.patch("/studios/{pk}", response={200: StudioOut, **ERRORS})
-def patch_studio(request: AuthenticatedRequest, pk: PathId, payload: StudioPatch) -> dict[str, Any]:
+def patch_studio(
+    request: AuthenticatedRequest, pk: PathId, payload: StudioPatch = NO_CHANGE
+) -> dict[str, Any]:
     """Change the fields given: administrators and the host unit's leaders."""
     return studio_out(update_studio(pk, **payload.dict(exclude_unset=True), by=request.user))
 
