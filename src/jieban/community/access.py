@@ -66,15 +66,16 @@ def is_bureau_wide(actor: Viewer) -> bool:
 def visible_appointments(actor: Viewer) -> QuerySet[Appointment]:
     """The letters `actor` may read: administrators every station's, a station's leaders
     their station's, and everyone their own (current and past); nobody else any."""
-    letters = Appointment.objects.select_related("person", "issued_by_unit")
     if is_bureau_wide(actor):
-        return letters if can_issue_appointments(actor) else letters.none()
+        return managed_appointments(actor)
     if not isinstance(actor, User):
-        return letters.none()
-    mine = Q(person=actor) if can_read_own_appointments(actor) else Q(pk__in=[])
+        return Appointment.objects.none()
+    rule = Q(pk__in=[])
     if can_issue_appointments(actor):
-        return letters.filter(Q(issued_by_unit_id=actor.unit_id) | mine)
-    return letters.filter(mine) if can_read_own_appointments(actor) else letters.none()
+        rule |= Q(issued_by_unit_id=actor.unit_id)
+    if can_read_own_appointments(actor):
+        rule |= Q(person=actor)
+    return Appointment.objects.select_related("person", "issued_by_unit").filter(rule)
 
 
 def own_appointments(actor: Viewer) -> QuerySet[Appointment]:
