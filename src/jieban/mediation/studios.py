@@ -36,13 +36,16 @@ def _may_see(actor: Viewer) -> None:
     require(can_see_studios(actor), _("Your role has no access to the mediation studios."))
 
 
+def _active_studios(actor: Viewer) -> QuerySet[Studio]:
+    _may_see(actor)
+    return Studio.objects.filter(is_active=True).select_related("host_unit")
+
+
 def studio_list(actor: Viewer) -> QuerySet[Studio]:
     """The bureau's active studios, by code, with their host, their mediators and the count of
     their open cases (`open_cases`); a 403 for whoever may not see them."""
-    _may_see(actor)
     return (
-        Studio.objects.filter(is_active=True)
-        .select_related("host_unit")
+        _active_studios(actor)
         .prefetch_related("memberships__person")
         .annotate(open_cases=Count("cases", filter=Q(cases__status__in=OPEN_STATUSES)))
         .order_by("code")
@@ -50,10 +53,11 @@ def studio_list(actor: Viewer) -> QuerySet[Studio]:
 
 
 def access_studio(actor: Viewer, pk: int, *, for_update: bool = False) -> Studio:
-    """The active studio `pk` (with `open_cases`), else NotFound; locked when `for_update`."""
-    studios = studio_list(actor)
-    if for_update:
-        studios = studios.select_for_update(of=("self",))
+    """The active studio `pk` (with `open_cases`), else NotFound; locked when `for_update`
+    (then without its counts: PostgreSQL locks no grouped row)."""
+    studios = (
+        _active_studios(actor).select_for_update(of=("self",)) if for_update else studio_list(actor)
+    )
     try:
         return studios.get(pk=pk)
     except Studio.DoesNotExist:
