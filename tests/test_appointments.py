@@ -237,7 +237,11 @@ class TestApi:
     ) -> None:
         made = letter(cast.leader_a, buildings=[buildings[0].pk])
         assert ApiClient(cast.dispatcher).get("/appointments").status_code == 403
-        assert ApiClient(cast.building_head).get(f"/appointments/{made.pk}").status_code == 403
+        # The appointee reads his own letter (tests/test_appointee_letters.py); nobody else
+        # outside the station does.
+        assert ApiClient(cast.building_head).get(f"/appointments/{made.pk}").status_code == 200
+        assert ApiClient(cast.grid_officer).get(f"/appointments/{made.pk}").status_code == 404
+        assert ApiClient(cast.dispatcher).get(f"/appointments/{made.pk}").status_code == 404
         assert ApiClient(leader_b).get(f"/appointments/{made.pk}").status_code == 404
         revoke = ApiClient(leader_b).post(f"/appointments/{made.pk}/revoke", {"reason": "x"})
         assert revoke.status_code == 404

@@ -25,6 +25,7 @@ Alone: `pytest tests/test_permission_matrix.py`.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from django.db import transaction
 from django.http import HttpResponseBase
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from openpyxl import Workbook
 
 from jieban.community.actions import create_building
 from jieban.community.appointments import issue_appointment
@@ -116,6 +118,15 @@ PHONE_REPORT = {
     "content": "楼道堆放杂物",
     "idempotency_key": "0b7f0a52-4f5e-4c69-9a0e-2d1c3b4a5e6f",
 }
+# The people letters appoint read their own; the world's letter appoints the building head.
+APPOINTEES: Roles = frozenset(POLICY["can_read_own_appointments"])
+READS_LETTER: Roles = LETTER_ISSUERS | {"building_head"}
+# The studios: who lists them, who opens one, who edits the world's (hosted by station A).
+STUDIO_READERS: Roles = frozenset(POLICY["can_see_studios"])
+STUDIO_MANAGERS: Roles = frozenset(POLICY["can_manage_studios"])
+STUDIO_EDITORS: Roles = frozenset(UNIT_BOUND["can_edit_studio"])
+NEW_STUDIO = {"code": "MS2", "name": "新调解工作室", "host_unit": "PS-A"}
+MEDIATOR = {"person": "outsider", "kind": "lawyer"}
 BUILDING = {"grid": "G-01", "kind": "building", "name": "5号楼", "address": "幸福路 5 号"}
 LETTER = {
     "post": "grid_officer",
@@ -161,6 +172,20 @@ class Upload:
 
     def file(self) -> SimpleUploadedFile:
         return SimpleUploadedFile("现场.png", PNG, content_type="image/png")
+
+
+class HeadsSheet(Upload):
+    """The bulk entry's sheet: one new building head for the world's building."""
+
+    def file(self) -> SimpleUploadedFile:
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["Name", "Phone", "Buildings", "Term starts", "Term ends"])
+        sheet.append(["王秀英", "13800000001", "1号楼", "2026-04-01", "2029-03-31"])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return SimpleUploadedFile("楼长.xlsx", buffer.getvalue())
 
 
 @dataclass(frozen=True)
@@ -285,13 +310,25 @@ ROWS: list[Row] = [
         data={"ends_on": "2028-03-10"}),
     Row("appointments/<id:pk>/revoke/", "/appointments/{letter}/revoke/", write=LETTER_ISSUERS,
         data={"reason": "调离本辖区"}),
-    # The letter prints for its issuers and for the building head it appoints; for anyone
-    # else it does not exist.
-    Row("appointments/<id:pk>/print/", "/appointments/{letter}/print/",
-        read=LETTER_ISSUERS | {"building_head"}, seen_by=LETTER_ISSUERS | {"building_head"}),
     Row("quick-report/", "/quick-report/", read=REPORTERS, write=REPORTERS,
         data={**PHONE_REPORT, "photos": Upload()}),
     Row("quick-report/mine/", "/quick-report/mine/", read=REPORTERS),
+    Row("appointments/<id:pk>/print/", "/appointments/{letter}/print/", read=READS_LETTER,
+        seen_by=READS_LETTER),
+    Row("appointments/mine/", "/appointments/mine/", read=APPOINTEES),
+    Row("appointments/bulk/", "/appointments/bulk/", read=LETTER_ISSUERS, write=LETTER_ISSUERS,
+        data={"file": HeadsSheet(), "station": "PS-A"}),
+    Row("appointments/bulk/template.xlsx", "/appointments/bulk/template.xlsx",
+        read=LETTER_ISSUERS),
+    Row("studios/", "/studios/", read=STUDIO_READERS),
+    Row("studios/new/", "/studios/new/", read=STUDIO_MANAGERS, write=STUDIO_MANAGERS,
+        data=NEW_STUDIO),
+    Row("studios/<id:pk>/", "/studios/{studio}/", read=STUDIO_READERS, write=STUDIO_EDITORS,
+        data={"name": "老杨调解工作室", "phone": "0571-1234567"}),
+    Row("studios/<id:pk>/mediators/", "/studios/{studio}/mediators/", write=STUDIO_EDITORS,
+        data=MEDIATOR),
+    Row("studios/<id:pk>/mediators/remove/", "/studios/{studio}/mediators/remove/",
+        write=STUDIO_EDITORS, data={"person": "outsider"}),
     Row("mediation/", "/mediation/", read=MEDIATION),
     Row("mediation/new/", "/mediation/new/", read=CASE_OPENERS, write=CASE_OPENERS,
         data={**CASE, "forum": "studio:MS"}),
@@ -399,14 +436,24 @@ ROWS: list[Row] = [
     Row("api/v1/reports/<kind>/<period>", "/api/v1/reports/monthly/2026-02",
         read=REPORT_READERS, seen_by=REPORT_READERS, write=PUBLISHERS,
         write_url="/api/v1/reports/monthly/2026-01", write_seen=False, data={}),
-    Row("api/v1/studios", "/api/v1/studios", read=MEDIATION),
+    Row("api/v1/studios", "/api/v1/studios", read=STUDIO_READERS, write=STUDIO_MANAGERS,
+        data=NEW_STUDIO),
+    Row("api/v1/studios/<pk>", "/api/v1/studios/{studio}", read=STUDIO_READERS,
+        write=STUDIO_EDITORS, method="PATCH", data={"phone": "0571-1234567"}),
+    Row("api/v1/studios/<pk>/mediators", "/api/v1/studios/{studio}/mediators",
+        write=STUDIO_EDITORS, data=MEDIATOR),
+    Row("api/v1/studios/<pk>/mediators/<username>",
+        "/api/v1/studios/{studio}/mediators/outsider", write=STUDIO_EDITORS, method="DELETE"),
     Row("api/v1/grids", "/api/v1/grids", read=GRIDS),
     Row("api/v1/buildings", "/api/v1/buildings", read=MANAGERS, write=MANAGERS, data=BUILDING),
     Row("api/v1/buildings/<pk>", "/api/v1/buildings/{building}", read=MANAGERS, write=MANAGERS,
         method="PUT", data={**BUILDING, "name": "1号楼（东）"}),
-    Row("api/v1/appointments", "/api/v1/appointments", read=LETTER_ISSUERS,
+    Row("api/v1/appointments", "/api/v1/appointments", read=LETTER_ISSUERS | APPOINTEES,
         write=LETTER_ISSUERS, data=LETTER),
-    Row("api/v1/appointments/<pk>", "/api/v1/appointments/{letter}", read=LETTER_ISSUERS),
+    Row("api/v1/appointments/<pk>", "/api/v1/appointments/{letter}", read=READS_LETTER,
+        seen_by=READS_LETTER),
+    Row("api/v1/appointments/<pk>/print", "/api/v1/appointments/{letter}/print",
+        read=READS_LETTER, seen_by=READS_LETTER),
     Row("api/v1/appointments/<pk>/renew", "/api/v1/appointments/{letter}/renew",
         write=LETTER_ISSUERS, data={"ends_on": "2028-03-10"}),
     Row("api/v1/appointments/<pk>/revoke", "/api/v1/appointments/{letter}/revoke",
@@ -472,12 +519,12 @@ def test_the_table_lists_every_route_and_nothing_else() -> None:
 SAMPLE = {
     name: {
         "saved_filter": "1", "attachment": "1", "notification": "1", "building": "1",
-        "letter": "1",
+        "letter": "1", "studio": "1",
     }.get(name, "JB1")
     for name in (
         "new", "earlier", "dispatched", "in_progress", "pending", "resolved", "moved",
         "reported", "order", "saved_filter", "attachment", "notification", "override",
-        "case", "mediating", "succeeded", "agreed", "building", "letter",
+        "case", "mediating", "succeeded", "agreed", "building", "letter", "studio",
     )
 }  # fmt: skip
 
@@ -563,6 +610,7 @@ def world(cast: Cast) -> World:
         draft = AgreementDraft(**AGREEMENT_HEAD, terms=[TermDraft(**TERM)])
         record_agreement(objects["agreed"], draft=draft, by=cast.outsider)
         attach_scan(objects["agreed"], upload=Upload().file(), by=cast.outsider)
+        objects["studio"] = str(studio.pk)
         # A building of station A's grid G-01, and a letter station A issued for it.
         building = create_building(
             grid="G-01", kind="building", name="1号楼", address="幸福路 1 号", by=cast.admin

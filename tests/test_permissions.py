@@ -75,12 +75,24 @@ POLICY: dict[str, set[str]] = {
     "can_manage_buildings": {"admin", "leader_a"},
     "can_issue_appointments": {"admin", "leader_a"},
     "can_report_from_phone": {"grid_officer", "building_head"},
+    # The people a letter may appoint read their own letters.
+    "can_read_own_appointments": {
+        "handler_a",
+        "leader_a",
+        "handler_b",
+        "grid_officer",
+        "building_head",
+    },
+    "can_manage_studios": {"admin", "leader_a"},
+    "can_see_studios": {"admin", "dispatcher", "supervisor", "leader", "leader_a", "outsider"},
 }
 UNIT_BOUND: dict[str, set[str]] = {
     "can_work_unit_tickets": {"handler_a", "leader_a"},
     # And whoever registered the ticket (`test_the_registrar_may_attach`).
     "can_attach": {"admin", "dispatcher", "supervisor", "handler_a", "leader_a"},
     "can_see_full_phone": {"admin", "dispatcher", "supervisor", "handler_a", "leader_a"},
+    # A studio hosted by station A: administrators and A's leaders.
+    "can_edit_studio": {"admin", "leader_a"},
 }
 
 # Permissions bound to a studio's or committee's people (ids): given everyone of the cast as

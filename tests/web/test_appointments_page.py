@@ -130,7 +130,7 @@ def test_the_appointee_prints_his_own_letter_from_his_home(
     assert f'href="/appointments/{made.pk}/print/"' in home
     html = client.get(f"/appointments/{made.pk}/print/").content.decode()
     assert "<h1>聘书</h1>" in html and made.number in html
-    assert 'href="/"' in html  # back to his home, not to the issuers' page
+    assert 'href="/appointments/mine/"' in html  # back to his letters, not the issuers' page
 
 
 def test_another_station_and_other_roles(client: Client, cast: Cast, building: Building) -> None:
@@ -148,10 +148,9 @@ def test_another_station_and_other_roles(client: Client, cast: Cast, building: B
         client.force_login(person)
         assert client.get("/appointments/").status_code == 403
         assert client.get(f"/appointments/{made.pk}/").status_code == 403
-        # The letter prints for the person it appoints; for anyone else it does not exist.
-        appointee = person == cast.building_head
-        printed = client.get(f"/appointments/{made.pk}/print/")
-        assert printed.status_code == (200 if appointee else 404)
+        # The appointee prints his own letter; nobody else outside the station sees it.
+        printed = client.get(f"/appointments/{made.pk}/print/").status_code
+        assert printed == (200 if person == cast.building_head else 404)
         assert 'data-testid="menu-appointments"' not in client.get("/").content.decode()
     client.force_login(cast.admin)
     assert 'name="station"' in client.get("/appointments/new/").content.decode()

@@ -34,6 +34,7 @@ from jieban.api.routers import (
     notifications,
     org,
     stats,
+    studios,
     supervision,
     tickets,
 )
@@ -128,6 +129,7 @@ api.add_router("", supervision.router)
 api.add_router("", notifications.router)
 api.add_router("", stats.router)
 api.add_router("", community.router)
+api.add_router("", studios.router)
 api.add_router("", mediation.router)
 
 

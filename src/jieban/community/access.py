@@ -4,13 +4,13 @@ Administrators manage every grid's buildings. A police station's leaders manage 
 of the grids in their station's area today (`grids_on`). Nobody else manages any: a building
 outside your grids does not exist for you (404); the pages and the API refuse the lists and
 forms to whoever may manage none (403, `can_manage_buildings`). Appointment letters follow
-the same rule by the station that issued them (`can_issue_appointments`); besides, everyone
-reads (and prints) the letters that appoint them (`access_letter_to_read`).
+the same rule by the station that issued them (`can_issue_appointments`); besides, whoever a
+letter appoints reads it (`can_read_own_appointments`), and nobody else does (404).
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,11 @@ from jieban.community.selectors import GridPlace, grids_on
 from jieban.errors import NotFound
 from jieban.org.actors import SystemActor, Viewer
 from jieban.org.models import Role, User
-from jieban.org.permissions import can_issue_appointments, can_manage_buildings
+from jieban.org.permissions import (
+    can_issue_appointments,
+    can_manage_buildings,
+    can_read_own_appointments,
+)
 
 
 def managed_grids(actor: Viewer) -> list[GridPlace]:
@@ -61,7 +65,30 @@ def is_bureau_wide(actor: Viewer) -> bool:
 
 def visible_appointments(actor: Viewer) -> QuerySet[Appointment]:
     """The letters `actor` may read: administrators every station's, a station's leaders
-    their station's, nobody else any."""
+    their station's, and everyone their own (current and past); nobody else any."""
+    if is_bureau_wide(actor):
+        return managed_appointments(actor)
+    if not isinstance(actor, User):
+        return Appointment.objects.none()
+    rule = Q(pk__in=[])
+    if can_issue_appointments(actor):
+        rule |= Q(issued_by_unit_id=actor.unit_id)
+    if can_read_own_appointments(actor):
+        rule |= Q(person=actor)
+    return Appointment.objects.select_related("person", "issued_by_unit").filter(rule)
+
+
+def own_appointments(actor: Viewer) -> QuerySet[Appointment]:
+    """The letters that appoint `actor`, current and past, newest first: none for whoever no
+    letter may appoint."""
+    if not isinstance(actor, User) or not can_read_own_appointments(actor):
+        return Appointment.objects.none()
+    return Appointment.objects.select_related("person", "issued_by_unit").filter(person=actor)
+
+
+def managed_appointments(actor: Viewer) -> QuerySet[Appointment]:
+    """The letters `actor` may renew and revoke: administrators every station's, a station's
+    leaders their station's (not one of theirs another station issued)."""
     letters = Appointment.objects.select_related("person", "issued_by_unit")
     if not can_issue_appointments(actor):
         return letters.none()
@@ -71,27 +98,15 @@ def visible_appointments(actor: Viewer) -> QuerySet[Appointment]:
     return letters.filter(issued_by_unit_id=actor.unit_id)
 
 
-def access_appointment(actor: Viewer, pk: int, *, for_update: bool = False) -> Appointment:
-    """The letter `pk` if `actor` may read it, else NotFound; locked when `for_update`."""
-    letters = visible_appointments(actor)
+def access_appointment(
+    actor: Viewer, pk: int, *, for_update: bool = False, to_manage: bool = False
+) -> Appointment:
+    """The letter `pk` if `actor` may read it (manage it, with `to_manage`), else NotFound;
+    locked when `for_update`."""
+    letters = managed_appointments(actor) if to_manage else visible_appointments(actor)
     if for_update:
         letters = letters.select_for_update(of=("self",))
     try:
         return letters.get(pk=pk)
     except Appointment.DoesNotExist:
         raise NotFound(_("No appointment letter %(id)s.") % {"id": pk}) from None
-
-
-def access_letter_to_read(actor: Viewer, pk: int) -> Appointment:
-    """The letter `pk` if `actor` may read it: as its issuer (`access_appointment`), or as
-    the person it appoints; else NotFound."""
-    if can_issue_appointments(actor):
-        return access_appointment(actor, pk)
-    letter = (
-        Appointment.objects.select_related("person", "issued_by_unit")
-        .filter(pk=pk, person_id=actor.pk if isinstance(actor, User) and actor.is_active else None)
-        .first()
-    )
-    if letter is None:
-        raise NotFound(_("No appointment letter %(id)s.") % {"id": pk})
-    return letter

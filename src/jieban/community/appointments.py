@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -20,7 +23,7 @@ from django.utils.translation import gettext as _
 from jieban.community.access import (
     access_appointment,
     is_bureau_wide,
-    visible_appointments,
+    managed_appointments,
     visible_buildings,
 )
 from jieban.community.models import Appointment, AppointmentStatus, Building, Post
@@ -49,12 +52,56 @@ def _issuers_only() -> str:
     return _("Only a station's leaders and administrators may issue appointment letters.")
 
 
+@dataclass(frozen=True)
+class LetterPlace:
+    """A place a letter appoints to, as its sheet prints it: a grid, or a building in it."""
+
+    grid_code: str
+    grid_name: str
+    building: str | None = None
+    address: str | None = None
+
+
+def letter_sheet(letter: Appointment) -> dict[str, Any]:
+    """What a letter's A4 sheet prints: the bureau, the title, the appointee, the post, the
+    places, the term, the issuer and the date; the status when it is no longer in force."""
+    bureau = str(getattr(settings, "JIEBAN_BUREAU_NAME", "")) or (
+        Unit.objects.filter(kind=UnitKind.BUREAU, parent__isnull=True)
+        .order_by("pk")
+        .values_list("name", flat=True)
+        .first()
+        or ""
+    )
+    buildings = letter.buildings.select_related("grid").order_by("grid__code", "name")
+    places = [
+        LetterPlace(building.grid.code, building.grid.name, building.name, building.address)
+        for building in buildings
+    ] + [LetterPlace(grid.code, grid.name) for grid in letter.grids.order_by("code")]
+    return {
+        "number": letter.number,
+        "bureau": bureau,
+        "title": _("Appointment letter"),
+        "addressee": letter.person.display_name,
+        "post": letter.post,
+        "post_name": str(Post(letter.post).label),
+        "places": places,
+        "starts_on": letter.starts_on,
+        "ends_on": letter.ends_on,
+        "issued_by": letter.issued_by_unit.name,
+        "issued_on": letter.issued_on,
+        "status": letter.status,
+        "status_name": str(AppointmentStatus(letter.status).label),
+        "revoked_on": letter.revoked_on,
+        "revoke_reason": letter.revoke_reason,
+    }
+
+
 def expiring_appointments(actor: Viewer, *, today: dt.date | None = None) -> QuerySet[Appointment]:
     """The letters in force that end within `EXPIRY_WARNING_DAYS` days of today, soonest
     first."""
     today = today or timezone.localdate()
     return (
-        visible_appointments(actor)
+        managed_appointments(actor)
         .filter(
             status=AppointmentStatus.ACTIVE,
             ends_on__gte=today,
@@ -204,7 +251,7 @@ def _write(
 
 def _apply(action: str, pk: int, *, by: Actor) -> Appointment:
     require(can_issue_appointments(by), _issuers_only())
-    letter = access_appointment(by, pk, for_update=True)
+    letter = access_appointment(by, pk, for_update=True, to_manage=True)
     if letter.status not in ALLOWED[action]:
         raise Conflict(
             _("Letter %(number)s is %(status)s: it can no longer be renewed or revoked.")

@@ -61,9 +61,17 @@ def create_unit(
 
 
 def create_person(
-    *, username: str, role: str, unit: str | None, password: str, full_name: str = ""
+    *,
+    username: str,
+    role: str,
+    unit: str | None,
+    password: str | None,
+    full_name: str = "",
+    phone: str = "",
 ) -> User:
-    """Create a login with one role; everyone but administrators and leaders needs a unit."""
+    """Create a login with one role; everyone but administrators and leaders needs a unit.
+    Without a `password` the person cannot log in until an administrator sets one (the back
+    office, or `jieban changepassword USERNAME`)."""
     if role not in Role.values:
         raise InvalidInput(_("Unknown role %(role)s.") % {"role": role}, field="role")
     if not username.strip():
@@ -80,12 +88,17 @@ def create_person(
                 raise InvalidInput(_("Unknown unit %(code)s.") % {"code": unit}, field="unit")
         elif role not in (Role.ADMIN, Role.LEADER):
             raise InvalidInput(_("A %(role)s needs a unit.") % {"role": role}, field="unit")
-        person = User(username=username, role=role, unit=unit_obj, first_name=full_name)
-        try:
-            validate_password(password, person)
-        except ValidationError as exc:
-            raise InvalidInput(" ".join(exc.messages), field="password") from exc
-        person.set_password(password)
+        person = User(
+            username=username, role=role, unit=unit_obj, first_name=full_name, phone=phone
+        )
+        if password is None:
+            person.set_unusable_password()
+        else:
+            try:
+                validate_password(password, person)
+            except ValidationError as exc:
+                raise InvalidInput(" ".join(exc.messages), field="password") from exc
+            person.set_password(password)
         person.is_staff = role == Role.ADMIN
         person.is_superuser = role == Role.ADMIN
         person.save()

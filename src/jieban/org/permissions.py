@@ -27,6 +27,13 @@ SNAPSHOT_ROLES = CENTRE_ROLES
 GRID_EDITOR_ROLES = frozenset({Role.ADMIN})
 # Who reports from the phone (随手报): the community network's building heads and grid officers.
 PHONE_REPORT_ROLES = frozenset({Role.BUILDING_HEAD, Role.GRID_OFFICER})
+# Who may hold an appointment letter (聘书): building heads, grid officers, and a station's
+# people as grid police chiefs; each reads their own letters.
+APPOINTEE_ROLES = frozenset(
+    {Role.BUILDING_HEAD, Role.GRID_OFFICER, Role.UNIT_HANDLER, Role.UNIT_LEADER}
+)
+# Who hosts a mediation studio and, as its leader, manages it: a station or a community.
+STUDIO_HOST_KINDS = frozenset({UnitKind.STATION, UnitKind.COMMUNITY})
 # Who sees a resident's full phone on any ticket; a unit's people see it on what they hold.
 FULL_PHONE_ROLES = DISPATCH_ROLES | {Role.SUPERVISOR}
 
@@ -216,3 +223,43 @@ def can_report_from_phone(actor: Viewer) -> bool:
     officers. Sending needs a letter in force too (`jieban.community.reports`), which says so
     when there is none."""
     return _person_with_role(actor, PHONE_REPORT_ROLES)
+
+
+def can_read_own_appointments(actor: Viewer) -> bool:
+    """Read one's own appointment letters, current and past, and print them: the people a
+    letter may appoint (`jieban.community.access`)."""
+    return _person_with_role(actor, APPOINTEE_ROLES)
+
+
+def _host_leader(actor: Viewer) -> User | None:
+    """The active leader of a station or a community behind `actor`, or None."""
+    person = _person(actor)
+    if (
+        person
+        and person.role == Role.UNIT_LEADER
+        and person.unit is not None
+        and person.unit.kind in STUDIO_HOST_KINDS
+    ):
+        return person
+    return None
+
+
+def can_manage_studios(actor: Viewer) -> bool:
+    """Open a mediation studio and manage studios: administrators (any host) and the leaders
+    of a station or a community (the studios their unit hosts)."""
+    return _person_with_role(actor, GRID_EDITOR_ROLES) or _host_leader(actor) is not None
+
+
+def can_edit_studio(actor: Viewer, host_unit_id: int | None) -> bool:
+    """Edit a studio hosted by `host_unit_id` and add or remove its mediators: administrators
+    and the host unit's leaders."""
+    if _person_with_role(actor, GRID_EDITOR_ROLES):
+        return True
+    leader = _host_leader(actor)
+    return bool(leader and host_unit_id is not None and leader.unit_id == host_unit_id)
+
+
+def can_see_studios(actor: Viewer) -> bool:
+    """The list of studios with their mediators: whoever opens the mediation pages, and
+    those who manage studios."""
+    return can_see_mediation(actor) or can_manage_studios(actor)

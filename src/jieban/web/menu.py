@@ -16,6 +16,7 @@ from jieban.org.permissions import (
     can_issue_appointments,
     can_manage_buildings,
     can_mark_repeat,
+    can_read_own_appointments,
     can_read_reports,
     can_record_visit,
     can_register,
@@ -23,6 +24,7 @@ from jieban.org.permissions import (
     can_see_campaign,
     can_see_mediation,
     can_see_stats,
+    can_see_studios,
     can_supervise,
     can_take_snapshot,
     can_watch_supervision,
@@ -83,6 +85,8 @@ class Menu:
     snapshot: bool
     buildings: bool
     appointments: bool
+    my_appointments: bool
+    studios: bool
     admin: bool
 
 
@@ -102,5 +106,8 @@ def menu_for(user: Viewer) -> Menu:
         snapshot=can_take_snapshot(user),
         buildings=can_manage_buildings(user),
         appointments=can_issue_appointments(user),
+        # A station's leaders find their own letters among the station's.
+        my_appointments=can_read_own_appointments(user) and not can_issue_appointments(user),
+        studios=can_see_studios(user),
         admin=can_administer(user),
     )

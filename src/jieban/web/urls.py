@@ -12,6 +12,7 @@ from jieban.web.community import reports as phone_reports
 from jieban.web.login import LoginForm
 from jieban.web.mediation import agreements as mediation_agreements
 from jieban.web.mediation import cases as mediation_cases
+from jieban.web.mediation import studios
 from jieban.web.stats import page as stats_page
 from jieban.web.stats import reports, workbooks
 from jieban.web.supervision import campaign, follow_up, orders
@@ -111,6 +112,13 @@ urlpatterns = [
     path("buildings/<id:pk>/", buildings.building_edit, name="building_edit"),
     path("appointments/", appointments.appointment_list, name="appointments"),
     path("appointments/new/", appointments.appointment_new, name="appointment_new"),
+    path("appointments/mine/", appointments.my_appointments, name="my_appointments"),
+    path("appointments/bulk/", appointments.appointment_bulk, name="appointment_bulk"),
+    path(
+        "appointments/bulk/template.xlsx",
+        appointments.appointment_bulk_template,
+        name="appointment_bulk_template",
+    ),
     path("appointments/<id:pk>/", appointments.appointment_detail, name="appointment_detail"),
     path("appointments/<id:pk>/renew/", appointments.appointment_renew, name="appointment_renew"),
     path(
@@ -121,6 +129,15 @@ urlpatterns = [
     path("appointments/<id:pk>/print/", appointments.appointment_print, name="appointment_print"),
     path("quick-report/", phone_reports.report_new, name="phone_report_new"),
     path("quick-report/mine/", phone_reports.report_list, name="phone_reports"),
+    path("studios/", studios.studio_index, name="studios"),
+    path("studios/new/", studios.studio_new, name="studio_new"),
+    path("studios/<id:pk>/", studios.studio_detail, name="studio"),
+    path("studios/<id:pk>/mediators/", studios.studio_mediator_add, name="studio_mediator_add"),
+    path(
+        "studios/<id:pk>/mediators/remove/",
+        studios.studio_mediator_remove,
+        name="studio_mediator_remove",
+    ),
     path("mediation/", mediation_cases.case_list, name="mediation_cases"),
     # Before "mediation/<number>/": "new" is not a case number.
     path("mediation/new/", mediation_cases.case_new, name="mediation_new"),

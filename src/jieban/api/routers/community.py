@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -14,6 +15,7 @@ from jieban.api.serializers import local
 from jieban.community.access import (
     access_appointment,
     access_building,
+    managed_appointments,
     visible_appointments,
     visible_buildings,
 )
@@ -21,6 +23,7 @@ from jieban.community.actions import create_building, update_building
 from jieban.community.appointments import (
     expiring_appointments,
     issue_appointment,
+    letter_sheet,
     renew_appointment,
     revoke_appointment,
 )
@@ -33,6 +36,7 @@ from jieban.org.models import Unit
 from jieban.org.permissions import (
     can_issue_appointments,
     can_manage_buildings,
+    can_read_own_appointments,
     can_report_from_phone,
     can_see_grids,
     require,
@@ -94,6 +98,32 @@ class RenewIn(Schema):
 
 class RevokeIn(Schema):
     reason: str
+
+
+class LetterPlaceOut(Schema):
+    grid: str = Field(description="The grid's code")
+    grid_name: str
+    building: str | None = Field(description="The building's name (a building head's letter)")
+    address: str | None
+
+
+class LetterSheetOut(Schema):
+    number: str
+    bureau: str = Field(description="The bureau's name at the head of the sheet")
+    title: str
+    addressee: str = Field(description="The appointee's name")
+    post: str
+    post_name: str
+    places: list[LetterPlaceOut]
+    starts_on: dt.date
+    ends_on: dt.date
+    issued_by: str
+    issued_on: dt.date
+    status: str
+    status_name: str
+    revoked_on: dt.date | None
+    revoke_reason: str
+    print_url: str = Field(description="The A4 print sheet (HTML) for a logged-in browser")
 
 
 class AppointmentOut(Schema):
@@ -204,7 +234,10 @@ def appointment_out(letter: Appointment) -> dict[str, Any]:
 
 
 def _letters_only(request: AuthenticatedRequest) -> None:
-    require(can_issue_appointments(request.user), _("You may not read appointment letters."))
+    require(
+        can_issue_appointments(request.user) or can_read_own_appointments(request.user),
+        _("You may not read appointment letters."),
+    )
 
 
 @router.get("/appointments", response={200: list[AppointmentOut], **ERRORS}, tags=["community"])
@@ -212,11 +245,17 @@ def list_appointments(
     request: AuthenticatedRequest, expiring: bool = False
 ) -> list[dict[str, Any]]:
     """Your station's appointment letters (administrators: every station's), newest first;
-    with `expiring=true`, those in force that end within 30 days, soonest first."""
+    with `expiring=true`, those in force that end within 30 days, soonest first. A building
+    head, grid officer or grid police chief who issues none gets their own letters."""
     _letters_only(request)
-    letters = (
-        expiring_appointments(request.user) if expiring else visible_appointments(request.user)
-    )
+    if can_issue_appointments(request.user):
+        letters = (
+            expiring_appointments(request.user) if expiring else managed_appointments(request.user)
+        )
+    else:
+        letters = visible_appointments(request.user)
+        if expiring:
+            letters = letters.none()
     letters = letters.select_related("renewal_of").prefetch_related("buildings", "grids")
     return [appointment_out(letter) for letter in letters]
 
@@ -231,8 +270,33 @@ def post_appointment(request: AuthenticatedRequest, payload: AppointmentIn) -> S
 
 @router.get("/appointments/{pk}", response={200: AppointmentOut, **ERRORS}, tags=["community"])
 def get_appointment(request: AuthenticatedRequest, pk: PathId) -> dict[str, Any]:
-    _letters_only(request)
+    """A letter of your station's, or one that appoints you (404 for anyone else)."""
     return appointment_out(access_appointment(request.user, pk))
+
+
+@router.get(
+    "/appointments/{pk}/print", response={200: LetterSheetOut, **ERRORS}, tags=["community"]
+)
+def get_appointment_sheet(request: AuthenticatedRequest, pk: PathId) -> dict[str, Any]:
+    """What the letter's A4 sheet prints, in the reader's language, with the address of the
+    sheet itself (`print_url`, HTML for a logged-in browser)."""
+    letter = access_appointment(request.user, pk)
+    sheet = letter_sheet(letter)
+    return {
+        **sheet,
+        "places": [
+            {
+                "grid": place.grid_code,
+                "grid_name": place.grid_name,
+                "building": place.building,
+                "address": place.address,
+            }
+            for place in sheet["places"]
+        ],
+        "print_url": request.build_absolute_uri(
+            reverse("web:appointment_print", kwargs={"pk": letter.pk})
+        ),
+    }
 
 
 @router.post(

@@ -1,4 +1,4 @@
-"""Mediation: the studios, and mediation cases with their sessions, conclusions and extension,
+"""Mediation: mediation cases with their sessions, conclusions and extension,
 and a succeeded case's agreement with its terms' performance and the follow-up calls.
 
 The shapes are kept here, next to the handlers, as `jieban.api.api` allows a new area to."""
@@ -34,33 +34,16 @@ from jieban.mediation.actions import (
     succeed_case,
     withdraw_case,
 )
-from jieban.mediation.models import Agreement, AgreementVisit, MediationCase, Studio
+from jieban.mediation.models import Agreement, AgreementVisit, MediationCase
 from jieban.mediation.selectors import (
     CaseFilters,
     agreement_of,
     case_page,
     clock_of,
-    visible_studios,
 )
 from jieban.org.actors import Viewer
 
 router = Router(tags=["mediation"])
-
-
-class MediatorOut(Schema):
-    username: str
-    name: str
-    kind: str
-
-
-class StudioOut(Schema):
-    code: str
-    name: str
-    host_unit: str
-    address: str
-    phone: str
-    opened_on: dt.date | None
-    mediators: list[MediatorOut]
 
 
 class CaseIn(Schema):
@@ -323,25 +306,6 @@ def agreement_out(user: Viewer, agreement: Agreement) -> dict[str, Any]:
     }
 
 
-def studio_out(studio: Studio) -> dict[str, Any]:
-    return {
-        "code": studio.code,
-        "name": studio.name,
-        "host_unit": studio.host_unit.code,
-        "address": studio.address,
-        "phone": studio.phone,
-        "opened_on": studio.opened_on,
-        "mediators": [
-            {
-                "username": membership.person.username,
-                "name": membership.person.display_name,
-                "kind": membership.kind,
-            }
-            for membership in studio.memberships.all()
-        ],
-    }
-
-
 def case_out(user: Viewer, case: MediationCase, people: set[int]) -> dict[str, Any]:
     """A case as `user` is shown it: the parties' phones whole for its mediators only."""
     return {
@@ -391,11 +355,6 @@ def case_detail_out(user: Viewer, number: str) -> dict[str, Any]:
         ],
         "actions": available_actions(user, case, people),
     }
-
-
-@router.get("/studios", response={200: list[StudioOut], **ERRORS})
-def list_studios(request: AuthenticatedRequest) -> list[dict[str, Any]]:
-    return [studio_out(studio) for studio in visible_studios(request.user)]
 
 
 @router.post("/mediation-cases", response={201: CaseDetailOut, **ERRORS})

@@ -1,13 +1,16 @@
 """Appointment letters (聘书): the station's letters with those expiring within 30 days, the
-form to issue one, a letter's page with its renewal and revocation, and its A4 print sheet.
+form to issue one, a letter's page with its renewal and revocation, its A4 print sheet, and
+an appointee's own letters.
 
 Who may: `can_issue_appointments` (a station's leaders for their station's letters,
-administrators for every station's); which letters: `jieban.community.access`.
+administrators for every station's), `can_read_own_appointments` (the people letters
+appoint, their own); which letters: `jieban.community.access`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 from django import forms
@@ -21,13 +24,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from jieban.community.access import (
     access_appointment,
-    access_letter_to_read,
     is_bureau_wide,
+    managed_appointments,
     managed_grids,
-    visible_appointments,
+    own_appointments,
     visible_buildings,
 )
 from jieban.community.appointments import (
@@ -38,17 +43,32 @@ from jieban.community.appointments import (
     renew_appointment,
     revoke_appointment,
 )
-from jieban.community.models import Appointment, Post
+from jieban.community.bulk_entry import (
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    BulkEntryRefused,
+    column_headers,
+    enter_building_heads,
+    listed,
+)
+from jieban.community.models import Appointment, AppointmentStatus, Post
 from jieban.errors import Conflict, InvalidInput
 from jieban.http import AuthenticatedRequest
 from jieban.org.actors import Viewer
 from jieban.org.models import Unit, UnitKind, User
-from jieban.org.permissions import can_issue_appointments
+from jieban.org.permissions import (
+    can_issue_appointments,
+    can_read_own_appointments,
+    require,
+)
 from jieban.web.errors import answers_domain_errors, put_domain_error
+from jieban.web.excel import XLSX, guarded_row
 from jieban.web.pages import bureau_heading
 from jieban.web.templatetags.jieban_web import localized
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# ISO, as an <input type="date"> takes it whatever the page's language.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MAX_UPLOAD = MAX_FILE_BYTES
 
 
 class AppointmentForm(forms.Form):
@@ -131,7 +151,7 @@ def appointment_list(request: AuthenticatedRequest) -> HttpResponse:
     _issuers_only(request.user)
     context = {
         "expiring": _with_places(expiring_appointments(request.user)),
-        "letters": _with_places(visible_appointments(request.user))[:500],
+        "letters": _with_places(managed_appointments(request.user))[:500],
         "days": EXPIRY_WARNING_DAYS,
     }
     return render(request, "web/community/appointments.html", context)
@@ -197,7 +217,7 @@ def _detail(
 @answers_domain_errors
 def appointment_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _issuers_only(request.user)
-    return _detail(request, access_appointment(request.user, pk))
+    return _detail(request, access_appointment(request.user, pk, to_manage=True))
 
 
 @login_required
@@ -205,7 +225,7 @@ def appointment_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @answers_domain_errors
 def appointment_renew(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _issuers_only(request.user)
-    letter = access_appointment(request.user, pk)
+    letter = access_appointment(request.user, pk, to_manage=True)
     form = RenewForm(request.POST)
     status = 400
     if form.is_valid():
@@ -224,7 +244,7 @@ def appointment_renew(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @answers_domain_errors
 def appointment_revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _issuers_only(request.user)
-    letter = access_appointment(request.user, pk)
+    letter = access_appointment(request.user, pk, to_manage=True)
     form = RevokeForm(request.POST)
     status = 400
     if form.is_valid():
@@ -242,18 +262,132 @@ def appointment_revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_safe
 @answers_domain_errors
 def appointment_print(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """聘书 on one A4 page, in the style of the supervision order's sheet: for its issuers,
-    and for the person it appoints."""
-    letter = access_letter_to_read(request.user, pk)
-    issuer = can_issue_appointments(request.user)
+    """聘书 on one A4 page, in the style of the supervision order's sheet: for the issuing
+    station's leaders and administrators, and for the person it appoints (404 for anyone
+    else)."""
+    letter = access_appointment(request.user, pk)
+    manages = managed_appointments(request.user).filter(pk=letter.pk).exists()
     context = {
         "letter": letter,
-        "back_href": reverse("web:appointment_detail", args=[letter.pk])
-        if issuer
-        else reverse("web:home"),
-        "back_label": _("Back to the letter") if issuer else _("Back to the home page"),
+        "back_url": (
+            reverse("web:appointment_detail", kwargs={"pk": letter.pk})
+            if manages
+            else reverse("web:my_appointments")
+        ),
         "bureau": bureau_heading(),
         "buildings": letter.buildings.select_related("grid").order_by("grid__code", "name"),
         "grids": letter.grids.order_by("code"),
     }
     return render(request, "web/community/appointment_print.html", context)
+
+
+@login_required
+@require_safe
+@answers_domain_errors
+def my_appointments(request: AuthenticatedRequest) -> HttpResponse:
+    """The letters that appoint the person, current and past, each with its print sheet."""
+    require(
+        can_read_own_appointments(request.user),
+        _("Only building heads, grid officers and a station's people hold appointment letters."),
+    )
+    today = timezone.localdate()
+    letters = list(_with_places(own_appointments(request.user)))
+    context = {
+        "current": [
+            letter for letter in letters
+            if letter.status == AppointmentStatus.ACTIVE
+            and letter.starts_on <= today <= letter.ends_on
+        ],
+        "letters": letters,
+    }  # fmt: skip
+    return render(request, "web/community/my_appointments.html", context)
+
+
+class BulkEntryForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Filled-in sheet (.xlsx)"))
+    station = forms.ChoiceField(label=gettext_lazy("Issuing station"), required=False)
+
+    def __init__(self, user: Viewer, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not is_bureau_wide(user):
+            del self.fields["station"]
+            return
+        field = self.fields["station"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            (unit.code, localized(unit))
+            for unit in Unit.objects.filter(kind=UnitKind.STATION, is_active=True)
+        ]
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@answers_domain_errors
+def appointment_bulk(request: AuthenticatedRequest) -> HttpResponse:
+    """Bulk entry of building heads: the template to download, the filled-in sheet to upload;
+    every row's errors shown with the form, nothing written when any row is wrong."""
+    _issuers_only(request.user)
+    status = 200
+    errors: list[Any] = []
+    if request.method != "POST":
+        form = BulkEntryForm(request.user)
+    else:
+        form = BulkEntryForm(request.user, request.POST, request.FILES)
+        status = 400
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                entry = enter_building_heads(
+                    # At most one byte over the limit is read: enough to refuse a larger file.
+                    upload.read(MAX_UPLOAD + 1),
+                    station=form.cleaned_data.get("station") or None,
+                    by=request.user,
+                )
+            except BulkEntryRefused as exc:
+                errors = exc.errors
+                form.add_error(None, exc.message)
+            except InvalidInput as exc:
+                status = put_domain_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(letters)d letters issued; %(people)d building heads added, who log in "
+                      "once an administrator has set their password.")
+                    % {"letters": len(entry.letters), "people": len(entry.created)},
+                )  # fmt: skip
+                return redirect("web:appointments")
+    context = {
+        "form": form,
+        "errors": errors,
+        "headers": listed(column_headers()),
+        "max_rows": MAX_ROWS,
+    }
+    return render(request, "web/community/appointment_bulk.html", context, status=status)
+
+
+@login_required
+@require_safe
+@answers_domain_errors
+def appointment_bulk_template(request: AuthenticatedRequest) -> HttpResponse:
+    """The sheet to fill in: its headers, and on a second sheet
+    the buildings one may name (those of the station's area)."""
+    _issuers_only(request.user)
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    heads = book.create_sheet(_("Building heads"))
+    heads.append(guarded_row(heads, column_headers(), font=bold))
+    places = book.create_sheet(_("Buildings"))
+    places.append(
+        guarded_row(places, [_("Grid code"), _("Grid"), _("Building"), _("Address"), "ID"],
+                    font=bold)
+    )  # fmt: skip
+    for building in visible_buildings(request.user).order_by("grid__code", "name"):
+        places.append(
+            guarded_row(places, [building.grid.code, localized(building.grid), building.name,
+                                 building.address, building.pk])
+        )  # fmt: skip
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="jieban-building-heads.xlsx"'
+    return response
