@@ -5,10 +5,14 @@ of the grids in their station's area today (`grids_on`). Nobody else manages any
 outside your grids does not exist for you (404); the pages and the API refuse the lists and
 forms to whoever may manage none (403, `can_manage_buildings`). Appointment letters follow
 the same rule by the station that issued them (`can_issue_appointments`); besides, everyone
-reads (and prints) the letters that appoint them (`access_letter_to_read`).
+reads (and prints) the letters that appoint them (`access_letter_to_read`). The grid map
+shows the command centre and the leaders every grid, a station's people the grids of their
+station's area on the day shown (`mapped_grids`).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -19,7 +23,12 @@ from jieban.community.selectors import GridPlace, grids_on
 from jieban.errors import NotFound
 from jieban.org.actors import SystemActor, Viewer
 from jieban.org.models import Role, User
-from jieban.org.permissions import can_issue_appointments, can_manage_buildings
+from jieban.org.permissions import (
+    can_issue_appointments,
+    can_manage_buildings,
+    can_see_grid_map,
+    sees_whole_bureau,
+)
 
 
 def managed_grids(actor: Viewer) -> list[GridPlace]:
@@ -31,6 +40,18 @@ def managed_grids(actor: Viewer) -> list[GridPlace]:
         return grids_on(today)
     assert isinstance(actor, User)  # can_manage_buildings: a station's leader
     return grids_on(today, station_id=actor.unit_id)
+
+
+def mapped_grids(actor: Viewer, day: dt.date) -> list[GridPlace]:
+    """The grids `actor` sees on the grid map as they stood on `day`: every grid for the
+    command centre and the leaders, the grids then in the station's area for a station's
+    people (`can_see_grid_map`), none for anyone else."""
+    if not can_see_grid_map(actor):
+        return []
+    if sees_whole_bureau(actor):
+        return grids_on(day)
+    assert isinstance(actor, User)  # can_see_grid_map: a station's person
+    return grids_on(day, station_id=actor.unit_id)
 
 
 def visible_buildings(actor: Viewer) -> QuerySet[Building]:

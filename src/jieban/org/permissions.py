@@ -186,6 +186,26 @@ def can_see_grids(actor: Viewer) -> bool:
     return isinstance(actor, SystemActor) or _person(actor) is not None
 
 
+# A police station's people who look at its grids on the map: its leaders and its officers,
+# among whom the grid police chiefs (网格警长, appointed from the station's officers).
+STATION_MAP_ROLES = frozenset({Role.UNIT_LEADER, Role.UNIT_HANDLER})
+
+
+def can_see_grid_map(actor: Viewer) -> bool:
+    """Open the grid map with each grid's figures: the command centre and the leaders (every
+    grid), and a police station's leaders and officers, its grid police chiefs among them
+    (the grids of the station's area on the day shown, `jieban.web.community.gridmap`)."""
+    if sees_whole_bureau(actor):
+        return True
+    person = _person(actor)
+    return bool(
+        person
+        and person.role in STATION_MAP_ROLES
+        and person.unit is not None
+        and person.unit.kind == UnitKind.STATION
+    )
+
+
 def can_edit_grids(actor: Viewer) -> bool:
     """Redraw grids: record a boundary, a name or a place (`jieban grid import`)."""
     return _person_with_role(actor, GRID_EDITOR_ROLES)

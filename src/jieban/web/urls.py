@@ -7,8 +7,12 @@ from jieban.web import (
     home_views,
     notification_views,
 )
+<<<<<<< HEAD
 from jieban.web.community import appointments, buildings
 from jieban.web.community import reports as phone_reports
+=======
+from jieban.web.community import appointments, buildings, gridmap
+>>>>>>> 3261543 (The grid map: a page drawing the grids of a day with ECharts' map series, coloured by open, overdue, received this month or satisfaction; boundaries from a cached shapes endpoint; can_see_grid_map; a grid filter on the ticket list (issue 11))
 from jieban.web.login import LoginForm
 from jieban.web.mediation import agreements as mediation_agreements
 from jieban.web.mediation import cases as mediation_cases
@@ -106,6 +110,8 @@ urlpatterns = [
     path("notifications/", notification_views.notifications, name="notifications"),
     path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
     path("notifications/<id:pk>/", notification_views.notification_open, name="notification_open"),
+    path("community/map/", gridmap.grid_map, name="grid_map"),
+    path("community/map/shapes.json", gridmap.grid_map_shapes, name="grid_map_shapes"),
     path("buildings/", buildings.building_list, name="buildings"),
     path("buildings/new/", buildings.building_new, name="building_new"),
     path("buildings/<id:pk>/", buildings.building_edit, name="building_edit"),
