@@ -102,7 +102,7 @@ def test_the_centre_sees_the_map_and_clicks_through(
     assert not [text for text in refused if "Content Security Policy" in text]
 
     page.mouse.click(box["x"] + x, box["y"] + y)
-    page.wait_for_url(f"{base}/tickets/?grid=G-01&status=new%2Cdispatched%2Cin_progress%2Cresolved")
+    page.wait_for_url(f"{base}/tickets/?status=new%2Cdispatched%2Cin_progress%2Cresolved&grid=G-01")
     expect(page.locator('[data-testid="total"]')).to_contain_text("3")
 
     # Another figure: the page for it, coloured by the satisfaction rate.

@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from jieban.community.actions import record_grid_version
+from jieban.community.selectors import boundaries_on, grids_on, map_grids_on
 from jieban.org.actions import create_unit
 from jieban.org.actors import SYSTEM
 from jieban.org.models import Unit
@@ -63,11 +64,19 @@ def grid(code: str) -> Unit:
 
 
 def map_data(response: Any) -> dict[str, Any]:
-    """The figures the page hands to grid_map.js."""
+    """The figures the page hands to grid_map.js, each grid's row as a dict as the script
+    makes it (its station's name, the address of its tickets)."""
     html = response.content.decode()
     start = html.index('<script id="grid-map-data" type="application/json">')
-    body = html[html.index(">", start) + 1 : html.index("</script>", start)]
-    return json.loads(body)
+    data = json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
+    grids = []
+    for row in data["grids"]:
+        grid = dict(zip(data["columns"], row, strict=True))
+        station = grid["station"]
+        grid["station"] = "" if station is None else data["stations"][station]
+        grid["url"] = data["tickets"] + grid["code"]
+        grids.append(grid)
+    return {**data, "grids": grids}
 
 
 @pytest.fixture
@@ -141,10 +150,12 @@ class TestFigures:
     def test_each_grid_has_the_statistics_figures(self, cast: Cast, drawn: None) -> None:
         _tickets(cast)
         start, end = month_of(NOW.date())
-        rows = {row.place.code: row for row in grid_rows(
+        rows = {row.grid.code: row for row in grid_rows(
             cast.dispatcher, NOW.date(), start=start, end=end, figure="open"
         )}  # fmt: skip
-        stats = {row.key: row for row in figures(cast.dispatcher, start=start, end=end, group_by="grid")}
+        stats = {
+            row.key: row for row in figures(cast.dispatcher, start=start, end=end, group_by="grid")
+        }
         for code in ("G-01", "G-02"):
             mine, theirs = rows[code].figures, stats[code]
             assert (mine.received, mine.visited, mine.satisfied) == (
@@ -175,9 +186,12 @@ class TestFigures:
         by_code = {item["code"]: item for item in map_data(response)["grids"]}
         assert by_code["G-B1"]["satisfaction"] is None
         assert by_code["G-01"]["satisfaction"] == 50.0
-        html = response.content.decode()
+        table = client_of(cast.dispatcher).get("/community/map/?figure=satisfaction&view=table")
+        html = table.content.decode()
         row = html[html.index('data-grid="G-B1"') :]
-        assert "no data" in row[: row.index("</tr>")]
+        assert '<span class="muted">no data</span>' in row[: row.index("</tr>")]
+        row = html[html.index('data-grid="G-01"') :]
+        assert "50.00%" in row[: row.index("</tr>")]
 
     def test_a_station_counts_the_tickets_it_holds_as_its_statistics_do(
         self, cast: Cast, drawn: None
@@ -186,7 +200,9 @@ class TestFigures:
         # One of G-01's tickets goes to station B: A's figures no longer count it.
         transitions.dispatch_ticket(made["new"].number, unit=grid("PS-B"), by=cast.dispatcher)
         start, end = month_of(NOW.date())
-        stats = {row.key: row for row in figures(cast.leader_a, start=start, end=end, group_by="grid")}
+        stats = {
+            row.key: row for row in figures(cast.leader_a, start=start, end=end, group_by="grid")
+        }
         response = client_of(cast.leader_a).get("/community/map/?figure=received")
         [g01] = map_data(response)["grids"]
         assert g01["received"] == stats["G-01"].total == 3
@@ -213,6 +229,54 @@ class TestFigures:
             response = client.get("/community/map/")
         assert len(map_data(response)["grids"]) == 12
         assert len(many) == len(few)
+
+
+class TestTheMapsReading:
+    @pytest.mark.parametrize(
+        "day", [dt.date(2025, 6, 1), dt.date(2026, 6, 1), dt.date(2026, 11, 18)]
+    )
+    def test_it_places_the_grids_as_grids_on_does(
+        self, cast: Cast, drawn: None, day: dt.date
+    ) -> None:
+        # A grid placed under a station directly, and G-02 redrawn into another community.
+        create_unit(code="G-S", kind="grid", name="站属网格", parent="PS-B")
+        record_grid_version(
+            grid("G-02"), valid_from=dt.date(2026, 3, 1), boundary=None,
+            community=grid("COM-B1"), by=SYSTEM,
+        )  # fmt: skip
+        for station in (None, grid("PS-A").pk, grid("PS-B").pk):
+            lean = [
+                (g.code, g.name, g.station_id, g.has_boundary)
+                for g in map_grids_on(day, station_id=station)
+            ]
+            full = [
+                (p.code, p.name, p.station.pk if p.station else None, p.boundary is not None)
+                for p in grids_on(day, station_id=station)
+            ]
+            assert lean == full
+            assert [code for code, _boundary in boundaries_on(day, station_id=station)] == [
+                code for code, _name, _station, drawn in full if drawn
+            ]
+
+
+class TestTheTable:
+    def test_every_grid_is_in_the_table_view_without_the_map(self, cast: Cast, drawn: None) -> None:
+        _tickets(cast)
+        client = client_of(cast.dispatcher)
+        page = client.get("/community/map/?figure=overdue")
+        html = page.content.decode()
+        assert 'href="/community/map/?at=2026-11-18&amp;figure=overdue&amp;view=table"' in html
+        table = client.get("/community/map/?at=2026-11-18&figure=overdue&view=table")
+        html = table.content.decode()
+        assert "grid-map-data" not in html
+        assert [code for code in ("G-01", "G-02", "G-B1") if f'data-grid="{code}"' in html] == [
+            "G-01", "G-02", "G-B1",
+        ]  # fmt: skip
+        row = html[html.index('data-grid="G-01"') :]
+        row = row[: row.index("</tr>")]
+        assert 'href="/tickets/?overdue=true&amp;grid=G-01"' in row
+        assert '<td data-label="Overdue" class="num">3</td>' in row
+        assert 'name="view" value="table"' in html
 
 
 class TestPastDays:
@@ -248,11 +312,13 @@ class TestPastDays:
         first = client.get("/community/map/shapes.json").json()
         with CaptureQueriesContext(connection) as cached:
             assert client.get("/community/map/shapes.json").json() == first
-        record_grid_version(grid("G-01"), valid_from=dt.date(2026, 11, 1), boundary=WIDER, by=SYSTEM)
+        record_grid_version(
+            grid("G-01"), valid_from=dt.date(2026, 11, 1), boundary=WIDER, by=SYSTEM
+        )
         redrawn = client.get("/community/map/shapes.json").json()
         assert redrawn != first
         # From the cache: the session, the person and the versions' stamp, no grid read.
-        assert not any("community_gridversion\".\"boundary" in q["sql"] for q in cached)
+        assert not any('community_gridversion"."boundary' in q["sql"] for q in cached)
 
 
 class TestBadInput:

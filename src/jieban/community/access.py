@@ -13,13 +13,20 @@ station's area on the day shown (`mapped_grids`).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jieban.community.models import Appointment, Building
-from jieban.community.selectors import GridPlace, grids_on
+from jieban.community.selectors import (
+    GridPlace,
+    MapGrid,
+    boundaries_on,
+    grids_on,
+    map_grids_on,
+)
 from jieban.errors import NotFound
 from jieban.org.actors import SystemActor, Viewer
 from jieban.org.models import Role, User
@@ -42,16 +49,28 @@ def managed_grids(actor: Viewer) -> list[GridPlace]:
     return grids_on(today, station_id=actor.unit_id)
 
 
-def mapped_grids(actor: Viewer, day: dt.date) -> list[GridPlace]:
+def mapped_grids(actor: Viewer, day: dt.date) -> list[MapGrid]:
     """The grids `actor` sees on the grid map as they stood on `day`: every grid for the
     command centre and the leaders, the grids then in the station's area for a station's
     people (`can_see_grid_map`), none for anyone else."""
     if not can_see_grid_map(actor):
         return []
+    return map_grids_on(day, station_id=_map_station(actor))
+
+
+def mapped_boundaries(actor: Viewer, day: dt.date) -> list[tuple[str, Any]]:
+    """(code, boundary) of the grids of `mapped_grids` that have a boundary on `day`."""
+    if not can_see_grid_map(actor):
+        return []
+    return boundaries_on(day, station_id=_map_station(actor))
+
+
+def _map_station(actor: Viewer) -> int | None:
+    """None for those who see every grid on the map, else the station whose area they see."""
     if sees_whole_bureau(actor):
-        return grids_on(day)
+        return None
     assert isinstance(actor, User)  # can_see_grid_map: a station's person
-    return grids_on(day, station_id=actor.unit_id)
+    return actor.unit_id
 
 
 def visible_buildings(actor: Viewer) -> QuerySet[Building]:

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -34,14 +34,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from jieban.community.access import mapped_grids
+from jieban.community.access import mapped_boundaries, mapped_grids
 from jieban.community.models import GridVersion
-from jieban.community.selectors import GridPlace
+from jieban.community.selectors import MapGrid
 from jieban.errors import InvalidInput
 from jieban.http import AuthenticatedRequest
 from jieban.inputs import check_day, parse_day
 from jieban.org.actors import Viewer
-from jieban.org.models import User
+from jieban.org.models import Unit, UnitKind, User
 from jieban.org.permissions import can_see_grid_map, has_inbox, sees_whole_bureau
 from jieban.stats.figures import GridFigures, figures_by_grid
 from jieban.stats.rates import configured_rounding, percent
@@ -56,9 +56,9 @@ FIGURES = {
     "received": gettext_lazy("Received this month"),
     "satisfaction": gettext_lazy("Satisfaction rate"),
 }
-# Six decimals of a degree are some 10 cm on the ground: more than a boundary drawn by hand
-# holds, and a third of the bytes of a float's full repr.
-DECIMALS = 6
+# Five decimals of a degree are about a metre on the ground: as much as a boundary drawn by
+# hand holds, and under half the bytes of a float's full repr.
+DECIMALS = 5
 
 
 class GridMapForm(forms.Form):
@@ -75,14 +75,15 @@ class GridMapForm(forms.Form):
 class GridRow:
     """A grid on the map and in the tables: where it stood, its figures and its tickets."""
 
-    place: GridPlace
+    grid: MapGrid
+    station: str
     figures: GridFigures
     satisfaction: Decimal | None
     tickets_url: str
 
     @property
     def has_boundary(self) -> bool:
-        return self.place.boundary is not None
+        return self.grid.has_boundary
 
 
 def _may_see_map(user: Viewer) -> None:
@@ -115,7 +116,9 @@ def grid_map(request: AuthenticatedRequest) -> HttpResponse:
             "figure": request.GET.get("figure") or "open",
         }
     )
-    context: dict[str, Any] = {"form": form, "rows": []}
+    # The table of every grid's figures instead of the map: the map's accessible alternative.
+    as_table = request.GET.get("view") == "table"
+    context: dict[str, Any] = {"form": form, "rows": [], "as_table": as_table}
     if not form.is_valid():
         return render(request, "web/community/grid_map.html", context, status=400)
     day: dt.date = form.cleaned_data["at"]
@@ -127,6 +130,7 @@ def grid_map(request: AuthenticatedRequest) -> HttpResponse:
     figure: str = form.cleaned_data["figure"]
     start, end = month_of(day)
     rows = grid_rows(request.user, day, start=start, end=end, figure=figure)
+    query = urlencode({"at": day.isoformat(), "figure": figure})
     context.update(
         day=day,
         figure=figure,
@@ -135,8 +139,12 @@ def grid_map(request: AuthenticatedRequest) -> HttpResponse:
         rows=rows,
         unmapped=[row for row in rows if not row.has_boundary],
         mapped=sum(1 for row in rows if row.has_boundary),
-        map_data=_map_data(rows, day=day, figure=figure),
+        map_url=f"{reverse('web:grid_map')}?{query}",
+        table_url=f"{reverse('web:grid_map')}?{query}&view=table",
     )
+    if not as_table:
+        tickets = tickets_base(request.user, figure=figure, start=start, end=end)
+        context["map_data"] = _map_data(rows, day=day, figure=figure, tickets=tickets)
     return render(request, "web/community/grid_map.html", context)
 
 
@@ -144,29 +152,33 @@ def grid_rows(
     user: Viewer, day: dt.date, *, start: dt.date, end: dt.date, figure: str
 ) -> list[GridRow]:
     """The grids `user` sees on `day` with their figures of [start, end) and of now."""
-    places = mapped_grids(user, day)
+    grids = mapped_grids(user, day)
     by_code = figures_by_grid(user, start=start, end=end)
+    stations = {
+        station.pk: localized(station) for station in Unit.objects.filter(kind=UnitKind.STATION)
+    }
     rounding = configured_rounding()
     empty = GridFigures()
-    base = tickets_query(user, figure=figure, start=start, end=end)
+    base = tickets_base(user, figure=figure, start=start, end=end)
     rows = []
-    for place in places:
-        found = by_code.get(place.code, empty)
+    for grid in grids:
+        found = by_code.get(grid.code, empty)
         rows.append(
             GridRow(
-                place,
+                grid,
+                stations.get(grid.station_id, "") if grid.station_id else "",
                 found,
                 percent(found.satisfied, found.visited, rounding),
-                f"{reverse('web:ticket_list')}?{urlencode({'grid': place.code, **base})}",
+                base + quote(grid.code),
             )
         )
     return rows
 
 
-def tickets_query(user: Viewer, *, figure: str, start: dt.date, end: dt.date) -> dict[str, str]:
-    """The ticket list's filters (besides the grid) that select the tickets a figure counts:
-    those on someone's desk, those overdue, or those received in the month; and a unit's own,
-    as its figures count only what it holds (`whose_tickets`)."""
+def tickets_base(user: Viewer, *, figure: str, start: dt.date, end: dt.date) -> str:
+    """The address of the ticket list selecting the tickets a figure counts, but for the grid's
+    code, which ends it: those on someone's desk, those overdue, or those received in the
+    month; and a unit's own, as its figures count only what it holds (`whose_tickets`)."""
     query: dict[str, str] = {}
     if isinstance(user, User) and not sees_whole_bureau(user) and has_inbox(user) and user.unit:
         query["unit"] = user.unit.code
@@ -177,36 +189,50 @@ def tickets_query(user: Viewer, *, figure: str, start: dt.date, end: dt.date) ->
     else:
         last = end - dt.timedelta(days=1)
         query.update(received_from=start.isoformat(), received_to=last.isoformat())
-    return query
+    return f"{reverse('web:ticket_list')}?{urlencode(query)}&grid="
 
 
-def _map_data(rows: list[GridRow], *, day: dt.date, figure: str) -> dict[str, Any]:
-    """What static/web/grid_map.js draws: the figures of each grid with a boundary, keyed by
-    its code (the name its feature carries in shapes.json), and the words it shows."""
+# The columns of each grid's row in the map's data, in order.
+COLUMNS = ("code", "name", "station", *FIGURES)
+
+
+def _map_data(rows: list[GridRow], *, day: dt.date, figure: str, tickets: str) -> dict[str, Any]:
+    """What static/web/grid_map.js draws: a row per grid with a boundary (`COLUMNS`: its code,
+    the name its feature carries in shapes.json, its name, its station's number in `stations`,
+    its figures; the satisfaction rate as shown, or null), the address of a grid's tickets but
+    for its code (`tickets`), and the words it shows. Rows, not objects: 2,000 grids stay small."""
+    stations: dict[str, int] = {}
+    grids = []
+    for row in rows:
+        if not row.has_boundary:
+            continue
+        number = stations.setdefault(row.station, len(stations)) if row.station else None
+        figures = row.figures
+        satisfaction = float(row.satisfaction) if row.satisfaction is not None else None
+        grids.append(
+            [
+                row.grid.code,
+                row.grid.name,
+                number,
+                figures.open,
+                figures.overdue,
+                figures.received,
+                satisfaction,
+            ]
+        )
     return {
         "shapes": f"{reverse('web:grid_map_shapes')}?{urlencode({'at': day.isoformat()})}",
+        "tickets": tickets,
         "figure": figure,
         "figures": {key: str(label) for key, label in FIGURES.items()},
+        "columns": COLUMNS,
+        "stations": list(stations),
         "words": {
             "noData": _("no data"),
-            "grid": _("Grid"),
             "station": _("Station"),
             "clickThrough": _("Click for its tickets"),
         },
-        "grids": [
-            {
-                "code": row.place.code,
-                "name": row.place.name,
-                "station": localized(row.place.station) if row.place.station else "",
-                "open": row.figures.open,
-                "overdue": row.figures.overdue,
-                "received": row.figures.received,
-                "satisfaction": float(row.satisfaction) if row.satisfaction is not None else None,
-                "url": row.tickets_url,
-            }
-            for row in rows
-            if row.has_boundary
-        ],
+        "grids": grids,
     }
 
 
@@ -220,31 +246,34 @@ def grid_map_shapes(request: AuthenticatedRequest) -> HttpResponse:
     raw = request.GET.get("at", "")
     day = parse_day(raw, field="at") if raw else timezone.localdate()
     scope = "all" if sees_whole_bureau(request.user) else f"station-{request.user.unit_id}"
+    # Any version recorded, corrected or removed changes the stamp, so the key.
     stamp = GridVersion.objects.aggregate(count=Count("pk"), last=Max("recorded_at"), top=Max("pk"))
-    key = "gridmap-shapes:" + hashlib.sha256(
-        f"{day.isoformat()}|{scope}|{stamp['count']}|{stamp['last']}|{stamp['top']}".encode()
-    ).hexdigest()
+    key = (
+        "gridmap-shapes:"
+        + hashlib.sha256(
+            f"{day.isoformat()}|{scope}|{stamp['count']}|{stamp['last']}|{stamp['top']}".encode()
+        ).hexdigest()
+    )
     body = cache.get(key)
     if body is None:
-        body = shapes_json(mapped_grids(request.user, day))
+        body = shapes_json(mapped_boundaries(request.user, day))
         cache.set(key, body, timeout=24 * 3600)
     return HttpResponse(body, content_type="application/json")
 
 
-def shapes_json(places: list[GridPlace]) -> bytes:
-    """The boundaries of `places` as compact GeoJSON: a feature per grid with a boundary,
-    named by its code, its coordinates rounded to `DECIMALS`."""
+def shapes_json(boundaries: list[tuple[str, Any]]) -> bytes:
+    """`boundaries` ((code, boundary) pairs) as compact GeoJSON: a feature per grid, named by
+    its code, its coordinates rounded to `DECIMALS`."""
     features = [
         {
             "type": "Feature",
-            "properties": {"name": place.code},
+            "properties": {"name": code},
             "geometry": {
-                "type": place.boundary["type"],
-                "coordinates": _rounded(place.boundary["coordinates"]),
+                "type": boundary["type"],
+                "coordinates": _rounded(boundary["coordinates"]),
             },
         }
-        for place in places
-        if place.boundary is not None
+        for code, boundary in boundaries
     ]
     collection = {"type": "FeatureCollection", "features": features}
     return json.dumps(collection, separators=(",", ":"), ensure_ascii=False).encode()

@@ -14,8 +14,20 @@
     return figure === "satisfaction" ? Number(value).toFixed(2) + "%" : String(value);
   }
 
-  function option(spec, figure) {
-    var values = spec.grids.map(function (grid) { return grid[figure]; });
+  // The page sends a row per grid (spec.columns: code, name, station's number, figures):
+  // objects here.
+  function grids(spec) {
+    return spec.grids.map(function (row) {
+      var grid = {};
+      spec.columns.forEach(function (column, index) { grid[column] = row[index]; });
+      grid.station = grid.station === null ? "" : spec.stations[grid.station];
+      grid.url = spec.tickets + encodeURIComponent(grid.code);
+      return grid;
+    });
+  }
+
+  function option(spec, all, figure) {
+    var values = all.map(function (grid) { return grid[figure]; });
     var known = values.filter(function (value) { return value !== null && value !== undefined; });
     var rate = figure === "satisfaction";
     var top = rate ? 100 : Math.max(1, Math.max.apply(null, known.concat([0])));
@@ -62,7 +74,7 @@
         emphasis: { label: { show: false }, itemStyle: { areaColor: "#90caf9" } },
         // A grid with no figure ("no data": a satisfaction rate without a call) keeps grey.
         itemStyle: { areaColor: "#e0e0e0", borderColor: "#455a64", borderWidth: 0.6 },
-        data: spec.grids.map(function (grid) {
+        data: all.map(function (grid) {
           var value = grid[figure];
           return { name: grid.code, value: value === null ? NaN : value, grid: grid };
         })
@@ -82,7 +94,7 @@
       if (request.status !== 200 || !request.response) return;
       window.echarts.registerMap(MAP_NAME, request.response);
       var chart = window.echarts.init(element, null, { renderer: "canvas" });
-      chart.setOption(option(spec, spec.figure));
+      chart.setOption(option(spec, grids(spec), spec.figure));
       chart.on("click", function (params) {
         if (params.data && params.data.grid) window.location.href = params.data.grid.url;
       });
