@@ -20,6 +20,7 @@ Each is requested once to warm up (its query count is recorded then), then `--ru
 prints p50 and p95 against the target (p95 < 150 ms) and the sizes of the page and the GeoJSON.
 
     .venv/bin/python bench/gridmap.py [--grids 2000] [--tickets 100000] [--runs 30]
+                                      [--build-only] [--rebuild]
 
 The exit status is 1 when a request misses the target or answers an error.
 """
@@ -204,6 +205,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--rebuild", action="store_true", help="build the template again")
+    parser.add_argument("--build-only", action="store_true", help="build the template, no timing")
     args = parser.parse_args()
 
     data_dir = HERE / "out" / f"gridmap-{args.grids}-{args.tickets}"
@@ -232,6 +234,8 @@ def main() -> None:
     else:
         meta = build(data_dir, work, args.grids, args.tickets, args.seed)
     assert not settings.DEBUG, "measure with JIEBAN_DEBUG off"
+    if args.build_only:
+        return
 
     import time_machine
 
