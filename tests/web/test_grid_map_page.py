@@ -5,6 +5,7 @@ bad dates, the boundaries endpoint and its cache, and the page's query count."""
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -319,6 +320,10 @@ class TestPastDays:
         assert redrawn != first
         # From the cache: the session, the person and the versions' stamp, no grid read.
         assert not any('community_gridversion"."boundary' in q["sql"] for q in cached)
+        compressed = client.get("/community/map/shapes.json", HTTP_ACCEPT_ENCODING="gzip, br")
+        assert compressed["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in compressed["Vary"]
+        assert json.loads(gzip.decompress(compressed.content)) == redrawn
 
 
 class TestBadInput:
