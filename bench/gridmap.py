@@ -19,7 +19,7 @@ in with `force_login`), for each figure (open, overdue, received, satisfaction):
   held to the target).
 
 Each is requested once to warm up (its query count is recorded then), then `--runs` times; it
-prints p50 and p95 against the target (p95 < 150 ms) and the sizes of the page and the GeoJSON.
+prints p50 and p95 against the target (p95 < 150 ms), the queries and the size sent.
 
     .venv/bin/python bench/gridmap.py [--grids 2000] [--tickets 30000] [--runs 30]
                                       [--build-only] [--rebuild]
