@@ -69,7 +69,7 @@ def _map_station(actor: Viewer) -> int | None:
     """None for those who see every grid on the map, else the station whose area they see."""
     if sees_whole_bureau(actor):
         return None
-    assert isinstance(actor, User)  # can_see_grid_map: a station's person
+    assert isinstance(actor, User)  # can_see_grid_map: a unit's person (a station's sees grids)
     return actor.unit_id
 
 
