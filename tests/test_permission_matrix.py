@@ -109,7 +109,6 @@ SEES_CASE: Roles = BUREAU | {"outsider"}
 MANAGERS: Roles = frozenset(POLICY["can_manage_buildings"])
 LETTER_ISSUERS: Roles = frozenset(POLICY["can_issue_appointments"])
 GRIDS: Roles = frozenset(POLICY["can_see_grids"])
-<<<<<<< HEAD
 # Building heads and grid officers report from the phone (随手报); both hold a letter here.
 REPORTERS: Roles = frozenset(POLICY["can_report_from_phone"])
 PHONE_REPORT = {
@@ -117,9 +116,7 @@ PHONE_REPORT = {
     "content": "楼道堆放杂物",
     "idempotency_key": "0b7f0a52-4f5e-4c69-9a0e-2d1c3b4a5e6f",
 }
-=======
 GRID_MAP: Roles = frozenset(POLICY["can_see_grid_map"])
->>>>>>> 3261543 (The grid map: a page drawing the grids of a day with ECharts' map series, coloured by open, overdue, received this month or satisfaction; boundaries from a cached shapes endpoint; can_see_grid_map; a grid filter on the ticket list (issue 11))
 BUILDING = {"grid": "G-01", "kind": "building", "name": "5号楼", "address": "幸福路 5 号"}
 LETTER = {
     "post": "grid_officer",

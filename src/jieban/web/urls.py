@@ -7,12 +7,8 @@ from jieban.web import (
     home_views,
     notification_views,
 )
-<<<<<<< HEAD
-from jieban.web.community import appointments, buildings
-from jieban.web.community import reports as phone_reports
-=======
 from jieban.web.community import appointments, buildings, gridmap
->>>>>>> 3261543 (The grid map: a page drawing the grids of a day with ECharts' map series, coloured by open, overdue, received this month or satisfaction; boundaries from a cached shapes endpoint; can_see_grid_map; a grid filter on the ticket list (issue 11))
+from jieban.web.community import reports as phone_reports
 from jieban.web.login import LoginForm
 from jieban.web.mediation import agreements as mediation_agreements
 from jieban.web.mediation import cases as mediation_cases
