@@ -127,6 +127,7 @@ STUDIO_MANAGERS: Roles = frozenset(POLICY["can_manage_studios"])
 STUDIO_EDITORS: Roles = frozenset(UNIT_BOUND["can_edit_studio"])
 NEW_STUDIO = {"code": "MS2", "name": "新调解工作室", "host_unit": "PS-A"}
 MEDIATOR = {"person": "outsider", "kind": "lawyer"}
+GRID_MAP: Roles = frozenset(POLICY["can_see_grid_map"])
 BUILDING = {"grid": "G-01", "kind": "building", "name": "5号楼", "address": "幸福路 5 号"}
 LETTER = {
     "post": "grid_officer",
@@ -298,6 +299,8 @@ ROWS: list[Row] = [
     Row("notifications/read/", "/notifications/read/", write=PEOPLE),
     Row("notifications/<id:pk>/", "/notifications/{notification}/",
         read=frozenset({"handler_a"}), seen_by=frozenset({"handler_a"})),
+    Row("community/map/", "/community/map/", read=GRID_MAP),
+    Row("community/map/shapes.json", "/community/map/shapes.json", read=GRID_MAP),
     Row("buildings/", "/buildings/", read=MANAGERS),
     Row("buildings/new/", "/buildings/new/", read=MANAGERS, write=MANAGERS, data=BUILDING),
     Row("buildings/<id:pk>/", "/buildings/{building}/", read=MANAGERS, write=MANAGERS,

@@ -71,6 +71,16 @@ POLICY: dict[str, set[str]] = {
     "can_see_mediation": {"admin", "dispatcher", "supervisor", "leader", "outsider"},
     "can_administer": {"admin"},
     "can_see_grids": set(CAST),
+    # Station A's leader and officer (among whom its grid police chiefs), station B's officer.
+    "can_see_grid_map": {
+        "admin",
+        "dispatcher",
+        "supervisor",
+        "leader",
+        "handler_a",
+        "leader_a",
+        "handler_b",
+    },
     "can_edit_grids": {"admin"},
     "can_manage_buildings": {"admin", "leader_a"},
     "can_issue_appointments": {"admin", "leader_a"},

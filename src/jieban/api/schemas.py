@@ -71,6 +71,7 @@ class TicketFilterIn(Schema):
     unit: str | None = None
     category: str | None = None
     channel: str | None = None
+    grid: str | None = None
     overdue: bool = False
     due_soon: bool = False
     dispatch_late: bool = False

@@ -5,17 +5,28 @@ of the grids in their station's area today (`grids_on`). Nobody else manages any
 outside your grids does not exist for you (404); the pages and the API refuse the lists and
 forms to whoever may manage none (403, `can_manage_buildings`). Appointment letters follow
 the same rule by the station that issued them (`can_issue_appointments`); besides, whoever a
-letter appoints reads it (`can_read_own_appointments`), and nobody else does (404).
+letter appoints reads it (`can_read_own_appointments`), and nobody else does (404). The grid map
+shows the command centre and the leaders every grid, a station's people the grids of their
+station's area on the day shown (`mapped_grids`).
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jieban.community.models import Appointment, Building
-from jieban.community.selectors import GridPlace, grids_on
+from jieban.community.selectors import (
+    GridPlace,
+    MapGrid,
+    boundaries_on,
+    grids_on,
+    map_grids_on,
+)
 from jieban.errors import NotFound
 from jieban.org.actors import SystemActor, Viewer
 from jieban.org.models import Role, User
@@ -23,6 +34,8 @@ from jieban.org.permissions import (
     can_issue_appointments,
     can_manage_buildings,
     can_read_own_appointments,
+    can_see_grid_map,
+    sees_whole_bureau,
 )
 
 
@@ -35,6 +48,30 @@ def managed_grids(actor: Viewer) -> list[GridPlace]:
         return grids_on(today)
     assert isinstance(actor, User)  # can_manage_buildings: a station's leader
     return grids_on(today, station_id=actor.unit_id)
+
+
+def mapped_grids(actor: Viewer, day: dt.date) -> list[MapGrid]:
+    """The grids `actor` sees on the grid map as they stood on `day`: every grid for the
+    command centre and the leaders, the grids then in the station's area for a station's
+    people (`can_see_grid_map`), none for anyone else."""
+    if not can_see_grid_map(actor):
+        return []
+    return map_grids_on(day, station_id=_map_station(actor))
+
+
+def mapped_boundaries(actor: Viewer, day: dt.date) -> list[tuple[str, Any]]:
+    """(code, boundary) of the grids of `mapped_grids` that have a boundary on `day`."""
+    if not can_see_grid_map(actor):
+        return []
+    return boundaries_on(day, station_id=_map_station(actor))
+
+
+def _map_station(actor: Viewer) -> int | None:
+    """None for those who see every grid on the map, else the station whose area they see."""
+    if sees_whole_bureau(actor):
+        return None
+    assert isinstance(actor, User)  # can_see_grid_map: a unit's person (a station's sees grids)
+    return actor.unit_id
 
 
 def visible_buildings(actor: Viewer) -> QuerySet[Building]:

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from jieban.community.models import CommunityVersion, GridVersion, Town
 from jieban.org.models import Unit, UnitKind
@@ -105,3 +105,63 @@ def grids_on(day: dt.date, *, station_id: int | None = None) -> list[GridPlace]:
         )
         for place in places
     ]
+
+
+@dataclass(frozen=True)
+class MapGrid:
+    """A grid as the grid map shows it on a day: its code, name, station and whether it has a
+    boundary then (the boundaries themselves: `boundaries_on`)."""
+
+    pk: int
+    code: str
+    name: str
+    station_id: int | None
+    has_boundary: bool
+
+
+def map_grids_on(day: dt.date, *, station_id: int | None = None) -> list[MapGrid]:
+    """Every grid as it stood on `day` by code, as `grids_on` places it, reading only what the
+    map shows (no boundary, no model instance: a map has thousands of grids); with
+    `station_id`, those in that station's area then. Three queries."""
+    grids = (
+        Unit.objects.filter(kind=UnitKind.GRID)
+        .order_by("code")
+        .values_list(
+            "pk", "code", "name", "parent_id", "parent__kind", "parent__parent_id",
+            "parent__parent__kind",
+        )
+    )  # fmt: skip
+    versions = {
+        grid_id: (name, station, bool(drawn))
+        for grid_id, name, station, drawn in GridVersion.objects.filter(valid_on(day))
+        .annotate(drawn=ExpressionWrapper(Q(boundary__isnull=False), BooleanField()))
+        .values_list("grid_id", "name", "station_id", "drawn")
+    }
+    begun = set(GridVersion.objects.filter(valid_from__lte=day).values_list("grid_id", flat=True))
+    found = []
+    for pk, code, name, parent, parent_kind, grandparent, grandparent_kind in grids:
+        version = versions.get(pk)
+        if version is not None:
+            found.append(MapGrid(pk, code, version[0], version[1], version[2]))
+        elif pk not in begun:
+            # Where the unit tree puts it (`tree_place`), without a boundary.
+            station = (
+                parent
+                if parent_kind == UnitKind.STATION
+                else grandparent
+                if grandparent_kind == UnitKind.STATION
+                else None
+            )
+            found.append(MapGrid(pk, code, name, station, False))
+    if station_id is not None:
+        found = [grid for grid in found if grid.station_id == station_id]
+    return found
+
+
+def boundaries_on(day: dt.date, *, station_id: int | None = None) -> list[tuple[str, Any]]:
+    """(code, boundary) of every grid with a boundary on `day`, by code; with `station_id`,
+    those then in that station's area. One query."""
+    versions = GridVersion.objects.filter(valid_on(day), boundary__isnull=False)
+    if station_id is not None:
+        versions = versions.filter(station_id=station_id)
+    return list(versions.order_by("grid__code").values_list("grid__code", "boundary"))

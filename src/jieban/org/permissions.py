@@ -193,6 +193,23 @@ def can_see_grids(actor: Viewer) -> bool:
     return isinstance(actor, SystemActor) or _person(actor) is not None
 
 
+# A police station's people who look at its grids on the map: its leaders and its officers,
+# among whom the grid police chiefs (网格警长, appointed from the station's officers).
+STATION_MAP_ROLES = frozenset({Role.UNIT_LEADER, Role.UNIT_HANDLER})
+
+
+def can_see_grid_map(actor: Viewer) -> bool:
+    """Open the grid map with each grid's figures: the command centre and the leaders (every
+    grid), and a unit's leaders and officers: a police station's, its grid police chiefs
+    among them, see the grids of its area on the day shown (`jieban.community.access`); a
+    unit without an area of grids has none to see. Decided from the role alone: the menu
+    asks on every page, and reading the unit's kind would cost each of them a query."""
+    if sees_whole_bureau(actor):
+        return True
+    person = _person(actor)
+    return bool(person and person.role in STATION_MAP_ROLES and person.unit_id is not None)
+
+
 def can_edit_grids(actor: Viewer) -> bool:
     """Redraw grids: record a boundary, a name or a place (`jieban grid import`)."""
     return _person_with_role(actor, GRID_EDITOR_ROLES)

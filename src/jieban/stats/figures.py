@@ -54,7 +54,14 @@ from jieban.stats.definitions import (
 from jieban.stats.rates import fraction
 from jieban.stats.rollups import summed
 from jieban.tickets.access import visible_tickets
-from jieban.tickets.models import CLOCK_RUNNING, Status, Ticket, clock_running, status_is
+from jieban.tickets.models import (
+    CLOCK_RUNNING,
+    OPEN,
+    Status,
+    Ticket,
+    clock_running,
+    status_is,
+)
 from jieban.tickets.supervision import visible_orders
 from jieban.workcalendar.workdays import local_zone
 
@@ -498,3 +505,69 @@ def orders_by_level(user: Viewer, *, start: dt.date, end: dt.date) -> dict[str, 
     orders = visible_orders(user).filter(issued_at__gte=first, issued_at__lt=stop)
     # One count per level, each a range of the (level, issued_at) index.
     return {str(level): orders.filter(level=level).count() for level in (1, 2, 3)}
+
+
+@dataclass(frozen=True)
+class GridFigures:
+    """A grid's figures on the grid map: the statistics' own for the period (`received` is
+    `total`, the satisfaction rate `satisfied / visited`, None without a visit), and two
+    figures of now over the grid's tickets whenever received: `open` (still on someone's desk,
+    `tickets.models.OPEN`) and `overdue` (the definition of `overdue_open`)."""
+
+    received: int = 0
+    visited: int = 0
+    satisfied: int = 0
+    open: int = 0
+    overdue: int = 0
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return rate(self.satisfied, self.visited)
+
+
+def figures_by_grid(
+    user: Viewer, *, start: dt.date, end: dt.date, now: dt.datetime | None = None
+) -> dict[str, GridFigures]:
+    """Each grid's figures (by grid code) over the tickets whose figures `user` reads, as
+    `figures` chooses them: the period's from `figures(group_by="grid")` itself, so the map and
+    the statistics page cannot disagree, and open and overdue now in one grouped query. Grids
+    with no ticket are not in it."""
+    now = now or timezone.now()
+    counted = {
+        row.key: row
+        for row in figures(user, start=start, end=end, group_by="grid", now=now)
+        if row.key
+    }
+    live = {
+        row["grid__code"]: row
+        for row in whose_tickets(user)
+        .filter(status__in=OPEN, grid__isnull=False)
+        .order_by()
+        .values("grid__code")
+        .annotate(
+            open=Count("pk"),
+            overdue=Count("pk", filter=Q(status__in=CLOCK_RUNNING, due_at__lt=now)),
+        )
+    }
+    result = {}
+    for code in counted.keys() | live.keys():
+        period, current = counted.get(code), live.get(code, {})
+        result[code] = GridFigures(
+            received=period.total if period else 0,
+            visited=period.visited if period else 0,
+            satisfied=period.satisfied if period else 0,
+            open=current.get("open", 0),
+            overdue=current.get("overdue", 0),
+        )
+    return result
+
+
+def whose_tickets(user: Viewer) -> QuerySet[Ticket]:
+    """The tickets whose figures `user` reads (whenever received), as `figures` counts them:
+    the whole bureau's for the command centre and the leaders, the tickets a unit's people's
+    unit holds, and for anyone else the tickets they may see."""
+    if sees_whole_bureau(user):
+        return Ticket.objects.all()
+    if isinstance(user, User) and has_inbox(user):
+        return Ticket.objects.filter(unit=user.unit_id)
+    return visible_tickets(user)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from jieban.errors import InvalidInput
 from jieban.inputs import aware_moment, check_day, check_text, is_id, moment_in_range
 from jieban.org.actors import Viewer
-from jieban.org.models import Unit, User
+from jieban.org.models import Unit, UnitKind, User
 from jieban.org.permissions import can_see_full_phone, has_inbox
 from jieban.tickets.access import openable_numbers, visible_tickets
 from jieban.tickets.events import OTHER_TICKET_KEYS
@@ -48,6 +48,8 @@ class TicketFilters:
     unit: str | None = None
     category: str | None = None
     channel: str | None = None
+    # A grid's code: the tickets of that grid (its unit, whichever boundary it had then).
+    grid: str | None = None
     overdue: bool = False
     due_soon: bool = False
     dispatch_late: bool = False
@@ -85,7 +87,7 @@ def _bound(value: str, *, field: str, end: bool) -> dt.datetime:
 
 # The filters given as text: codes and dates, each refused whole when it holds a character no
 # text may (`check_text`). The search drops them instead (`search_text`).
-TEXT_FILTERS = ("status", "unit", "category", "channel", "received_from", "received_to")
+TEXT_FILTERS = ("status", "unit", "category", "channel", "grid", "received_from", "received_to")
 
 
 def filter_tickets(user: Viewer, filters: TicketFilters) -> QuerySet[Ticket]:
@@ -121,6 +123,15 @@ def filter_tickets(user: Viewer, filters: TicketFilters) -> QuerySet[Ticket]:
                 _("Unknown channel %(channel)s.") % {"channel": filters.channel}, field="channel"
             )
         tickets = tickets.filter(channel=filters.channel)
+    if filters.grid:
+        grid_id = (
+            Unit.objects.filter(code=filters.grid, kind=UnitKind.GRID)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if grid_id is None:
+            raise InvalidInput(_("Unknown grid %(code)s.") % {"code": filters.grid}, field="grid")
+        tickets = tickets.filter(grid_id=grid_id)
     if filters.overdue:
         tickets = tickets.filter(clock_running(), due_at__lt=timezone.now())
     if filters.dispatch_late:

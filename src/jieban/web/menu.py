@@ -22,6 +22,7 @@ from jieban.org.permissions import (
     can_register,
     can_report_from_phone,
     can_see_campaign,
+    can_see_grid_map,
     can_see_mediation,
     can_see_stats,
     can_see_studios,
@@ -83,6 +84,7 @@ class Menu:
     stats: bool
     reports: bool
     snapshot: bool
+    grid_map: bool
     buildings: bool
     appointments: bool
     my_appointments: bool
@@ -104,6 +106,7 @@ def menu_for(user: Viewer) -> Menu:
         stats=can_see_stats(user),
         reports=can_read_reports(user),
         snapshot=can_take_snapshot(user),
+        grid_map=can_see_grid_map(user),
         buildings=can_manage_buildings(user),
         appointments=can_issue_appointments(user),
         # A station's leaders find their own letters among the station's.

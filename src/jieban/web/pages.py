@@ -63,7 +63,16 @@ def bureau_heading() -> str:
 def ticket_list_url(filters: TicketFilters) -> str:
     """The ticket list showing exactly the tickets `filters` select."""
     params: dict[str, str] = {}
-    for name in ("status", "unit", "category", "channel", "received_from", "received_to", "q"):
+    for name in (
+        "status",
+        "unit",
+        "category",
+        "channel",
+        "grid",
+        "received_from",
+        "received_to",
+        "q",
+    ):
         value = getattr(filters, name)
         if value:
             params[name] = value

@@ -7,7 +7,7 @@ from jieban.web import (
     home_views,
     notification_views,
 )
-from jieban.web.community import appointments, buildings
+from jieban.web.community import appointments, buildings, gridmap
 from jieban.web.community import reports as phone_reports
 from jieban.web.login import LoginForm
 from jieban.web.mediation import agreements as mediation_agreements
@@ -107,6 +107,8 @@ urlpatterns = [
     path("notifications/", notification_views.notifications, name="notifications"),
     path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
     path("notifications/<id:pk>/", notification_views.notification_open, name="notification_open"),
+    path("community/map/", gridmap.grid_map, name="grid_map"),
+    path("community/map/shapes.json", gridmap.grid_map_shapes, name="grid_map_shapes"),
     path("buildings/", buildings.building_list, name="buildings"),
     path("buildings/new/", buildings.building_new, name="building_new"),
     path("buildings/<id:pk>/", buildings.building_edit, name="building_edit"),

@@ -327,6 +327,12 @@ class TicketFilterForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel"), required=False, choices=[("", _("Any channel")), *Channel.choices]
     )
+    grid = forms.CharField(
+        label=_("Grid"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"placeholder": _("Grid code")}),
+    )
     received_from = forms.DateField(
         label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
