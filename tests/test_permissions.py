@@ -75,12 +75,28 @@ POLICY: dict[str, set[str]] = {
     "can_manage_buildings": {"admin", "leader_a"},
     "can_issue_appointments": {"admin", "leader_a"},
     "can_report_from_phone": {"grid_officer", "building_head"},
+    # Which hand-overs each sees is `jieban.mediation.access.visible_handovers`.
+    "can_see_handovers": {
+        "admin",
+        "dispatcher",
+        "supervisor",
+        "leader",
+        "handler_a",
+        "leader_a",
+        "handler_b",
+        "outsider",
+    },
 }
 UNIT_BOUND: dict[str, set[str]] = {
     "can_work_unit_tickets": {"handler_a", "leader_a"},
     # And whoever registered the ticket (`test_the_registrar_may_attach`).
     "can_attach": {"admin", "dispatcher", "supervisor", "handler_a", "leader_a"},
     "can_see_full_phone": {"admin", "dispatcher", "supervisor", "handler_a", "leader_a"},
+    # The station handling the ticket hands its dispute over; nobody else.
+    "can_hand_over": {"handler_a", "leader_a"},
+    # Bound to a committee's unit: a committee's mediators (the cast has none at station A;
+    # tests/test_handover.py gives a committee its mediator).
+    "can_answer_handover": set(),
 }
 
 # Permissions bound to a studio's or committee's people (ids): given everyone of the cast as

@@ -152,6 +152,11 @@ class EventKind(models.TextChoices):
     EXTENSION_REQUEST = "extension_request", _("Extension requested")
     EXTENSION_APPROVE = "extension_approve", _("Extension approved")
     EXTENSION_REJECT = "extension_reject", _("Extension rejected")
+    # 公调对接: handed to a people's mediation committee (a transition: its handling is
+    # resolved), the committee's answer, and how the mediation ended.
+    HANDOVER = "handover", _("Handed over for people's mediation")
+    HANDOVER_ACCEPT = "handover_accept", _("Mediation case opened")
+    MEDIATION_END = "mediation_end", _("Mediation concluded")
 
 
 class Ticket(models.Model):
@@ -221,6 +226,9 @@ class Ticket(models.Model):
     escalated_at = models.DateTimeField(_("escalated to the leaders at"), null=True, blank=True)
     # The outcome of the latest follow-up call ("" before any): the satisfaction rate reads it.
     visit_outcome = models.CharField(_("latest follow-up outcome"), max_length=20, blank=True)
+    # Resolved by a hand-over to people's mediation: the follow-up call waits until the case
+    # concludes (`jieban.tickets.handover`), and the follow-up queue leaves the ticket out.
+    visit_on_hold = models.BooleanField(_("follow-up waits for mediation"), default=False)
     # 重复反映: how often the matter was reported again, and what this one repeats.
     repeat_count = models.PositiveIntegerField(_("repeat reports"), default=0)
     repeat_of = models.ForeignKey(
@@ -490,6 +498,8 @@ class SupervisionReason(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     DISSATISFIED = "dissatisfied", _("Resident dissatisfied")
     MANUAL = "manual", _("Issued by a supervisor")
+    # The dispute came back from people's mediation unsettled: a new handling round.
+    MEDIATION_FAILED = "mediation_failed", _("Mediation failed")
 
 
 class ExtensionStatus(models.TextChoices):

@@ -21,6 +21,7 @@ from jieban.org.permissions import (
     can_register,
     can_report_from_phone,
     can_see_campaign,
+    can_see_handovers,
     can_see_mediation,
     can_see_stats,
     can_supervise,
@@ -51,7 +52,7 @@ def ticket_forms(user: Viewer, ticket: Ticket) -> list[str]:
     offered = []
     if can_supervise(user) and ticket.status in CLOCK_RUNNING:
         offered.append(TicketForm.SUPERVISE)
-    if can_record_visit(user) and ticket.status == Status.RESOLVED:
+    if can_record_visit(user) and ticket.status == Status.RESOLVED and not ticket.visit_on_hold:
         offered.append(TicketForm.VISIT)
     if can_mark_repeat(user) and ticket.status not in TERMINAL and not ticket.repeat_of_id:
         offered.append(TicketForm.REPEAT)
@@ -78,6 +79,7 @@ class Menu:
     follow_up: bool
     campaign: bool
     mediation: bool
+    handovers: bool
     stats: bool
     reports: bool
     snapshot: bool
@@ -97,6 +99,7 @@ def menu_for(user: Viewer) -> Menu:
         follow_up=can_record_visit(user),
         campaign=can_see_campaign(user),
         mediation=can_see_mediation(user),
+        handovers=can_see_handovers(user),
         stats=can_see_stats(user),
         reports=can_read_reports(user),
         snapshot=can_take_snapshot(user),
