@@ -1,7 +1,7 @@
 """What a hand-over to people's mediation (公调对接) does to the ticket.
 
 Handing the dispute over resolves the station's handling: the clock stops with the result
-`HANDOVER_RESULT`, and the follow-up call waits (`visit_on_hold`) until the mediation case
+`HANDOVER_RESULT`, and the follow-up call waits (`visit_held_at`) until the mediation case
 concludes. A committee that declines sends the ticket back to the station, in progress, for a
 new handling round (the rule of a reopened ticket: its own deadline, `order_days` of a
 returned mediation, no order, as the station did nothing late). A case that fails reopens it
@@ -45,7 +45,7 @@ def resolve_by_handover(
         ticket.result = HANDOVER_RESULT
         ticket.watch_at = None
         ticket.visit_due_at = None
-        ticket.visit_on_hold = True
+        ticket.visit_held_at = at
         cancel_pending_extension(ticket, at)
         orders = end_open_orders(ticket, at)
         payload = resolve_payload(
@@ -96,7 +96,7 @@ def return_declined(
     def apply(ticket: Ticket, at: dt.datetime) -> dict[str, Any]:
         ticket.resolved_at = None
         ticket.visit_due_at = None
-        ticket.visit_on_hold = False
+        ticket.visit_held_at = None
         ticket.due_at, ticket.due_basis = due.due_at, due.basis
         return {"committee": committee, "reason": reason, "due_at": due.due_at.isoformat()}
 
@@ -147,6 +147,6 @@ def release_follow_up(
         payload={"case": case, "mediation": outcome},
     )
     if ticket.status == Status.RESOLVED and ticket.visit_on_hold:
-        ticket.visit_on_hold = False
+        ticket.visit_held_at = None
         ticket.visit_due_at = visit_deadline(now)
-        ticket.save(update_fields=["visit_on_hold", "visit_due_at"])
+        ticket.save(update_fields=["visit_held_at", "visit_due_at"])

@@ -226,9 +226,13 @@ class Ticket(models.Model):
     escalated_at = models.DateTimeField(_("escalated to the leaders at"), null=True, blank=True)
     # The outcome of the latest follow-up call ("" before any): the satisfaction rate reads it.
     visit_outcome = models.CharField(_("latest follow-up outcome"), max_length=20, blank=True)
-    # Resolved by a hand-over to people's mediation: the follow-up call waits until the case
-    # concludes (`jieban.tickets.handover`), and the follow-up queue leaves the ticket out.
-    visit_on_hold = models.BooleanField(_("follow-up waits for mediation"), default=False)
+    # Resolved by a hand-over to people's mediation: since when the follow-up call waits for the
+    # case to conclude (`jieban.tickets.handover`); the follow-up queue leaves the ticket out.
+    # (A nullable column: SQLite adds it in place, without rebuilding the table and its search
+    # triggers.)
+    visit_held_at = models.DateTimeField(
+        _("follow-up waits for mediation since"), null=True, blank=True
+    )
     # 重复反映: how often the matter was reported again, and what this one repeats.
     repeat_count = models.PositiveIntegerField(_("repeat reports"), default=0)
     repeat_of = models.ForeignKey(
@@ -374,6 +378,11 @@ class Ticket(models.Model):
             and self.visit_due_at is not None
             and self.visit_due_at < timezone.now()
         )
+
+    @property
+    def visit_on_hold(self) -> bool:
+        """Resolved by a hand-over to mediation, its follow-up call waiting for the case."""
+        return self.visit_held_at is not None
 
     @property
     def resolved_on_time(self) -> bool | None:

@@ -139,7 +139,7 @@ def reopen_round(
     def apply(ticket: Ticket, at: dt.datetime) -> dict[str, Any]:
         ticket.resolved_at = None
         ticket.visit_due_at = None
-        ticket.visit_on_hold = False
+        ticket.visit_held_at = None
         return payload
 
     apply_transition(ticket, by=by, action=Action.REOPEN, now=now, role_checked=True, apply=apply)
@@ -213,7 +213,7 @@ def waiting_for_call(user: Viewer, filters: FollowUpFilters | None = None) -> Qu
     require(can_record_visit(user), _("Follow-up calls are made by the command centre."))
     # Spelled out for the partial index ticket_resolved_idx.
     # A ticket handed to people's mediation waits for the case to conclude.
-    tickets = visible_tickets(user).filter(status_is(Status.RESOLVED), visit_on_hold=False)
+    tickets = visible_tickets(user).filter(status_is(Status.RESOLVED), visit_held_at__isnull=True)
     return _narrowed(tickets, filters) if filters is not None else tickets
 
 

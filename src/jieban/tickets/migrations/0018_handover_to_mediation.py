@@ -12,8 +12,8 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='ticket',
-            name='visit_on_hold',
-            field=models.BooleanField(default=False, verbose_name='follow-up waits for mediation'),
+            name='visit_held_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='follow-up waits for mediation since'),
         ),
         migrations.AlterField(
             model_name='supervisionorder',
