@@ -121,7 +121,7 @@ def hand_over(
             field="dispute_type",
         )
     respondent = clean_text(respondent, field="respondent", label=_("The respondent"), limit=80)
-    note = clean_text(note, field="note", label=_("The note"), limit=MAX_TEXT)
+    note = clean_text(note, field="note", label=_("The note for the committee"), limit=MAX_TEXT)
     with transaction.atomic():
         ticket = access_ticket(by, number, for_update=True)
         require(
