@@ -143,7 +143,7 @@ class TestHandingOver:
     def test_the_follow_up_waits_for_the_case(self, cast: Cast, committees: Committees) -> None:
         handover = handed_over(cast)
         assert not waiting_for_call(cast.dispatcher).filter(pk=handover.ticket_id).exists()
-        with pytest.raises(Conflict, match="mediation"):
+        with pytest.raises(Conflict, match="已委托人民调解"):
             record_visit(handover.ticket.number, outcome="satisfied", note="", by=cast.dispatcher)
         # A ticket resolved the usual way is in the queue: the filter is the hold, not more.
         other = in_progress(cast)
@@ -165,7 +165,7 @@ class TestHandingOver:
 
     def test_a_second_hand_over_is_refused(self, cast: Cast, committees: Committees) -> None:
         handover = handed_over(cast)
-        with pytest.raises(Conflict, match="handed over"):
+        with pytest.raises(Conflict, match="正在办理的纠纷"):
             hand_over(handover.ticket.number, committee="TJ-T", by=cast.handler_a)
         assert Handover.objects.count() == 1
 
@@ -181,9 +181,9 @@ class TestHandingOver:
     @pytest.mark.parametrize(
         ("committee", "field", "message"),
         [
-            ("NOPE", "committee", "No unit NOPE"),
-            ("PS-B", "committee", "not a people's mediation committee"),
-            ("", "committee", "Name the mediation committee"),
+            ("NOPE", "committee", "没有单位 NOPE"),
+            ("PS-B", "committee", "乙派出所 不是人民调解委员会"),
+            ("", "committee", "请选择人民调解委员会"),
         ],
     )
     def test_bad_committees_are_refused_on_the_field(
@@ -511,7 +511,7 @@ class TestThePages:
         assert form.status_code == 200 and "甲一村调委会".encode() in form.content
         refused = station.post(f"/tickets/{ticket.number}/handover/", {"committee": "PS-B"})
         assert refused.status_code == 400
-        assert b"not a people" in refused.content or "不是".encode() in refused.content
+        assert "不是人民调解委员会".encode() in refused.content
         done = station.post(
             f"/tickets/{ticket.number}/handover/",
             {"committee": "TJ-V", "dispute_type": "neighbours", "respondent": "李四"},
