@@ -14,7 +14,7 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import StrictBool, StrictInt
 
-from jieban.api.schemas import ERRORS, PathId
+from jieban.api.schemas import ERRORS, PathId, Version
 from jieban.api.serializers import local
 from jieban.http import AuthenticatedRequest
 from jieban.mediation.access import access_case, access_handover, case_people, shown_phone
@@ -568,12 +568,16 @@ class HandoverIn(Schema):
 
 class HandoverAcceptIn(Schema):
     mediators: list[str] = []
-    version: StrictInt | None = None
+    version: Version | None = None
+
+
+# What accepting takes when no body is sent: every field is optional.
+ACCEPT_AS_IS = HandoverAcceptIn()
 
 
 class HandoverDeclineIn(Schema):
     reason: str
-    version: StrictInt | None = None
+    version: Version | None = None
 
 
 class HandoverOut(Schema):
@@ -637,7 +641,7 @@ def post_handover(
 
 @router.post("/handovers/{pk}/accept", response={200: HandoverOut, **ERRORS})
 def post_handover_accept(
-    request: AuthenticatedRequest, pk: PathId, payload: HandoverAcceptIn
+    request: AuthenticatedRequest, pk: PathId, payload: HandoverAcceptIn = ACCEPT_AS_IS
 ) -> dict[str, Any]:
     accept_handover(
         pk, mediators=payload.mediators, by=request.user, expected_version=payload.version
