@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('mediation', '0002_agreements'),
         ('org', '0003_mediation_committees'),
-        ('tickets', '0018_handover_to_mediation'),
+        ('tickets', '0019_handover_to_mediation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0017_protect_actors'),
+        ('tickets', '0018_channel_grid'),
     ]
 
     operations = [
