@@ -33,7 +33,7 @@ DOMAIN = {
     "stats": {"org", "workcalendar", "tickets"},
     # The phone reports (随手报) enter the one intake as tickets.
     "community": {"org", "workcalendar", "tickets", "intake"},
-    "mediation": {"org", "notify", "tickets"},
+    "mediation": {"org", "notify", "tickets", "workcalendar"},
 }
 MAY_IMPORT: dict[str, set[str]] = {
     **DOMAIN,

@@ -57,7 +57,9 @@ from jieban.mediation.actions import (
     record_agreement,
     succeed_case,
 )
+from jieban.mediation.handovers import hand_over
 from jieban.notify.models import Notification
+from jieban.org.actions import create_unit
 from jieban.org.models import ApiToken, User
 from jieban.stats.reports import publish_report
 from jieban.tickets import transitions
@@ -139,6 +141,12 @@ LETTER = {
 }
 CASE_OPENERS: Roles = frozenset(MEMBER_BOUND["can_open_mediation_case"])
 MEDIATORS: Roles = frozenset(MEMBER_BOUND["can_mediate"])
+# The hand-over: the station handling a ticket hands it over; the bureau and station A, which
+# handed the world's one over, see it; its committee's mediators answer it, and the cast has
+# none (tests/test_handover.py gives a committee one), so every answer here is refused.
+HANDS_OVER: Roles = frozenset(UNIT_BOUND["can_hand_over"])
+HANDOVER_VIEWERS: Roles = frozenset(POLICY["can_see_handovers"])
+SEES_HANDOVER: Roles = BUREAU | HOLDERS_A
 CASE = {
     "source": "application",
     "applicant_name": "王五",
@@ -363,6 +371,17 @@ ROWS: list[Row] = [
         write=MEDIATORS, seen_by=SEES_CASE,
         data={"visited_on": "2026-03-11", "called": "both", "statement": "满意",
               "satisfied": "yes"}),
+    Row("tickets/<str:number>/handover/", "/tickets/{in_progress}/handover/", read=HANDS_OVER,
+        write=HANDS_OVER, seen_by=SEES_A, data={"committee": "TJ-MX"}),
+    Row("handovers/", "/handovers/", read=HANDOVER_VIEWERS),
+    Row("handovers/<id:pk>/", "/handovers/{handover}/", read=SEES_HANDOVER,
+        seen_by=SEES_HANDOVER),
+    Row("handovers/<id:pk>/print/", "/handovers/{handover}/print/", read=SEES_HANDOVER,
+        seen_by=SEES_HANDOVER),
+    Row("handovers/<id:pk>/<slug:action>/", "/handovers/{handover}/accept/", write=NOBODY,
+        seen_by=SEES_HANDOVER, data={}),
+    Row("handovers/<id:pk>/<slug:action>/", "/handovers/{handover}/decline/", write=NOBODY,
+        seen_by=SEES_HANDOVER, data={"reason": "不属本村"}),
     Row("stats/", "/stats/", read=STATS),
     Row("reports/", "/reports/", read=REPORT_READERS),
     # A report is the bureau's: for anyone else it does not exist; publishing is refused.
@@ -493,6 +512,12 @@ ROWS: list[Row] = [
         read=SEES_CASE, write=MEDIATORS, seen_by=SEES_CASE,
         data={"visited_on": "2026-03-11", "called": "both", "statement": "满意",
               "satisfied": True}),
+    Row("api/v1/tickets/<number>/handover", "/api/v1/tickets/{in_progress}/handover",
+        write=HANDS_OVER, seen_by=SEES_A, data={"committee": "TJ-MX"}),
+    Row("api/v1/handovers/<pk>/accept", "/api/v1/handovers/{handover}/accept", write=NOBODY,
+        seen_by=SEES_HANDOVER, data={}),
+    Row("api/v1/handovers/<pk>/decline", "/api/v1/handovers/{handover}/decline",
+        write=NOBODY, seen_by=SEES_HANDOVER, data={"reason": "不属本村"}),
 ]  # fmt: skip
 
 
@@ -522,12 +547,13 @@ def test_the_table_lists_every_route_and_nothing_else() -> None:
 SAMPLE = {
     name: {
         "saved_filter": "1", "attachment": "1", "notification": "1", "building": "1",
-        "letter": "1", "studio": "1",
+        "letter": "1", "studio": "1", "handover": "1",
     }.get(name, "JB1")
     for name in (
         "new", "earlier", "dispatched", "in_progress", "pending", "resolved", "moved",
         "reported", "order", "saved_filter", "attachment", "notification", "override",
         "case", "mediating", "succeeded", "agreed", "building", "letter", "studio",
+        "case", "mediating", "succeeded", "agreed", "building", "letter", "handover",
     )
 }  # fmt: skip
 
@@ -636,6 +662,10 @@ def world(cast: Cast) -> World:
             grids=["G-01"],
             by=cast.leader_a,
         )
+        # A village committee, and a dispute station A handed to it, waiting for its answer.
+        create_unit(code="TJ-MX", kind="committee", name="甲一村调委会", level="village")
+        handover = hand_over(in_progress(cast).number, committee="TJ-MX", by=cast.handler_a)
+        objects["handover"] = str(handover.pk)
         _token, raw = ApiToken.issue(cast.dispatcher, name="12345 channel")
     return World(objects, {member: getattr(cast, member) for member in CAST}, raw)
 

@@ -95,6 +95,17 @@ POLICY: dict[str, set[str]] = {
     },
     "can_manage_studios": {"admin", "leader_a"},
     "can_see_studios": {"admin", "dispatcher", "supervisor", "leader", "leader_a", "outsider"},
+    # Which hand-overs each sees is `jieban.mediation.access.visible_handovers`.
+    "can_see_handovers": {
+        "admin",
+        "dispatcher",
+        "supervisor",
+        "leader",
+        "handler_a",
+        "leader_a",
+        "handler_b",
+        "outsider",
+    },
 }
 UNIT_BOUND: dict[str, set[str]] = {
     "can_work_unit_tickets": {"handler_a", "leader_a"},
@@ -103,6 +114,11 @@ UNIT_BOUND: dict[str, set[str]] = {
     "can_see_full_phone": {"admin", "dispatcher", "supervisor", "handler_a", "leader_a"},
     # A studio hosted by station A: administrators and A's leaders.
     "can_edit_studio": {"admin", "leader_a"},
+    # The station handling the ticket hands its dispute over; nobody else.
+    "can_hand_over": {"handler_a", "leader_a"},
+    # Bound to a committee's unit: a committee's mediators (the cast has none at station A;
+    # tests/test_handover.py gives a committee its mediator).
+    "can_answer_handover": set(),
 }
 
 # Permissions bound to a studio's or committee's people (ids): given everyone of the cast as

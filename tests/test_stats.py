@@ -334,6 +334,7 @@ class TestRollups:
                 "clocks",
                 "warnings",
                 "mediation",
+                "handovers",
                 "rollups",
                 "publishing",
                 "delivery",

@@ -104,6 +104,7 @@ def test_it_runs_every_apps_jobs_in_the_sweeps_order() -> None:
         "clocks",
         "warnings",
         "mediation",
+        "handovers",
         "rollups",
         "publishing",
         "delivery",

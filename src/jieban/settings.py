@@ -265,6 +265,7 @@ JIEBAN_SUPERVISION_DAYS = {
     "overdue": env_int("JIEBAN_SUPERVISION_DAYS_OVERDUE", 2),
     "dissatisfied": env_int("JIEBAN_SUPERVISION_DAYS_DISSATISFIED", 2),
     "manual": env_int("JIEBAN_SUPERVISION_DAYS_MANUAL", 2),
+    "mediation_failed": env_int("JIEBAN_SUPERVISION_DAYS_MEDIATION_FAILED", 2),
 }
 
 # Guessing passwords (README, "Logins and lockouts"): django-axes records every failed login

@@ -345,6 +345,7 @@ class TestTicketSupervisionPage:
         # session, user, the bell, ticket, attachments, events with actors, unit names, first
         # handler, the ticket it repeats, its orders, its calls, the due-soon horizon
         monday = time_machine.travel(local(2026, 3, 16, 9), tick=False)
-        # (+2: the ticket's extension, and whether one waits, for the centre's decision forms)
-        with monday, django_assert_num_queries(14):  # type: ignore[operator]
+        # (+2: the ticket's extension, and whether one waits, for the centre's decision forms;
+        # +1: its hand-overs to people's mediation)
+        with monday, django_assert_num_queries(15):  # type: ignore[operator]
             assert client.get(f"/tickets/{ticket.number}/").status_code == 200

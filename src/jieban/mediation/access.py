@@ -2,7 +2,9 @@
 
 The command centre and the bureau's leaders see every case. A studio's people (its mediators)
 see the studio's cases; a committee's people (the people of the committee's unit) see the
-committee's cases. Nobody else sees any: a case you may not see does not exist for you.
+committee's cases; a station's people see the cases of the disputes it handed over. Nobody else
+sees any: a case you may not see does not exist for you. Hand-overs follow the same rule: the
+committee's people see what was handed to it, the station's people what it handed over.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from jieban.errors import NotFound
 from jieban.inputs import printable, unstorable_character
-from jieban.mediation.models import MediationCase, Studio, StudioMediator
+from jieban.mediation.models import Handover, MediationCase, Studio, StudioMediator
 from jieban.org.actors import Viewer
 from jieban.org.models import Role, User
 from jieban.org.permissions import can_mediate, sees_whole_bureau
@@ -29,7 +31,29 @@ def visible_cases(user: Viewer) -> QuerySet[MediationCase]:
     condition = Q(Exists(StudioMediator.objects.filter(studio=OuterRef("studio"), person=user)))
     if user.unit_id is not None:
         condition |= Q(committee_id=user.unit_id)
+        condition |= Q(Exists(Handover.objects.filter(case=OuterRef("pk"), station=user.unit_id)))
     return cases.filter(condition)
+
+
+def visible_handovers(user: Viewer) -> QuerySet[Handover]:
+    """The hand-overs `user` may see: sent by their station or to their committee."""
+    handovers = Handover.objects.all()
+    if sees_whole_bureau(user):  # the system too
+        return handovers
+    if not isinstance(user, User) or not user.is_active or user.unit_id is None:
+        return handovers.none()
+    return handovers.filter(Q(station_id=user.unit_id) | Q(committee_id=user.unit_id))
+
+
+def access_handover(user: Viewer, pk: int, *, for_update: bool = False) -> Handover:
+    """The hand-over `pk` if `user` may see it, else NotFound; locked when `for_update`."""
+    handovers = visible_handovers(user).select_related("ticket", "committee", "station", "case")
+    if for_update:
+        handovers = handovers.select_for_update(of=("self",))
+    try:
+        return handovers.get(pk=pk)
+    except Handover.DoesNotExist:
+        raise NotFound(_("No hand-over %(id)s.") % {"id": pk}) from None
 
 
 def access_case(user: Viewer, number: str, *, for_update: bool = False) -> MediationCase:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jieban.inputs import clean_text, parse_day, printable
 from jieban.mediation.access import access_case, case_people, committee_people, studio_people
+from jieban.mediation.handover_outcomes import conclude_handover
 from jieban.mediation.models import (
     VISIT_WITHIN_DAYS,
     Agreement,
@@ -50,6 +51,7 @@ from jieban.org.actors import Actor, Viewer, person_of
 from jieban.org.models import Role, Unit, UnitKind, User
 from jieban.org.permissions import can_mediate, can_open_mediation_case, require
 from jieban.tickets.access import access_ticket
+from jieban.tickets.models import Ticket
 from jieban.tickets.numbering import allocate_numbers, local_day_of
 
 CASE_PREFIX = "TJ"
@@ -77,6 +79,9 @@ class Action:
     VISIT = CaseEventKind.VISIT.value
     CLOSE = CaseEventKind.CLOSE.value
 
+
+# The actions that conclude a case: a ticket handed over for it learns how it ended.
+CONCLUSIONS = frozenset({Action.SUCCEED, Action.FAIL, Action.WITHDRAW})
 
 # The one table of allowed actions: status → action → new status. A case concludes (succeeds
 # or fails) only after at least one session.
@@ -295,8 +300,11 @@ def _mediators(usernames: Sequence[str], people: set[int], by: Actor) -> list[Us
     return [found[name] for name in dict.fromkeys(wanted)]
 
 
-def open_case(draft: CaseDraft, *, by: Actor) -> MediationCase:
-    """Accept a case (受理) for a studio or committee: numbered, its 30-day clock started."""
+def open_case(draft: CaseDraft, *, by: Actor, handed_over: Ticket | None = None) -> MediationCase:
+    """Accept a case (受理) for a studio or committee: numbered, its 30-day clock started.
+    `handed_over` is the ticket of an accepted hand-over (`jieban.mediation.handovers`), which
+    decided who may take it: the committee's mediators, who need not see the station's
+    tickets."""
     source = _choice(draft.source, CaseSource, field="source", label=_("The source"))
     dispute_type = _choice(
         draft.dispute_type, DisputeType, field="dispute_type", label=_("The dispute type")
@@ -317,7 +325,9 @@ def open_case(draft: CaseDraft, *, by: Actor) -> MediationCase:
             _("Your role may not accept cases for this studio or committee."),
         )
         ticket = None
-        if source == CaseSource.TICKET:
+        if source == CaseSource.TICKET and handed_over is not None:
+            ticket = handed_over
+        elif source == CaseSource.TICKET:
             if not draft.ticket.strip():
                 raise InvalidInput(_("Name the ticket handed over."), field="ticket")
             try:
@@ -430,6 +440,9 @@ def _act(
                 payload={"after": action},
             )
         case.save()
+        if action in CONCLUSIONS:
+            # A dispute handed over by a station: the ticket learns how it ended.
+            conclude_handover(case, by=by, now=now)
     return case
 
 

@@ -497,3 +497,85 @@ class AgreementVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement_id} {self.visited_on}"
+
+
+class HandoverStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the committee")
+    ACCEPTED = "accepted", pgettext_lazy("handover", "Accepted")
+    DECLINED = "declined", _("Declined")
+
+
+class Handover(models.Model):
+    """A dispute ticket handed by the station holding it to a people's mediation committee
+    (公调对接), with its printed referral (委托人民调解书). The committee answers within one
+    working day (`answer_due_at`); accepting opens the mediation case (`case`)."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="handovers")
+    station = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="handovers_sent")
+    committee = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="handovers_received"
+    )
+    # The committee's level when handed over: the counts by level stay as they were.
+    level = models.CharField(_("level"), max_length=10)
+    dispute_type = models.CharField(_("dispute type"), max_length=24, choices=DisputeType.choices)
+    respondent_name = models.CharField(_("respondent"), max_length=80, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=HandoverStatus.choices, default=HandoverStatus.PENDING
+    )
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handed_over_at = models.DateTimeField(_("handed over at"))
+    answer_due_at = models.DateTimeField(_("answer due"))
+    # When the sweep flagged the unanswered hand-over to the committee and the station (once).
+    overdue_flagged_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    case = models.OneToOneField(
+        MediationCase, null=True, blank=True, on_delete=models.PROTECT, related_name="handover"
+    )
+    # The mediation failed and the ticket went back to the station (a new handling round).
+    returned_at = models.DateTimeField(_("returned to the station at"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-handed_over_at", "-pk"]
+        constraints = [
+            # One hand-over waiting for an answer per ticket.
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=Q(status="pending"),
+                name="one_pending_handover_per_ticket",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="accepted") | Q(case__isnull=True),
+                name="handover_case_only_when_accepted",
+            ),
+        ]
+        indexes = [
+            # The overdue sweep and the committees' lists: waiting hand-overs by deadline.
+            models.Index(
+                fields=["answer_due_at"],
+                name="handover_pending_due_idx",
+                condition=Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} → {self.committee_id}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == HandoverStatus.PENDING
+
+    def is_overdue_at(self, now: dt.datetime) -> bool:
+        """Not answered within its working day."""
+        return self.is_pending and now > self.answer_due_at
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_overdue_at(timezone.now())

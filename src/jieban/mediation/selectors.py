@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jieban.errors import InvalidInput, NotFound
-from jieban.mediation.access import access_case, visible_cases
+from jieban.mediation.access import access_case, visible_cases, visible_handovers
 from jieban.mediation.models import (
     DUE_SOON,
     OPEN_STATUSES,
@@ -20,14 +20,17 @@ from jieban.mediation.models import (
     CaseStatus,
     Clock,
     DisputeType,
+    Handover,
+    HandoverStatus,
     MediationCase,
     Studio,
 )
 from jieban.org.actors import Viewer
-from jieban.org.models import Unit, UnitKind, User
+from jieban.org.models import CommitteeLevel, Unit, UnitKind, User
 from jieban.org.permissions import (
     can_mediate,
     can_open_mediation_case,
+    can_see_handovers,
     can_see_mediation,
     require,
 )
@@ -163,3 +166,81 @@ def agreement_of(user: Viewer, number: str) -> Agreement:
         raise NotFound(_("Case %(number)s has no agreement.") % {"number": case.number})
     agreement.case = case
     return agreement
+
+
+@dataclass(frozen=True)
+class HandoverCounts:
+    """One committee level's hand-overs (公调对接): handed over, the committee's answers, how
+    the accepted ones ended, and how many went back to the station after a failed mediation."""
+
+    level: str
+    label: str
+    handed_over: int
+    pending: int
+    accepted: int
+    declined: int
+    succeeded: int
+    failed: int
+    returned: int
+
+
+def handover_counts(
+    user: Viewer, *, start: dt.datetime | None = None, end: dt.datetime | None = None
+) -> list[HandoverCounts]:
+    """The hand-overs `user` may see, handed over in [start, end), counted per committee
+    level (town, village, group, in that order, zero rows included): one query."""
+    handovers = visible_handovers(user)
+    if start is not None:
+        handovers = handovers.filter(handed_over_at__gte=start)
+    if end is not None:
+        handovers = handovers.filter(handed_over_at__lt=end)
+    rows = {
+        row["level"]: row
+        for row in handovers.order_by()
+        .values("level")
+        .annotate(
+            handed_over=Count("pk"),
+            pending=Count("pk", filter=Q(status=HandoverStatus.PENDING)),
+            accepted=Count("pk", filter=Q(status=HandoverStatus.ACCEPTED)),
+            declined=Count("pk", filter=Q(status=HandoverStatus.DECLINED)),
+            succeeded=Count("pk", filter=Q(case__status=CaseStatus.SUCCEEDED)),
+            failed=Count("pk", filter=Q(case__status=CaseStatus.FAILED)),
+            returned=Count("pk", filter=Q(returned_at__isnull=False)),
+        )
+    }
+    counted = ("handed_over", "pending", "accepted", "declined", "succeeded", "failed", "returned")
+    return [
+        HandoverCounts(
+            level=level.value,
+            label=str(level.label),
+            **{name: int(rows.get(level.value, {}).get(name, 0)) for name in counted},
+        )
+        for level in CommitteeLevel
+    ]
+
+
+def handover_list(user: Viewer, *, pending_only: bool = False) -> QuerySet[Handover]:
+    """The hand-overs `user` may see (403 for whoever may not open the page), waiting ones
+    first by their deadline, then the answered ones newest first."""
+    require(can_see_handovers(user), _("Your role does not see hand-overs."))
+    handovers = visible_handovers(user).select_related(
+        "ticket", "station", "committee", "case", "handed_over_by"
+    )
+    if pending_only:
+        return handovers.filter(status=HandoverStatus.PENDING).order_by("answer_due_at", "pk")
+    return handovers.order_by(
+        Case(When(status=HandoverStatus.PENDING, then=0), default=1),
+        Case(When(status=HandoverStatus.PENDING, then="answer_due_at"), default=None),
+        "-handed_over_at",
+        "-pk",
+    )
+
+
+def handovers_of_ticket(user: Viewer, ticket_id: int) -> list[Handover]:
+    """A ticket's hand-overs `user` may see, newest first: the ticket page's hand-over panel."""
+    return list(
+        visible_handovers(user)
+        .filter(ticket_id=ticket_id)
+        .select_related("committee", "case")
+        .order_by("-handed_over_at", "-pk")
+    )

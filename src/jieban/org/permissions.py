@@ -36,6 +36,8 @@ APPOINTEE_ROLES = frozenset(
 STUDIO_HOST_KINDS = frozenset({UnitKind.STATION, UnitKind.COMMUNITY})
 # Who sees a resident's full phone on any ticket; a unit's people see it on what they hold.
 FULL_PHONE_ROLES = DISPATCH_ROLES | {Role.SUPERVISOR}
+# Who hands a dispute the station is handling to a people's mediation committee.
+HANDOVER_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_LEADER})
 
 
 def require(allowed: bool, message: str) -> None:
@@ -178,6 +180,32 @@ def can_open_mediation_case(actor: Viewer, people: Collection[int]) -> bool:
     """Accept a case for a studio or committee whose people are `people`: its mediators, and
     the command centre, which hands disputes over."""
     return _person_with_role(actor, CENTRE_ROLES) or can_mediate(actor, people)
+
+
+def can_hand_over(actor: Viewer, unit_id: int | None) -> bool:
+    """Hand a dispute the unit `unit_id` is handling to a people's mediation committee
+    (公调对接): that station's handlers and leaders."""
+    if isinstance(actor, SystemActor):
+        return True
+    person = _person(actor)
+    return bool(person and person.role in HANDOVER_ROLES and unit_id is not None
+                and person.unit_id == unit_id)  # fmt: skip
+
+
+def can_answer_handover(actor: Viewer, committee_id: int) -> bool:
+    """Accept or decline a dispute handed over to the committee `committee_id`: the
+    committee's mediators."""
+    if isinstance(actor, SystemActor):
+        return True
+    person = _person(actor)
+    return bool(person and person.role == Role.MEDIATOR and person.unit_id == committee_id)
+
+
+def can_see_handovers(actor: Viewer) -> bool:
+    """The hand-overs page: the command centre and the leaders (every hand-over and the counts
+    by level), the stations' people (what they handed over) and the mediators (what their
+    committee was sent): `jieban.mediation.access.visible_handovers`."""
+    return sees_whole_bureau(actor) or _person_with_role(actor, HANDOVER_ROLES | {Role.MEDIATOR})
 
 
 def can_administer(actor: Viewer) -> bool:

@@ -152,6 +152,11 @@ class EventKind(models.TextChoices):
     EXTENSION_REQUEST = "extension_request", _("Extension requested")
     EXTENSION_APPROVE = "extension_approve", _("Extension approved")
     EXTENSION_REJECT = "extension_reject", _("Extension rejected")
+    # 公调对接: handed to a people's mediation committee (a transition: its handling is
+    # resolved), the committee's answer, and how the mediation ended.
+    HANDOVER = "handover", _("Handed over for people's mediation")
+    HANDOVER_ACCEPT = "handover_accept", _("Mediation case opened")
+    MEDIATION_END = "mediation_end", _("Mediation concluded")
 
 
 class Ticket(models.Model):
@@ -221,6 +226,13 @@ class Ticket(models.Model):
     escalated_at = models.DateTimeField(_("escalated to the leaders at"), null=True, blank=True)
     # The outcome of the latest follow-up call ("" before any): the satisfaction rate reads it.
     visit_outcome = models.CharField(_("latest follow-up outcome"), max_length=20, blank=True)
+    # Resolved by a hand-over to people's mediation: since when the follow-up call waits for the
+    # case to conclude (`jieban.tickets.handover`); the follow-up queue leaves the ticket out.
+    # (A nullable column: SQLite adds it in place, without rebuilding the table and its search
+    # triggers.)
+    visit_held_at = models.DateTimeField(
+        _("follow-up waits for mediation since"), null=True, blank=True
+    )
     # 重复反映: how often the matter was reported again, and what this one repeats.
     repeat_count = models.PositiveIntegerField(_("repeat reports"), default=0)
     repeat_of = models.ForeignKey(
@@ -368,6 +380,11 @@ class Ticket(models.Model):
         )
 
     @property
+    def visit_on_hold(self) -> bool:
+        """Resolved by a hand-over to mediation, its follow-up call waiting for the case."""
+        return self.visit_held_at is not None
+
+    @property
     def resolved_on_time(self) -> bool | None:
         """On time: resolved by its deadline and never overdue on the way."""
         if self.resolved_at is None or self.due_at is None:
@@ -490,6 +507,8 @@ class SupervisionReason(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     DISSATISFIED = "dissatisfied", _("Resident dissatisfied")
     MANUAL = "manual", _("Issued by a supervisor")
+    # The dispute came back from people's mediation unsettled: a new handling round.
+    MEDIATION_FAILED = "mediation_failed", _("Mediation failed")
 
 
 class ExtensionStatus(models.TextChoices):

@@ -21,7 +21,12 @@ from jieban.inputs import clean_text
 from jieban.notify.outbox import notify
 from jieban.org.actors import Actor, Viewer, person_of
 from jieban.org.models import Unit
-from jieban.org.permissions import can_dispatch, can_record_visit, can_work_unit_tickets
+from jieban.org.permissions import (
+    can_dispatch,
+    can_hand_over,
+    can_record_visit,
+    can_work_unit_tickets,
+)
 from jieban.tickets.access import access_ticket
 from jieban.tickets.events import (
     CHANNEL_BASIS,
@@ -59,6 +64,7 @@ class Action:
     INVALIDATE = EventKind.INVALIDATE.value
     MERGE = EventKind.MERGE.value
     REOPEN = EventKind.REOPEN.value
+    HANDOVER = EventKind.HANDOVER.value
 
 
 # The one table of allowed transitions: status → action → new status.
@@ -74,8 +80,10 @@ ALLOWED: dict[str, dict[str, str]] = {
         Action.ACCEPT: Status.IN_PROGRESS,
         Action.RETURN: Status.NEW,
     },
-    Status.IN_PROGRESS: {Action.RESOLVE: Status.RESOLVED},
-    # Reopened by a dissatisfied follow-up call (see jieban.tickets.visits).
+    # Handing the dispute to people's mediation resolves the handling (jieban.tickets.handover).
+    Status.IN_PROGRESS: {Action.RESOLVE: Status.RESOLVED, Action.HANDOVER: Status.RESOLVED},
+    # Reopened by a dissatisfied follow-up call (see jieban.tickets.visits), or when the
+    # mediation it was handed to is declined or fails (jieban.tickets.handover).
     Status.RESOLVED: {Action.CLOSE: Status.CLOSED, Action.REOPEN: Status.IN_PROGRESS},
 }
 
@@ -84,6 +92,9 @@ CENTRE_ACTIONS = frozenset({Action.DISPATCH, Action.CLOSE, Action.INVALIDATE, Ac
 # Actions taken only as the consequence of something else (a follow-up call), never offered alone.
 DERIVED_ACTIONS = frozenset({Action.REOPEN})
 UNIT_ACTIONS = frozenset({Action.ACCEPT, Action.RETURN, Action.RESOLVE})
+# The hand-over to people's mediation: taken through `jieban.mediation.handovers`, which names
+# the committee and writes the hand-over beside the ticket.
+HANDOVER_ACTIONS = frozenset({Action.HANDOVER})
 
 MAX_TEXT = 4000
 
@@ -96,6 +107,7 @@ ACTION_LABELS = {
     Action.INVALIDATE: gettext_lazy("Invalidate"),
     Action.MERGE: gettext_lazy("Merge"),
     Action.REOPEN: gettext_lazy("Reopen"),
+    Action.HANDOVER: gettext_lazy("Hand over for mediation"),
 }
 
 
@@ -107,6 +119,8 @@ def role_allows(user: Viewer, ticket: Ticket, action: str) -> bool:
         return can_record_visit(user)
     if action in UNIT_ACTIONS:
         return can_work_unit_tickets(user, ticket.unit_id)
+    if action in HANDOVER_ACTIONS:
+        return can_hand_over(user, ticket.unit_id)
     return False
 
 

@@ -79,6 +79,14 @@ def record_visit(
                 _("Ticket %(number)s is “%(status)s”: only resolved tickets are called back.")
                 % {"number": ticket.number, "status": Status(ticket.status).label}
             )
+        if ticket.visit_on_hold:
+            raise Conflict(
+                _(
+                    "Ticket %(number)s was handed over for mediation: it is called back when "
+                    "the case concludes."
+                )
+                % {"number": ticket.number}
+            )
         now = timezone.now()
         visit = Visit.objects.create(
             ticket=ticket,
@@ -104,28 +112,42 @@ def record_visit(
         if then == CLOSES:
             _close(ticket, by=by, now=now, outcome=outcome)
         elif then == REOPENS:
-            apply_transition(
+            reopen_round(
                 ticket,
                 by=by,
-                action=Action.REOPEN,
                 now=now,
-                role_checked=True,
-                apply=lambda t, at: _reopen(t, at, note),
+                reason=SupervisionReason.DISSATISFIED,
+                note=note,
+                payload=reopen_payload(outcome=VisitOutcome.DISSATISFIED, note=note),
             )
-            order = issue_order(
-                ticket, reason=SupervisionReason.DISSATISFIED, now=now, by=by, note=note
-            )
-            # A new handling round: its deadline is the order's.
-            ticket.due_at = order.due_at
-            rewatch(ticket)
-            ticket.save(update_fields=["due_at", "watch_at"])
     return visit, ticket
 
 
-def _reopen(ticket: Ticket, now: dt.datetime, note: str) -> dict[str, Any]:
-    ticket.resolved_at = None
-    ticket.visit_due_at = None
-    return reopen_payload(outcome=VisitOutcome.DISSATISFIED, note=note)
+def reopen_round(
+    ticket: Ticket,
+    *,
+    by: Actor,
+    now: dt.datetime,
+    reason: str,
+    note: str,
+    payload: dict[str, Any],
+) -> None:
+    """Reopen a resolved ticket locked by the caller for a new handling round at its unit,
+    with a supervision order for `reason` whose deadline is the round's (the caller checked
+    who may cause it: a dissatisfied call, a failed mediation)."""
+
+    def apply(ticket: Ticket, at: dt.datetime) -> dict[str, Any]:
+        ticket.resolved_at = None
+        ticket.visit_due_at = None
+        ticket.visit_held_at = None
+        return payload
+
+    apply_transition(ticket, by=by, action=Action.REOPEN, now=now, role_checked=True, apply=apply)
+    order = issue_order(ticket, reason=reason, now=now, by=by, note=note)
+    # A new handling round: its deadline is the order's.
+    ticket.due_at = order.due_at
+    rewatch(ticket)
+    ticket.save(update_fields=["due_at", "watch_at"])
 
 
 def _close(ticket: Ticket, *, by: Actor, now: dt.datetime, outcome: str) -> None:
@@ -190,7 +212,8 @@ def waiting_for_call(user: Viewer, filters: FollowUpFilters | None = None) -> Qu
     centre's."""
     require(can_record_visit(user), _("Follow-up calls are made by the command centre."))
     # Spelled out for the partial index ticket_resolved_idx.
-    tickets = visible_tickets(user).filter(status_is(Status.RESOLVED))
+    # A ticket handed to people's mediation waits for the case to conclude.
+    tickets = visible_tickets(user).filter(status_is(Status.RESOLVED), visit_held_at__isnull=True)
     return _narrowed(tickets, filters) if filters is not None else tickets
 
 

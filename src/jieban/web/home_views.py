@@ -23,8 +23,8 @@ from jieban.community.models import Appointment, PhoneReport
 from jieban.community.network import GridDesk, my_grids, my_letters
 from jieban.community.reports import my_reports
 from jieban.http import AuthenticatedRequest
-from jieban.mediation.models import MediationCase
-from jieban.mediation.selectors import Clock, forums_for, my_open_cases
+from jieban.mediation.models import Handover, MediationCase
+from jieban.mediation.selectors import Clock, forums_for, handover_list, my_open_cases
 from jieban.org.models import CENTRE_ROLES, Role, Unit, User
 from jieban.org.permissions import can_report_from_phone, can_supervise, has_inbox
 from jieban.stats import dashboards
@@ -123,6 +123,8 @@ class MediationDesk:
     due_soon: int
     overdue: int
     may_open: bool
+    # Hand-overs to the mediator's committee waiting for its answer, soonest deadline first.
+    handovers: list[Handover]
 
 
 def mediation_desk(user: User) -> MediationDesk:
@@ -134,6 +136,7 @@ def mediation_desk(user: User) -> MediationDesk:
         due_soon=sum(1 for case in cases if case.clock_at(now) == Clock.DUE_SOON),
         overdue=sum(1 for case in cases if case.clock_at(now) == Clock.OVERDUE),
         may_open=bool(forums.studios or forums.committees),
+        handovers=list(handover_list(user, pending_only=True)),
     )
 
 

@@ -23,6 +23,7 @@ from jieban.org.permissions import (
     can_report_from_phone,
     can_see_campaign,
     can_see_grid_map,
+    can_see_handovers,
     can_see_mediation,
     can_see_stats,
     can_see_studios,
@@ -54,7 +55,7 @@ def ticket_forms(user: Viewer, ticket: Ticket) -> list[str]:
     offered = []
     if can_supervise(user) and ticket.status in CLOCK_RUNNING:
         offered.append(TicketForm.SUPERVISE)
-    if can_record_visit(user) and ticket.status == Status.RESOLVED:
+    if can_record_visit(user) and ticket.status == Status.RESOLVED and not ticket.visit_on_hold:
         offered.append(TicketForm.VISIT)
     if can_mark_repeat(user) and ticket.status not in TERMINAL and not ticket.repeat_of_id:
         offered.append(TicketForm.REPEAT)
@@ -81,6 +82,7 @@ class Menu:
     follow_up: bool
     campaign: bool
     mediation: bool
+    handovers: bool
     stats: bool
     reports: bool
     snapshot: bool
@@ -103,6 +105,7 @@ def menu_for(user: Viewer) -> Menu:
         follow_up=can_record_visit(user),
         campaign=can_see_campaign(user),
         mediation=can_see_mediation(user),
+        handovers=can_see_handovers(user),
         stats=can_see_stats(user),
         reports=can_read_reports(user),
         snapshot=can_take_snapshot(user),

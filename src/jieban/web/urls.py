@@ -12,7 +12,7 @@ from jieban.web.community import reports as phone_reports
 from jieban.web.login import LoginForm
 from jieban.web.mediation import agreements as mediation_agreements
 from jieban.web.mediation import cases as mediation_cases
-from jieban.web.mediation import studios
+from jieban.web.mediation import handovers, studios
 from jieban.web.stats import page as stats_page
 from jieban.web.stats import reports, workbooks
 from jieban.web.supervision import campaign, follow_up, orders
@@ -80,6 +80,8 @@ urlpatterns = [
         actions.ticket_extension_reject,
         name="ticket_extension_reject",
     ),
+    # Before "tickets/<str:number>/<slug:action>/": the hand-over is mediation's page.
+    path("tickets/<str:number>/handover/", handovers.handover_new, name="handover_new"),
     path("tickets/<str:number>/<slug:action>/", actions.ticket_action, name="ticket_action"),
     path("inbox/", lists.inbox, name="inbox"),
     path("calendar/", calendar_views.calendar, name="calendar"),
@@ -175,6 +177,10 @@ urlpatterns = [
         mediation_cases.case_action,
         name="mediation_action",
     ),
+    path("handovers/", handovers.handover_list_page, name="handovers"),
+    path("handovers/<id:pk>/", handovers.handover_detail, name="handover"),
+    path("handovers/<id:pk>/print/", handovers.handover_print, name="handover_print"),
+    path("handovers/<id:pk>/<slug:action>/", handovers.handover_answer, name="handover_answer"),
     path("stats/", stats_page.stats, name="stats"),
     path("reports/", reports.report_list, name="reports"),
     path("reports/<slug:kind>/<str:period>/", reports.report, name="report"),

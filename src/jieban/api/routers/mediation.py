@@ -1,5 +1,6 @@
-"""Mediation: mediation cases with their sessions, conclusions and extension,
-and a succeeded case's agreement with its terms' performance and the follow-up calls.
+"""Mediation: mediation cases with their sessions, conclusions and extension, a succeeded
+case's agreement with its terms' performance and the follow-up calls, and the police–mediation
+hand-over of a ticket (handed over, accepted, declined).
 
 The shapes are kept here, next to the handlers, as `jieban.api.api` allows a new area to."""
 
@@ -13,10 +14,10 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import StrictBool, StrictInt
 
-from jieban.api.schemas import ERRORS
+from jieban.api.schemas import ERRORS, PathId, Version
 from jieban.api.serializers import local
 from jieban.http import AuthenticatedRequest
-from jieban.mediation.access import access_case, case_people, shown_phone
+from jieban.mediation.access import access_case, access_handover, case_people, shown_phone
 from jieban.mediation.actions import (
     AgreementDraft,
     CaseDraft,
@@ -34,7 +35,8 @@ from jieban.mediation.actions import (
     succeed_case,
     withdraw_case,
 )
-from jieban.mediation.models import Agreement, AgreementVisit, MediationCase
+from jieban.mediation.handovers import accept_handover, decline_handover, hand_over
+from jieban.mediation.models import Agreement, AgreementVisit, Handover, MediationCase
 from jieban.mediation.selectors import (
     CaseFilters,
     agreement_of,
@@ -514,3 +516,101 @@ def post_visit(
 @router.get("/mediation-cases/{number}/visits", response={200: list[AgreementVisitOut], **ERRORS})
 def list_visits(request: AuthenticatedRequest, number: str) -> list[dict[str, Any]]:
     return [visit_out(visit) for visit in agreement_of(request.user, number).visits.all()]
+
+
+class HandoverIn(Schema):
+    committee: str
+    dispute_type: str = ""
+    respondent: str = ""
+    note: str = ""
+
+
+class HandoverAcceptIn(Schema):
+    mediators: list[str] = []
+    version: Version | None = None
+
+
+# What accepting takes when no body is sent: every field is optional.
+ACCEPT_AS_IS = HandoverAcceptIn()
+
+
+class HandoverDeclineIn(Schema):
+    reason: str
+    version: Version | None = None
+
+
+class HandoverOut(Schema):
+    id: int
+    ticket: str
+    station: str
+    committee: str
+    level: str
+    dispute_type: str
+    respondent_name: str
+    note: str
+    status: str
+    handed_over_at: dt.datetime
+    answer_due_at: dt.datetime
+    overdue: bool
+    answered_at: dt.datetime | None
+    decline_reason: str
+    case: str | None
+    case_status: str | None
+    returned_at: dt.datetime | None
+    version: int
+
+
+def handover_out(handover: Handover) -> dict[str, Any]:
+    return {
+        "id": handover.pk,
+        "ticket": handover.ticket.number,
+        "station": handover.station.code,
+        "committee": handover.committee.code,
+        "level": handover.level,
+        "dispute_type": handover.dispute_type,
+        "respondent_name": handover.respondent_name,
+        "note": handover.note,
+        "status": handover.status,
+        "handed_over_at": local(handover.handed_over_at),
+        "answer_due_at": local(handover.answer_due_at),
+        "overdue": handover.is_overdue,
+        "answered_at": local(handover.answered_at),
+        "decline_reason": handover.decline_reason,
+        "case": handover.case.number if handover.case else None,
+        "case_status": handover.case.status if handover.case else None,
+        "returned_at": local(handover.returned_at),
+        "version": handover.version,
+    }
+
+
+@router.post("/tickets/{number}/handover", response={201: HandoverOut, **ERRORS})
+def post_handover(
+    request: AuthenticatedRequest, number: str, payload: HandoverIn
+) -> Status[dict[str, Any]]:
+    handover = hand_over(
+        number,
+        committee=payload.committee,
+        dispute_type=payload.dispute_type,
+        respondent=payload.respondent,
+        note=payload.note,
+        by=request.user,
+    )
+    return Status(201, handover_out(access_handover(request.user, handover.pk)))
+
+
+@router.post("/handovers/{pk}/accept", response={200: HandoverOut, **ERRORS})
+def post_handover_accept(
+    request: AuthenticatedRequest, pk: PathId, payload: HandoverAcceptIn = ACCEPT_AS_IS
+) -> dict[str, Any]:
+    accept_handover(
+        pk, mediators=payload.mediators, by=request.user, expected_version=payload.version
+    )
+    return handover_out(access_handover(request.user, pk))
+
+
+@router.post("/handovers/{pk}/decline", response={200: HandoverOut, **ERRORS})
+def post_handover_decline(
+    request: AuthenticatedRequest, pk: PathId, payload: HandoverDeclineIn
+) -> dict[str, Any]:
+    decline_handover(pk, reason=payload.reason, by=request.user, expected_version=payload.version)
+    return handover_out(access_handover(request.user, pk))

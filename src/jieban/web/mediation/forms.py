@@ -199,3 +199,36 @@ class ScanForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
         required=False,
     )
+
+
+class HandoverForm(forms.Form):
+    """Handing a dispute to a mediation committee (公调对接): the committee from the choices."""
+
+    committee = forms.ChoiceField(label=_("Mediation committee"), required=False)
+    dispute_type = forms.ChoiceField(
+        label=_("Dispute type"), choices=DisputeType.choices, required=False
+    )
+    respondent = forms.CharField(label=_("Respondent"), required=False)
+    note = forms.CharField(
+        label=_("Note for the committee"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+    def __init__(self, *args: object, committees: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["committee"].choices = BLANK + committees  # type: ignore[attr-defined]
+
+
+class HandoverAcceptForm(forms.Form):
+    mediators = forms.CharField(
+        label=_("Mediators"),
+        required=False,
+        help_text=_("Usernames separated by commas; blank: yourself."),
+    )
+
+
+class HandoverDeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )

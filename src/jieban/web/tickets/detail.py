@@ -21,7 +21,9 @@ from django.views.decorators.http import require_safe
 
 from jieban.http import AuthenticatedRequest
 from jieban.intake.actions import may_attach
+from jieban.mediation.selectors import handovers_of_ticket
 from jieban.org.models import Unit, User
+from jieban.org.permissions import can_hand_over
 from jieban.tickets import transitions
 from jieban.tickets.access import openable_numbers, shown_phone
 from jieban.tickets.extensions import latest_extension
@@ -196,6 +198,10 @@ def render_detail(
         "first_handler": ticket.first_handler,
         "extension": latest_extension(ticket) if ticket.dispatched_at else None,
         "closing_note": closing_note(ticket),
+        # 公调对接: the hand-overs of its dispute to mediation, and whether one may hand it.
+        "handovers": handovers_of_ticket(request.user, ticket.pk),
+        "may_hand_over": ticket.status == Status.IN_PROGRESS
+        and can_hand_over(request.user, ticket.unit_id),
     }
     return render(request, "web/tickets/detail.html", context, status=status)
 

@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from jieban.mediation.models import CaseStatus, FailureRoute
 from jieban.org.models import Unit
 from jieban.tickets.models import (
     Channel,
@@ -48,6 +49,10 @@ PAYLOAD_LABELS: dict[str, str | Promise] = {
     "fulfilled_orders": _("Supervision orders fulfilled"),
     "name": _("File"),
     "warning": _("Warning"),
+    "committee": _("Mediation committee"),
+    "case": _("Mediation case"),
+    "mediation": _("Mediation outcome"),
+    "route": _("Route advised"),
 }
 
 # The same payload key means something else on some events.
@@ -60,12 +65,14 @@ KIND_LABELS: dict[tuple[str, str], str | Promise] = {
 # Moments stored in payloads, shown in local time.
 MOMENTS = ("due_at", "ticket_due_at", "previous_due_at", "order_due_at")
 
-UNIT_KEYS = ("unit", "previous_unit")
+UNIT_KEYS = ("unit", "previous_unit", "committee")
 # Codes stored in payloads, shown by their labels.
 CODED = {
     "level": SupervisionLevel,
     "outcome": VisitOutcome,
     "visit": VisitOutcome,
+    "mediation": CaseStatus,
+    "route": FailureRoute,
 }
 
 
