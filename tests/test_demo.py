@@ -34,6 +34,7 @@ from jieban.mediation.models import (
     AgreementVisit,
     CaseEvent,
     CaseStatus,
+    Handover,
     MediationCase,
     MediationSession,
     MediatorKind,
@@ -96,6 +97,8 @@ def run_demo(*args: str, now: dt.datetime | None = ANCHOR) -> str:
 def wipe() -> None:
     """Empty what the demo fills, as a fresh database would be (categories stay)."""
     PhoneReport.objects.all().delete()
+    Handover.objects.all().delete()
+    MediationCase.objects.filter(ticket__isnull=False).delete()
     TicketEvent.objects.all().delete()
     TicketUnit.objects.all().delete()
     Extension.objects.all().delete()
@@ -987,3 +990,20 @@ def test_demo_network_tickets_are_phone_reports(db: Any) -> None:
             post="building_head", buildings__grid=ticket.grid, starts_on__lte=day, ends_on__gte=day
         ).exclude(revoked_on__lte=day)
         assert not in_force.exists(), ticket.number
+
+
+def test_demo_hands_disputes_over_at_the_real_time_only(db: Any) -> None:
+    run_demo("--tickets", "1500", "--cases", "0", now=None)
+    handovers = Handover.objects.select_related("ticket", "committee", "case")
+    assert handovers.count() == 6
+    assert Counter(handovers.values_list("status", flat=True)) == {
+        "accepted": 3, "declined": 1, "pending": 2
+    }  # fmt: skip
+    for handover in handovers:
+        assert handover.committee.level == "village"
+        assert handover.ticket.grid.parent.name in handover.committee.name
+        if handover.status == "accepted":
+            assert handover.case.source == "ticket" and handover.case.ticket == handover.ticket
+    wipe()
+    run_demo("--tickets", "600", "--cases", "0")  # dated at ANCHOR: none
+    assert not Handover.objects.exists()

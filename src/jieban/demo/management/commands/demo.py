@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from jieban.demo.data import BUREAU
 from jieban.demo.generator import TicketGenerator
+from jieban.demo.handovers import hand_over_disputes
 from jieban.demo.mediation import build_mediation
 from jieban.demo.network import build_network
 from jieban.demo.organisation import create_organisation, create_people, demo_logins
@@ -104,6 +105,8 @@ class Command(BaseCommand):
         # The inserts marked their days dirty: build the rollups now, so that the first report
         # does not wait for them.
         refresh_range(generator.first_day, generator.now.date() + dt.timedelta(days=1))
+        # Through the real actions, at the real time: after the rollups, like any later work.
+        handovers = hand_over_disputes(now)
         elapsed = time.monotonic() - started
         counts = generator.counts
         self.stdout.write(
@@ -114,7 +117,7 @@ class Command(BaseCommand):
             f"{sum(len(rows) for rows in network.buildings.values())} buildings, "
             f"{network.letters} appointment letters, {network.reports} phone reports, "
             f"{len(mediation.committees)} mediation committees, {len(mediation.studios)} "
-            f"studios and {mediation.cases} mediation cases "
+            f"studios, {mediation.cases} mediation cases and {handovers} hand-overs "
             f"in {elapsed:.1f} s (rollups {elapsed - (generated - started):.1f} s)."
         )
         self._print_logins()
