@@ -224,6 +224,9 @@ class MediationCase(models.Model):
                 name="mediation_case_open_due_idx",
                 condition=Q(status__in=["accepted", "mediating"]),
             ),
+            # The figures (`jieban.stats.mediation`): acceptances and conclusions of a period.
+            models.Index(fields=["accepted_at"], name="mediation_case_accepted_idx"),
+            models.Index(fields=["concluded_at"], name="mediation_case_concluded_idx"),
         ]
 
     def __str__(self) -> str:
