@@ -42,9 +42,14 @@ def opened(by: User, at: dt.datetime, **fields: Any) -> MediationCase:
 def session(case: MediationCase, at: dt.datetime, by: User) -> None:
     """One session on the day of `at`, a minute before it (a case is mediated before it
     concludes)."""
-    with time_machine.travel(at - dt.timedelta(minutes=1), tick=False):
+    before = at - dt.timedelta(minutes=1)
+    with time_machine.travel(before, tick=False):
         actions.log_session(
-            case.number, held_on=(at - dt.timedelta(minutes=1)).date(), attendees="王五、赵六", discussion="各自陈述", by=by
+            case.number,
+            held_on=before.date(),
+            attendees="王五、赵六",
+            discussion="各自陈述",
+            by=by,
         )
 
 
@@ -74,8 +79,9 @@ def december(m: Mediation) -> dict[str, MediationCase]:
         "won": opened(yang, local(2026, 12, 2, 9), amount="3500", mediators=["yang"]),
         "lost": opened(yang, local(2026, 12, 3, 9), amount="1000", mediators=["yang", "li"]),
         "gone": opened(yang, local(2026, 12, 4, 9), amount="800", dispute_type="labour"),
-        "village": opened(village, local(2026, 12, 5, 9), studio="", committee="TJ-V1",
-                          amount="200.50"),
+        "village": opened(
+            village, local(2026, 12, 5, 9), studio="", committee="TJ-V1", amount="200.50"
+        ),
         "edge": opened(yang, local(2026, 11, 30, 23, 59), amount="99", mediators=["li"]),
     }
     succeeded(cases["won"], local(2026, 12, 10, 9), yang)
@@ -146,7 +152,9 @@ class TestDefinitions:
         assert grouped("mediator") == {"yang": (3, 2, 1), "li": (1, 2, 1), "village": (1, 1, 1)}
         assert grouped("level") == {"studio": (3, 3, 2), "village": (1, 1, 1)}
         assert grouped("dispute_type") == {"neighbours": (3, 4, 3), "labour": (1, 0, 0)}
-        names = {row.key: row.name for row in mediation_figures(cast.leader, **DEC, group_by="studio")}
+        names = {
+            row.key: row.name for row in mediation_figures(cast.leader, **DEC, group_by="studio")
+        }
         assert names["YANG"] == "老杨调解工作室"
 
     def test_bad_parameters_name_their_field(self, mediation: Mediation, cast: Cast) -> None:
@@ -184,9 +192,7 @@ class TestAccess:
 
 
 class TestApi:
-    def test_it_gives_the_rows_with_exact_fractions(
-        self, mediation: Mediation, cast: Cast
-    ) -> None:
+    def test_it_gives_the_rows_with_exact_fractions(self, mediation: Mediation, cast: Cast) -> None:
         december(mediation)
         api = ApiClient(cast.leader)
         response = api.get("/mediation/stats?start=2026-12-01&end=2027-01-01&group_by=studio")

@@ -174,9 +174,7 @@ def mediation_figures(
     if period is not None and period not in PERIODS:
         raise InvalidInput(_("The period is day, week or month."), field="period")
     if group_by is not None and group_by not in GROUPINGS:
-        raise InvalidInput(
-            _("Group by studio, mediator, level or dispute_type."), field="group_by"
-        )
+        raise InvalidInput(_("Group by studio, mediator, level or dispute_type."), field="group_by")
     check_window(start, end)
     cases = figure_cases(user)
     first, stop = local_bounds(start, end)
@@ -235,9 +233,9 @@ def _grouped(
         label = bucket_label(row.pop("bucket"), period) if period is not None else ""
         key = name = ""
         if grouping is not None and group_by is not None:
-            key, name = _key_and_name(group_by, row.pop(grouping.key), [
-                row.pop(part) for part in grouping.names
-            ])
+            key, name = _key_and_name(
+                group_by, row.pop(grouping.key), [row.pop(part) for part in grouping.names]
+            )
         row["_slot"] = (label, key, name)
         result.append(row)
     return result

@@ -87,9 +87,7 @@ class MediationStatsOut(Schema):
     rows: list[MediationStatsRowOut]
 
 
-@router.get(
-    "/mediation/stats", response={200: MediationStatsOut, **ERRORS}, tags=["statistics"]
-)
+@router.get("/mediation/stats", response={200: MediationStatsOut, **ERRORS}, tags=["statistics"])
 def get_mediation_stats(request: AuthenticatedRequest, query: Query[StatsIn]) -> dict[str, Any]:
     """Mediation figures (docs/statistics.md, "Mediation"): cases accepted in [start, end), and
     cases concluded in it (withdrawn ones out), per `period` bucket and/or `group_by` studio,
