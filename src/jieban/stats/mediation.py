@@ -205,7 +205,8 @@ def mediation_figures(
         for name in ("concluded", "succeeded", "failed", "concluded_in_time"):
             setattr(target, name, getattr(target, name) + row[name])
         target.amount_settled += row["amount_settled"] or Decimal("0.00")
-    return sorted(rows.values(), key=lambda item: (item.period, item.key))
+    # By period, then by key; the row of no studio (or no mediator) last.
+    return sorted(rows.values(), key=lambda item: (item.period, item.key == "", item.key))
 
 
 def _grouped(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -33,8 +34,8 @@ from jieban.stats.mediation import GROUPINGS, lead_sentence, mediation_figures, 
 from jieban.stats.models import PublishedReport, ReportKind
 from jieban.stats.rates import Rounding, configured_rounding, rounding_of
 from jieban.stats.reports import current_period, period_bounds, publish_report
-from jieban.web.excel import XLSX, guarded_row
 from jieban.web.errors import answers_domain_errors
+from jieban.web.excel import XLSX, guarded_row
 from jieban.web.forms import put_domain_error
 from jieban.web.stats.page import StatsForm
 from jieban.web.stats.presenting import inclusive_period, local_text, percent_text
@@ -81,6 +82,7 @@ class MediationStatsForm(StatsForm):
 
 @dataclass
 class Cell:
+    name: str
     label: str
     text: str
     value: Any
@@ -101,20 +103,22 @@ def cells_of(row: dict[str, Any], rounding: Rounding) -> list[Cell]:
     for name, label, is_rate in COLUMNS:
         if is_rate:
             shown = mediation_percent(row, name, rounding)
-            cells.append(Cell(str(label), percent_text(shown), shown, True))
+            cells.append(Cell(name, str(label), percent_text(shown), shown, True))
         elif name == "amount_settled":
             amount = row[name]
-            cells.append(Cell(str(label), f"{float(amount):,.2f}", amount, False))
+            cells.append(Cell(name, str(label), f"{Decimal(amount):,.2f}", amount, False))
         else:
-            cells.append(Cell(str(label), f"{row[name]:,}", row[name], False))
+            cells.append(Cell(name, str(label), f"{row[name]:,}", row[name], False))
     return cells
 
 
-def table_rows(rows: list[dict[str, Any]], rounding: Rounding, *, period: bool) -> list[Row]:
+def table_rows(
+    rows: list[dict[str, Any]], rounding: Rounding, *, period: bool, grouped: bool
+) -> list[Row]:
     shown = []
     for row in rows:
         parts = [row["period"]] if period else []
-        if row["key"] != row["period"] and row["key"] != "all":
+        if grouped:
             parts.append(row["name"] or row["key"])
         shown.append(Row(row["key"], " · ".join(parts) or _("All cases"), cells_of(row, rounding)))
     return shown
@@ -178,7 +182,9 @@ def mediation_stats(request: AuthenticatedRequest) -> HttpResponse:
             context.update(
                 span=inclusive_period(window.start, window.end),
                 heading=heading or _("Cases"),
-                rows=table_rows(rows, rounding, period=period is not None),
+                rows=table_rows(
+                    rows, rounding, period=period is not None, grouped=group_by is not None
+                ),
                 footer=(
                     Row("all", _("All cases"), cells_of(overall.as_row(), rounding))
                     if period or group_by
@@ -199,6 +205,7 @@ class MediationReportPage:
     rounding: Rounding
     lead: str
     overall: list[Cell]
+    overall_row: Row
     sections: list[tuple[str, str, list[Row]]]
     ended: bool
 
@@ -214,6 +221,10 @@ class MediationReportPage:
     def computed_at(self) -> str:
         return local_text(self.data.get("computed_at"))
 
+    @property
+    def overall_rows(self) -> list[Row]:
+        return [self.overall_row]
+
 
 def report_page(
     period: str, data: dict[str, Any], published: PublishedReport | None
@@ -227,7 +238,7 @@ def report_page(
             (
                 group_by,
                 str(GROUP_TITLES[group_by]),
-                table_rows(ordered, rounding, period=False),
+                table_rows(ordered, rounding, period=False, grouped=True),
             )
         )
     _start, end = period_bounds(KIND, period)
@@ -238,6 +249,7 @@ def report_page(
         rounding=rounding,
         lead=lead_sentence(data, rounding),
         overall=cells_of(data["overall"], rounding),
+        overall_row=Row("all", period, cells_of(data["overall"], rounding)),
         sections=sections,
         ended=end <= timezone.localdate(),
     )
@@ -369,5 +381,16 @@ def rankings(request: AuthenticatedRequest, window: Window) -> dict[str, list[Ro
             if row.key and row.concluded
         ]
         rows.sort(key=lambda row: (-(row["success_rate"] or 0), -row["concluded"], row["key"]))
-        ranked[group_by] = table_rows(rows[:10], rounding, period=False)
+        shown = table_rows(rows[:10], rounding, period=False, grouped=True)
+        for row in shown:
+            row.cells = [cell for cell in row.cells if cell.name in RANKED]
+        ranked[group_by] = shown
     return ranked
+
+
+# The figures a ranking shows: it must fit the home page, and a phone.
+RANKED = ("concluded", "succeeded", "success_rate", "concluded_in_time", "amount_settled")
+
+
+def ranked_columns() -> list[str]:
+    return [str(label) for name, label, _rate in COLUMNS if name in RANKED]
