@@ -17,6 +17,7 @@ from django.utils import translation
 
 from jieban.errors import Conflict, Forbidden, InvalidInput
 from jieban.mediation import actions
+from jieban.mediation.actions import AgreementDraft, TermDraft
 from jieban.mediation.models import MediationCase
 from jieban.org.models import User
 from jieban.stats.mediation import lead_sentence, mediation_figures
@@ -166,6 +167,98 @@ class TestDefinitions:
             with pytest.raises(InvalidInput) as bad:
                 mediation_figures(cast.leader, **{**DEC, **params})
             assert bad.value.field == field
+
+
+def agreed(case: MediationCase, by: User, signed_on: str, *due: str) -> None:
+    """The case's agreement, signed on `signed_on`, with a term due on each of `due`."""
+    draft = AgreementDraft(
+        facts="漏水致损",
+        applicant_responsibility="无责任",
+        respondent_responsibility="承担维修责任",
+        signed_on=signed_on,
+        terms=[
+            TermDraft(obligor="respondent", content=f"第 {n} 期", method="转账", due_on=day)
+            for n, day in enumerate(due, start=1)
+        ],
+    )
+    with time_machine.travel(local(2026, 12, 21, 9), tick=False):
+        actions.record_agreement(case.number, draft=draft, by=by)
+
+
+def performed(case: MediationCase, by: User, term: int, performance: str = "performed") -> None:
+    with time_machine.travel(local(2027, 1, 6, 9), tick=False):
+        actions.record_performance(
+            case.number,
+            term=term,
+            performance=performance,
+            performed_on="2027-01-05",
+            note="已转账",
+            by=by,
+        )
+
+
+class TestAgreements:
+    def test_an_agreement_counts_in_the_period_its_last_term_fell_due(
+        self, mediation: Mediation, cast: Cast
+    ) -> None:
+        cases = december(mediation)
+        yang, village = mediation.yang, mediation.village
+        # Due in December (its last term on the 28th), both terms performed.
+        agreed(cases["won"], yang, "2026-12-10", "2026-12-20", "2026-12-28")
+        performed(cases["won"], yang, 1)
+        performed(cases["won"], yang, 2)
+        # Due in January: one term partly performed is not fully performed.
+        agreed(cases["village"], village, "2026-12-20", "2027-01-05")
+        performed(cases["village"], village, 1, "partly")
+        # Due in December, nothing recorded yet.
+        agreed(cases["edge"], yang, "2026-12-01", "2026-12-31")
+        [dec] = mediation_figures(cast.leader, **DEC)
+        assert (dec.agreements_due, dec.agreements_performed) == (2, 1)
+        assert dec.performance_rate == 1 / 2
+        [jan] = mediation_figures(cast.leader, start=dt.date(2027, 1, 1), end=dt.date(2027, 2, 1))
+        assert (jan.agreements_due, jan.agreements_performed, jan.performance_rate) == (1, 0, 0.0)
+        by_studio = mediation_figures(
+            cast.leader, start=dt.date(2026, 12, 1), end=dt.date(2027, 2, 1), group_by="studio"
+        )
+        assert {row.key: (row.agreements_due, row.agreements_performed) for row in by_studio} == {
+            "YANG": (2, 1),
+            "": (1, 0),
+        }
+        months = mediation_figures(
+            cast.leader, start=dt.date(2026, 12, 1), end=dt.date(2027, 2, 1), period="month"
+        )
+        assert [(row.key, row.agreements_due) for row in months] == [("2026-12", 2), ("2027-01", 1)]
+        # A closed case (its agreement performed, the parties called back) still succeeded.
+        with time_machine.travel(local(2027, 1, 7, 9), tick=False):
+            actions.record_visit(
+                cases["won"].number,
+                visited_on="2027-01-07",
+                called="both",
+                statement="已履行",
+                satisfied=True,
+                by=yang,
+            )
+        assert MediationCase.objects.get(pk=cases["won"].pk).status == "closed"
+        [dec] = mediation_figures(cast.leader, **DEC)
+        assert (dec.concluded, dec.succeeded) == (4, 3)
+
+    def test_a_mediator_sees_only_the_studios_agreements(
+        self, mediation: Mediation, cast: Cast
+    ) -> None:
+        cases = december(mediation)
+        agreed(cases["won"], mediation.yang, "2026-12-10", "2026-12-20")
+        agreed(cases["village"], mediation.village, "2026-12-20", "2026-12-22")
+        assert mediation_figures(mediation.yang, **DEC)[0].agreements_due == 1
+        assert mediation_figures(cast.leader, **DEC)[0].agreements_due == 2
+
+    def test_the_figures_are_three_grouped_queries(
+        self, mediation: Mediation, cast: Cast, django_assert_num_queries: Any
+    ) -> None:
+        cases = december(mediation)
+        agreed(cases["won"], mediation.yang, "2026-12-10", "2026-12-20")
+        for group_by in ("studio", "mediator", "level", "dispute_type"):
+            with django_assert_num_queries(3):
+                mediation_figures(cast.leader, **DEC, group_by=group_by, period="month")
 
 
 class TestAccess:

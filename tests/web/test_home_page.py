@@ -312,9 +312,9 @@ class TestLeaderHome:
         # open overdue, unsigned past the signing clock); which of their reports are
         # published; this month's scores (the scorecard, the units' names, rollups, open
         # overdue and unsigned by unit)
-        # With the escalated list, and the studios' and mediators' rankings (two grouped
-        # queries each: acceptances, conclusions), whatever the number of cases.
-        with django_assert_max_num_queries(26):
+        # With the escalated list, and the studios' and mediators' rankings (three grouped
+        # queries each: acceptances, conclusions, agreements), whatever the number of cases.
+        with django_assert_max_num_queries(28):
             assert client.get("/").status_code == 200
 
 

@@ -34,7 +34,14 @@ from django.utils.translation import gettext as _
 from jieban.errors import InvalidInput
 from jieban.inputs import check_period
 from jieban.mediation.access import visible_cases
-from jieban.mediation.models import CaseSource, CaseStatus, MediationCase, Studio
+from jieban.mediation.models import (
+    SUCCEEDED_STATUSES,
+    Agreement,
+    CaseSource,
+    CaseStatus,
+    MediationCase,
+    Studio,
+)
 from jieban.org.actors import Viewer
 from jieban.org.models import CommitteeLevel, Unit, UnitKind, User
 from jieban.org.permissions import can_see_mediation_figures, require, sees_whole_bureau
@@ -48,11 +55,14 @@ MEDIATION_DEFINITIONS_VERSION = 1
 PERIODS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 MAX_SPAN = dt.timedelta(days=366 * 3)
 
-# A concluded case: mediated to an agreement or to a failure. Withdrawn is neither.
-CONCLUDED = Q(status__in=(CaseStatus.SUCCEEDED, CaseStatus.FAILED))
-SUCCEEDED = Q(status=CaseStatus.SUCCEEDED)
+# A concluded case: mediated to an agreement (then closed, once the agreement was performed
+# and the parties called back) or to a failure. Withdrawn is neither.
+CONCLUDED = Q(status__in=(*SUCCEEDED_STATUSES, CaseStatus.FAILED))
+SUCCEEDED = Q(status__in=SUCCEEDED_STATUSES)
 FAILED = Q(status=CaseStatus.FAILED)
 IN_TIME = CONCLUDED & Q(concluded_at__lte=F("due_at"))
+# An agreement every term of which is recorded performed (`Agreement.performed_at`).
+FULLY_PERFORMED = Q(performed_at__isnull=False)
 
 # Each rate, as (numerator, denominator): pages, workbooks and reports round it from the counts.
 RATES: dict[str, tuple[str, str]] = {
@@ -143,6 +153,13 @@ def figure_cases(user: Viewer) -> QuerySet[MediationCase]:
     return cases
 
 
+def figure_agreements(user: Viewer) -> QuerySet[Agreement]:
+    """The agreements of the cases `user`'s figures cover."""
+    if sees_whole_bureau(user):
+        return Agreement.objects.all()
+    return Agreement.objects.filter(case__in=figure_cases(user).values("pk"))
+
+
 def check_window(start: dt.date, end: dt.date) -> None:
     check_period(start, end, start_field="start", end_field="end")
     if end <= start:
@@ -170,7 +187,7 @@ def mediation_figures(
     group_by: str | None = None,
 ) -> list[MediationFigures]:
     """Rows of mediation figures per period bucket and/or group, or one overall row (key
-    "all"). Two grouped queries (acceptances, conclusions) and one for the agreements."""
+    "all"). Three grouped queries: acceptances, conclusions, agreements."""
     if period is not None and period not in PERIODS:
         raise InvalidInput(_("The period is day, week or month."), field="period")
     if group_by is not None and group_by not in GROUPINGS:
@@ -205,37 +222,53 @@ def mediation_figures(
         for name in ("concluded", "succeeded", "failed", "concluded_in_time"):
             setattr(target, name, getattr(target, name) + row[name])
         target.amount_settled += row["amount_settled"] or Decimal("0.00")
+    # An agreement's terms fell due in the period when its last term's day is in it.
+    agreements = figure_agreements(user).filter(last_due_on__gte=start, last_due_on__lt=end)
+    performance = {
+        "agreements_due": Count("pk"),
+        "agreements_performed": Count("pk", filter=FULLY_PERFORMED),
+    }
+    for row in _grouped(agreements, "last_due_on", period, group_by, performance, through="case__"):
+        target = slot(*row.pop("_slot"))
+        target.agreements_due += row["agreements_due"]
+        target.agreements_performed += row["agreements_performed"]
     # By period, then by key; the row of no studio (or no mediator) last.
     return sorted(rows.values(), key=lambda item: (item.period, item.key == "", item.key))
 
 
 def _grouped(
-    cases: QuerySet[MediationCase],
+    rows: QuerySet[Any],
     moment: str,
     period: str | None,
     group_by: str | None,
     aggregates: dict[str, Any],
+    *,
+    through: str = "",
 ) -> list[dict[str, Any]]:
-    """`aggregates` over `cases`, grouped in the database by the bucket of `moment` and/or the
-    grouping; each row with `_slot`: (period label, key, name)."""
+    """`aggregates` over `rows` (cases, or with `through` "case__" their agreements), grouped
+    in the database by the bucket of `moment` (a local time, or a day) and/or the grouping;
+    each row with `_slot`: (period label, key, name)."""
     fields: list[str] = []
     if period is not None:
-        cases = cases.annotate(bucket=PERIODS[period](moment, tzinfo=local_zone()))
+        zone = {} if moment == "last_due_on" else {"tzinfo": local_zone()}
+        rows = rows.annotate(bucket=PERIODS[period](moment, **zone))
         fields.append("bucket")
     grouping = GROUPINGS[group_by] if group_by is not None else None
     if grouping is not None:
-        fields += [grouping.key, *grouping.names]
+        fields += [through + grouping.key, *(through + name for name in grouping.names)]
     if not fields:
-        totals = cases.aggregate(**aggregates)
+        totals = rows.aggregate(**aggregates)
         totals["_slot"] = ("", "", "")
         return [totals]
     result = []
-    for row in cases.order_by().values(*fields).annotate(**aggregates):
+    for row in rows.order_by().values(*fields).annotate(**aggregates):
         label = bucket_label(row.pop("bucket"), period) if period is not None else ""
         key = name = ""
         if grouping is not None and group_by is not None:
             key, name = _key_and_name(
-                group_by, row.pop(grouping.key), [row.pop(part) for part in grouping.names]
+                group_by,
+                row.pop(through + grouping.key),
+                [row.pop(through + part) for part in grouping.names],
             )
         row["_slot"] = (label, key, name)
         result.append(row)
