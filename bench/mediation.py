@@ -9,7 +9,7 @@ leader, through Django's test client (server time, no network), over repeated ru
 dispute type (and per month), the figures page, the monthly mediation report built live, and
 the leader's home. Prints p50/p95.
 
-    .venv/bin/python bench/mediation.py [--cases 200000] [--runs 30] [--rebuild]
+    .venv/bin/python bench/mediation.py [--cases 200000] [--runs 30] [--rebuild] [--build-only]
 """
 
 from __future__ import annotations
@@ -213,6 +213,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--build-only", action="store_true", help="build the cache, time nothing")
     args = parser.parse_args()
     cached = HERE / "out" / f"mediation-{args.cases}"
     template = cached / "template.sqlite3"
@@ -244,6 +245,8 @@ def main() -> None:
         cached.mkdir(parents=True)
         shutil.copy(work / "jieban.sqlite3", template)
         print(f"built {args.cases:,} cases in {time.perf_counter() - started:.0f} s", flush=True)
+    if args.build_only:
+        return
     call_command("migrate", "--noinput", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

@@ -250,8 +250,9 @@ def _grouped(
     each row with `_slot`: (period label, key, name)."""
     fields: list[str] = []
     if period is not None:
-        zone = {} if moment == "last_due_on" else {"tzinfo": local_zone()}
-        rows = rows.annotate(bucket=PERIODS[period](moment, **zone))
+        # A day (the agreements' `last_due_on`) has no time zone; a moment is bucketed locally.
+        zone = None if moment == "last_due_on" else local_zone()
+        rows = rows.annotate(bucket=PERIODS[period](moment, tzinfo=zone))
         fields.append("bucket")
     grouping = GROUPINGS[group_by] if group_by is not None else None
     if grouping is not None:
