@@ -224,9 +224,25 @@ class MediationCase(models.Model):
                 name="mediation_case_open_due_idx",
                 condition=Q(status__in=["accepted", "mediating"]),
             ),
-            # The figures (`jieban.stats.mediation`): acceptances and conclusions of a period.
-            models.Index(fields=["accepted_at"], name="mediation_case_accepted_idx"),
-            models.Index(fields=["concluded_at"], name="mediation_case_concluded_idx"),
+            # The figures (`jieban.stats.mediation`): acceptances and conclusions of a period,
+            # each grouped from its index alone (every column the count and the groupings read
+            # is in it), never from the wide rows.
+            models.Index(
+                fields=["accepted_at", "studio", "committee", "dispute_type"],
+                name="mediation_case_accepted_idx",
+            ),
+            models.Index(
+                fields=[
+                    "concluded_at",
+                    "status",
+                    "due_at",
+                    "amount",
+                    "studio",
+                    "committee",
+                    "dispute_type",
+                ],
+                name="mediation_case_concluded_idx",
+            ),
         ]
 
     def __str__(self) -> str:
