@@ -414,6 +414,12 @@ class Agreement(models.Model):
                 condition=Q(visited_at__isnull=True),
             ),
             models.Index(fields=["last_due_on"], name="agreement_last_due_idx"),
+            # The figures (`jieban.stats.mediation`): the agreements due in a period and how
+            # many are performed, from the index alone, with the case to group by.
+            models.Index(
+                fields=["last_due_on", "performed_at", "case"],
+                name="agreement_due_performed_idx",
+            ),
         ]
 
     def __str__(self) -> str:
