@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stats', '0006_protect_actors'),
+        ('stats', '0007_network_share'),
     ]
 
     operations = [
