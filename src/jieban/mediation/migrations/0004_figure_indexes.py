@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mediation', '0002_agreements'),
+        ('mediation', '0003_handovers'),
         ('org', '0003_mediation_committees'),
         ('tickets', '0017_protect_actors'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
