@@ -30,7 +30,7 @@ DOMAIN = {
     "notify": {"org"},
     "tickets": {"org", "workcalendar", "notify"},
     "intake": {"org", "workcalendar", "tickets"},
-    "stats": {"org", "workcalendar", "tickets"},
+    "stats": {"org", "workcalendar", "tickets", "mediation"},
     # The phone reports (随手报) enter the one intake as tickets.
     "community": {"org", "workcalendar", "tickets", "intake"},
     "mediation": {"org", "notify", "tickets", "workcalendar"},

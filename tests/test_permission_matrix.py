@@ -109,6 +109,8 @@ SEES_REPORTED: Roles = SEES_A | {"building_head"}
 # is the studio's mediator here); who accepts cases for the studio; who works them.
 MEDIATION: Roles = frozenset(POLICY["can_see_mediation"])
 SEES_CASE: Roles = BUREAU | {"outsider"}
+# The mediation figures: the bureau's, the mediators' (their own) and the stations'.
+MEDIATION_FIGURES: Roles = frozenset(POLICY["can_see_mediation_figures"])
 # A station's leaders and the administrators: buildings and appointment letters.
 MANAGERS: Roles = frozenset(POLICY["can_manage_buildings"])
 LETTER_ISSUERS: Roles = frozenset(POLICY["can_issue_appointments"])
@@ -383,7 +385,15 @@ ROWS: list[Row] = [
     Row("handovers/<id:pk>/<slug:action>/", "/handovers/{handover}/decline/", write=NOBODY,
         seen_by=SEES_HANDOVER, data={"reason": "不属本村"}),
     Row("stats/", "/stats/", read=STATS),
+    Row("stats/mediation/", "/stats/mediation/", read=MEDIATION_FIGURES),
     Row("reports/", "/reports/", read=REPORT_READERS),
+    # The monthly mediation report is the bureau's too, like the other reports.
+    Row("reports/mediation/<str:period>/", "/reports/mediation/2026-02/", read=REPORT_READERS,
+        seen_by=REPORT_READERS),
+    Row("reports/mediation/<str:period>/publish/", "/reports/mediation/2026-02/publish/",
+        write=PUBLISHERS),
+    Row("reports/mediation/<str:period>/export.xlsx", "/reports/mediation/2026-02/export.xlsx",
+        read=REPORT_READERS, seen_by=REPORT_READERS),
     # A report is the bureau's: for anyone else it does not exist; publishing is refused.
     Row("reports/<slug:kind>/<str:period>/", "/reports/monthly/2026-02/", read=REPORT_READERS,
         seen_by=REPORT_READERS),
@@ -453,6 +463,8 @@ ROWS: list[Row] = [
     Row("api/v1/notifications", "/api/v1/notifications", read=PEOPLE),
     Row("api/v1/notifications/read", "/api/v1/notifications/read", write=PEOPLE, data={}),
     Row("api/v1/stats", "/api/v1/stats?start=2026-03-01&end=2026-03-12", read=STATS),
+    Row("api/v1/mediation/stats", "/api/v1/mediation/stats?start=2026-03-01&end=2026-03-12",
+        read=MEDIATION_FIGURES),
     # A published report is the bureau's: for anyone else it does not exist. Publishing one
     # is refused (403) to those who may not.
     Row("api/v1/reports/<kind>/<period>", "/api/v1/reports/monthly/2026-02",

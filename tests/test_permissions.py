@@ -69,6 +69,17 @@ POLICY: dict[str, set[str]] = {
     "can_edit_calendar": {"admin"},
     # The cast's mediator is `outsider`; which cases each sees is `jieban.mediation.access`.
     "can_see_mediation": {"admin", "dispatcher", "supervisor", "leader", "outsider"},
+    # And a station's people: the cases their station handed over (`jieban.stats.mediation`).
+    "can_see_mediation_figures": {
+        "admin",
+        "dispatcher",
+        "supervisor",
+        "leader",
+        "outsider",
+        "handler_a",
+        "leader_a",
+        "handler_b",
+    },
     "can_administer": {"admin"},
     "can_see_grids": set(CAST),
     # Station A's leader and officer (among whom its grid police chiefs), station B's officer.

@@ -224,6 +224,25 @@ class MediationCase(models.Model):
                 name="mediation_case_open_due_idx",
                 condition=Q(status__in=["accepted", "mediating"]),
             ),
+            # The figures (`jieban.stats.mediation`): acceptances and conclusions of a period,
+            # each grouped from its index alone (every column the count and the groupings read
+            # is in it), never from the wide rows.
+            models.Index(
+                fields=["accepted_at", "studio", "committee", "dispute_type"],
+                name="mediation_case_accepted_idx",
+            ),
+            models.Index(
+                fields=[
+                    "concluded_at",
+                    "status",
+                    "due_at",
+                    "amount",
+                    "studio",
+                    "committee",
+                    "dispute_type",
+                ],
+                name="mediation_case_concluded_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -395,6 +414,12 @@ class Agreement(models.Model):
                 condition=Q(visited_at__isnull=True),
             ),
             models.Index(fields=["last_due_on"], name="agreement_last_due_idx"),
+            # The figures (`jieban.stats.mediation`): the agreements due in a period and how
+            # many are performed, from the index alone, with the case to group by.
+            models.Index(
+                fields=["last_due_on", "performed_at", "case"],
+                name="agreement_due_performed_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -167,6 +167,21 @@ def can_see_mediation(actor: Viewer) -> bool:
     return sees_whole_bureau(actor) or _person_with_role(actor, frozenset({Role.MEDIATOR}))
 
 
+def can_see_mediation_figures(actor: Viewer) -> bool:
+    """The mediation figures: the command centre and the leaders (the bureau's), mediators
+    (their studios' and committee's), and a station's people (the cases their station handed
+    over: `jieban.stats.mediation.figure_cases`)."""
+    if isinstance(actor, SystemActor) or can_see_mediation(actor):
+        return True
+    person = _person(actor)
+    return bool(
+        person
+        and person.role in (Role.UNIT_HANDLER, Role.UNIT_LEADER)
+        and person.unit is not None
+        and person.unit.kind == UnitKind.STATION
+    )
+
+
 def can_mediate(actor: Viewer, people: Collection[int]) -> bool:
     """Log sessions, conclude and extend a case: the mediators among `people`, the people of
     its studio or committee."""

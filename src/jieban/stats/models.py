@@ -18,11 +18,13 @@ class ReportKind(models.TextChoices):
     DAILY = "daily", _("Daily")
     WEEKLY = "weekly", _("Weekly")
     MONTHLY = "monthly", _("Monthly")
+    # The month's mediation figures (`jieban.stats.mediation`): a monthly period too.
+    MEDIATION = "mediation", _("Monthly mediation")
 
 
 class PublishedReport(models.Model):
-    kind = models.CharField(_("kind"), max_length=8, choices=ReportKind.choices)
-    # `2026-07-14`, `2026-W29` or `2026-07`.
+    kind = models.CharField(_("kind"), max_length=12, choices=ReportKind.choices)
+    # `2026-07-14`, `2026-W29` or `2026-07` (monthly and mediation).
     period = models.CharField(_("period"), max_length=10)
     start = models.DateField()
     end = models.DateField()  # exclusive

@@ -17,6 +17,13 @@ from jieban.org.actors import SYSTEM, Actor, Viewer, person_of
 from jieban.org.permissions import can_publish_report, can_read_reports, require
 from jieban.stats.definitions import DEFINITIONS_VERSION, DIMENSIONS
 from jieban.stats.figures import figures, orders_by_level
+from jieban.stats.mediation import (
+    GROUPINGS,
+    MEDIATION_DEFINITIONS_VERSION,
+    first_case_accepted,
+    mediation_figures,
+    studios_and_committees,
+)
 from jieban.stats.models import PublishedReport, ReportKind
 from jieban.stats.rates import ROUNDING_KEY, configured_rounding
 from jieban.stats.rollups import refresh_range
@@ -27,6 +34,8 @@ DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 TREND_PERIOD = {"daily": None, "weekly": "day", "monthly": "day"}
+# The kinds whose period is a month: the monthly report and the monthly mediation report.
+MONTHS = (ReportKind.MONTHLY, ReportKind.MEDIATION)
 
 
 def period_bounds(kind: str, period: str) -> tuple[dt.date, dt.date]:
@@ -37,7 +46,7 @@ def period_bounds(kind: str, period: str) -> tuple[dt.date, dt.date]:
             start = dt.date.fromisoformat(period)
         elif kind == ReportKind.WEEKLY and (week := WEEK.match(period)):
             start = dt.date.fromisocalendar(int(week[1]), int(week[2]), 1)
-        elif kind == ReportKind.MONTHLY and (month := MONTH.match(period)):
+        elif kind in MONTHS and (month := MONTH.match(period)):
             start = dt.date(int(month[1]), int(month[2]), 1)
     except ValueError:
         start = None
@@ -55,7 +64,12 @@ def period_bounds(kind: str, period: str) -> tuple[dt.date, dt.date]:
         return start, end
     if kind not in ReportKind.values:
         raise InvalidInput(_("The report is daily, weekly or monthly."), field="kind")
-    examples = {"daily": "2026-07-14", "weekly": "2026-W29", "monthly": "2026-07"}
+    examples = {
+        "daily": "2026-07-14",
+        "weekly": "2026-W29",
+        "monthly": "2026-07",
+        "mediation": "2026-07",
+    }
     raise InvalidInput(
         _("%(period)s is not a %(kind)s period (like %(example)s).")
         % {"period": period, "kind": ReportKind(kind).label, "example": examples[kind]},
@@ -75,6 +89,8 @@ def current_period(kind: str, today: dt.date) -> str:
 def build_report(user: Viewer, kind: str, period: str) -> dict[str, Any]:
     """Every figure of a report, computed now from the tickets, with the rule its rates are
     shown by (`rounding`): a published copy keeps showing them the way it was published."""
+    if kind == ReportKind.MEDIATION:
+        return build_mediation_report(user, period)
     start, end = period_bounds(kind, period)
     now = timezone.now()
     refresh_range(start, end)  # once for every figure below
@@ -109,6 +125,34 @@ def build_report(user: Viewer, kind: str, period: str) -> dict[str, Any]:
         "by": by,
         "orders_by_level": orders_by_level(user, start=start, end=end),
         "scorecard": weights,
+    }
+
+
+def build_mediation_report(user: Viewer, period: str) -> dict[str, Any]:
+    """The month's mediation figures, overall and by each grouping, with the number of studios
+    and committees its lead sentence names, and the rule its rates are shown by."""
+    start, end = period_bounds(ReportKind.MEDIATION, period)
+    now = timezone.now()
+    overall = mediation_figures(user, start=start, end=end)[0]
+    studios, committees = studios_and_committees()
+    return {
+        "definitions_version": MEDIATION_DEFINITIONS_VERSION,
+        ROUNDING_KEY: configured_rounding().value,
+        "kind": ReportKind.MEDIATION.value,
+        "period": period,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "computed_at": timezone.localtime(now).isoformat(),
+        "studios": studios,
+        "committees": committees,
+        "overall": overall.as_row(),
+        "by": {
+            group: [
+                row.as_row()
+                for row in mediation_figures(user, start=start, end=end, group_by=group)
+            ]
+            for group in GROUPINGS
+        },
     }
 
 
@@ -190,10 +234,30 @@ def unpublished_periods(today: dt.date, *, horizon_days: int) -> list[tuple[str,
         Ticket.objects.order_by("received_at").values_list("received_at", flat=True).first()
     )
     if first_received is None:
-        return []
+        return unpublished_mediation_months(today, horizon_days=horizon_days)
     since = max(timezone.localdate(first_received), today - dt.timedelta(days=horizon_days))
     published = set(PublishedReport.objects.filter(end__gt=since).values_list("kind", "period"))
-    return [entry for entry in ended_periods(today, since=since) if entry not in published]
+    waiting = [entry for entry in ended_periods(today, since=since) if entry not in published]
+    return waiting + unpublished_mediation_months(today, horizon_days=horizon_days)
+
+
+def unpublished_mediation_months(today: dt.date, *, horizon_days: int) -> list[tuple[str, str]]:
+    """The ended months whose mediation report is not yet frozen, oldest first: none before the
+    first case was accepted, and none wholly more than `horizon_days` before `today`."""
+    first_accepted = first_case_accepted()
+    if first_accepted is None:
+        return []
+    since = max(timezone.localdate(first_accepted), today - dt.timedelta(days=horizon_days))
+    published = set(
+        PublishedReport.objects.filter(kind=ReportKind.MEDIATION, end__gt=since).values_list(
+            "period", flat=True
+        )
+    )
+    return [
+        (ReportKind.MEDIATION.value, period)
+        for kind, period in ended_periods(today, since=since)
+        if kind == ReportKind.MONTHLY and period not in published
+    ]
 
 
 def publish_ended_periods(

@@ -38,6 +38,8 @@ from jieban.tickets.selectors import TicketFilters, filter_tickets, inbox_counts
 from jieban.web.forms import localized_name
 from jieban.web.pages import ticket_list_url
 from jieban.web.stats.charts import chart_height, group_chart, trend_chart
+from jieban.web.stats.mediation import ranked_columns as mediation_ranked_columns
+from jieban.web.stats.mediation import rankings as mediation_rankings
 from jieban.web.stats.presenting import (
     Cell,
     FigureRow,
@@ -386,6 +388,9 @@ def leader_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
     }
     # This month's block has just rebuilt the month's dirty days.
     context["scores"] = units_scored(user, this_month, "leader-scores", refresh=False)
+    context["mediation_ranked"] = mediation_rankings(request, this_month)
+    context["mediation_columns"] = mediation_ranked_columns()
+    context["mediation_report_period"] = current_period(ReportKind.MEDIATION, this_month.start)
     return render(request, "web/home/leader.html", context)
 
 

@@ -13,6 +13,7 @@ from jieban.web.login import LoginForm
 from jieban.web.mediation import agreements as mediation_agreements
 from jieban.web.mediation import cases as mediation_cases
 from jieban.web.mediation import handovers, studios
+from jieban.web.stats import mediation as mediation_stats
 from jieban.web.stats import page as stats_page
 from jieban.web.stats import reports, workbooks
 from jieban.web.supervision import campaign, follow_up, orders
@@ -182,7 +183,24 @@ urlpatterns = [
     path("handovers/<id:pk>/print/", handovers.handover_print, name="handover_print"),
     path("handovers/<id:pk>/<slug:action>/", handovers.handover_answer, name="handover_answer"),
     path("stats/", stats_page.stats, name="stats"),
+    path("stats/mediation/", mediation_stats.mediation_stats, name="mediation_stats"),
     path("reports/", reports.report_list, name="reports"),
+    # Before "reports/<kind>/<period>/": the mediation report has its own page and workbook.
+    path(
+        "reports/mediation/<str:period>/",
+        mediation_stats.mediation_report,
+        name="mediation_report",
+    ),
+    path(
+        "reports/mediation/<str:period>/publish/",
+        mediation_stats.mediation_report_publish,
+        name="mediation_report_publish",
+    ),
+    path(
+        "reports/mediation/<str:period>/export.xlsx",
+        mediation_stats.mediation_report_export,
+        name="mediation_report_export",
+    ),
     path("reports/<slug:kind>/<str:period>/", reports.report, name="report"),
     path(
         "reports/<slug:kind>/<str:period>/publish/",

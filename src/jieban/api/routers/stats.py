@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
-from ninja import Query, Router, Status
+from ninja import Query, Router, Schema, Status
 
 from jieban.api.schemas import ERRORS, ReportOut, StatsIn, StatsOut
 from jieban.api.serializers import local
 from jieban.http import AuthenticatedRequest
 from jieban.org.permissions import sees_whole_bureau
 from jieban.stats.figures import figures
+from jieban.stats.mediation import mediation_figures
 from jieban.stats.models import PublishedReport
 from jieban.stats.rates import configured_rounding
 from jieban.stats.reports import publish_report, published_report
@@ -57,6 +60,52 @@ def get_stats(request: AuthenticatedRequest, query: Query[StatsIn]) -> dict[str,
         "group_by": query.group_by,
         "rows": out,
         "scorecard": weights,
+    }
+
+
+class MediationStatsRowOut(Schema):
+    key: str
+    name: str
+    period: str
+    accepted: int
+    concluded: int
+    succeeded: int
+    failed: int
+    success_rate: float | None
+    agreements_due: int
+    agreements_performed: int
+    performance_rate: float | None
+    amount_settled: Decimal
+    concluded_in_time: int
+
+
+class MediationStatsOut(Schema):
+    start: dt.date
+    end: dt.date
+    period: str | None
+    group_by: str | None
+    rows: list[MediationStatsRowOut]
+
+
+@router.get("/mediation/stats", response={200: MediationStatsOut, **ERRORS}, tags=["statistics"])
+def get_mediation_stats(request: AuthenticatedRequest, query: Query[StatsIn]) -> dict[str, Any]:
+    """Mediation figures (docs/statistics.md, "Mediation"): cases accepted in [start, end), and
+    cases concluded in it (withdrawn ones out), per `period` bucket and/or `group_by` studio,
+    mediator, level or dispute_type. Rates are exact fractions of 1, null when there is
+    nothing to divide by; `amount_settled` is exact (a decimal string)."""
+    rows = mediation_figures(
+        request.user,
+        start=query.start,
+        end=query.end,
+        period=query.period,
+        group_by=query.group_by,
+    )
+    return {
+        "start": query.start,
+        "end": query.end,
+        "period": query.period,
+        "group_by": query.group_by,
+        "rows": [row.as_row() for row in rows],
     }
 
 

@@ -55,6 +55,7 @@ KIND_TITLES: dict[str, Promise] = {
     ReportKind.DAILY: gettext_lazy("Daily report"),
     ReportKind.WEEKLY: gettext_lazy("Weekly report"),
     ReportKind.MONTHLY: gettext_lazy("Monthly report"),
+    ReportKind.MEDIATION: gettext_lazy("Monthly mediation report"),
 }
 
 GROUP_TITLES: dict[str, Promise] = {
@@ -255,6 +256,7 @@ def _quick_reports(today: dt.date) -> list[tuple[str, str, str]]:
         (ReportKind.WEEKLY, current_period(ReportKind.WEEKLY, today), _("This week")),
         (ReportKind.MONTHLY, current_period(ReportKind.MONTHLY, today), _("This month")),
         (ReportKind.MONTHLY, last_month, _("Last month")),
+        (ReportKind.MEDIATION, last_month, _("Mediation, last month")),
     ]
 
 
