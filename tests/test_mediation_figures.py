@@ -212,21 +212,29 @@ class TestAgreements:
         performed(cases["village"], village, 1, "partly")
         # Due in December, nothing recorded yet.
         agreed(cases["edge"], yang, "2026-12-01", "2026-12-31")
-        [dec] = mediation_figures(cast.leader, **DEC)
-        assert (dec.agreements_due, dec.agreements_performed) == (2, 1)
-        assert dec.performance_rate == 1 / 2
-        [jan] = mediation_figures(cast.leader, start=dt.date(2027, 1, 1), end=dt.date(2027, 2, 1))
-        assert (jan.agreements_due, jan.agreements_performed, jan.performance_rate) == (1, 0, 0.0)
-        by_studio = mediation_figures(
-            cast.leader, start=dt.date(2026, 12, 1), end=dt.date(2027, 2, 1), group_by="studio"
-        )
+        # On 31 December the last one's day has not passed: not yet due, so not unperformed.
+        with time_machine.travel(local(2026, 12, 31, 18), tick=False):
+            [dec] = mediation_figures(cast.leader, **DEC)
+        assert (dec.agreements_due, dec.agreements_performed) == (1, 1)
+        with time_machine.travel(local(2027, 2, 2, 9), tick=False):
+            [dec] = mediation_figures(cast.leader, **DEC)
+            assert (dec.agreements_due, dec.agreements_performed) == (2, 1)
+            assert dec.performance_rate == 1 / 2
+            [jan] = mediation_figures(
+                cast.leader, start=dt.date(2027, 1, 1), end=dt.date(2027, 2, 1)
+            )
+            assert (jan.agreements_due, jan.agreements_performed) == (1, 0)
+            assert jan.performance_rate == 0.0
+            by_studio = mediation_figures(
+                cast.leader, start=dt.date(2026, 12, 1), end=dt.date(2027, 2, 1), group_by="studio"
+            )
+            months = mediation_figures(
+                cast.leader, start=dt.date(2026, 12, 1), end=dt.date(2027, 2, 1), period="month"
+            )
         assert {row.key: (row.agreements_due, row.agreements_performed) for row in by_studio} == {
             "YANG": (2, 1),
             "": (1, 0),
         }
-        months = mediation_figures(
-            cast.leader, start=dt.date(2026, 12, 1), end=dt.date(2027, 2, 1), period="month"
-        )
         assert [(row.key, row.agreements_due) for row in months] == [("2026-12", 2), ("2027-01", 1)]
         # A closed case (its agreement performed, the parties called back) still succeeded.
         with time_machine.travel(local(2027, 1, 7, 9), tick=False):
@@ -248,8 +256,9 @@ class TestAgreements:
         cases = december(mediation)
         agreed(cases["won"], mediation.yang, "2026-12-10", "2026-12-20")
         agreed(cases["village"], mediation.village, "2026-12-20", "2026-12-22")
-        assert mediation_figures(mediation.yang, **DEC)[0].agreements_due == 1
-        assert mediation_figures(cast.leader, **DEC)[0].agreements_due == 2
+        with time_machine.travel(local(2027, 1, 2, 9), tick=False):
+            assert mediation_figures(mediation.yang, **DEC)[0].agreements_due == 1
+            assert mediation_figures(cast.leader, **DEC)[0].agreements_due == 2
 
     def test_the_figures_are_three_grouped_queries(
         self, mediation: Mediation, cast: Cast, django_assert_num_queries: Any

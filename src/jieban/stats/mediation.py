@@ -29,6 +29,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jieban.errors import InvalidInput
@@ -222,8 +223,10 @@ def mediation_figures(
         for name in ("concluded", "succeeded", "failed", "concluded_in_time"):
             setattr(target, name, getattr(target, name) + row[name])
         target.amount_settled += row["amount_settled"] or Decimal("0.00")
-    # An agreement's terms fell due in the period when its last term's day is in it.
-    agreements = figure_agreements(user).filter(last_due_on__gte=start, last_due_on__lt=end)
+    # An agreement's terms fell due in the period when its last term's day is in it and has
+    # passed: an agreement due later this month is not yet counted as due (nor as unperformed).
+    passed = min(end, timezone.localdate())
+    agreements = figure_agreements(user).filter(last_due_on__gte=start, last_due_on__lt=passed)
     performance = {
         "agreements_due": Count("pk"),
         "agreements_performed": Count("pk", filter=FULLY_PERFORMED),
