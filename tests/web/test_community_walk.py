@@ -208,3 +208,6 @@ def test_a_dispute_walks_from_a_phone_report_to_a_closed_mediation(
     shot(station, "09-ticket")
     ticket.refresh_from_db()
     assert ticket.visit_held_at is None
+    # The phone's idempotency key is the machine's, not a number shown to people.
+    assert ticket.external_id
+    expect(station.locator("main")).not_to_contain_text(ticket.external_id)

@@ -339,6 +339,12 @@ class Ticket(models.Model):
         return self.number
 
     @property
+    def phone_report_key(self) -> bool:
+        """Whether `external_id` is a phone report's idempotency key (a building head's or a
+        grid officer's 随手报): a key for the machine, not a number for people to read."""
+        return self.channel in (Channel.BUILDING_HEAD, Channel.GRID)
+
+    @property
     def is_overdue(self) -> bool:
         """Derived, never stored: the clock runs and its deadline has passed."""
         return (
