@@ -87,6 +87,11 @@
     if (!source || !window.echarts) return;
     var spec = JSON.parse(source.textContent);
     var picker = document.getElementById("id_figure");
+    // Another figure is another page (its links select that figure's tickets): shown as
+    // soon as it is picked, whether or not the boundaries have arrived yet.
+    if (picker && picker.form) {
+      picker.addEventListener("change", function () { picker.form.submit(); });
+    }
     var request = new XMLHttpRequest();
     request.open("GET", spec.shapes);
     request.responseType = "json";
@@ -98,11 +103,6 @@
       chart.on("click", function (params) {
         if (params.data && params.data.grid) window.location.href = params.data.grid.url;
       });
-      // Another figure is another page (its links select that figure's tickets): shown
-      // as soon as it is picked.
-      if (picker && picker.form) {
-        picker.addEventListener("change", function () { picker.form.submit(); });
-      }
       window.addEventListener("resize", function () { chart.resize(); });
       element.setAttribute("data-figure", spec.figure);
       element.setAttribute("data-map-ready", "true");
