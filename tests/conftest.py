@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import translation
 
 from jieban.intake.actions import TicketDraft, register_ticket
 from jieban.org.actions import create_person, create_unit
@@ -171,6 +174,15 @@ def local(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> d
 @pytest.fixture(autouse=True)
 def _attachments_in_tmp(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "attachments"
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    # A page asked for in English activates English in the thread, and Django leaves it
+    # active: every test starts (and ends) in the bureau's language, whatever ran before.
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -34,6 +34,7 @@ from jieban.notify.models import Notification
 from jieban.org.actions import create_person, create_unit
 from jieban.org.models import Unit, User
 from jieban.org.permissions import can_answer_handover, can_hand_over
+from jieban.stats.dashboards import centre_counts
 from jieban.tickets import transitions
 from jieban.tickets.handover import HANDOVER_RESULT
 from jieban.tickets.models import EventKind, Status, SupervisionOrder, Ticket
@@ -149,6 +150,10 @@ class TestHandingOver:
         other = in_progress(cast)
         transitions.resolve_ticket(other.number, result="已调处", by=cast.handler_a)
         assert waiting_for_call(cast.dispatcher).filter(pk=other.pk).exists()
+        # The centre's "follow-up calls waiting" counts what the queue lists.
+        today = timezone.localdate()
+        assert centre_counts(cast.dispatcher, today=today).follow_up.count == 1
+        assert waiting_for_call(cast.dispatcher).count() == 1
 
     def test_the_answer_is_due_within_one_working_day(
         self, cast: Cast, committees: Committees

@@ -70,6 +70,14 @@ def list_count(user: Viewer, key: str, filters: TicketFilters) -> ListCount:
     return ListCount(key, filter_tickets(user, filters).count(), filters)
 
 
+def follow_up_count(user: Viewer) -> ListCount:
+    """Resolved tickets waiting for their follow-up call, as the queue lists them: not those
+    whose call waits for the people's mediation of their dispute (`visit_held_at`)."""
+    filters = TicketFilters(status=Status.RESOLVED)
+    waiting = filter_tickets(user, filters).filter(visit_held_at__isnull=True)
+    return ListCount("follow_up", waiting.count(), filters)
+
+
 def received_filters(window: Window, *, statuses: str = COUNTED_STATUSES) -> TicketFilters:
     """The ticket-list filters that select the tickets a figures row over `window` counts."""
     return TicketFilters(
@@ -103,7 +111,7 @@ def centre_counts(user: Viewer, *, today: dt.date, open_orders: int | None = Non
         due_soon=list_count(user, "due_soon", TicketFilters(due_soon=True)),
         overdue=list_count(user, "overdue", TicketFilters(overdue=True)),
         # The follow-up queue is every visible resolved ticket.
-        follow_up=list_count(user, "follow_up", TicketFilters(status=Status.RESOLVED)),
+        follow_up=follow_up_count(user),
         open_orders=(
             open_orders
             if open_orders is not None
