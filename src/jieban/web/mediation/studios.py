@@ -8,6 +8,7 @@ Who may: `can_see_studios` (the list and a studio's page), `can_manage_studios` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -39,6 +40,8 @@ from jieban.web.templatetags.jieban_web import localized
 
 # ISO, as an <input type="date"> takes it whatever the page's language.
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# What a change says once done, by the page's form it came from.
+DONE = {"edit": gettext_lazy("Studio saved."), "mediator": gettext_lazy("Mediator added.")}
 
 
 class StudioForm(forms.Form):
@@ -120,8 +123,8 @@ def _page(
     request: AuthenticatedRequest,
     studio: Studio,
     *,
-    edit: StudioForm | None = None,
-    mediator: MediatorForm | None = None,
+    edit: forms.Form | None = None,
+    mediator: forms.Form | None = None,
     status: int = 200,
 ) -> HttpResponse:
     initial = {
@@ -147,21 +150,7 @@ def studio_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     studio = access_studio(request.user, pk)
     if request.method != "POST":
         return _page(request, studio)
-    require(
-        can_edit_studio(request.user, studio.host_unit_id),
-        _("Only administrators and the host unit's leaders may change this studio."),
-    )
-    form = StudioForm(request.POST)
-    status = 400
-    if form.is_valid():
-        try:
-            update_studio(pk, **form.cleaned_data, by=request.user)
-        except InvalidInput as exc:
-            status = put_domain_error(form, exc)
-        else:
-            messages.success(request, _("Studio saved."))
-            return redirect("web:studio", pk=pk)
-    return _page(request, studio, edit=form, status=status)
+    return _change(request, studio, StudioForm(request.POST), update_studio, "edit")
 
 
 @login_required
@@ -169,21 +158,32 @@ def studio_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @answers_domain_errors
 def studio_mediator_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     studio = access_studio(request.user, pk)
+    return _change(request, studio, MediatorForm(request.POST), add_mediator, "mediator")
+
+
+def _change(
+    request: AuthenticatedRequest,
+    studio: Studio,
+    form: forms.Form,
+    act: Callable[..., object],
+    slot: str,
+) -> HttpResponse:
+    """A change to `studio` from `form` by the domain's `act`; the page again with the form
+    in `slot` ("edit" or "mediator") and its messages when something is wrong."""
     require(
         can_edit_studio(request.user, studio.host_unit_id),
         _("Only administrators and the host unit's leaders may change this studio."),
     )
-    form = MediatorForm(request.POST)
     status = 400
     if form.is_valid():
         try:
-            add_mediator(pk, **form.cleaned_data, by=request.user)
+            act(studio.pk, **form.cleaned_data, by=request.user)
         except InvalidInput as exc:
             status = put_domain_error(form, exc)
         else:
-            messages.success(request, _("Mediator added."))
-            return redirect("web:studio", pk=pk)
-    return _page(request, studio, mediator=form, status=status)
+            messages.success(request, DONE[slot])
+            return redirect("web:studio", pk=studio.pk)
+    return _page(request, studio, status=status, **{slot: form})
 
 
 @login_required
