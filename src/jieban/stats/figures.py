@@ -158,13 +158,18 @@ def _aggregates(now: dt.datetime) -> dict[str, Any]:
     return counts
 
 
-def received_in(user: Viewer, start: dt.date, end: dt.date) -> QuerySet[Ticket]:
-    """The tickets the figures count: visible, received in [start, end), not invalid/merged."""
+def check_window(start: dt.date, end: dt.date) -> None:
+    """A figures' window [start, end): in range, in order, at most three years."""
     check_period(start, end, start_field="start", end_field="end")
     if end <= start:
         raise InvalidInput(_("The end must come after the start."), field="end")
     if end - start > MAX_SPAN:
         raise InvalidInput(_("Ask for at most three years at a time."), field="end")
+
+
+def received_in(user: Viewer, start: dt.date, end: dt.date) -> QuerySet[Ticket]:
+    """The tickets the figures count: visible, received in [start, end), not invalid/merged."""
+    check_window(start, end)
     return counted_between(visible_tickets(user), start, end)
 
 

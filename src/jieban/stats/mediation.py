@@ -33,7 +33,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jieban.errors import InvalidInput
-from jieban.inputs import check_period
 from jieban.mediation.access import visible_cases
 from jieban.mediation.models import (
     SUCCEEDED_STATUSES,
@@ -47,6 +46,7 @@ from jieban.org.actors import Viewer
 from jieban.org.models import CommitteeLevel, Unit, UnitKind, User
 from jieban.org.permissions import can_see_mediation_figures, require, sees_whole_bureau
 from jieban.stats.definitions import local_bounds
+from jieban.stats.figures import bucket_label, check_window
 from jieban.stats.rates import Rounding, percent
 from jieban.workcalendar.workdays import local_zone
 
@@ -54,7 +54,6 @@ from jieban.workcalendar.workdays import local_zone
 MEDIATION_DEFINITIONS_VERSION = 1
 
 PERIODS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
-MAX_SPAN = dt.timedelta(days=366 * 3)
 
 # A concluded case: mediated to an agreement (then closed, once the agreement was performed
 # and the parties called back) or to a failure. Withdrawn is neither.
@@ -159,24 +158,6 @@ def figure_agreements(user: Viewer) -> QuerySet[Agreement]:
     if sees_whole_bureau(user):
         return Agreement.objects.all()
     return Agreement.objects.filter(case__in=figure_cases(user).values("pk"))
-
-
-def check_window(start: dt.date, end: dt.date) -> None:
-    check_period(start, end, start_field="start", end_field="end")
-    if end <= start:
-        raise InvalidInput(_("The end must come after the start."), field="end")
-    if end - start > MAX_SPAN:
-        raise InvalidInput(_("Ask for at most three years at a time."), field="end")
-
-
-def bucket_label(moment: dt.datetime | dt.date, period: str) -> str:
-    day = moment.date() if isinstance(moment, dt.datetime) else moment
-    if period == "day":
-        return day.isoformat()
-    if period == "week":
-        year, week, _weekday = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    return f"{day:%Y-%m}"
 
 
 def mediation_figures(
