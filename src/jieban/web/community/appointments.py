@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -197,8 +198,8 @@ def _detail(
     request: AuthenticatedRequest,
     letter: Appointment,
     *,
-    renew: RenewForm | None = None,
-    revoke: RevokeForm | None = None,
+    renew: forms.Form | None = None,
+    revoke: forms.Form | None = None,
     status: int = 200,
 ) -> HttpResponse:
     context = {
@@ -224,38 +225,50 @@ def appointment_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 @answers_domain_errors
 def appointment_renew(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    _issuers_only(request.user)
-    letter = access_appointment(request.user, pk, to_manage=True)
-    form = RenewForm(request.POST)
-    status = 400
-    if form.is_valid():
-        try:
-            renewed = renew_appointment(pk, ends_on=form.cleaned_data["ends_on"], by=request.user)
-        except (InvalidInput, Conflict) as exc:
-            status = put_domain_error(form, exc)
-        else:
-            messages.success(request, _("Letter %(number)s issued.") % {"number": renewed.number})
-            return redirect("web:appointment_detail", pk=renewed.pk)
-    return _detail(request, letter, renew=form, status=status)
+    def renew(form: forms.Form) -> Appointment:
+        return renew_appointment(pk, ends_on=form.cleaned_data["ends_on"], by=request.user)
+
+    return _change(request, pk, RenewForm(request.POST), renew, "renew")
 
 
 @login_required
 @require_POST
 @answers_domain_errors
 def appointment_revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    def revoke(form: forms.Form) -> Appointment:
+        return revoke_appointment(pk, reason=form.cleaned_data["reason"], by=request.user)
+
+    return _change(request, pk, RevokeForm(request.POST), revoke, "revoke")
+
+
+# What renewing or revoking a letter says once done (the letter's number in it).
+CHANGED = {
+    "renew": gettext_lazy("Letter %(number)s issued."),
+    "revoke": gettext_lazy("Letter %(number)s revoked."),
+}
+
+
+def _change(
+    request: AuthenticatedRequest,
+    pk: int,
+    form: forms.Form,
+    act: Callable[[forms.Form], Appointment],
+    slot: str,
+) -> HttpResponse:
+    """Renew or revoke letter `pk` by `act` from `form`; the letter's page again with the form
+    in `slot` and its message when something is wrong."""
     _issuers_only(request.user)
     letter = access_appointment(request.user, pk, to_manage=True)
-    form = RevokeForm(request.POST)
     status = 400
     if form.is_valid():
         try:
-            revoked = revoke_appointment(pk, reason=form.cleaned_data["reason"], by=request.user)
+            changed = act(form)
         except (InvalidInput, Conflict) as exc:
             status = put_domain_error(form, exc)
         else:
-            messages.success(request, _("Letter %(number)s revoked.") % {"number": revoked.number})
-            return redirect("web:appointment_detail", pk=revoked.pk)
-    return _detail(request, letter, revoke=form, status=status)
+            messages.success(request, CHANGED[slot] % {"number": changed.number})
+            return redirect("web:appointment_detail", pk=changed.pk)
+    return _detail(request, letter, status=status, **{slot: form})
 
 
 @login_required
