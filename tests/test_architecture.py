@@ -34,6 +34,7 @@ DOMAIN = {
     # The phone reports (随手报) enter the one intake as tickets.
     "community": {"org", "workcalendar", "tickets", "intake"},
     "mediation": {"org", "notify", "tickets", "workcalendar"},
+    "exchange": {"org", "notify", "tickets", "workcalendar", "intake"},
 }
 MAY_IMPORT: dict[str, set[str]] = {
     **DOMAIN,

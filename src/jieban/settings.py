@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "jieban.stats",
     "jieban.community",
     "jieban.mediation",
+    "jieban.exchange",
     "jieban.worker",
     "jieban.demo",
     "jieban.api",

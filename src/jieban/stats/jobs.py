@@ -9,7 +9,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.utils import timezone
 
-from jieban.stats import rollups
+from jieban.stats import mediation_rollups, rollups
 from jieban.stats.reports import publish_ended_periods
 from jieban.worker.registry import Job, Line, Outcome
 
@@ -20,7 +20,14 @@ def refresh_rollups(now: dt.datetime, should_stop: Callable[[], bool]) -> Outcom
     # a bounded number of dates per sweep, so a sweep stays short whatever went before (a
     # reader rebuilds what it reads that is still dirty, so figures are never stale).
     dates = rollups.refresh(limit=settings.JIEBAN_SWEEP_ROLLUP_DATES)
-    return Outcome(counts={"rollups": dates}, lines=[Line(60, f"rollups rebuilt: {dates} dates")])
+    mediation = mediation_rollups.refresh(limit=settings.JIEBAN_SWEEP_ROLLUP_DATES)
+    return Outcome(
+        counts={"rollups": dates, "mediation_rollups": mediation},
+        lines=[
+            Line(60, f"rollups rebuilt: {dates} dates"),
+            Line(60, f"mediation rollups rebuilt: {mediation} dates"),
+        ],
+    )
 
 
 def publish_reports(now: dt.datetime, should_stop: Callable[[], bool]) -> Outcome:

@@ -1,68 +1,47 @@
-"""The mediation figures, defined once (docs/statistics.md, "Mediation"): the API, the figures
-page, the leader's rankings and the frozen monthly mediation report all read `mediation_figures`.
+"""The mediation figures (docs/statistics.md, "Mediation"): the API, the figures page, the
+leader's rankings and the frozen monthly mediation report all read `mediation_figures`.
 
-For a period [start, end) of local days, over the cases the viewer's figures cover:
-- accepted = cases accepted (`accepted_at`) in the period;
-- concluded = cases concluded (`concluded_at`) in the period that succeeded or failed; withdrawn
-  cases are in no count but `accepted`: the parties took the dispute away, nobody mediated it
-  to an end;
-- succeeded, failed = of those, by their outcome; success rate = succeeded / concluded;
-- amount settled = the sum of the amounts in dispute of the succeeded ones;
-- concluded in time = concluded ones whose `concluded_at` is by their `due_at` (the second
-  itself included; an extension moved `due_at`, so an extended case is judged by its new date);
-- agreements due / performed = agreements whose terms all fell due in the period (the last
-  term's date) / of those, the ones whose every term is performed; performance rate =
-  performed / due.
-So a case belongs to the period it was accepted in for `accepted` and to the period it
-concluded in for the conclusions, just as a ticket belongs to the day it was received in
-/stats: each figure counts an event in the period. A rate whose denominator is 0 is None.
+Each count is defined in `jieban.stats.mediation_counts`. A case belongs to the period it was
+accepted in for `accepted` and to the period it concluded in for the conclusions, just as a
+ticket belongs to the day it was received in /stats: each figure counts an event in the
+period. A rate whose denominator is 0 is None.
 
-Every count is an aggregate query grouped in the database (`GROUP BY`): no loop over cases.
+The bureau's figures are summed from daily rollups (`jieban.stats.mediation_rollups`); a
+studio's, a committee's or a station's are counted from their cases directly (a few thousand
+at most), with the same grouped queries: no loop over cases either way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jieban.errors import InvalidInput
 from jieban.mediation.access import visible_cases
 from jieban.mediation.models import (
-    SUCCEEDED_STATUSES,
     Agreement,
     CaseSource,
-    CaseStatus,
+    DisputeType,
     MediationCase,
     Studio,
 )
 from jieban.org.actors import Viewer
 from jieban.org.models import CommitteeLevel, Unit, UnitKind, User
 from jieban.org.permissions import can_see_mediation_figures, require, sees_whole_bureau
-from jieban.stats.definitions import local_bounds
+from jieban.stats import mediation_rollups
 from jieban.stats.figures import bucket_label, check_window
+from jieban.stats.mediation_counts import DIMENSIONS, PERIODS, Counts, count_rows
 from jieban.stats.rates import Rounding, percent
-from jieban.workcalendar.workdays import local_zone
 
 # 1: the first definitions of the mediation figures.
 MEDIATION_DEFINITIONS_VERSION = 1
-
-PERIODS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
-
-# A concluded case: mediated to an agreement (then closed, once the agreement was performed
-# and the parties called back) or to a failure. Withdrawn is neither.
-CONCLUDED = Q(status__in=(*SUCCEEDED_STATUSES, CaseStatus.FAILED))
-SUCCEEDED = Q(status__in=SUCCEEDED_STATUSES)
-FAILED = Q(status=CaseStatus.FAILED)
-IN_TIME = CONCLUDED & Q(concluded_at__lte=F("due_at"))
-# An agreement every term of which is recorded performed (`Agreement.performed_at`).
-FULLY_PERFORMED = Q(performed_at__isnull=False)
 
 # Each rate, as (numerator, denominator): pages, workbooks and reports round it from the counts.
 RATES: dict[str, tuple[str, str]] = {
@@ -74,36 +53,21 @@ RATES: dict[str, tuple[str, str]] = {
 # The key of the level grouping's row of the studios' cases (a studio is not a committee).
 STUDIO_CASES = "studio"
 
-
-@dataclass(frozen=True)
-class Grouping:
-    """One way to split the mediation figures: the lookups of a row's key and name parts."""
-
-    key: str
-    names: tuple[str, ...] = ()
-
-
+# Each way to split the figures, and the dimension of the counts it is made of: a level is
+# the sum of its committees (by their level now).
 GROUPINGS = {
-    "studio": Grouping("studio__code", ("studio__name",)),
-    "mediator": Grouping("mediators__username", ("mediators__first_name", "mediators__last_name")),
-    "level": Grouping("committee__level"),
-    "dispute_type": Grouping("dispute_type"),
+    "studio": "studio",
+    "mediator": "mediator",
+    "level": "committee",
+    "dispute_type": "dispute_type",
 }
 
 
 @dataclass
-class MediationFigures:
-    key: str
+class MediationFigures(Counts):
+    key: str = ""
     name: str = ""
     period: str = ""
-    accepted: int = 0
-    concluded: int = 0
-    succeeded: int = 0
-    failed: int = 0
-    agreements_due: int = 0
-    agreements_performed: int = 0
-    amount_settled: Decimal = field(default_factory=lambda: Decimal("0.00"))
-    concluded_in_time: int = 0
 
     @property
     def success_rate(self) -> float | None:
@@ -149,15 +113,9 @@ def figure_cases(user: Viewer) -> QuerySet[MediationCase]:
         handed_over = MediationCase.objects.filter(
             source=CaseSource.TICKET, ticket__unit_id=user.unit_id
         )
-        cases = cases | handed_over
+        # Read once (the station's few hand-overs), not joined to every case.
+        cases = cases | MediationCase.objects.filter(pk__in=handed_over.values("pk"))
     return cases
-
-
-def figure_agreements(user: Viewer) -> QuerySet[Agreement]:
-    """The agreements of the cases `user`'s figures cover."""
-    if sees_whole_bureau(user):
-        return Agreement.objects.all()
-    return Agreement.objects.filter(case__in=figure_cases(user).values("pk"))
 
 
 def mediation_figures(
@@ -169,111 +127,118 @@ def mediation_figures(
     group_by: str | None = None,
 ) -> list[MediationFigures]:
     """Rows of mediation figures per period bucket and/or group, or one overall row (key
-    "all"). Three grouped queries: acceptances, conclusions, agreements."""
+    "all"), by period and then key (the row of no studio or no mediator last)."""
     if period is not None and period not in PERIODS:
         raise InvalidInput(_("The period is day, week or month."), field="period")
     if group_by is not None and group_by not in GROUPINGS:
         raise InvalidInput(_("Group by studio, mediator, level or dispute_type."), field="group_by")
     check_window(start, end)
     cases = figure_cases(user)
-    first, stop = local_bounds(start, end)
-    rows: dict[tuple[str, str], MediationFigures] = {}
+    if not sees_whole_bureau(user):
+        return counted_figures(cases, start=start, end=end, period=period, group_by=group_by)
+    summed = mediation_rollups.summed(
+        start,
+        end,
+        passed=timezone.localdate(),
+        dimension=GROUPINGS[group_by] if group_by is not None else mediation_rollups.OVERALL,
+        by_day=period is not None,
+    )
+    rows = (
+        (bucket_label(day, period) if day is not None and period else "", key or None, counts)
+        for day, key, counts in summed
+    )
+    return _figures(rows, group_by, period)
 
-    def slot(label: str, key: str, name: str) -> MediationFigures:
-        row_key = key if group_by is not None else (label or "all")
-        found = rows.get((label, row_key))
-        if found is None:
-            found = rows[(label, row_key)] = MediationFigures(key=row_key, name=name, period=label)
-        elif name and not found.name:
-            found.name = name
-        return found
 
-    accepted = cases.filter(accepted_at__gte=first, accepted_at__lt=stop)
-    for row in _grouped(accepted, "accepted_at", period, group_by, {"accepted": Count("pk")}):
-        slot(*row.pop("_slot")).accepted += row["accepted"]
-    concluded = cases.filter(CONCLUDED, concluded_at__gte=first, concluded_at__lt=stop)
-    conclusions = {
-        "concluded": Count("pk"),
-        "succeeded": Count("pk", filter=SUCCEEDED),
-        "failed": Count("pk", filter=FAILED),
-        "amount_settled": Sum("amount", filter=SUCCEEDED),
-        "concluded_in_time": Count("pk", filter=IN_TIME),
-    }
-    for row in _grouped(concluded, "concluded_at", period, group_by, conclusions):
-        target = slot(*row.pop("_slot"))
-        for name in ("concluded", "succeeded", "failed", "concluded_in_time"):
-            setattr(target, name, getattr(target, name) + row[name])
-        target.amount_settled += row["amount_settled"] or Decimal("0.00")
+def counted_figures(
+    cases: QuerySet[MediationCase],
+    *,
+    start: dt.date,
+    end: dt.date,
+    period: str | None = None,
+    group_by: str | None = None,
+) -> list[MediationFigures]:
+    """The figures of `cases` counted from them directly: a studio's, a committee's or a
+    station's (a few thousand cases at most), and the check on the bureau's rollups."""
+    agreements = Agreement.objects.filter(case__in=cases.values("pk"))
+    split_by = (DIMENSIONS[GROUPINGS[group_by]],) if group_by is not None else ()
     # An agreement's terms fell due in the period when its last term's day is in it and has
     # passed: an agreement due later this month is not yet counted as due (nor as unperformed).
-    passed = min(end, timezone.localdate())
-    agreements = figure_agreements(user).filter(last_due_on__gte=start, last_due_on__lt=passed)
-    performance = {
-        "agreements_due": Count("pk"),
-        "agreements_performed": Count("pk", filter=FULLY_PERFORMED),
-    }
-    for row in _grouped(agreements, "last_due_on", period, group_by, performance, through="case__"):
-        target = slot(*row.pop("_slot"))
-        target.agreements_due += row["agreements_due"]
-        target.agreements_performed += row["agreements_performed"]
+    counted = count_rows(
+        cases,
+        agreements,
+        start=start,
+        end=end,
+        passed=timezone.localdate(),
+        split_by=split_by,
+        period=period,
+    )
+    rows = ((label, keys[0] if keys else None, counts) for label, keys, counts in counted)
+    return _figures(rows, group_by, period)
+
+
+def _figures(
+    rows: Iterable[tuple[str, Any, Counts]], group_by: str | None, period: str | None
+) -> list[MediationFigures]:
+    """The counts of `rows` (period label, raw key of the grouping's dimension, counts) summed
+    into one row per label and group, named as people read them."""
+    found: dict[tuple[str, str], MediationFigures] = {}
+    rows = [row for row in rows if not row[2].is_empty()]
+    names = _names(group_by, {str(key) for _label, key, _counts in rows if key is not None})
+    for label, raw, counts in rows:
+        if group_by is None:
+            key, name = label or "all", ""
+        else:
+            key, name = names.get(str(raw), ("", "")) if raw is not None else _no_key(group_by)
+        figures = found.get((label, key))
+        if figures is None:
+            figures = found[(label, key)] = MediationFigures(key=key, name=name, period=label)
+        figures.add(counts)
+    if group_by is None and period is None and not found:
+        found[("", "all")] = MediationFigures(key="all")
     # By period, then by key; the row of no studio (or no mediator) last.
-    return sorted(rows.values(), key=lambda item: (item.period, item.key == "", item.key))
+    return sorted(found.values(), key=lambda item: (item.period, item.key == "", item.key))
 
 
-def _grouped(
-    rows: QuerySet[Any],
-    moment: str,
-    period: str | None,
-    group_by: str | None,
-    aggregates: dict[str, Any],
-    *,
-    through: str = "",
-) -> list[dict[str, Any]]:
-    """`aggregates` over `rows` (cases, or with `through` "case__" their agreements), grouped
-    in the database by the bucket of `moment` (a local time, or a day) and/or the grouping;
-    each row with `_slot`: (period label, key, name)."""
-    fields: list[str] = []
-    if period is not None:
-        # A day (the agreements' `last_due_on`) has no time zone; a moment is bucketed locally.
-        zone = None if moment == "last_due_on" else local_zone()
-        rows = rows.annotate(bucket=PERIODS[period](moment, tzinfo=zone))
-        fields.append("bucket")
-    grouping = GROUPINGS[group_by] if group_by is not None else None
-    if grouping is not None:
-        fields += [through + grouping.key, *(through + name for name in grouping.names)]
-    if not fields:
-        totals = rows.aggregate(**aggregates)
-        totals["_slot"] = ("", "", "")
-        return [totals]
-    result = []
-    for row in rows.order_by().values(*fields).annotate(**aggregates):
-        label = bucket_label(row.pop("bucket"), period) if period is not None else ""
-        key = name = ""
-        if grouping is not None and group_by is not None:
-            key, name = _key_and_name(
-                group_by,
-                row.pop(through + grouping.key),
-                [row.pop(through + part) for part in grouping.names],
-            )
-        row["_slot"] = (label, key, name)
-        result.append(row)
-    return result
-
-
-def _key_and_name(group_by: str, key: Any, parts: list[Any]) -> tuple[str, str]:
-    """A group's key and name as people read it (labels in the active language)."""
+def _no_key(group_by: str) -> tuple[str, str]:
+    """The key and name of the row of cases without a studio, committee or mediator."""
     if group_by == "level":
-        if key is None:
-            return STUDIO_CASES, _("Mediation studios")
-        return key, str(CommitteeLevel(key).label) if key in CommitteeLevel.values else key
-    if group_by == "dispute_type":
-        from_choices = dict(MediationCase._meta.get_field("dispute_type").choices or [])
-        return key, str(from_choices.get(key, key))
-    if group_by == "studio" and key is None:
+        return STUDIO_CASES, _("Mediation studios")
+    if group_by == "studio":
         return "", _("Mediation committees")
-    if group_by == "mediator" and key is None:
+    if group_by == "mediator":
         return "", _("No mediator named")
-    return key, " ".join(str(part) for part in parts if part).strip() or str(key)
+    return "", ""
+
+
+def _names(group_by: str | None, keys: set[str]) -> dict[str, tuple[str, str]]:
+    """Each raw key's (key, name) as people read them, in the active language: a studio by its
+    code, a mediator by the username, a committee by its level, a dispute type by its code."""
+    if group_by == "studio":
+        studios = Studio.objects.filter(pk__in=keys).values_list("pk", "code", "name")
+        return {str(pk): (code, name) for pk, code, name in studios}
+    if group_by == "mediator":
+        people = User.objects.filter(pk__in=keys).only("username", "first_name", "last_name")
+        return {str(person.pk): (person.username, _full_name(person)) for person in people}
+    if group_by == "level":
+        levels = Unit.objects.filter(pk__in=keys).values_list("pk", "level")
+        return {str(pk): _level(level) for pk, level in levels}
+    if group_by == "dispute_type":
+        return {
+            key: (key, str(DisputeType(key).label) if key in DisputeType.values else key)
+            for key in keys
+        }
+    return {}
+
+
+def _full_name(person: User) -> str:
+    return " ".join(part for part in (person.first_name, person.last_name) if part).strip() or (
+        person.username
+    )
+
+
+def _level(level: str) -> tuple[str, str]:
+    return level, str(CommitteeLevel(level).label) if level in CommitteeLevel.values else level
 
 
 def studios_and_committees() -> tuple[int, int]:

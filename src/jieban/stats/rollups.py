@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -24,7 +25,7 @@ from jieban.stats.definitions import (
     ROLLED_UP,
     counted_between,
 )
-from jieban.stats.models import DailyRollup, DirtyDay
+from jieban.stats.models import DailyRollup, DirtyDay, MediationDirtyDay
 from jieban.tickets.models import Ticket
 from jieban.workcalendar.workdays import local_zone
 
@@ -67,11 +68,24 @@ def rebuild_day(day: dt.date) -> None:
 def refresh(start: dt.date | None = None, end: dt.date | None = None, *, limit: int = 400) -> int:
     """Rebuild the dirty days that touch local days [start, end) (all, without bounds);
     returns how many UTC dates were cleaned."""
+    return refresh_dirty(DirtyDay, rebuild_day, start, end, limit=limit)
+
+
+def refresh_dirty(
+    dirty_days: type[DirtyDay] | type[MediationDirtyDay],
+    rebuild: Callable[[dt.date], None],
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    *,
+    limit: int = 400,
+) -> int:
+    """Rebuild (`rebuild`) the local days of the dirty dates in `dirty_days` that touch local
+    days [start, end) (all, without bounds), at most `limit` dates; returns how many."""
     with transaction.atomic():
         # Newest first: the days the home pages read.
-        dirty = DirtyDay.objects.order_by("-day")
+        dirty = dirty_days.objects.order_by("-day")
         if start is not None and end is not None:
-            # A UTC date holds tickets of the local days around it, whatever the offset.
+            # A UTC date holds moments of the local days around it, whatever the offset.
             dirty = dirty.filter(
                 day__gte=start - dt.timedelta(days=1), day__lte=end + dt.timedelta(days=1)
             )
@@ -82,9 +96,9 @@ def refresh(start: dt.date | None = None, end: dt.date | None = None, *, limit: 
         local_days: set[dt.date] = set()
         for _pk, day in taken:
             local_days |= local_days_of(day)
-        DirtyDay.objects.filter(pk__in=[pk for pk, _day in taken]).delete()
+        dirty_days.objects.filter(pk__in=[pk for pk, _day in taken]).delete()
         for day in sorted(local_days):
-            rebuild_day(day)
+            rebuild(day)
     return len(taken)
 
 

@@ -17,6 +17,7 @@ from jieban.demo.mediation import build_mediation
 from jieban.demo.network import build_network
 from jieban.demo.organisation import create_organisation, create_people, demo_logins
 from jieban.org.models import Unit, User
+from jieban.stats import mediation_rollups
 from jieban.stats.rollups import refresh_range
 from jieban.tickets.models import Ticket
 
@@ -105,6 +106,8 @@ class Command(BaseCommand):
         # The inserts marked their days dirty: build the rollups now, so that the first report
         # does not wait for them.
         refresh_range(generator.first_day, generator.now.date() + dt.timedelta(days=1))
+        while mediation_rollups.refresh():
+            pass
         # Through the real actions, at the real time: after the rollups, like any later work.
         handovers = hand_over_disputes(now)
         elapsed = time.monotonic() - started
