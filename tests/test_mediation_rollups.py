@@ -13,12 +13,14 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db.models import F
 
 from jieban.mediation.models import Agreement, MediationCase
 from jieban.org.models import Unit
 from jieban.stats import mediation_rollups
 from jieban.stats.jobs import refresh_rollups
 from jieban.stats.mediation import GROUPINGS, MediationFigures, counted_figures, mediation_figures
+from jieban.stats.mediation_counts import COUNT_NAMES, Counts
 from jieban.stats.models import MediationDirtyDay, MediationRollup
 from tests.conftest import Cast, local
 from tests.test_mediation import Mediation, set_up_mediation
@@ -43,7 +45,7 @@ def assert_rollups_agree(cast: Cast) -> None:
         for period in (None, "day", "week", "month"):
             rolled = mediation_figures(cast.leader, **WINDOW, period=period, group_by=group_by)
             counted = counted_figures(
-                MediationCase.objects.all(), **WINDOW, period=period, group_by=group_by
+                [MediationCase.objects.all()], **WINDOW, period=period, group_by=group_by
             )
             assert as_rows(rolled) == as_rows(counted), (group_by, period)
 
@@ -91,6 +93,23 @@ class TestRollups:
             [row] = mediation_figures(cast.leader, **WINDOW)
             assert (row.accepted, row.agreements_due) == (4, 2)
 
+    def test_only_a_change_to_what_is_counted_marks_days(
+        self, mediation: Mediation, cast: Cast
+    ) -> None:
+        cases = worked_through(mediation)
+        mediation_figures(cast.leader, **WINDOW)
+        won = MediationCase.objects.filter(pk=cases["won"].pk)
+        won.update(version=F("version") + 1, warned_due_at=local(2026, 12, 9, 9))
+        Agreement.objects.filter(case=cases["won"]).update(visited_at=local(2027, 1, 7, 9))
+        assert not MediationDirtyDay.objects.exists()
+        won.update(amount=Decimal("3600"))
+        assert MediationDirtyDay.objects.exists()
+        Agreement.objects.filter(case=cases["won"]).update(performed_at=None)
+        with time_machine.travel(local(2027, 1, 20, 9), tick=False):
+            [row] = mediation_figures(cast.leader, **WINDOW)
+        assert row.amount_settled == Decimal("3899.50")
+        assert row.agreements_performed == 0
+
     def test_a_committees_level_is_read_as_it_is_now(
         self, mediation: Mediation, cast: Cast
     ) -> None:
@@ -121,3 +140,13 @@ class TestRollups:
         assert not MediationDirtyDay.objects.exists()
         assert mediation_rollups.refresh() == 0
         assert MediationRollup.objects.filter(dimension="all").count() > 0
+
+
+def test_counts_add_every_count() -> None:
+    # `Counts.add` names each field: a count added to the class but not to `add` would be lost.
+    ones = Counts(**{name: 1 for name in COUNT_NAMES})
+    total = Counts()
+    total.add(ones)
+    total.add(ones)
+    assert all(getattr(total, name) == 2 for name in COUNT_NAMES)
+    assert not total.is_empty() and Counts().is_empty()

@@ -243,6 +243,18 @@ class MediationCase(models.Model):
                 ],
                 name="mediation_case_concluded_idx",
             ),
+            # A studio's or a committee's own figures (`jieban.stats.mediation`, counted from
+            # its cases directly): its acceptances and conclusions of a period.
+            models.Index(fields=["studio", "accepted_at"], name="mediation_case_studio_acc_idx"),
+            models.Index(fields=["committee", "accepted_at"], name="mediation_case_comm_acc_idx"),
+            models.Index(fields=["studio", "concluded_at"], name="mediation_case_studio_con_idx"),
+            models.Index(fields=["committee", "concluded_at"], name="mediation_case_comm_con_idx"),
+            # A station's figures: the cases from its tickets (few among all the cases).
+            models.Index(
+                fields=["ticket"],
+                condition=Q(source="ticket"),
+                name="mediation_case_from_ticket_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -68,8 +68,15 @@ class Counts:
     amount_settled: Decimal = field(default_factory=lambda: Decimal("0.00"))
 
     def add(self, other: Counts) -> None:
-        for name in COUNT_NAMES:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        # Field by field, not in a loop over the names: a year's rollups add thousands of rows.
+        self.accepted += other.accepted
+        self.concluded += other.concluded
+        self.succeeded += other.succeeded
+        self.failed += other.failed
+        self.concluded_in_time += other.concluded_in_time
+        self.agreements_due += other.agreements_due
+        self.agreements_performed += other.agreements_performed
+        self.amount_settled += other.amount_settled
 
     def is_empty(self) -> bool:
         return not any(getattr(self, name) for name in COUNT_NAMES)

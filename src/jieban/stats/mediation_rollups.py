@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -77,29 +78,49 @@ def refresh_range(start: dt.date, end: dt.date) -> None:
 
 
 def summed(
-    start: dt.date, end: dt.date, *, passed: dt.date, dimension: str, by_day: bool
-) -> list[tuple[dt.date | None, str, Counts]]:
+    start: dt.date,
+    end: dt.date,
+    *,
+    passed: dt.date,
+    dimension: str,
+    label_of: Callable[[dt.date], str] | None = None,
+) -> list[tuple[str, str, Counts]]:
     """The counts over local days [start, end) (the agreements only of days before `passed`),
-    per key of `dimension` ("all" for the overall row) and per day when `by_day`; the dirty
-    days are rebuilt first."""
+    per key of `dimension` ("all" for the overall row), and per period when `label_of` names
+    a day's period: rows of (period label or "", key, counts), none empty. The dirty days are
+    rebuilt first."""
     refresh_range(start, end)
-    names = ["key"] + (["day"] if by_day else [])
+    names = (*WHOLE_COUNTS, "amount_settled_fen")
     sums = {
         name: Sum(name, filter=Q(day__lt=passed)) if name.startswith("agreements") else Sum(name)
-        for name in (*WHOLE_COUNTS, "amount_settled_fen")
+        for name in names
     }
+    # Grouped by key, and by day when the rows go to periods (the day then comes second).
+    grouped_by = ("key", "day") if label_of is not None else ("key",)
     rows = (
         MediationRollup.objects.filter(dimension=dimension, day__gte=start, day__lt=end)
         .order_by()
-        .values(*names)
+        .values(*grouped_by)
         .annotate(**sums)
+        .values_list(*grouped_by, *names)
     )
+    # Summed in plain lists, per period and key: a year by day is thousands of rows.
+    found: dict[tuple[str, str], list[int]] = {}
+    labels: dict[dt.date, str] = {}
+    for key, *values in rows:
+        label = ""
+        if label_of is not None:
+            day = values.pop(0)
+            label = labels.get(day) or labels.setdefault(day, label_of(day))
+        into = found.setdefault((label, key), [0] * len(names))
+        for index, value in enumerate(values):
+            into[index] += value or 0
     result = []
-    for row in rows:
+    for (label, key), values in found.items():
+        *whole, fen = values
         counts = Counts(
-            amount_settled=Decimal(row["amount_settled_fen"] or 0).scaleb(-2),
-            **{name: row[name] or 0 for name in WHOLE_COUNTS},
+            amount_settled=Decimal(fen).scaleb(-2), **dict(zip(WHOLE_COUNTS, whole, strict=True))
         )
         if not counts.is_empty():
-            result.append((row.get("day"), row["key"], counts))
+            result.append((label, key, counts))
     return result

@@ -10,6 +10,23 @@ DIRTY = "stats_mediationdirtyday"
 CASES = "mediation_mediationcase"
 AGREEMENTS = "mediation_agreement"
 MEDIATORS = "mediation_mediationcase_mediators"
+# The columns of a case the counts read: an update that changes none of them (a session
+# logged, a warning sent, the version) leaves the rollups as they are.
+COUNTED = (
+    "status",
+    "accepted_at",
+    "concluded_at",
+    "due_at",
+    "amount",
+    "studio_id",
+    "committee_id",
+    "dispute_type",
+)
+AGREEMENT_COUNTED = ("last_due_on", "performed_at", "case_id")
+AGREEMENT_CHANGED = " OR ".join(
+    f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in AGREEMENT_COUNTED
+)
+CHANGED = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in COUNTED)
 
 
 def sqlite_case_days(row: str, case_id: str) -> str:
@@ -36,7 +53,8 @@ SQLITE = [
     END
     """,
     f"""
-    CREATE TRIGGER stats_mediation_case_updated AFTER UPDATE ON {CASES} BEGIN
+    CREATE TRIGGER stats_mediation_case_updated AFTER UPDATE ON {CASES}
+    WHEN {CHANGED.replace("IS DISTINCT FROM", "IS NOT")} BEGIN
         {sqlite_case_days("NEW", "NEW.id")}
         {sqlite_case_days("OLD", "OLD.id")}
     END
@@ -62,7 +80,8 @@ SQLITE = [
     END
     """,
     f"""
-    CREATE TRIGGER stats_mediation_agreement_updated AFTER UPDATE ON {AGREEMENTS} BEGIN
+    CREATE TRIGGER stats_mediation_agreement_updated AFTER UPDATE ON {AGREEMENTS}
+    WHEN {AGREEMENT_CHANGED.replace("IS DISTINCT FROM", "IS NOT")} BEGIN
         INSERT OR IGNORE INTO {DIRTY} (day) VALUES (NEW.last_due_on);
         INSERT OR IGNORE INTO {DIRTY} (day) VALUES (OLD.last_due_on);
     END
@@ -149,22 +168,32 @@ POSTGRES = [
         postgres_agreement_day("OLD"),
     ),
     f"""
-    CREATE TRIGGER stats_mediation_case_changed AFTER INSERT OR UPDATE OR DELETE ON {CASES}
+    CREATE TRIGGER stats_mediation_case_changed AFTER INSERT OR DELETE ON {CASES}
     FOR EACH ROW EXECUTE FUNCTION stats_mediation_case_dirty()
+    """,
+    f"""
+    CREATE TRIGGER stats_mediation_case_updated AFTER UPDATE ON {CASES}
+    FOR EACH ROW WHEN ({CHANGED}) EXECUTE FUNCTION stats_mediation_case_dirty()
     """,
     f"""
     CREATE TRIGGER stats_mediation_mediator_changed AFTER INSERT OR UPDATE OR DELETE
     ON {MEDIATORS} FOR EACH ROW EXECUTE FUNCTION stats_mediation_mediator_dirty()
     """,
     f"""
-    CREATE TRIGGER stats_mediation_agreement_changed AFTER INSERT OR UPDATE OR DELETE
+    CREATE TRIGGER stats_mediation_agreement_changed AFTER INSERT OR DELETE
     ON {AGREEMENTS} FOR EACH ROW EXECUTE FUNCTION stats_mediation_agreement_dirty()
+    """,
+    f"""
+    CREATE TRIGGER stats_mediation_agreement_updated AFTER UPDATE ON {AGREEMENTS}
+    FOR EACH ROW WHEN ({AGREEMENT_CHANGED}) EXECUTE FUNCTION stats_mediation_agreement_dirty()
     """,
 ]
 POSTGRES_REVERSE = [
     f"DROP TRIGGER IF EXISTS stats_mediation_case_changed ON {CASES}",
+    f"DROP TRIGGER IF EXISTS stats_mediation_case_updated ON {CASES}",
     f"DROP TRIGGER IF EXISTS stats_mediation_mediator_changed ON {MEDIATORS}",
     f"DROP TRIGGER IF EXISTS stats_mediation_agreement_changed ON {AGREEMENTS}",
+    f"DROP TRIGGER IF EXISTS stats_mediation_agreement_updated ON {AGREEMENTS}",
     "DROP FUNCTION IF EXISTS stats_mediation_case_dirty()",
     "DROP FUNCTION IF EXISTS stats_mediation_mediator_dirty()",
     "DROP FUNCTION IF EXISTS stats_mediation_agreement_dirty()",
