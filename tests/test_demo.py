@@ -27,7 +27,7 @@ from jieban.community.models import (
     PhoneReport,
     Town,
 )
-from jieban.demo.data import DEMO_PASSWORD, PEOPLE
+from jieban.demo.data import COMPOUNDS, DEMO_PASSWORD, PEOPLE
 from jieban.mediation.models import (
     Agreement,
     AgreementTerm,
@@ -974,6 +974,9 @@ def test_demo_network_tickets_are_phone_reports(db: Any) -> None:
             assert letter.post == "building_head" and report.building is not None
             assert report.building in letter.buildings.all()
             assert ticket.address == report.building.address
+            # Its words name the building's compound, never another one.
+            named = {name for name in COMPOUNDS if name in ticket.content}
+            assert named <= {name for name in COMPOUNDS if report.building.name.startswith(name)}
         else:
             assert letter.post == "grid_officer" and report.building is None
             assert letter.grids.filter(pk=ticket.grid_id).exists()

@@ -330,6 +330,18 @@ def _in_force(letter: Appointment, day: dt.date) -> bool:
     return letter.starts_on <= day <= letter.ends_on
 
 
+def _move_to(ticket: Ticket, building: Building) -> None:
+    """The ticket is about `building`: its address, and its words name the building's compound
+    where they named the one the generator drew."""
+    compound = next((name for name in COMPOUNDS if building.name.startswith(name)), None)
+    content = ticket.content.replace(ticket.address, building.address)
+    if compound is not None:
+        for other in COMPOUNDS:
+            content = content.replace(other, compound)
+    ticket.content = content
+    ticket.address = building.address
+
+
 def _phone_reports(rng: random.Random) -> int:
     """The demo's tickets of the network's channels became phone reports (随手报): a building
     head's ticket in a grid is sent by a head of a building there, under the letter in force
@@ -373,7 +385,7 @@ def _phone_reports(rng: random.Random) -> int:
             building = rng.choice(
                 [b for b in letter.buildings.all() if b.grid_id == ticket.grid_id]
             )
-            ticket.address = building.address
+            _move_to(ticket, building)
         else:
             ticket.channel = Channel.GRID
         ticket.registered_by_id = letter.person_id
@@ -387,7 +399,9 @@ def _phone_reports(rng: random.Random) -> int:
             latitude=_near(rng, place[1]) if place else None,
             longitude=_near(rng, place[0]) if place else None,
         ))  # fmt: skip
-    Ticket.objects.bulk_update(changed, ["address", "channel", "registered_by", "external_id"])
+    Ticket.objects.bulk_update(
+        changed, ["address", "content", "channel", "registered_by", "external_id"]
+    )
     intake = TicketEvent.objects.filter(ticket_id__in=intake_actors, kind="intake")
     tickets = {ticket.pk: ticket for ticket in changed}
     for event in intake:
