@@ -122,6 +122,14 @@ class TestTicketListPage:
         assert '<option value="new" selected>' in html
         assert 'value="噪音"' in html
 
+    def test_it_shows_a_list_of_statuses_as_itself(self, client: Client, cast: Cast) -> None:
+        # The grid map's "open tickets" click-through: the picker says open, not "any status".
+        client.force_login(cast.dispatcher)
+        html = client.get("/tickets/?status=new,dispatched,in_progress,resolved").content.decode()
+        assert '<option value="new,dispatched,in_progress,resolved" selected>未结（未归档）' in html
+        html = client.get("/tickets/?status=resolved,closed").content.decode()
+        assert '<option value="resolved,closed" selected>已办结、已归档</option>' in html
+
     @pytest.mark.parametrize(
         ("query", "message"),
         [

@@ -11,10 +11,11 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from jieban.intake.actions import MACHINE_CHANNELS, TicketDraft
 from jieban.org.models import Unit
-from jieban.tickets.models import Category, Channel, Status, VisitOutcome
+from jieban.tickets.models import OPEN, Category, Channel, Status, VisitOutcome
 from jieban.tickets.transitions import Action
 from jieban.web.forms import (
     MultipleFileField,
@@ -320,7 +321,9 @@ class TicketFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Number, text, address")}),
     )
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("Any status")), *Status.choices]
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), (",".join(OPEN), _("Open (not closed)")), *Status.choices],
     )
     unit = forms.ChoiceField(label=_("Unit"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
@@ -355,6 +358,18 @@ class TicketFilterForm(forms.Form):
         category_field = self.fields["category"]
         assert isinstance(category_field, forms.ChoiceField)
         category_field.choices = [("", _("Any category")), *category_choices(categories)]
+        # A list of statuses from a link (a figure's click-through) shows as itself, not as
+        # "any status".
+        status_field = self.fields["status"]
+        assert isinstance(status_field, forms.ChoiceField)
+        chosen = str(self.initial.get("status") or "")
+        if chosen and chosen not in dict(status_field.choices):
+            labels = [
+                str(Status(item).label) for item in chosen.split(",") if item in Status.values
+            ]
+            if labels:
+                separator = pgettext("list separator", ", ")
+                status_field.choices = [*status_field.choices, (chosen, separator.join(labels))]
 
 
 # The ticket page's forms besides the transitions, by the key `ticket_forms` offers.
