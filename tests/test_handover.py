@@ -464,6 +464,33 @@ class TestTheApi:
         assert declined.status_code == 200 and declined.json()["status"] == "declined"
         assert reload(second).status == Status.IN_PROGRESS
 
+    def test_it_lists_and_reads_the_hand_overs_each_may_see(
+        self, cast: Cast, committees: Committees
+    ) -> None:
+        answered = accepted(cast, committees)
+        waiting = handed_over(cast)
+        elsewhere = handed_over(cast, committee="TJ-T")
+
+        def ids(client: ApiClient, query: str = "") -> list[int]:
+            response = client.get(f"/handovers{query}")
+            assert response.status_code == 200, response.content
+            return [row["id"] for row in response.json()["handovers"]]
+
+        # The waiting ones first, by their answer deadline (the same here: then the first
+        # handed over); then the answered ones.
+        station = ApiClient(cast.handler_a)
+        assert ids(station) == [waiting.pk, elsewhere.pk, answered.pk]
+        assert ids(station, "?pending=true") == [waiting.pk, elsewhere.pk]
+        assert ids(station, "?limit=1") == [waiting.pk]
+        village = ApiClient(committees.village_mediator)
+        assert ids(village) == [waiting.pk, answered.pk]
+        assert ids(ApiClient(cast.handler_b)) == []
+        read = village.get(f"/handovers/{answered.pk}").json()
+        assert read["status"] == "accepted" and read["case"] == answered.case.number
+        assert village.get(f"/handovers/{elsewhere.pk}").status_code == 404
+        assert village.get("/handovers?limit=0").status_code == 400
+        assert ApiClient(cast.building_head).get("/handovers").status_code == 403
+
     @pytest.mark.parametrize(
         ("body", "field"),
         [

@@ -231,6 +231,8 @@ def handover_list(user: Viewer, *, pending_only: bool = False) -> QuerySet[Hando
     return handovers.order_by(
         Case(When(status=HandoverStatus.PENDING, then=0), default=1),
         Case(When(status=HandoverStatus.PENDING, then="answer_due_at"), default=None),
+        # Waiting ones due at the same time: the first handed over first, as `pending_only`.
+        Case(When(status=HandoverStatus.PENDING, then="pk"), default=None),
         "-handed_over_at",
         "-pk",
     )

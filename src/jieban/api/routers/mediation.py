@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from ninja import File, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import StrictBool, StrictInt
 
@@ -42,6 +42,7 @@ from jieban.mediation.selectors import (
     agreement_of,
     case_page,
     clock_of,
+    handover_list,
 )
 from jieban.org.actors import Viewer
 
@@ -581,6 +582,29 @@ def handover_out(handover: Handover) -> dict[str, Any]:
         "returned_at": local(handover.returned_at),
         "version": handover.version,
     }
+
+
+class HandoverFilterIn(Schema):
+    pending: bool = False
+    limit: int = Field(100, ge=1, le=500)
+
+
+class HandoverListOut(Schema):
+    handovers: list[HandoverOut]
+
+
+@router.get("/handovers", response={200: HandoverListOut, **ERRORS})
+def get_handovers(request: AuthenticatedRequest, query: Query[HandoverFilterIn]) -> dict[str, Any]:
+    """The hand-overs you may see (sent by your station or to your committee): the waiting
+    ones first by their answer deadline, then the answered ones newest first; `pending=true`
+    for the waiting ones only."""
+    handovers = handover_list(request.user, pending_only=query.pending)[: query.limit]
+    return {"handovers": [handover_out(handover) for handover in handovers]}
+
+
+@router.get("/handovers/{pk}", response={200: HandoverOut, **ERRORS})
+def get_handover(request: AuthenticatedRequest, pk: PathId) -> dict[str, Any]:
+    return handover_out(access_handover(request.user, pk))
 
 
 @router.post("/tickets/{number}/handover", response={201: HandoverOut, **ERRORS})
