@@ -312,6 +312,9 @@ class SavedFilterForm(forms.Form):
     query = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
+STATUS_CHOICES = [("", _("Any status")), (",".join(OPEN), _("Open (not closed)")), *Status.choices]
+
+
 class TicketFilterForm(forms.Form):
     """Only renders the filter bar; the values go to `TicketFilters` as given."""
 
@@ -320,11 +323,7 @@ class TicketFilterForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Number, text, address")}),
     )
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[("", _("Any status")), (",".join(OPEN), _("Open (not closed)")), *Status.choices],
-    )
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
     unit = forms.ChoiceField(label=_("Unit"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
     channel = forms.ChoiceField(
@@ -363,13 +362,13 @@ class TicketFilterForm(forms.Form):
         status_field = self.fields["status"]
         assert isinstance(status_field, forms.ChoiceField)
         chosen = str(self.initial.get("status") or "")
-        if chosen and chosen not in dict(status_field.choices):
+        if chosen and chosen not in dict(STATUS_CHOICES):
             labels = [
                 str(Status(item).label) for item in chosen.split(",") if item in Status.values
             ]
             if labels:
                 separator = pgettext("list separator", ", ")
-                status_field.choices = [*status_field.choices, (chosen, separator.join(labels))]
+                status_field.choices = [*STATUS_CHOICES, (chosen, separator.join(labels))]
 
 
 # The ticket page's forms besides the transitions, by the key `ticket_forms` offers.
