@@ -342,6 +342,8 @@ ROWS: list[Row] = [
         data=MEDIATOR),
     Row("studios/<id:pk>/mediators/remove/", "/studios/{studio}/mediators/remove/",
         write=STUDIO_EDITORS, data={"person": "outsider"}),
+    Row("studios/<id:pk>/close/", "/studios/{quiet_studio}/close/", write=STUDIO_EDITORS,
+        data={}),
     Row("mediation/", "/mediation/", read=MEDIATION),
     Row("mediation/new/", "/mediation/new/", read=CASE_OPENERS, write=CASE_OPENERS,
         data={**CASE, "forum": "studio:MS"}),
@@ -478,6 +480,8 @@ ROWS: list[Row] = [
         write=STUDIO_EDITORS, data=MEDIATOR),
     Row("api/v1/studios/<pk>/mediators/<username>",
         "/api/v1/studios/{studio}/mediators/outsider", write=STUDIO_EDITORS, method="DELETE"),
+    Row("api/v1/studios/<pk>/close", "/api/v1/studios/{quiet_studio}/close",
+        write=STUDIO_EDITORS, data={}),
     Row("api/v1/grids", "/api/v1/grids", read=GRIDS),
     Row("api/v1/buildings", "/api/v1/buildings", read=MANAGERS, write=MANAGERS, data=BUILDING),
     Row("api/v1/buildings/<pk>", "/api/v1/buildings/{building}", read=MANAGERS, write=MANAGERS,
@@ -562,13 +566,14 @@ def test_the_table_lists_every_route_and_nothing_else() -> None:
 SAMPLE = {
     name: {
         "saved_filter": "1", "attachment": "1", "notification": "1", "building": "1",
-        "letter": "1", "studio": "1", "handover": "1",
+        "letter": "1", "studio": "1", "handover": "1", "quiet_studio": "2",
     }.get(name, "JB1")
     for name in (
         "new", "earlier", "dispatched", "in_progress", "pending", "resolved", "moved",
         "reported", "order", "saved_filter", "attachment", "notification", "override",
         "case", "mediating", "succeeded", "agreed", "building", "letter", "studio",
         "case", "mediating", "succeeded", "agreed", "building", "letter", "handover",
+        "quiet_studio",
     )
 }  # fmt: skip
 
@@ -655,6 +660,9 @@ def world(cast: Cast) -> World:
         record_agreement(objects["agreed"], draft=draft, by=cast.outsider)
         attach_scan(objects["agreed"], upload=Upload().file(), by=cast.outsider)
         objects["studio"] = str(studio.pk)
+        # A studio of station A with no case: one that may be closed.
+        quiet = create_studio(code="MS-Q", name="新开调解工作室", host_unit="PS-A")
+        objects["quiet_studio"] = str(quiet.pk)
         # A building of station A's grid G-01, and a letter station A issued for it.
         building = create_building(
             grid="G-01", kind="building", name="1号楼", address="幸福路 1 号", by=cast.admin

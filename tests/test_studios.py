@@ -15,13 +15,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from jieban.errors import Forbidden, InvalidInput, NotFound
+from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jieban.mediation.access import visible_cases
 from jieban.mediation.actions import CaseDraft, open_case, withdraw_case
 from jieban.mediation.models import Studio, StudioMediator
 from jieban.mediation.studios import (
     access_studio,
     add_mediator,
+    close_studio,
     open_studio,
     remove_mediator,
     studio_list,
@@ -156,6 +157,56 @@ class TestEditing:
             access_studio(cast.handler_a, studio.pk)
         with pytest.raises(NotFound):
             access_studio(cast.admin, studio.pk + 1000)
+
+
+class TestClosing:
+    def test_a_studio_with_no_open_case_closes(self, cast: Cast, studio: Studio) -> None:
+        add_mediator(studio.pk, person="outsider", kind="police", by=cast.leader_a)
+        case = open_case(case_draft(studio="YANG"), by=cast.outsider)
+        with pytest.raises(Conflict) as caught:
+            close_studio(studio.pk, by=cast.leader_a)
+        assert "1 open case" in caught.value.message
+        withdraw_case(case.number, reason="申请人撤回", by=cast.outsider)
+        close_studio(studio.pk, by=cast.leader_a)
+        # Gone from the lists and the pickers; its concluded case stays, and still its.
+        assert not studio_list(cast.admin).filter(pk=studio.pk).exists()
+        with pytest.raises(NotFound):
+            access_studio(cast.admin, studio.pk)
+        case.refresh_from_db()
+        assert case.studio_id == studio.pk
+        with pytest.raises(InvalidInput) as refused:
+            open_case(case_draft(studio="YANG"), by=cast.admin)
+        assert refused.value.field == "studio"
+
+    def test_only_its_editors_close_it(self, cast: Cast, studio: Studio) -> None:
+        for person in (cast.dispatcher, cast.outsider):
+            with pytest.raises(Forbidden):
+                close_studio(studio.pk, by=person)
+        close_studio(studio.pk, by=cast.admin)
+
+    def test_the_page_and_the_api(self, client: Client, cast: Cast, studio: Studio) -> None:
+        add_mediator(studio.pk, person="outsider", kind="police", by=cast.leader_a)
+        open_case(case_draft(studio="YANG"), by=cast.outsider)
+        client.force_login(cast.leader_a)
+        client.cookies["django_language"] = "en"
+        page = client.get(f"/studios/{studio.pk}/").content.decode()
+        assert 'data-testid="studio-close"' in page
+        # While a case is open: back on the studio's page, which says why.
+        answer = client.post(f"/studios/{studio.pk}/close/", {"confirm": "on"}, follow=True)
+        assert answer.redirect_chain[-1][0] == f"/studios/{studio.pk}/"
+        assert "still has 1 open case" in answer.content.decode()
+        api = ApiClient(cast.leader_a)
+        assert api.post(f"/studios/{studio.pk}/close", {}).status_code == 409
+        other = open_studio(code="NEW", name="新调解工作室", host_unit="PS-A", by=cast.leader_a)
+        closed = api.post(f"/studios/{other.pk}/close", {})
+        assert closed.status_code == 200 and closed.json() == {
+            "id": other.pk, "code": "NEW", "active": False,
+        }  # fmt: skip
+        assert api.post(f"/studios/{other.pk}/close", {}).status_code == 404
+        assert Studio.objects.get(pk=studio.pk).is_active
+        client.force_login(cast.outsider)
+        page = client.get(f"/studios/{studio.pk}/").content.decode()
+        assert 'data-testid="studio-close"' not in page
 
 
 class TestList:

@@ -6,7 +6,8 @@ its host, address, phone, opening date, mediators (each of a kind) and its open 
 (`can_see_studios`). Administrators open studios for any station or community; a station's or
 a community's leaders open them for their unit (`can_manage_studios`). A studio is edited, and
 its mediators added or removed, by administrators and its host unit's leaders
-(`can_edit_studio`). The writes reuse `create_studio` and `add_studio_mediator`.
+(`can_edit_studio`), who also close it once it has no open case. The writes reuse
+`create_studio` and `add_studio_mediator`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from jieban.errors import InvalidInput, NotFound
+from jieban.errors import Conflict, InvalidInput, NotFound
 from jieban.inputs import check_day, clean_text
 from jieban.mediation.actions import PHONE_PATTERN, add_studio_mediator, create_studio
 from jieban.mediation.models import OPEN_STATUSES, Studio, StudioMediator
@@ -174,6 +176,28 @@ def remove_mediator(pk: int, *, person: str, by: Actor) -> Studio:
                 field="person",
             )
     return access_studio(by, pk)
+
+
+def close_studio(pk: int, *, by: Actor) -> Studio:
+    """Close a studio (it stops taking cases and leaves the lists; its concluded cases and
+    figures stay): administrators and its host unit's leaders, once it has no open case."""
+    with transaction.atomic():
+        studio = _editable(pk, by)
+        still_open = studio.cases.filter(status__in=OPEN_STATUSES).count()
+        if still_open:
+            raise Conflict(
+                ngettext(
+                    "The studio still has %(count)d open case: conclude it or let it be "
+                    "withdrawn first.",
+                    "The studio still has %(count)d open cases: conclude them or let them be "
+                    "withdrawn first.",
+                    still_open,
+                )
+                % {"count": still_open}
+            )
+        studio.is_active = False
+        studio.save(update_fields=["is_active"])
+    return studio
 
 
 def mediator_candidates() -> QuerySet[User]:

@@ -138,6 +138,7 @@ urlpatterns = [
     path("studios/new/", studios.studio_new, name="studio_new"),
     path("studios/<id:pk>/", studios.studio_detail, name="studio"),
     path("studios/<id:pk>/mediators/", studios.studio_mediator_add, name="studio_mediator_add"),
+    path("studios/<id:pk>/close/", studios.studio_close, name="studio_close"),
     path(
         "studios/<id:pk>/mediators/remove/",
         studios.studio_mediator_remove,

@@ -14,6 +14,7 @@ from jieban.mediation.models import Studio
 from jieban.mediation.studios import (
     access_studio,
     add_mediator,
+    close_studio,
     open_studio,
     remove_mediator,
     studio_list,
@@ -40,6 +41,12 @@ class StudioOut(Schema):
     opened_on: dt.date | None
     mediators: list[MediatorOut]
     open_cases: int = Field(description="Cases accepted or being mediated")
+
+
+class StudioClosedOut(Schema):
+    id: int
+    code: str
+    active: bool
 
 
 class StudioIn(Schema):
@@ -127,3 +134,11 @@ def post_mediator(request: AuthenticatedRequest, pk: PathId, payload: MediatorIn
 def delete_mediator(request: AuthenticatedRequest, pk: PathId, username: str) -> dict[str, Any]:
     """Take a mediator off the studio: they no longer see its cases."""
     return studio_out(remove_mediator(pk, person=username, by=request.user))
+
+
+@router.post("/studios/{pk}/close", response={200: StudioClosedOut, **ERRORS})
+def post_studio_close(request: AuthenticatedRequest, pk: PathId) -> dict[str, Any]:
+    """Close a studio with no open case (409 while it has one): it leaves the lists and takes
+    no more cases; its concluded cases and figures stay."""
+    studio = close_studio(pk, by=request.user)
+    return {"id": studio.pk, "code": studio.code, "active": studio.is_active}

@@ -20,12 +20,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from jieban.errors import InvalidInput
+from jieban.errors import Conflict, InvalidInput
 from jieban.http import AuthenticatedRequest
 from jieban.mediation.models import MediatorKind, Studio
 from jieban.mediation.studios import (
     access_studio,
     add_mediator,
+    close_studio,
     host_units,
     mediator_candidates,
     open_studio,
@@ -198,3 +199,19 @@ def studio_mediator_remove(request: AuthenticatedRequest, pk: int) -> HttpRespon
     else:
         messages.success(request, _("Mediator removed."))
     return redirect("web:studio", pk=studio.pk)
+
+
+@login_required
+@require_POST
+@answers_domain_errors
+def studio_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Close the studio (administrators and its host's leaders, once no case is open): back to
+    the list; while a case is open, the studio's page says why not."""
+    studio = access_studio(request.user, pk)
+    try:
+        close_studio(pk, by=request.user)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect("web:studio", pk=studio.pk)
+    messages.success(request, _("Studio %(name)s closed.") % {"name": studio.name})
+    return redirect("web:studios")
