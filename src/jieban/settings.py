@@ -278,6 +278,9 @@ JIEBAN_SUPERVISION_DAYS = {
 JIEBAN_LOGIN_FAILURES = env_positive_int("JIEBAN_LOGIN_FAILURES", 5)
 JIEBAN_LOGIN_FAILURES_PER_ADDRESS = env_positive_int("JIEBAN_LOGIN_FAILURES_PER_ADDRESS", 20)
 JIEBAN_LOCKOUT_MINUTES = env_positive_int("JIEBAN_LOCKOUT_MINUTES", 15)
+# Residents following their case on /track/ (README, "Residents follow their case"): look-ups
+# per client address and hour, so that ticket numbers cannot be enumerated.
+JIEBAN_TRACK_TRIES_PER_HOUR = env_positive_int("JIEBAN_TRACK_TRIES_PER_HOUR", 10)
 AXES_HANDLER = "jieban.org.lockouts.LoginLimits"
 AXES_FAILURE_LIMIT = JIEBAN_LOGIN_FAILURES
 AXES_COOLOFF_TIME = dt.timedelta(minutes=JIEBAN_LOCKOUT_MINUTES)

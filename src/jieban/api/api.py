@@ -37,6 +37,7 @@ from jieban.api.routers import (
     studios,
     supervision,
     tickets,
+    track,
 )
 from jieban.errors import DomainError, InvalidInput, Throttled
 from jieban.inputs import check_text
@@ -131,6 +132,7 @@ api.add_router("", stats.router)
 api.add_router("", community.router)
 api.add_router("", studios.router)
 api.add_router("", mediation.router)
+api.add_router("", track.router)
 
 
 def _error(
