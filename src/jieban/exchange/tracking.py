@@ -6,7 +6,8 @@ dispatched, deadline, resolved), the handling unit's name and, once resolved, th
 person's name, no note, no timeline, no phone. A wrong pair, a ticket without a phone and an
 unknown number are the same "not found", so the answer tells nothing about which part was
 wrong. Every look-up is a try, `JIEBAN_TRACK_TRIES_PER_HOUR` (10) an hour per client address,
-counted in Django's cache (`take_a_try`), so that numbers cannot be enumerated.
+counted in Django's database cache (`take_a_try`; every web process shares it), so that
+numbers cannot be enumerated.
 
 After resolution the resident may say once whether they are satisfied: a follow-up (visit) of
 channel `online` recorded by the system through `record_visit`, with its consequences (a
@@ -23,7 +24,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -101,16 +102,18 @@ def take_a_try(address: str) -> None:
     """Count one look-up from `address`, or Throttled when it used its tries of the last hour
     (saying when the oldest of them runs out).
 
-    The tries are slots in the cache, each taken with an atomic `add` that expires an hour
-    later: no read-then-write race lets two requests take the same slot. A refused try takes
+    The tries are slots in the `tries` cache, each taken with an `add` that expires an hour
+    later: the database's key refuses a second holder, so two requests at once never take
+    the same slot. A refused try takes
     none, so hammering does not push the end further away."""
     limit = settings.JIEBAN_TRACK_TRIES_PER_HOUR
+    tries = caches["tries"]
     now = time.time()
     keys = [f"jieban:track:{address}:{slot}" for slot in range(limit)]
     for key in keys:
-        if cache.add(key, now + WINDOW, timeout=WINDOW):
+        if tries.add(key, now + WINDOW, timeout=WINDOW):
             return
-    ends = [float(until) for until in cache.get_many(keys).values()]
+    ends = [float(until) for until in tries.get_many(keys).values()]
     seconds = max(1, math.ceil(min(ends, default=now + WINDOW) - now))
     minutes = max(1, math.ceil(seconds / 60))
     raise Throttled(
