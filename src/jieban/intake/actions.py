@@ -202,17 +202,47 @@ def _resolve_unit(code: str, *, field: str, kind: str | None = None) -> Unit:
     return unit
 
 
-def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
-    """Take a ticket in; returns (ticket, created). A replayed channel + external_id creates
-    nothing and returns the ticket it created the first time."""
-    require(can_register(by), _("Your role may not register tickets."))
+class _Lookups:
+    """Categories and units by code, each read once: a batch names the same few again and
+    again. A code that names nothing is read again (and refused again) each time."""
+
+    def __init__(self) -> None:
+        self.categories: dict[str | None, Category] = {}
+        self.units: dict[tuple[str, str, str | None], Unit] = {}
+
+    def category(self, code: str | None) -> Category:
+        if code not in self.categories:
+            self.categories[code] = _resolve_category(code)
+        return self.categories[code]
+
+    def unit(self, code: str, *, field: str, kind: str | None = None) -> Unit:
+        key = (code, field, kind)
+        if key not in self.units:
+            self.units[key] = _resolve_unit(code, field=field, kind=kind)
+        return self.units[key]
+
+
+@dataclass
+class _Prepared:
+    """A draft checked and built, not yet stored: the ticket (without its number), its
+    intake event, and the unit and deadline of the dispatch its channel implies."""
+
+    ticket: Ticket
+    intake_event: TicketEvent
+    unit: Unit | None
+    due_at: dt.datetime | None
+    attachment_types: list[str]
+
+
+def _checked_key(draft: TicketDraft) -> str | None:
+    """The draft's channel checked, and its external id as stored (None without one)."""
     if draft.channel not in Channel.values:
         raise InvalidInput(
             _("Unknown channel %(channel)s (one of: %(choices)s).")
             % {"channel": draft.channel, "choices": ", ".join(Channel.values)},
             field="channel",
         )
-    external_id = (
+    return (
         clean_text(
             draft.external_id,
             field="external_id",
@@ -222,11 +252,18 @@ def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
         )
         or None
     )
-    if external_id is not None:
-        existing = _replayed(draft.channel, external_id, by)
-        if existing is not None:
-            return existing, False
 
+
+def _prepared(
+    draft: TicketDraft,
+    *,
+    external_id: str | None,
+    by: Actor,
+    now: dt.datetime,
+    lookups: _Lookups,
+) -> _Prepared:
+    """Every other field of `draft` checked (InvalidInput naming the first wrong one), and
+    the ticket built: the one rule of what a ticket taken in is, for one or a batch."""
     content = clean_text(
         draft.content, field="content", label=_("The content"), limit=4000, required=True
     )
@@ -250,23 +287,21 @@ def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
     address = clean_text(
         draft.address, field="address", label=_("The address"), limit=300, required=False
     )
-    category = _resolve_category(draft.category)
-    grid = _resolve_unit(draft.grid, field="grid", kind=UnitKind.GRID) if draft.grid else None
-    unit = _resolve_unit(draft.unit, field="unit") if draft.unit else None
+    category = lookups.category(draft.category)
+    grid = lookups.unit(draft.grid, field="grid", kind=UnitKind.GRID) if draft.grid else None
+    unit = lookups.unit(draft.unit, field="unit") if draft.unit else None
     if draft.due_at is not None and unit is None:
         raise InvalidInput(_("A deadline comes with the unit that must meet it."), field="unit")
     if unit is not None and draft.due_at is None:
         raise InvalidInput(
             _("A channel that assigns a unit must send its deadline."), field="due_at"
         )
-    now = timezone.now()
     received_at = _aware(draft.received_at, field="received_at") if draft.received_at else now
     due_at = _aware(draft.due_at, field="due_at") if draft.due_at else None
     if due_at is not None and due_at < received_at:
         raise InvalidInput(_("The deadline is before the time received."), field="due_at")
     attachment_types = [check_attachment(upload) for upload in draft.attachments]
 
-    # Built before the transaction: the less done while holding the write lock, the better.
     ticket = Ticket(
         channel=draft.channel,
         external_id=external_id,
@@ -292,6 +327,27 @@ def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
         to_status=Status.NEW,
         payload=intake_payload(channel=draft.channel, external_id=external_id),
     )
+    return _Prepared(ticket, intake_event, unit, due_at, attachment_types)
+
+
+def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
+    """Take a ticket in; returns (ticket, created). A replayed channel + external_id creates
+    nothing and returns the ticket it created the first time."""
+    require(can_register(by), _("Your role may not register tickets."))
+    external_id = _checked_key(draft)
+    if external_id is not None:
+        existing = _replayed(draft.channel, external_id, by)
+        if existing is not None:
+            return existing, False
+    now = timezone.now()
+    # Built before the transaction: the less done while holding the write lock, the better.
+    prepared = _prepared(draft, external_id=external_id, by=by, now=now, lookups=_Lookups())
+    ticket, intake_event, unit, due_at = (
+        prepared.ticket,
+        prepared.intake_event,
+        prepared.unit,
+        prepared.due_at,
+    )
     try:
         with _one_writer_at_a_time(), transaction.atomic():
             (ticket.number,) = allocate_numbers(TICKET_PREFIX, local_day_of(now))
@@ -300,7 +356,9 @@ def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
             intake_event.save(force_insert=True)
             if unit is not None and due_at is not None:
                 _take_channel_dispatch(ticket, unit=unit, due_at=due_at, by=by, now=now)
-            for upload, content_type in zip(draft.attachments, attachment_types, strict=True):
+            for upload, content_type in zip(
+                draft.attachments, prepared.attachment_types, strict=True
+            ):
                 _store_attachment(ticket, upload, content_type, by=by, now=now)
     except IntegrityError:
         # Another request registered the same channel + external_id first.
