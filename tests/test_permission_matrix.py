@@ -414,6 +414,8 @@ ROWS: list[Row] = [
     Row("api/v1/docs", "/api/v1/docs", read=PEOPLE, write=PEOPLE),
     Row("api/v1/track", "/api/v1/track?number={resolved}&phone_last4=1234", read=EVERYONE,
         authenticates=False),
+    Row("api/v1/tickets/batch", "/api/v1/tickets/batch", write=REGISTRARS,
+        data={"items": [{"channel": "phone", "content": "楼道堆放杂物"}]}),
     Row("api/v1/tickets", "/api/v1/tickets", read=PEOPLE, write=REGISTRARS,
         data={"channel": "phone", "category": "noise", "content": "广场舞音响声音过大"}),
     Row("api/v1/tickets/<number>", "/api/v1/tickets/{in_progress}", read=SEES_A,

@@ -28,6 +28,7 @@ from ninja.parser import Parser
 
 from jieban.api.auth import BearerToken, SessionUser
 from jieban.api.routers import (
+    batch,
     calendar,
     community,
     mediation,
@@ -123,6 +124,8 @@ api = JiebanAPI(
 )
 
 # The order of registration is the order of the paths in the OpenAPI document.
+# Before the tickets' router: its `/tickets/{number}` would take `/tickets/batch`.
+api.add_router("", batch.router)
 api.add_router("", tickets.router)
 api.add_router("", org.router)
 api.add_router("", calendar.router)
