@@ -5,6 +5,7 @@ implies), idempotent by channel + external id, within a batch and between concur
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from collections import Counter
@@ -13,6 +14,8 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from jieban.intake.actions import TicketDraft, register_tickets
 from jieban.org.actions import create_person, create_unit
@@ -161,6 +164,31 @@ class TestBatch:
         ]
         assert [result["status"] for result in results] == [400, 201]
         assert results[0]["field"] == "items[0].title"
+
+    def test_it_reads_as_much_for_fifty_as_for_five(self, cast: Cast) -> None:
+        def drafts(prefix: str, count: int) -> list[TicketDraft]:
+            return [
+                TicketDraft(
+                    channel="hotline_12345",
+                    content="噪音",
+                    external_id=f"{prefix}-{index}",
+                    category="renovation_noise",
+                    unit="PS-A",
+                    received_at=timezone.now() - dt.timedelta(days=index % 3),
+                    due_at=timezone.now() + dt.timedelta(days=5),
+                )
+                for index in range(count)
+            ]
+
+        counts = []
+        for prefix, count in (("Q5", 5), ("Q50", 50)):
+            with CaptureQueriesContext(connection) as queries:
+                results = register_tickets(drafts(prefix, count), by=cast.dispatcher)
+            assert {result.status for result in results} == {201}
+            # Reads and the number's allocation; the bulk inserts split as the database needs.
+            counts.append([q["sql"][:60] for q in queries if q["sql"].startswith("SELECT")])
+            assert sum(q["sql"].startswith("INSERT") for q in queries) <= 4 + count // 10
+        assert counts[0] == counts[1]
 
     def test_the_domain_function_keeps_the_order_and_the_first_of_a_repeat(
         self, cast: Cast

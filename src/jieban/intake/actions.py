@@ -60,6 +60,7 @@ from jieban.tickets.transitions import (
     dispatch_deadline,
     start_handling_clock,
 )
+from jieban.workcalendar.workdays import WorkdayOracle
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{2,18}[0-9]$")
 DEFAULT_CATEGORY = "other"
@@ -464,13 +465,23 @@ def _store_batch(
     items = list(prepared.values())
     holdings: list[TicketUnit] = []
     dispatches: list[TicketEvent] = []
+    received = [
+        timezone.localdate(item.ticket.received_at) for item in items if item.unit is not None
+    ]
+    # The signing clocks of every dispatched ticket from one calendar: one query.
+    calendar = WorkdayOracle(min(received), max(received)) if received else None
     with _one_writer_at_a_time(), transaction.atomic():
         numbers = allocate_numbers(TICKET_PREFIX, local_day_of(now), count=len(items))
         for item, number in zip(items, numbers, strict=True):
             item.ticket.number = number
             if item.unit is not None and item.due_at is not None:
                 holding, event = _channel_dispatch(
-                    item.ticket, unit=item.unit, due_at=item.due_at, by=by, now=now
+                    item.ticket,
+                    unit=item.unit,
+                    due_at=item.due_at,
+                    by=by,
+                    now=now,
+                    calendar=calendar,
                 )
                 holdings.append(holding)
                 dispatches.append(event)
@@ -546,12 +557,18 @@ def _take_channel_dispatch(
 
 
 def _channel_dispatch(
-    ticket: Ticket, *, unit: Unit, due_at: dt.datetime, by: Actor, now: dt.datetime
+    ticket: Ticket,
+    *,
+    unit: Unit,
+    due_at: dt.datetime,
+    by: Actor,
+    now: dt.datetime,
+    calendar: WorkdayOracle | None = None,
 ) -> tuple[TicketUnit, TicketEvent]:
     """The dispatch a channel implies, on `ticket` (not saved), and the rows it adds: the
     unit's holding and the dispatch event."""
     ticket.status = Status.DISPATCHED
-    start_handling_clock(ticket, unit=unit, now=ticket.received_at, due=due_at)
+    start_handling_clock(ticket, unit=unit, now=ticket.received_at, due=due_at, calendar=calendar)
     ticket.version += 1
     holding = TicketUnit(ticket=ticket, unit=unit, first_held_at=now)
     event = TicketEvent(
