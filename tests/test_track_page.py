@@ -181,3 +181,12 @@ def test_it_counts_a_closed_case_reached_by_a_call_as_answered_there(cast: Cast)
     assert "已办结。" in page
     assert 'data-testid="track-answer"' not in page
     assert "电话回访" not in page
+
+
+def test_the_ticket_page_says_the_resident_answered_online(cast: Cast) -> None:
+    ticket = resolved(cast)
+    answer(Client(), ticket.number, "satisfied")
+    client = Client()
+    client.force_login(cast.dispatcher)
+    html = client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert "居民在线评价" in html
