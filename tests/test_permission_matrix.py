@@ -231,6 +231,9 @@ ROWS: list[Row] = [
     Row("logout/", "/logout/", write=EVERYONE, authenticates=False),
     Row("i18n/setlang/", "/i18n/setlang/", read=EVERYONE, write=EVERYONE, authenticates=False,
         data={"language": "en", "next": "/"}),
+    # --- Public: residents follow their own case (the resolved ticket's phone ends in 1234) -
+    Row("track/", "/track/", read=EVERYONE, write=EVERYONE, authenticates=False,
+        data={"number": "{resolved}", "phone_last4": "1234"}),
     # --- Pages -------------------------------------------------------------------------------
     Row("", "/", read=PEOPLE),
     Row("inbox/", "/inbox/", read=PEOPLE),
@@ -409,6 +412,10 @@ ROWS: list[Row] = [
     # they answer any method with themselves: a POST reads them too.
     Row("api/v1/openapi.json", "/api/v1/openapi.json", read=PEOPLE, write=PEOPLE),
     Row("api/v1/docs", "/api/v1/docs", read=PEOPLE, write=PEOPLE),
+    Row("api/v1/track", "/api/v1/track?number={resolved}&phone_last4=1234", read=EVERYONE,
+        authenticates=False),
+    Row("api/v1/tickets/batch", "/api/v1/tickets/batch", write=REGISTRARS,
+        data={"items": [{"channel": "phone", "content": "楼道堆放杂物"}]}),
     Row("api/v1/tickets", "/api/v1/tickets", read=PEOPLE, write=REGISTRARS,
         data={"channel": "phone", "category": "noise", "content": "广场舞音响声音过大"}),
     Row("api/v1/tickets/<number>", "/api/v1/tickets/{in_progress}", read=SEES_A,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from axes.helpers import get_client_ip_address
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_cache_control
@@ -21,6 +22,12 @@ class AuthenticatedRequest(HttpRequest):
     its user is a person, never the anonymous visitor. Annotate views and handlers with it."""
 
     user: User
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a request came from, as the login lockouts read it (django-axes: the
+    connection's address unless configured otherwise), for limits per address."""
+    return get_client_ip_address(request) or ""
 
 
 # The API's answers are JSON; every other address is a page's.

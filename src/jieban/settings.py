@@ -278,6 +278,23 @@ JIEBAN_SUPERVISION_DAYS = {
 JIEBAN_LOGIN_FAILURES = env_positive_int("JIEBAN_LOGIN_FAILURES", 5)
 JIEBAN_LOGIN_FAILURES_PER_ADDRESS = env_positive_int("JIEBAN_LOGIN_FAILURES_PER_ADDRESS", 20)
 JIEBAN_LOCKOUT_MINUTES = env_positive_int("JIEBAN_LOCKOUT_MINUTES", 15)
+# Residents following their case on /track/ (README, "Residents follow their case"): look-ups
+# per client address and hour, so that ticket numbers cannot be enumerated.
+JIEBAN_TRACK_TRIES_PER_HOUR = env_positive_int("JIEBAN_TRACK_TRIES_PER_HOUR", 10)
+# The tries are counted in the database (Django's database cache, its table made by the
+# migration exchange 0005_track), which every web process and host shares; each process's
+# own memory serves the rest.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "tries": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "jieban_track_tries",
+        "TIMEOUT": 3600,
+        # Expired tries are dropped first; this many live ones are far more than a county
+        # sees in an hour.
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+    },
+}
 AXES_HANDLER = "jieban.org.lockouts.LoginLimits"
 AXES_FAILURE_LIMIT = JIEBAN_LOGIN_FAILURES
 AXES_COOLOFF_TIME = dt.timedelta(minutes=JIEBAN_LOCKOUT_MINUTES)

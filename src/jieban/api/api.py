@@ -28,6 +28,7 @@ from ninja.parser import Parser
 
 from jieban.api.auth import BearerToken, SessionUser
 from jieban.api.routers import (
+    batch,
     calendar,
     community,
     mediation,
@@ -37,6 +38,7 @@ from jieban.api.routers import (
     studios,
     supervision,
     tickets,
+    track,
 )
 from jieban.errors import DomainError, InvalidInput, Throttled
 from jieban.inputs import check_text
@@ -122,6 +124,8 @@ api = JiebanAPI(
 )
 
 # The order of registration is the order of the paths in the OpenAPI document.
+# Before the tickets' router: its `/tickets/{number}` would take `/tickets/batch`.
+api.add_router("", batch.router)
 api.add_router("", tickets.router)
 api.add_router("", org.router)
 api.add_router("", calendar.router)
@@ -131,6 +135,7 @@ api.add_router("", stats.router)
 api.add_router("", community.router)
 api.add_router("", studios.router)
 api.add_router("", mediation.router)
+api.add_router("", track.router)
 
 
 def _error(

@@ -60,6 +60,7 @@ from jieban.tickets.transitions import (
     dispatch_deadline,
     start_handling_clock,
 )
+from jieban.workcalendar.workdays import WorkdayOracle
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{2,18}[0-9]$")
 DEFAULT_CATEGORY = "other"
@@ -202,17 +203,47 @@ def _resolve_unit(code: str, *, field: str, kind: str | None = None) -> Unit:
     return unit
 
 
-def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
-    """Take a ticket in; returns (ticket, created). A replayed channel + external_id creates
-    nothing and returns the ticket it created the first time."""
-    require(can_register(by), _("Your role may not register tickets."))
+class _Lookups:
+    """Categories and units by code, each read once: a batch names the same few again and
+    again. A code that names nothing is read again (and refused again) each time."""
+
+    def __init__(self) -> None:
+        self.categories: dict[str | None, Category] = {}
+        self.units: dict[tuple[str, str, str | None], Unit] = {}
+
+    def category(self, code: str | None) -> Category:
+        if code not in self.categories:
+            self.categories[code] = _resolve_category(code)
+        return self.categories[code]
+
+    def unit(self, code: str, *, field: str, kind: str | None = None) -> Unit:
+        key = (code, field, kind)
+        if key not in self.units:
+            self.units[key] = _resolve_unit(code, field=field, kind=kind)
+        return self.units[key]
+
+
+@dataclass
+class _Prepared:
+    """A draft checked and built, not yet stored: the ticket (without its number), its
+    intake event, and the unit and deadline of the dispatch its channel implies."""
+
+    ticket: Ticket
+    intake_event: TicketEvent
+    unit: Unit | None
+    due_at: dt.datetime | None
+    attachment_types: list[str]
+
+
+def _checked_key(draft: TicketDraft) -> str | None:
+    """The draft's channel checked, and its external id as stored (None without one)."""
     if draft.channel not in Channel.values:
         raise InvalidInput(
             _("Unknown channel %(channel)s (one of: %(choices)s).")
             % {"channel": draft.channel, "choices": ", ".join(Channel.values)},
             field="channel",
         )
-    external_id = (
+    return (
         clean_text(
             draft.external_id,
             field="external_id",
@@ -222,11 +253,18 @@ def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
         )
         or None
     )
-    if external_id is not None:
-        existing = _replayed(draft.channel, external_id, by)
-        if existing is not None:
-            return existing, False
 
+
+def _prepared(
+    draft: TicketDraft,
+    *,
+    external_id: str | None,
+    by: Actor,
+    now: dt.datetime,
+    lookups: _Lookups,
+) -> _Prepared:
+    """Every other field of `draft` checked (InvalidInput naming the first wrong one), and
+    the ticket built: the one rule of what a ticket taken in is, for one or a batch."""
     content = clean_text(
         draft.content, field="content", label=_("The content"), limit=4000, required=True
     )
@@ -250,23 +288,21 @@ def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
     address = clean_text(
         draft.address, field="address", label=_("The address"), limit=300, required=False
     )
-    category = _resolve_category(draft.category)
-    grid = _resolve_unit(draft.grid, field="grid", kind=UnitKind.GRID) if draft.grid else None
-    unit = _resolve_unit(draft.unit, field="unit") if draft.unit else None
+    category = lookups.category(draft.category)
+    grid = lookups.unit(draft.grid, field="grid", kind=UnitKind.GRID) if draft.grid else None
+    unit = lookups.unit(draft.unit, field="unit") if draft.unit else None
     if draft.due_at is not None and unit is None:
         raise InvalidInput(_("A deadline comes with the unit that must meet it."), field="unit")
     if unit is not None and draft.due_at is None:
         raise InvalidInput(
             _("A channel that assigns a unit must send its deadline."), field="due_at"
         )
-    now = timezone.now()
     received_at = _aware(draft.received_at, field="received_at") if draft.received_at else now
     due_at = _aware(draft.due_at, field="due_at") if draft.due_at else None
     if due_at is not None and due_at < received_at:
         raise InvalidInput(_("The deadline is before the time received."), field="due_at")
     attachment_types = [check_attachment(upload) for upload in draft.attachments]
 
-    # Built before the transaction: the less done while holding the write lock, the better.
     ticket = Ticket(
         channel=draft.channel,
         external_id=external_id,
@@ -292,6 +328,27 @@ def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
         to_status=Status.NEW,
         payload=intake_payload(channel=draft.channel, external_id=external_id),
     )
+    return _Prepared(ticket, intake_event, unit, due_at, attachment_types)
+
+
+def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
+    """Take a ticket in; returns (ticket, created). A replayed channel + external_id creates
+    nothing and returns the ticket it created the first time."""
+    require(can_register(by), _("Your role may not register tickets."))
+    external_id = _checked_key(draft)
+    if external_id is not None:
+        existing = _replayed(draft.channel, external_id, by)
+        if existing is not None:
+            return existing, False
+    now = timezone.now()
+    # Built before the transaction: the less done while holding the write lock, the better.
+    prepared = _prepared(draft, external_id=external_id, by=by, now=now, lookups=_Lookups())
+    ticket, intake_event, unit, due_at = (
+        prepared.ticket,
+        prepared.intake_event,
+        prepared.unit,
+        prepared.due_at,
+    )
     try:
         with _one_writer_at_a_time(), transaction.atomic():
             (ticket.number,) = allocate_numbers(TICKET_PREFIX, local_day_of(now))
@@ -300,7 +357,9 @@ def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
             intake_event.save(force_insert=True)
             if unit is not None and due_at is not None:
                 _take_channel_dispatch(ticket, unit=unit, due_at=due_at, by=by, now=now)
-            for upload, content_type in zip(draft.attachments, attachment_types, strict=True):
+            for upload, content_type in zip(
+                draft.attachments, prepared.attachment_types, strict=True
+            ):
                 _store_attachment(ticket, upload, content_type, by=by, now=now)
     except IntegrityError:
         # Another request registered the same channel + external_id first.
@@ -311,6 +370,164 @@ def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
             raise
         return existing, False
     return ticket, True
+
+
+# The most tickets one batch takes.
+MAX_BATCH = 500
+# A batch that met a concurrent one's external id starts again this many times, at most.
+BATCH_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """One draft's outcome in a batch: created (201), already there (200), or refused (400,
+    or 409 for another's external id) with the error naming its field."""
+
+    status: int
+    ticket: Ticket | None = None
+    error: InvalidInput | Conflict | None = None
+
+
+def register_tickets(drafts: list[TicketDraft], *, by: Actor) -> list[BatchResult]:
+    """Take up to MAX_BATCH tickets in at once: one result per draft, in order. Each draft is
+    checked as `register_ticket` checks it; the valid ones are stored in one transaction
+    (one number allocation, bulk inserts), each with its intake event and the dispatch its
+    channel implies; a channel + external_id already there, or earlier in the batch, creates
+    nothing (200)."""
+    require(can_register(by), _("Your role may not register tickets."))
+    if len(drafts) > MAX_BATCH:
+        raise InvalidInput(
+            _("A batch holds at most %(max)d tickets (%(count)d given).")
+            % {"max": MAX_BATCH, "count": len(drafts)},
+            field="items",
+        )
+    for attempt in range(BATCH_ATTEMPTS):
+        try:
+            return _register_batch(drafts, by=by)
+        except IntegrityError:
+            # A concurrent batch or request stored one of these external ids first: the
+            # next attempt finds it there.
+            if attempt == BATCH_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _register_batch(drafts: list[TicketDraft], *, by: Actor) -> list[BatchResult]:
+    results: list[BatchResult | None] = [None] * len(drafts)
+    keys: dict[int, str | None] = {}
+    for index, draft in enumerate(drafts):
+        try:
+            keys[index] = _checked_key(draft)
+        except InvalidInput as exc:
+            results[index] = BatchResult(400, error=exc)
+    there = _replayed_many(
+        {(drafts[index].channel, key) for index, key in keys.items() if key is not None}, by
+    )
+    now = timezone.now()
+    lookups = _Lookups()
+    # What this batch creates, by channel + external id, for a repeat later in the batch.
+    first_of: dict[tuple[str, str], int] = {}
+    repeats: dict[int, int] = {}
+    prepared: dict[int, _Prepared] = {}
+    for index, key in keys.items():
+        draft = drafts[index]
+        if key is not None:
+            found = there.get((draft.channel, key))
+            if isinstance(found, Conflict):
+                results[index] = BatchResult(409, error=found)
+                continue
+            if found is not None:
+                results[index] = BatchResult(200, ticket=found)
+                continue
+            if (draft.channel, key) in first_of:
+                repeats[index] = first_of[(draft.channel, key)]
+                continue
+        try:
+            prepared[index] = _prepared(draft, external_id=key, by=by, now=now, lookups=lookups)
+        except InvalidInput as exc:
+            results[index] = BatchResult(400, error=exc)
+            continue
+        if key is not None:
+            first_of[(draft.channel, key)] = index
+    if prepared:
+        _store_batch(drafts, prepared, by=by, now=now)
+    for index, item in prepared.items():
+        results[index] = BatchResult(201, ticket=item.ticket)
+    for index, first in repeats.items():
+        results[index] = BatchResult(200, ticket=prepared[first].ticket)
+    return [result for result in results if result is not None]
+
+
+def _store_batch(
+    drafts: list[TicketDraft], prepared: dict[int, _Prepared], *, by: Actor, now: dt.datetime
+) -> None:
+    """The prepared tickets, their events and holdings stored in one transaction."""
+    items = list(prepared.values())
+    holdings: list[TicketUnit] = []
+    dispatches: list[TicketEvent] = []
+    received = [
+        timezone.localdate(item.ticket.received_at) for item in items if item.unit is not None
+    ]
+    # The signing clocks of every dispatched ticket from one calendar: one query.
+    calendar = WorkdayOracle(min(received), max(received)) if received else None
+    with _one_writer_at_a_time(), transaction.atomic():
+        numbers = allocate_numbers(TICKET_PREFIX, local_day_of(now), count=len(items))
+        for item, number in zip(items, numbers, strict=True):
+            item.ticket.number = number
+            if item.unit is not None and item.due_at is not None:
+                holding, event = _channel_dispatch(
+                    item.ticket,
+                    unit=item.unit,
+                    due_at=item.due_at,
+                    by=by,
+                    now=now,
+                    calendar=calendar,
+                )
+                holdings.append(holding)
+                dispatches.append(event)
+        Ticket.objects.bulk_create([item.ticket for item in items])
+        for item in items:
+            item.intake_event.ticket = item.ticket
+        # The intake event first, then the dispatch: the timeline's order.
+        TicketEvent.objects.bulk_create([item.intake_event for item in items] + dispatches)
+        for holding in holdings:
+            holding.ticket_id = holding.ticket.pk
+        TicketUnit.objects.bulk_create(holdings)
+        for index, item in prepared.items():
+            uploads = drafts[index].attachments
+            for upload, content_type in zip(uploads, item.attachment_types, strict=True):
+                _store_attachment(item.ticket, upload, content_type, by=by, now=now)
+
+
+def _replayed_many(
+    keys: set[tuple[str, str]], by: Viewer
+) -> dict[tuple[str, str], Ticket | Conflict]:
+    """The tickets already there for these channel + external id pairs (one query, and one
+    for who may see them); a Conflict for those `by` may not see, as `_replayed` says."""
+    if not keys:
+        return {}
+    found: dict[tuple[str, str], Ticket | Conflict] = {}
+    external_ids = {external_id for _channel, external_id in keys}
+    candidates = [
+        ticket
+        for ticket in Ticket.objects.filter(external_id__in=external_ids)
+        if (ticket.channel, ticket.external_id) in keys
+    ]
+    visible = set(
+        visible_tickets(by)
+        .filter(pk__in=[ticket.pk for ticket in candidates])
+        .values_list("pk", flat=True)
+    )
+    for ticket in candidates:
+        key = (ticket.channel, str(ticket.external_id))
+        if ticket.pk in visible:
+            found[key] = ticket
+        else:
+            found[key] = Conflict(
+                _("%(channel)s already sent %(external_id)s.")
+                % {"channel": ticket.channel, "external_id": ticket.external_id}
+            )
+    return found
 
 
 def _replayed(channel: str, external_id: str, by: Viewer) -> Ticket | None:
@@ -333,12 +550,28 @@ def _take_channel_dispatch(
     ticket: Ticket, *, unit: Unit, due_at: dt.datetime, by: Actor, now: dt.datetime
 ) -> None:
     """A 12345 platform already chose the unit and the deadline: the ticket starts dispatched."""
-    ticket.status = Status.DISPATCHED
-    start_handling_clock(ticket, unit=unit, now=ticket.received_at, due=due_at)
-    ticket.version += 1
+    holding, event = _channel_dispatch(ticket, unit=unit, due_at=due_at, by=by, now=now)
     ticket.save()
-    TicketUnit.objects.create(ticket=ticket, unit=unit, first_held_at=now)
-    TicketEvent.objects.create(
+    holding.save(force_insert=True)
+    event.save(force_insert=True)
+
+
+def _channel_dispatch(
+    ticket: Ticket,
+    *,
+    unit: Unit,
+    due_at: dt.datetime,
+    by: Actor,
+    now: dt.datetime,
+    calendar: WorkdayOracle | None = None,
+) -> tuple[TicketUnit, TicketEvent]:
+    """The dispatch a channel implies, on `ticket` (not saved), and the rows it adds: the
+    unit's holding and the dispatch event."""
+    ticket.status = Status.DISPATCHED
+    start_handling_clock(ticket, unit=unit, now=ticket.received_at, due=due_at, calendar=calendar)
+    ticket.version += 1
+    holding = TicketUnit(ticket=ticket, unit=unit, first_held_at=now)
+    event = TicketEvent(
         ticket=ticket,
         kind=EventKind.DISPATCH,
         actor=person_of(by),
@@ -347,6 +580,7 @@ def _take_channel_dispatch(
         to_status=Status.DISPATCHED,
         payload=channel_dispatch_payload(unit=unit.code, due_at=due_at),
     )
+    return holding, event
 
 
 # The name an attachment is shown by: the uploaded one, at most this many characters (the

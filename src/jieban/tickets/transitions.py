@@ -50,7 +50,12 @@ from jieban.tickets.models import (
     TicketUnit,
 )
 from jieban.tickets.supervision import end_open_orders
-from jieban.workcalendar.workdays import Deadline, compute_deadline
+from jieban.workcalendar.workdays import (
+    Deadline,
+    WorkdayOracle,
+    compute_deadline,
+    deadline_with,
+)
 
 
 class Action:
@@ -253,10 +258,16 @@ def visit_deadline(resolved_at: dt.datetime) -> dt.datetime:
 
 
 def start_handling_clock(
-    ticket: Ticket, *, unit: Unit, now: dt.datetime, due: Deadline | dt.datetime
+    ticket: Ticket,
+    *,
+    unit: Unit,
+    now: dt.datetime,
+    due: Deadline | dt.datetime,
+    calendar: WorkdayOracle | None = None,
 ) -> None:
     """The ticket goes to `unit` `now` with the deadline `due` (a ticket locked by the
-    caller; not saved): its signing clock starts, and the sweep watches the deadline."""
+    caller; not saved): its signing clock starts, and the sweep watches the deadline. Many
+    tickets at once share one `calendar` (one query for all their signing clocks)."""
     ticket.unit = unit
     ticket.dispatched_at = now
     if isinstance(due, Deadline):
@@ -264,7 +275,8 @@ def start_handling_clock(
     else:
         ticket.due_at, ticket.due_basis = due, CHANNEL_BASIS
     ticket.accepted_at = None
-    ticket.accept_due_at = compute_deadline(now, 1).due_at
+    accept_due = deadline_with(calendar, now, 1) if calendar else compute_deadline(now, 1)
+    ticket.accept_due_at = accept_due.due_at
     ticket.accept_late_at = None
     ticket.watch_at = ticket.due_at
 

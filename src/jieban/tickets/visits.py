@@ -40,6 +40,10 @@ MAX_UNREACHABLE = 3
 SATISFIED = (VisitOutcome.SATISFIED, VisitOutcome.BASICALLY_SATISFIED)
 # What a call leads to.
 CLOSES, REOPENS = "close", "reopen"
+# The channel of a resident's own answer on the tracking page (/track/), where no call was
+# made: besides the ticket channels (a 12345 platform reporting its own call).
+ONLINE = "online"
+VISIT_CHANNELS = (*Channel.values, ONLINE)
 
 
 def consequence(outcome: str, unanswered: int) -> str | None:
@@ -67,7 +71,7 @@ def record_visit(
             field="outcome",
         )
     note = clean_text(note, field="note", label=_("The note on the call"), limit=4000)
-    if channel and channel not in Channel.values:
+    if channel and channel not in VISIT_CHANNELS:
         raise InvalidInput(
             _("Unknown channel %(channel)s.") % {"channel": channel}, field="channel"
         )

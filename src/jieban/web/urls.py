@@ -6,6 +6,7 @@ from jieban.web import (
     calendar_views,
     home_views,
     notification_views,
+    track_views,
 )
 from jieban.web.community import appointments, buildings, gridmap
 from jieban.web.community import reports as phone_reports
@@ -52,6 +53,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Public: residents follow their own case.
+    path("track/", track_views.track, name="track"),
     path("", home_views.home, name="home"),
     path("tickets/", lists.ticket_list, name="ticket_list"),
     # Before "tickets/<number>/": "new", "filters" and "export.xlsx" are not ticket numbers.
