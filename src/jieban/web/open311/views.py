@@ -70,9 +70,16 @@ def _answers_in_errors(view: View) -> View:
             return view(request, *args, response_format=response_format, **kwargs)
         except DomainError as exc:
             status = exc.status_code if isinstance(exc, Forbidden | NotFound) else 400
-            return answers.errors(response_format, status, [exc.message])
+            return answers.errors(response_format, status, [_naming_the_argument(exc)])
 
     return wrapped
+
+
+def _naming_the_argument(exc: DomainError) -> str:
+    """The error's message, led by the argument it is about when it does not name it."""
+    if exc.field and exc.field not in exc.message:
+        return f"{exc.field}: {exc.message}"
+    return exc.message
 
 
 @require_safe
