@@ -312,7 +312,8 @@ class TestGetServiceRequest:
 
     def test_it_shows_it_in_xml(self, cast: Cast, api_key: str) -> None:
         with time_machine.travel(NOW, tick=False):
-            ticket = submit(api_key)
+            # U+FFFF is no character XML may hold: left out of the XML, kept in the ticket.
+            ticket = submit(api_key, description="楼上装修\uffff噪音")
         root = xml(get(f"requests/{ticket.number}.xml"))
         assert root.tag == "service_requests"
         (request,) = root.findall("request")
@@ -327,6 +328,7 @@ class TestGetServiceRequest:
         assert request.findtext("requested_datetime") == "2026-03-11T10:00:00+08:00"
         assert request.findtext("lat") == "30.274085"
         assert request.findtext("status_notes") == ""
+        assert request.findtext("description") == "楼上装修噪音"
 
     def test_it_follows_the_ticket_to_its_result(self, cast: Cast, api_key: str) -> None:
         with time_machine.travel(NOW, tick=False):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any, TypeAlias
 from xml.etree import ElementTree
 
@@ -34,6 +35,9 @@ CONTENT_TYPES = {
     JSON: "application/json; charset=utf-8",
     XML: "text/xml; charset=utf-8",
 }
+# Characters XML 1.0 cannot hold beyond those no text may hold (`printable`): the two
+# noncharacters at the end of the Basic Multilingual Plane.
+NOT_IN_XML = re.compile("[\ufffe\uffff]")
 # The element each list's items are written as, by the list's name.
 ITEMS = {
     "services": "service",
@@ -58,8 +62,8 @@ def _text(value: Value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     # XML 1.0 cannot hold the control characters that text stored before they were refused
-    # might have; nothing else is dropped.
-    return printable(str(value))
+    # might have, nor U+FFFE and U+FFFF; nothing else is dropped.
+    return NOT_IN_XML.sub("", printable(str(value)))
 
 
 def _element(parent: ElementTree.Element, name: str, value: Value) -> None:
