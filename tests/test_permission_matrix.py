@@ -172,6 +172,8 @@ AGREEMENT_FORM = {
     "term_1_due_on": "2026-03-20",
 }
 
+# A POST Service Request without an api_key (a session or a bearer token is no key).
+OPEN311_REQUEST = {"service_code": "noise", "address_string": "幸福路 1 号", "description": "噪音"}
 # A Wednesday with working days around it: every request is made at this moment.
 NOW = local(2026, 3, 11, 10)
 CSRF = "matrixcsrf" * 3 + "ok"
@@ -389,6 +391,24 @@ ROWS: list[Row] = [
         seen_by=SEES_HANDOVER, data={}),
     Row("handovers/<id:pk>/<slug:action>/", "/handovers/{handover}/decline/", write=NOBODY,
         seen_by=SEES_HANDOVER, data={"reason": "不属本村"}),
+    # --- Open311 GeoReport v2: GET is public (only Open311's own requests); a POST needs an
+    # application's api_key, which no role has here: refused (403) for everyone, session or not.
+    Row(r"^open311/v2/services\.(?P<response_format>json|xml)$", "/open311/v2/services.json",
+        read=EVERYONE, authenticates=False),
+    Row(r"^open311/v2/services\.(?P<response_format>json|xml)$", "/open311/v2/services.xml",
+        read=EVERYONE, authenticates=False),
+    Row(r"^open311/v2/services/(?P<service_code>[^/]+)\.(?P<response_format>json|xml)$",
+        "/open311/v2/services/noise.xml", read=EVERYONE, authenticates=False),
+    Row(r"^open311/v2/requests\.(?P<response_format>json|xml)$", "/open311/v2/requests.json",
+        read=EVERYONE, write=NOBODY, authenticates=False, data=OPEN311_REQUEST),
+    Row(r"^open311/v2/requests\.(?P<response_format>json|xml)$", "/open311/v2/requests.xml",
+        read=EVERYONE, write=NOBODY, authenticates=False, data=OPEN311_REQUEST),
+    Row(r"^open311/v2/requests/(?P<service_request_id>[^/]+)\.(?P<response_format>json|xml)$",
+        "/open311/v2/requests/{open311}.json", read=EVERYONE, authenticates=False),
+    # A ticket of another channel does not exist for Open311, whoever asks.
+    Row(r"^open311/v2/requests/(?P<service_request_id>[^/]+)\.(?P<response_format>json|xml)$",
+        "/open311/v2/requests/{in_progress}.xml", read=NOBODY, seen_by=NOBODY,
+        authenticates=False),
     Row("stats/", "/stats/", read=STATS),
     Row("stats/mediation/", "/stats/mediation/", read=MEDIATION_FIGURES),
     Row("reports/", "/reports/", read=REPORT_READERS),
@@ -580,7 +600,7 @@ SAMPLE = {
         "reported", "order", "saved_filter", "attachment", "notification", "override",
         "case", "mediating", "succeeded", "agreed", "building", "letter", "studio",
         "case", "mediating", "succeeded", "agreed", "building", "letter", "handover",
-        "quiet_studio",
+        "quiet_studio", "open311",
     )
 }  # fmt: skip
 
@@ -696,6 +716,8 @@ def world(cast: Cast) -> World:
         create_unit(code="TJ-MX", kind="committee", name="甲一村调委会", level="village")
         handover = hand_over(in_progress(cast).number, committee="TJ-MX", by=cast.handler_a)
         objects["handover"] = str(handover.pk)
+        # A request an application sent through Open311, which the server shows to anyone.
+        objects["open311"] = new_ticket(cast.dispatcher, channel="open311").number
         _token, raw = ApiToken.issue(cast.dispatcher, name="12345 channel")
     return World(objects, {member: getattr(cast, member) for member in CAST}, raw)
 

@@ -187,6 +187,9 @@ JIEBAN_ATTACHMENT_TYPES = {
 
 JIEBAN_DEFAULT_DEADLINE_DAYS = env_int("JIEBAN_DEFAULT_DEADLINE_DAYS", 5)
 JIEBAN_BUREAU_NAME = env_str("JIEBAN_BUREAU_NAME", "")
+# The Open311 server's jurisdiction_id (README, "Open311 GeoReport v2"): empty, the parameter is
+# ignored; set (e.g. the bureau's web site, "gaj.example.gov.cn"), another one is not found.
+JIEBAN_OPEN311_JURISDICTION = env_str("JIEBAN_OPEN311_JURISDICTION", "")
 # How pages, Excel and published reports round a rate to two decimals of a percent (the API
 # gives exact fractions): the values of `jieban.stats.rates.Rounding`.
 JIEBAN_RATE_ROUNDING = env_choice("JIEBAN_RATE_ROUNDING", "half_up", ("half_up", "truncate"))

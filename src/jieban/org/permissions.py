@@ -38,6 +38,8 @@ STUDIO_HOST_KINDS = frozenset({UnitKind.STATION, UnitKind.COMMUNITY})
 FULL_PHONE_ROLES = DISPATCH_ROLES | {Role.SUPERVISOR}
 # Who hands a dispute the station is handling to a people's mediation committee.
 HANDOVER_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_LEADER})
+# Who issues and revokes the keys of the applications that send Open311 service requests.
+OPEN311_KEY_ROLES = frozenset({Role.ADMIN})
 
 
 def require(allowed: bool, message: str) -> None:
@@ -323,3 +325,9 @@ def can_see_studios(actor: Viewer) -> bool:
     """The list of studios with their mediators: whoever opens the mediation pages, and
     those who manage studios."""
     return can_see_mediation(actor) or can_manage_studios(actor)
+
+
+def can_manage_open311_keys(actor: Viewer) -> bool:
+    """Issue, list and revoke the Open311 applications' keys (`jieban.exchange.open311`):
+    administrators."""
+    return _person_with_role(actor, OPEN311_KEY_ROLES)

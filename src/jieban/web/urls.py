@@ -14,6 +14,7 @@ from jieban.web.login import LoginForm
 from jieban.web.mediation import agreements as mediation_agreements
 from jieban.web.mediation import cases as mediation_cases
 from jieban.web.mediation import handovers, studios
+from jieban.web.open311 import views as open311
 from jieban.web.stats import mediation as mediation_stats
 from jieban.web.stats import page as stats_page
 from jieban.web.stats import reports, workbooks
@@ -186,6 +187,27 @@ urlpatterns = [
     path("handovers/<id:pk>/", handovers.handover_detail, name="handover"),
     path("handovers/<id:pk>/print/", handovers.handover_print, name="handover_print"),
     path("handovers/<id:pk>/<slug:action>/", handovers.handover_answer, name="handover_answer"),
+    # Open311 GeoReport v2 (README, "Open311 GeoReport v2"): each resource in XML or JSON.
+    re_path(
+        r"^open311/v2/services\.(?P<response_format>json|xml)$",
+        open311.services,
+        name="open311_services",
+    ),
+    re_path(
+        r"^open311/v2/services/(?P<service_code>[^/]+)\.(?P<response_format>json|xml)$",
+        open311.service_definition,
+        name="open311_service",
+    ),
+    re_path(
+        r"^open311/v2/requests\.(?P<response_format>json|xml)$",
+        open311.service_requests,
+        name="open311_requests",
+    ),
+    re_path(
+        r"^open311/v2/requests/(?P<service_request_id>[^/]+)\.(?P<response_format>json|xml)$",
+        open311.service_request,
+        name="open311_request",
+    ),
     path("stats/", stats_page.stats, name="stats"),
     path("stats/mediation/", mediation_stats.mediation_stats, name="mediation_stats"),
     path("reports/", reports.report_list, name="reports"),
