@@ -11,7 +11,9 @@ row must hold is the importing module's own business; an error it finds names th
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,10 +24,23 @@ from django.utils.translation import pgettext
 from openpyxl import load_workbook
 
 from jieban.errors import InvalidInput
+from jieban.inputs import aware_moment
 
 # How an .xlsx file (a zip archive) begins, and an old binary .xls (an OLE compound file).
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+# A date as Chinese sheets write it: 2026-07-14, 2026/7/14, 2026.7.14, 2026年7月14日; then
+# maybe a time: 9:05, 09:05:00, 9时5分, 9点5分30秒.
+SHEET_DATE = re.compile(
+    r"^(?P<year>\d{1,4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
+    r"(?:\s*T?\s*(?P<hour>\d{1,2})\s*[:时点]\s*"
+    r"(?:(?P<minute>\d{1,2})\s*分?\s*(?::?\s*(?P<second>\d{1,2})\s*秒?)?)?)?$"
+)
+# An Excel serial number: days since 1899-12-30 (Excel's day 60 is the 1900-02-29 that never
+# was; every date since 1900-03-01 counts right from there), the fraction the time of day.
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+EXCEL_SERIAL = re.compile(r"^\d{1,7}(?:\.\d+)?$")
+LAST_EXCEL_SERIAL = 2958466  # the day after 9999-12-31
 # The encodings a CSV file is read in, in this order: UTF-8 (with or without its byte-order
 # mark), then GB18030, a superset of the GBK that Chinese Excel writes its CSV exports in.
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
@@ -148,3 +163,51 @@ def sheet_values(content: bytes, *, max_bytes: int, max_unpacked: int) -> Iterat
 def is_blank(value: Any) -> bool:
     """Whether a cell is empty (None, or only spaces)."""
     return value is None or str(value).strip() == ""
+
+
+def _not_a_moment(value: Any, field: str) -> InvalidInput:
+    return InvalidInput(
+        _("%(value)s is not a date or time (write it e.g. 2026/7/14 9:05 or 2026年7月14日).")
+        % {"value": str(value)[:40]},
+        field=field,
+    )
+
+
+def sheet_moment(value: Any, *, field: str, end_of_day: bool = False) -> dt.datetime:
+    """The aware moment a cell holds: an Excel date cell, an Excel serial number (a number or
+    its text), or a text as Chinese sheets write dates (`SHEET_DATE`), a naive one in the
+    bureau's time zone. A date without a time is its day's start, or its end (23:59:59) with
+    `end_of_day` (a deadline's day). InvalidInput on `field` when it is no date or falls
+    outside the bureau's years (`jieban.inputs`)."""
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.combine(value, dt.time())
+        if end_of_day:
+            moment = moment.replace(hour=23, minute=59, second=59)
+    elif isinstance(value, bool):
+        raise _not_a_moment(value, field)
+    elif isinstance(value, int | float) or EXCEL_SERIAL.match(str(value).strip()):
+        serial = float(value)
+        if not 1 <= serial < LAST_EXCEL_SERIAL:
+            raise _not_a_moment(value, field)
+        moment = EXCEL_EPOCH + dt.timedelta(seconds=round(serial * 86400))
+        if end_of_day and serial.is_integer():
+            moment = moment.replace(hour=23, minute=59, second=59)
+    else:
+        text = str(value).strip()
+        found = SHEET_DATE.match(text) if len(text) <= 40 else None
+        if found is None:
+            raise _not_a_moment(value, field)
+        parts = {name: int(number) for name, number in found.groupdict().items() if number}
+        timed = "hour" in parts
+        if not timed and end_of_day:
+            parts.update(hour=23, minute=59, second=59)
+        try:
+            moment = dt.datetime(
+                parts["year"], parts["month"], parts["day"],
+                parts.get("hour", 0), parts.get("minute", 0), parts.get("second", 0),
+            )  # fmt: skip
+        except ValueError:
+            raise _not_a_moment(value, field) from None
+    return aware_moment(moment, field=field)
