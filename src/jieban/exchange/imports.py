@@ -464,11 +464,16 @@ def confirm_import(pk: int, *, by: Actor, at_once: bool | None = None) -> Ticket
             )
         if record.error_count and record.state == ImportState.CHECKED:
             raise Conflict(_("The file has wrong rows: correct them and upload it again."))
+        if record.state == ImportState.CHECKED:
+            # The check counted the rows already there; the writing counts them for good.
+            record.existing_count = 0
         record.state = ImportState.CONFIRMED
         record.confirmed_by = person_of(by)
         record.confirmed_at = timezone.now()
         record.failure = ""
-        record.save(update_fields=["state", "confirmed_by", "confirmed_at", "failure"])
+        record.save(
+            update_fields=["state", "confirmed_by", "confirmed_at", "failure", "existing_count"]
+        )
     left = record.rows_total - record.next_row
     if at_once if at_once is not None else left <= RUN_AT_ONCE_ROWS:
         if claim_import(record.pk, now=timezone.now()):
@@ -636,7 +641,7 @@ def run_due_imports(
         left = seconds - (time.monotonic() - started)
         if should_stop() or left <= 0:
             break
-        if not claim_import(pk, now=timezone.now()):
+        if not claim_import(pk, now=now):
             continue
         turn.worked += 1
         record = run_import(pk, should_stop=should_stop, seconds=left)
