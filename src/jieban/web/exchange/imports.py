@@ -150,10 +150,9 @@ def _source_page(request: AuthenticatedRequest, source: ImportSource | None) -> 
         }
         form = SourceForm(initial=initial, editing=source is not None)
     else:
-        data = request.POST.copy()
-        if source is not None:
-            data["name"] = source.name
-        form = SourceForm(data, editing=source is not None)
+        # A source's name is not changed: its tickets' external ids begin with it.
+        initial = {"name": source.name} if source is not None else {}
+        form = SourceForm(request.POST, initial=initial, editing=source is not None)
         status = 400
         if form.is_valid():
             try:
