@@ -15,7 +15,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,8 @@ from openpyxl import load_workbook
 from jieban.errors import InvalidInput
 from jieban.inputs import aware_moment
 
+# A sheet's rows, the headers first, read as they are asked for; close it when done early.
+Rows = Generator[tuple[Any, ...], None, None]
 # How an .xlsx file (a zip archive) begins, and an old binary .xls (an OLE compound file).
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"
@@ -82,7 +84,7 @@ def check_size(content: bytes, *, max_bytes: int) -> None:
 
 def workbook_values(
     content: bytes, *, max_bytes: int, max_unpacked: int, not_a_workbook: str
-) -> Iterator[tuple[Any, ...]]:
+) -> Rows:
     """The rows of the workbook's first sheet (the headers first), cell values as openpyxl
     reads them (dates as datetimes); InvalidInput on `file` when the file is empty, too large,
     too large once unpacked, or no workbook (`not_a_workbook` says so)."""
@@ -117,7 +119,7 @@ def workbook_values(
         book.close()
 
 
-def csv_values(content: bytes, *, max_bytes: int) -> Iterator[tuple[Any, ...]]:
+def csv_values(content: bytes, *, max_bytes: int) -> Rows:
     """The rows of a CSV file (the headers first), each cell a string; UTF-8 with or without
     its byte-order mark, or GB18030/GBK; InvalidInput on `file` when it is empty, too large,
     in another encoding, or not CSV."""
@@ -142,7 +144,7 @@ def csv_values(content: bytes, *, max_bytes: int) -> Iterator[tuple[Any, ...]]:
         ) from None
 
 
-def sheet_values(content: bytes, *, max_bytes: int, max_unpacked: int) -> Iterator[tuple[Any, ...]]:
+def sheet_values(content: bytes, *, max_bytes: int, max_unpacked: int) -> Rows:
     """The rows of an uploaded sheet, an .xlsx workbook or a CSV file told apart by their
     first bytes; an old binary .xls is refused with what to do."""
     if content.startswith(OLE_MAGIC):
@@ -151,13 +153,14 @@ def sheet_values(content: bytes, *, max_bytes: int, max_unpacked: int) -> Iterat
             field="file",
         )
     if content.startswith(ZIP_MAGIC):
-        return workbook_values(
+        yield from workbook_values(
             content,
             max_bytes=max_bytes,
             max_unpacked=max_unpacked,
             not_a_workbook=_("The file is not an Excel workbook (.xlsx) or a CSV file."),
         )
-    return csv_values(content, max_bytes=max_bytes)
+    else:
+        yield from csv_values(content, max_bytes=max_bytes)
 
 
 def is_blank(value: Any) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Generator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,7 +123,7 @@ def read_sheet(content: bytes) -> list[SheetRow]:
         values.close()
 
 
-def _rows_of(rows: Generator[tuple[Any, ...], None, None]) -> list[SheetRow]:
+def _rows_of(rows: Iterator[tuple[Any, ...]]) -> list[SheetRow]:
     header = next(rows, None)
     known = _known_headers()
     keys = [

@@ -145,7 +145,7 @@ def save_source(
         header = clean_text(
             mapping.get(item.value),
             field=f"column_{item.value}",
-            label=item.label,
+            label=str(item.label),
             limit=MAX_HEADER,
         )
         if not header:
@@ -356,11 +356,24 @@ def check_file(content: bytes, *, file_name: str, source: str, by: Actor) -> Imp
     check.previous = TicketImport.objects.filter(source=origin, sha256=check.sha256).first()
     if check.already_imported:
         return check
-    now = timezone.now()
+    values = sheet_values(content, max_bytes=MAX_FILE_BYTES, max_unpacked=MAX_UNPACKED_BYTES)
+    try:
+        _check_rows(check, _data_rows(values, origin), now=timezone.now())
+    finally:
+        values.close()
+    if check.rows_total == 0:
+        raise InvalidInput(_("The sheet has no rows under its headers."), field="file")
+    check.existing = _already_there(origin, [row["external_id"] for row in check.rows])
+    return check
+
+
+def _check_rows(
+    check: ImportCheck, rows: Iterator[tuple[int, dict[str, Any]]], *, now: dt.datetime
+) -> None:
+    origin = check.source
     codes = _Codes()
     order_rows: dict[str, int] = {}
-    values = sheet_values(content, max_bytes=MAX_FILE_BYTES, max_unpacked=MAX_UNPACKED_BYTES)
-    for number, cells in _data_rows(values, origin):
+    for number, cells in rows:
         check.rows_total += 1
         row = _check_row(number, cells, source=origin, codes=codes, now=now, errors=check.errors)
         if row is None:
@@ -376,10 +389,6 @@ def check_file(content: bytes, *, file_name: str, source: str, by: Actor) -> Imp
             )
             continue
         check.rows.append(row)
-    if check.rows_total == 0:
-        raise InvalidInput(_("The sheet has no rows under its headers."), field="file")
-    check.existing = _already_there(origin, [row["external_id"] for row in check.rows])
-    return check
 
 
 def _already_there(source: ImportSource, external_ids: list[str]) -> int:
