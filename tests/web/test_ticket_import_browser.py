@@ -39,7 +39,7 @@ def export(path: Path, *, wrong: bool) -> Path:
     rows = [
         row("2026120400001", received_at=received, due_at=due),
         row("2026120400002", received_at=received, due_at=due,
-            category="noise" if wrong else "renovation_noise"),
+            category="zaoyin" if wrong else "renovation_noise"),
         row("2026120400003", received_at="昨天上午" if wrong else received, due_at=due),
     ]  # fmt: skip
     path.write_bytes(xlsx(rows))
@@ -62,7 +62,7 @@ def test_a_dispatcher_corrects_a_sheet_and_imports_it(
     expect(errors).to_have_count(2)
     expect(errors.nth(0)).to_contain_text("3")
     expect(errors.nth(0)).to_contain_text("类别编码")
-    expect(errors.nth(0)).to_contain_text("noise")
+    expect(errors.nth(0)).to_contain_text("zaoyin")
     expect(errors.nth(1)).to_contain_text("受理时间")
     expect(page.locator(data_testid("import-confirm"))).to_have_count(0)
     shot(page, "errors-desk-zh")
