@@ -90,7 +90,7 @@ def test_it_lists_every_wrong_cell_and_writes_nothing(cast: Cast) -> None:
     assert "2026/2/30" in messages[(4, "受理时间")]
     assert "300" in messages[(5, "地址")]
     assert "2000-01-01" in messages[(6, "办理时限")]
-    assert "row 2" in messages[(8, "工单编号")]
+    assert "第 2 行" in messages[(8, "工单编号")]
     record = record_check(check, by=cast.dispatcher)
     assert (record.state, record.error_count, record.rows) == ("checked", 12, [])
     with pytest.raises(Conflict):

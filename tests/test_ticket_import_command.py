@@ -53,7 +53,7 @@ class TestSource:
         assert (source.channel, source.mapping["title"]) == ("other", "工单标题")
 
     def test_it_refuses_a_bad_name_or_column(self, db: Any) -> None:
-        with pytest.raises(CommandError, match="small letters"):
+        with pytest.raises(CommandError, match="city-12345"):
             run("source", "City 12345")
         with pytest.raises(CommandError, match="FIELD=HEADER"):
             run("source", SOURCE, "--column", "colour=红")
@@ -109,7 +109,7 @@ class TestTickets:
         assert Ticket.objects.count() == 2
 
     def test_it_names_an_unknown_source_or_file(self, cast: Cast, tmp_path: Path) -> None:
-        with pytest.raises(CommandError, match="No import source nowhere"):
+        with pytest.raises(CommandError, match="nowhere"):
             run("tickets", sheet(tmp_path, xlsx([row("1")])), "--source", "nowhere")
         with pytest.raises(CommandError, match="No such file"):
             run("tickets", str(tmp_path / "missing.xlsx"), "--source", SOURCE)

@@ -49,7 +49,7 @@ def test_a_dispatcher_maps_a_source_once(client: Client, cast: Cast) -> None:
     data["column_content"] = "单号"
     again = client.post(f"/imports/sources/{SOURCE}/", data)
     assert again.status_code == 400
-    assert "already mapped" in again.content.decode()
+    assert "列 单号 已对应到“工单编号”" in again.content.decode()
 
 
 def test_it_shows_the_wrong_cells_and_writes_nothing(client: Client, cast: Cast) -> None:
@@ -64,7 +64,7 @@ def test_it_shows_the_wrong_cells_and_writes_nothing(client: Client, cast: Cast)
     assert not Ticket.objects.exists()
     record = TicketImport.objects.get()
     refused = client.post(f"/imports/{record.pk}/confirm/", follow=True)
-    assert "correct them" in refused.content.decode()
+    assert "请改正后重新上传" in refused.content.decode()
     assert not Ticket.objects.exists()
 
 
@@ -80,7 +80,7 @@ def test_it_imports_a_clean_sheet_once_confirmed(client: Client, cast: Cast) -> 
     assert 'data-state="done"' in done
     assert Ticket.objects.filter(registered_by=cast.dispatcher).count() == 2
     again = upload(client, content, "工单.csv").content.decode()
-    assert "already imported" in again
+    assert "此文件已从 city-12345 导入过" in again
     assert Ticket.objects.count() == 2 and TicketImport.objects.count() == 1
 
 
