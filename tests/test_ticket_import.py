@@ -72,6 +72,7 @@ def test_it_lists_every_wrong_cell_and_writes_nothing(cast: Cast) -> None:
             row("B-6", received_at="9999-12-31 10:00"),
             row("B-1"),
             row("", due_at="2026/3/1"),
+            row("B-8", received_at="", due_at="2026/3/1"),
         ]
     )
     check = checked(content, cast.dispatcher)
@@ -84,6 +85,7 @@ def test_it_lists_every_wrong_cell_and_writes_nothing(cast: Cast) -> None:
         (7, "受理时间"),
         (8, "工单编号"),
         (9, "工单编号"), (9, "办理时限"),
+        (10, "办理时限"),
     }  # fmt: skip
     messages = {(error.row, error.column): error.message for error in check.errors}
     assert "no_such" in messages[(3, "类别编码")]
@@ -92,7 +94,7 @@ def test_it_lists_every_wrong_cell_and_writes_nothing(cast: Cast) -> None:
     assert "2000-01-01" in messages[(6, "办理时限")]
     assert "第 2 行" in messages[(8, "工单编号")]
     record = record_check(check, by=cast.dispatcher)
-    assert (record.state, record.error_count, record.rows) == ("checked", 12, [])
+    assert (record.state, record.error_count, record.rows) == ("checked", 13, [])
     with pytest.raises(Conflict):
         confirm_import(record.pk, by=cast.dispatcher)
     assert not Ticket.objects.exists()

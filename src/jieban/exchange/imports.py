@@ -294,7 +294,8 @@ def _check_row(
     due_at = moments.get(ImportField.DUE_AT)
     if received_at is not None and received_at > now + dt.timedelta(minutes=5):
         wrong(ImportField.RECEIVED_AT, _("The time received is in the future."))
-    if due_at is not None and received_at is not None and due_at < received_at:
+    # Without a time received, the ticket is received now (`register_ticket`).
+    if due_at is not None and due_at < (received_at or now):
         wrong(ImportField.DUE_AT, _("The deadline is before the time received."))
     if code and due_at is None and ImportField.DUE_AT not in unreadable:
         wrong(ImportField.DUE_AT, _("A row that names a unit must give its deadline."))
