@@ -24,7 +24,6 @@ from jieban.community.actions import create_building
 from jieban.community.bulk_entry import (
     MAX_ROWS,
     BulkEntryRefused,
-    RowError,
     enter_building_heads,
     read_sheet,
 )
@@ -32,6 +31,7 @@ from jieban.community.models import Appointment, Building
 from jieban.errors import Forbidden, InvalidInput
 from jieban.org.actions import create_unit
 from jieban.org.models import Role, User
+from jieban.sheets import RowError
 from tests.conftest import Cast, local
 
 HEADERS = ["Name", "Phone", "Buildings", "Term starts", "Term ends"]

@@ -44,6 +44,7 @@ from openpyxl import Workbook
 
 from jieban.community.actions import create_building
 from jieban.community.appointments import issue_appointment
+from jieban.exchange.imports import check_file, record_check
 from jieban.intake.actions import add_attachment
 from jieban.mediation.actions import (
     AgreementDraft,
@@ -71,6 +72,8 @@ from jieban.web.tickets.saved_filters import save_filter
 from jieban.workcalendar import workdays
 from tests.conftest import Cast, local, new_ticket
 from tests.test_permissions import CAST, MEMBER_BOUND, POLICY, UNIT_BOUND
+from tests.ticket_sheets import SOURCE, make_source, xlsx
+from tests.ticket_sheets import row as ticket_row
 from tests.web.conftest import dispatched, in_progress, resolved
 
 Roles = frozenset[str]
@@ -115,6 +118,10 @@ MEDIATION_FIGURES: Roles = frozenset(POLICY["can_see_mediation_figures"])
 MANAGERS: Roles = frozenset(POLICY["can_manage_buildings"])
 LETTER_ISSUERS: Roles = frozenset(POLICY["can_issue_appointments"])
 GRIDS: Roles = frozenset(POLICY["can_see_grids"])
+# The command centre's dispatchers import tickets from sheets; a source's columns, mapped.
+IMPORTERS: Roles = frozenset(POLICY["can_import_tickets"])
+SOURCE_FORM = {"channel": "hotline_12345", "column_order_number": "工单编号",
+               "column_content": "诉求内容"}  # fmt: skip
 # Building heads and grid officers report from the phone (随手报); both hold a letter here.
 REPORTERS: Roles = frozenset(POLICY["can_report_from_phone"])
 PHONE_REPORT = {
@@ -185,6 +192,16 @@ class Upload:
 
     def file(self) -> SimpleUploadedFile:
         return SimpleUploadedFile("现场.png", PNG, content_type="image/png")
+
+
+class TicketSheet(Upload):
+    """The ticket import's sheet: one order of the city's 12345 platform for station A."""
+
+    def __init__(self, order: str = "2026031100001") -> None:
+        self.order = order
+
+    def file(self) -> SimpleUploadedFile:
+        return SimpleUploadedFile("工单.xlsx", xlsx([ticket_row(self.order)]))
 
 
 class HeadsSheet(Upload):
@@ -338,6 +355,14 @@ ROWS: list[Row] = [
         data={"file": HeadsSheet(), "station": "PS-A"}),
     Row("appointments/bulk/template.xlsx", "/appointments/bulk/template.xlsx",
         read=LETTER_ISSUERS),
+    Row("imports/", "/imports/", read=IMPORTERS, write=IMPORTERS,
+        data={"source": SOURCE, "file": TicketSheet()}),
+    Row("imports/sources/new/", "/imports/sources/new/", read=IMPORTERS, write=IMPORTERS,
+        data={**SOURCE_FORM, "name": "district-12345"}),
+    Row("imports/sources/<slug:name>/", "/imports/sources/{source}/", read=IMPORTERS,
+        write=IMPORTERS, data=SOURCE_FORM),
+    Row("imports/<id:pk>/", "/imports/{import}/", read=IMPORTERS),
+    Row("imports/<id:pk>/confirm/", "/imports/{import}/confirm/", write=IMPORTERS),
     Row("studios/", "/studios/", read=STUDIO_READERS),
     Row("studios/new/", "/studios/new/", read=STUDIO_MANAGERS, write=STUDIO_MANAGERS,
         data=NEW_STUDIO),
@@ -593,14 +618,15 @@ def test_the_table_lists_every_route_and_nothing_else() -> None:
 SAMPLE = {
     name: {
         "saved_filter": "1", "attachment": "1", "notification": "1", "building": "1",
-        "letter": "1", "studio": "1", "handover": "1", "quiet_studio": "2",
+        "letter": "1", "studio": "1", "handover": "1", "quiet_studio": "2", "import": "1",
+        "source": "city-12345",
     }.get(name, "JB1")
     for name in (
         "new", "earlier", "dispatched", "in_progress", "pending", "resolved", "moved",
         "reported", "order", "saved_filter", "attachment", "notification", "override",
         "case", "mediating", "succeeded", "agreed", "building", "letter", "studio",
         "case", "mediating", "succeeded", "agreed", "building", "letter", "handover",
-        "quiet_studio", "open311",
+        "quiet_studio", "open311", "import", "source",
     )
 }  # fmt: skip
 
@@ -718,6 +744,13 @@ def world(cast: Cast) -> World:
         objects["handover"] = str(handover.pk)
         # A request an application sent through Open311, which the server shows to anyone.
         objects["open311"] = new_ticket(cast.dispatcher, channel="open311").number
+        # A source of the city's 12345 exports, and a sheet from it checked, to confirm.
+        make_source()
+        check = check_file(
+            xlsx([ticket_row("2026031000001")]), file_name="工单.xlsx", source=SOURCE, by=cast.admin
+        )
+        objects["source"] = SOURCE
+        objects["import"] = str(record_check(check, by=cast.admin).pk)
         _token, raw = ApiToken.issue(cast.dispatcher, name="12345 channel")
     return World(objects, {member: getattr(cast, member) for member in CAST}, raw)
 

@@ -45,6 +45,7 @@ POLICY: dict[str, set[str]] = {
     "can_register": {"admin", "dispatcher", "supervisor", "grid_officer", "building_head"},
     "can_dispatch": {"admin", "dispatcher"},
     "can_mark_repeat": {"admin", "dispatcher"},
+    "can_import_tickets": {"admin", "dispatcher"},
     "has_inbox": {"handler_a", "leader_a", "handler_b", "grid_officer", "outsider"},
     "can_supervise": {"admin", "supervisor"},
     "can_watch_supervision": {"admin", "dispatcher", "supervisor", "leader"},

@@ -338,6 +338,7 @@ class TestRollups:
                 "rollups",
                 "publishing",
                 "delivery",
+                "imports",
             ]
             # The newest first: what the home pages read.
             assert list(DirtyDay.objects.values_list("day", flat=True)) == [

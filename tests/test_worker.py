@@ -108,5 +108,6 @@ def test_it_runs_every_apps_jobs_in_the_sweeps_order() -> None:
         "rollups",
         "publishing",
         "delivery",
+        "imports",
     ]
-    assert [job.name for job in jobs if job.between_sweeps] == ["delivery"]
+    assert [job.name for job in jobs if job.between_sweeps] == ["delivery", "imports"]

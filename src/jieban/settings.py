@@ -285,7 +285,7 @@ JIEBAN_LOCKOUT_MINUTES = env_positive_int("JIEBAN_LOCKOUT_MINUTES", 15)
 # per client address and hour, so that ticket numbers cannot be enumerated.
 JIEBAN_TRACK_TRIES_PER_HOUR = env_positive_int("JIEBAN_TRACK_TRIES_PER_HOUR", 10)
 # The tries are counted in the database (Django's database cache, its table made by the
-# migration exchange 0005_track), which every web process and host shares; each process's
+# migration exchange 0002_track), which every web process and host shares; each process's
 # own memory serves the rest.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -15,9 +15,8 @@ through the input rules (`jieban.inputs`), so a bad file is a clear message, nev
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,8 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
-from openpyxl import load_workbook
+from django.utils.translation import gettext_lazy
 
 from jieban.community.access import is_bureau_wide, visible_buildings
 from jieban.community.appointments import issue_appointment
@@ -39,6 +37,7 @@ from jieban.org.actions import create_person
 from jieban.org.actors import Actor
 from jieban.org.models import Role, Unit, UnitKind, User
 from jieban.org.permissions import can_issue_appointments, require
+from jieban.sheets import RowError, SheetRow, is_blank, listed, workbook_values
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 # What the workbook's parts may take once unpacked: a small file that unpacks to gigabytes is
@@ -69,24 +68,6 @@ WRITE_FIELDS = {
 }
 
 
-@dataclass(frozen=True)
-class RowError:
-    """What is wrong with one cell: the sheet's row number (the headers are row 1), the
-    column's header, and a message a person can act on."""
-
-    row: int
-    column: str
-    message: str
-
-
-@dataclass(frozen=True)
-class SheetRow:
-    """A data row as read: its row number and its cells by column key."""
-
-    number: int
-    cells: dict[str, Any]
-
-
 @dataclass
 class HeadEntry:
     """A row once checked: who, which buildings, which term."""
@@ -115,11 +96,6 @@ def column_headers() -> list[str]:
     return [str(label) for _key, label in COLUMNS]
 
 
-def listed(items: list[str]) -> str:
-    """`items` as the active language lists them (、 in Chinese)."""
-    return pgettext("list separator", ", ").join(items)
-
-
 def _known_headers() -> dict[str, str]:
     """Every language's header → column key: a sheet filled in Chinese or English is read."""
     known: dict[str, str] = {}
@@ -130,46 +106,24 @@ def _known_headers() -> dict[str, str]:
     return known
 
 
-def _bad_file() -> InvalidInput:
-    return InvalidInput(
-        _("The file is not an Excel workbook (.xlsx): download the template and fill it in."),
-        field="file",
-    )
-
-
 def read_sheet(content: bytes) -> list[SheetRow]:
     """The data rows of the workbook's first sheet, or InvalidInput on `file` when the file
     is not a workbook, is empty, too large, has other headers or too many rows."""
-    if not content:
-        raise InvalidInput(_("The file is empty."), field="file")
-    if len(content) > MAX_FILE_BYTES:
-        raise InvalidInput(
-            _("The file is larger than %(max)d MB.") % {"max": MAX_FILE_BYTES // 2**20},
-            field="file",
-        )
+    values = workbook_values(
+        content,
+        max_bytes=MAX_FILE_BYTES,
+        max_unpacked=MAX_UNPACKED_BYTES,
+        not_a_workbook=_(
+            "The file is not an Excel workbook (.xlsx): download the template and fill it in."
+        ),
+    )
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise InvalidInput(_("The workbook is too large once unpacked."), field="file")
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        try:
-            return _rows_of(book)
-        finally:
-            book.close()
-    except InvalidInput:
-        raise
-    except Exception:
-        # A file that is no workbook, or a workbook whose parts do not parse: openpyxl and
-        # the XML parser under it raise many kinds (BadZipFile, KeyError, ParseError, ...),
-        # and every one means the same to the person who uploaded it.
-        raise _bad_file() from None
+        return _rows_of(values)
+    finally:
+        values.close()
 
 
-def _rows_of(book: Any) -> list[SheetRow]:
-    if not book.worksheets:
-        raise InvalidInput(_("The workbook has no sheet."), field="file")
-    rows = book.worksheets[0].iter_rows(values_only=True)
+def _rows_of(rows: Iterator[tuple[Any, ...]]) -> list[SheetRow]:
     header = next(rows, None)
     known = _known_headers()
     keys = [
@@ -186,7 +140,7 @@ def _rows_of(book: Any) -> list[SheetRow]:
     found: list[SheetRow] = []
     for number, values in enumerate(rows, start=2):
         cells = {key: value for key, value in zip(keys, values, strict=False) if key}
-        if all(value is None or str(value).strip() == "" for value in cells.values()):
+        if all(is_blank(value) for value in cells.values()):
             continue
         if len(found) == MAX_ROWS:
             raise InvalidInput(

@@ -69,6 +69,12 @@ def can_dispatch(actor: Viewer) -> bool:
     return _person_with_role(actor, DISPATCH_ROLES)
 
 
+def can_import_tickets(actor: Viewer) -> bool:
+    """Import tickets from Excel and CSV sheets and map their sources' columns: the command
+    centre's dispatchers and administrators, who register and dispatch."""
+    return _person_with_role(actor, DISPATCH_ROLES)
+
+
 def can_mark_repeat(actor: Viewer) -> bool:
     """Mark a ticket as a repeat report of an earlier one (`mark_repeat`)."""
     return _person_with_role(actor, DISPATCH_ROLES)

@@ -13,6 +13,7 @@ from jieban.org.permissions import (
     can_administer,
     can_decide_extension,
     can_edit_calendar,
+    can_import_tickets,
     can_issue_appointments,
     can_manage_buildings,
     can_mark_repeat,
@@ -89,6 +90,7 @@ class Menu:
     grid_map: bool
     buildings: bool
     appointments: bool
+    imports: bool
     my_appointments: bool
     studios: bool
     admin: bool
@@ -112,6 +114,7 @@ def menu_for(user: Viewer) -> Menu:
         grid_map=can_see_grid_map(user),
         buildings=can_manage_buildings(user),
         appointments=can_issue_appointments(user),
+        imports=can_import_tickets(user),
         # A station's leaders find their own letters among the station's.
         my_appointments=can_read_own_appointments(user) and not can_issue_appointments(user),
         studios=can_see_studios(user),

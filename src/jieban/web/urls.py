@@ -10,6 +10,7 @@ from jieban.web import (
 )
 from jieban.web.community import appointments, buildings, gridmap
 from jieban.web.community import reports as phone_reports
+from jieban.web.exchange import imports as ticket_imports
 from jieban.web.login import LoginForm
 from jieban.web.mediation import agreements as mediation_agreements
 from jieban.web.mediation import cases as mediation_cases
@@ -123,6 +124,15 @@ urlpatterns = [
     path("appointments/new/", appointments.appointment_new, name="appointment_new"),
     path("appointments/mine/", appointments.my_appointments, name="my_appointments"),
     path("appointments/bulk/", appointments.appointment_bulk, name="appointment_bulk"),
+    path("imports/", ticket_imports.import_index, name="ticket_imports"),
+    path("imports/sources/new/", ticket_imports.import_source_new, name="import_source_new"),
+    path("imports/sources/<slug:name>/", ticket_imports.import_source, name="import_source"),
+    path("imports/<id:pk>/", ticket_imports.ticket_import, name="ticket_import"),
+    path(
+        "imports/<id:pk>/confirm/",
+        ticket_imports.ticket_import_confirm,
+        name="ticket_import_confirm",
+    ),
     path(
         "appointments/bulk/template.xlsx",
         appointments.appointment_bulk_template,

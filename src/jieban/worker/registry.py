@@ -22,6 +22,8 @@ Today's jobs (order, name, app) and where their lines go (place):
     40 publishing  stats    the reports of the periods that ended, the
                             missed ones oldest first, a few a sweep    place 40 (headline)
     50 delivery    notify   the outbox's due notifications             place 50, between sweeps
+    55 imports     exchange the confirmed ticket imports, a turn of
+                            about 20 s at a time                       place 55, between sweeps
 """
 
 from __future__ import annotations

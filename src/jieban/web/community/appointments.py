@@ -50,7 +50,6 @@ from jieban.community.bulk_entry import (
     BulkEntryRefused,
     column_headers,
     enter_building_heads,
-    listed,
 )
 from jieban.community.models import Appointment, AppointmentStatus, Post
 from jieban.errors import Conflict, InvalidInput
@@ -62,6 +61,7 @@ from jieban.org.permissions import (
     can_read_own_appointments,
     require,
 )
+from jieban.sheets import listed
 from jieban.web.errors import answers_domain_errors, put_domain_error
 from jieban.web.excel import XLSX, guarded_row
 from jieban.web.pages import bureau_heading

@@ -1,0 +1,1 @@
+"""The exchange with the outside's pages."""
