@@ -164,6 +164,12 @@ class TestBatch:
         ]
         assert [result["status"] for result in results] == [400, 201]
         assert results[0]["field"] == "items[0].title"
+        # Even in a field the check would otherwise repeat: the character is named, not echoed.
+        bad = {"items": [item(channel="\ud800"), item(channel="pig\x00eon")]}
+        results = post(api_as(cast.dispatcher), bad).json()["results"]
+        assert [result["field"] for result in results] == ["items[0].channel", "items[1].channel"]
+        assert "U+D800" in results[0]["detail"] and "U+0000" in results[1]["detail"]
+        assert not any("\ud800" in r["detail"] or "\x00" in r["detail"] for r in results)
 
     def test_it_reads_as_much_for_fifty_as_for_five(self, cast: Cast) -> None:
         def drafts(prefix: str, count: int) -> list[TicketDraft]:

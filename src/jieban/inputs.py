@@ -134,6 +134,23 @@ def clean_text(
     return check_text(text, field=field, label=label)
 
 
+def check_every_text(data: object) -> None:
+    """Every string in `data` (a decoded JSON body: keys too), at any depth, through
+    `check_text`, named by its path (`items.3.content`); walked without recursion, as deep as
+    the JSON decoder went."""
+    pending: list[tuple[str, object]] = [("", data)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            check_text(value, field=path or "body")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                check_text(str(key), field=path or "body")
+                pending.append((f"{path}.{key}" if path else str(key), item))
+        elif isinstance(value, list):
+            pending.extend((f"{path}.{index}", item) for index, item in enumerate(value))
+
+
 def printable(text: str) -> str:
     """`text` without the characters no text may hold: for a writer (a workbook, a file name,
     a header) that may meet text stored before they were refused."""

@@ -41,7 +41,7 @@ from jieban.api.routers import (
     track,
 )
 from jieban.errors import DomainError, InvalidInput, Throttled
-from jieban.inputs import check_text
+from jieban.inputs import check_every_text
 
 
 class NotAnObject(ValueError):
@@ -65,24 +65,8 @@ class JsonObjects(Parser):
             raise ValueError("not JSON") from None
         if not isinstance(data, dict):
             raise NotAnObject(type(data).__name__)
-        _check_strings(data)
+        check_every_text(data)
         return data
-
-
-def _check_strings(data: dict[str, Any]) -> None:
-    """Every string in `data` (keys too), at any depth, through `check_text`; walked without
-    recursion, as deep as the JSON decoder went."""
-    pending: list[tuple[str, Any]] = [("", data)]
-    while pending:
-        path, value = pending.pop()
-        if isinstance(value, str):
-            check_text(value, field=path or "body")
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                check_text(key, field=path or "body")
-                pending.append((f"{path}.{key}" if path else key, item))
-        elif isinstance(value, list):
-            pending.extend((f"{path}.{index}", item) for index, item in enumerate(value))
 
 
 class JiebanAPI(NinjaAPI):

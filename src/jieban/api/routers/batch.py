@@ -17,6 +17,7 @@ from ninja import Router
 from jieban.api.schemas import ERRORS, TicketIn
 from jieban.errors import Conflict, InvalidInput
 from jieban.http import AuthenticatedRequest
+from jieban.inputs import check_every_text
 from jieban.intake.actions import MAX_BATCH, BatchResult, TicketDraft, register_tickets
 
 router = Router(tags=["tickets"])
@@ -88,6 +89,8 @@ def _items(body: bytes) -> list[Any]:
 def _draft(item: Any) -> TicketDraft:
     if not isinstance(item, dict):
         raise InvalidInput(_("Each item must be a JSON object."))
+    # What the single endpoint's parser checks of a body: no text with a control character.
+    check_every_text(item)
     try:
         ticket = TicketIn.model_validate(item)
     except pydantic.ValidationError as exc:
