@@ -107,6 +107,8 @@ def test_it_runs_every_apps_jobs_in_the_sweeps_order() -> None:
         "handovers",
         "rollups",
         "publishing",
+        "platform-pull",
         "delivery",
+        "platform-delivery",
     ]
-    assert [job.name for job in jobs if job.between_sweeps] == ["delivery"]
+    assert [job.name for job in jobs if job.between_sweeps] == ["delivery", "platform-delivery"]
