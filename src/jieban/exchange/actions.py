@@ -338,7 +338,7 @@ def _revise(
     order.payload, order.revision, order.updated_at = payload, revision, now
     if order.ticket_id is None:
         return _apply(platform, order, now, created=True)
-    ticket = access_ticket(SYSTEM, order.ticket.number, for_update=True)
+    ticket = access_ticket(SYSTEM, number_of(order), for_update=True)
     changed: dict[str, Any] = {}
     for field, (name, limit) in REVISED_FIELDS.items():
         if name in payload:
@@ -551,9 +551,9 @@ def take_event(platform: Platform, event: EventIn) -> dict[str, Any]:
 
 def _stale(order: PlatformOrder, event: EventIn) -> str:
     """Why `event` no longer fits the order (empty when it does)."""
-    if order.last_event_at is not None and event.occurred_at < order.last_event_at:
-        if event.kind in DECIDES or event.kind == EventKindIn.VISIT:
-            return _("Older than the latest event applied to this order.")
+    contradicts = event.kind in DECIDES or event.kind == EventKindIn.VISIT
+    if contradicts and order.last_event_at and event.occurred_at < order.last_event_at:
+        return _("Older than the latest event applied to this order.")
     waiting_for = DECIDES.get(event.kind)
     if waiting_for is None:
         return ""

@@ -15,6 +15,7 @@ from jieban.org.permissions import (
     can_edit_calendar,
     can_issue_appointments,
     can_manage_buildings,
+    can_manage_exchange,
     can_mark_repeat,
     can_read_own_appointments,
     can_read_reports,
@@ -91,6 +92,7 @@ class Menu:
     appointments: bool
     my_appointments: bool
     studios: bool
+    exchange: bool
     admin: bool
 
 
@@ -115,5 +117,6 @@ def menu_for(user: Viewer) -> Menu:
         # A station's leaders find their own letters among the station's.
         my_appointments=can_read_own_appointments(user) and not can_issue_appointments(user),
         studios=can_see_studios(user),
+        exchange=can_manage_exchange(user),
         admin=can_administer(user),
     )
