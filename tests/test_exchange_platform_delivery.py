@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from typing import Any
 
 import pytest
 import time_machine

@@ -15,7 +15,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from jieban.api.schemas import ERRORS, PathId
 from jieban.api.serializers import local
@@ -102,10 +102,10 @@ def platform_events(request: HttpRequest, code: str) -> dict[str, Any]:
 @router.post("/exchange/tickets/{number}/progress", response={201: ProgressOut, **ERRORS})
 def ticket_progress(
     request: AuthenticatedRequest, number: str, payload: ProgressIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """阶段性回复: the unit holding a platform's ticket reports its progress to the platform."""
     event = report_progress(number, note=payload.note, by=request.user)
-    return 201, {"ticket": number, "at": local(event.at), "note": event.payload["note"]}
+    return Status(201, {"ticket": number, "at": local(event.at), "note": event.payload["note"]})
 
 
 @router.get("/exchange/platforms", response={200: list[PlatformOut], **ERRORS})
