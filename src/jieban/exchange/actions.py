@@ -273,7 +273,7 @@ def take_order(platform: Platform, item: Mapping[str, Any]) -> OrderAnswer:
     now = timezone.now()
     with transaction.atomic():
         order = (
-            PlatformOrder.objects.select_for_update()
+            PlatformOrder.objects.select_for_update(of=("self",))
             .filter(platform=platform, number=number)
             .first()
         )
@@ -385,7 +385,7 @@ def apply_waiting_orders(*, by: Actor, platform: Platform | None = None) -> int:
     for order_id in list(waiting.order_by("received_at", "pk").values_list("pk", flat=True)):
         with transaction.atomic():
             order = (
-                PlatformOrder.objects.select_for_update()
+                PlatformOrder.objects.select_for_update(of=("self",))
                 .select_related("platform")
                 .filter(pk=order_id, state=OrderState.NEEDS_MAPPING)
                 .first()
@@ -502,7 +502,7 @@ def take_event(platform: Platform, event: EventIn) -> dict[str, Any]:
     """One event, once: applied, or stored and flagged with the reason."""
     with transaction.atomic():
         order = (
-            PlatformOrder.objects.select_for_update()
+            PlatformOrder.objects.select_for_update(of=("self",))
             .select_related("ticket")
             .filter(platform=platform, number=event.order)
             .first()
@@ -705,7 +705,7 @@ def retry_message(pk: int, *, by: Actor) -> PlatformMessage:
         _("The exchange with the 12345 platforms is managed by the command centre."),
     )
     with transaction.atomic():
-        message = PlatformMessage.objects.select_for_update().filter(pk=pk).first()
+        message = PlatformMessage.objects.select_for_update(of=("self",)).filter(pk=pk).first()
         if message is None:
             raise NotFound(_("No message %(id)s.") % {"id": pk})
         if message.delivered_at is not None:
