@@ -51,10 +51,18 @@ def test_it_shows_the_queue_with_the_last_error_and_retries_now(cast: Cast) -> N
 
 def test_it_flags_the_messages_failing_for_more_than_a_day(cast: Cast) -> None:
     message = a_failing_message(cast)
+    with time_machine.travel(NOW + dt.timedelta(hours=23), tick=False):
+        assert 'data-testid="exchange-failing-flag"' not in home_of(cast.dispatcher)
     with time_machine.travel(NOW + dt.timedelta(days=1, minutes=1), tick=False):
         text = logged_in(cast.supervisor).get("/exchange/").content.decode()
+        assert 'data-testid="exchange-failing-flag"' in home_of(cast.dispatcher)
     assert 'data-testid="exchange-failing"' in text
     assert message.order.number in text
+
+
+def home_of(person: Any) -> str:
+    """The command centre's home as `person` sees it."""
+    return logged_in(person).get("/").content.decode()
 
 
 def test_it_lists_the_orders_waiting_for_a_mapping_and_applies_them(cast: Cast) -> None:
