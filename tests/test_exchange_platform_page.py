@@ -13,7 +13,7 @@ from jieban.exchange.models import CategoryMapping, PlatformMessage, PlatformOrd
 from jieban.exchange.outbox import deliver_due
 from jieban.tickets import transitions
 from jieban.tickets.models import Category
-from tests.conftest import Cast
+from tests.conftest import Cast, new_ticket
 from tests.platform_peer import NOW, make_platform, order, push_orders
 
 
@@ -87,3 +87,24 @@ def test_it_is_for_the_command_centre_only(cast: Cast) -> None:
     assert logged_in(cast.leader).get("/exchange/").status_code == 403
     assert 'data-testid="menu-exchange"' in logged_in(cast.dispatcher).get("/").content.decode()
     assert 'data-testid="menu-exchange"' not in logged_in(cast.handler_a).get("/").content.decode()
+
+
+def test_it_offers_the_unit_a_progress_note_on_a_platforms_ticket(cast: Cast) -> None:
+    with time_machine.travel(NOW, tick=False):
+        make_platform()
+        (answer,) = push_orders(order("SZ0202"))
+        number = answer["ticket"]
+        page = logged_in(cast.handler_a).get(f"/tickets/{number}/").content.decode()
+        assert f'action="/tickets/{number}/progress/"' in page
+        empty = logged_in(cast.handler_a).post(f"/tickets/{number}/progress/", {"note": ""})
+        assert empty.status_code == 400
+        sent = logged_in(cast.handler_a).post(
+            f"/tickets/{number}/progress/", {"note": "已联系施工方"}
+        )
+        assert sent.status_code == 302
+        other = new_ticket(cast.dispatcher)
+        transitions.dispatch_ticket(other.number, unit=cast.handler_a.unit, by=cast.dispatcher)
+        elsewhere = logged_in(cast.handler_a).get(f"/tickets/{other.number}/").content.decode()
+    assert f'action="/tickets/{other.number}/progress/"' not in elsewhere
+    message = PlatformMessage.objects.get(kind="progress")
+    assert message.payload["note"] == "已联系施工方"

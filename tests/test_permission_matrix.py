@@ -566,6 +566,8 @@ ROWS: list[Row] = [
         "/api/v1/exchange/tickets/{platform_ticket}/progress", write=HOLDERS_A, seen_by=SEES_A,
         data={"note": "已联系施工方"}),
     Row("api/v1/exchange/platforms", "/api/v1/exchange/platforms", read=EXCHANGE),
+    Row("tickets/<str:number>/progress/", "/tickets/{platform_ticket}/progress/",
+        write=HOLDERS_A, seen_by=SEES_A, data={"note": "已联系施工方"}),
     Row("api/v1/exchange/messages/<pk>/retry", "/api/v1/exchange/messages/{message}/retry",
         write=EXCHANGE, data={}),
 ]  # fmt: skip

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from jieban.exchange.models import OrderState, Platform, PlatformMessage, PlatformOrder
 from jieban.org.actors import Viewer
 from jieban.org.permissions import can_manage_exchange, require
+from jieban.tickets.models import Channel, Ticket
 
 # The undelivered messages and the waiting orders shown, oldest first.
 LIST_LIMIT = 200
@@ -38,6 +39,13 @@ class ExchangeBoard:
 
 def _start_of_today(now: dt.datetime) -> dt.datetime:
     return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def came_from_platform(ticket: Ticket) -> bool:
+    """Whether `ticket` is a 12345 platform's order (its steps are told to the platform)."""
+    if ticket.channel != Channel.HOTLINE_12345:
+        return False
+    return PlatformOrder.objects.filter(ticket=ticket).exists()
 
 
 def failing_count(now: dt.datetime) -> int:

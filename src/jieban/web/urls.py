@@ -87,6 +87,7 @@ urlpatterns = [
     ),
     # Before "tickets/<str:number>/<slug:action>/": the hand-over is mediation's page.
     path("tickets/<str:number>/handover/", handovers.handover_new, name="handover_new"),
+    path("tickets/<str:number>/progress/", actions.ticket_progress, name="ticket_progress"),
     path("tickets/<str:number>/<slug:action>/", actions.ticket_action, name="ticket_action"),
     path("inbox/", lists.inbox, name="inbox"),
     path("calendar/", calendar_views.calendar, name="calendar"),
