@@ -59,6 +59,14 @@ MESSAGE_OF_EVENT = {
     EventKind.PROGRESS: MessageKind.PROGRESS,
     EventKind.RESOLVE: MessageKind.RESULT,
 }
+# What each message tells of its step's record (nothing internal: no supervision order numbers).
+TOLD = {
+    MessageKind.ACCEPTED: (),
+    MessageKind.RETURN_REQUEST: ("reason",),
+    MessageKind.EXTENSION_REQUEST: ("days", "reason", "due_at"),
+    MessageKind.PROGRESS: ("note",),
+    MessageKind.RESULT: ("result", "on_time"),
+}
 # The requests the platform decides, and what the order then waits for.
 AWAITS = {
     MessageKind.RETURN_REQUEST: Awaiting.RETURN,
@@ -98,7 +106,7 @@ def queue_message(order: PlatformOrder, event: TicketEvent) -> PlatformMessage:
         "ticket": event.ticket.number,
         "status": _code(platform, CodeKind.STATUS, kind),
         "at": timezone.localtime(event.at).isoformat(),
-        **{key: value for key, value in event.payload.items() if value not in (None, "", [])},
+        **{key: event.payload[key] for key in TOLD[kind] if key in event.payload},
     }
     if kind == MessageKind.RESULT:
         payload["result_code"] = _code(platform, CodeKind.RESULT, RESOLVED)
