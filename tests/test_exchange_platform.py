@@ -253,3 +253,19 @@ def test_it_waits_for_the_platform_on_a_return_request(cast: Cast, platform: Any
     assert set(PlatformOrder.objects.values_list("awaiting", flat=True)) == {""}
     # A second decision on a request already decided is flagged.
     assert push_events(event("R3", "return_approved", "SZ0023", at))[0]["status"] == "flagged"
+
+
+def test_it_leaves_a_finished_ticket_as_it_is_on_a_newer_revision(
+    cast: Cast, platform: Any
+) -> None:
+    push_orders(order("SZ0030"))
+    ticket = ticket_of("SZ0030")
+    transitions.return_ticket(ticket.number, reason="不属本辖区", by=cast.handler_a)
+    transitions.invalidate_ticket(ticket.number, reason="平台已收回", by=cast.dispatcher)
+    (answer,) = push_orders(order("SZ0030", revision=2, content="更正内容"))
+    assert answer["status"] == "conflict"
+    ticket.refresh_from_db()
+    assert ticket.content == order("SZ0030")["content"]
+    assert PlatformOrder.objects.get().revision == 1
+    wrong_phone = push_orders(order("SZ0031"), order("SZ0031", revision=2, caller_phone="abc"))
+    assert wrong_phone[1]["field"] == "orders.1.caller_phone"

@@ -337,7 +337,9 @@ class TestRollups:
                 "handovers",
                 "rollups",
                 "publishing",
+                "platform-pull",
                 "delivery",
+                "platform-delivery",
             ]
             # The newest first: what the home pages read.
             assert list(DirtyDay.objects.values_list("day", flat=True)) == [

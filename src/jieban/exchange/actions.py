@@ -42,7 +42,7 @@ from jieban.exchange.models import (
     UnitMapping,
 )
 from jieban.inputs import aware_moment, clean_text
-from jieban.intake.actions import TicketDraft, register_ticket
+from jieban.intake.actions import PHONE_PATTERN, TicketDraft, register_ticket
 from jieban.org.actors import SYSTEM, Actor, person_of
 from jieban.org.models import Unit
 from jieban.org.permissions import can_manage_exchange, can_work_unit_tickets, require
@@ -51,6 +51,7 @@ from jieban.tickets.events import channel_dispatch_payload
 from jieban.tickets.extensions import approve_extension, reject_extension
 from jieban.tickets.models import (
     CLOCK_RUNNING,
+    TERMINAL,
     Channel,
     EventKind,
     Status,
@@ -93,6 +94,7 @@ class Answer:
     FLAGGED = "flagged"
     DUPLICATE = "duplicate"
     INVALID = "invalid"
+    CONFLICT = "conflict"
 
 
 # --- orders in -------------------------------------------------------------------------------
@@ -255,10 +257,11 @@ def receive_orders(
             if not isinstance(item, dict):
                 raise InvalidInput(_("Each order is an object."), field="")
             answer = take_order(platform, item)
-        except InvalidInput as exc:
+        except (InvalidInput, Conflict) as exc:
             number = item.get("number") if isinstance(item, dict) else None
             field = f"orders.{index}.{exc.field}" if exc.field else f"orders.{index}"
-            answer = OrderAnswer(str(number or ""), Answer.INVALID, detail=exc.message, field=field)
+            status = Answer.INVALID if isinstance(exc, InvalidInput) else Answer.CONFLICT
+            answer = OrderAnswer(str(number or ""), status, detail=exc.message, field=field)
         answers.append(answer.as_dict())
     if pushed:
         Platform.objects.filter(pk=platform.pk).update(last_push_at=timezone.now())
@@ -339,10 +342,19 @@ def _revise(
     if order.ticket_id is None:
         return _apply(platform, order, now, created=True)
     ticket = access_ticket(SYSTEM, number_of(order), for_update=True)
+    if ticket.status in TERMINAL:
+        raise Conflict(
+            _("Ticket %(number)s is “%(status)s”: a finished ticket is not changed.")
+            % {"number": ticket.number, "status": Status(ticket.status).label}
+        )
     changed: dict[str, Any] = {}
     for field, (name, limit) in REVISED_FIELDS.items():
         if name in payload:
             value = _text(payload, name, limit=limit, required=field == "content")
+            if field == "resident_phone" and value and not PHONE_PATTERN.match(value):
+                raise InvalidInput(
+                    _("%(phone)s is not a phone number.") % {"phone": value}, field=name
+                )
             if value != getattr(ticket, field):
                 changed[field] = value
     deadline = _moment(payload, "deadline", required=False)
