@@ -11,7 +11,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from jieban.exchange.models import PlatformMessage
+from jieban.exchange.models import PlatformMessage, PlatformOrder
 from jieban.exchange.outbox import deliver_due
 from jieban.tickets import transitions
 from tests.conftest import Cast, new_ticket
@@ -112,3 +112,13 @@ def test_it_answers_a_signed_body_it_cannot_read_with_400(cast: Cast) -> None:
     bad = signed_post("orders", {"orders": [order("SZ0504", content="噪音\x00")]})
     assert bad.json()["results"][0]["field"] == "orders.0.content"
     assert bad.json()["results"][0]["status"] == "invalid"
+    # Also in a field Jieban does not read, and in an event: nothing is stored.
+    extra = signed_post("orders", {"orders": [order("SZ0505", remark="备注\x00")]})
+    assert extra.json()["results"][0]["field"] == "orders.0.remark"
+    event = signed_post(
+        "events",
+        {"events": [{"id": "X2", "kind": "urge", "order": "SZ0505", "note": "\x07",
+                     "occurred_at": "2026-03-11T10:00:00+08:00"}]},
+    )  # fmt: skip
+    assert event.json()["results"][0]["field"] == "events.0.note"
+    assert not PlatformOrder.objects.exists()

@@ -41,7 +41,7 @@ from jieban.exchange.models import (
     PlatformOrder,
     UnitMapping,
 )
-from jieban.inputs import aware_moment, clean_text
+from jieban.inputs import aware_moment, check_text, clean_text
 from jieban.intake.actions import PHONE_PATTERN, TicketDraft, register_ticket
 from jieban.org.actors import SYSTEM, Actor, person_of
 from jieban.org.models import Unit
@@ -127,6 +127,23 @@ def _revision(item: Mapping[str, Any]) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1_000_000:
         raise InvalidInput(_("The revision is a whole number from 1."), field="revision")
     return value
+
+
+def checked_payload(item: Mapping[str, Any]) -> dict[str, Any]:
+    """`item` as it is stored, once every text in it (keys too, at any depth) holds no control
+    character or lone surrogate (`check_text`); else InvalidInput naming its path."""
+    pending: list[tuple[str, Any]] = [("", item)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            check_text(value, field=path)
+        elif isinstance(value, dict):
+            for key, inner in value.items():
+                check_text(str(key), field=path or str(key))
+                pending.append((f"{path}.{key}" if path else str(key), inner))
+        elif isinstance(value, list):
+            pending.extend((f"{path}.{index}", inner) for index, inner in enumerate(value))
+    return dict(item)
 
 
 def _number(item: Mapping[str, Any]) -> str:
@@ -270,9 +287,9 @@ def receive_orders(
 
 def take_order(platform: Platform, item: Mapping[str, Any]) -> OrderAnswer:
     """One order: new, a replay (nothing changes), or a newer revision (the ticket changes)."""
+    payload = checked_payload(item)
     number = _number(item)
     revision = _revision(item)
-    payload = dict(item)
     now = timezone.now()
     with transaction.atomic():
         order = (
@@ -475,7 +492,7 @@ def _event_in(index: int, item: object) -> EventIn:
         kind=kind,
         order=_text(item, "order", limit=80, required=True),
         occurred_at=occurred_at,
-        payload=dict(item),
+        payload=checked_payload(item),
     )
 
 
