@@ -21,5 +21,7 @@ def drop_table(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("exchange", "0001_initial")]
+    # Chained after the 12345 platform link's migration while the parts of issue 12 land (the
+    # lead renumbers on merge).
+    dependencies = [("exchange", "0002_platforms")]
     operations = [migrations.RunPython(create_table, drop_table)]
