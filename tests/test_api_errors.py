@@ -163,7 +163,15 @@ def test_every_operation_documents_the_refusal_of_credentials() -> None:
             error = {str(code): item for code, item in operation["responses"].items()}.get("401")
             assert error is not None, (method, path)
             assert "ErrorOut" in str(error["content"]), (method, path)
-    assert public == {("get", "/api/v1/track")}
+    # The 12345 platforms' addresses take the platform's signature, not a person's token; a
+    # bad one is a 401, which they document.
+    signed = {
+        ("post", "/api/v1/exchange/{code}/orders"),
+        ("post", "/api/v1/exchange/{code}/events"),
+    }
+    for method, path in signed:
+        assert "401" in {str(code) for code in document["paths"][path][method]["responses"]}
+    assert public == {("get", "/api/v1/track")} | signed
 
 
 def test_a_revoked_token_stops_working(cast: Cast) -> None:

@@ -44,7 +44,9 @@ from openpyxl import Workbook
 
 from jieban.community.actions import create_building
 from jieban.community.appointments import issue_appointment
+from jieban.exchange.actions import receive_orders
 from jieban.exchange.imports import check_file, record_check
+from jieban.exchange.models import PlatformMessage
 from jieban.intake.actions import add_attachment
 from jieban.mediation.actions import (
     AgreementDraft,
@@ -71,6 +73,8 @@ from jieban.tickets.supervision import supervise_ticket
 from jieban.web.tickets.saved_filters import save_filter
 from jieban.workcalendar import workdays
 from tests.conftest import Cast, local, new_ticket
+from tests.platform_peer import make_platform
+from tests.platform_peer import order as platform_order
 from tests.test_permissions import CAST, MEMBER_BOUND, POLICY, UNIT_BOUND
 from tests.ticket_sheets import SOURCE, make_source, xlsx
 from tests.ticket_sheets import row as ticket_row
@@ -139,6 +143,9 @@ STUDIO_EDITORS: Roles = frozenset(UNIT_BOUND["can_edit_studio"])
 NEW_STUDIO = {"code": "MS2", "name": "新调解工作室", "host_unit": "PS-A"}
 MEDIATOR = {"person": "outsider", "kind": "lawyer"}
 GRID_MAP: Roles = frozenset(POLICY["can_see_grid_map"])
+# The exchange with the 12345 platforms: its page and actions; the platform's own addresses
+# answer only its signature (every role here, unsigned, is refused 401).
+EXCHANGE: Roles = frozenset(POLICY["can_manage_exchange"])
 BUILDING = {"grid": "G-01", "kind": "building", "name": "5号楼", "address": "幸福路 5 号"}
 LETTER = {
     "post": "grid_officer",
@@ -237,6 +244,8 @@ class Row:
     # Whether a visitor without credentials is sent to log in (pages) or told 401 (API) before
     # anything else; the API's root answers 404 to everyone.
     authenticates: bool = True
+    # A partner's address, signed by it and by no person: every write unsigned is a 401.
+    signed: bool = False
 
     @property
     def api(self) -> bool:
@@ -589,6 +598,23 @@ ROWS: list[Row] = [
         seen_by=SEES_HANDOVER, data={}),
     Row("api/v1/handovers/<pk>/decline", "/api/v1/handovers/{handover}/decline",
         write=NOBODY, seen_by=SEES_HANDOVER, data={"reason": "不属本村"}),
+    # --- The 12345 platform link ------------------------------------------------------------
+    Row("exchange/", "/exchange/", read=EXCHANGE),
+    Row("exchange/messages/<id:pk>/retry/", "/exchange/messages/{message}/retry/",
+        write=EXCHANGE),
+    Row("exchange/apply-waiting/", "/exchange/apply-waiting/", write=EXCHANGE),
+    Row("api/v1/exchange/<code>/orders", "/api/v1/exchange/sz12345/orders", write=NOBODY,
+        signed=True, data={"orders": []}),
+    Row("api/v1/exchange/<code>/events", "/api/v1/exchange/sz12345/events", write=NOBODY,
+        signed=True, data={"events": []}),
+    Row("api/v1/exchange/tickets/<number>/progress",
+        "/api/v1/exchange/tickets/{platform_ticket}/progress", write=HOLDERS_A, seen_by=SEES_A,
+        data={"note": "已联系施工方"}),
+    Row("api/v1/exchange/platforms", "/api/v1/exchange/platforms", read=EXCHANGE),
+    Row("tickets/<str:number>/progress/", "/tickets/{platform_ticket}/progress/",
+        write=HOLDERS_A, seen_by=SEES_A, data={"note": "已联系施工方"}),
+    Row("api/v1/exchange/messages/<pk>/retry", "/api/v1/exchange/messages/{message}/retry",
+        write=EXCHANGE, data={}),
 ]  # fmt: skip
 
 
@@ -619,14 +645,14 @@ SAMPLE = {
     name: {
         "saved_filter": "1", "attachment": "1", "notification": "1", "building": "1",
         "letter": "1", "studio": "1", "handover": "1", "quiet_studio": "2", "import": "1",
-        "source": "city-12345",
+        "source": "city-12345", "message": "1",
     }.get(name, "JB1")
     for name in (
         "new", "earlier", "dispatched", "in_progress", "pending", "resolved", "moved",
         "reported", "order", "saved_filter", "attachment", "notification", "override",
         "case", "mediating", "succeeded", "agreed", "building", "letter", "studio",
         "case", "mediating", "succeeded", "agreed", "building", "letter", "handover",
-        "quiet_studio", "open311", "import", "source",
+        "quiet_studio", "open311", "import", "source", "platform_ticket", "message",
     )
 }  # fmt: skip
 
@@ -751,6 +777,12 @@ def world(cast: Cast) -> World:
         )
         objects["source"] = SOURCE
         objects["import"] = str(record_check(check, by=cast.admin).pk)
+        # A 12345 platform's order, signed for by station A: its message not delivered yet.
+        platform = make_platform()
+        (taken,) = receive_orders(platform, [platform_order("SZ-M1")])
+        transitions.accept_ticket(taken["ticket"], by=cast.handler_a)
+        objects["platform_ticket"] = taken["ticket"]
+        objects["message"] = str(PlatformMessage.objects.get().pk)
         _token, raw = ApiToken.issue(cast.dispatcher, name="12345 channel")
     return World(objects, {member: getattr(cast, member) for member in CAST}, raw)
 
@@ -767,6 +799,8 @@ def expected(row: Row, role: str, method: str) -> str:
     allowed = row.read if method == "GET" else row.write
     seen_by = row.seen_by if method == "GET" or row.write_seen else None
     who = acting_as(role, row)
+    if row.signed and allowed is not None:
+        return "401"
     stopped_at_the_door = who == ANONYMOUS and row.authenticates
     if allowed is None:
         # Not offered: 405, unless a page sends the visitor to log in first.

@@ -337,7 +337,9 @@ class TestRollups:
                 "handovers",
                 "rollups",
                 "publishing",
+                "platform-pull",
                 "delivery",
+                "platform-delivery",
                 "imports",
             ]
             # The newest first: what the home pages read.

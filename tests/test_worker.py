@@ -107,7 +107,13 @@ def test_it_runs_every_apps_jobs_in_the_sweeps_order() -> None:
         "handovers",
         "rollups",
         "publishing",
+        "platform-pull",
         "delivery",
+        "platform-delivery",
         "imports",
     ]
-    assert [job.name for job in jobs if job.between_sweeps] == ["delivery", "imports"]
+    assert [job.name for job in jobs if job.between_sweeps] == [
+        "delivery",
+        "platform-delivery",
+        "imports",
+    ]

@@ -47,3 +47,10 @@ class Throttled(DomainError):
     def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
         super().__init__(message, field=field)
         self.retry_after = retry_after
+
+
+class Unauthenticated(DomainError):
+    """The caller did not prove who it is: a partner's request without a valid signature, or
+    one too old (HTTP 401)."""
+
+    status_code = 401

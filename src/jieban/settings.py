@@ -246,6 +246,9 @@ DEFAULT_FROM_EMAIL = env_str("JIEBAN_EMAIL_FROM", "jieban@localhost")
 JIEBAN_WEBHOOK_URL = env_str("JIEBAN_WEBHOOK_URL", "")
 JIEBAN_WEBHOOK_SECRET = env_str("JIEBAN_WEBHOOK_SECRET", "")
 JIEBAN_WEBHOOK_TIMEOUT = env_int("JIEBAN_WEBHOOK_TIMEOUT", 5)
+# Seconds a 12345 platform has to answer a delivered message or a pull (README, "The 12345
+# platform link").
+JIEBAN_EXCHANGE_TIMEOUT = env_int("JIEBAN_EXCHANGE_TIMEOUT", 10)
 
 # The worker: how often it sweeps, and the new deadline (working days) of supervision orders.
 JIEBAN_SWEEP_SECONDS = env_int("JIEBAN_SWEEP_SECONDS", 60)
@@ -270,6 +273,7 @@ JIEBAN_SUPERVISION_DAYS = {
     "dissatisfied": env_int("JIEBAN_SUPERVISION_DAYS_DISSATISFIED", 2),
     "manual": env_int("JIEBAN_SUPERVISION_DAYS_MANUAL", 2),
     "mediation_failed": env_int("JIEBAN_SUPERVISION_DAYS_MEDIATION_FAILED", 2),
+    "platform": env_int("JIEBAN_SUPERVISION_DAYS_PLATFORM", 2),
 }
 
 # Guessing passwords (README, "Logins and lockouts"): django-axes records every failed login

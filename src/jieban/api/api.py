@@ -31,6 +31,7 @@ from jieban.api.routers import (
     batch,
     calendar,
     community,
+    exchange,
     mediation,
     notifications,
     org,
@@ -120,6 +121,7 @@ api.add_router("", community.router)
 api.add_router("", studios.router)
 api.add_router("", mediation.router)
 api.add_router("", track.router)
+api.add_router("", exchange.router)
 
 
 def _error(

@@ -1,6 +1,7 @@
-"""The back office for the exchange: the Open311 applications' keys (issued and revoked here
-or with `jieban open311 key`, by administrators: `can_manage_open311_keys`) and the requests
-they sent."""
+"""The back office for the exchange: the 12345 platforms (a platform and its mapping tables
+are configuration, added and changed here; orders, messages and events are read here), the
+Open311 applications' keys (issued and revoked here or with `jieban open311 key`, by
+administrators: `can_manage_open311_keys`) and the requests they sent."""
 
 from __future__ import annotations
 
@@ -14,7 +15,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from jieban.errors import DomainError
-from jieban.exchange.models import Open311Key, Open311Request
+from jieban.exchange.models import (
+    CategoryMapping,
+    CodeMapping,
+    Open311Key,
+    Open311Request,
+    Platform,
+    PlatformEvent,
+    PlatformMessage,
+    PlatformOrder,
+    UnitMapping,
+)
 from jieban.exchange.open311 import issue_open311_key, revoke_open311_key
 from jieban.inputs import clean_text
 from jieban.org.permissions import can_manage_open311_keys
@@ -127,3 +138,49 @@ class Open311RequestAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class CategoryMappingInline(admin.TabularInline):
+    model = CategoryMapping
+    extra = 1
+
+
+class UnitMappingInline(admin.TabularInline):
+    model = UnitMapping
+    extra = 1
+
+
+class CodeMappingInline(admin.TabularInline):
+    model = CodeMapping
+    extra = 1
+
+
+@admin.register(Platform)
+class PlatformAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "mode", "base_url", "is_active", "last_pull_at",
+                    "last_push_at", "last_delivery_at")  # fmt: skip
+    readonly_fields = ("last_pull_at", "last_push_at", "last_delivery_at")
+    inlines = [CategoryMappingInline, UnitMappingInline, CodeMappingInline]
+
+
+@admin.register(PlatformOrder)
+class PlatformOrderAdmin(admin.ModelAdmin):
+    list_display = ("number", "platform", "revision", "state", "ticket", "awaiting", "received_at")
+    list_filter = ("platform", "state", "awaiting")
+    search_fields = ("number",)
+    raw_id_fields = ("ticket", "root")
+
+
+@admin.register(PlatformMessage)
+class PlatformMessageAdmin(admin.ModelAdmin):
+    list_display = ("message_id", "platform", "kind", "created_at", "attempts", "delivered_at",
+                    "last_error")  # fmt: skip
+    list_filter = ("platform", "kind")
+    raw_id_fields = ("order",)
+
+
+@admin.register(PlatformEvent)
+class PlatformEventAdmin(admin.ModelAdmin):
+    list_display = ("event_id", "platform", "kind", "occurred_at", "state", "reason")
+    list_filter = ("platform", "state", "kind")
+    raw_id_fields = ("order",)

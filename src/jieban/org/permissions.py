@@ -238,6 +238,13 @@ def can_administer(actor: Viewer) -> bool:
     return _person_with_role(actor, frozenset({Role.ADMIN})) and bool(actor.is_staff)
 
 
+def can_manage_exchange(actor: Viewer) -> bool:
+    """The exchange with the 12345 platforms: its page (deliveries, orders waiting for a
+    mapping), retrying a message, applying waiting orders: the administrators and the command
+    centre."""
+    return _person_with_role(actor, CENTRE_ROLES)
+
+
 def can_see_grids(actor: Viewer) -> bool:
     """Read the grids, their places and boundaries: everyone logged in (the map is the
     bureau's, as the figures by grid are)."""

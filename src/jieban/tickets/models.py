@@ -157,6 +157,10 @@ class EventKind(models.TextChoices):
     HANDOVER = "handover", _("Handed over for people's mediation")
     HANDOVER_ACCEPT = "handover_accept", _("Mediation case opened")
     MEDIATION_END = "mediation_end", _("Mediation concluded")
+    # The 12345 platform link (jieban.exchange): a progress note the unit sends up
+    # (阶段性回复), and what the platform changed (a corrected order, a decision).
+    PROGRESS = "progress", _("Progress reported")
+    PLATFORM_UPDATE = "platform_update", _("Changed by the 12345 platform")
 
 
 class Ticket(models.Model):
@@ -515,6 +519,8 @@ class SupervisionReason(models.TextChoices):
     MANUAL = "manual", _("Issued by a supervisor")
     # The dispute came back from people's mediation unsettled: a new handling round.
     MEDIATION_FAILED = "mediation_failed", _("Mediation failed")
+    # An urging (催办 / 督办) sent down by the 12345 platform the ticket came from.
+    PLATFORM = "platform", _("Urged by the 12345 platform")
 
 
 class ExtensionStatus(models.TextChoices):

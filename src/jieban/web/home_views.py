@@ -22,11 +22,17 @@ from django.views.decorators.http import require_safe
 from jieban.community.models import Appointment, PhoneReport
 from jieban.community.network import GridDesk, my_grids, my_letters
 from jieban.community.reports import my_reports
+from jieban.exchange.selectors import failing_count
 from jieban.http import AuthenticatedRequest
 from jieban.mediation.models import Handover, MediationCase
 from jieban.mediation.selectors import Clock, forums_for, handover_list, my_open_cases
 from jieban.org.models import CENTRE_ROLES, Role, Unit, User
-from jieban.org.permissions import can_report_from_phone, can_supervise, has_inbox
+from jieban.org.permissions import (
+    can_manage_exchange,
+    can_report_from_phone,
+    can_supervise,
+    has_inbox,
+)
 from jieban.stats import dashboards
 from jieban.stats.dashboards import ListCount, Window
 from jieban.stats.models import PublishedReport, ReportKind
@@ -242,6 +248,8 @@ def centre_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
         "orders": orders,
         "extensions": list(pending_extensions(user)[:PENDING_SHOWN]),
         "escalated": escalated_tickets(user),
+        # Messages to a 12345 platform undelivered for more than a day (the exchange page).
+        "exchange_failing": failing_count(timezone.now()) if can_manage_exchange(user) else 0,
         **_month_scores(today),
     }
     return render(request, "web/home/centre.html", context)
@@ -384,6 +392,8 @@ def leader_home(request: AuthenticatedRequest, today: dt.date) -> HttpResponse:
     context = {
         "blocks": [block for _period, block in blocks],
         "escalated": escalated_tickets(user),
+        # Messages to a 12345 platform undelivered for more than a day (the exchange page).
+        "exchange_failing": failing_count(timezone.now()) if can_manage_exchange(user) else 0,
         **_month_scores(today),
     }
     # This month's block has just rebuilt the month's dirty days.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jieban.exchange.selectors import came_from_platform
 from jieban.org.actors import Viewer
 from jieban.org.permissions import (
     can_administer,
@@ -16,6 +17,7 @@ from jieban.org.permissions import (
     can_import_tickets,
     can_issue_appointments,
     can_manage_buildings,
+    can_manage_exchange,
     can_mark_repeat,
     can_read_own_appointments,
     can_read_reports,
@@ -47,12 +49,13 @@ class TicketForm:
     EXTEND = "extension"
     APPROVE_EXTENSION = "extension-approve"
     REJECT_EXTENSION = "extension-reject"
+    PROGRESS = "progress"
 
 
 def ticket_forms(user: Viewer, ticket: Ticket) -> list[str]:
     """The forms besides the transitions that the ticket page offers `user` now: the
-    permission of `supervise_ticket`, `record_visit`, `mark_repeat`, `request_extension` and
-    the extension's decision, in the state each needs."""
+    permission of `supervise_ticket`, `record_visit`, `mark_repeat`, `request_extension`, the
+    extension's decision and `report_progress`, in the state each needs."""
     offered = []
     if can_supervise(user) and ticket.status in CLOCK_RUNNING:
         offered.append(TicketForm.SUPERVISE)
@@ -70,6 +73,9 @@ def ticket_forms(user: Viewer, ticket: Ticket) -> list[str]:
             offered.append(TicketForm.EXTEND)
         if centre_decides and pending:
             offered += [TicketForm.APPROVE_EXTENSION, TicketForm.REJECT_EXTENSION]
+    # 阶段性回复: the unit tells the 12345 platform its ticket came from how it goes.
+    if unit_may_ask and came_from_platform(ticket):
+        offered.append(TicketForm.PROGRESS)
     return offered
 
 
@@ -93,6 +99,7 @@ class Menu:
     imports: bool
     my_appointments: bool
     studios: bool
+    exchange: bool
     admin: bool
 
 
@@ -118,5 +125,6 @@ def menu_for(user: Viewer) -> Menu:
         # A station's leaders find their own letters among the station's.
         my_appointments=can_read_own_appointments(user) and not can_issue_appointments(user),
         studios=can_see_studios(user),
+        exchange=can_manage_exchange(user),
         admin=can_administer(user),
     )

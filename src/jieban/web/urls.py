@@ -11,6 +11,7 @@ from jieban.web import (
 from jieban.web.community import appointments, buildings, gridmap
 from jieban.web.community import reports as phone_reports
 from jieban.web.exchange import imports as ticket_imports
+from jieban.web.exchange import platforms as exchange_platforms
 from jieban.web.login import LoginForm
 from jieban.web.mediation import agreements as mediation_agreements
 from jieban.web.mediation import cases as mediation_cases
@@ -88,6 +89,7 @@ urlpatterns = [
     ),
     # Before "tickets/<str:number>/<slug:action>/": the hand-over is mediation's page.
     path("tickets/<str:number>/handover/", handovers.handover_new, name="handover_new"),
+    path("tickets/<str:number>/progress/", actions.ticket_progress, name="ticket_progress"),
     path("tickets/<str:number>/<slug:action>/", actions.ticket_action, name="ticket_action"),
     path("inbox/", lists.inbox, name="inbox"),
     path("calendar/", calendar_views.calendar, name="calendar"),
@@ -148,6 +150,15 @@ urlpatterns = [
     path("appointments/<id:pk>/print/", appointments.appointment_print, name="appointment_print"),
     path("quick-report/", phone_reports.report_new, name="phone_report_new"),
     path("quick-report/mine/", phone_reports.report_list, name="phone_reports"),
+    path("exchange/", exchange_platforms.exchange, name="exchange"),
+    path(
+        "exchange/messages/<id:pk>/retry/",
+        exchange_platforms.message_retry,
+        name="exchange_message_retry",
+    ),
+    path(
+        "exchange/apply-waiting/", exchange_platforms.apply_waiting, name="exchange_apply_waiting"
+    ),
     path("studios/", studios.studio_index, name="studios"),
     path("studios/new/", studios.studio_new, name="studio_new"),
     path("studios/<id:pk>/", studios.studio_detail, name="studio"),

@@ -21,9 +21,13 @@ Today's jobs (order, name, app) and where their lines go (place):
     30 rollups     stats    the statistics' daily rollups              place 60
     40 publishing  stats    the reports of the periods that ended, the
                             missed ones oldest first, a few a sweep    place 40 (headline)
+    45 platform-pull  exchange  orders pulled from the 12345 platforms
+                            that do not push, a minute apart; orders
+                            whose mapping was added since              place 52
     50 delivery    notify   the outbox's due notifications             place 50, between sweeps
-    55 imports     exchange the confirmed ticket imports, a turn of
-                            about 20 s at a time                       place 55, between sweeps
+    55 platform-delivery  exchange  messages to the 12345 platforms    place 51, between sweeps
+    56 imports     exchange the confirmed ticket imports, a turn of
+                            about 20 s at a time                       place 56, between sweeps
 """
 
 from __future__ import annotations

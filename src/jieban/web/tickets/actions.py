@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jieban.errors import DomainError, NotFound
+from jieban.exchange.actions import report_progress
 from jieban.http import AuthenticatedRequest
 from jieban.intake.actions import mark_repeat
 from jieban.org.actors import Actor
@@ -202,6 +203,18 @@ def ticket_extension(request: AuthenticatedRequest, number: str) -> HttpResponse
         }
 
     return ticket_form_post(request, number, TicketForm.EXTEND, perform)
+
+
+@login_required
+@require_POST
+def ticket_progress(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    """阶段性回复: the unit's progress note, sent on to the 12345 platform."""
+
+    def perform(data: dict[str, Any]) -> str:
+        report_progress(number, note=data["note"], by=request.user)
+        return _("Progress reported; it is sent on to the 12345 platform.")
+
+    return ticket_form_post(request, number, TicketForm.PROGRESS, perform)
 
 
 @login_required

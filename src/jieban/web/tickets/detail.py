@@ -121,6 +121,7 @@ TICKET_FORM_LABELS: dict[str, Promise] = {
     TicketForm.EXTEND: gettext_lazy("Ask for more time"),
     TicketForm.APPROVE_EXTENSION: gettext_lazy("Approve the extension"),
     TicketForm.REJECT_EXTENSION: gettext_lazy("Reject the extension"),
+    TicketForm.PROGRESS: gettext_lazy("Report progress to the 12345 platform"),
 }
 TICKET_FORM_URLS = {
     TicketForm.SUPERVISE: "web:ticket_supervise",
@@ -129,6 +130,7 @@ TICKET_FORM_URLS = {
     TicketForm.EXTEND: "web:ticket_extension",
     TicketForm.APPROVE_EXTENSION: "web:ticket_extension_approve",
     TicketForm.REJECT_EXTENSION: "web:ticket_extension_reject",
+    TicketForm.PROGRESS: "web:ticket_progress",
 }
 
 

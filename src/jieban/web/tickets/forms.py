@@ -371,6 +371,14 @@ class TicketFilterForm(forms.Form):
                 status_field.choices = [*STATUS_CHOICES, (chosen, separator.join(labels))]
 
 
+class ProgressForm(forms.Form):
+    """阶段性回复: the unit's progress note to the 12345 platform; `report_progress` checks it."""
+
+    note = forms.CharField(
+        label=_("Progress so far"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 # The ticket page's forms besides the transitions, by the key `ticket_forms` offers.
 TICKET_FORMS: dict[str, type[forms.Form]] = {
     TicketForm.SUPERVISE: SuperviseForm,
@@ -379,6 +387,7 @@ TICKET_FORMS: dict[str, type[forms.Form]] = {
     TicketForm.EXTEND: ExtensionForm,
     TicketForm.APPROVE_EXTENSION: ExtensionDecisionForm,
     TicketForm.REJECT_EXTENSION: ExtensionDecisionForm,
+    TicketForm.PROGRESS: ProgressForm,
 }
 
 

@@ -1,0 +1,744 @@
+"""The 12345 platform link's writes: orders in, decisions and calls back in, progress notes,
+and the exchange page's actions. Every write here is one transaction; a platform acts as
+`SYSTEM`.
+
+Orders (`receive_orders`): each becomes a dispatched ticket of channel `hotline_12345` through
+the one intake (`register_ticket`), its external id `<platform code>:<order number>` (unique
+across platforms), its unit and category read from the platform's mapping tables. An order is
+kept once by platform and number: the same revision again changes nothing, a newer one updates
+the ticket and says so on its timeline; an order whose category or department no mapping
+covers waits (`needs_mapping`) until `apply_waiting_orders` finds the mapping.
+
+Events (`receive_events`): kept once by the platform's event id and applied in the order of
+their times; one that no longer fits the order (a decision with no request waiting, older than
+the request or than the latest event applied, or one the ticket's state refuses) is stored and
+flagged, never applied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jieban.errors import Conflict, InvalidInput, NotFound
+from jieban.exchange.models import (
+    Awaiting,
+    CategoryMapping,
+    CodeKind,
+    CodeMapping,
+    EventState,
+    OrderState,
+    Platform,
+    PlatformEvent,
+    PlatformMessage,
+    PlatformOrder,
+    UnitMapping,
+)
+from jieban.inputs import aware_moment, check_text, clean_text
+from jieban.intake.actions import PHONE_PATTERN, TicketDraft, register_ticket
+from jieban.org.actors import SYSTEM, Actor, person_of
+from jieban.org.models import Unit
+from jieban.org.permissions import can_manage_exchange, can_work_unit_tickets, require
+from jieban.tickets.access import access_ticket
+from jieban.tickets.events import channel_dispatch_payload
+from jieban.tickets.extensions import approve_extension, reject_extension
+from jieban.tickets.models import (
+    CLOCK_RUNNING,
+    TERMINAL,
+    Channel,
+    EventKind,
+    Status,
+    SupervisionReason,
+    Ticket,
+    TicketEvent,
+    TicketUnit,
+    VisitOutcome,
+)
+from jieban.tickets.supervision import issue_order, rewatch
+from jieban.tickets.transitions import (
+    Action,
+    apply_transition,
+    invalidate_ticket,
+    start_handling_clock,
+)
+from jieban.tickets.visits import record_visit
+
+MAX_ORDERS = 500
+MAX_EVENTS = 500
+CHILD_NUMBER = re.compile(r"^(?P<root>.+)-\d{2}$")
+# The intake's field names, as the platform's order names them.
+ORDER_FIELDS = {
+    "due_at": "deadline",
+    "resident_name": "caller_name",
+    "resident_phone": "caller_phone",
+    "unit": "department",
+    "external_id": "number",
+}
+
+
+class Answer:
+    """What became of one order or event, as the platform is told."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    NEEDS_MAPPING = "needs_mapping"
+    APPLIED = "applied"
+    FLAGGED = "flagged"
+    DUPLICATE = "duplicate"
+    INVALID = "invalid"
+    CONFLICT = "conflict"
+
+
+# --- orders in -------------------------------------------------------------------------------
+
+
+def _text(item: Mapping[str, Any], name: str, *, limit: int, required: bool = False) -> str:
+    value = item.get(name)
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(_("%(name)s must be a text.") % {"name": name}, field=name)
+    return clean_text(value, field=name, label=name, limit=limit, required=required)
+
+
+def _moment(item: Mapping[str, Any], name: str, *, required: bool) -> dt.datetime | None:
+    value = item.get(name)
+    if value in (None, ""):
+        if required:
+            raise InvalidInput(_("This field is required."), field=name)
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(
+            _("%(name)s must be a date and time (ISO 8601).") % {"name": name}, field=name
+        ) from None
+    return aware_moment(moment, field=name)
+
+
+def _revision(item: Mapping[str, Any]) -> int:
+    value = item.get("revision", 1)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1_000_000:
+        raise InvalidInput(_("The revision is a whole number from 1."), field="revision")
+    return value
+
+
+def checked_payload(item: Mapping[str, Any]) -> dict[str, Any]:
+    """`item` as it is stored, once every text in it (keys too, at any depth) holds no control
+    character or lone surrogate (`check_text`); else InvalidInput naming its path."""
+    pending: list[tuple[str, Any]] = [("", item)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            check_text(value, field=path)
+        elif isinstance(value, dict):
+            for key, inner in value.items():
+                check_text(str(key), field=path or str(key))
+                pending.append((f"{path}.{key}" if path else str(key), inner))
+        elif isinstance(value, list):
+            pending.extend((f"{path}.{index}", inner) for index, inner in enumerate(value))
+    return dict(item)
+
+
+def _number(item: Mapping[str, Any]) -> str:
+    return _text(item, "number", limit=80, required=True)
+
+
+def external_id_of(platform: Platform, number: str) -> str:
+    """The ticket's external id for an order: unique across platforms."""
+    return f"{platform.code}:{number}"
+
+
+def unmapped_codes(platform: Platform, payload: Mapping[str, Any]) -> list[str]:
+    """The order's category and department codes that no mapping of `platform` covers."""
+    missing = []
+    category = str(payload.get("category") or "")
+    department = str(payload.get("department") or "")
+    if not CategoryMapping.objects.filter(platform=platform, code=category).exists():
+        missing.append(f"category:{category}")
+    if not UnitMapping.objects.filter(platform=platform, code=department).exists():
+        missing.append(f"department:{department}")
+    return missing
+
+
+def _draft(platform: Platform, order: PlatformOrder) -> TicketDraft:
+    payload = order.payload
+    category = CategoryMapping.objects.select_related("category").get(
+        platform=platform, code=str(payload.get("category") or "")
+    )
+    unit = UnitMapping.objects.select_related("unit").get(
+        platform=platform, code=str(payload.get("department") or "")
+    )
+    return TicketDraft(
+        channel=Channel.HOTLINE_12345,
+        external_id=external_id_of(platform, order.number),
+        content=_text(payload, "content", limit=4000, required=True),
+        title=_text(payload, "title", limit=200),
+        category=category.category.code,
+        resident_name=_text(payload, "caller_name", limit=60),
+        resident_phone=_text(payload, "caller_phone", limit=20),
+        address=_text(payload, "address", limit=300),
+        received_at=_moment(payload, "received_at", required=True),
+        unit=unit.unit.code,
+        due_at=_moment(payload, "deadline", required=True),
+    )
+
+
+def _as_order_field(exc: InvalidInput) -> InvalidInput:
+    """The intake's error, naming the order's field rather than the ticket's."""
+    field = ORDER_FIELDS.get(exc.field or "", exc.field)
+    return InvalidInput(exc.message, field=field)
+
+
+def _register(platform: Platform, order: PlatformOrder, now: dt.datetime) -> Ticket:
+    """The order's ticket, taken in dispatched; the order is applied and linked to its root."""
+    try:
+        ticket, _created = register_ticket(_draft(platform, order), by=SYSTEM)
+    except InvalidInput as exc:
+        raise _as_order_field(exc) from None
+    order.ticket = ticket
+    order.state = OrderState.APPLIED
+    order.unmapped = []
+    order.updated_at = now
+    order.root = _root_of(platform, order)
+    order.save()
+    if order.root is not None and order.root.ticket is not None:
+        TicketEvent.objects.create(
+            ticket=ticket,
+            kind=EventKind.PLATFORM_UPDATE,
+            at=now,
+            from_status=ticket.status,
+            to_status=ticket.status,
+            payload={"root": order.root.number, "root_ticket": order.root.ticket.number},
+        )
+    return ticket
+
+
+def _root_of(platform: Platform, order: PlatformOrder) -> PlatformOrder | None:
+    """The root order of a child order ("…-01"): named by `root`, or by its number."""
+    named = str(order.payload.get("root") or "")
+    match = CHILD_NUMBER.match(order.number)
+    number = named or (match.group("root") if match else "")
+    if not number or number == order.number:
+        return None
+    return (
+        PlatformOrder.objects.filter(platform=platform, number=number)
+        .select_related("ticket")
+        .first()
+    )
+
+
+@dataclass
+class OrderAnswer:
+    number: str
+    status: str
+    ticket: str | None = None
+    unmapped: list[str] | None = None
+    detail: str = ""
+    field: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {"number": self.number, "status": self.status}
+        if self.ticket:
+            answer["ticket"] = self.ticket
+        if self.unmapped:
+            answer["unmapped"] = self.unmapped
+        if self.detail:
+            answer["detail"] = self.detail
+            answer["field"] = self.field
+        return answer
+
+
+def _check_batch(items: object, *, name: str, limit: int) -> list[Any]:
+    if not isinstance(items, list):
+        raise InvalidInput(_("%(name)s must be a list.") % {"name": name}, field=name)
+    if len(items) > limit:
+        raise InvalidInput(_("At most %(limit)d items a request.") % {"limit": limit}, field=name)
+    return items
+
+
+def receive_orders(
+    platform: Platform, items: object, *, pushed: bool = True
+) -> list[dict[str, Any]]:
+    """Take in a platform's orders (at most MAX_ORDERS), one answer each in the same order;
+    `pushed` by the platform (its last push is noted), or pulled."""
+    answers = []
+    for index, item in enumerate(_check_batch(items, name="orders", limit=MAX_ORDERS)):
+        try:
+            if not isinstance(item, dict):
+                raise InvalidInput(_("Each order is an object."), field="")
+            answer = take_order(platform, item)
+        except (InvalidInput, Conflict) as exc:
+            number = item.get("number") if isinstance(item, dict) else None
+            field = f"orders.{index}.{exc.field}" if exc.field else f"orders.{index}"
+            status = Answer.INVALID if isinstance(exc, InvalidInput) else Answer.CONFLICT
+            answer = OrderAnswer(str(number or ""), status, detail=exc.message, field=field)
+        answers.append(answer.as_dict())
+    if pushed:
+        Platform.objects.filter(pk=platform.pk).update(last_push_at=timezone.now())
+    return answers
+
+
+def take_order(platform: Platform, item: Mapping[str, Any]) -> OrderAnswer:
+    """One order: new, a replay (nothing changes), or a newer revision (the ticket changes)."""
+    payload = checked_payload(item)
+    number = _number(item)
+    revision = _revision(item)
+    now = timezone.now()
+    with transaction.atomic():
+        order = (
+            PlatformOrder.objects.select_for_update(of=("self",))
+            .filter(platform=platform, number=number)
+            .first()
+        )
+        if order is not None:
+            if revision <= order.revision:
+                return _answer_of(order, Answer.UNCHANGED)
+            return _revise(platform, order, payload, revision, now)
+        order = PlatformOrder(
+            platform=platform,
+            number=number,
+            revision=revision,
+            payload=payload,
+            state=OrderState.NEEDS_MAPPING,
+            received_at=now,
+            updated_at=now,
+        )
+        try:
+            with transaction.atomic():
+                order.save(force_insert=True)
+        except IntegrityError:
+            # The same order from a concurrent request, taken first by it.
+            existing = PlatformOrder.objects.get(platform=platform, number=number)
+            return _answer_of(existing, Answer.UNCHANGED)
+        return _apply(platform, order, now, created=True)
+
+
+def _apply(
+    platform: Platform, order: PlatformOrder, now: dt.datetime, *, created: bool
+) -> OrderAnswer:
+    missing = unmapped_codes(platform, order.payload)
+    if missing:
+        order.unmapped = missing
+        order.state = OrderState.NEEDS_MAPPING
+        order.save(update_fields=["unmapped", "state", "payload", "revision", "updated_at"])
+        return _answer_of(order, Answer.NEEDS_MAPPING)
+    _register(platform, order, now)
+    return _answer_of(order, Answer.CREATED if created else Answer.UPDATED)
+
+
+def _answer_of(order: PlatformOrder, status: str) -> OrderAnswer:
+    ticket = order.ticket.number if order.ticket_id and order.ticket else None
+    unmapped = list(order.unmapped) if order.state == OrderState.NEEDS_MAPPING else None
+    return OrderAnswer(order.number, status, ticket=ticket, unmapped=unmapped)
+
+
+# The ticket's fields a corrected order may change, and the order's names for them.
+REVISED_FIELDS = {
+    "title": ("title", 200),
+    "content": ("content", 4000),
+    "address": ("address", 300),
+    "resident_name": ("caller_name", 60),
+    "resident_phone": ("caller_phone", 20),
+}
+
+
+def _revise(
+    platform: Platform, order: PlatformOrder, payload: dict[str, Any], revision: int,
+    now: dt.datetime,
+) -> OrderAnswer:  # fmt: skip
+    """A corrected re-send: the order's newer revision; its ticket's fields change, on its
+    timeline. An order still waiting for a mapping is tried again with it."""
+    order.payload, order.revision, order.updated_at = payload, revision, now
+    if order.ticket_id is None:
+        return _apply(platform, order, now, created=True)
+    ticket = access_ticket(SYSTEM, number_of(order), for_update=True)
+    if ticket.status in TERMINAL:
+        raise Conflict(
+            _("Ticket %(number)s is “%(status)s”: a finished ticket is not changed.")
+            % {"number": ticket.number, "status": Status(ticket.status).label}
+        )
+    changed: dict[str, Any] = {}
+    for field, (name, limit) in REVISED_FIELDS.items():
+        if name in payload:
+            value = _text(payload, name, limit=limit, required=field == "content")
+            if field == "resident_phone" and value and not PHONE_PATTERN.match(value):
+                raise InvalidInput(
+                    _("%(phone)s is not a phone number.") % {"phone": value}, field=name
+                )
+            if value != getattr(ticket, field):
+                changed[field] = value
+    deadline = _moment(payload, "deadline", required=False)
+    if deadline is not None and ticket.status in CLOCK_RUNNING and deadline != ticket.due_at:
+        changed["due_at"] = deadline
+    for field, value in changed.items():
+        setattr(ticket, field, value)
+    if "due_at" in changed:
+        rewatch(ticket)
+    ticket.version += 1
+    ticket.save()
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=EventKind.PLATFORM_UPDATE,
+        at=now,
+        from_status=ticket.status,
+        to_status=ticket.status,
+        payload={
+            "revision": revision,
+            "changed": {
+                key: value.isoformat() if isinstance(value, dt.datetime) else value
+                for key, value in changed.items()
+            },
+        },
+    )
+    order.save(update_fields=["payload", "revision", "updated_at"])
+    return _answer_of(order, Answer.UPDATED)
+
+
+def apply_waiting_orders(*, by: Actor, platform: Platform | None = None) -> int:
+    """Take in the orders that waited for a mapping and now have one; how many went on."""
+    require(
+        can_manage_exchange(by),
+        _("The exchange with the 12345 platforms is managed by the command centre."),
+    )
+    waiting = PlatformOrder.objects.filter(state=OrderState.NEEDS_MAPPING)
+    if platform is not None:
+        waiting = waiting.filter(platform=platform)
+    applied = 0
+    for order_id in list(waiting.order_by("received_at", "pk").values_list("pk", flat=True)):
+        with transaction.atomic():
+            order = (
+                PlatformOrder.objects.select_for_update(of=("self",))
+                .select_related("platform")
+                .filter(pk=order_id, state=OrderState.NEEDS_MAPPING)
+                .first()
+            )
+            if order is None or unmapped_codes(order.platform, order.payload):
+                continue
+            try:
+                with transaction.atomic():
+                    _register(order.platform, order, timezone.now())
+            except InvalidInput as exc:
+                order.unmapped = [f"invalid:{exc.field}"]
+                order.save(update_fields=["unmapped"])
+                continue
+            applied += 1
+    return applied
+
+
+# --- decisions and calls back in --------------------------------------------------------------
+
+
+class EventKindIn:
+    """What a platform's event may be."""
+
+    RETURN_APPROVED = "return_approved"
+    RETURN_REJECTED = "return_rejected"
+    EXTENSION_APPROVED = "extension_approved"
+    EXTENSION_REJECTED = "extension_rejected"
+    VISIT = "visit"
+    URGE = "urge"
+
+    ALL = (
+        RETURN_APPROVED,
+        RETURN_REJECTED,
+        EXTENSION_APPROVED,
+        EXTENSION_REJECTED,
+        VISIT,
+        URGE,
+    )
+
+
+# Decisions and what they decide.
+DECIDES = {
+    EventKindIn.RETURN_APPROVED: Awaiting.RETURN,
+    EventKindIn.RETURN_REJECTED: Awaiting.RETURN,
+    EventKindIn.EXTENSION_APPROVED: Awaiting.EXTENSION,
+    EventKindIn.EXTENSION_REJECTED: Awaiting.EXTENSION,
+}
+
+
+@dataclass
+class EventIn:
+    index: int
+    event_id: str
+    kind: str
+    order: str
+    occurred_at: dt.datetime
+    payload: dict[str, Any]
+
+
+def _event_in(index: int, item: object) -> EventIn:
+    if not isinstance(item, dict):
+        raise InvalidInput(_("Each event is an object."), field="")
+    kind = _text(item, "kind", limit=24, required=True)
+    if kind not in EventKindIn.ALL:
+        raise InvalidInput(
+            _("Unknown kind %(kind)s (one of: %(choices)s).")
+            % {"kind": kind, "choices": ", ".join(EventKindIn.ALL)},
+            field="kind",
+        )
+    occurred_at = _moment(item, "occurred_at", required=True)
+    assert occurred_at is not None
+    return EventIn(
+        index=index,
+        event_id=_text(item, "id", limit=80, required=True),
+        kind=kind,
+        order=_text(item, "order", limit=80, required=True),
+        occurred_at=occurred_at,
+        payload=checked_payload(item),
+    )
+
+
+def receive_events(platform: Platform, items: object) -> list[dict[str, Any]]:
+    """Take a platform's events in the order of their times; one answer each, in the order
+    they were sent."""
+    batch = _check_batch(items, name="events", limit=MAX_EVENTS)
+    answers: list[dict[str, Any]] = [{} for _item in batch]
+    parsed = []
+    for index, item in enumerate(batch):
+        try:
+            parsed.append(_event_in(index, item))
+        except InvalidInput as exc:
+            field = f"events.{index}.{exc.field}" if exc.field else f"events.{index}"
+            event_id = item.get("id") if isinstance(item, dict) else None
+            answers[index] = {
+                "id": str(event_id or ""),
+                "status": Answer.INVALID,
+                "detail": exc.message,
+                "field": field,
+            }
+    for event in sorted(parsed, key=lambda event: (event.occurred_at, event.index)):
+        try:
+            answers[event.index] = take_event(platform, event)
+        except InvalidInput as exc:
+            answers[event.index] = {
+                "id": event.event_id,
+                "status": Answer.INVALID,
+                "detail": exc.message,
+                "field": f"events.{event.index}.{exc.field}",
+            }
+    return answers
+
+
+def take_event(platform: Platform, event: EventIn) -> dict[str, Any]:
+    """One event, once: applied, or stored and flagged with the reason."""
+    with transaction.atomic():
+        order = (
+            PlatformOrder.objects.select_for_update(of=("self",))
+            .select_related("ticket")
+            .filter(platform=platform, number=event.order)
+            .first()
+        )
+        if order is None or order.ticket is None:
+            raise InvalidInput(
+                _("No order %(number)s taken in from this platform.") % {"number": event.order},
+                field="order",
+            )
+        known = PlatformEvent.objects.filter(platform=platform, event_id=event.event_id).first()
+        if known is not None:
+            return {"id": event.event_id, "status": Answer.DUPLICATE, "state": known.state}
+        reason = _stale(order, event)
+        if not reason:
+            try:
+                with transaction.atomic():
+                    _apply_event(platform, order, event)
+            except (Conflict, InvalidInput, NotFound) as exc:
+                reason = exc.message
+        state = EventState.FLAGGED if reason else EventState.APPLIED
+        try:
+            with transaction.atomic():
+                PlatformEvent.objects.create(
+                    platform=platform,
+                    event_id=event.event_id,
+                    kind=event.kind,
+                    order=order,
+                    occurred_at=event.occurred_at,
+                    payload=event.payload,
+                    state=state,
+                    reason=reason[:500],
+                )
+        except IntegrityError as exc:
+            # The same event from a concurrent request: undo what this one applied.
+            raise Conflict(_("Event %(id)s is being taken in.") % {"id": event.event_id}) from exc
+        if not reason:
+            order.last_event_at = max(filter(None, [order.last_event_at, event.occurred_at]))
+            if event.kind in DECIDES:
+                order.awaiting, order.awaiting_since = Awaiting.NOTHING, None
+            order.save(update_fields=["last_event_at", "awaiting", "awaiting_since"])
+    answer = {"id": event.event_id, "status": Answer.FLAGGED if reason else Answer.APPLIED}
+    if reason:
+        answer["reason"] = reason
+    return answer
+
+
+def _stale(order: PlatformOrder, event: EventIn) -> str:
+    """Why `event` no longer fits the order (empty when it does)."""
+    contradicts = event.kind in DECIDES or event.kind == EventKindIn.VISIT
+    if contradicts and order.last_event_at and event.occurred_at < order.last_event_at:
+        return _("Older than the latest event applied to this order.")
+    waiting_for = DECIDES.get(event.kind)
+    if waiting_for is None:
+        return ""
+    if order.awaiting != waiting_for:
+        return _("No such request is waiting for the platform's decision.")
+    if order.awaiting_since is not None and event.occurred_at < order.awaiting_since:
+        return _("Older than the request it would decide.")
+    return ""
+
+
+def _note(event: EventIn) -> str:
+    return _text(event.payload, "note", limit=4000)
+
+
+def _apply_event(platform: Platform, order: PlatformOrder, event: EventIn) -> None:
+    assert order.ticket is not None
+    number = order.ticket.number
+    handlers: dict[str, Callable[[], None]] = {
+        EventKindIn.RETURN_APPROVED: lambda: _return_approved(number, event),
+        EventKindIn.RETURN_REJECTED: lambda: _return_rejected(platform, order, event),
+        EventKindIn.EXTENSION_APPROVED: lambda: _extension_decided(number, event, approve=True),
+        EventKindIn.EXTENSION_REJECTED: lambda: _extension_decided(number, event, approve=False),
+        EventKindIn.VISIT: lambda: _visit(platform, number, event),
+        EventKindIn.URGE: lambda: _urge(number, event),
+    }
+    handlers[event.kind]()
+
+
+def _return_approved(number: str, event: EventIn) -> None:
+    """The platform takes the order back: the ticket leaves Jieban's figures as invalid."""
+    reason = _note(event) or _("Return approved by the 12345 platform.")
+    invalidate_ticket(number, reason=reason, by=SYSTEM)
+
+
+def _return_rejected(platform: Platform, order: PlatformOrder, event: EventIn) -> None:
+    """The platform refuses the return: the ticket goes back to the order's unit, with the
+    order's deadline."""
+    ticket = access_ticket(SYSTEM, number_of(order), for_update=True)
+    mapping = UnitMapping.objects.filter(
+        platform=platform, code=str(order.payload.get("department") or "")
+    ).first()
+    unit: Unit | None = mapping.unit if mapping else None
+    deadline = _moment(order.payload, "deadline", required=False)
+    if unit is None or deadline is None:
+        raise Conflict(_("The order names no mapped department or deadline to go back to."))
+    note = _note(event)
+
+    def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
+        start_handling_clock(ticket, unit=unit, now=now, due=deadline)
+        TicketUnit.objects.get_or_create(ticket=ticket, unit=unit, defaults={"first_held_at": now})
+        return {**channel_dispatch_payload(unit=unit.code, due_at=deadline), "note": note}
+
+    apply_transition(ticket, by=SYSTEM, action=Action.DISPATCH, apply=apply)
+
+
+def number_of(order: PlatformOrder) -> str:
+    assert order.ticket is not None
+    return order.ticket.number
+
+
+def _extension_decided(number: str, event: EventIn, *, approve: bool) -> None:
+    note = _note(event)
+    if approve:
+        approve_extension(number, note=note, by=SYSTEM)
+    else:
+        reject_extension(number, note=note or _("Refused by the 12345 platform."), by=SYSTEM)
+
+
+def visit_outcome(platform: Platform, code: str) -> str:
+    """Our follow-up outcome for the platform's code (its mapping, or our own name)."""
+    mapped = CodeMapping.objects.filter(platform=platform, kind=CodeKind.VISIT, theirs=code).first()
+    if mapped is not None:
+        return mapped.ours
+    if code in VisitOutcome.values:
+        return code
+    raise InvalidInput(
+        _("Unknown call outcome %(code)s: add it to the platform's code mappings.")
+        % {"code": code},
+        field="outcome",
+    )
+
+
+def _visit(platform: Platform, number: str, event: EventIn) -> None:
+    """The platform's own follow-up call, recorded as a visit with the platform as caller."""
+    outcome = visit_outcome(platform, _text(event.payload, "outcome", limit=40, required=True))
+    record_visit(
+        number, outcome=outcome, note=_note(event), by=SYSTEM, channel=Channel.HOTLINE_12345
+    )
+
+
+def _urge(number: str, event: EventIn) -> None:
+    """催办 / 督办: a supervision order with the reason `platform`."""
+    ticket = access_ticket(SYSTEM, number, for_update=True)
+    if ticket.status not in CLOCK_RUNNING:
+        raise Conflict(
+            _("Ticket %(number)s is “%(status)s”: no unit is handling it to urge.")
+            % {"number": ticket.number, "status": Status(ticket.status).label}
+        )
+    issue_order(
+        ticket,
+        reason=SupervisionReason.PLATFORM,
+        now=timezone.now(),
+        by=SYSTEM,
+        note=_note(event) or _("Urged by the 12345 platform."),
+    )
+
+
+# --- the units' progress notes and the page's actions ------------------------------------------
+
+
+def report_progress(number: str, *, note: str, by: Actor) -> TicketEvent:
+    """阶段性回复: the unit handling a platform's ticket tells the platform how it goes."""
+    with transaction.atomic():
+        ticket = access_ticket(by, number, for_update=True)
+        require(
+            can_work_unit_tickets(by, ticket.unit_id),
+            _("Only the unit holding the ticket reports its progress."),
+        )
+        text = clean_text(
+            note, field="note", label=_("The progress note"), limit=4000, required=True
+        )
+        if not PlatformOrder.objects.filter(ticket=ticket).exists():
+            raise Conflict(
+                _("Ticket %(number)s did not come from a 12345 platform.")
+                % {"number": ticket.number}
+            )
+        if ticket.status not in CLOCK_RUNNING:
+            raise Conflict(
+                _("Ticket %(number)s is not being handled: there is no progress to report.")
+                % {"number": ticket.number}
+            )
+        ticket.version += 1
+        ticket.save(update_fields=["version"])
+        return TicketEvent.objects.create(
+            ticket=ticket,
+            kind=EventKind.PROGRESS,
+            actor=person_of(by),
+            at=timezone.now(),
+            from_status=ticket.status,
+            to_status=ticket.status,
+            payload={"note": text},
+        )
+
+
+def retry_message(pk: int, *, by: Actor) -> PlatformMessage:
+    """Deliver an undelivered message at the next delivery run, whatever its backoff."""
+    require(
+        can_manage_exchange(by),
+        _("The exchange with the 12345 platforms is managed by the command centre."),
+    )
+    with transaction.atomic():
+        message = PlatformMessage.objects.select_for_update(of=("self",)).filter(pk=pk).first()
+        if message is None:
+            raise NotFound(_("No message %(id)s.") % {"id": pk})
+        if message.delivered_at is not None:
+            raise Conflict(_("The message was delivered already."))
+        message.next_attempt_at = timezone.now()
+        message.save(update_fields=["next_attempt_at"])
+    return message
