@@ -34,7 +34,14 @@ BODY = {
                         "items": {
                             "type": "array",
                             "maxItems": MAX_BATCH,
-                            "items": {"$ref": "#/components/schemas/TicketIn"},
+                            # Any item is taken and answered in its own result: one not in
+                            # the shape of TicketIn is that item's 400, not the request's.
+                            "items": {
+                                "description": (
+                                    "A ticket in the shape of TicketIn (POST /tickets); an "
+                                    "item that is not is refused in its own result (400)."
+                                )
+                            },
                         }
                     },
                 }
