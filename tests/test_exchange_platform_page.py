@@ -89,6 +89,17 @@ def test_it_is_for_the_command_centre_only(cast: Cast) -> None:
     assert 'data-testid="menu-exchange"' not in logged_in(cast.handler_a).get("/").content.decode()
 
 
+def test_it_sends_to_the_back_office_only_who_may_open_it(cast: Cast) -> None:
+    # No platform yet: the administrator is told where to add one, the dispatcher whom to ask.
+    admin = logged_in(cast.admin)
+    admin.cookies["django_language"] = "en"
+    assert "add one in the back office" in admin.get("/exchange/").content.decode()
+    dispatcher = logged_in(cast.dispatcher)
+    dispatcher.cookies["django_language"] = "en"
+    page = dispatcher.get("/exchange/").content.decode()
+    assert "an administrator adds them" in page and "add one in the back office" not in page
+
+
 def test_it_offers_the_unit_a_progress_note_on_a_platforms_ticket(cast: Cast) -> None:
     with time_machine.travel(NOW, tick=False):
         make_platform()
