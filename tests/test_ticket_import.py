@@ -238,20 +238,21 @@ def test_a_failed_chunk_writes_nothing_and_the_import_resumes_there(
     monkeypatch.setattr(imports, "CHUNK_ROWS", 3)
     content = xlsx([row(f"F-{number}") for number in range(7)])
     record = record_check(checked(content, cast.dispatcher), by=cast.dispatcher)
-    real = imports.register_ticket
+    real = imports.register_tickets
     calls = {"count": 0}
 
-    def flaky(draft: Any, *, by: Any) -> Any:
+    def flaky(drafts: Any, *, by: Any) -> Any:
         calls["count"] += 1
-        if calls["count"] == 5:  # the second row of the second chunk
+        results = real(drafts, by=by)
+        if calls["count"] == 2:  # the second chunk, once its tickets are written
             raise RuntimeError("the disk is full")
-        return real(draft, by=by)
+        return results
 
-    monkeypatch.setattr(imports, "register_ticket", flaky)
+    monkeypatch.setattr(imports, "register_tickets", flaky)
     record = confirm_import(record.pk, by=cast.dispatcher)
     assert (record.state, record.next_row, record.created_count) == ("failed", 3, 3)
     assert "the disk is full" in record.failure
-    assert Ticket.objects.count() == 3  # the second chunk's first row was undone too
+    assert Ticket.objects.count() == 3  # the second chunk's tickets were undone
     record = confirm_import(record.pk, by=cast.dispatcher)  # resumed
     assert (record.state, record.next_row, record.created_count) == ("done", 7, 7)
     assert Ticket.objects.count() == 7

@@ -4,8 +4,9 @@ A **source** (`ImportSource`) names where sheets come from and maps its column h
 ticket fields once. A file from it is **checked** first (`check_file`): every wrong cell is
 listed with its row, its column's header and what is wrong, and nothing is written. Its rows
 are then written only once a person (the page) or the operator (the command) **confirms**
-(`confirm_import`), each through the one intake, `register_ticket`, as a ticket of the
-source's channel whose `external_id` is the source's name and the row's order number.
+(`confirm_import`), through the one intake (`register_tickets`, a chunk a batch), each as a
+ticket of the source's channel whose `external_id` is the source's name and the row's order
+number.
 
 Nothing is imported twice: the same file again (its SHA-256, per source) is the import it was,
 and a row whose order number the source already sent (in this file or another) is skipped
@@ -40,7 +41,7 @@ from jieban.exchange.models import (
     TicketImport,
 )
 from jieban.inputs import clean_text, is_id
-from jieban.intake.actions import PHONE_PATTERN, TicketDraft, register_ticket
+from jieban.intake.actions import PHONE_PATTERN, TicketDraft, register_tickets
 from jieban.org.actors import SYSTEM, Actor, person_of
 from jieban.org.models import Unit
 from jieban.org.permissions import can_import_tickets, require
@@ -589,17 +590,16 @@ def _write_chunk(
     refused: list[RowError] = []
     channel = record.source.channel
     with transaction.atomic():
-        for row in chunk:
-            try:
-                with transaction.atomic():
-                    _ticket, new = register_ticket(_draft(row, channel), by=by)
-            except (InvalidInput, Conflict) as exc:
+        # The chunk in one batch of the one intake (bulk inserts, one number allocation).
+        results = register_tickets([_draft(row, channel) for row in chunk], by=by)
+        for row, result in zip(chunk, results, strict=True):
+            if result.error is not None:
                 # A rule that changed since the check (a unit closed): the row is refused,
                 # the others go on.
-                column = record.source.mapping.get(exc.field or "", exc.field or "")
-                refused.append(RowError(row["row"], column, exc.message))
-                continue
-            if new:
+                field = result.error.field or ""
+                column = record.source.mapping.get(field, field)
+                refused.append(RowError(row["row"], column, result.error.message))
+            elif result.status == 201:
                 created += 1
             else:
                 existing += 1
