@@ -42,6 +42,7 @@ from intake import (  # noqa: E402
     jieban_command,
     load_average,
     run_jieban,
+    server_env,
     server_settings,
     stop,
     wait_until_up,
@@ -117,17 +118,7 @@ def main() -> int:
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="jieban-bench-batch-"))
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env.update(
-        JIEBAN_DATA_DIR=str(data_dir),
-        JIEBAN_LOG_LEVEL="WARNING",
-        JIEBAN_ACCESS_LOG="",
-        DJANGO_SETTINGS_MODULE="jieban.settings",
-    )
-    if args.workers is not None:
-        env["JIEBAN_WEB_WORKERS"] = str(args.workers)
-    if args.web_threads is not None:
-        env["JIEBAN_WEB_THREADS"] = str(args.web_threads)
+    env = server_env(data_dir, workers=args.workers, web_threads=args.web_threads)
     print(f"bench: data directory {data_dir}")
     print(f"bench: server         {server_settings(env)}")
     print(f"bench: machine        {cpu_model()}, {os.cpu_count()} cores")

@@ -120,6 +120,23 @@ def figures(output: str) -> dict[str, float]:
     return values
 
 
+def server_env(data_dir: Path, *, workers: int | None, web_threads: int | None) -> dict[str, str]:
+    """The environment of a `jieban` run on SQLite in `data_dir` (never the caller's database),
+    quiet, with the web server's workers and threads when given."""
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update(
+        JIEBAN_DATA_DIR=str(data_dir),
+        JIEBAN_LOG_LEVEL="WARNING",
+        JIEBAN_ACCESS_LOG="",
+        DJANGO_SETTINGS_MODULE="jieban.settings",
+    )
+    if workers is not None:
+        env["JIEBAN_WEB_WORKERS"] = str(workers)
+    if web_threads is not None:
+        env["JIEBAN_WEB_THREADS"] = str(web_threads)
+    return env
+
+
 def server_settings(env: dict[str, str]) -> str:
     workers = env.get("JIEBAN_WEB_WORKERS") or "default"
     threads = env.get("JIEBAN_WEB_THREADS") or "default"
@@ -169,17 +186,7 @@ def main() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="jieban-bench-"))
     out_dir = data_dir / "wrk"
     out_dir.mkdir()
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env.update(
-        JIEBAN_DATA_DIR=str(data_dir),
-        JIEBAN_LOG_LEVEL="WARNING",
-        JIEBAN_ACCESS_LOG="",
-        DJANGO_SETTINGS_MODULE="jieban.settings",
-    )
-    if args.workers is not None:
-        env["JIEBAN_WEB_WORKERS"] = str(args.workers)
-    if args.web_threads is not None:
-        env["JIEBAN_WEB_THREADS"] = str(args.web_threads)
+    env = server_env(data_dir, workers=args.workers, web_threads=args.web_threads)
 
     print(f"bench: data directory {data_dir}")
     print(f"bench: server         {server_settings(env)}")

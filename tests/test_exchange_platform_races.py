@@ -4,13 +4,8 @@ order ends up once, each event applied once, each message delivered once."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 import time_machine
-from django.db import connection
 
 from jieban.exchange.actions import EventIn, receive_orders, take_event
 from jieban.exchange.models import Platform, PlatformEvent, PlatformMessage, PlatformOrder
@@ -21,31 +16,10 @@ from jieban.tickets import transitions
 from jieban.tickets.defaults import create_default_categories
 from jieban.tickets.models import Category, SupervisionOrder, Ticket
 from tests.platform_peer import NOW, Peer, make_platform, order, peer
+from tests.races import race
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 __all__ = ["peer"]
-
-
-def race(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run `work` in `count` threads released at once; collect results or exceptions."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.fixture

@@ -4,16 +4,13 @@ resolution, the network's homes and the network share of the figures."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import uuid
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import Client
 
 from jieban.community.actions import create_building
@@ -29,6 +26,7 @@ from jieban.tickets import transitions
 from jieban.tickets.defaults import create_default_categories
 from jieban.tickets.models import Category, Channel, Ticket
 from tests.conftest import Cast, dispatch, local, new_ticket, resolve
+from tests.races import race
 
 # A Wednesday in March 2026, with working days around it.
 NOW = local(2026, 3, 11, 10)
@@ -499,28 +497,6 @@ def test_two_concurrent_sends_of_one_key_make_one_ticket() -> None:
     assert sorted(created for _ticket, created in results) == [False, False, False, True]
     assert len({ticket.pk for ticket, _created in results}) == 1
     assert Ticket.objects.count() == PhoneReport.objects.count() == 1
-
-
-def race(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run `work` in `count` threads released at once; collect results or exceptions."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_the_share_rounds_by_the_rule_and_an_older_report_has_no_figure() -> None:
