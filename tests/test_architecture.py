@@ -18,7 +18,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "jieban"
 
 # Modules at the package's root that are not apps.
-SHARED = {"errors", "conf", "inputs", "files", "sheets"}  # for everyone
+SHARED = {"errors", "conf", "inputs", "files", "sheets", "addresses"}  # for everyone
 INTERFACE_SHARED = {"http"}  # for the interfaces
 ROOT = {"settings", "urls", "wsgi", "cli", "__main__", "__init__"}
 # The one module of the worker that apps import: the contract of a job (their jobs.py).
@@ -34,14 +34,27 @@ DOMAIN = {
     # The phone reports (随手报) enter the one intake as tickets.
     "community": {"org", "workcalendar", "tickets", "intake"},
     "mediation": {"org", "notify", "tickets", "workcalendar"},
-    "exchange": {"org", "notify", "tickets", "workcalendar", "intake"},
+    "exchange": {"org", "notify", "tickets", "workcalendar", "intake", "suggestions"},
+    # Suggestions at intake: the category, earlier reports, the grid and unit from the address
+    # (the community network's buildings), dispatch rules.
+    "suggestions": {"org", "workcalendar", "tickets", "intake", "community"},
 }
 MAY_IMPORT: dict[str, set[str]] = {
     **DOMAIN,
     # The worker runs the jobs each app contributes; it knows no app.
     "worker": set(),
     # The demo builds a bureau through the domain's own rules.
-    "demo": {"org", "workcalendar", "tickets", "intake", "stats", "community", "mediation"},
+    "demo": {
+        "org",
+        "workcalendar",
+        "tickets",
+        "intake",
+        "stats",
+        "community",
+        "mediation",
+        "exchange",
+        "suggestions",
+    },
     # The interfaces call the domain; neither calls the other.
     "api": set(DOMAIN),
     "web": set(DOMAIN) | {"wsgi"},

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "jieban.community",
     "jieban.mediation",
     "jieban.exchange",
+    "jieban.suggestions",
     "jieban.worker",
     "jieban.demo",
     "jieban.api",

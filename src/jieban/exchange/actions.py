@@ -42,10 +42,11 @@ from jieban.exchange.models import (
     UnitMapping,
 )
 from jieban.inputs import aware_moment, check_text, clean_text
-from jieban.intake.actions import PHONE_PATTERN, TicketDraft, register_ticket
+from jieban.intake.actions import PHONE_PATTERN, TicketDraft
 from jieban.org.actors import SYSTEM, Actor, person_of
 from jieban.org.models import Unit
 from jieban.org.permissions import can_manage_exchange, can_work_unit_tickets, require
+from jieban.suggestions.actions import register_and_suggest
 from jieban.tickets.access import access_ticket
 from jieban.tickets.events import channel_dispatch_payload
 from jieban.tickets.extensions import approve_extension, reject_extension
@@ -199,7 +200,7 @@ def _as_order_field(exc: InvalidInput) -> InvalidInput:
 def _register(platform: Platform, order: PlatformOrder, now: dt.datetime) -> Ticket:
     """The order's ticket, taken in dispatched; the order is applied and linked to its root."""
     try:
-        ticket, _created = register_ticket(_draft(platform, order), by=SYSTEM)
+        ticket = register_and_suggest(_draft(platform, order), by=SYSTEM).ticket
     except InvalidInput as exc:
         raise _as_order_field(exc) from None
     order.ticket = ticket

@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jieban.exchange.models import Open311Key, Open311Request, hash_open311_key, new_open311_key
 from jieban.inputs import check_text, clean_text
-from jieban.intake.actions import TicketDraft, register_ticket
+from jieban.intake.actions import TicketDraft
 from jieban.org.actors import SYSTEM, Actor
 from jieban.org.permissions import can_manage_open311_keys, require
+from jieban.suggestions.actions import register_and_suggest
 from jieban.tickets.models import Category, Channel, Ticket
 
 # What a request may carry beside its description, at most (a client's junk is refused, not
@@ -285,7 +286,7 @@ def submit_service_request(draft: ServiceRequestDraft, *, key: Open311Key) -> Ti
     )
     try:
         with transaction.atomic():
-            ticket, _created = register_ticket(ticket_draft, by=SYSTEM)
+            ticket = register_and_suggest(ticket_draft, by=SYSTEM).ticket
             Open311Request.objects.create(
                 ticket=ticket,
                 key=key,

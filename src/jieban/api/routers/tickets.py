@@ -40,8 +40,9 @@ from jieban.api.serializers import (
 )
 from jieban.errors import InvalidInput
 from jieban.http import AuthenticatedRequest
-from jieban.intake.actions import TicketDraft, add_attachment, register_ticket
+from jieban.intake.actions import TicketDraft, add_attachment
 from jieban.org.models import Unit
+from jieban.suggestions.actions import register_and_suggest
 from jieban.tickets import transitions
 from jieban.tickets.access import access_ticket, openable_numbers
 from jieban.tickets.extensions import (
@@ -95,8 +96,11 @@ def _unit_by_code(code: str) -> Unit:
 
 @router.post("/tickets", response={200: TicketOut, 201: TicketOut, **ERRORS}, tags=["tickets"])
 def create_ticket(request: AuthenticatedRequest, payload: TicketIn) -> Status[dict[str, Any]]:
-    ticket, created = register_ticket(TicketDraft(**payload.dict()), by=request.user)
-    return Status(201 if created else 200, ticket_out(ticket, request.user, full_phone=True))
+    registered = register_and_suggest(TicketDraft(**payload.dict()), by=request.user)
+    return Status(
+        201 if registered.created else 200,
+        ticket_out(registered.ticket, request.user, full_phone=True),
+    )
 
 
 @router.get("/tickets", response={200: TicketPageOut, **ERRORS}, tags=["tickets"])

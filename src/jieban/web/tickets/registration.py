@@ -19,10 +19,11 @@ from django.views.decorators.http import require_safe
 
 from jieban.errors import Conflict, InvalidInput
 from jieban.http import AuthenticatedRequest
-from jieban.intake.actions import mark_repeat, register_ticket
+from jieban.intake.actions import mark_repeat
 from jieban.org.actors import Actor
 from jieban.org.models import Unit, UnitKind, User
 from jieban.org.permissions import can_dispatch, can_mark_repeat, can_register
+from jieban.suggestions.actions import register_and_suggest
 from jieban.tickets.models import Category, Channel, Status, Ticket
 from jieban.tickets.selectors import MIN_CALLER_PHONE, recent_tickets_of_caller
 from jieban.tickets.transitions import dispatch_ticket
@@ -81,8 +82,9 @@ def _new_ticket(form: RegisterTicketForm, by: Actor) -> Ticket:
     """The ticket the form registers. A platform's number registered before is an error on
     its field: the intake's answer to a channel that sends again (the ticket it made the
     first time) would be wrong for a person typing a call."""
-    ticket, created = register_ticket(form.to_draft(), by=by)
-    if not created:
+    registered = register_and_suggest(form.to_draft(), by=by)
+    ticket = registered.ticket
+    if not registered.created:
         raise Conflict(
             _("%(channel)s ticket %(external_id)s is already registered as %(number)s.")
             % {
