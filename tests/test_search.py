@@ -11,13 +11,14 @@ import sqlite3
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.models import Q
 from django.test import Client
 
+from jieban.intake.actions import TicketDraft, register_tickets
 from jieban.org.models import Unit
-from jieban.tickets import selectors, transitions
+from jieban.tickets import search_words, selectors, transitions
 from jieban.tickets.models import Ticket
 from jieban.tickets.selectors import SEARCHED_TEXT, TicketFilters, filter_tickets, fts5_phrase
 from tests.conftest import Cast, new_ticket
@@ -481,3 +482,72 @@ class TestShortSearchIndex:
         assert matches("卫") == []
         assert matches("车") == []
         plain.close()
+
+
+@pytest.mark.sqlite_only
+class TestShortSearchFromABatch:
+    """An intake batch writes its tickets' words itself (`tickets/search_words.py`), with the
+    insert trigger set aside: the words must be exactly the trigger's."""
+
+    def test_it_makes_the_triggers_words(self, db: Any) -> None:
+        migration = short_index_migration()
+        texts = [text for row in SHORT_WORD_TEXTS for text in row.values()]
+        texts += ["", "a", "ÄbC Ｘ", "e\u0301", "🚗", "漏水漏水"]
+        with connection.cursor() as cursor:
+            for text in texts:
+                cursor.execute(f"SELECT {migration.column_words('%s')}", [text])
+                (expected,) = cursor.fetchone()
+                assert search_words.column_words(text) == expected, text
+
+    def test_it_holds_what_a_fresh_index_would(self, cast: Cast) -> None:
+        drafts = [TicketDraft(channel="phone", **texts) for texts in SHORT_WORD_TEXTS]
+        made = [result.ticket for result in register_tickets(drafts, by=cast.dispatcher)]
+        assert all(ticket is not None for ticket in made)
+        user = cast.dispatcher
+        assert found(user, "噪音") == {made[0].number}  # type: ignore[union-attr]
+        assert found(user, "🚗停") == {made[3].number}  # type: ignore[union-attr]
+        # The trigger takes the words out again when a batch's ticket changes or goes.
+        Ticket.objects.filter(pk=made[0].pk).update(title="广场舞")  # type: ignore[union-attr]
+        Ticket.objects.filter(pk=made[1].pk).delete()  # type: ignore[union-attr]
+        migration = short_index_migration()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE VIRTUAL TABLE temp.fresh_words USING fts5("
+                "words, content='', tokenize='ascii', detail='none')"
+            )
+            cursor.execute(
+                "INSERT INTO temp.fresh_words (rowid, words) SELECT id,"
+                f" {migration.ticket_words('tickets_ticket')} FROM tickets_ticket"
+            )
+            live = index_words(cursor, "main", migration.TABLE)
+            fresh = index_words(cursor, "temp", "fresh_words")
+            cursor.execute("DROP TABLE temp.fresh_words")
+            cursor.execute(f"SELECT count(*) FROM {search_words.FLAG}")
+            (flags,) = cursor.fetchone()
+        assert live == fresh
+        assert len({ticket for _word, ticket in live}) == len(made) - 1
+        # The trigger stands aside only inside the batch's own transaction.
+        assert flags == 0
+        later = new_ticket(user, title="丢狗")
+        assert found(user, "丢狗") == {later.number}
+
+    def test_a_batch_that_fails_leaves_the_trigger_working(self, cast: Cast) -> None:
+        new_ticket(cast.dispatcher, channel="phone", external_id="T-1")
+        drafts = [
+            TicketDraft(channel="phone", content="狗叫", external_id="T-2"),
+            TicketDraft(channel="phone", content="狗叫", external_id="T-1"),
+        ]
+        results = register_tickets(drafts, by=cast.dispatcher)
+        assert [result.status for result in results] == [201, 200]
+        with (
+            pytest.raises(RuntimeError),
+            transaction.atomic(),
+            search_words.words_written_here([]),
+        ):
+            raise RuntimeError("the batch failed")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {search_words.FLAG}")
+            assert cursor.fetchone() == (0,)
+        assert found(cast.dispatcher, "狗叫") == {results[0].ticket.number}  # type: ignore[union-attr]
+        later = new_ticket(cast.dispatcher, title="丢猫")
+        assert found(cast.dispatcher, "丢猫") == {later.number}

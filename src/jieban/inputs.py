@@ -20,6 +20,7 @@ import datetime as dt
 import re
 
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from jieban.errors import InvalidInput
@@ -104,7 +105,7 @@ def unstorable_character(text: str) -> str | None:
     return found.group() if found else None
 
 
-def check_text(text: str, *, field: str, label: str | None = None) -> str:
+def check_text(text: str, *, field: str, label: str | Promise | None = None) -> str:
     """`text`, or InvalidInput on `field` when it holds a control character or a lone
     surrogate; `label` names the field for people ("The title")."""
     character = unstorable_character(text)
@@ -118,7 +119,7 @@ def check_text(text: str, *, field: str, label: str | None = None) -> str:
 
 
 def clean_text(
-    value: str | None, *, field: str, label: str, limit: int, required: bool = False
+    value: str | None, *, field: str, label: str | Promise, limit: int, required: bool = False
 ) -> str:
     """A text as stored: trimmed, present if `required`, at most `limit` characters, no
     control character or lone surrogate; else InvalidInput on `field`."""

@@ -37,7 +37,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from jieban.demo.bulk import BulkWriter, bulk_load
+from jieban.demo.bulk import bulk_load
 from jieban.demo.data import (
     ANSWERS,
     CATEGORY_WEIGHTS,
@@ -79,6 +79,7 @@ from jieban.demo.drafts import (
 from jieban.demo.organisation import Place, places
 from jieban.org.models import CENTRE_ROLES, Role, Unit, UnitKind, User
 from jieban.org.permissions import can_dispatch, can_mark_repeat
+from jieban.rows import BulkWriter
 from jieban.tickets.events import (
     CHANNEL_BASIS,
     channel_dispatch_payload,

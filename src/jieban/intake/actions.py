@@ -8,7 +8,7 @@ import fcntl
 import functools
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jieban.errors import Conflict, InvalidInput, NotFound
 from jieban.files import open_private
@@ -31,6 +32,7 @@ from jieban.org.permissions import (
     can_register,
     require,
 )
+from jieban.rows import BulkWriter
 from jieban.tickets.access import access_ticket, visible_tickets
 from jieban.tickets.events import (
     attachment_payload,
@@ -54,6 +56,7 @@ from jieban.tickets.models import (
     TicketUnit,
 )
 from jieban.tickets.numbering import TICKET_PREFIX, allocate_numbers, local_day_of
+from jieban.tickets.search_words import words_written_here
 from jieban.tickets.transitions import (
     Action,
     apply_transition,
@@ -66,6 +69,15 @@ PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{2,18}[0-9]$")
 DEFAULT_CATEGORY = "other"
 # Channels only machines send (through the API): a person registering a call never picks one.
 MACHINE_CHANNELS = frozenset({Channel.OPEN311})
+CHANNELS = frozenset(Channel.values)
+# The fields' names for people, translated only when an error names one (a batch checks
+# six fields of each of its 500 tickets).
+_CONTENT_LABEL = gettext_lazy("The content")
+_TITLE_LABEL = gettext_lazy("The title")
+_RESIDENT_NAME_LABEL = gettext_lazy("The resident's name")
+_PHONE_LABEL = gettext_lazy("The phone")
+_ADDRESS_LABEL = gettext_lazy("The address")
+_EXTERNAL_ID_LABEL = gettext_lazy("The external id")
 
 
 @dataclass
@@ -237,7 +249,7 @@ class _Prepared:
 
 def _checked_key(draft: TicketDraft) -> str | None:
     """The draft's channel checked, and its external id as stored (None without one)."""
-    if draft.channel not in Channel.values:
+    if draft.channel not in CHANNELS:
         raise InvalidInput(
             _("Unknown channel %(channel)s (one of: %(choices)s).")
             % {"channel": draft.channel, "choices": ", ".join(Channel.values)},
@@ -247,7 +259,7 @@ def _checked_key(draft: TicketDraft) -> str | None:
         clean_text(
             draft.external_id,
             field="external_id",
-            label=_("The external id"),
+            label=_EXTERNAL_ID_LABEL,
             limit=100,
             required=False,
         )
@@ -266,27 +278,27 @@ def _prepared(
     """Every other field of `draft` checked (InvalidInput naming the first wrong one), and
     the ticket built: the one rule of what a ticket taken in is, for one or a batch."""
     content = clean_text(
-        draft.content, field="content", label=_("The content"), limit=4000, required=True
+        draft.content, field="content", label=_CONTENT_LABEL, limit=4000, required=True
     )
-    title = clean_text(draft.title, field="title", label=_("The title"), limit=200, required=False)
+    title = clean_text(draft.title, field="title", label=_TITLE_LABEL, limit=200, required=False)
     if not title:
         title = content.splitlines()[0][:40]
     resident_name = clean_text(
         draft.resident_name,
         field="resident_name",
-        label=_("The resident's name"),
+        label=_RESIDENT_NAME_LABEL,
         limit=60,
         required=False,
     )
     phone = clean_text(
-        draft.resident_phone, field="resident_phone", label=_("The phone"), limit=20, required=False
+        draft.resident_phone, field="resident_phone", label=_PHONE_LABEL, limit=20, required=False
     )
     if phone and not PHONE_PATTERN.match(phone):
         raise InvalidInput(
             _("%(phone)s is not a phone number.") % {"phone": phone}, field="resident_phone"
         )
     address = clean_text(
-        draft.address, field="address", label=_("The address"), limit=300, required=False
+        draft.address, field="address", label=_ADDRESS_LABEL, limit=300, required=False
     )
     category = lookups.category(draft.category)
     grid = lookups.unit(draft.grid, field="grid", kind=UnitKind.GRID) if draft.grid else None
@@ -331,9 +343,12 @@ def _prepared(
     return _Prepared(ticket, intake_event, unit, due_at, attachment_types)
 
 
-def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
+def register_ticket(
+    draft: TicketDraft, *, by: Actor, then: Callable[[Ticket], None] | None = None
+) -> tuple[Ticket, bool]:
     """Take a ticket in; returns (ticket, created). A replayed channel + external_id creates
-    nothing and returns the ticket it created the first time."""
+    nothing and returns the ticket it created the first time. `then` writes what goes with a
+    new ticket (its suggestions) in the ticket's own transaction, under the intake's lock."""
     require(can_register(by), _("Your role may not register tickets."))
     external_id = _checked_key(draft)
     if external_id is not None:
@@ -361,6 +376,8 @@ def register_ticket(draft: TicketDraft, *, by: Actor) -> tuple[Ticket, bool]:
                 draft.attachments, prepared.attachment_types, strict=True
             ):
                 _store_attachment(ticket, upload, content_type, by=by, now=now)
+            if then is not None:
+                then(ticket)
     except IntegrityError:
         # Another request registered the same channel + external_id first.
         if external_id is None:
@@ -485,18 +502,39 @@ def _store_batch(
                 )
                 holdings.append(holding)
                 dispatches.append(event)
-        Ticket.objects.bulk_create([item.ticket for item in items])
+        tickets, events, units = _writers(connection.vendor)
+        with words_written_here([item.ticket for item in items]):
+            tickets.write_objects(item.ticket for item in items)
+            stored = dict(
+                Ticket.objects.filter(number__in=numbers).values_list("number", "pk").iterator()
+            )
+            for item in items:
+                item.ticket.pk = stored[item.ticket.number]
+                item.ticket._state.adding = False
+                item.ticket._state.db = connection.alias
         for item in items:
             item.intake_event.ticket = item.ticket
+        for event in dispatches:
+            event.ticket_id = event.ticket.pk
         # The intake event first, then the dispatch: the timeline's order.
-        TicketEvent.objects.bulk_create([item.intake_event for item in items] + dispatches)
+        events.write_objects([item.intake_event for item in items] + dispatches)
         for holding in holdings:
             holding.ticket_id = holding.ticket.pk
-        TicketUnit.objects.bulk_create(holdings)
+        units.write_objects(holdings)
         for index, item in prepared.items():
             uploads = drafts[index].attachments
             for upload, content_type in zip(uploads, item.attachment_types, strict=True):
                 _store_attachment(item.ticket, upload, content_type, by=by, now=now)
+
+
+@functools.cache
+def _writers(vendor: str) -> tuple[BulkWriter, BulkWriter, BulkWriter]:
+    """The batch's INSERTs of tickets, events and holdings, made once per database kind."""
+    return (
+        BulkWriter(Ticket, with_pk=False),
+        BulkWriter(TicketEvent, with_pk=False),
+        BulkWriter(TicketUnit, with_pk=False),
+    )
 
 
 def _replayed_many(

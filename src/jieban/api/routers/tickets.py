@@ -97,10 +97,14 @@ def _unit_by_code(code: str) -> Unit:
 @router.post("/tickets", response={200: TicketOut, 201: TicketOut, **ERRORS}, tags=["tickets"])
 def create_ticket(request: AuthenticatedRequest, payload: TicketIn) -> Status[dict[str, Any]]:
     registered = register_and_suggest(TicketDraft(**payload.dict()), by=request.user)
-    return Status(
-        201 if registered.created else 200,
-        ticket_out(registered.ticket, request.user, full_phone=True),
+    if not registered.created:
+        return Status(200, ticket_out(registered.ticket, request.user, full_phone=True))
+    # A ticket just taken in has no request for more time and links to no other ticket:
+    # nothing to look up for them.
+    out = ticket_out(
+        registered.ticket, request.user, full_phone=True, extensions={}, openable=set()
     )
+    return Status(201, out)
 
 
 @router.get("/tickets", response={200: TicketPageOut, **ERRORS}, tags=["tickets"])
