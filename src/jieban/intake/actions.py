@@ -358,26 +358,9 @@ def register_ticket(
     now = timezone.now()
     # Built before the transaction: the less done while holding the write lock, the better.
     prepared = _prepared(draft, external_id=external_id, by=by, now=now, lookups=_Lookups())
-    ticket, intake_event, unit, due_at = (
-        prepared.ticket,
-        prepared.intake_event,
-        prepared.unit,
-        prepared.due_at,
-    )
     try:
-        with _one_writer_at_a_time(), transaction.atomic():
-            (ticket.number,) = allocate_numbers(TICKET_PREFIX, local_day_of(now))
-            ticket.save(force_insert=True)
-            intake_event.ticket = ticket
-            intake_event.save(force_insert=True)
-            if unit is not None and due_at is not None:
-                _take_channel_dispatch(ticket, unit=unit, due_at=due_at, by=by, now=now)
-            for upload, content_type in zip(
-                draft.attachments, prepared.attachment_types, strict=True
-            ):
-                _store_attachment(ticket, upload, content_type, by=by, now=now)
-            if then is not None:
-                then(ticket)
+        # Stored as a batch of one: the same statements, prepared once per process.
+        _store_batch([draft], {0: prepared}, by=by, now=now, then=then)
     except IntegrityError:
         # Another request registered the same channel + external_id first.
         if external_id is None:
@@ -386,7 +369,7 @@ def register_ticket(
         if existing is None:
             raise
         return existing, False
-    return ticket, True
+    return prepared.ticket, True
 
 
 # The most tickets one batch takes.
@@ -476,9 +459,15 @@ def _register_batch(drafts: list[TicketDraft], *, by: Actor) -> list[BatchResult
 
 
 def _store_batch(
-    drafts: list[TicketDraft], prepared: dict[int, _Prepared], *, by: Actor, now: dt.datetime
+    drafts: list[TicketDraft],
+    prepared: dict[int, _Prepared],
+    *,
+    by: Actor,
+    now: dt.datetime,
+    then: Callable[[Ticket], None] | None = None,
 ) -> None:
-    """The prepared tickets, their events and holdings stored in one transaction."""
+    """The prepared tickets, their events and holdings stored in one transaction, with what
+    `then` writes for each new ticket."""
     items = list(prepared.values())
     holdings: list[TicketUnit] = []
     dispatches: list[TicketEvent] = []
@@ -525,6 +514,8 @@ def _store_batch(
             uploads = drafts[index].attachments
             for upload, content_type in zip(uploads, item.attachment_types, strict=True):
                 _store_attachment(item.ticket, upload, content_type, by=by, now=now)
+            if then is not None:
+                then(item.ticket)
 
 
 @functools.cache
@@ -582,16 +573,6 @@ def _replayed(channel: str, external_id: str, by: Viewer) -> Ticket | None:
             % {"channel": channel, "external_id": external_id}
         )
     return ticket
-
-
-def _take_channel_dispatch(
-    ticket: Ticket, *, unit: Unit, due_at: dt.datetime, by: Actor, now: dt.datetime
-) -> None:
-    """A 12345 platform already chose the unit and the deadline: the ticket starts dispatched."""
-    holding, event = _channel_dispatch(ticket, unit=unit, due_at=due_at, by=by, now=now)
-    ticket.save()
-    holding.save(force_insert=True)
-    event.save(force_insert=True)
 
 
 def _channel_dispatch(
