@@ -28,6 +28,17 @@ from jieban.community.models import (
     Town,
 )
 from jieban.demo.data import COMPOUNDS, DEMO_PASSWORD, PEOPLE
+from jieban.exchange.models import (
+    ImportSource,
+    MessageAttempt,
+    Open311Key,
+    Open311Request,
+    Platform,
+    PlatformEvent,
+    PlatformMessage,
+    PlatformOrder,
+    TicketImport,
+)
 from jieban.mediation.models import (
     Agreement,
     AgreementTerm,
@@ -47,6 +58,7 @@ from jieban.org.models import CENTRE_ROLES, ApiToken, Role, Unit, User
 from jieban.org.permissions import can_work_unit_tickets
 from jieban.stats.figures import figures
 from jieban.stats.models import DirtyDay
+from jieban.suggestions.models import Suggestion
 from jieban.tickets.access import visible_tickets
 from jieban.tickets.campaign import take_snapshot
 from jieban.tickets.events import extension_decision_payload, extension_request_payload
@@ -96,6 +108,12 @@ def run_demo(*args: str, now: dt.datetime | None = ANCHOR) -> str:
 
 def wipe() -> None:
     """Empty what the demo fills, as a fresh database would be (categories stay)."""
+    for exchanged in (MessageAttempt, PlatformMessage, PlatformEvent, Suggestion):
+        exchanged.objects.all().delete()
+    PlatformOrder.objects.update(root=None)
+    for exchanged in (PlatformOrder, Platform, Open311Request, Open311Key, TicketImport):
+        exchanged.objects.all().delete()
+    ImportSource.objects.all().delete()
     PhoneReport.objects.all().delete()
     Handover.objects.all().delete()
     MediationCase.objects.filter(ticket__isnull=False).delete()
@@ -1010,3 +1028,40 @@ def test_demo_hands_disputes_over_at_the_real_time_only(db: Any) -> None:
     wipe()
     run_demo("--tickets", "600", "--cases", "0")  # dated at ANCHOR: none
     assert not Handover.objects.exists()
+
+
+def test_demo_exchanges_with_a_platform_open311_and_an_import_at_the_real_time_only(
+    db: Any, client: Client
+) -> None:
+    run_demo("--tickets", "600", "--cases", "0", now=None)
+    platform = Platform.objects.get()
+    assert platform.categories.exists() and platform.departments.exists()
+    assert platform.codes.filter(kind="result", theirs="2", ours="partly_resolved").exists()
+    orders = PlatformOrder.objects.filter(platform=platform)
+    waiting = orders.get(state="needs_mapping")
+    assert waiting.unmapped == ["category:C0999"]
+    assert orders.filter(state="applied").count() == 7
+    messages = PlatformMessage.objects.filter(platform=platform)
+    assert set(messages.values_list("kind", flat=True)) >= {
+        "accepted", "progress", "result", "extension_request", "return_request"
+    }  # fmt: skip
+    assert messages.get(kind="result").payload["result_code"] == "2"
+    undelivered = messages.filter(delivered_at__isnull=True)
+    assert undelivered.count() == 4 and all(message.last_error for message in undelivered)
+    day_ago = timezone.now() - dt.timedelta(days=1)
+    assert undelivered.filter(created_at__lt=day_ago).count() == 1
+    assert messages.filter(delivered_at__isnull=False).exists()
+    assert PlatformEvent.objects.filter(platform=platform, state="applied").exists()
+    assert Ticket.objects.filter(return_requested_at__isnull=False).count() == 1
+    assert Open311Request.objects.count() >= 4
+    imported = TicketImport.objects.get()
+    assert (imported.state, imported.created_count) == ("done", 12)
+    client.force_login(User.objects.get(username="dispatcher"))
+    for path in ("/exchange/", "/imports/", f"/imports/{imported.pk}/"):
+        assert client.get(path).status_code == 200
+    assert "C0999" in client.get("/exchange/").content.decode()
+    listed = client.get("/open311/v2/requests.json").json()
+    assert len(listed) >= 4
+    wipe()
+    run_demo("--tickets", "600", "--cases", "0")  # dated at ANCHOR: none
+    assert not Platform.objects.exists() and not TicketImport.objects.exists()

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import time_machine
 
+from jieban.errors import Conflict
 from jieban.exchange.actions import apply_waiting_orders
 from jieban.exchange.models import (
     Awaiting,
@@ -231,11 +232,20 @@ def test_it_records_the_platforms_follow_up_call_as_a_visit(cast: Cast, platform
 def test_it_waits_for_the_platform_on_a_return_request(cast: Cast, platform: Any) -> None:
     push_orders(order("SZ0022"), order("SZ0023"))
     approved, rejected = ticket_of("SZ0022"), ticket_of("SZ0023")
+    due = rejected.due_at
     for ticket in (approved, rejected):
         transitions.return_ticket(ticket.number, reason="不属本辖区", by=cast.handler_a)
+        ticket.refresh_from_db()
+        # It waits with the unit, its clocks running, until the platform decides.
+        assert (ticket.status, ticket.unit.code) == (Status.DISPATCHED, "PS-A")
+        assert ticket.return_requested_at == NOW and ticket.due_at is not None
     messages = PlatformMessage.objects.filter(kind="return_request")
     assert messages.count() == 2
+    assert messages.first().payload["reason"] == "不属本辖区"
     assert set(PlatformOrder.objects.values_list("awaiting", flat=True)) == {Awaiting.RETURN}
+    # The unit can neither sign for it nor ask again while it waits.
+    with pytest.raises(Conflict, match="12345"):
+        transitions.accept_ticket(approved.number, by=cast.handler_a)
     at = NOW + dt.timedelta(minutes=5)
     answers = push_events(
         event("R1", "return_approved", "SZ0022", at, note="同意退单"),
@@ -244,13 +254,22 @@ def test_it_waits_for_the_platform_on_a_return_request(cast: Cast, platform: Any
     assert [answer["status"] for answer in answers] == ["applied", "applied"]
     approved.refresh_from_db()
     rejected.refresh_from_db()
-    assert approved.status == Status.INVALID
+    # Approved: back with the command centre as a return is, with the unit's reason.
+    assert (approved.status, approved.unit, approved.return_requested_at) == (
+        Status.NEW,
+        None,
+        None,
+    )
+    assert approved.events.get(kind=EventKind.RETURN).payload["reason"] == "不属本辖区"
+    # Refused: it stays with the unit, its deadline as it was, and the timeline says so.
     assert rejected.status == Status.DISPATCHED
     assert rejected.unit == Unit.objects.get(code="PS-A")
-    assert rejected.due_at == dt.datetime.fromisoformat(
-        PlatformOrder.objects.get(number="SZ0023").payload["deadline"]
-    )
+    assert (rejected.due_at, rejected.return_requested_at) == (due, None)
+    refused = rejected.events.get(kind=EventKind.RETURN_REFUSED)
+    assert refused.payload == {"note": "属你单位职责"}
     assert set(PlatformOrder.objects.values_list("awaiting", flat=True)) == {""}
+    # Only one return message each: the approval sends nothing up.
+    assert PlatformMessage.objects.count() == 2
     # A second decision on a request already decided is flagged.
     assert push_events(event("R3", "return_approved", "SZ0023", at))[0]["status"] == "flagged"
 
@@ -261,6 +280,7 @@ def test_it_leaves_a_finished_ticket_as_it_is_on_a_newer_revision(
     push_orders(order("SZ0030"))
     ticket = ticket_of("SZ0030")
     transitions.return_ticket(ticket.number, reason="不属本辖区", by=cast.handler_a)
+    push_events(event("R9", "return_approved", "SZ0030", NOW + dt.timedelta(minutes=1)))
     transitions.invalidate_ticket(ticket.number, reason="平台已收回", by=cast.dispatcher)
     (answer,) = push_orders(order("SZ0030", revision=2, content="更正内容"))
     assert answer["status"] == "conflict"

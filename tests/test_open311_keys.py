@@ -3,12 +3,14 @@ page, and who may issue and revoke them (administrators)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.test import Client
 
@@ -150,3 +152,39 @@ class TestBackOffice:
         response = client.get("/admin/exchange/open311key/")
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
+
+
+class TestWrongKeys:
+    def post_from(self, address: str, key: str) -> Any:
+        return Client(REMOTE_ADDR=address).post(
+            "/open311/v2/requests.json",
+            data=urlencode({"api_key": key, **REQUEST}),
+            content_type="application/x-www-form-urlencoded",
+        )
+
+    def test_it_throttles_an_address_after_ten_wrong_keys_in_ten_minutes(self, db: Any) -> None:
+        good = command("key", "create", "city-app").strip()
+        start = dt.datetime(2026, 3, 11, 2, tzinfo=dt.UTC)
+        with time_machine.travel(start, tick=False):
+            statuses = [self.post_from("10.0.0.7", f"o311_guess{n}").status_code for n in range(10)]
+            assert statuses == [403] * 10
+            refused = self.post_from("10.0.0.7", good)
+            assert refused.status_code == 429
+            assert 0 < int(refused["Retry-After"]) <= 600
+            (error,) = refused.json()
+            assert error["code"] == 429 and "api_key" in error["description"]
+            xml = Client(REMOTE_ADDR="10.0.0.7").post(
+                "/open311/v2/requests.xml",
+                data=urlencode({"api_key": good, **REQUEST}),
+                content_type="application/x-www-form-urlencoded",
+            )
+            assert xml.status_code == 429 and b"<errors>" in xml.content
+            # Another address is not held up by this one.
+            assert self.post_from("10.0.0.8", good).status_code == 201
+        with time_machine.travel(start + dt.timedelta(minutes=10, seconds=1), tick=False):
+            assert self.post_from("10.0.0.7", good).status_code == 201
+
+    def test_a_right_key_counts_nothing(self, db: Any) -> None:
+        good = command("key", "create", "city-app").strip()
+        statuses = {self.post_from("10.0.0.9", good).status_code for _n in range(12)}
+        assert statuses == {201}

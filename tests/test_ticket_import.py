@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.test import Client
 from openpyxl import Workbook
 
 from jieban.errors import Conflict, Forbidden, InvalidInput
@@ -267,3 +268,36 @@ def test_a_running_import_whose_worker_died_is_taken_on_again(cast: Cast) -> Non
     assert run_due_imports(NOW + dt.timedelta(minutes=1)).worked == 0
     assert run_due_imports(NOW + dt.timedelta(minutes=6)).finished == 1
     assert Ticket.objects.count() == 1
+
+
+def test_it_keeps_row_errors_as_codes_and_words_them_in_the_readers_language(
+    cast: Cast,
+) -> None:
+    make_source()
+    content = xlsx([row("L-1", category="no_such"), row("L-2", received_at="2026/2/30 9:00")])
+    record = record_check(checked(content, cast.dispatcher), by=cast.dispatcher)
+    assert record.errors == [
+        {"row": 2, "column": "类别编码", "code": "category", "params": {"code": "no_such"}},
+        {
+            "row": 3,
+            "column": "受理时间",
+            "code": "not_a_date",
+            "params": {"value": "2026/2/30 9:00"},
+        },
+    ]
+    client = Client()
+    client.force_login(cast.dispatcher)
+    chinese = client.get(f"/imports/{record.pk}/").content.decode()
+    assert "未知类别编码 no_such" in chinese
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/imports/{record.pk}/").content.decode()
+    assert "Unknown category code no_such." in english
+    assert "2026/2/30 9:00 is not a date or time" in english
+
+
+def test_the_import_page_writes_numbers_with_thousands_separated(cast: Cast) -> None:
+    make_source()
+    client = Client()
+    client.force_login(cast.dispatcher)
+    page = client.get("/imports/").content.decode()
+    assert "50,000" in page

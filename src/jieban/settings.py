@@ -289,6 +289,10 @@ JIEBAN_LOCKOUT_MINUTES = env_positive_int("JIEBAN_LOCKOUT_MINUTES", 15)
 # Residents following their case on /track/ (README, "Residents follow their case"): look-ups
 # per client address and hour, so that ticket numbers cannot be enumerated.
 JIEBAN_TRACK_TRIES_PER_HOUR = env_positive_int("JIEBAN_TRACK_TRIES_PER_HOUR", 10)
+# Open311 (README, "Open311 GeoReport v2"): this many wrong api_key values from one client
+# address within this many minutes, and its requests are refused (429) until the oldest ends.
+JIEBAN_OPEN311_WRONG_KEYS = env_positive_int("JIEBAN_OPEN311_WRONG_KEYS", 10)
+JIEBAN_OPEN311_WRONG_KEY_MINUTES = env_positive_int("JIEBAN_OPEN311_WRONG_KEY_MINUTES", 10)
 # The tries are counted in the database (Django's database cache, its table made by the
 # migration exchange 0002_track), which every web process and host shares; each process's
 # own memory serves the rest.

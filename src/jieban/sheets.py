@@ -16,7 +16,7 @@ import io
 import re
 import zipfile
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -51,11 +51,19 @@ CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 @dataclass(frozen=True)
 class RowError:
     """What is wrong with one cell: the sheet's row number (the headers are row 1), the
-    column's header, and a message a person can act on."""
+    column's header, and a message a person can act on; where the error is kept to be read
+    later (an import's), also its `code` and `params`, so that it is shown in the reader's
+    language rather than the checker's."""
 
     row: int
     column: str
     message: str
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class NotAMoment(InvalidInput):
+    """A cell that holds no date or time at all (rather than one out of range)."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +177,7 @@ def is_blank(value: Any) -> bool:
 
 
 def _not_a_moment(value: Any, field: str) -> InvalidInput:
-    return InvalidInput(
+    return NotAMoment(
         _("%(value)s is not a date or time (write it e.g. 2026/7/14 9:05 or 2026年7月14日).")
         % {"value": str(value)[:40]},
         field=field,

@@ -139,11 +139,13 @@ class TicketOut(Schema):
     accept_due_at: dt.datetime | None
     visit_due_at: dt.datetime | None
     escalated_at: dt.datetime | None
+    return_requested_at: dt.datetime | None
     extension: ExtensionOut | None
     repeat_count: int
     repeat_of: str | None
     supervision_level: int
     result: str
+    result_outcome: str | None
     close_note: str
     merged_into: str | None
     first_handler: str | None
@@ -188,6 +190,8 @@ class ReasonIn(VersionIn):
 
 class ResultIn(VersionIn):
     result: str
+    # resolved (the default), unresolved, partly_resolved or not_handled.
+    outcome: str = "resolved"
 
 
 class NoteIn(VersionIn):

@@ -100,11 +100,13 @@ def ticket_out(
         "accept_due_at": local(ticket.accept_due_at),
         "visit_due_at": local(ticket.visit_due_at),
         "escalated_at": local(ticket.escalated_at),
+        "return_requested_at": local(ticket.return_requested_at),
         "extension": extension_out(extensions.get(ticket.pk)),
         "repeat_count": ticket.repeat_count,
         "repeat_of": shown_number(ticket.repeat_of.number if ticket.repeat_of else None, openable),
         "supervision_level": ticket.supervision_level,
         "result": ticket.result,
+        "result_outcome": ticket.result_outcome,
         "close_note": closing_note(ticket),
         "merged_into": shown_number(
             ticket.merged_into.number if ticket.merged_into else None, openable

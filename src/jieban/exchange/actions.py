@@ -53,6 +53,7 @@ from jieban.tickets.extensions import approve_extension, reject_extension
 from jieban.tickets.models import (
     CLOCK_RUNNING,
     TERMINAL,
+    Category,
     Channel,
     EventKind,
     Status,
@@ -62,11 +63,13 @@ from jieban.tickets.models import (
     TicketUnit,
     VisitOutcome,
 )
-from jieban.tickets.supervision import issue_order, rewatch
+from jieban.tickets.supervision import end_open_orders, issue_order, rewatch
 from jieban.tickets.transitions import (
     Action,
     apply_transition,
-    invalidate_ticket,
+    cancel_pending_extension,
+    refuse_return,
+    return_ticket,
     start_handling_clock,
 )
 from jieban.tickets.visits import record_visit
@@ -203,6 +206,9 @@ def _register(platform: Platform, order: PlatformOrder, now: dt.datetime) -> Tic
         ticket = register_and_suggest(_draft(platform, order), by=SYSTEM).ticket
     except InvalidInput as exc:
         raise _as_order_field(exc) from None
+    # The platform, not the command centre, decides the ticket's returns and extensions.
+    ticket.platform_decides = True
+    ticket.save(update_fields=["platform_decides"])
     order.ticket = ticket
     order.state = OrderState.APPLIED
     order.unmapped = []
@@ -355,7 +361,10 @@ def _revise(
     now: dt.datetime,
 ) -> OrderAnswer:  # fmt: skip
     """A corrected re-send: the order's newer revision; its ticket's fields change, on its
-    timeline. An order still waiting for a mapping is tried again with it."""
+    timeline. An order still waiting for a mapping is tried again with it. Another category or
+    department moves the ticket while it is still with the first unit (`_rerouting`); else the
+    revision is stored and the order flagged."""
+    previous = order.payload
     order.payload, order.revision, order.updated_at = payload, revision, now
     if order.ticket_id is None:
         return _apply(platform, order, now, created=True)
@@ -378,28 +387,120 @@ def _revise(
     deadline = _moment(payload, "deadline", required=False)
     if deadline is not None and ticket.status in CLOCK_RUNNING and deadline != ticket.due_at:
         changed["due_at"] = deadline
+    rerouting = _rerouting(platform, previous, payload, ticket)
+    if rerouting.category is not None:
+        changed["category"] = rerouting.category
     for field, value in changed.items():
         setattr(ticket, field, value)
     if "due_at" in changed:
         rewatch(ticket)
     ticket.version += 1
     ticket.save()
+    event_payload: dict[str, Any] = {
+        "revision": revision,
+        "changed": {key: _shown(value) for key, value in changed.items() if key != "category"},
+    }
+    if rerouting.category is not None:
+        event_payload["category"] = rerouting.category.code
+    if rerouting.not_applied:
+        event_payload["not_applied"] = rerouting.not_applied
     TicketEvent.objects.create(
         ticket=ticket,
         kind=EventKind.PLATFORM_UPDATE,
         at=now,
         from_status=ticket.status,
         to_status=ticket.status,
-        payload={
-            "revision": revision,
-            "changed": {
-                key: value.isoformat() if isinstance(value, dt.datetime) else value
-                for key, value in changed.items()
-            },
-        },
+        payload=event_payload,
     )
-    order.save(update_fields=["payload", "revision", "updated_at"])
+    if rerouting.unit is not None:
+        _move(ticket, rerouting.unit, _moment(payload, "deadline", required=False), now)
+    order.flag = rerouting.not_applied
+    order.save(update_fields=["payload", "revision", "updated_at", "flag"])
     return _answer_of(order, Answer.UPDATED)
+
+
+def _shown(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.datetime) else value
+
+
+@dataclass
+class Rerouting:
+    """What a revision's codes change: the category, the unit, or why it changes neither."""
+
+    category: Category | None = None
+    unit: Unit | None = None
+    not_applied: str = ""
+
+
+def _rerouting(
+    platform: Platform, previous: Mapping[str, Any], payload: Mapping[str, Any], ticket: Ticket
+) -> Rerouting:
+    """A revision naming another category or department: the ticket takes them while it is
+    still with the order's first unit and not resolved (the unit only while not yet signed
+    for: a reassignment, as the transition table allows); otherwise nothing moves and why is
+    said (the order is flagged)."""
+    codes = {
+        name: (str(previous.get(name) or ""), str(payload.get(name) or ""))
+        for name in ("category", "department")
+    }
+    if all(old == new for old, new in codes.values()):
+        return Rerouting()
+    old_category, new_category = codes["category"]
+    old_department, new_department = codes["department"]
+    category_mapping = CategoryMapping.objects.filter(platform=platform, code=new_category).first()
+    unit_mapping = UnitMapping.objects.filter(platform=platform, code=new_department).first()
+    first = UnitMapping.objects.filter(platform=platform, code=old_department).first()
+    if (old_category != new_category and category_mapping is None) or (
+        old_department != new_department and unit_mapping is None
+    ):
+        return Rerouting(
+            not_applied=_("The revision names a code no mapping covers: %(codes)s.")
+            % {"codes": ", ".join(unmapped_codes(platform, payload))}
+        )
+    category = (
+        category_mapping.category
+        if category_mapping is not None and category_mapping.category_id != ticket.category_id
+        else None
+    )
+    unit = (
+        unit_mapping.unit
+        if unit_mapping is not None and unit_mapping.unit_id != ticket.unit_id
+        else None
+    )
+    if category is None and unit is None:
+        return Rerouting()
+    with_first = (
+        first is not None and ticket.unit_id == first.unit_id and ticket.status in CLOCK_RUNNING
+    )
+    if not with_first or (unit is not None and ticket.status != Status.DISPATCHED):
+        return Rerouting(
+            not_applied=_(
+                "The revision names another category or department, but the ticket is no "
+                "longer with the first unit, or was signed for or resolved: nothing moved."
+            )
+        )
+    return Rerouting(category=category, unit=unit)
+
+
+def _move(ticket: Ticket, unit: Unit, deadline: dt.datetime | None, now: dt.datetime) -> None:
+    """The platform's revision sends the ticket to another unit with the order's deadline (a
+    reassignment of a dispatched ticket: the old unit's orders and pending request end)."""
+    due = deadline or ticket.due_at
+    assert due is not None  # dispatched
+
+    def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
+        previous = ticket.unit.code if ticket.unit else None
+        ended = end_open_orders(ticket, now)
+        cancel_pending_extension(ticket, now)
+        start_handling_clock(ticket, unit=unit, now=now, due=due)
+        TicketUnit.objects.get_or_create(ticket=ticket, unit=unit, defaults={"first_held_at": now})
+        return {
+            **channel_dispatch_payload(unit=unit.code, due_at=due),
+            "previous_unit": previous,
+            "ended_orders": ended,
+        }
+
+    apply_transition(ticket, by=SYSTEM, action=Action.DISPATCH, apply=apply, now=now)
 
 
 def apply_waiting_orders(*, by: Actor, platform: Platform | None = None) -> int:
@@ -603,7 +704,7 @@ def _apply_event(platform: Platform, order: PlatformOrder, event: EventIn) -> No
     number = order.ticket.number
     handlers: dict[str, Callable[[], None]] = {
         EventKindIn.RETURN_APPROVED: lambda: _return_approved(number, event),
-        EventKindIn.RETURN_REJECTED: lambda: _return_rejected(platform, order, event),
+        EventKindIn.RETURN_REJECTED: lambda: _return_rejected(number, event),
         EventKindIn.EXTENSION_APPROVED: lambda: _extension_decided(number, event, approve=True),
         EventKindIn.EXTENSION_REJECTED: lambda: _extension_decided(number, event, approve=False),
         EventKindIn.VISIT: lambda: _visit(platform, number, event),
@@ -613,30 +714,25 @@ def _apply_event(platform: Platform, order: PlatformOrder, event: EventIn) -> No
 
 
 def _return_approved(number: str, event: EventIn) -> None:
-    """The platform takes the order back: the ticket leaves Jieban's figures as invalid."""
-    reason = _note(event) or _("Return approved by the 12345 platform.")
-    invalidate_ticket(number, reason=reason, by=SYSTEM)
+    """The platform approves the unit's return request: the ticket goes back to the command
+    centre as a return does, with the unit's reason."""
+    ticket = access_ticket(SYSTEM, number, for_update=True)
+    if ticket.return_requested_at is None:
+        raise Conflict(
+            _("Ticket %(number)s has no return request waiting.") % {"number": ticket.number}
+        )
+    request = (
+        TicketEvent.objects.filter(ticket=ticket, kind=EventKind.RETURN_REQUEST)
+        .order_by("-at", "-pk")
+        .first()
+    )
+    reason = str(request.payload.get("reason") or "") if request else ""
+    return_ticket(number, reason=reason or _note(event) or _("Return approved."), by=SYSTEM)
 
 
-def _return_rejected(platform: Platform, order: PlatformOrder, event: EventIn) -> None:
-    """The platform refuses the return: the ticket goes back to the order's unit, with the
-    order's deadline."""
-    ticket = access_ticket(SYSTEM, number_of(order), for_update=True)
-    mapping = UnitMapping.objects.filter(
-        platform=platform, code=str(order.payload.get("department") or "")
-    ).first()
-    unit: Unit | None = mapping.unit if mapping else None
-    deadline = _moment(order.payload, "deadline", required=False)
-    if unit is None or deadline is None:
-        raise Conflict(_("The order names no mapped department or deadline to go back to."))
-    note = _note(event)
-
-    def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
-        start_handling_clock(ticket, unit=unit, now=now, due=deadline)
-        TicketUnit.objects.get_or_create(ticket=ticket, unit=unit, defaults={"first_held_at": now})
-        return {**channel_dispatch_payload(unit=unit.code, due_at=deadline), "note": note}
-
-    apply_transition(ticket, by=SYSTEM, action=Action.DISPATCH, apply=apply)
+def _return_rejected(number: str, event: EventIn) -> None:
+    """The platform refuses the return: the ticket stays with its unit, its timeline says so."""
+    refuse_return(number, note=_note(event), by=SYSTEM)
 
 
 def number_of(order: PlatformOrder) -> str:

@@ -165,7 +165,16 @@ class PlatformAdmin(admin.ModelAdmin):
 
 @admin.register(PlatformOrder)
 class PlatformOrderAdmin(admin.ModelAdmin):
-    list_display = ("number", "platform", "revision", "state", "ticket", "awaiting", "received_at")
+    list_display = (
+        "number",
+        "platform",
+        "revision",
+        "state",
+        "ticket",
+        "awaiting",
+        "flag",
+        "received_at",
+    )
     list_filter = ("platform", "state", "awaiting")
     search_fields = ("number",)
     raw_id_fields = ("ticket", "root")

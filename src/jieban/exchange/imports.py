@@ -31,6 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jieban.errors import Conflict, DomainError, InvalidInput, NotFound
 from jieban.exchange.models import (
@@ -40,12 +41,12 @@ from jieban.exchange.models import (
     ImportState,
     TicketImport,
 )
-from jieban.inputs import clean_text, is_id
+from jieban.inputs import FIRST_DAY, LAST_DAY, clean_text, is_id, unstorable_character
 from jieban.intake.actions import PHONE_PATTERN, TicketDraft, register_tickets
 from jieban.org.actors import SYSTEM, Actor, person_of
 from jieban.org.models import Unit
 from jieban.org.permissions import can_import_tickets, require
-from jieban.sheets import RowError, is_blank, listed, sheet_moment, sheet_values
+from jieban.sheets import NotAMoment, RowError, is_blank, listed, sheet_moment, sheet_values
 from jieban.tickets.models import Category, Ticket
 
 logger = logging.getLogger(__name__)
@@ -225,6 +226,67 @@ class _Codes:
         self.units = {unit.code: unit for unit in Unit.objects.filter(is_active=True)}
 
 
+# What can be wrong with a row, by code: kept with its parameters on the import, and put in
+# words in the language of whoever reads it (`row_error_text`).
+ROW_ERRORS = {
+    "required": gettext_noop("%(label)s is required."),
+    "too_long": gettext_noop("%(label)s is longer than %(max)d characters (%(length)d given)."),
+    "character": gettext_noop("%(label)s contains a character that is not accepted (%(code)s)."),
+    "phone": gettext_noop("%(phone)s is not a phone number."),
+    "category": gettext_noop("Unknown category code %(code)s."),
+    "unit": gettext_noop("Unknown unit code %(code)s."),
+    "unit_handles_none": gettext_noop("Unit %(code)s cannot handle tickets."),
+    "date_too_long": gettext_noop("The cell is too long for a date."),
+    "not_a_date": gettext_noop(
+        "%(value)s is not a date or time (write it e.g. 2026/7/14 9:05 or 2026年7月14日)."
+    ),
+    "date_out_of_range": gettext_noop("Give a date between %(first)s and %(last)s."),
+    "future": gettext_noop("The time received is in the future."),
+    "deadline_before_received": gettext_noop("The deadline is before the time received."),
+    "unit_without_deadline": gettext_noop("A row that names a unit must give its deadline."),
+    "deadline_without_unit": gettext_noop("A deadline comes with the unit that must meet it."),
+    "same_order": gettext_noop("The same order number as row %(row)d."),
+}
+
+
+def row_error(number: int, column: str, kind: str, /, **params: Any) -> RowError:
+    """The error `kind` (`ROW_ERRORS`) on a cell, worded now and kept as code and parameters."""
+    return RowError(number, column, _(ROW_ERRORS[kind]) % params, code=kind, params=params)
+
+
+def stored_error(error: RowError) -> dict[str, Any]:
+    """How an import keeps a row's error: by code and parameters; an error of the intake's
+    (a row refused while importing) by its words."""
+    kept: dict[str, Any] = {"row": error.row, "column": error.column}
+    if error.code:
+        kept.update(code=error.code, params=error.params)
+    else:
+        kept["message"] = error.message
+    return kept
+
+
+def row_error_text(kept: dict[str, Any]) -> str:
+    """A kept error (`stored_error`) in the active language."""
+    template = ROW_ERRORS.get(str(kept.get("code") or ""))
+    if template is None:
+        return str(kept.get("message") or "")
+    try:
+        return _(template) % kept.get("params", {})
+    except (KeyError, TypeError, ValueError):
+        return str(kept.get("message") or template)
+
+
+def _text_error(number: int, column: str, value: str, *, limit: int, required: bool) -> RowError:
+    """Why `clean_text` refused a cell's `value`, as a code (`ROW_ERRORS`)."""
+    text = value.strip()
+    if required and not text:
+        return row_error(number, column, "required", label=column)
+    if len(text) > limit:
+        return row_error(number, column, "too_long", label=column, max=limit, length=len(text))
+    character = unstorable_character(text) or "\0"
+    return row_error(number, column, "character", label=column, code=f"U+{ord(character[0]):04X}")
+
+
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""
@@ -247,35 +309,36 @@ def _check_row(
     """One row as `register_ticket` will take it, or None with its errors added."""
     before = len(errors)
 
-    def wrong(name: str, message: str) -> None:
-        errors.append(RowError(number, source.mapping.get(name, _field_label(name)), message))
+    def column(name: str) -> str:
+        return source.mapping.get(name, _field_label(name))
+
+    def wrong(name: str, kind: str, /, **params: Any) -> None:
+        errors.append(row_error(number, column(name), kind, **params))
 
     row: dict[str, Any] = {"row": number}
     for name, limit in TEXT_LIMITS.items():
         if name not in source.mapping:
             continue
+        text = _cell_text(cells.get(name))
+        required = name in REQUIRED
         try:
             row[name] = clean_text(
-                _cell_text(cells.get(name)),
-                field=name,
-                label=source.mapping[name],
-                limit=limit,
-                required=name in REQUIRED,
+                text, field=name, label=source.mapping[name], limit=limit, required=required
             )
-        except InvalidInput as exc:
-            wrong(name, exc.message)
+        except InvalidInput:
+            errors.append(_text_error(number, column(name), text, limit=limit, required=required))
     phone = row.get(ImportField.RESIDENT_PHONE, "")
     if phone and not PHONE_PATTERN.match(phone):
-        wrong(ImportField.RESIDENT_PHONE, _("%(phone)s is not a phone number.") % {"phone": phone})
+        wrong(ImportField.RESIDENT_PHONE, "phone", phone=phone)
     category = row.get(ImportField.CATEGORY, "")
     if category and category not in codes.categories:
-        wrong(ImportField.CATEGORY, _("Unknown category code %(code)s.") % {"code": category})
+        wrong(ImportField.CATEGORY, "category", code=category)
     code = row.get(ImportField.UNIT, "")
     unit = codes.units.get(code) if code else None
     if code and unit is None:
-        wrong(ImportField.UNIT, _("Unknown unit code %(code)s.") % {"code": code})
+        wrong(ImportField.UNIT, "unit", code=code)
     elif unit is not None and not unit.can_handle_tickets:
-        wrong(ImportField.UNIT, _("Unit %(code)s cannot handle tickets.") % {"code": code})
+        wrong(ImportField.UNIT, "unit_handles_none", code=code)
     moments: dict[str, dt.datetime] = {}
     unreadable: set[str] = set()
     for name in MOMENTS:
@@ -283,25 +346,28 @@ def _check_row(
         if name not in source.mapping or is_blank(value):
             continue
         if len(str(value)) > TEXT_LIMITS[ImportField.TITLE]:
-            wrong(name, _("The cell is too long for a date."))
+            wrong(name, "date_too_long")
             unreadable.add(name)
             continue
         try:
             moments[name] = sheet_moment(value, field=name, end_of_day=name == ImportField.DUE_AT)
-        except InvalidInput as exc:
-            wrong(name, exc.message)
+        except NotAMoment:
+            wrong(name, "not_a_date", value=str(value)[:40])
+            unreadable.add(name)
+        except InvalidInput:
+            wrong(name, "date_out_of_range", first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
             unreadable.add(name)
     received_at = moments.get(ImportField.RECEIVED_AT)
     due_at = moments.get(ImportField.DUE_AT)
     if received_at is not None and received_at > now + dt.timedelta(minutes=5):
-        wrong(ImportField.RECEIVED_AT, _("The time received is in the future."))
+        wrong(ImportField.RECEIVED_AT, "future")
     # Without a time received, the ticket is received now (`register_ticket`).
     if due_at is not None and due_at < (received_at or now):
-        wrong(ImportField.DUE_AT, _("The deadline is before the time received."))
+        wrong(ImportField.DUE_AT, "deadline_before_received")
     if code and due_at is None and ImportField.DUE_AT not in unreadable:
-        wrong(ImportField.DUE_AT, _("A row that names a unit must give its deadline."))
+        wrong(ImportField.DUE_AT, "unit_without_deadline")
     if due_at is not None and not code:
-        wrong(ImportField.UNIT, _("A deadline comes with the unit that must meet it."))
+        wrong(ImportField.UNIT, "deadline_without_unit")
     if len(errors) > before:
         return None
     row.update({name: moment.isoformat() for name, moment in moments.items()})
@@ -383,11 +449,7 @@ def _check_rows(
         first = order_rows.setdefault(row["external_id"], number)
         if first != number:
             check.errors.append(
-                RowError(
-                    number,
-                    origin.mapping[ImportField.ORDER_NUMBER],
-                    _("The same order number as row %(row)d.") % {"row": first},
-                )
+                row_error(number, origin.mapping[ImportField.ORDER_NUMBER], "same_order", row=first)
             )
             continue
         check.rows.append(row)
@@ -414,7 +476,7 @@ def record_check(check: ImportCheck, *, by: Actor) -> TicketImport:
         "file_name": check.file_name,
         "state": ImportState.CHECKED,
         "rows": [] if check.errors else check.rows,
-        "errors": [error.__dict__ for error in check.errors[:MAX_LISTED_ERRORS]],
+        "errors": [stored_error(error) for error in check.errors[:MAX_LISTED_ERRORS]],
         "error_count": len(check.errors),
         "rows_total": check.rows_total,
         "next_row": 0,
@@ -612,7 +674,9 @@ def _write_chunk(
         }
         if refused:
             kept = TicketImport.objects.values_list("errors", flat=True).get(pk=record.pk)
-            values["errors"] = (kept + [error.__dict__ for error in refused])[:MAX_LISTED_ERRORS]
+            values["errors"] = (kept + [stored_error(error) for error in refused])[
+                :MAX_LISTED_ERRORS
+            ]
         written = TicketImport.objects.filter(
             pk=record.pk, state=ImportState.RUNNING, next_row=start
         ).update(**values)

@@ -157,6 +157,9 @@ class PlatformOrder(models.Model):
     awaiting_since = models.DateTimeField(null=True, blank=True)
     # The time of the latest event applied: an older one that contradicts it is flagged.
     last_event_at = models.DateTimeField(null=True, blank=True)
+    # Why the latest revision was stored but not applied in full (another unit or category
+    # the ticket could no longer take), for the exchange page; empty when it was.
+    flag = models.CharField(_("flag"), max_length=500, blank=True, default="")
     received_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

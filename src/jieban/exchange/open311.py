@@ -19,9 +19,11 @@ from django.core.validators import EmailValidator, URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound, Throttled
 from jieban.exchange.models import Open311Key, Open311Request, hash_open311_key, new_open311_key
+from jieban.exchange.tracking import slots_left, take_slot
 from jieban.inputs import check_text, clean_text
 from jieban.intake.actions import TicketDraft
 from jieban.org.actors import SYSTEM, Actor
@@ -31,6 +33,8 @@ from jieban.tickets.models import Category, Channel, Ticket
 
 # What a request may carry beside its description, at most (a client's junk is refused, not
 # stored): attributes, and the characters of an attribute's code and of each of its values.
+# The slots that count an address's wrong keys (`application_of`).
+WRONG_KEYS = "open311-key"
 MAX_ATTRIBUTES = 50
 MAX_ATTRIBUTE_CODE = 100
 MAX_ATTRIBUTE_VALUE = 1000
@@ -103,16 +107,26 @@ def revoke_open311_key(name: str, *, by: Actor) -> Open311Key:
     return key
 
 
-def application_of(raw_key: str) -> Open311Key:
+def application_of(raw_key: str, *, address: str) -> Open311Key:
     """The application whose key `raw_key` is, or Forbidden (the specification's 403) when the
-    key is missing, unknown or revoked."""
+    key is missing, unknown or revoked. Each wrong key counts against the client `address`:
+    `JIEBAN_OPEN311_WRONG_KEYS` of them within `JIEBAN_OPEN311_WRONG_KEY_MINUTES` and every
+    key it sends is refused (Throttled, 429) until the oldest runs out, so keys cannot be
+    guessed."""
+    window = settings.JIEBAN_OPEN311_WRONG_KEY_MINUTES * 60
+    limit = settings.JIEBAN_OPEN311_WRONG_KEYS
+    waiting = slots_left(WRONG_KEYS, address, limit=limit, window=window)
+    if waiting is not None:
+        raise _too_many_wrong_keys(waiting)
     raw_key = (raw_key or "").strip()
+    key = Open311Key.objects.filter(key_hash=hash_open311_key(raw_key)).first() if raw_key else None
+    if key is None or key.revoked_at is not None:
+        take_slot(WRONG_KEYS, address, limit=limit, window=window)
     if not raw_key:
         raise Forbidden(
             _("api_key is missing: a service request needs the key of its application."),
             field="api_key",
         )
-    key = Open311Key.objects.filter(key_hash=hash_open311_key(raw_key)).first()
     if key is None:
         raise Forbidden(
             _("Invalid api_key received: no application has this key."), field="api_key"
@@ -122,6 +136,20 @@ def application_of(raw_key: str) -> Open311Key:
             _("The api_key was revoked: ask the bureau for a new one."), field="api_key"
         )
     return key
+
+
+def _too_many_wrong_keys(seconds: int) -> Throttled:
+    minutes = max(1, math.ceil(seconds / 60))
+    return Throttled(
+        ngettext(
+            "Too many wrong api_key values from your address: try again in %(minutes)d minute.",
+            "Too many wrong api_key values from your address: try again in %(minutes)d minutes.",
+            minutes,
+        )
+        % {"minutes": minutes},
+        retry_after=seconds,
+        field="api_key",
+    )
 
 
 def check_jurisdiction(jurisdiction_id: str | None) -> None:

@@ -47,14 +47,15 @@ from jieban.exchange.signatures import (
     verify,
 )
 from jieban.notify.outbox import backoff
-from jieban.tickets.models import Channel, EventKind, TicketEvent
+from jieban.tickets.models import Channel, EventKind, Outcome, TicketEvent
 
 LEASE = dt.timedelta(seconds=120)
 PULL_EVERY = dt.timedelta(seconds=60)
 # The steps the platform must know, by the ticket event that records each.
 MESSAGE_OF_EVENT = {
     EventKind.ACCEPT: MessageKind.ACCEPTED,
-    EventKind.RETURN: MessageKind.RETURN_REQUEST,
+    # The unit's return request (the return itself follows the platform's approval).
+    EventKind.RETURN_REQUEST: MessageKind.RETURN_REQUEST,
     EventKind.EXTENSION_REQUEST: MessageKind.EXTENSION_REQUEST,
     EventKind.PROGRESS: MessageKind.PROGRESS,
     EventKind.RESOLVE: MessageKind.RESULT,
@@ -65,16 +66,15 @@ TOLD = {
     MessageKind.RETURN_REQUEST: ("reason",),
     MessageKind.EXTENSION_REQUEST: ("days", "reason", "due_at"),
     MessageKind.PROGRESS: ("note",),
-    MessageKind.RESULT: ("result", "on_time"),
+    MessageKind.RESULT: ("result", "on_time", "outcome"),
 }
 # The requests the platform decides, and what the order then waits for.
 AWAITS = {
     MessageKind.RETURN_REQUEST: Awaiting.RETURN,
     MessageKind.EXTENSION_REQUEST: Awaiting.EXTENSION,
 }
-# Jieban's result of a resolved ticket, as the platform's result codes name it (the unit's
-# result text goes with it).
-RESOLVED = "resolved"
+# The outcome of a result recorded before outcomes were chosen.
+RESOLVED = Outcome.RESOLVED
 
 
 def on_ticket_event(sender: type, instance: TicketEvent, created: bool, **kwargs: Any) -> None:
@@ -109,7 +109,9 @@ def queue_message(order: PlatformOrder, event: TicketEvent) -> PlatformMessage:
         **{key: event.payload[key] for key in TOLD[kind] if key in event.payload},
     }
     if kind == MessageKind.RESULT:
-        payload["result_code"] = _code(platform, CodeKind.RESULT, RESOLVED)
+        # The unit's outcome through the platform's result codes (0 解决, 1 未解决, …).
+        outcome = str(event.payload.get("outcome") or RESOLVED)
+        payload["result_code"] = _code(platform, CodeKind.RESULT, outcome)
     message = PlatformMessage.objects.create(
         platform=platform,
         order=order,

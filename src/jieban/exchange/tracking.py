@@ -98,23 +98,48 @@ def stage_of(status: str) -> str:
     return stages.get(Status(status), "")
 
 
-def take_a_try(address: str) -> None:
-    """Count one look-up from `address`, or Throttled when it used its tries of the last hour
-    (saying when the oldest of them runs out).
+def _slots(kind: str, address: str, limit: int) -> list[str]:
+    return [f"jieban:{kind}:{address}:{slot}" for slot in range(limit)]
 
-    The tries are slots in the `tries` cache, each taken with an `add` that expires an hour
-    later: the database's key refuses a second holder, so two requests at once never take
-    the same slot. A refused try takes
-    none, so hammering does not push the end further away."""
-    limit = settings.JIEBAN_TRACK_TRIES_PER_HOUR
+
+def _seconds_left(keys: list[str], window: int, now: float) -> int:
+    """How long until the oldest of the slots `keys` runs out, in seconds (at least 1)."""
+    ends = [float(until) for until in caches["tries"].get_many(keys).values()]
+    return max(1, math.ceil(min(ends, default=now + window) - now))
+
+
+def take_slot(kind: str, address: str, *, limit: int, window: int) -> int | None:
+    """Take one of the `limit` slots of `kind` for `address`, each held `window` seconds: None
+    when one was free, else in how many seconds the oldest runs out (nothing is taken).
+
+    The slots live in the `tries` cache, each taken with an `add` that expires `window` later:
+    the database's key refuses a second holder, so two requests at once never take the same
+    slot. A refused try takes none, so hammering does not push the end further away."""
     tries = caches["tries"]
     now = time.time()
-    keys = [f"jieban:track:{address}:{slot}" for slot in range(limit)]
+    keys = _slots(kind, address, limit)
     for key in keys:
-        if tries.add(key, now + WINDOW, timeout=WINDOW):
-            return
-    ends = [float(until) for until in tries.get_many(keys).values()]
-    seconds = max(1, math.ceil(min(ends, default=now + WINDOW) - now))
+        if tries.add(key, now + window, timeout=window):
+            return None
+    return _seconds_left(keys, window, now)
+
+
+def slots_left(kind: str, address: str, *, limit: int, window: int) -> int | None:
+    """None while `address` holds fewer than `limit` live slots of `kind`, else in how many
+    seconds the oldest runs out (nothing is taken)."""
+    keys = _slots(kind, address, limit)
+    held = caches["tries"].get_many(keys)
+    if len(held) < limit:
+        return None
+    return _seconds_left(keys, window, time.time())
+
+
+def take_a_try(address: str) -> None:
+    """Count one look-up from `address` (`take_slot`), or Throttled when it used its tries of
+    the last hour (saying when the oldest of them runs out)."""
+    seconds = take_slot("track", address, limit=settings.JIEBAN_TRACK_TRIES_PER_HOUR, window=WINDOW)
+    if seconds is None:
+        return
     minutes = max(1, math.ceil(seconds / 60))
     raise Throttled(
         ngettext(

@@ -56,9 +56,9 @@ def return_payload(*, reason: str, unit: str | None) -> dict[str, Any]:
 
 
 def resolve_payload(
-    *, result: str, on_time: bool, fulfilled_orders: Sequence[str]
+    *, result: str, on_time: bool, fulfilled_orders: Sequence[str], outcome: str = "resolved"
 ) -> dict[str, Any]:
-    payload: dict[str, Any] = {"result": result, "on_time": on_time}
+    payload: dict[str, Any] = {"result": result, "on_time": on_time, "outcome": outcome}
     if fulfilled_orders:
         payload["fulfilled_orders"] = list(fulfilled_orders)
     return payload

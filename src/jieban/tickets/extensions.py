@@ -23,7 +23,7 @@ from django.utils.translation import override
 from jieban.errors import Conflict, InvalidInput
 from jieban.inputs import clean_text
 from jieban.notify.outbox import notify
-from jieban.org.actors import Actor, Viewer, person_of
+from jieban.org.actors import Actor, Viewer, is_system, person_of
 from jieban.org.models import CENTRE_ROLES, User
 from jieban.org.permissions import (
     can_decide_extension,
@@ -179,6 +179,14 @@ def _decide(number: str, *, note: str | None, by: Actor, approve: bool) -> Exten
             can_decide_extension(by),
             _("Requests for more time are decided by the command centre."),
         )
+        if ticket.platform_decides and not is_system(by):
+            raise Conflict(
+                _(
+                    "Ticket %(number)s came from a 12345 platform: the platform decides its "
+                    "requests for more time."
+                )
+                % {"number": ticket.number}
+            )
         text = _text(note, field="note", required=not approve, label=_("The note"))
         extension = pending_extension(ticket)
         if extension is None:

@@ -161,6 +161,19 @@ class EventKind(models.TextChoices):
     # (阶段性回复), and what the platform changed (a corrected order, a decision).
     PROGRESS = "progress", _("Progress reported")
     PLATFORM_UPDATE = "platform_update", _("Changed by the 12345 platform")
+    # A return on a platform's ticket is a request the platform decides (退单申请): the ticket
+    # stays with the unit until the platform approves (then `return`) or refuses it.
+    RETURN_REQUEST = "return_request", _("Return requested")
+    RETURN_REFUSED = "return_refused", _("Return refused by the 12345 platform")
+
+
+class Outcome(models.TextChoices):
+    """What the unit's result says of the matter (the platforms' result codes map from it)."""
+
+    RESOLVED = "resolved", _("Resolved")
+    UNRESOLVED = "unresolved", _("Not resolved")
+    PARTLY_RESOLVED = "partly_resolved", _("Partly resolved")
+    NOT_HANDLED = "not_handled", _("Not handled (returned)")
 
 
 class Ticket(models.Model):
@@ -200,6 +213,17 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     result = models.TextField(_("result"), max_length=4000, blank=True)
+    # The outcome the unit chose with its result (empty before one; nullable columns, added
+    # in place on SQLite).
+    result_outcome = models.CharField(
+        _("outcome"), max_length=16, choices=Outcome.choices, null=True, blank=True
+    )
+    # A ticket of a 12345 platform: the platform, not the command centre, decides its returns
+    # and extensions (jieban.exchange); and since when its unit's return request waits.
+    platform_decides = models.BooleanField(
+        _("decided by the 12345 platform"), null=True, blank=True, editable=False
+    )
+    return_requested_at = models.DateTimeField(_("return requested at"), null=True, blank=True)
     close_note = models.TextField(_("closing note"), max_length=4000, blank=True)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_tickets"

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, override
 from jieban.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jieban.inputs import clean_text
 from jieban.notify.outbox import notify
-from jieban.org.actors import Actor, Viewer, person_of
+from jieban.org.actors import Actor, Viewer, is_system, person_of
 from jieban.org.models import Unit
 from jieban.org.permissions import (
     can_dispatch,
@@ -44,6 +44,7 @@ from jieban.tickets.models import (
     EventKind,
     Extension,
     ExtensionStatus,
+    Outcome,
     Status,
     Ticket,
     TicketEvent,
@@ -129,10 +130,17 @@ def role_allows(user: Viewer, ticket: Ticket, action: str) -> bool:
     return False
 
 
+# What a unit may not do while its return request waits for the platform's decision.
+WAITING_FOR_RETURN = frozenset({Action.ACCEPT, Action.RETURN})
+
+
 def available_actions(user: Viewer, ticket: Ticket) -> list[str]:
     """The actions `user` may take on `ticket` now: what the pages offer, nothing more."""
     return [
-        action for action in ALLOWED.get(ticket.status, {}) if role_allows(user, ticket, action)
+        action
+        for action in ALLOWED.get(ticket.status, {})
+        if role_allows(user, ticket, action)
+        and not (ticket.return_requested_at and action in WAITING_FOR_RETURN)
     ]
 
 
@@ -155,6 +163,37 @@ def apply_transition(
     Checks the role (unless the caller's own action was checked and this is its consequence)
     and the allowed-transition table, then writes the ticket and its event.
     """
+    target = check_transition(
+        ticket, by=by, action=action, expected_version=expected_version, role_checked=role_checked
+    )
+    now = now or timezone.now()
+    from_status = ticket.status
+    payload = apply(ticket, now)
+    ticket.status = target
+    ticket.version += 1
+    ticket.save()
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=action,
+        actor=person_of(by),
+        at=now,
+        from_status=from_status,
+        to_status=target,
+        payload=payload,
+    )
+    return ticket
+
+
+def check_transition(
+    ticket: Ticket,
+    *,
+    by: Actor,
+    action: str,
+    expected_version: int | None = None,
+    role_checked: bool = False,
+) -> str:
+    """The status `action` leads to from the ticket's, once the role (403), the table (409)
+    and the version (409) allow it."""
     if not role_checked and not role_allows(by, ticket, action):
         raise Forbidden(
             _("Your role may not do “%(action)s” on this ticket.")
@@ -175,22 +214,16 @@ def apply_transition(
             _("Ticket %(number)s was changed by someone else since you opened it. Reload it.")
             % {"number": ticket.number}
         )
-    now = now or timezone.now()
-    from_status = ticket.status
-    payload = apply(ticket, now)
-    ticket.status = target
-    ticket.version += 1
-    ticket.save()
-    TicketEvent.objects.create(
-        ticket=ticket,
-        kind=action,
-        actor=person_of(by),
-        at=now,
-        from_status=from_status,
-        to_status=target,
-        payload=payload,
-    )
-    return ticket
+    waiting = ticket.return_requested_at is not None and action in WAITING_FOR_RETURN
+    if waiting and not is_system(by):  # the platform's approval returns it
+        raise Conflict(
+            _(
+                "Ticket %(number)s waits for the 12345 platform's decision on its return: "
+                "nothing else can be done by the unit until then."
+            )
+            % {"number": ticket.number}
+        )
+    return target
 
 
 def _transition(
@@ -275,6 +308,7 @@ def start_handling_clock(
     else:
         ticket.due_at, ticket.due_basis = due, CHANNEL_BASIS
     ticket.accepted_at = None
+    ticket.return_requested_at = None
     accept_due = deadline_with(calendar, now, 1) if calendar else compute_deadline(now, 1)
     ticket.accept_due_at = accept_due.due_at
     ticket.accept_late_at = None
@@ -296,13 +330,16 @@ def accept_ticket(number: str, *, by: Actor, expected_version: int | None = None
 def return_ticket(
     number: str, *, reason: str, by: Actor, expected_version: int | None = None
 ) -> Ticket:
-    """The unit sends the ticket back to the command centre (not its jurisdiction)."""
+    """The unit sends the ticket back to the command centre (not its jurisdiction). On a
+    platform's ticket this is a request (退单申请): the ticket stays with the unit, its clocks
+    running, until the platform approves (`SYSTEM` returns it then) or refuses."""
 
     def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
         text = _required_text(reason, field="reason", label=_("The reason"))
         payload = return_payload(reason=text, unit=ticket.unit.code if ticket.unit else None)
         end_open_orders(ticket, now)
         cancel_pending_extension(ticket, now)
+        ticket.return_requested_at = None
         ticket.unit = None
         ticket.dispatched_at = None
         ticket.due_at = None
@@ -315,20 +352,80 @@ def return_ticket(
         ticket.dispatch_due_at = dispatch_deadline(now)
         return payload
 
-    return _transition(
-        number, by=by, action=Action.RETURN, expected_version=expected_version, apply=apply
+    with transaction.atomic():
+        ticket = access_ticket(by, number, for_update=True)
+        if ticket.platform_decides and not is_system(by):
+            return _request_return(ticket, reason=reason, by=by, expected_version=expected_version)
+        return apply_transition(
+            ticket, by=by, action=Action.RETURN, apply=apply, expected_version=expected_version
+        )
+
+
+def _request_return(
+    ticket: Ticket, *, reason: str, by: Actor, expected_version: int | None
+) -> Ticket:
+    """退单申请: the return waits for the platform; the ticket stays, its clocks running."""
+    check_transition(ticket, by=by, action=Action.RETURN, expected_version=expected_version)
+    text = _required_text(reason, field="reason", label=_("The reason"))
+    now = timezone.now()
+    ticket.return_requested_at = now
+    ticket.version += 1
+    ticket.save(update_fields=["return_requested_at", "version"])
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=EventKind.RETURN_REQUEST,
+        actor=person_of(by),
+        at=now,
+        from_status=ticket.status,
+        to_status=ticket.status,
+        payload=return_payload(reason=text, unit=ticket.unit.code if ticket.unit else None),
     )
+    return ticket
+
+
+def refuse_return(number: str, *, note: str, by: Actor) -> Ticket:
+    """The platform refuses the unit's return request: the ticket stays with the unit, and its
+    timeline says so. Only the platform (`SYSTEM`) decides."""
+    if not is_system(by):
+        raise Forbidden(_("The 12345 platform decides the return of its tickets."))
+    with transaction.atomic():
+        ticket = access_ticket(by, number, for_update=True)
+        if ticket.return_requested_at is None:
+            raise Conflict(
+                _("Ticket %(number)s has no return request waiting.") % {"number": ticket.number}
+            )
+        text = clean_text(note, field="note", label=_("The note"), limit=MAX_TEXT)
+        ticket.return_requested_at = None
+        ticket.version += 1
+        ticket.save(update_fields=["return_requested_at", "version"])
+        TicketEvent.objects.create(
+            ticket=ticket,
+            kind=EventKind.RETURN_REFUSED,
+            at=timezone.now(),
+            from_status=ticket.status,
+            to_status=ticket.status,
+            payload={"note": text},
+        )
+        return ticket
 
 
 def resolve_ticket(
-    number: str, *, result: str, by: Actor, expected_version: int | None = None
+    number: str,
+    *,
+    result: str,
+    by: Actor,
+    outcome: str = Outcome.RESOLVED,
+    expected_version: int | None = None,
 ) -> Ticket:
-    """The unit reports the result; this stops the clock."""
+    """The unit reports the result and its outcome (resolved unless it says otherwise); this
+    stops the clock."""
 
     def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
         text = _required_text(result, field="result", label=_("The result"))
+        chosen = checked_outcome(outcome)
         ticket.resolved_at = now
         ticket.result = text
+        ticket.result_outcome = chosen
         ticket.watch_at = None
         ticket.visit_due_at = visit_deadline(now)
         cancel_pending_extension(ticket, now)
@@ -337,12 +434,28 @@ def resolve_ticket(
         orders = end_open_orders(ticket, now)
         tell_the_reporter(ticket)
         return resolve_payload(
-            result=text, on_time=bool(ticket.resolved_on_time), fulfilled_orders=orders
+            result=text,
+            on_time=bool(ticket.resolved_on_time),
+            fulfilled_orders=orders,
+            outcome=chosen,
         )
 
     return _transition(
         number, by=by, action=Action.RESOLVE, expected_version=expected_version, apply=apply
     )
+
+
+def checked_outcome(value: object) -> str:
+    """`value` if it is an outcome (`Outcome`), else InvalidInput on `outcome`."""
+    if value in (None, ""):
+        return Outcome.RESOLVED
+    if value not in Outcome.values:
+        raise InvalidInput(
+            _("Unknown outcome %(outcome)s (one of: %(choices)s).")
+            % {"outcome": value, "choices": ", ".join(Outcome.values)},
+            field="outcome",
+        )
+    return str(value)
 
 
 def tell_the_reporter(ticket: Ticket) -> None:

@@ -65,7 +65,8 @@ def ticket_forms(user: Viewer, ticket: Ticket) -> list[str]:
         offered.append(TicketForm.REPEAT)
     running = ticket.status in CLOCK_RUNNING
     unit_may_ask = running and can_work_unit_tickets(user, ticket.unit_id)
-    centre_decides = running and can_decide_extension(user)
+    # A platform's ticket: the platform decides its extensions, not the centre.
+    centre_decides = running and can_decide_extension(user) and not ticket.platform_decides
     if unit_may_ask or centre_decides:
         pending = pending_extension(ticket) is not None
         # Asked before the deadline passes, one request at a time (`request_extension`).

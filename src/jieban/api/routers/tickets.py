@@ -171,7 +171,11 @@ def return_to_centre(
 @router.post("/tickets/{number}/resolve", response={200: TicketOut, **ERRORS}, tags=["lifecycle"])
 def resolve(request: AuthenticatedRequest, number: str, payload: ResultIn) -> dict[str, Any]:
     transitions.resolve_ticket(
-        number, result=payload.result, by=request.user, expected_version=payload.version
+        number,
+        result=payload.result,
+        outcome=payload.outcome,
+        by=request.user,
+        expected_version=payload.version,
     )
     return ticket_detail_out(request.user, number)
 

@@ -31,6 +31,7 @@ from jieban.exchange.imports import (
     import_sources,
     imports_of,
     record_check,
+    row_error_text,
     save_source,
 )
 from jieban.exchange.models import (
@@ -198,6 +199,8 @@ def _import_context(request: AuthenticatedRequest, record: TicketImport) -> dict
         "may_resume": record.state == ImportState.FAILED,
         "new_rows": max(record.rows_total - record.existing_count, 0),
         "hidden_errors": max(record.error_count - len(record.errors), 0),
+        # Kept as codes: worded in the reader's language, not the checker's.
+        "errors": [{**error, "message": row_error_text(error)} for error in record.errors],
         "at_once": RUN_AT_ONCE_ROWS,
     }
 

@@ -4,7 +4,8 @@ GET needs no key, as the specification says; POST Service Request needs the appl
 `api_key` (`jieban open311 key create NAME`) and is exempt from the pages' CSRF check, since it
 is a machine's call authenticated by its key, not a browser's with a session. Every domain
 error is the specification's error list with its HTTP status (`_answers_in_errors`): 403 for a
-missing, unknown or revoked key, 404 for what does not exist, 400 for anything else.
+missing, unknown or revoked key, 429 once an address sent too many wrong keys, 404 for what
+does not exist, 400 for anything else.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from jieban.errors import DomainError, Forbidden, NotFound
+from jieban.errors import DomainError, Forbidden, NotFound, Throttled
 from jieban.exchange.open311 import (
     ServiceRequestDraft,
     active_service,
@@ -33,6 +34,7 @@ from jieban.exchange.open311_selectors import (
     open311_services,
     request_query,
 )
+from jieban.http import client_address
 from jieban.web.open311 import answers
 
 # `attribute[CODE]=value`, and `attribute[CODE][]=value` once per value of a multivaluelist.
@@ -69,8 +71,11 @@ def _answers_in_errors(view: View) -> View:
             )
             return view(request, *args, response_format=response_format, **kwargs)
         except DomainError as exc:
-            status = exc.status_code if isinstance(exc, Forbidden | NotFound) else 400
-            return answers.errors(response_format, status, [_naming_the_argument(exc)])
+            status = exc.status_code if isinstance(exc, Forbidden | NotFound | Throttled) else 400
+            answer = answers.errors(response_format, status, [_naming_the_argument(exc)])
+            if isinstance(exc, Throttled):
+                answer["Retry-After"] = str(exc.retry_after)
+            return answer
 
     return wrapped
 
@@ -122,7 +127,7 @@ def service_requests(request: HttpRequest, *, response_format: str) -> HttpRespo
 
 
 def _post_service_request(request: HttpRequest, response_format: str) -> HttpResponse:
-    key = application_of(request.POST.get("api_key", ""))
+    key = application_of(request.POST.get("api_key", ""), address=client_address(request))
     draft = ServiceRequestDraft(
         **{name: request.POST.get(name, "") for name in DRAFT_FIELDS},
         attributes={

@@ -104,3 +104,11 @@ def _figure_cell(cell: Any, labels: dict[str, str]) -> str:
         f'data-field="{escape(cell.field)}" data-value="{escape(cell.data_value)}">'
         f"{text}{fraction}</td>"
     )
+
+
+@register.filter(name="thousands")
+def thousands(value: int | None) -> str:
+    """A count with its thousands separated (50,000), as the bureau's documents write it."""
+    if value is None:
+        return ""
+    return f"{int(value):,}"

@@ -58,7 +58,13 @@ def _perform(action: str, number: str, form: ActionForm, units: Sequence[Unit], 
     elif action == Action.RETURN:
         transitions.return_ticket(number, reason=data["reason"], by=by, expected_version=version)
     elif action == Action.RESOLVE:
-        transitions.resolve_ticket(number, result=data["result"], by=by, expected_version=version)
+        transitions.resolve_ticket(
+            number,
+            result=data["result"],
+            outcome=data.get("outcome") or "",
+            by=by,
+            expected_version=version,
+        )
     elif action == Action.CLOSE:
         transitions.close_ticket(number, note=data["note"], by=by, expected_version=version)
     elif action == Action.INVALIDATE:

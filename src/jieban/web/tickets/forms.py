@@ -15,7 +15,7 @@ from django.utils.translation import pgettext
 
 from jieban.intake.actions import MACHINE_CHANNELS, TicketDraft
 from jieban.org.models import Unit
-from jieban.tickets.models import OPEN, Category, Channel, Status, VisitOutcome
+from jieban.tickets.models import OPEN, Category, Channel, Outcome, Status, VisitOutcome
 from jieban.tickets.transitions import Action
 from jieban.web.forms import (
     MultipleFileField,
@@ -200,6 +200,9 @@ class ReasonForm(ActionForm):
 class ResultForm(ActionForm):
     result = forms.CharField(
         label=_("Result"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=Outcome.choices, initial=Outcome.RESOLVED, required=False
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -16,6 +17,7 @@ from jieban.org.models import Unit
 from jieban.tickets.models import (
     Channel,
     EventKind,
+    Outcome,
     Status,
     SupervisionLevel,
     SupervisionReason,
@@ -53,6 +55,8 @@ PAYLOAD_LABELS: dict[str, str | Promise] = {
     "case": _("Mediation case"),
     "mediation": _("Mediation outcome"),
     "route": _("Route advised"),
+    "category": _("Category"),
+    "not_applied": _("Not applied"),
 }
 
 # The same payload key means something else on some events.
@@ -67,12 +71,18 @@ MOMENTS = ("due_at", "ticket_due_at", "previous_due_at", "order_due_at")
 
 UNIT_KEYS = ("unit", "previous_unit", "committee")
 # Codes stored in payloads, shown by their labels.
-CODED = {
+CODED: dict[str, Any] = {
     "level": SupervisionLevel,
     "outcome": VisitOutcome,
     "visit": VisitOutcome,
     "mediation": CaseStatus,
     "route": FailureRoute,
+}
+
+# The same coded key, coded otherwise on some events.
+KIND_CODED: dict[tuple[str, str], Any] = {
+    (EventKind.SUPERVISE, "reason"): SupervisionReason,
+    (EventKind.RESOLVE, "outcome"): Outcome,
 }
 
 
@@ -95,7 +105,7 @@ def _event_label(kind: str) -> str | Promise:
 
 
 def _detail_value(kind: str, key: str, value: object, units: dict[str, Unit]) -> str | Promise:
-    coded = SupervisionReason if (kind, key) == (EventKind.SUPERVISE, "reason") else CODED.get(key)
+    coded = KIND_CODED.get((kind, key), CODED.get(key))
     if coded is not None and value in coded.values:
         return coded(value).label
     if isinstance(value, list):

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jieban.demo.data import BUREAU
+from jieban.demo.exchange import build_exchange
 from jieban.demo.generator import TicketGenerator
 from jieban.demo.handovers import hand_over_disputes
 from jieban.demo.mediation import build_mediation
@@ -110,6 +111,7 @@ class Command(BaseCommand):
             pass
         # Through the real actions, at the real time: after the rollups, like any later work.
         handovers = hand_over_disputes(now)
+        exchange = build_exchange(now, admin=people["admin"])
         elapsed = time.monotonic() - started
         counts = generator.counts
         self.stdout.write(
@@ -120,7 +122,9 @@ class Command(BaseCommand):
             f"{sum(len(rows) for rows in network.buildings.values())} buildings, "
             f"{network.letters} appointment letters, {network.reports} phone reports, "
             f"{len(mediation.committees)} mediation committees, {len(mediation.studios)} "
-            f"studios, {mediation.cases} mediation cases and {handovers} hand-overs "
+            f"studios, {mediation.cases} mediation cases, {handovers} hand-overs, "
+            f"{exchange.orders} 12345 platform orders with {exchange.messages} messages out, "
+            f"{exchange.open311} Open311 requests and {exchange.imported} imported tickets "
             f"in {elapsed:.1f} s (rollups {elapsed - (generated - started):.1f} s)."
         )
         self._print_logins()

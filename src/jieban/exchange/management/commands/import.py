@@ -16,6 +16,7 @@ from jieban.exchange.imports import (
     confirm_import,
     default_mapping,
     record_check,
+    row_error_text,
     save_source,
 )
 from jieban.exchange.models import IMPORT_CHANNELS, ImportField, ImportSource, ImportState
@@ -122,7 +123,7 @@ class Command(BaseCommand):
             f"{record.existing_count} already there, {record.refused_count} refused."
         )
         for error in record.errors:
-            self.stdout.write(f"row {error['row']}\t{error['column']}\t{error['message']}")
+            self.stdout.write(f"row {error['row']}\t{error['column']}\t{row_error_text(error)}")
         if record.state != ImportState.DONE:
             raise CommandError(
                 f"{path}: the import stopped ({record.failure}); run the command again to "
