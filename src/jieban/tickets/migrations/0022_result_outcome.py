@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0020_platform_kinds'),
+        ('tickets', '0021_batch_search_words'),
     ]
 
     operations = [
