@@ -10,6 +10,7 @@ from django.db import transaction
 
 from jieban.intake.actions import TicketDraft, register_ticket
 from jieban.org.actors import Actor
+from jieban.suggestions.labels import category_suggestions_for
 from jieban.suggestions.models import Suggestion
 from jieban.tickets.models import Ticket
 
@@ -22,6 +23,10 @@ class Registered:
     created: bool
     suggestions: list[Suggestion] = field(default_factory=list)
 
+    def of_kind(self, kind: str) -> list[Suggestion]:
+        """The suggestions of one kind, first to last."""
+        return sorted((s for s in self.suggestions if s.kind == kind), key=lambda s: s.rank)
+
 
 def register_and_suggest(draft: TicketDraft, *, by: Actor) -> Registered:
     """Register a ticket through the one intake and record the suggestions made for it; a
@@ -30,6 +35,6 @@ def register_and_suggest(draft: TicketDraft, *, by: Actor) -> Registered:
         ticket, created = register_ticket(draft, by=by)
         if not created:
             return Registered(ticket, created=False)
-        suggestions: list[Suggestion] = []
+        suggestions: list[Suggestion] = [*category_suggestions_for(ticket)]
         Suggestion.objects.bulk_create(suggestions)
         return Registered(ticket, created=True, suggestions=suggestions)
