@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import joblib
+import numpy as np
 import pytest
 from django.core.management.base import CommandError
 
-from jieban.suggestions.classifier import load_model
+from jieban.suggestions.classifier import load_model, normalise
 from jieban.suggestions.labels import suggest_categories
 from jieban.tickets import transitions
 from jieban.tickets.models import Ticket
@@ -213,3 +214,20 @@ class TestModelFile:
 
     def test_labels_without_a_category_are_not_suggested(self, trained: Path, cast: Any) -> None:
         assert suggest_categories("有人遛狗不拴绳，狗追咬路人") == []
+
+
+class TestScorer:
+    def test_it_gives_the_pipelines_probabilities_without_its_checks(
+        self, trained: Path, tmp_path: Path
+    ) -> None:
+        texts = ["有人遛狗不拴绳", "楼上装修电钻噪音", "路口剐蹭", "完全无关的话", "ABC abc"]
+        for labels in (3, 2):
+            if labels == 2:
+                rows = [(text, "噪音" if label == "噪音" else "其他")
+                        for text, label in labelled_rows()]  # fmt: skip
+                run("train", "--csv", write_csv(tmp_path / "two.csv", csv_bytes(rows)))
+            model = load_model()
+            assert model is not None and model.scorer is not None
+            for text in texts:
+                expected = model.pipeline.predict_proba([normalise(text)])[0]
+                assert np.allclose(model.probabilities(normalise(text)), expected, atol=1e-9)
