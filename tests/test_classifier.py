@@ -89,39 +89,39 @@ class TestTrain:
         assert Ticket.objects.filter(status="closed").count() == 20
 
     def test_it_refuses_without_closed_tickets(self, cast: Cast, model_dir: Path) -> None:
-        with pytest.raises(CommandError, match="no closed tickets"):
+        with pytest.raises(CommandError, match="没有可用于训练的已办结工单"):
             run("train", "--from-db")
 
 
 class TestBadInput:
     def test_it_names_a_missing_column(self, model_dir: Path, tmp_path: Path) -> None:
         path = write_csv(tmp_path / "t.csv", csv_bytes(labelled_rows(), ("text", "category")))
-        with pytest.raises(CommandError, match=r"no column label \(its columns: text, category\)"):
+        with pytest.raises(CommandError, match=r"t\.csv 没有 label 列（现有列：text, category）"):
             run("train", "--csv", path)
-        with pytest.raises(CommandError, match="no column body"):
+        with pytest.raises(CommandError, match="没有 body 列"):
             run("train", "--csv", path, "--text-column", "body", "--label-column", "category")
 
     def test_it_refuses_a_file_that_is_not_utf8(self, model_dir: Path, tmp_path: Path) -> None:
         content = csv_bytes(labelled_rows()).decode().encode("gb18030")
         path = write_csv(tmp_path / "gbk.csv", content)
-        with pytest.raises(CommandError, match=r"gbk\.csv is not UTF-8 text"):
+        with pytest.raises(CommandError, match=r"gbk\.csv 不是 UTF-8 文本"):
             run("train", "--csv", path)
         assert load_model() is None
 
     def test_it_refuses_a_row_without_text_or_label(self, model_dir: Path, tmp_path: Path) -> None:
         rows = [*labelled_rows(), ("", "噪音")]
-        with pytest.raises(CommandError, match=r"Row 38 of t\.csv has no text"):
+        with pytest.raises(CommandError, match=r"t\.csv 第 38 行没有文本"):
             run("train", "--csv", write_csv(tmp_path / "t.csv", csv_bytes(rows)))
         rows = [*labelled_rows(), ("有字没标签", " ")]
-        with pytest.raises(CommandError, match=r"Row 38 of t\.csv has no label"):
+        with pytest.raises(CommandError, match=r"t\.csv 第 38 行没有标签"):
             run("train", "--csv", write_csv(tmp_path / "t.csv", csv_bytes(rows)))
 
     def test_it_refuses_too_few_examples_of_a_label(self, model_dir: Path, tmp_path: Path) -> None:
         rows = [*labelled_rows(), ("物业费乱收费", "物业"), ("物业不作为", "物业")]
-        with pytest.raises(CommandError, match="at least 8 examples; too few for: 物业"):
+        with pytest.raises(CommandError, match="至少需要 8 条样本；以下标签样本不足：物业"):
             run("train", "--csv", write_csv(tmp_path / "t.csv", csv_bytes(rows)))
         only = [row for row in labelled_rows() if row[1] == "噪音"]
-        with pytest.raises(CommandError, match="at least two labels"):
+        with pytest.raises(CommandError, match="至少需要两个标签"):
             run("train", "--csv", write_csv(tmp_path / "t.csv", csv_bytes(only)))
 
     def test_it_drops_control_characters_from_the_training_texts(
@@ -141,7 +141,7 @@ class TestBadInput:
             run("train", "--csv", str(tmp_path / "nowhere.csv"))
         with pytest.raises(CommandError, match=r"empty\.csv"):
             run("train", "--csv", write_csv(tmp_path / "empty.csv", b""))
-        with pytest.raises(CommandError, match="Name the text columns"):
+        with pytest.raises(CommandError, match="title\\+detail"):
             path = write_csv(tmp_path / "t.csv", csv_bytes(labelled_rows()))
             run("train", "--csv", path, "--text-column", "title+")
 
