@@ -8,11 +8,15 @@ import re
 from pathlib import Path
 from typing import Any
 
+import joblib
 import time_machine
 from django.test import Client
+from sklearn.pipeline import make_pipeline
+from sklearn.svm import LinearSVC
 
 from jieban.intake.actions import TicketDraft
 from jieban.suggestions.actions import register_and_suggest
+from jieban.suggestions.classifier import FORMAT, load_model
 from jieban.suggestions.labels import category_acceptance_by_month
 from jieban.suggestions.models import LabelMapping, Suggestion
 from jieban.tickets.models import Category
@@ -170,3 +174,19 @@ class TestLabelMapping:
         client.force_login(cast.dispatcher)
         response = client.get("/admin/suggestions/labelmapping/")
         assert response.status_code in (302, 403)
+
+
+def test_a_model_that_cannot_score_never_stops_a_registration(
+    cast: Cast, mapped: Path, api_as: Any
+) -> None:
+    model = load_model()
+    assert model is not None
+    # A pipeline without probabilities: what a model from another version could be.
+    vectoriser = model.pipeline[0]
+    svm = LinearSVC().fit(vectoriser.transform(["狗", "猫"]), ["养犬", "噪音"])
+    joblib.dump({"format": FORMAT, "pipeline": make_pipeline(vectoriser, svm)}, mapped)
+    body = {"channel": "phone", "content": BARKING, "category": "dangerous_dogs"}
+    response = api_as(cast.dispatcher).post("/tickets", body)
+    assert (response.status_code, response.json()["suggested_categories"]) == (201, [])
+    classify = api_as(cast.dispatcher).post("/classify", {"text": BARKING})
+    assert classify.json() == {"suggested_categories": []}

@@ -5,6 +5,7 @@ trained on the bureau's own tickets), and the suggestions recorded with a regist
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q
@@ -18,6 +19,8 @@ from jieban.org.permissions import can_register, require
 from jieban.suggestions.classifier import TOP, load_model, ticket_text
 from jieban.suggestions.models import LabelMapping, Suggestion, SuggestionKind
 from jieban.tickets.models import Category, Ticket
+
+logger = logging.getLogger(__name__)
 
 # The longest text classified: a ticket's content at most (the registration's own limit).
 MAX_TEXT = 4000
@@ -45,7 +48,13 @@ def suggest_categories(text: str, *, top: int = TOP) -> list[SuggestedCategory]:
     model = load_model()
     if model is None or not text.strip():
         return []
-    ranked = model.top(text, k=LABELS_READ)
+    try:
+        ranked = model.top(text, k=LABELS_READ)
+    except Exception:
+        # A model that loaded but cannot score (a library changed under it): suggestions
+        # must never stop a ticket being registered, so it suggests nothing, and says so.
+        logger.exception("the category classifier could not score a text")
+        return []
     labels = [label for label, _confidence in ranked]
     if model.labels_are_categories:
         by_code = Category.objects.filter(code__in=labels, is_active=True).in_bulk(

@@ -108,7 +108,7 @@ class Command(BaseCommand):
         write(f"rows: {result.rows}")
         write(f"accuracy: {result.accuracy:.4f}")
         write(f"macro-F1: {result.macro_f1:.4f}")
-        write(f"time per prediction: {result.seconds_per_prediction * 1000:.2f} ms")
+        write(f"time per prediction (in one batch): {result.seconds_per_prediction * 1000:.2f} ms")
         width = max(len(label) for label in ["label", *result.labels]) + 2
         write("")
         write(f"{'label':<{width}}precision  recall      F1  support")
