@@ -16,6 +16,7 @@ import os
 import re
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -189,13 +190,14 @@ class Scorer:
     def probabilities(self, text: str) -> np.ndarray:
         if self.lowercase:
             text = text.lower()
-        counts: dict[int, int] = {}
         low, high = self.ngrams
-        for size in range(low, high + 1):
-            for start in range(len(text) - size + 1):
-                index = self.vocabulary.get(text[start : start + size])
-                if index is not None:
-                    counts[index] = counts.get(index, 0) + 1
+        find = self.vocabulary.get
+        found = [
+            find(text[start : start + size])
+            for size in range(low, high + 1)
+            for start in range(len(text) - size + 1)
+        ]
+        counts = Counter(index for index in found if index is not None)
         margins = self.intercept.copy()
         if counts:
             indices = np.fromiter(counts, dtype=np.intp, count=len(counts))
