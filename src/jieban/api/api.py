@@ -37,6 +37,7 @@ from jieban.api.routers import (
     org,
     stats,
     studios,
+    suggestions,
     supervision,
     tickets,
     track,
@@ -112,6 +113,7 @@ api = JiebanAPI(
 # Before the tickets' router: its `/tickets/{number}` would take `/tickets/batch`.
 api.add_router("", batch.router)
 api.add_router("", tickets.router)
+api.add_router("", suggestions.router)
 api.add_router("", org.router)
 api.add_router("", calendar.router)
 api.add_router("", supervision.router)

@@ -153,6 +153,28 @@ class TicketOut(Schema):
     warnings: list[str] = Field(default_factory=list)
 
 
+class SuggestedCategoryOut(Schema):
+    """A category the classifier suggests for a text, with its confidence (0 to 1)."""
+
+    code: str
+    name: str
+    confidence: float
+
+
+class RegisteredTicketOut(TicketOut):
+    """A ticket as registered, with what the intake suggested for it (issue 13)."""
+
+    suggested_categories: list[SuggestedCategoryOut] = Field(default_factory=list)
+
+
+class ClassifyIn(Schema):
+    text: str
+
+
+class ClassifyOut(Schema):
+    suggested_categories: list[SuggestedCategoryOut]
+
+
 class TicketPageOut(Schema):
     items: list[TicketOut]
     next: str | None

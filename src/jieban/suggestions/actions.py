@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from jieban.intake.actions import TicketDraft, register_ticket
 from jieban.org.actors import Actor
+from jieban.suggestions.labels import category_suggestions_for
 from jieban.suggestions.models import Suggestion
 from jieban.tickets.models import Ticket
 
@@ -20,17 +21,20 @@ class Registered:
     created: bool
     suggestions: list[Suggestion] = field(default_factory=list)
 
+    def of_kind(self, kind: str) -> list[Suggestion]:
+        """The suggestions of one kind, first to last."""
+        return sorted((s for s in self.suggestions if s.kind == kind), key=lambda s: s.rank)
+
 
 def register_and_suggest(draft: TicketDraft, *, by: Actor) -> Registered:
     """Register a ticket through the one intake and record the suggestions made for it, in
-    the ticket's transaction; a replayed ticket (the same channel and external id again) gets
-    none a second time. The suggestions are worked out before the write transaction: the
-    less done while the intake holds the database's write lock, the better."""
+    the ticket's own transaction (under the intake's writer lock: `register_ticket`'s
+    `then`); a replayed ticket (the same channel and external id again) gets none a second
+    time."""
     suggestions: list[Suggestion] = []
 
     def record(ticket: Ticket) -> None:
-        for suggestion in suggestions:
-            suggestion.ticket = ticket
+        suggestions.extend(category_suggestions_for(ticket))
         Suggestion.objects.bulk_create(suggestions)
 
     ticket, created = register_ticket(draft, by=by, then=record)

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jieban.tickets.models import Ticket
+from jieban.tickets.models import Category, Ticket
 
 
 class SuggestionKind(models.TextChoices):
@@ -46,3 +46,23 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.rank}: {self.value}"
+
+
+class LabelMapping(models.Model):
+    """A classifier label → the bureau's category: a training set's labels (城乡建设, 环境保护)
+    are rarely the bureau's categories, so the administrator says which is which. A model
+    trained on the bureau's own tickets (`--from-db`) has category codes for labels and needs
+    none."""
+
+    label = models.CharField(_("classifier label"), max_length=100, unique=True)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
+    )
+
+    class Meta:
+        ordering = ["label"]
+        verbose_name = _("classifier label")
+        verbose_name_plural = _("classifier labels")
+
+    def __str__(self) -> str:
+        return f"{self.label} → {self.category_id}"

@@ -21,7 +21,15 @@ from jieban.web.stats import mediation as mediation_stats
 from jieban.web.stats import page as stats_page
 from jieban.web.stats import reports, workbooks
 from jieban.web.supervision import campaign, follow_up, orders
-from jieban.web.tickets import actions, attachments, detail, lists, printout, registration
+from jieban.web.tickets import (
+    actions,
+    attachments,
+    detail,
+    lists,
+    printout,
+    registration,
+    suggested_categories,
+)
 
 app_name = "web"
 
@@ -64,6 +72,11 @@ urlpatterns = [
     path("tickets/new/", registration.ticket_new, name="ticket_new"),
     re_path(
         r"^tickets/new/recent/?$", registration.ticket_caller_recent, name="ticket_caller_recent"
+    ),
+    path(
+        "tickets/new/categories",
+        suggested_categories.ticket_suggested_categories,
+        name="ticket_suggested_categories",
     ),
     path("tickets/export.xlsx", lists.ticket_export, name="ticket_export"),
     path("tickets/filters/", lists.saved_filter_save, name="saved_filter_save"),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
+from jieban.api.routers.suggestions import recorded_categories_out
 from jieban.api.schemas import (
     ERRORS,
     NO_DECISION,
@@ -23,6 +24,7 @@ from jieban.api.schemas import (
     MergeIn,
     NoteIn,
     ReasonIn,
+    RegisteredTicketOut,
     RejectionIn,
     ResultIn,
     TicketFilterIn,
@@ -43,6 +45,7 @@ from jieban.http import AuthenticatedRequest
 from jieban.intake.actions import TicketDraft, add_attachment
 from jieban.org.models import Unit
 from jieban.suggestions.actions import register_and_suggest
+from jieban.suggestions.models import SuggestionKind
 from jieban.tickets import transitions
 from jieban.tickets.access import access_ticket, openable_numbers
 from jieban.tickets.extensions import (
@@ -94,17 +97,25 @@ def _unit_by_code(code: str) -> Unit:
     return unit
 
 
-@router.post("/tickets", response={200: TicketOut, 201: TicketOut, **ERRORS}, tags=["tickets"])
+@router.post(
+    "/tickets",
+    response={200: RegisteredTicketOut, 201: RegisteredTicketOut, **ERRORS},
+    tags=["tickets"],
+)
 def create_ticket(request: AuthenticatedRequest, payload: TicketIn) -> Status[dict[str, Any]]:
     registered = register_and_suggest(TicketDraft(**payload.dict()), by=request.user)
-    if not registered.created:
-        return Status(200, ticket_out(registered.ticket, request.user, full_phone=True))
-    # A ticket just taken in has no request for more time and links to no other ticket:
-    # nothing to look up for them.
-    out = ticket_out(
-        registered.ticket, request.user, full_phone=True, extensions={}, openable=set()
+    if registered.created:
+        # A ticket just taken in has no request for more time and links to no other ticket:
+        # nothing to look up for them.
+        out = ticket_out(
+            registered.ticket, request.user, full_phone=True, extensions={}, openable=set()
+        )
+    else:
+        out = ticket_out(registered.ticket, request.user, full_phone=True)
+    out["suggested_categories"] = recorded_categories_out(
+        registered.of_kind(SuggestionKind.CATEGORY)
     )
-    return Status(201, out)
+    return Status(201 if registered.created else 200, out)
 
 
 @router.get("/tickets", response={200: TicketPageOut, **ERRORS}, tags=["tickets"])

@@ -31,6 +31,7 @@ from jieban.web.errors import answers_domain_errors, put_domain_error
 from jieban.web.forms import localized_name
 from jieban.web.pages import dispatchable_units
 from jieban.web.tickets.forms import RegisterTicketForm
+from jieban.web.tickets.suggested_categories import suggested_categories_context
 
 
 def _register_form(
@@ -52,6 +53,16 @@ def _register_form(
             "hx-get": reverse("web:ticket_caller_recent"),
             "hx-trigger": "input changed delay:300ms, search",
             "hx-target": "#caller-recent",
+            "hx-sync": "this:replace",
+        }
+    )
+    # As the content is typed, the categories it suggests come in under it.
+    form.fields["content"].widget.attrs.update(
+        {
+            "hx-get": reverse("web:ticket_suggested_categories"),
+            "hx-trigger": "input changed delay:400ms",
+            "hx-target": "#suggested-categories",
+            "hx-include": "#id_title",
             "hx-sync": "this:replace",
         }
     )
@@ -123,7 +134,13 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
     else:
         form = _register_form(request.user)
         phone, chosen = "", ""
-    context = {"form": form, **_caller_context(request.user, phone, chosen=chosen)}
+    context = {
+        "form": form,
+        **_caller_context(request.user, phone, chosen=chosen),
+        **suggested_categories_context(
+            request.user, request.POST.get("title", ""), request.POST.get("content", "")
+        ),
+    }
     return render(request, "web/tickets/new.html", context, status=status)
 
 

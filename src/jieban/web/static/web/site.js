@@ -189,3 +189,35 @@
     form.setAttribute("data-sent", "1");
   });
 })();
+
+// The categories the content suggests (registration page): a click on one puts it in the
+// category field (its search box cleared, so every option is there to pick); Alt+1, from
+// anywhere on the page, takes the first.
+(function () {
+  "use strict";
+  function take(button) {
+    var select = button.form ? button.form.elements.category : document.getElementById("id_category");
+    if (!select) return;
+    var box = select.previousElementSibling;
+    if (box && box.hasAttribute("data-select-search") && box.value) {
+      box.value = "";
+      box.dispatchEvent(new Event("input"));
+    }
+    select.value = button.getAttribute("data-suggested-category");
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+    document.querySelectorAll("[data-suggested-category]").forEach(function (other) {
+      other.setAttribute("aria-pressed", other === button ? "true" : "false");
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-suggested-category]") : null;
+    if (button) take(button);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.code !== "Digit1") return;
+    var first = document.querySelector("[data-suggested-category]");
+    if (!first) return;
+    event.preventDefault();
+    take(first);
+  });
+})();
