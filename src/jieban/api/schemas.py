@@ -151,6 +151,31 @@ class TicketOut(Schema):
     warnings: list[str] = Field(default_factory=list)
 
 
+class ReasonOut(Schema):
+    """Why a ticket may report the same matter: phone, home, building or content."""
+
+    kind: str
+    label: str
+    similarity: float | None = None
+
+
+class SimilarTicketOut(Schema):
+    """An open or recent ticket likely about the same matter (重复反映), with its reasons."""
+
+    number: str
+    title: str
+    status: str
+    received_at: dt.datetime
+    score: float
+    reasons: list[ReasonOut]
+
+
+class TicketCreatedOut(TicketOut):
+    """A ticket as registered, with the earlier reports it may repeat."""
+
+    possible_repeats: list[SimilarTicketOut] = Field(default_factory=list)
+
+
 class TicketPageOut(Schema):
     items: list[TicketOut]
     next: str | None

@@ -380,6 +380,8 @@ def _revise(
         changed["due_at"] = deadline
     for field, value in changed.items():
         setattr(ticket, field, value)
+    if "address" in changed:
+        ticket.keep_address_keys()
     if "due_at" in changed:
         rewatch(ticket)
     ticket.version += 1

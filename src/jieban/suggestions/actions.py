@@ -11,6 +11,7 @@ from django.db import transaction
 from jieban.intake.actions import TicketDraft, register_ticket
 from jieban.org.actors import Actor
 from jieban.suggestions.models import Suggestion
+from jieban.suggestions.repeats import SimilarTicket, repeat_suggestions, similar_tickets
 from jieban.tickets.models import Ticket
 
 
@@ -21,6 +22,8 @@ class Registered:
     ticket: Ticket
     created: bool
     suggestions: list[Suggestion] = field(default_factory=list)
+    # The open or recent tickets likely about the same matter, best first (重复反映).
+    possible_repeats: list[SimilarTicket] = field(default_factory=list)
 
 
 def register_and_suggest(draft: TicketDraft, *, by: Actor) -> Registered:
@@ -31,5 +34,9 @@ def register_and_suggest(draft: TicketDraft, *, by: Actor) -> Registered:
         if not created:
             return Registered(ticket, created=False)
         suggestions: list[Suggestion] = []
+        possible_repeats = similar_tickets(ticket, by=by)
+        suggestions += repeat_suggestions(ticket, possible_repeats)
         Suggestion.objects.bulk_create(suggestions)
-        return Registered(ticket, created=True, suggestions=suggestions)
+        return Registered(
+            ticket, created=True, suggestions=suggestions, possible_repeats=possible_repeats
+        )

@@ -65,6 +65,7 @@ urlpatterns = [
     re_path(
         r"^tickets/new/recent/?$", registration.ticket_caller_recent, name="ticket_caller_recent"
     ),
+    re_path(r"^tickets/new/similar/?$", registration.ticket_similar, name="ticket_similar"),
     path("tickets/export.xlsx", lists.ticket_export, name="ticket_export"),
     path("tickets/filters/", lists.saved_filter_save, name="saved_filter_save"),
     path("tickets/filters/<id:pk>/delete/", lists.saved_filter_delete, name="saved_filter_delete"),

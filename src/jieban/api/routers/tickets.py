@@ -25,6 +25,8 @@ from jieban.api.schemas import (
     ReasonIn,
     RejectionIn,
     ResultIn,
+    SimilarTicketOut,
+    TicketCreatedOut,
     TicketFilterIn,
     TicketIn,
     TicketOut,
@@ -35,6 +37,7 @@ from jieban.api.serializers import (
     due_soon_clock,
     extension_out,
     local,
+    similar_out,
     ticket_detail_out,
     ticket_out,
 )
@@ -43,6 +46,7 @@ from jieban.http import AuthenticatedRequest
 from jieban.intake.actions import TicketDraft, add_attachment
 from jieban.org.models import Unit
 from jieban.suggestions.actions import register_and_suggest
+from jieban.suggestions.repeats import similar_tickets
 from jieban.tickets import transitions
 from jieban.tickets.access import access_ticket, openable_numbers
 from jieban.tickets.extensions import (
@@ -94,12 +98,17 @@ def _unit_by_code(code: str) -> Unit:
     return unit
 
 
-@router.post("/tickets", response={200: TicketOut, 201: TicketOut, **ERRORS}, tags=["tickets"])
+@router.post(
+    "/tickets", response={200: TicketCreatedOut, 201: TicketCreatedOut, **ERRORS}, tags=["tickets"]
+)
 def create_ticket(request: AuthenticatedRequest, payload: TicketIn) -> Status[dict[str, Any]]:
     registered = register_and_suggest(TicketDraft(**payload.dict()), by=request.user)
     return Status(
         201 if registered.created else 200,
-        ticket_out(registered.ticket, request.user, full_phone=True),
+        {
+            **ticket_out(registered.ticket, request.user, full_phone=True),
+            "possible_repeats": [similar_out(item) for item in registered.possible_repeats],
+        },
     )
 
 
@@ -125,6 +134,17 @@ def list_tickets(
 @router.get("/tickets/{number}", response={200: TicketOut, **ERRORS}, tags=["tickets"])
 def get_ticket(request: AuthenticatedRequest, number: str) -> dict[str, Any]:
     return ticket_detail_out(request.user, number)
+
+
+@router.get(
+    "/tickets/{number}/similar", response={200: list[SimilarTicketOut], **ERRORS}, tags=["tickets"]
+)
+def get_similar_tickets(
+    request: AuthenticatedRequest, number: str, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The open or recent tickets likely about the same matter (重复反映), best first."""
+    ticket = access_ticket(request.user, number)
+    return [similar_out(item) for item in similar_tickets(ticket, by=request.user, limit=limit)]
 
 
 @router.get("/tickets/{number}/events", response={200: list[EventOut], **ERRORS}, tags=["tickets"])
