@@ -24,6 +24,8 @@ from jieban.suggestions.repeats import SimilarTicket, similar_tickets
 from jieban.tickets import transitions
 from jieban.tickets.models import Status, Ticket
 from tests.conftest import Cast, dispatch, local, new_ticket
+from tests.platform_peer import CODE, make_platform, order, push_orders
+from tests.platform_peer import NOW as PLATFORM_NOW
 from tests.web.conftest import HTMX
 
 NOISE = "楼上装修噪音很大，晚上十点还在施工，影响休息。"
@@ -64,6 +66,14 @@ class TestKeys:
         assert response.status_code == 200, response.content
         ticket = Ticket.objects.get(number=response.json()["results"][0]["number"])
         assert (ticket.building_key, ticket.address_key) == ("幸福小区#3", "幸福小区#3||5")
+
+    def test_it_keys_the_address_a_platform_corrects(self, cast: Cast) -> None:
+        make_platform()
+        with time_machine.travel(PLATFORM_NOW, tick=False):
+            push_orders(order("SZ0100", address="幸福小区3栋502"))
+            push_orders(order("SZ0100", revision=2, address="城关镇和平小区五号楼1单元101"))
+        ticket = Ticket.objects.get(external_id=f"{CODE}:SZ0100")
+        assert (ticket.building_key, ticket.address_key) == ("和平小区#5", "和平小区#5|1|101")
 
     def test_it_fills_the_keys_of_tickets_already_there(self, cast: Cast) -> None:
         ticket = new_ticket(cast.dispatcher, address="城关镇幸福小区3栋2单元502")

@@ -1,14 +1,15 @@
 """Earlier reports of the same matter (重复反映): for a new call, the open or recent tickets
 most likely about the same thing, each with the reasons it was found.
 
-A ticket is a candidate when it is still open or was received in the last `WINDOW` (60
-days), is not invalid or merged, and the viewer may see it (`visible_tickets`; looking
-tickets up by a phone only among those whose full phone the viewer may see, as the caller's
-recent tickets do). Candidates are read bounded: the latest `CANDIDATES` with the same
-phone, with the same building key, and in the same grid (three indexed queries); their
-likeness is then computed in Python: the same phone, the same home, the same building, and
-the character-bigram cosine of title and content. Each reason weighs in, and the score is
-their noisy-or (1 - Π(1 - weight)), so that two reasons together rank above either alone.
+A ticket is a candidate when it was received in the last `WINDOW` (60 days) or is still
+open (received in the last year), is not invalid or merged, and the viewer may see it
+(`visible_tickets`; looking tickets up by a phone only among those whose full phone the
+viewer may see, as the caller's recent tickets do). Candidates are read bounded: the latest
+`CANDIDATES` with the same phone, with the same building key, and in the same grid (three
+indexed queries); their likeness is then computed in Python: the same phone, the same home,
+the same building, and the character-bigram cosine of title and content. Each reason weighs
+in, and the score is their noisy-or (1 - Π(1 - weight)), so that two reasons together rank
+above either alone.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ from jieban.tickets.selectors import MIN_CALLER_PHONE, tickets_with_full_phone
 
 # A closed ticket is still the same matter when it was received this recently.
 WINDOW = dt.timedelta(days=60)
+# An open one, when received in the last year: the bound keeps each lookup a short range of
+# its index (a ticket open for longer is a case for the leaders, not a suggestion).
+OPEN_WINDOW = dt.timedelta(days=365)
 # The latest tickets read for each way of being alike (phone, building, grid).
 CANDIDATES = 50
 # How many are shown (the caller may ask for MIN_SHOWN to MAX_SHOWN), and recorded.
@@ -184,25 +188,39 @@ def similar_tickets(
     `subject` (a ticket, or a call being typed), best first, at most `limit`."""
     limit = checked_limit(limit)
     matter = Matter.of_ticket(subject) if isinstance(subject, Ticket) else Matter.of_draft(subject)
-    since = timezone.now() - WINDOW
+    now = timezone.now()
+    since, open_since = now - WINDOW, now - OPEN_WINDOW
     candidates: dict[int, Ticket] = {}
     sources: list[QuerySet[Ticket]] = []
     if MIN_CALLER_PHONE <= len(matter.phone) <= 20:
         sources.append(tickets_with_full_phone(by).filter(resident_phone=matter.phone))
     if matter.building_key:
-        sources.append(visible_tickets(by).filter(building_key=matter.building_key))
+        # `<> ''` said, so that SQLite may use the partial index (it proves nothing itself).
+        sources.append(
+            visible_tickets(by).filter(building_key=matter.building_key).exclude(building_key="")
+        )
     if matter.grid_id is not None:
         sources.append(visible_tickets(by).filter(grid_id=matter.grid_id))
     for source in sources:
-        for ticket in _latest(source, since=since, leaving_out=matter.ticket_id):
+        for ticket in _latest(
+            source, since=since, open_since=open_since, leaving_out=matter.ticket_id
+        ):
             candidates.setdefault(ticket.pk, ticket)
     found = _ranked(matter, candidates.values())
     return found[:limit]
 
 
-def _latest(tickets: QuerySet[Ticket], *, since: dt.datetime, leaving_out: int | None) -> Any:
-    tickets = tickets.filter(Q(received_at__gte=since) | Q(status__in=OPEN)).exclude(
-        status__in=NOT_COUNTED
+def _latest(
+    tickets: QuerySet[Ticket],
+    *,
+    since: dt.datetime,
+    open_since: dt.datetime,
+    leaving_out: int | None,
+) -> Any:
+    tickets = (
+        tickets.filter(received_at__gte=open_since)
+        .filter(Q(received_at__gte=since) | Q(status__in=OPEN))
+        .exclude(status__in=NOT_COUNTED)
     )
     if leaving_out is not None:
         tickets = tickets.exclude(pk=leaving_out)
