@@ -282,6 +282,8 @@ ROWS: list[Row] = [
         seen_by=SEES_REPORTED),
     Row("tickets/<str:number>/print/", "/tickets/{in_progress}/print/", read=SEES_A,
         seen_by=SEES_A),
+    Row("tickets/<str:number>/similar/", "/tickets/{in_progress}/similar/", read=SEES_A,
+        seen_by=SEES_A),
     Row("tickets/<str:number>/attachments/", "/tickets/{in_progress}/attachments/",
         write=ATTACH_A, seen_by=SEES_A, data={"attachments": Upload()}),
     Row("tickets/<str:number>/attachments/", "/tickets/{moved}/attachments/",

@@ -307,3 +307,19 @@ class TestRegistrationPage:
         user = User.objects.get(pk=cast.grid_officer.pk)
         client.force_login(user)
         assert listed(similar(client, address="幸福小区3栋502")) == []
+
+
+class TestTicketPage:
+    def test_it_loads_the_possible_earlier_reports_into_the_ticket_page(
+        self, client: Client, cast: Cast
+    ) -> None:
+        earlier = new_ticket(cast.dispatcher, address="幸福小区3栋502", resident_phone="")
+        ticket = new_ticket(cast.dispatcher, address="幸福小区三号楼502", resident_phone="")
+        client.force_login(cast.dispatcher)
+        page = client.get(f"/tickets/{ticket.number}/").content.decode()
+        assert f'hx-get="/tickets/{ticket.number}/similar/"' in page
+        html = client.get(f"/tickets/{ticket.number}/similar/", **HTMX).content.decode()
+        assert listed(html) == [earlier.number]
+        assert "同一地址" in html and "内容相似 1.00" in html
+        client.force_login(cast.handler_b)
+        assert client.get(f"/tickets/{ticket.number}/similar/").status_code == 404

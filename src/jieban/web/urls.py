@@ -71,6 +71,11 @@ urlpatterns = [
     path("tickets/filters/<id:pk>/delete/", lists.saved_filter_delete, name="saved_filter_delete"),
     path("tickets/<str:number>/", detail.ticket_detail, name="ticket_detail"),
     path("tickets/<str:number>/print/", printout.ticket_print, name="ticket_print"),
+    path(
+        "tickets/<str:number>/similar/",
+        detail.ticket_similar_reports,
+        name="ticket_similar_reports",
+    ),
     path("tickets/<str:number>/attachments/", attachments.ticket_attach, name="ticket_attach"),
     path("tickets/<str:number>/attachments/<id:pk>/", attachments.attachment, name="attachment"),
     # Before the transitions: these are not status changes.
