@@ -169,6 +169,21 @@ class TestWhichTickets:
         assert numbers(similar_tickets(draft, by=cast.handler_b)) == [at_b.number]
         assert numbers(similar_tickets(draft, by=cast.outsider)) == []
 
+    def test_it_says_the_same_phone_only_where_the_viewer_sees_the_full_phone(
+        self, cast: Cast
+    ) -> None:
+        # A grid officer follows the ticket they registered, but its holder's resident's phone
+        # is not theirs to see: the lookup must not tell them it is the caller's.
+        ticket = new_ticket(cast.grid_officer, address="幸福小区3栋502", content=NOISE)
+        dispatch(cast, ticket, "PS-A")
+        draft = call(address="幸福小区3栋502", resident_phone="13812341234")
+        assert reasons_of(similar_tickets(draft, by=cast.grid_officer)) == {
+            ticket.number: ["同一地址"]
+        }
+        assert reasons_of(similar_tickets(draft, by=cast.dispatcher)) == {
+            ticket.number: ["同一来电号码", "同一地址"]
+        }
+
     def test_it_ranks_the_likeliest_first(self, cast: Cast) -> None:
         same_building = new_ticket(
             cast.dispatcher, address="幸福小区3栋101", resident_phone="13900000001"

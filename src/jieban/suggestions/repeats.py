@@ -191,9 +191,17 @@ def similar_tickets(
     now = timezone.now()
     since, open_since = now - WINDOW, now - OPEN_WINDOW
     candidates: dict[int, Ticket] = {}
-    sources: list[QuerySet[Ticket]] = []
+    # The same phone is said only of tickets found by it: those whose full phone `by` may
+    # see. Of another (found by its building, say) it would tell whose number it is.
+    by_phone: set[int] = set()
     if MIN_CALLER_PHONE <= len(matter.phone) <= 20:
-        sources.append(tickets_with_full_phone(by).filter(resident_phone=matter.phone))
+        phone_source = tickets_with_full_phone(by).filter(resident_phone=matter.phone)
+        for ticket in _latest(
+            phone_source, since=since, open_since=open_since, leaving_out=matter.ticket_id
+        ):
+            candidates[ticket.pk] = ticket
+            by_phone.add(ticket.pk)
+    sources: list[QuerySet[Ticket]] = []
     if matter.building_key:
         # `<> ''` said, so that SQLite may use the partial index (it proves nothing itself).
         sources.append(
@@ -206,7 +214,7 @@ def similar_tickets(
             source, since=since, open_since=open_since, leaving_out=matter.ticket_id
         ):
             candidates.setdefault(ticket.pk, ticket)
-    found = _ranked(matter, candidates.values())
+    found = _ranked(matter, candidates.values(), by_phone=by_phone)
     return found[:limit]
 
 
@@ -227,12 +235,14 @@ def _latest(
     return tickets.only(*READ).order_by("-received_at", "-pk")[:CANDIDATES]
 
 
-def _ranked(matter: Matter, candidates: Iterable[Ticket]) -> list[SimilarTicket]:
+def _ranked(
+    matter: Matter, candidates: Iterable[Ticket], *, by_phone: set[int]
+) -> list[SimilarTicket]:
     text = bigrams(matter.text)
     found = []
     for ticket in candidates:
         reasons = []
-        if matter.phone and ticket.resident_phone.strip() == matter.phone:
+        if ticket.pk in by_phone:
             reasons.append(Reason("phone"))
         if matter.home_key and ticket.address_key == matter.home_key:
             reasons.append(Reason("home"))
