@@ -22,7 +22,7 @@ emptied first):
 
     .venv/bin/python bench/repeats.py quality [--tickets 20000] [--postgres URL]
     .venv/bin/python bench/repeats.py lookups [--tickets 1000000] [--base 20000] [--runs 300]
-                                              [--postgres URL]
+                                              [--postgres URL] [--reuse]
 
 The exit status is 1 when the lookups miss the target.
 """
@@ -49,10 +49,12 @@ SPAN_DAYS = 90
 
 
 def set_up(args: argparse.Namespace, name: str) -> Path:
-    """Django on an empty database: a fresh SQLite file, or the PostgreSQL one emptied."""
+    """Django on an empty database: a fresh SQLite file, or the PostgreSQL one emptied; with
+    `--reuse`, on the one the last run left."""
     work = HERE / "out" / f"repeats-{name}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    if not args.reuse:
+        shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
     os.environ["JIEBAN_DATA_DIR"] = str(work)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jieban.settings")
     if args.postgres:
@@ -64,7 +66,7 @@ def set_up(args: argparse.Namespace, name: str) -> Path:
     django.setup()
     from django.db import connection
 
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not args.reuse:
         with connection.cursor() as cursor:
             cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     return work
@@ -210,10 +212,11 @@ def lookups(args: argparse.Namespace) -> bool:
     from jieban.tickets.models import Ticket
 
     now = dt.datetime.fromisoformat(args.now)
-    seconds = build_demo(args.base, args.seed, now)
-    print(f"demo of {args.base:,} tickets built in {seconds:.0f} s", flush=True)
-    seconds = copy_tickets(args.tickets)
-    print(f"copied up to {Ticket.objects.count():,} tickets in {seconds:.0f} s", flush=True)
+    if not args.reuse:
+        seconds = build_demo(args.base, args.seed, now)
+        print(f"demo of {args.base:,} tickets built in {seconds:.0f} s", flush=True)
+        seconds = copy_tickets(args.tickets)
+        print(f"copied up to {Ticket.objects.count():,} tickets in {seconds:.0f} s", flush=True)
     dispatcher = User.objects.filter(role=Role.DISPATCHER, is_active=True).first()
     assert dispatcher is not None
     rng = random.Random(args.seed)
@@ -260,6 +263,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--sample", type=int, default=500, help="first reports drawn (quality)")
     parser.add_argument("--postgres", default="", help="a PostgreSQL database URL to empty")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the lookups on the last run's database"
+    )
     args = parser.parse_args()
     if args.measure == "quality":
         args.tickets = args.tickets or 20_000
