@@ -51,7 +51,7 @@ SPAN_DAYS = 90
 def set_up(args: argparse.Namespace, name: str) -> Path:
     """Django on an empty database: a fresh SQLite file, or the PostgreSQL one emptied; with
     `--reuse`, on the one the last run left."""
-    work = HERE / "out" / f"repeats-{name}"
+    work = HERE / "out" / f"repeats-{name}-{'postgresql' if args.postgres else 'sqlite'}"
     if not args.reuse:
         shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
@@ -229,9 +229,9 @@ def lookups(args: argparse.Namespace) -> bool:
     times: list[float] = []
     found: list[int] = []
     with time_machine.travel(now, tick=True):
+        first = access_ticket(dispatcher, numbers[0])
         with CaptureQueriesContext(connection) as queries:
-            access_ticket(dispatcher, numbers[0])
-            similar_tickets(access_ticket(dispatcher, numbers[0]), by=dispatcher)
+            similar_tickets(first, by=dispatcher)
         # Counted now: `reset_queries` below empties the log the context reads from.
         query_count = len(queries.captured_queries)
         for number in numbers:
@@ -246,7 +246,7 @@ def lookups(args: argparse.Namespace) -> bool:
     print(f"machine: {machine()}")
     print(
         f"{connection.vendor}, {Ticket.objects.count():,} tickets: {len(times)} lookups, "
-        f"{query_count} queries each, p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+        f"1 + {query_count} queries each, p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
         f"max {max(times):.1f} ms, {statistics.mean(found):.1f} found on average "
         f"(target p95 < {TARGET_MS:.0f} ms): {verdict}"
     )
