@@ -161,18 +161,39 @@ class SuggestedCategoryOut(Schema):
     confidence: float
 
 
-class RegisteredTicketOut(TicketOut):
-    """A ticket as registered, with what the intake suggested for it (issue 13)."""
-
-    suggested_categories: list[SuggestedCategoryOut] = Field(default_factory=list)
-
-
 class ClassifyIn(Schema):
     text: str
 
 
 class ClassifyOut(Schema):
     suggested_categories: list[SuggestedCategoryOut]
+
+
+class ReasonOut(Schema):
+    """Why a ticket may report the same matter: phone, home, building or content."""
+
+    kind: str
+    label: str
+    similarity: float | None = None
+
+
+class SimilarTicketOut(Schema):
+    """An open or recent ticket likely about the same matter (重复反映), with its reasons."""
+
+    number: str
+    title: str
+    status: str
+    received_at: dt.datetime
+    score: float
+    reasons: list[ReasonOut]
+
+
+class RegisteredTicketOut(TicketOut):
+    """A ticket as registered, with what the intake suggested for it (issue 13): the
+    categories from its text and the earlier reports it may repeat."""
+
+    suggested_categories: list[SuggestedCategoryOut] = Field(default_factory=list)
+    possible_repeats: list[SimilarTicketOut] = Field(default_factory=list)
 
 
 class TicketPageOut(Schema):

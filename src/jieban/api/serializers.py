@@ -11,6 +11,7 @@ from typing import Any
 from django.utils import timezone
 
 from jieban.org.models import User
+from jieban.suggestions.repeats import SimilarTicket
 from jieban.tickets.access import access_ticket, mask_phone, openable_numbers, shown_phone
 from jieban.tickets.extensions import latest_extensions
 from jieban.tickets.models import Extension, Ticket
@@ -121,3 +122,15 @@ def ticket_detail_out(viewer: User, number: str) -> dict[str, Any]:
     """The ticket `number` as `viewer` sees it on its own (the phone whole where they may),
     read afresh: what an action answers with."""
     return ticket_out(access_ticket(viewer, number), viewer, full_phone=True)
+
+
+def similar_out(item: SimilarTicket) -> dict[str, Any]:
+    """An earlier report of the same matter, with its score and reasons."""
+    return {
+        "number": item.ticket.number,
+        "title": item.ticket.title,
+        "status": item.ticket.status,
+        "received_at": local(item.ticket.received_at),
+        "score": item.score,
+        "reasons": [reason.as_dict() for reason in item.reasons],
+    }

@@ -411,8 +411,6 @@ MANUAL_NOTES = [
     "该诉求涉及老人和儿童安全，请优先办理。",
     "同类问题近期多次反映，请承办单位深入核查、彻底解决。",
 ]
-# A repeat report (重复反映): the resident calls again about the same matter.
-REPEAT_PREFIX = "此前已反映（工单{number}），问题仍未解决，再次来电要求尽快处理。"
 INVALID_REASONS = [
     "来电无实际诉求，属于无效来电。",
     "重复来电，前单已在办理中。",

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from jieban.addresses import Address, read_address
 from jieban.demo.organisation import Place
 from jieban.org.models import Unit
 from jieban.tickets.events import supervise_payload
@@ -185,8 +186,14 @@ class TicketRow:
     watch_at: dt.datetime | None = None
     escalated_at: dt.datetime | None = None
 
+    @property
+    def keys(self) -> Address:
+        """The address read into its keys, as `Ticket.keep_address_keys` reads it."""
+        return read_address(self.address)
+
     def columns(self) -> dict[str, Any]:
         """Values by column name (`attname`)."""
+        keys = self.keys
         return {
             "id": self.pk,
             "number": self.number,
@@ -199,6 +206,8 @@ class TicketRow:
             "title": self.title,
             "content": self.content,
             "address": self.address,
+            "address_key": keys.home_key,
+            "building_key": keys.building_key,
             "resident_name": self.resident_name,
             "resident_phone": self.resident_phone,
             "received_at": self.received_at,

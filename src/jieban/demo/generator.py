@@ -57,7 +57,6 @@ from jieban.demo.data import (
     MANUAL_NOTES,
     PLACE_WEIGHTS,
     REDO_RESULTS,
-    REPEAT_PREFIX,
     REPORTS,
     RESULTS,
     RETURN_REASONS,
@@ -77,6 +76,7 @@ from jieban.demo.drafts import (
     TicketRow,
 )
 from jieban.demo.organisation import Place, places
+from jieban.demo.variations import opening, varied_address, varied_words
 from jieban.org.models import CENTRE_ROLES, Role, Unit, UnitKind, User
 from jieban.org.permissions import can_dispatch, can_mark_repeat
 from jieban.rows import BulkWriter
@@ -350,6 +350,7 @@ class TicketGenerator:
         progress: Callable[[int], None] | None = None,
     ) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         self.zone = local_zone()
         # The zone the numbers' days are local to (`local_day_of`), looked up once for the run:
         # Django's lookup of the current time zone costs more than the rest of a number.
@@ -643,11 +644,19 @@ class TicketGenerator:
         prone = rng.random() < REPEAT_PRONE
         repeated = self._repeated_matter(registered_at, rng) if rng.random() < REPEAT_RATE else None
         if repeated is not None:
-            # The same resident about the same matter: the same place, category and words.
+            # The same matter at the same place, told again another way, mostly by the same
+            # resident. Its own generator: the bureau's other draws stay as they were.
+            told = random.Random(self.seed * 1_000_003 + self.next_pk)
             category, place, grid_id = repeated.category, repeated.place, repeated.grid_id
-            address, title = repeated.address, repeated.title
-            resident_name, phone = repeated.resident_name, repeated.resident_phone
-            content = REPEAT_PREFIX.format(number=repeated.recent.number) + repeated.content
+            title = repeated.title
+            address = varied_address(repeated.address, told)
+            content = opening(repeated.recent.number, told) + varied_words(
+                repeated.content, repeated.address, address, told
+            )
+            if told.random() < 0.25:  # a neighbour calls
+                resident_name, phone = self._resident(told)
+            else:
+                resident_name, phone = repeated.resident_name, repeated.resident_phone
         # A platform's own time received comes up to 90 minutes before our intake; a call or a
         # visit, minutes before the form is saved.
         referenced = channel in REFERENCED_CHANNELS

@@ -392,6 +392,8 @@ def _revise(
         changed["category"] = rerouting.category
     for field, value in changed.items():
         setattr(ticket, field, value)
+    if "address" in changed:
+        ticket.keep_address_keys()
     if "due_at" in changed:
         rewatch(ticket)
     ticket.version += 1

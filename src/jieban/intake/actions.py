@@ -332,6 +332,7 @@ def _prepared(
         # 首问负责: the command centre's person who took it stays answerable for it.
         first_handler=person_of(by) if can_dispatch(by) else None,
     )
+    ticket.keep_address_keys()
     intake_event = TicketEvent(
         kind=EventKind.INTAKE,
         actor=person_of(by),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from jieban.addresses import read_address
 from jieban.inputs import fits_utf8, printable
 from jieban.org.models import Unit
 
@@ -195,6 +196,15 @@ class Ticket(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     resident_name = models.CharField(_("resident name"), max_length=60, blank=True)
     resident_phone = models.CharField(_("resident phone"), max_length=20, blank=True)
+    # The address read into keys (jieban.addresses): equal for every way of writing one home,
+    # one building. The earlier reports of the same matter are looked up by them; kept by
+    # `keep_address_keys` wherever the address is written.
+    address_key = models.CharField(
+        _("home key"), max_length=320, blank=True, default="", editable=False
+    )
+    building_key = models.CharField(
+        _("building key"), max_length=320, blank=True, default="", editable=False
+    )
 
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
@@ -361,10 +371,23 @@ class Ticket(models.Model):
             models.Index(
                 fields=["unit", "status", "-received_at"], name="ticket_unit_received_idx"
             ),
+            # The earlier reports of the same matter (suggestions/repeats.py): the latest
+            # tickets of one building, and of one grid.
+            models.Index(
+                fields=["building_key", "received_at"],
+                name="ticket_building_received_idx",
+                condition=~Q(building_key=""),
+            ),
+            models.Index(fields=["grid", "received_at"], name="ticket_grid_received_idx"),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+    def keep_address_keys(self) -> None:
+        """Set the home and building keys from the address (before saving it)."""
+        place = read_address(self.address)
+        self.address_key, self.building_key = place.home_key, place.building_key
 
     @property
     def phone_report_key(self) -> bool:

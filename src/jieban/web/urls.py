@@ -78,11 +78,17 @@ urlpatterns = [
         suggested_categories.ticket_suggested_categories,
         name="ticket_suggested_categories",
     ),
+    re_path(r"^tickets/new/similar/?$", registration.ticket_similar, name="ticket_similar"),
     path("tickets/export.xlsx", lists.ticket_export, name="ticket_export"),
     path("tickets/filters/", lists.saved_filter_save, name="saved_filter_save"),
     path("tickets/filters/<id:pk>/delete/", lists.saved_filter_delete, name="saved_filter_delete"),
     path("tickets/<str:number>/", detail.ticket_detail, name="ticket_detail"),
     path("tickets/<str:number>/print/", printout.ticket_print, name="ticket_print"),
+    path(
+        "tickets/<str:number>/similar/",
+        detail.ticket_similar_reports,
+        name="ticket_similar_reports",
+    ),
     path("tickets/<str:number>/attachments/", attachments.ticket_attach, name="ticket_attach"),
     path("tickets/<str:number>/attachments/<id:pk>/", attachments.attachment, name="attachment"),
     # Before the transitions: these are not status changes.

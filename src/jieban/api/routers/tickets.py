@@ -27,6 +27,7 @@ from jieban.api.schemas import (
     RegisteredTicketOut,
     RejectionIn,
     ResultIn,
+    SimilarTicketOut,
     TicketFilterIn,
     TicketIn,
     TicketOut,
@@ -37,6 +38,7 @@ from jieban.api.serializers import (
     due_soon_clock,
     extension_out,
     local,
+    similar_out,
     ticket_detail_out,
     ticket_out,
 )
@@ -46,6 +48,7 @@ from jieban.intake.actions import TicketDraft, add_attachment
 from jieban.org.models import Unit
 from jieban.suggestions.actions import register_and_suggest
 from jieban.suggestions.models import SuggestionKind
+from jieban.suggestions.repeats import similar_tickets
 from jieban.tickets import transitions
 from jieban.tickets.access import access_ticket, openable_numbers
 from jieban.tickets.extensions import (
@@ -115,6 +118,7 @@ def create_ticket(request: AuthenticatedRequest, payload: TicketIn) -> Status[di
     out["suggested_categories"] = recorded_categories_out(
         registered.of_kind(SuggestionKind.CATEGORY)
     )
+    out["possible_repeats"] = [similar_out(item) for item in registered.possible_repeats]
     return Status(201 if registered.created else 200, out)
 
 
@@ -140,6 +144,17 @@ def list_tickets(
 @router.get("/tickets/{number}", response={200: TicketOut, **ERRORS}, tags=["tickets"])
 def get_ticket(request: AuthenticatedRequest, number: str) -> dict[str, Any]:
     return ticket_detail_out(request.user, number)
+
+
+@router.get(
+    "/tickets/{number}/similar", response={200: list[SimilarTicketOut], **ERRORS}, tags=["tickets"]
+)
+def get_similar_tickets(
+    request: AuthenticatedRequest, number: str, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The open or recent tickets likely about the same matter (重复反映), best first."""
+    ticket = access_ticket(request.user, number)
+    return [similar_out(item) for item in similar_tickets(ticket, by=request.user, limit=limit)]
 
 
 @router.get("/tickets/{number}/events", response={200: list[EventOut], **ERRORS}, tags=["tickets"])

@@ -24,6 +24,7 @@ from jieban.intake.actions import may_attach
 from jieban.mediation.selectors import handovers_of_ticket
 from jieban.org.models import Unit, User
 from jieban.org.permissions import can_hand_over
+from jieban.suggestions.repeats import similar_tickets
 from jieban.tickets import transitions
 from jieban.tickets.access import openable_numbers, shown_phone
 from jieban.tickets.extensions import latest_extension
@@ -224,3 +225,13 @@ def linked_tickets(viewer: User, ticket: Ticket) -> dict[str, Any]:
 @require_safe
 def ticket_detail(request: AuthenticatedRequest, number: str) -> HttpResponse:
     return render_detail(request, visible_ticket_or_404(request.user, number))
+
+
+@login_required
+@require_safe
+def ticket_similar_reports(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    """The ticket's possible earlier (and later) reports of the same matter, with their
+    reasons: loaded into the ticket page after it is shown (htmx)."""
+    ticket = visible_ticket_or_404(request.user, number)
+    context = {"similar": similar_tickets(ticket, by=request.user), "ticket": ticket}
+    return render(request, "web/tickets/_similar_reports.html", context)

@@ -19,11 +19,12 @@ from django.views.decorators.http import require_safe
 
 from jieban.errors import Conflict, InvalidInput
 from jieban.http import AuthenticatedRequest
-from jieban.intake.actions import mark_repeat
+from jieban.intake.actions import TicketDraft, mark_repeat
 from jieban.org.actors import Actor
 from jieban.org.models import Unit, UnitKind, User
 from jieban.org.permissions import can_dispatch, can_mark_repeat, can_register
 from jieban.suggestions.actions import register_and_suggest
+from jieban.suggestions.repeats import similar_tickets
 from jieban.tickets.models import Category, Channel, Status, Ticket
 from jieban.tickets.selectors import MIN_CALLER_PHONE, recent_tickets_of_caller
 from jieban.tickets.transitions import dispatch_ticket
@@ -140,6 +141,7 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
         **suggested_categories_context(
             request.user, request.POST.get("title", ""), request.POST.get("content", "")
         ),
+        **_similar_context(request.user, request.POST if request.method == "POST" else None),
     }
     return render(request, "web/tickets/new.html", context, status=status)
 
@@ -186,3 +188,37 @@ def ticket_caller_recent(request: AuthenticatedRequest) -> HttpResponse:
     phone = request.GET.get("phone") or request.GET.get("resident_phone") or ""
     context = _caller_context(request.user, phone, chosen=request.GET.get("repeat_of") or "")
     return render(request, "web/tickets/_caller_recent.html", context)
+
+
+def _similar_context(user: User, typed: QueryDict | None) -> dict[str, Any]:
+    """The earlier reports of the same matter as the call typed so far (`typed`: the form's
+    fields, by their names) says it: the phone, the address, the grid, the title and words."""
+    found = []
+    if typed is not None:
+        draft = TicketDraft(
+            channel=Channel.PHONE,
+            content=typed.get("content") or "",
+            title=typed.get("title") or "",
+            resident_phone=typed.get("resident_phone") or "",
+            address=typed.get("address") or "",
+            grid=typed.get("grid") or None,
+        )
+        found = similar_tickets(draft, by=user)
+    return {
+        "similar": found,
+        "similar_looked_up": typed is not None,
+        "may_mark_repeat": can_mark_repeat(user),
+        "repeat_chosen": ((typed.get("repeat_of") if typed is not None else "") or "").strip(),
+        "not_repeatable": (Status.INVALID, Status.MERGED),
+    }
+
+
+@login_required
+@require_safe
+def ticket_similar(request: AuthenticatedRequest) -> HttpResponse:
+    """The open or recent tickets likely about the same matter as the call being typed, with
+    the reasons, for the registration page (htmx); one click marks the call a repeat of one."""
+    if not can_register(request.user):
+        raise PermissionDenied(_("Your role may not register tickets."))
+    context = _similar_context(request.user, request.GET)
+    return render(request, "web/tickets/_similar.html", context)

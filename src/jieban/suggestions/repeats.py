@@ -1,0 +1,274 @@
+"""Earlier reports of the same matter (重复反映): for a new call, the open or recent tickets
+most likely about the same thing, each with the reasons it was found.
+
+A ticket is a candidate when it was received in the last `WINDOW` (60 days) or is still
+open (received in the last year), is not invalid or merged, and the viewer may see it
+(`visible_tickets`; looking tickets up by a phone only among those whose full phone the
+viewer may see, as the caller's recent tickets do). Candidates are read bounded: the latest
+`CANDIDATES` with the same phone, with the same building key, and in the same grid (three
+indexed queries); their likeness is then computed in Python: the same phone, the same home,
+the same building, and the character-bigram cosine of title and content. Each reason weighs
+in, and the score is their noisy-or (1 - Π(1 - weight)), so that two reasons together rank
+above either alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jieban.addresses import read_address
+from jieban.errors import InvalidInput
+from jieban.intake.actions import TicketDraft
+from jieban.org.actors import Viewer
+from jieban.org.models import Unit, UnitKind
+from jieban.suggestions.models import Suggestion, SuggestionKind
+from jieban.tickets.access import visible_tickets
+from jieban.tickets.models import NOT_COUNTED, OPEN, Ticket
+from jieban.tickets.selectors import MIN_CALLER_PHONE, tickets_with_full_phone
+
+# A closed ticket is still the same matter when it was received this recently.
+WINDOW = dt.timedelta(days=60)
+# An open one, when received in the last year: the bound keeps each lookup a short range of
+# its index (a ticket open for longer is a case for the leaders, not a suggestion).
+OPEN_WINDOW = dt.timedelta(days=365)
+# The latest tickets read for each way of being alike (phone, building, grid).
+CANDIDATES = 50
+# How many are shown (the caller may ask for MIN_SHOWN to MAX_SHOWN), and recorded.
+SHOWN, MIN_SHOWN, MAX_SHOWN = 5, 3, 10
+RECORDED = 3
+# Content alike from this cosine on is a reason; below it, noise of common words.
+CONTENT_SIMILAR = 0.3
+# The characters of title and content compared: the start says what the matter is.
+COMPARED_CHARACTERS = 400
+# How much each reason says that it is the same matter (content: its similarity).
+WEIGHTS = {"phone": 0.6, "home": 0.6, "building": 0.3}
+# Only the columns the comparison and the answer read.
+READ = (
+    "number", "status", "title", "content", "received_at", "resident_phone", "address_key",
+    "building_key", "grid_id",
+)  # fmt: skip
+
+LABELS = {
+    "phone": gettext_lazy("Same caller's phone"),
+    "home": gettext_lazy("Same address"),
+    "building": gettext_lazy("Same building"),
+}
+
+_NOT_TEXT = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a ticket may be the same matter: `kind` (phone, home, building, content) and, for
+    content, how alike (0 to 1)."""
+
+    kind: str
+    similarity: float | None = None
+
+    @property
+    def label(self) -> str:
+        if self.kind == "content":
+            return _("Similar content %(similarity).2f") % {"similarity": self.similarity or 0}
+        return str(LABELS[self.kind])
+
+    @property
+    def weight(self) -> float:
+        if self.kind == "content":
+            return self.similarity or 0.0
+        return WEIGHTS[self.kind]
+
+    def as_record(self) -> dict[str, Any]:
+        """As kept on a Suggestion: its kind, and the similarity; never a translated label."""
+        record: dict[str, Any] = {"kind": self.kind}
+        if self.similarity is not None:
+            record["similarity"] = self.similarity
+        return record
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.as_record(), "label": self.label}
+
+
+@dataclass(frozen=True)
+class Matter:
+    """What a call says that earlier reports are compared by."""
+
+    phone: str
+    home_key: str
+    building_key: str
+    grid_id: int | None
+    text: str
+    ticket_id: int | None = None
+
+    @classmethod
+    def of_ticket(cls, ticket: Ticket) -> Matter:
+        return cls(
+            phone=ticket.resident_phone.strip(),
+            home_key=ticket.address_key,
+            building_key=ticket.building_key,
+            grid_id=ticket.grid_id,
+            text=f"{ticket.title} {ticket.content}",
+            ticket_id=ticket.pk,
+        )
+
+    @classmethod
+    def of_draft(cls, draft: TicketDraft) -> Matter:
+        """A call being typed: nothing checked, nothing refused (a grid code that names no
+        grid is no grid)."""
+        place = read_address(draft.address or "")
+        content = (draft.content or "").strip()
+        # Without a title, the intake takes the content's first line as one (`_prepared`).
+        title = (draft.title or "").strip() or (content.splitlines() or [""])[0][:40]
+        grid_id = None
+        if draft.grid:
+            grid_id = (
+                Unit.objects.filter(code=draft.grid, kind=UnitKind.GRID)
+                .values_list("pk", flat=True)
+                .first()
+            )
+        return cls(
+            phone=(draft.resident_phone or "").strip(),
+            home_key=place.home_key,
+            building_key=place.building_key,
+            grid_id=grid_id,
+            text=f"{title} {content}",
+        )
+
+
+@dataclass(frozen=True)
+class SimilarTicket:
+    """An earlier ticket that may report the same matter, its score (0 to 1) and reasons."""
+
+    ticket: Ticket
+    score: float
+    reasons: list[Reason]
+
+
+def bigrams(text: str) -> frozenset[str]:
+    """The character bigrams of a text, without spaces and punctuation (Chinese needs no
+    word segmenter for this)."""
+    flat = _NOT_TEXT.sub("", unicodedata.normalize("NFKC", text).lower())[:COMPARED_CHARACTERS]
+    return frozenset(flat[index : index + 2] for index in range(len(flat) - 1))
+
+
+def content_similarity(first: frozenset[str], second: frozenset[str]) -> float:
+    """The cosine of two bigram sets: 1 for the same words, 0 for nothing in common."""
+    if not first or not second:
+        return 0.0
+    return len(first & second) / math.sqrt(len(first) * len(second))
+
+
+def checked_limit(limit: int | None) -> int:
+    """How many to show: SHOWN by default, else MIN_SHOWN to MAX_SHOWN."""
+    if limit is None:
+        return SHOWN
+    if not MIN_SHOWN <= limit <= MAX_SHOWN:
+        raise InvalidInput(
+            _("Ask for %(low)d to %(high)d similar tickets.")
+            % {"low": MIN_SHOWN, "high": MAX_SHOWN},
+            field="limit",
+        )
+    return limit
+
+
+def similar_tickets(
+    subject: Ticket | TicketDraft, *, by: Viewer, limit: int | None = None
+) -> list[SimilarTicket]:
+    """The open or recent tickets `by` may see most likely about the same matter as
+    `subject` (a ticket, or a call being typed), best first, at most `limit`."""
+    limit = checked_limit(limit)
+    matter = Matter.of_ticket(subject) if isinstance(subject, Ticket) else Matter.of_draft(subject)
+    now = timezone.now()
+    since, open_since = now - WINDOW, now - OPEN_WINDOW
+    candidates: dict[int, Ticket] = {}
+    # The same phone is said only of tickets found by it: those whose full phone `by` may
+    # see. Of another (found by its building, say) it would tell whose number it is.
+    by_phone: set[int] = set()
+    if MIN_CALLER_PHONE <= len(matter.phone) <= 20:
+        phone_source = tickets_with_full_phone(by).filter(resident_phone=matter.phone)
+        for ticket in _latest(
+            phone_source, since=since, open_since=open_since, leaving_out=matter.ticket_id
+        ):
+            candidates[ticket.pk] = ticket
+            by_phone.add(ticket.pk)
+    sources: list[QuerySet[Ticket]] = []
+    if matter.building_key:
+        # `<> ''` said, so that SQLite may use the partial index (it proves nothing itself).
+        sources.append(
+            visible_tickets(by).filter(building_key=matter.building_key).exclude(building_key="")
+        )
+    if matter.grid_id is not None:
+        sources.append(visible_tickets(by).filter(grid_id=matter.grid_id))
+    for source in sources:
+        for ticket in _latest(
+            source, since=since, open_since=open_since, leaving_out=matter.ticket_id
+        ):
+            candidates.setdefault(ticket.pk, ticket)
+    found = _ranked(matter, candidates.values(), by_phone=by_phone)
+    return found[:limit]
+
+
+def _latest(
+    tickets: QuerySet[Ticket],
+    *,
+    since: dt.datetime,
+    open_since: dt.datetime,
+    leaving_out: int | None,
+) -> Any:
+    tickets = (
+        tickets.filter(received_at__gte=open_since)
+        .filter(Q(received_at__gte=since) | Q(status__in=OPEN))
+        .exclude(status__in=NOT_COUNTED)
+    )
+    if leaving_out is not None:
+        tickets = tickets.exclude(pk=leaving_out)
+    return tickets.only(*READ).order_by("-received_at", "-pk")[:CANDIDATES]
+
+
+def _ranked(
+    matter: Matter, candidates: Iterable[Ticket], *, by_phone: set[int]
+) -> list[SimilarTicket]:
+    text = bigrams(matter.text)
+    found = []
+    for ticket in candidates:
+        reasons = []
+        if ticket.pk in by_phone:
+            reasons.append(Reason("phone"))
+        if matter.home_key and ticket.address_key == matter.home_key:
+            reasons.append(Reason("home"))
+        elif matter.building_key and ticket.building_key == matter.building_key:
+            reasons.append(Reason("building"))
+        similarity = content_similarity(text, bigrams(f"{ticket.title} {ticket.content}"))
+        if similarity >= CONTENT_SIMILAR:
+            reasons.append(Reason("content", round(similarity, 2)))
+        if not reasons:
+            continue
+        unlikely = math.prod(1 - reason.weight for reason in reasons)
+        found.append(SimilarTicket(ticket, round(1 - unlikely, 4), reasons))
+    found.sort(key=lambda item: (item.score, item.ticket.received_at, item.ticket.pk), reverse=True)
+    return found
+
+
+def repeat_suggestions(ticket: Ticket, found: list[SimilarTicket]) -> list[Suggestion]:
+    """The first RECORDED earlier reports as Suggestion rows of `ticket` (not saved)."""
+    return [
+        Suggestion(
+            ticket=ticket,
+            kind=SuggestionKind.REPEAT,
+            rank=rank,
+            value=item.ticket.number,
+            score=item.score,
+            reasons=[reason.as_record() for reason in item.reasons],
+        )
+        for rank, item in enumerate(found[:RECORDED], start=1)
+    ]
