@@ -271,6 +271,7 @@ ROWS: list[Row] = [
         data={"channel": "phone", "category": "renovation_noise", "content": "楼道堆放杂物"}),
     Row(r"^tickets/new/recent/?$", "/tickets/new/recent/?phone=13812341234", read=REGISTRARS),
     Row("tickets/new/categories", "/tickets/new/categories?content=广场舞音响声音过大",
+        read=REGISTRARS),
     Row(r"^tickets/new/similar/?$", "/tickets/new/similar/?resident_phone=13812341234",
         read=REGISTRARS),
     Row("tickets/filters/", "/tickets/filters/", write=PEOPLE,
