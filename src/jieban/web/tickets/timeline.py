@@ -53,6 +53,7 @@ PAYLOAD_LABELS: dict[str, str | Promise] = {
     "case": _("Mediation case"),
     "mediation": _("Mediation outcome"),
     "route": _("Route advised"),
+    "rule": _("Dispatch rule"),
 }
 
 # The same payload key means something else on some events.
