@@ -151,6 +151,24 @@ class TicketOut(Schema):
     warnings: list[str] = Field(default_factory=list)
 
 
+class SuggestedOut(Schema):
+    """A grid or unit suggested at registration, and why, as a person reads it."""
+
+    code: str
+    name: str
+    reason: str
+
+
+class TicketCreatedOut(TicketOut):
+    suggested_grid: SuggestedOut | None = Field(
+        default=None, description="The grid the address is in, by the registered buildings"
+    )
+    suggested_unit: SuggestedOut | None = Field(
+        default=None,
+        description="The unit to dispatch to: a dispatch rule's, else the grid's station",
+    )
+
+
 class TicketPageOut(Schema):
     items: list[TicketOut]
     next: str | None

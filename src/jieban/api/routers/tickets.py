@@ -25,6 +25,7 @@ from jieban.api.schemas import (
     ReasonIn,
     RejectionIn,
     ResultIn,
+    TicketCreatedOut,
     TicketFilterIn,
     TicketIn,
     TicketOut,
@@ -43,6 +44,8 @@ from jieban.http import AuthenticatedRequest
 from jieban.intake.actions import TicketDraft, add_attachment
 from jieban.org.models import Unit
 from jieban.suggestions.actions import register_and_suggest
+from jieban.suggestions.places import reason_text
+from jieban.suggestions.rules import PlaceAndUnit
 from jieban.tickets import transitions
 from jieban.tickets.access import access_ticket, openable_numbers
 from jieban.tickets.extensions import (
@@ -94,12 +97,29 @@ def _unit_by_code(code: str) -> Unit:
     return unit
 
 
-@router.post("/tickets", response={200: TicketOut, 201: TicketOut, **ERRORS}, tags=["tickets"])
+def suggested_place_out(suggested: PlaceAndUnit | None) -> dict[str, Any]:
+    """`suggested_grid` and `suggested_unit` of a ticket just registered (none if replayed)."""
+    grid, unit = None, None
+    if suggested is not None and suggested.place is not None:
+        place = suggested.place
+        reason = reason_text(place.reasons()[0])
+        grid = {"code": place.grid.code, "name": place.grid.name, "reason": reason}
+    if suggested is not None and suggested.unit is not None:
+        first = suggested.unit
+        reason = reason_text(first.reasons[0])
+        unit = {"code": first.unit.code, "name": first.unit.name, "reason": reason}
+    return {"suggested_grid": grid, "suggested_unit": unit}
+
+
+@router.post(
+    "/tickets", response={200: TicketCreatedOut, 201: TicketCreatedOut, **ERRORS}, tags=["tickets"]
+)
 def create_ticket(request: AuthenticatedRequest, payload: TicketIn) -> Status[dict[str, Any]]:
     registered = register_and_suggest(TicketDraft(**payload.dict()), by=request.user)
     return Status(
         201 if registered.created else 200,
-        ticket_out(registered.ticket, request.user, full_phone=True),
+        ticket_out(registered.ticket, request.user, full_phone=True)
+        | suggested_place_out(registered.place_and_unit),
     )
 
 
