@@ -127,6 +127,8 @@ class Building(models.Model):
     name = models.CharField(_("name"), max_length=120)
     address = models.CharField(_("address"), max_length=200)
     address_key = models.CharField(max_length=200, blank=True, editable=False)
+    # The same place without the building (幸福小区 for 幸福小区3栋): a partial match's key.
+    place_key = models.CharField(max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -140,17 +142,25 @@ class Building(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["grid", "name"], name="building_name_in_grid"),
         ]
-        indexes = [models.Index(fields=["address_key"], name="building_address_key_idx")]
+        indexes = [
+            models.Index(fields=["address_key"], name="building_address_key_idx"),
+            models.Index(fields=["place_key"], name="building_place_key_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.address_key = read_address(self.address).building_key
+        self.key_address()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "address" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "address_key"}
+            kwargs["update_fields"] = {*update_fields, "address_key", "place_key"}
         super().save(*args, **kwargs)
+
+    def key_address(self) -> None:
+        """Read the address into its keys (a bulk insert calls it; `save` always does)."""
+        parts = read_address(self.address)
+        self.address_key, self.place_key = parts.building_key, parts.place
 
 
 class Post(models.TextChoices):

@@ -21,7 +21,6 @@ from django.contrib.auth.hashers import make_password
 from django.db.models import Q
 from django.utils import timezone
 
-from jieban.addresses import read_address
 from jieban.community.models import (
     Appointment,
     AppointmentStatus,
@@ -201,7 +200,7 @@ def _buildings(rng: random.Random, place: Place, grid: Unit, admin: User) -> lis
                 address=f"{place.town}{place.unit.name}{number}组{rng.randint(1, 60)}号",
                 updated_by=admin,
             ))  # fmt: skip
-            rows[-1].address_key = read_address(rows[-1].address).building_key
+            rows[-1].key_address()
     else:
         # A compound of its own per grid, by its code (not its key: the same seed, the same demo).
         compound = COMPOUNDS[(sum(map(ord, grid.code)) * 5) % len(COMPOUNDS)]
@@ -210,7 +209,7 @@ def _buildings(rng: random.Random, place: Place, grid: Unit, admin: User) -> lis
                 grid=grid, kind=BuildingKind.BUILDING, name=f"{compound}{number}栋",
                 address=f"{place.town}{place.unit.name}{compound}{number}栋", updated_by=admin,
             ))  # fmt: skip
-            rows[-1].address_key = read_address(rows[-1].address).building_key
+            rows[-1].key_address()
     return Building.objects.bulk_create(rows)
 
 

@@ -14,13 +14,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jieban.addresses import Address, read_address
 from jieban.community.models import Building, GridVersion
-from jieban.community.selectors import tree_place, valid_on
+from jieban.community.selectors import tree_place
 from jieban.org.models import Unit
 
 # How sure a match is: a building named exactly, or only its place.
@@ -67,12 +67,18 @@ def station_of(grid: Unit, *, day: dt.date | None = None) -> Unit | None:
     """The police station whose area `grid` is in on `day` (today): its version then, else
     where the unit tree puts it."""
     day = day or timezone.localdate()
-    version = GridVersion.objects.filter(valid_on(day), grid=grid).select_related("station").first()
-    if version is not None:
-        return version.station
-    if GridVersion.objects.filter(grid=grid, valid_from__lte=day).exists():
+    # The latest version begun by `day`: valid then, or closed without a successor.
+    version = (
+        GridVersion.objects.filter(grid=grid, valid_from__lte=day)
+        .select_related("station")
+        .order_by("-valid_from")
+        .first()
+    )
+    if version is None:
+        return tree_place(grid)[1]
+    if version.valid_to is not None and version.valid_to <= day:
         return None  # the grid was closed without a successor: no station covers it
-    return tree_place(grid)[1]
+    return version.station
 
 
 def match_address(address: str) -> PlaceMatch | None:
@@ -92,19 +98,18 @@ def match_address(address: str) -> PlaceMatch | None:
             return None
         grid = named[0].grid
         return PlaceMatch(grid, station_of(grid), named[0].name, Reason.ADDRESS, BUILDING_MATCH)
-    if not parts.building:
-        return _place_match(buildings.filter(address_key__startswith=f"{parts.place}#"), parts)
-    place = Q(address_key=parts.place) | Q(address_key__startswith=f"{parts.place}#")
-    return _place_match(buildings.filter(place), parts)
+    # The same place: its buildings, or (an address naming a building) the place itself.
+    return _place_match(buildings.filter(place_key=parts.place), parts)
 
 
 def _place_match(buildings: QuerySet[Building], parts: Address) -> PlaceMatch | None:
     """The place's one grid, when all its registered buildings are in one grid."""
-    # A few hundred buildings of a place are enough to see whether it spans grids.
-    same_place = [building for building in buildings[:500] if building.grid.is_active]
-    if len({building.grid_id for building in same_place}) != 1:
+    grids = list(buildings.order_by().values_list("grid_id", flat=True).distinct()[:2])
+    if len(grids) != 1:
         return None
-    grid = same_place[0].grid
+    grid = Unit.objects.select_related("parent__parent").get(pk=grids[0])
+    if not grid.is_active:
+        return None
     return PlaceMatch(grid, station_of(grid), parts.place, Reason.PLACE, PLACE_MATCH)
 
 

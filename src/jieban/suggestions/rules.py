@@ -206,24 +206,30 @@ def _category_line(category: Category) -> set[int]:
 
 
 def first_rule(
-    category: Category | None, grid: Unit | None, *, rules: Sequence[DispatchRule] | None = None
+    category: Category | None,
+    grid: Unit | None,
+    *,
+    station: Unit | None = None,
+    rules: Sequence[DispatchRule] | None = None,
 ) -> DispatchRule | None:
-    """The first enabled rule, in order, that holds for a ticket of `category` in `grid`."""
+    """The first enabled rule, in order, that holds for a ticket of `category` in `grid`;
+    `station`: the grid's station when the caller knows it already (else read if needed)."""
     if category is None:
         return None
     if rules is None:
         rules = list(DispatchRule.objects.filter(enabled=True).select_related("unit"))
+    if not rules:
+        return None
     line = _category_line(category)
-    stations: dict[int, Unit | None] = {}
+    looked_up = station is not None
     for rule in rules:
         if not rule.enabled or rule.category_id not in line:
             continue
         if rule.station_id is not None:
             if grid is None:
                 continue
-            if grid.pk not in stations:
-                stations[grid.pk] = station_of(grid)
-            station = stations[grid.pk]
+            if not looked_up:
+                station, looked_up = station_of(grid), True
             if station is None or station.pk != rule.station_id:
                 continue
         return rule
@@ -242,19 +248,23 @@ def suggest_place_and_unit(
     suggested = PlaceAndUnit(place=place, grid_known=known)
     if not units:
         return suggested
-    rule = first_rule(category, in_grid)
+    station = None
+    if grid is not None:
+        station = station_of(grid)
+    elif place is not None:
+        station = place.station
+    rule = first_rule(category, in_grid, station=station)
     if rule is not None:
         reason = {"code": Reason.RULE, "rule": rule.name, "rule_id": rule.pk}
         reasons = [reason | {"unit": rule.unit.name}]
         suggested.units.append(UnitSuggestion(rule.unit, 1.0, reasons, rule))
         suggested.rule = rule
-    station, score, reasons = None, 1.0, []
+    score, reasons = 1.0, []
     if grid is not None:
-        station = station_of(grid)
         name = station.name if station else ""
         reasons = [{"code": Reason.GRID, "matched": grid.name, "unit": name}]
     elif place is not None:
-        station, score, reasons = place.station, place.score, place.reasons(for_unit=True)
+        score, reasons = place.score, place.reasons(for_unit=True)
     offered = {other.unit.pk for other in suggested.units}
     if station and station.can_handle_tickets and station.is_active and station.pk not in offered:
         suggested.units.append(UnitSuggestion(station, score, reasons))

@@ -11,8 +11,9 @@ def key_the_buildings(apps, schema_editor):
     Building = apps.get_model("community", "Building")
     buildings = list(Building.objects.only("pk", "address"))
     for building in buildings:
-        building.address_key = read_address(building.address).building_key
-    Building.objects.bulk_update(buildings, ["address_key"], batch_size=500)
+        parts = read_address(building.address)
+        building.address_key, building.place_key = parts.building_key, parts.place
+    Building.objects.bulk_update(buildings, ["address_key", "place_key"], batch_size=500)
 
 
 class Migration(migrations.Migration):
@@ -29,9 +30,18 @@ class Migration(migrations.Migration):
             name='address_key',
             field=models.CharField(blank=True, editable=False, max_length=200),
         ),
+        migrations.AddField(
+            model_name='building',
+            name='place_key',
+            field=models.CharField(blank=True, editable=False, max_length=200),
+        ),
         migrations.AddIndex(
             model_name='building',
             index=models.Index(fields=['address_key'], name='building_address_key_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='building',
+            index=models.Index(fields=['place_key'], name='building_place_key_idx'),
         ),
         migrations.RunPython(key_the_buildings, migrations.RunPython.noop),
     ]
