@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from jieban.errors import InvalidInput
@@ -42,7 +42,7 @@ from jieban.web.tickets.forms import unit_picker
 
 class DispatchRuleForm(forms.Form):
     name = forms.CharField(
-        label=gettext_lazy("Name"),
+        label=pgettext_lazy("rule", "Name"),
         max_length=120,
         widget=forms.TextInput(attrs={"placeholder": gettext_lazy("e.g. Noise in Station A")}),
     )

@@ -83,6 +83,9 @@
   }
 
   function makeSearchable(select) {
+    // Once per select: the registration page's unit picker comes back by htmx.
+    if (select.hasAttribute("data-search-ready")) return;
+    select.setAttribute("data-search-ready", "");
     var all = optionsOf(select);
     var box = document.createElement("input");
     box.type = "search";
