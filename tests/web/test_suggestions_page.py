@@ -4,6 +4,8 @@ before and after the first rule was switched on."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import time_machine
 from django.test import Client
@@ -115,3 +117,15 @@ def test_a_bad_number_of_months_is_not_an_error(client: Client, cast: Cast) -> N
     client.force_login(cast.dispatcher)
     assert client.get("/suggestions/?months=x").status_code == 200
     assert client.get("/suggestions/?months=-4").status_code == 200
+
+
+def test_the_measures_take_the_same_queries_whatever_the_tickets(
+    cast: Cast, history: object, django_assert_num_queries: Any
+) -> None:
+    with time_machine.travel(local(2026, 2, 20), tick=False):
+        with django_assert_num_queries(4):
+            measure_suggestions(cast.leader, months=3)
+        for _more in range(3):
+            register(cast)
+        with django_assert_num_queries(4):
+            measure_suggestions(cast.leader, months=3)

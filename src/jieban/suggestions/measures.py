@@ -105,7 +105,7 @@ def measure_suggestions(
     actor: Viewer, *, months: int = 12, now: dt.datetime | None = None
 ) -> SuggestionMeasures:
     """The measures of the last `months` months (this one included), for who reads the
-    bureau's reports. Five queries, whatever the number of tickets."""
+    bureau's reports. Four queries, whatever the number of tickets."""
     require(can_read_reports(actor), _("Only the bureau's leaders and the centre read these."))
     months = max(1, min(months, MAX_MONTHS))
     now = now or timezone.now()
