@@ -7,7 +7,7 @@ from typing import Any
 
 from ninja import Field, Router, Schema, Status
 
-from jieban.api.schemas import ERRORS, BodyFloat, Id, PathId
+from jieban.api.schemas import ERRORS, BodyBool, BodyFloat, Id, PathId
 from jieban.http import AuthenticatedRequest
 from jieban.suggestions.models import DispatchRule
 from jieban.suggestions.rules import (
@@ -34,7 +34,7 @@ class DispatchRuleIn(Schema):
         description="Dispatch at once when the category suggestion's confidence is at least "
         "this (0 to 1) and the grid is known; null: only suggest the unit",
     )
-    enabled: bool = True
+    enabled: BodyBool = True
 
 
 class MoveIn(Schema):
