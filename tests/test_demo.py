@@ -58,7 +58,8 @@ from jieban.org.models import CENTRE_ROLES, ApiToken, Role, Unit, User
 from jieban.org.permissions import can_work_unit_tickets
 from jieban.stats.figures import figures
 from jieban.stats.models import DirtyDay
-from jieban.suggestions.models import Suggestion
+from jieban.suggestions.models import DispatchRule, Suggestion
+from jieban.suggestions.places import match_address
 from jieban.tickets.access import visible_tickets
 from jieban.tickets.campaign import take_snapshot
 from jieban.tickets.events import extension_decision_payload, extension_request_payload
@@ -129,6 +130,7 @@ def wipe() -> None:
     for model in (CaseEvent, MediationSession, MediationCase, StudioMediator, Studio):
         model.objects.all().delete()
     Appointment.objects.update(renewal_of=None)
+    DispatchRule.objects.all().delete()
     for model in (Appointment, Building, GridVersion, CommunityVersion, Town):
         model.objects.all().delete()
     User.objects.all().delete()
@@ -243,6 +245,12 @@ def test_demo_builds_the_bureau_and_tickets_in_every_state(db: Any) -> None:
     assert "supervision orders" in output and "follow-up calls" in output
     assert "requests for more time" in output
     assert not DirtyDay.objects.exists()
+    # The centre's dispatch rules, one automatic, and buildings the tickets' addresses match.
+    rules = list(DispatchRule.objects.all())
+    assert len(rules) == 4 and sum(rule.automatic for rule in rules) == 1
+    assert "4 dispatch rules" in output
+    addressed = Ticket.objects.exclude(address="").values_list("address", flat=True)[:200]
+    assert any(match_address(address) is not None for address in addressed)
     # Full-text search finds the demo's tickets (on SQLite its index is built after the load).
     dispatcher = User.objects.get(username="dispatcher")
     words = Q(title__contains="噪音扰民") | Q(content__contains="噪音扰民")

@@ -65,6 +65,7 @@ from jieban.notify.models import Notification
 from jieban.org.actions import create_unit
 from jieban.org.models import ApiToken, User
 from jieban.stats.reports import publish_report
+from jieban.suggestions.rules import RuleDraft, create_rule
 from jieban.tickets import transitions
 from jieban.tickets.campaign import take_snapshot
 from jieban.tickets.extensions import request_extension
@@ -146,6 +147,10 @@ GRID_MAP: Roles = frozenset(POLICY["can_see_grid_map"])
 # The exchange with the 12345 platforms: its page and actions; the platform's own addresses
 # answer only its signature (every role here, unsigned, is refused 401).
 EXCHANGE: Roles = frozenset(POLICY["can_manage_exchange"])
+# The command centre's dispatch rules, and who reads how the suggestions did in use.
+RULE_MANAGERS: Roles = frozenset(POLICY["can_manage_dispatch_rules"])
+RULE = {"name": "噪音 → 甲派出所", "category": "noise", "unit": "PS-A"}
+RULE_FORM = {**RULE, "enabled": "on"}
 BUILDING = {"grid": "G-01", "kind": "building", "name": "5号楼", "address": "幸福路 5 号"}
 LETTER = {
     "post": "grid_officer",
@@ -273,6 +278,8 @@ ROWS: list[Row] = [
     Row("tickets/new/categories", "/tickets/new/categories?content=广场舞音响声音过大",
         read=REGISTRARS),
     Row(r"^tickets/new/similar/?$", "/tickets/new/similar/?resident_phone=13812341234",
+        read=REGISTRARS),
+    Row("tickets/new/unit/", "/tickets/new/unit/?address=幸福路1号&category=noise",
         read=REGISTRARS),
     Row("tickets/filters/", "/tickets/filters/", write=PEOPLE,
         data={"name": "新工单", "query": "status=new"}),
@@ -625,6 +632,23 @@ ROWS: list[Row] = [
         write=HOLDERS_A, seen_by=SEES_A, data={"note": "已联系施工方"}),
     Row("api/v1/exchange/messages/<pk>/retry", "/api/v1/exchange/messages/{message}/retry",
         write=EXCHANGE, data={}),
+    # --- Dispatch rules and the suggestions in use ------------------------------------------
+    Row("dispatch-rules/", "/dispatch-rules/", read=RULE_MANAGERS),
+    Row("dispatch-rules/new/", "/dispatch-rules/new/", read=RULE_MANAGERS, write=RULE_MANAGERS,
+        data=RULE_FORM),
+    Row("dispatch-rules/<id:pk>/", "/dispatch-rules/{rule}/", read=RULE_MANAGERS,
+        write=RULE_MANAGERS, data={**RULE_FORM, "name": "噪音"}),
+    Row("dispatch-rules/<id:pk>/move/", "/dispatch-rules/{rule}/move/", write=RULE_MANAGERS,
+        data={"position": "1"}),
+    Row("dispatch-rules/<id:pk>/switch/", "/dispatch-rules/{rule}/switch/",
+        write=RULE_MANAGERS, data={"enabled": "0"}),
+    Row("suggestions/", "/suggestions/", read=REPORT_READERS),
+    Row("api/v1/dispatch-rules", "/api/v1/dispatch-rules", read=RULE_MANAGERS,
+        write=RULE_MANAGERS, data=RULE),
+    Row("api/v1/dispatch-rules/<pk>", "/api/v1/dispatch-rules/{rule}", read=RULE_MANAGERS,
+        write=RULE_MANAGERS, method="PUT", data={**RULE, "enabled": False}),
+    Row("api/v1/dispatch-rules/<pk>/move", "/api/v1/dispatch-rules/{rule}/move",
+        write=RULE_MANAGERS, data={"position": 1}),
 ]  # fmt: skip
 
 
@@ -655,14 +679,14 @@ SAMPLE = {
     name: {
         "saved_filter": "1", "attachment": "1", "notification": "1", "building": "1",
         "letter": "1", "studio": "1", "handover": "1", "quiet_studio": "2", "import": "1",
-        "source": "city-12345", "message": "1",
+        "source": "city-12345", "message": "1", "rule": "1",
     }.get(name, "JB1")
     for name in (
         "new", "earlier", "dispatched", "in_progress", "pending", "resolved", "moved",
         "reported", "order", "saved_filter", "attachment", "notification", "override",
         "case", "mediating", "succeeded", "agreed", "building", "letter", "studio",
         "case", "mediating", "succeeded", "agreed", "building", "letter", "handover",
-        "quiet_studio", "open311", "import", "source", "platform_ticket", "message",
+        "quiet_studio", "open311", "import", "source", "platform_ticket", "message", "rule",
     )
 }  # fmt: skip
 
@@ -793,6 +817,8 @@ def world(cast: Cast) -> World:
         transitions.accept_ticket(taken["ticket"], by=cast.handler_a)
         objects["platform_ticket"] = taken["ticket"]
         objects["message"] = str(PlatformMessage.objects.get().pk)
+        # A dispatch rule of the command centre.
+        objects["rule"] = str(create_rule(RuleDraft(**RULE), by=cast.dispatcher).pk)
         _token, raw = ApiToken.issue(cast.dispatcher, name="12345 channel")
     return World(objects, {member: getattr(cast, member) for member in CAST}, raw)
 

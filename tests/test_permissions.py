@@ -84,6 +84,7 @@ POLICY: dict[str, set[str]] = {
     "can_administer": {"admin"},
     "can_manage_open311_keys": {"admin"},
     "can_manage_exchange": {"admin", "dispatcher", "supervisor"},
+    "can_manage_dispatch_rules": {"admin", "dispatcher"},
     "can_see_grids": set(CAST),
     # Station A's leader and officer (among whom its grid police chiefs), station B's officer.
     "can_see_grid_map": {

@@ -31,6 +31,7 @@ from jieban.api.routers import (
     batch,
     calendar,
     community,
+    dispatch_rules,
     exchange,
     mediation,
     notifications,
@@ -124,6 +125,7 @@ api.add_router("", studios.router)
 api.add_router("", mediation.router)
 api.add_router("", track.router)
 api.add_router("", exchange.router)
+api.add_router("", dispatch_rules.router)
 
 
 def _error(

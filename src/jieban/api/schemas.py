@@ -188,12 +188,27 @@ class SimilarTicketOut(Schema):
     reasons: list[ReasonOut]
 
 
+class SuggestedOut(Schema):
+    """A grid or unit suggested at registration, and why, as a person reads it."""
+
+    code: str
+    name: str
+    reason: str
+
+
 class RegisteredTicketOut(TicketOut):
     """A ticket as registered, with what the intake suggested for it (issue 13): the
-    categories from its text and the earlier reports it may repeat."""
+    categories from its text, the earlier reports it may repeat, the grid and the unit."""
 
     suggested_categories: list[SuggestedCategoryOut] = Field(default_factory=list)
     possible_repeats: list[SimilarTicketOut] = Field(default_factory=list)
+    suggested_grid: SuggestedOut | None = Field(
+        default=None, description="The grid the address is in, by the registered buildings"
+    )
+    suggested_unit: SuggestedOut | None = Field(
+        default=None,
+        description="The unit to dispatch to: a dispatch rule's, else the grid's station",
+    )
 
 
 class TicketPageOut(Schema):

@@ -10,6 +10,8 @@ current version and opens the next, so a ticket counted last year stays in last 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -17,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from jieban.addresses import read_address
 from jieban.org.models import Unit
 
 
@@ -113,7 +116,9 @@ class BuildingKind(models.TextChoices):
 
 
 class Building(models.Model):
-    """A building or courtyard (楼栋/院落) with its address, in a grid."""
+    """A building or courtyard (楼栋/院落) with its address, in a grid. `address_key` is the
+    address read by `read_address` (its `building_key`), kept on every save so that the
+    intake finds the building a caller names however the caller writes it."""
 
     grid = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="buildings")
     kind = models.CharField(
@@ -121,6 +126,9 @@ class Building(models.Model):
     )
     name = models.CharField(_("name"), max_length=120)
     address = models.CharField(_("address"), max_length=200)
+    address_key = models.CharField(max_length=200, blank=True, editable=False)
+    # The same place without the building (幸福小区 for 幸福小区3栋): a partial match's key.
+    place_key = models.CharField(max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -134,9 +142,25 @@ class Building(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["grid", "name"], name="building_name_in_grid"),
         ]
+        indexes = [
+            models.Index(fields=["address_key"], name="building_address_key_idx"),
+            models.Index(fields=["place_key"], name="building_place_key_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.key_address()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "address" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "address_key", "place_key"}
+        super().save(*args, **kwargs)
+
+    def key_address(self) -> None:
+        """Read the address into its keys (a bulk insert calls it; `save` always does)."""
+        parts = read_address(self.address)
+        self.address_key, self.place_key = parts.building_key, parts.place
 
 
 class Post(models.TextChoices):

@@ -200,6 +200,7 @@ def _buildings(rng: random.Random, place: Place, grid: Unit, admin: User) -> lis
                 address=f"{place.town}{place.unit.name}{number}组{rng.randint(1, 60)}号",
                 updated_by=admin,
             ))  # fmt: skip
+            rows[-1].key_address()
     else:
         # A compound of its own per grid, by its code (not its key: the same seed, the same demo).
         compound = COMPOUNDS[(sum(map(ord, grid.code)) * 5) % len(COMPOUNDS)]
@@ -208,6 +209,7 @@ def _buildings(rng: random.Random, place: Place, grid: Unit, admin: User) -> lis
                 grid=grid, kind=BuildingKind.BUILDING, name=f"{compound}{number}栋",
                 address=f"{place.town}{place.unit.name}{compound}{number}栋", updated_by=admin,
             ))  # fmt: skip
+            rows[-1].key_address()
     return Building.objects.bulk_create(rows)
 
 

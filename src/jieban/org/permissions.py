@@ -344,3 +344,9 @@ def can_manage_open311_keys(actor: Viewer) -> bool:
     """Issue, list and revoke the Open311 applications' keys (`jieban.exchange.open311`):
     administrators."""
     return _person_with_role(actor, OPEN311_KEY_ROLES)
+
+
+def can_manage_dispatch_rules(actor: Viewer) -> bool:
+    """Write, order and switch the dispatch rules (派单规则): the command centre's
+    dispatchers and administrators, who dispatch by hand what no rule covers."""
+    return _person_with_role(actor, DISPATCH_ROLES)

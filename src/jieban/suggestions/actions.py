@@ -11,7 +11,14 @@ from jieban.org.actors import Actor
 from jieban.suggestions.labels import category_suggestions_for
 from jieban.suggestions.models import Suggestion
 from jieban.suggestions.repeats import SimilarTicket, repeat_suggestions, similar_tickets
-from jieban.tickets.models import Ticket
+from jieban.suggestions.rules import (
+    PlaceAndUnit,
+    category_confidence,
+    dispatch_by_rule,
+    suggest_place_and_unit,
+    suggestion_rows,
+)
+from jieban.tickets.models import Status, Ticket
 
 
 @dataclass
@@ -23,29 +30,52 @@ class Registered:
     suggestions: list[Suggestion] = field(default_factory=list)
     # The open or recent tickets likely about the same matter, best first (重复反映).
     possible_repeats: list[SimilarTicket] = field(default_factory=list)
+    # The grid and units suggested from the address, grid and category, and the rule.
+    place_and_unit: PlaceAndUnit | None = None
 
     def of_kind(self, kind: str) -> list[Suggestion]:
         """The suggestions of one kind, first to last."""
         return sorted((s for s in self.suggestions if s.kind == kind), key=lambda s: s.rank)
 
 
-def register_and_suggest(draft: TicketDraft, *, by: Actor) -> Registered:
+def register_and_suggest(
+    draft: TicketDraft, *, by: Actor, person_dispatches: bool = False
+) -> Registered:
     """Register a ticket through the one intake and record the suggestions made for it, in
     the ticket's own transaction (under the intake's writer lock: `register_ticket`'s
     `then`); a replayed ticket (the same channel and external id again) gets none a second
-    time."""
+    time. The centre's dispatch rules apply unless the person registering it dispatches it
+    at once (`person_dispatches`) or it came dispatched (a platform's order)."""
     suggestions: list[Suggestion] = []
     possible_repeats: list[SimilarTicket] = []
+    outcome: list[tuple[Ticket, PlaceAndUnit]] = []
 
     def record(ticket: Ticket) -> None:
         suggestions.extend(category_suggestions_for(ticket))
         possible_repeats.extend(similar_tickets(ticket, by=by))
         suggestions.extend(repeat_suggestions(ticket, possible_repeats))
+        # A platform's order comes dispatched: no rule, no unit to suggest.
+        place_and_unit = suggest_place_and_unit(
+            address=ticket.address,
+            category=ticket.category,
+            grid=ticket.grid,
+            units=ticket.status == Status.NEW,
+        )
+        if not person_dispatches:
+            confidence = category_confidence(ticket, suggestions)
+            ticket = dispatch_by_rule(ticket, place_and_unit, category_confidence=confidence)
+        suggestions.extend(suggestion_rows(ticket, place_and_unit))
         Suggestion.objects.bulk_create(suggestions)
+        outcome.append((ticket, place_and_unit))
 
     ticket, created = register_ticket(draft, by=by, then=record)
     if not created:
         return Registered(ticket, created=False)
+    ticket, place_and_unit = outcome[0]
     return Registered(
-        ticket, created=True, suggestions=suggestions, possible_repeats=possible_repeats
+        ticket,
+        created=True,
+        suggestions=suggestions,
+        possible_repeats=possible_repeats,
+        place_and_unit=place_and_unit,
     )

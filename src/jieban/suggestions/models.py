@@ -9,10 +9,12 @@ taken is read from the ticket afterwards (`repeat_of`, the unit it was dispatche
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jieban.org.models import Unit
 from jieban.tickets.models import Category, Ticket
 
 
@@ -66,3 +68,58 @@ class LabelMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} → {self.category_id}"
+
+
+class DispatchRule(models.Model):
+    """A dispatch rule the command centre writes (派单规则): a ticket of `category` (or of a
+    category under it), optionally with its grid in the area of `station`, goes to `unit`.
+    The rules are tried in `position` order and the first enabled one that holds decides.
+    With `dispatch_at_confidence`, the rule dispatches at once when the category suggestion's
+    confidence is at least that much and the grid is known; otherwise it suggests its unit."""
+
+    name = models.CharField(_("name"), max_length=120)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    enabled = models.BooleanField(_("switched on"), default=True)
+    category = models.ForeignKey(
+        "tickets.Category", on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
+    )
+    station = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("in the area of station"),
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("dispatch to")
+    )
+    dispatch_at_confidence = models.FloatField(
+        _("dispatch at once from confidence"), null=True, blank=True
+    )
+    # When the rule was first switched on: the measure of "before and after the rules".
+    first_enabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("dispatch rule")
+        verbose_name_plural = _("dispatch rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(dispatch_at_confidence__isnull=True)
+                | models.Q(dispatch_at_confidence__gte=0, dispatch_at_confidence__lte=1),
+                name="dispatch_rule_confidence_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["enabled", "position"], name="dispatch_rule_order_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def automatic(self) -> bool:
+        return self.dispatch_at_confidence is not None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from jieban.workcalendar.workdays import Deadline
@@ -23,20 +24,31 @@ def intake_payload(*, channel: str, external_id: str | None) -> dict[str, Any]:
     return {"channel": channel, "external_id": external_id}
 
 
+@dataclass(frozen=True)
+class DispatchRuleRef:
+    """The dispatch rule that dispatched a ticket by itself, as its event names it."""
+
+    pk: int
+    name: str
+
+
 def dispatch_payload(
     *,
     unit: str,
     deadline: Deadline,
     previous_unit: str | None = None,
     ended_orders: Sequence[str] = (),
+    rule: DispatchRuleRef | None = None,
 ) -> dict[str, Any]:
     """Dispatched to `unit` (a code) with the deadline computed for it; a reassignment ends
-    the orders addressed to the previous unit."""
+    the orders addressed to the previous unit; a dispatch rule names itself (`rule`)."""
     payload: dict[str, Any] = {
         "unit": unit,
         "due_at": deadline.due_at.isoformat(),
         "basis": deadline.basis,
     }
+    if rule is not None:
+        payload["rule"], payload["rule_id"] = rule.name, rule.pk
     if previous_unit:
         payload["previous_unit"] = previous_unit
     if ended_orders:

@@ -30,6 +30,7 @@ from jieban.org.permissions import (
 from jieban.tickets.access import access_ticket
 from jieban.tickets.events import (
     CHANNEL_BASIS,
+    DispatchRuleRef,
     close_payload,
     dispatch_payload,
     invalidate_payload,
@@ -250,9 +251,15 @@ def cancel_pending_extension(ticket: Ticket, now: dt.datetime) -> None:
 
 
 def dispatch_ticket(
-    number: str, *, unit: Unit, by: Actor, expected_version: int | None = None
+    number: str,
+    *,
+    unit: Unit,
+    by: Actor,
+    expected_version: int | None = None,
+    rule: DispatchRuleRef | None = None,
 ) -> Ticket:
-    """Send the ticket to `unit` with a fresh deadline (also reassigns a dispatched ticket)."""
+    """Send the ticket to `unit` with a fresh deadline (also reassigns a dispatched ticket);
+    `rule`: the dispatch rule that sent it, named on the timeline."""
 
     def apply(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
         if not unit.can_handle_tickets or not unit.is_active:
@@ -272,7 +279,11 @@ def dispatch_ticket(
         start_handling_clock(ticket, unit=unit, now=now, due=deadline)
         TicketUnit.objects.get_or_create(ticket=ticket, unit=unit, defaults={"first_held_at": now})
         return dispatch_payload(
-            unit=unit.code, deadline=deadline, previous_unit=previous, ended_orders=ended
+            unit=unit.code,
+            deadline=deadline,
+            previous_unit=previous,
+            ended_orders=ended,
+            rule=rule,
         )
 
     return _transition(

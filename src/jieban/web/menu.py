@@ -17,6 +17,7 @@ from jieban.org.permissions import (
     can_import_tickets,
     can_issue_appointments,
     can_manage_buildings,
+    can_manage_dispatch_rules,
     can_manage_exchange,
     can_mark_repeat,
     can_read_own_appointments,
@@ -101,6 +102,8 @@ class Menu:
     my_appointments: bool
     studios: bool
     exchange: bool
+    dispatch_rules: bool
+    suggestions: bool
     admin: bool
 
 
@@ -127,5 +130,7 @@ def menu_for(user: Viewer) -> Menu:
         my_appointments=can_read_own_appointments(user) and not can_issue_appointments(user),
         studios=can_see_studios(user),
         exchange=can_manage_exchange(user),
+        dispatch_rules=can_manage_dispatch_rules(user),
+        suggestions=can_read_reports(user),
         admin=can_administer(user),
     )

@@ -20,6 +20,8 @@ from jieban.web.open311 import views as open311
 from jieban.web.stats import mediation as mediation_stats
 from jieban.web.stats import page as stats_page
 from jieban.web.stats import reports, workbooks
+from jieban.web.suggestions import measures as suggestion_measures
+from jieban.web.suggestions import rules as dispatch_rules
 from jieban.web.supervision import campaign, follow_up, orders
 from jieban.web.tickets import (
     actions,
@@ -79,6 +81,7 @@ urlpatterns = [
         name="ticket_suggested_categories",
     ),
     re_path(r"^tickets/new/similar/?$", registration.ticket_similar, name="ticket_similar"),
+    path("tickets/new/unit/", registration.ticket_unit_suggestion, name="ticket_unit_suggestion"),
     path("tickets/export.xlsx", lists.ticket_export, name="ticket_export"),
     path("tickets/filters/", lists.saved_filter_save, name="saved_filter_save"),
     path("tickets/filters/<id:pk>/delete/", lists.saved_filter_delete, name="saved_filter_delete"),
@@ -170,6 +173,12 @@ urlpatterns = [
     path("quick-report/", phone_reports.report_new, name="phone_report_new"),
     path("quick-report/mine/", phone_reports.report_list, name="phone_reports"),
     path("exchange/", exchange_platforms.exchange, name="exchange"),
+    path("dispatch-rules/", dispatch_rules.rule_list, name="dispatch_rules"),
+    path("dispatch-rules/new/", dispatch_rules.rule_new, name="dispatch_rule_new"),
+    path("dispatch-rules/<id:pk>/", dispatch_rules.rule_edit, name="dispatch_rule_edit"),
+    path("dispatch-rules/<id:pk>/move/", dispatch_rules.rule_move, name="dispatch_rule_move"),
+    path("dispatch-rules/<id:pk>/switch/", dispatch_rules.rule_switch, name="dispatch_rule_switch"),
+    path("suggestions/", suggestion_measures.suggestion_measures, name="suggestion_measures"),
     path(
         "exchange/messages/<id:pk>/retry/",
         exchange_platforms.message_retry,

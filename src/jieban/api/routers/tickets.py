@@ -48,7 +48,9 @@ from jieban.intake.actions import TicketDraft, add_attachment
 from jieban.org.models import Unit
 from jieban.suggestions.actions import register_and_suggest
 from jieban.suggestions.models import SuggestionKind
+from jieban.suggestions.places import reason_text
 from jieban.suggestions.repeats import similar_tickets
+from jieban.suggestions.rules import PlaceAndUnit
 from jieban.tickets import transitions
 from jieban.tickets.access import access_ticket, openable_numbers
 from jieban.tickets.extensions import (
@@ -100,6 +102,20 @@ def _unit_by_code(code: str) -> Unit:
     return unit
 
 
+def suggested_place_out(suggested: PlaceAndUnit | None) -> dict[str, Any]:
+    """`suggested_grid` and `suggested_unit` of a ticket just registered (none if replayed)."""
+    grid, unit = None, None
+    if suggested is not None and suggested.place is not None:
+        place = suggested.place
+        reason = reason_text(place.reasons()[0])
+        grid = {"code": place.grid.code, "name": place.grid.name, "reason": reason}
+    if suggested is not None and suggested.unit is not None:
+        first = suggested.unit
+        reason = reason_text(first.reasons[0])
+        unit = {"code": first.unit.code, "name": first.unit.name, "reason": reason}
+    return {"suggested_grid": grid, "suggested_unit": unit}
+
+
 @router.post(
     "/tickets",
     response={200: RegisteredTicketOut, 201: RegisteredTicketOut, **ERRORS},
@@ -119,6 +135,7 @@ def create_ticket(request: AuthenticatedRequest, payload: TicketIn) -> Status[di
         registered.of_kind(SuggestionKind.CATEGORY)
     )
     out["possible_repeats"] = [similar_out(item) for item in registered.possible_repeats]
+    out |= suggested_place_out(registered.place_and_unit)
     return Status(201 if registered.created else 200, out)
 
 

@@ -32,9 +32,11 @@ HAND_CHANNELS = [
 ]
 
 
-def unit_picker(units: Sequence[Unit]) -> list[Any]:
-    """A unit picker's choices: none yet, then the units by kind, police stations first."""
-    return [("", "—"), *grouped_unit_choices(units)]
+def unit_picker(units: Sequence[Unit], *, suggested: tuple[str, str] | None = None) -> list[Any]:
+    """A unit picker's choices: none yet, the suggested unit (code, label saying why) if
+    any, then the units by kind, police stations first."""
+    first = [(_("Suggested"), [suggested])] if suggested else []
+    return [("", "—"), *first, *grouped_unit_choices(units)]
 
 
 class RegisterTicketForm(forms.Form):
@@ -112,9 +114,11 @@ class RegisterTicketForm(forms.Form):
         grids: Sequence[Unit],
         categories: Sequence[Category],
         units: Sequence[Unit] | None = None,
+        suggested_unit: tuple[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
-        """`units`: the units one may dispatch to at once; None for someone who may not."""
+        """`units`: the units one may dispatch to at once; None for someone who may not;
+        `suggested_unit`: (code, label saying why), first in the picker."""
         super().__init__(*args, **kwargs)
         grid_field = self.fields["grid"]
         assert isinstance(grid_field, forms.ChoiceField)
@@ -127,7 +131,7 @@ class RegisterTicketForm(forms.Form):
         else:
             unit_field = self.fields["unit"]
             assert isinstance(unit_field, forms.ChoiceField)
-            unit_field.choices = unit_picker(units)
+            unit_field.choices = unit_picker(units, suggested=suggested_unit)
 
     @property
     def dispatch_field(self) -> forms.BoundField | None:

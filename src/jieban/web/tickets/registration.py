@@ -24,7 +24,9 @@ from jieban.org.actors import Actor
 from jieban.org.models import Unit, UnitKind, User
 from jieban.org.permissions import can_dispatch, can_mark_repeat, can_register
 from jieban.suggestions.actions import register_and_suggest
+from jieban.suggestions.places import reason_text
 from jieban.suggestions.repeats import similar_tickets
+from jieban.suggestions.rules import PlaceAndUnit, suggest_place_and_unit
 from jieban.tickets.models import Category, Channel, Status, Ticket
 from jieban.tickets.selectors import MIN_CALLER_PHONE, recent_tickets_of_caller
 from jieban.tickets.transitions import dispatch_ticket
@@ -39,6 +41,8 @@ def _register_form(
     user: User,
     data: QueryDict | None = None,
     files: MultiValueDict[str, UploadedFile] | None = None,
+    *,
+    suggested: PlaceAndUnit | None = None,
 ) -> RegisterTicketForm:
     units = dispatchable_units() if can_dispatch(user) else None
     # The grids are among the units one may dispatch to: read once when those are read.
@@ -47,7 +51,14 @@ def _register_form(
     else:
         grids = list(Unit.objects.filter(kind=UnitKind.GRID, is_active=True).order_by("code"))
     categories = list(Category.objects.filter(is_active=True).order_by("code"))
-    form = RegisterTicketForm(data, files, grids=grids, categories=categories, units=units)
+    form = RegisterTicketForm(
+        data,
+        files,
+        grids=grids,
+        categories=categories,
+        units=units,
+        suggested_unit=_picker_entry(suggested),
+    )
     # As the number is typed, the caller's recent tickets come in beside the form.
     form.fields["resident_phone"].widget.attrs.update(
         {
@@ -67,7 +78,37 @@ def _register_form(
             "hx-sync": "this:replace",
         }
     )
+    # As the address is typed (or the category or grid chosen), the grid and unit suggested
+    # come in below, and the unit picker again with the suggested unit first.
+    suggesting = {
+        "hx-get": reverse("web:ticket_unit_suggestion"),
+        "hx-target": "#place-suggestion",
+        "hx-include": "[name=address],[name=category],[name=grid],[name=unit]",
+        "hx-sync": "closest form:replace",
+    }
+    form.fields["address"].widget.attrs.update(
+        suggesting | {"hx-trigger": "input changed delay:400ms, search"}
+    )
+    for name in ("category", "grid"):
+        form.fields[name].widget.attrs.update(suggesting | {"hx-trigger": "change"})
     return form
+
+
+def _suggested(data: QueryDict) -> PlaceAndUnit:
+    """The grid and units suggested for what the form holds so far."""
+    category = Category.objects.filter(code=data.get("category") or "", is_active=True).first()
+    grid_code = data.get("grid") or ""
+    grid = Unit.objects.filter(code=grid_code, kind=UnitKind.GRID).first() if grid_code else None
+    address = (data.get("address") or "")[:300]
+    return suggest_place_and_unit(address=address, category=category, grid=grid)
+
+
+def _picker_entry(suggested: PlaceAndUnit | None) -> tuple[str, str] | None:
+    """The suggested unit as the picker's first choice: its name and why."""
+    if suggested is None or suggested.unit is None:
+        return None
+    first = suggested.unit
+    return first.unit.code, f"{localized_name(first.unit)} — {reason_text(first.reasons[0])}"
 
 
 def _register(form: RegisterTicketForm, by: Actor) -> Ticket:
@@ -79,7 +120,8 @@ def _register(form: RegisterTicketForm, by: Actor) -> Ticket:
     if not repeat_of and not unit_code:
         return _new_ticket(form, by)
     with transaction.atomic():
-        ticket = _new_ticket(form, by)
+        # The person's choice of a unit wins over any dispatch rule.
+        ticket = _new_ticket(form, by, person_dispatches=bool(unit_code))
         if repeat_of:
             ticket = mark_repeat(ticket.number, of=repeat_of, by=by)
         if unit_code:
@@ -90,11 +132,11 @@ def _register(form: RegisterTicketForm, by: Actor) -> Ticket:
         return ticket
 
 
-def _new_ticket(form: RegisterTicketForm, by: Actor) -> Ticket:
+def _new_ticket(form: RegisterTicketForm, by: Actor, *, person_dispatches: bool = False) -> Ticket:
     """The ticket the form registers. A platform's number registered before is an error on
     its field: the intake's answer to a channel that sends again (the ticket it made the
     first time) would be wrong for a person typing a call."""
-    registered = register_and_suggest(form.to_draft(), by=by)
+    registered = register_and_suggest(form.to_draft(), by=by, person_dispatches=person_dispatches)
     ticket = registered.ticket
     if not registered.created:
         raise Conflict(
@@ -116,7 +158,8 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
         raise PermissionDenied(_("Your role may not register tickets."))
     status = 200
     if request.method == "POST":
-        form = _register_form(request.user, request.POST, request.FILES)
+        suggested = _suggested(request.POST)
+        form = _register_form(request.user, request.POST, request.FILES, suggested=suggested)
         if form.wants_dispatch() and not can_dispatch(request.user):
             raise PermissionDenied(_("Your role may not dispatch tickets."))
         if form.is_valid():
@@ -134,7 +177,7 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
         chosen = request.POST.get("repeat_of", "")
     else:
         form = _register_form(request.user)
-        phone, chosen = "", ""
+        phone, chosen, suggested = "", "", None
     context = {
         "form": form,
         **_caller_context(request.user, phone, chosen=chosen),
@@ -142,6 +185,7 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
             request.user, request.POST.get("title", ""), request.POST.get("content", "")
         ),
         **_similar_context(request.user, request.POST if request.method == "POST" else None),
+        **_suggestion_context(suggested),
     }
     return render(request, "web/tickets/new.html", context, status=status)
 
@@ -213,6 +257,17 @@ def _similar_context(user: User, typed: QueryDict | None) -> dict[str, Any]:
     }
 
 
+def _suggestion_context(suggested: PlaceAndUnit | None) -> dict[str, Any]:
+    place = suggested.place if suggested else None
+    first = suggested.unit if suggested else None
+    return {
+        "suggested_grid": place.grid if place else None,
+        "suggested_grid_reason": reason_text(place.reasons()[0]) if place else "",
+        "suggested_unit": first.unit if first else None,
+        "suggested_unit_reason": reason_text(first.reasons[0]) if first else "",
+    }
+
+
 @login_required
 @require_safe
 def ticket_similar(request: AuthenticatedRequest) -> HttpResponse:
@@ -222,3 +277,18 @@ def ticket_similar(request: AuthenticatedRequest) -> HttpResponse:
         raise PermissionDenied(_("Your role may not register tickets."))
     context = _similar_context(request.user, request.GET)
     return render(request, "web/tickets/_similar.html", context)
+
+
+@login_required
+@require_safe
+def ticket_unit_suggestion(request: AuthenticatedRequest) -> HttpResponse:
+    """The grid and unit suggested for the address, category and grid typed so far, and the
+    unit picker with the suggested unit first, for the registration page (htmx)."""
+    if not can_register(request.user):
+        raise PermissionDenied(_("Your role may not register tickets."))
+    suggested = _suggested(request.GET)
+    form = _register_form(request.user, suggested=suggested)
+    if "unit" in form.fields:
+        form.fields["unit"].initial = request.GET.get("unit") or ""
+    context = {"form": form, "oob": True, **_suggestion_context(suggested)}
+    return render(request, "web/tickets/_unit_suggestion.html", context)

@@ -57,6 +57,7 @@ PAYLOAD_LABELS: dict[str, str | Promise] = {
     "route": _("Route advised"),
     "category": _("Category"),
     "not_applied": _("Not applied"),
+    "rule": _("Dispatch rule"),
 }
 
 # The same payload key means something else on some events.

@@ -17,6 +17,7 @@ from jieban.demo.handovers import hand_over_disputes
 from jieban.demo.mediation import build_mediation
 from jieban.demo.network import build_network
 from jieban.demo.organisation import create_organisation, create_people, demo_logins
+from jieban.demo.rules import create_dispatch_rules
 from jieban.org.models import Unit, User
 from jieban.stats import mediation_rollups
 from jieban.stats.rollups import refresh_range
@@ -101,6 +102,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             network = build_network(seed=options["seed"], now=now, admin=people["admin"])
             mediation = build_mediation(seed=options["seed"], now=now, cases=cases)
+            rules = create_dispatch_rules(people["admin"])
         generated = time.monotonic()
         if total >= 50000:
             self.stderr.write(f"  tickets written in {generated - started:.1f} s; daily rollups…")
@@ -124,7 +126,8 @@ class Command(BaseCommand):
             f"{len(mediation.committees)} mediation committees, {len(mediation.studios)} "
             f"studios, {mediation.cases} mediation cases, {handovers} hand-overs, "
             f"{exchange.orders} 12345 platform orders with {exchange.messages} messages out, "
-            f"{exchange.open311} Open311 requests and {exchange.imported} imported tickets "
+            f"{exchange.open311} Open311 requests, {exchange.imported} imported tickets and "
+            f"{rules} dispatch rules "
             f"in {elapsed:.1f} s (rollups {elapsed - (generated - started):.1f} s)."
         )
         self._print_logins()

@@ -83,6 +83,9 @@
   }
 
   function makeSearchable(select) {
+    // Once per select: the registration page's unit picker comes back by htmx.
+    if (select.hasAttribute("data-search-ready")) return;
+    select.setAttribute("data-search-ready", "");
     var all = optionsOf(select);
     var box = document.createElement("input");
     box.type = "search";
@@ -147,6 +150,17 @@
   function init() {
     document.querySelectorAll("select[data-searchable]").forEach(makeSearchable);
   }
+  // The registration page: the grid and unit suggested from the address come back with the
+  // unit picker, the suggested unit first; it gets its search box again, and an empty grid
+  // takes the suggested one.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var box = event.detail && event.detail.target;
+    if (!box || box.id !== "place-suggestion") return;
+    document.querySelectorAll("#unit-picker select[data-searchable]").forEach(makeSearchable);
+    var hint = box.querySelector("[data-suggested-grid]");
+    var grid = document.getElementById("id_grid");
+    if (hint && grid && !grid.value) grid.value = hint.getAttribute("data-suggested-grid");
+  });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
   } else {
