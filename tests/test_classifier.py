@@ -160,7 +160,7 @@ class TestEval:
         assert "rows: 4" in out
         assert "accuracy: 0.7500" in out
         assert "macro-F1:" in out
-        assert "time per prediction:" in out
+        assert "time per prediction (in one batch):" in out
         lines = out.splitlines()
         header = lines.index("label  precision  recall      F1  support")
         assert lines[header + 1].split() == ["交通", "0.5000", "1.0000", "0.6667", "1"]
