@@ -309,6 +309,17 @@ class TestRegistrationPage:
         suggestion = Suggestion.objects.get(ticket=ticket, kind=SuggestionKind.REPEAT)
         assert suggestion.value == earlier.number
 
+    def test_it_takes_any_text_typed(self, client: Client, cast: Cast) -> None:
+        earlier = new_ticket(cast.dispatcher, address="幸福小区3栋502", resident_phone="")
+        client.force_login(cast.dispatcher)
+        # (A NUL in the address is refused before any page: http.py.)
+        html = similar(client, address="幸福小区3栋502", grid="G-99", content="噪" * 9000)
+        assert listed(html) == [earlier.number]
+        form = {"channel": "phone", "content": "\x00", "address": "幸福小区3栋502\x00"}
+        response = client.post("/tickets/new/", form | {"resident_phone": "1\x00" * 30})
+        assert response.status_code == 400
+        assert listed(response.content.decode()) == [earlier.number]
+
     def test_it_shows_nothing_to_a_user_who_may_not_register(
         self, client: Client, cast: Cast
     ) -> None:

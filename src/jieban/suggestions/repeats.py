@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from jieban.addresses import read_address
 from jieban.errors import InvalidInput
+from jieban.inputs import printable
 from jieban.intake.actions import TicketDraft
 from jieban.org.actors import Viewer
 from jieban.org.models import Unit, UnitKind
@@ -124,20 +125,21 @@ class Matter:
     @classmethod
     def of_draft(cls, draft: TicketDraft) -> Matter:
         """A call being typed: nothing checked, nothing refused (a grid code that names no
-        grid is no grid)."""
-        place = read_address(draft.address or "")
-        content = (draft.content or "").strip()
+        grid is no grid; characters no text may hold are left out)."""
+        place = read_address(printable(draft.address or ""))
+        content = printable(draft.content or "").strip()
         # Without a title, the intake takes the content's first line as one (`_prepared`).
-        title = (draft.title or "").strip() or (content.splitlines() or [""])[0][:40]
+        title = printable(draft.title or "").strip() or (content.splitlines() or [""])[0][:40]
+        grid_code = printable(draft.grid or "")
         grid_id = None
-        if draft.grid:
+        if grid_code:
             grid_id = (
-                Unit.objects.filter(code=draft.grid, kind=UnitKind.GRID)
+                Unit.objects.filter(code=grid_code, kind=UnitKind.GRID)
                 .values_list("pk", flat=True)
                 .first()
             )
         return cls(
-            phone=(draft.resident_phone or "").strip(),
+            phone=printable(draft.resident_phone or "").strip(),
             home_key=place.home_key,
             building_key=place.building_key,
             grid_id=grid_id,
