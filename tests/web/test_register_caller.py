@@ -259,8 +259,10 @@ class TestRegisterPageForTheKeyboard:
         with django_assert_num_queries(5):  # type: ignore[operator]
             assert client.get("/tickets/new/").status_code == 200
         # A refused form comes back with the caller's tickets: one query more, and the
-        # savepoint around the intake and its suggestions (one transaction), undone.
-        with django_assert_num_queries(9):  # type: ignore[operator]
+        # savepoint around the intake and its suggestions (one transaction), undone; and with
+        # the grid and unit suggested for it: its category and grid, the address's building
+        # and place, the grid's station, the dispatch rules.
+        with django_assert_num_queries(15):  # type: ignore[operator]
             response = client.post("/tickets/new/", call(content="", resident_phone=CALLER))
         assert response.status_code == 400
         assert listed(response.content.decode()) == [earlier.number]
