@@ -99,6 +99,23 @@ class TestTheRegistrationPage:
         assert options[:2] == ["", "PS-A"]
         assert 'hx-swap-oob="true"' in html
 
+    def test_a_form_shown_again_has_the_suggested_unit_first(
+        self, client: Client, cast: Cast
+    ) -> None:
+        create_rule(RuleDraft("噪音", "noise", "PS-B"), by=cast.dispatcher)
+        client.force_login(cast.dispatcher)
+        answer = client.post(
+            "/tickets/new/",
+            {"channel": "phone", "category": "noise", "content": "", "grid": "G-01",
+             "then": "register"},
+        )  # fmt: skip
+        assert answer.status_code == 400
+        html = answer.content.decode()
+        assert re.findall(r'<option value="([^"]*)"', html[html.index('id="id_unit"') :])[:2] == [
+            "", "PS-B"
+        ]  # fmt: skip
+        assert "规则：噪音" in html
+
     def test_a_rule_puts_its_unit_first(self, client: Client, cast: Cast) -> None:
         create_rule(RuleDraft("噪音", "noise", "PS-B"), by=cast.dispatcher)
         client.force_login(cast.dispatcher)

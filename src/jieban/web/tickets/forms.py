@@ -120,6 +120,7 @@ class RegisterTicketForm(forms.Form):
         """`units`: the units one may dispatch to at once; None for someone who may not;
         `suggested_unit`: (code, label saying why), first in the picker."""
         super().__init__(*args, **kwargs)
+        self.units = list(units or ())
         grid_field = self.fields["grid"]
         assert isinstance(grid_field, forms.ChoiceField)
         grid_field.choices = [("", "—"), *unit_choices(grids)]
@@ -132,6 +133,13 @@ class RegisterTicketForm(forms.Form):
             unit_field = self.fields["unit"]
             assert isinstance(unit_field, forms.ChoiceField)
             unit_field.choices = unit_picker(units, suggested=suggested_unit)
+
+    def suggest_unit(self, suggested: tuple[str, str] | None) -> None:
+        """Put the suggested unit (code, label saying why) first in the picker."""
+        unit_field = self.fields.get("unit")
+        if suggested is None or not isinstance(unit_field, forms.ChoiceField):
+            return
+        unit_field.choices = unit_picker(self.units, suggested=suggested)
 
     @property
     def dispatch_field(self) -> forms.BoundField | None:

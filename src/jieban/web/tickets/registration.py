@@ -98,7 +98,8 @@ def _suggested(data: QueryDict) -> PlaceAndUnit:
     """The grid and units suggested for what the form holds so far."""
     category = Category.objects.filter(code=data.get("category") or "", is_active=True).first()
     grid_code = data.get("grid") or ""
-    grid = Unit.objects.filter(code=grid_code, kind=UnitKind.GRID).first() if grid_code else None
+    grids = Unit.objects.filter(code=grid_code, kind=UnitKind.GRID).select_related("parent__parent")
+    grid = grids.first() if grid_code else None
     address = (data.get("address") or "")[:300]
     return suggest_place_and_unit(address=address, category=category, grid=grid)
 
@@ -158,8 +159,7 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
         raise PermissionDenied(_("Your role may not register tickets."))
     status = 200
     if request.method == "POST":
-        suggested = _suggested(request.POST)
-        form = _register_form(request.user, request.POST, request.FILES, suggested=suggested)
+        form = _register_form(request.user, request.POST, request.FILES)
         if form.wants_dispatch() and not can_dispatch(request.user):
             raise PermissionDenied(_("Your role may not dispatch tickets."))
         if form.is_valid():
@@ -173,6 +173,9 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
                 return redirect("web:ticket_detail", number=ticket.number)
         else:
             status = 400
+        # Shown again: with the grid and unit suggested for what it holds.
+        suggested = _suggested(request.POST)
+        form.suggest_unit(_picker_entry(suggested))
         phone = request.POST.get("resident_phone", "")
         chosen = request.POST.get("repeat_of", "")
     else:
