@@ -22,7 +22,7 @@ from jieban.exchange.models import (
 )
 from jieban.org.models import Unit
 from jieban.tickets import transitions
-from jieban.tickets.extensions import request_extension
+from jieban.tickets.extensions import pending_extensions, request_extension
 from jieban.tickets.models import Category, EventKind, Extension, ExtensionStatus, Status, Ticket
 from tests.conftest import ApiClient, Cast
 from tests.platform_peer import CODE, NOW, make_platform, order, push_orders
@@ -105,6 +105,8 @@ def test_it_refuses_the_centres_own_extension_decision_on_a_platforms_ticket(
     assert Extension.objects.get().status == ExtensionStatus.PENDING
     page = logged_in(cast.dispatcher).get(f"/tickets/{ticket.number}/")
     assert 'data-form="extension-approve"' not in page.content.decode()
+    # Nor is it among the requests waiting for the centre.
+    assert not pending_extensions(cast.dispatcher).exists()
 
 
 @pytest.mark.parametrize(

@@ -249,8 +249,11 @@ def _decide(number: str, *, note: str | None, by: Actor, approve: bool) -> Exten
 
 
 def pending_extensions(user: Viewer) -> QuerySet[Extension]:
-    """Requests waiting for the command centre, oldest first (their deadlines are nearest)."""
-    pending = Extension.objects.filter(status=ExtensionStatus.PENDING)
+    """Requests waiting for the command centre, oldest first (their deadlines are nearest); a
+    platform's ticket's wait for the platform instead."""
+    pending = Extension.objects.filter(status=ExtensionStatus.PENDING).exclude(
+        ticket__platform_decides=True
+    )
     if not sees_whole_bureau(user):
         # The few pending requests first, then which of their tickets `user` may see (not
         # "every visible ticket", which is the whole bureau's million for some).
