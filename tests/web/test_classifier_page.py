@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.test import Client
 
-from jieban.suggestions.models import Suggestion
+from jieban.suggestions.models import Suggestion, SuggestionKind
 from tests.conftest import Cast
 from tests.web.conftest import HTMX
 from tests.web.test_register_page import call
@@ -92,7 +92,7 @@ class TestSuggestedCategories:
         client.force_login(cast.dispatcher)
         response = client.post("/tickets/new/", call(content=BARKING, category="dangerous_dogs"))
         assert response.status_code == 302
-        rows = list(Suggestion.objects.order_by("rank"))
+        rows = list(Suggestion.objects.filter(kind=SuggestionKind.CATEGORY).order_by("rank"))
         assert [row.rank for row in rows] == [1, 2, 3]
         assert rows[0].value == "dangerous_dogs"
         assert {row.chosen for row in rows} == {"dangerous_dogs"}

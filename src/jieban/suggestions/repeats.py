@@ -58,6 +58,8 @@ WEIGHTS = {"phone": 0.6, "home": 0.6, "building": 0.3}
 READ = (
     "number", "status", "title", "content", "received_at", "resident_phone", "address_key",
     "building_key", "grid_id",
+    # The status badge says when a return waits for the 12345 platform.
+    "return_requested_at",
 )  # fmt: skip
 
 LABELS = {
