@@ -7,6 +7,7 @@ import itertools
 import re
 from collections import Counter, defaultdict
 from io import StringIO
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -58,7 +59,7 @@ from jieban.org.models import CENTRE_ROLES, ApiToken, Role, Unit, User
 from jieban.org.permissions import can_work_unit_tickets
 from jieban.stats.figures import figures
 from jieban.stats.models import DirtyDay
-from jieban.suggestions.models import DispatchRule, Suggestion
+from jieban.suggestions.models import DispatchRule, Suggestion, SuggestionKind
 from jieban.suggestions.places import match_address
 from jieban.tickets.access import visible_tickets
 from jieban.tickets.campaign import take_snapshot
@@ -92,6 +93,13 @@ SAME_STATUS = frozenset(
     }
 )  # fmt: skip
 UNVERSIONED = frozenset({"intake", "merged_in", "repeat", "repeat_of", "visit"})
+
+
+@pytest.fixture(autouse=True)
+def own_data_dir(settings: Any, tmp_path: Path) -> None:
+    """The demo trains the classifier into the data directory: each test its own, so that no
+    other test meets a model it did not train."""
+    settings.DATA_DIR = tmp_path / "data"
 
 
 @pytest.fixture(autouse=True)
@@ -251,6 +259,16 @@ def test_demo_builds_the_bureau_and_tickets_in_every_state(db: Any) -> None:
     assert "4 dispatch rules" in output
     addressed = Ticket.objects.exclude(address="").values_list("address", flat=True)[:200]
     assert any(match_address(address) is not None for address in addressed)
+    # What the intake would have suggested these last weeks, recorded as at registration:
+    # each suggestion at its ticket's registration, an earlier report received before it.
+    suggested = Suggestion.objects.select_related("ticket")
+    kinds = Counter(suggested.values_list("kind", flat=True))
+    assert kinds[SuggestionKind.UNIT] > 0 and kinds[SuggestionKind.REPEAT] > 0
+    assert all(row.at == row.ticket.registered_at for row in suggested)
+    received = dict(Ticket.objects.values_list("number", "received_at"))
+    for row in suggested.filter(kind=SuggestionKind.REPEAT):
+        assert received[row.value] < row.ticket.received_at
+    assert "suggestions at intake" in output
     # Full-text search finds the demo's tickets (on SQLite its index is built after the load).
     dispatcher = User.objects.get(username="dispatcher")
     words = Q(title__contains="噪音扰民") | Q(content__contains="噪音扰民")

@@ -186,14 +186,22 @@ def checked_limit(limit: int | None) -> int:
 
 
 def similar_tickets(
-    subject: Ticket | TicketDraft, *, by: Viewer, limit: int | None = None
+    subject: Ticket | TicketDraft,
+    *,
+    by: Viewer,
+    limit: int | None = None,
+    as_of: dt.datetime | None = None,
 ) -> list[SimilarTicket]:
     """The open or recent tickets `by` may see most likely about the same matter as
-    `subject` (a ticket, or a call being typed), best first, at most `limit`."""
+    `subject` (a ticket, or a call being typed), best first, at most `limit`. `as_of` asks
+    as at an earlier moment (the demo's history): only tickets received in the WINDOW
+    before it count, since which were still open then is not known now."""
     limit = checked_limit(limit)
     matter = Matter.of_ticket(subject) if isinstance(subject, Ticket) else Matter.of_draft(subject)
-    now = timezone.now()
+    now = as_of or timezone.now()
     since, open_since = now - WINDOW, now - OPEN_WINDOW
+    if as_of is not None:
+        open_since = since
     candidates: dict[int, Ticket] = {}
     # The same phone is said only of tickets found by it: those whose full phone `by` may
     # see. Of another (found by its building, say) it would tell whose number it is.
@@ -201,7 +209,11 @@ def similar_tickets(
     if MIN_CALLER_PHONE <= len(matter.phone) <= 20:
         phone_source = tickets_with_full_phone(by).filter(resident_phone=matter.phone)
         for ticket in _latest(
-            phone_source, since=since, open_since=open_since, leaving_out=matter.ticket_id
+            phone_source,
+            since=since,
+            open_since=open_since,
+            leaving_out=matter.ticket_id,
+            until=as_of,
         ):
             candidates[ticket.pk] = ticket
             by_phone.add(ticket.pk)
@@ -215,7 +227,7 @@ def similar_tickets(
         sources.append(visible_tickets(by).filter(grid_id=matter.grid_id))
     for source in sources:
         for ticket in _latest(
-            source, since=since, open_since=open_since, leaving_out=matter.ticket_id
+            source, since=since, open_since=open_since, leaving_out=matter.ticket_id, until=as_of
         ):
             candidates.setdefault(ticket.pk, ticket)
     found = _ranked(matter, candidates.values(), by_phone=by_phone)
@@ -228,12 +240,15 @@ def _latest(
     since: dt.datetime,
     open_since: dt.datetime,
     leaving_out: int | None,
+    until: dt.datetime | None = None,
 ) -> Any:
     tickets = (
         tickets.filter(received_at__gte=open_since)
         .filter(Q(received_at__gte=since) | Q(status__in=OPEN))
         .exclude(status__in=NOT_COUNTED)
     )
+    if until is not None:
+        tickets = tickets.filter(received_at__lt=until)
     if leaving_out is not None:
         tickets = tickets.exclude(pk=leaving_out)
     return tickets.only(*READ).order_by("-received_at", "-pk")[:CANDIDATES]

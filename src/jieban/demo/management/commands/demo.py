@@ -18,6 +18,7 @@ from jieban.demo.mediation import build_mediation
 from jieban.demo.network import build_network
 from jieban.demo.organisation import create_organisation, create_people, demo_logins
 from jieban.demo.rules import create_dispatch_rules
+from jieban.demo.suggestions import build_suggestion_history
 from jieban.org.models import Unit, User
 from jieban.stats import mediation_rollups
 from jieban.stats.rollups import refresh_range
@@ -102,7 +103,6 @@ class Command(BaseCommand):
         with transaction.atomic():
             network = build_network(seed=options["seed"], now=now, admin=people["admin"])
             mediation = build_mediation(seed=options["seed"], now=now, cases=cases)
-            rules = create_dispatch_rules(people["admin"])
         generated = time.monotonic()
         if total >= 50000:
             self.stderr.write(f"  tickets written in {generated - started:.1f} s; daily rollups…")
@@ -114,6 +114,10 @@ class Command(BaseCommand):
         # Through the real actions, at the real time: after the rollups, like any later work.
         handovers = hand_over_disputes(now)
         exchange = build_exchange(now, admin=people["admin"])
+        # What the intake would have suggested these last weeks, before any dispatch rule.
+        history = build_suggestion_history(now=now, by=people["dispatcher"])
+        with transaction.atomic():
+            rules = create_dispatch_rules(people["admin"])
         elapsed = time.monotonic() - started
         counts = generator.counts
         self.stdout.write(
@@ -126,8 +130,9 @@ class Command(BaseCommand):
             f"{len(mediation.committees)} mediation committees, {len(mediation.studios)} "
             f"studios, {mediation.cases} mediation cases, {handovers} hand-overs, "
             f"{exchange.orders} 12345 platform orders with {exchange.messages} messages out, "
-            f"{exchange.open311} Open311 requests, {exchange.imported} imported tickets and "
-            f"{rules} dispatch rules "
+            f"{exchange.open311} Open311 requests, {exchange.imported} imported tickets, "
+            f"{history.suggestions} suggestions at intake (the classifier trained on "
+            f"{history.trained_on} closed tickets) and {rules} dispatch rules "
             f"in {elapsed:.1f} s (rollups {elapsed - (generated - started):.1f} s)."
         )
         self._print_logins()
