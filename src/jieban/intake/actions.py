@@ -345,11 +345,17 @@ def _prepared(
 
 
 def register_ticket(
-    draft: TicketDraft, *, by: Actor, then: Callable[[Ticket], None] | None = None
+    draft: TicketDraft,
+    *,
+    by: Actor,
+    before: Callable[[Ticket], None] | None = None,
+    then: Callable[[Ticket], None] | None = None,
 ) -> tuple[Ticket, bool]:
     """Take a ticket in; returns (ticket, created). A replayed channel + external_id creates
-    nothing and returns the ticket it created the first time. `then` writes what goes with a
-    new ticket (its suggestions) in the ticket's own transaction, under the intake's lock."""
+    nothing and returns the ticket it created the first time. `before` reads the new ticket,
+    checked but not yet stored, outside the write transaction (the suggestions worked out);
+    `then` writes what goes with it (the suggestions recorded) in the ticket's own
+    transaction, under the intake's lock: the less done there, the better."""
     require(can_register(by), _("Your role may not register tickets."))
     external_id = _checked_key(draft)
     if external_id is not None:
@@ -359,6 +365,8 @@ def register_ticket(
     now = timezone.now()
     # Built before the transaction: the less done while holding the write lock, the better.
     prepared = _prepared(draft, external_id=external_id, by=by, now=now, lookups=_Lookups())
+    if before is not None:
+        before(prepared.ticket)
     try:
         # Stored as a batch of one: the same statements, prepared once per process.
         _store_batch([draft], {0: prepared}, by=by, now=now, then=then)

@@ -18,7 +18,7 @@ from jieban.suggestions.rules import (
     suggest_place_and_unit,
     suggestion_rows,
 )
-from jieban.tickets.models import Status, Ticket
+from jieban.tickets.models import Ticket
 
 
 @dataclass
@@ -41,41 +41,50 @@ class Registered:
 def register_and_suggest(
     draft: TicketDraft, *, by: Actor, person_dispatches: bool = False
 ) -> Registered:
-    """Register a ticket through the one intake and record the suggestions made for it, in
-    the ticket's own transaction (under the intake's writer lock: `register_ticket`'s
-    `then`); a replayed ticket (the same channel and external id again) gets none a second
-    time. The centre's dispatch rules apply unless the person registering it dispatches it
-    at once (`person_dispatches`) or it came dispatched (a platform's order)."""
+    """Register a ticket through the one intake with the suggestions made for it; a replayed
+    ticket (the same channel and external id again) gets none a second time. The centre's
+    dispatch rules apply unless the person registering it dispatches it at once
+    (`person_dispatches`) or it came dispatched (a platform's order).
+
+    The suggestions are worked out from the ticket as checked, before the write transaction
+    (`register_ticket`'s `before`), so that concurrent registrations do not queue behind
+    them; only their rows and a rule's dispatch are written in the ticket's own transaction."""
     suggestions: list[Suggestion] = []
     possible_repeats: list[SimilarTicket] = []
-    outcome: list[tuple[Ticket, PlaceAndUnit]] = []
+    worked_out: list[PlaceAndUnit] = []
 
-    def record(ticket: Ticket) -> None:
+    def work_out(ticket: Ticket) -> None:
         suggestions.extend(category_suggestions_for(ticket))
         possible_repeats.extend(similar_tickets(ticket, by=by))
         suggestions.extend(repeat_suggestions(ticket, possible_repeats))
-        # A platform's order comes dispatched: no rule, no unit to suggest.
-        place_and_unit = suggest_place_and_unit(
-            address=ticket.address,
-            category=ticket.category,
-            grid=ticket.grid,
-            units=ticket.status == Status.NEW,
+        # A platform's order comes dispatched (a unit with it): no rule, no unit to suggest.
+        worked_out.append(
+            suggest_place_and_unit(
+                address=ticket.address,
+                category=ticket.category,
+                grid=ticket.grid,
+                units=not draft.unit,
+            )
         )
+
+    outcome: list[Ticket] = []
+
+    def record(ticket: Ticket) -> None:
+        place_and_unit = worked_out[0]
         if not person_dispatches:
             confidence = category_confidence(ticket, suggestions)
             ticket = dispatch_by_rule(ticket, place_and_unit, category_confidence=confidence)
         suggestions.extend(suggestion_rows(ticket, place_and_unit))
         Suggestion.objects.bulk_create(suggestions)
-        outcome.append((ticket, place_and_unit))
+        outcome.append(ticket)
 
-    ticket, created = register_ticket(draft, by=by, then=record)
+    ticket, created = register_ticket(draft, by=by, before=work_out, then=record)
     if not created:
         return Registered(ticket, created=False)
-    ticket, place_and_unit = outcome[0]
     return Registered(
-        ticket,
+        outcome[0],
         created=True,
         suggestions=suggestions,
         possible_repeats=possible_repeats,
-        place_and_unit=place_and_unit,
+        place_and_unit=worked_out[0],
     )
