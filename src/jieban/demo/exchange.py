@@ -1,13 +1,14 @@
 """The demo's exchange with the outside, made through the real actions at the moment the demo
 is loaded: the city's 12345 platform (its mapping tables) with orders in (most taken in as
 tickets, one waiting in the needs-mapping list with its code), the units' steps sent up as
-messages (delivered, a few waiting with their last error, one failing for more than a day), the
+messages (delivered, a few waiting with their last error, to be tried again), the
 platform's events (an urging, a refused return, its follow-up call); an Open311 application's
 key with a handful of requests; and an import source with a finished import. The actions
 stamp the real time, so a demo dated elsewhere (`--now`) has none of it, as with hand-overs.
 
 Only the delivery outcomes are written as the worker would have recorded them (the demo has
-no platform to deliver to), and the oldest message is dated back a day and a half.
+no platform to deliver to), each at the moment its message was queued: no message is dated
+before its ticket, so none has failed for more than a day yet.
 """
 
 from __future__ import annotations
@@ -211,13 +212,11 @@ def _steps(platform: Platform, tickets: list[Ticket], made: ExchangeDemo) -> Non
     messages = list(PlatformMessage.objects.filter(platform=platform).order_by("pk"))
     made.messages = len(messages)
     now = timezone.now()
-    # As the worker would have recorded them: most delivered, three waiting with their last
-    # error, the oldest failing for more than a day.
+    # As the worker would have recorded them: most delivered, four waiting with their last
+    # error (the platform's gateway failing, or timing out) and their next try.
     for index, message in enumerate(messages):
-        if index == 0:
-            _failed(message, since=now - dt.timedelta(hours=36), tries=12)
-        elif index in (3, 5, 7):
-            _failed(message, since=message.created_at, tries=2)
+        if index in (0, 3, 5, 7):
+            _failed(message, error="HTTP 502 Bad Gateway" if index == 0 else "timed out after 10 s")
         else:
             MessageAttempt.objects.create(message=message, at=message.created_at, ok=True)
             message.attempts = 1
@@ -227,17 +226,13 @@ def _steps(platform: Platform, tickets: list[Ticket], made: ExchangeDemo) -> Non
     Platform.objects.filter(pk=platform.pk).update(last_delivery_at=now)
 
 
-def _failed(message: PlatformMessage, *, since: dt.datetime, tries: int) -> None:
-    error = "HTTP 502 Bad Gateway" if tries > 2 else "timed out after 10 s"
-    for attempt in range(tries):
-        MessageAttempt.objects.create(
-            message=message, at=since + dt.timedelta(minutes=10 * attempt), error=error
-        )
-    message.created_at = since
-    message.attempts = tries
+def _failed(message: PlatformMessage, *, error: str) -> None:
+    """The message's first try, failed when it was queued; the next one in ten minutes."""
+    MessageAttempt.objects.create(message=message, at=message.created_at, error=error)
+    message.attempts = 1
     message.last_error = error
     message.next_attempt_at = timezone.now() + dt.timedelta(minutes=10)
-    message.save(update_fields=["created_at", "attempts", "last_error", "next_attempt_at"])
+    message.save(update_fields=["attempts", "last_error", "next_attempt_at"])
 
 
 def _events(platform: Platform, tickets: list[Ticket]) -> None:
