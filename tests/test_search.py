@@ -403,6 +403,24 @@ def index_words(cursor: Any, schema: str, table: str) -> set[tuple[str, int]]:
     return words
 
 
+def live_and_fresh_words(cursor: Any) -> tuple[set[tuple[str, int]], set[tuple[str, int]]]:
+    """The words the live index holds, and those an index made afresh from the tickets by the
+    triggers' own SQL would hold."""
+    migration = short_index_migration()
+    cursor.execute(
+        "CREATE VIRTUAL TABLE temp.fresh_words USING fts5("
+        "words, content='', tokenize='ascii', detail='none')"
+    )
+    cursor.execute(
+        "INSERT INTO temp.fresh_words (rowid, words) SELECT id,"
+        f" {migration.ticket_words('tickets_ticket')} FROM tickets_ticket"
+    )
+    live = index_words(cursor, "main", migration.TABLE)
+    fresh = index_words(cursor, "temp", "fresh_words")
+    cursor.execute("DROP TABLE temp.fresh_words")
+    return live, fresh
+
+
 @pytest.mark.sqlite_only
 class TestShortSearchIndex:
     """The SQLite index behind short searches: kept whole by its triggers, whoever writes."""
@@ -414,17 +432,7 @@ class TestShortSearchIndex:
         Ticket.objects.filter(pk=tickets[2].pk).update(status="closed")
         migration = short_index_migration()
         with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE VIRTUAL TABLE temp.fresh_words USING fts5("
-                "words, content='', tokenize='ascii', detail='none')"
-            )
-            cursor.execute(
-                "INSERT INTO temp.fresh_words (rowid, words) SELECT id,"
-                f" {migration.ticket_words('tickets_ticket')} FROM tickets_ticket"
-            )
-            live = index_words(cursor, "main", migration.TABLE)
-            fresh = index_words(cursor, "temp", "fresh_words")
-            cursor.execute("DROP TABLE temp.fresh_words")
+            live, fresh = live_and_fresh_words(cursor)
             cursor.execute(
                 f"INSERT INTO {migration.TABLE} ({migration.TABLE}, rank)"
                 " VALUES ('integrity-check', 1)"
@@ -509,19 +517,8 @@ class TestShortSearchFromABatch:
         # The trigger takes the words out again when a batch's ticket changes or goes.
         Ticket.objects.filter(pk=made[0].pk).update(title="广场舞")  # type: ignore[union-attr]
         Ticket.objects.filter(pk=made[1].pk).delete()  # type: ignore[union-attr]
-        migration = short_index_migration()
         with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE VIRTUAL TABLE temp.fresh_words USING fts5("
-                "words, content='', tokenize='ascii', detail='none')"
-            )
-            cursor.execute(
-                "INSERT INTO temp.fresh_words (rowid, words) SELECT id,"
-                f" {migration.ticket_words('tickets_ticket')} FROM tickets_ticket"
-            )
-            live = index_words(cursor, "main", migration.TABLE)
-            fresh = index_words(cursor, "temp", "fresh_words")
-            cursor.execute("DROP TABLE temp.fresh_words")
+            live, fresh = live_and_fresh_words(cursor)
             cursor.execute(f"SELECT count(*) FROM {search_words.FLAG}")
             (flags,) = cursor.fetchone()
         assert live == fresh
