@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from jieban.addresses import Address, read_address
 from jieban.community.models import Building, GridVersion
 from jieban.community.selectors import tree_place
+from jieban.inputs import printable
 from jieban.org.models import Unit
 
 # How sure a match is: a building named exactly, or only its place.
@@ -84,7 +85,9 @@ def station_of(grid: Unit, *, day: dt.date | None = None) -> Unit | None:
 def match_address(address: str) -> PlaceMatch | None:
     """The grid and station `address` is in, by the registered buildings; None when nothing
     matches or the place is in more than one grid."""
-    parts = read_address(address)
+    # A call being typed may hold what no text may (a NUL refused with the form): not
+    # looked for, and PostgreSQL would refuse it as a parameter.
+    parts = read_address(printable(address))
     if not parts.place:
         return None
     buildings = Building.objects.select_related("grid__parent__parent").order_by("pk")

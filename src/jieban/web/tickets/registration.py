@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 
 from jieban.errors import Conflict, InvalidInput
 from jieban.http import AuthenticatedRequest
+from jieban.inputs import printable
 from jieban.intake.actions import TicketDraft, mark_repeat
 from jieban.org.actors import Actor
 from jieban.org.models import Unit, UnitKind, User
@@ -95,9 +96,11 @@ def _register_form(
 
 
 def _suggested(data: QueryDict) -> PlaceAndUnit:
-    """The grid and units suggested for what the form holds so far."""
-    category = Category.objects.filter(code=data.get("category") or "", is_active=True).first()
-    grid_code = data.get("grid") or ""
+    """The grid and units suggested for what the form holds so far (read without the
+    characters no text may hold: a refused form may carry them)."""
+    category_code = printable(data.get("category") or "")
+    category = Category.objects.filter(code=category_code, is_active=True).first()
+    grid_code = printable(data.get("grid") or "")
     grids = Unit.objects.filter(code=grid_code, kind=UnitKind.GRID).select_related("parent__parent")
     grid = grids.first() if grid_code else None
     address = (data.get("address") or "")[:300]
