@@ -60,7 +60,7 @@ def test_a_call_registered_with_every_suggestion_taken(
     # The earlier report of the same matter, with its reasons, marked in one click.
     row = page.locator(f'[data-testid="similar-ticket"][data-number="{earlier.number}"]')
     expect(row).to_be_visible()
-    expect(row.locator('[data-testid="similar-reason"]').first).to_have_text("同一楼栋")
+    expect(row.locator('[data-testid="similar-reason"]').first).to_have_text("同一地址")
     row.get_by_text("本次来电是此件的重复反映").click()
 
     # The unit: the station of the building's grid, first in the picker, saying why.
