@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 
+from jieban.files import private_directory
 from jieban.suggestions.models import LabelMapping
 from jieban.tickets.models import Category
 
@@ -59,11 +62,27 @@ def model_dir(settings: Any, tmp_path: Path) -> Path:
     return Path(settings.DATA_DIR)
 
 
+@pytest.fixture(scope="session")
+def trained_once(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The file `jieban classifier train` writes for the three labels, trained once for the
+    session (a calibrated model takes seconds to train; the tests need it, not its training
+    again)."""
+    folder = tmp_path_factory.mktemp("classifier")
+    with override_settings(DATA_DIR=folder / "data"):
+        run("train", "--csv", write_csv(folder / "train.csv", csv_bytes(labelled_rows())))
+    return (folder / "data" / "classifier" / "categories.joblib").read_bytes()
+
+
 @pytest.fixture
-def trained(model_dir: Path, tmp_path: Path) -> Path:
-    """A model trained on the three labels, saved in the test's data directory."""
-    run("train", "--csv", write_csv(tmp_path / "train.csv", csv_bytes(labelled_rows())))
-    return model_dir / "classifier" / "categories.joblib"
+def trained(model_dir: Path, trained_once: bytes) -> Path:
+    """A model trained on the three labels by the command, in the test's data directory
+    (0600 in a 0700 directory, as the command leaves it)."""
+    path = model_dir / "classifier" / "categories.joblib"
+    private_directory(path.parent)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(trained_once)
+    return path
 
 
 @pytest.fixture

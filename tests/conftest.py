@@ -22,7 +22,7 @@ from jieban.intake.actions import TicketDraft, register_ticket
 from jieban.org.actions import create_person, create_unit
 from jieban.org.models import ApiToken, User
 from jieban.tickets.models import Ticket
-from tests.classifier_data import mapped, model_dir, trained  # noqa: F401 - the fixtures
+from tests.classifier_data import mapped, model_dir, trained, trained_once  # noqa: F401 - the fixtures
 
 PASSWORD = "test-pass-123"
 
