@@ -38,6 +38,8 @@ DOMAIN = {
     # Suggestions at intake: the category, earlier reports, the grid and unit from the address
     # (the community network's buildings), dispatch rules.
     "suggestions": {"org", "workcalendar", "tickets", "intake", "community"},
+    # Operating the system: backups, health and metrics read what the other apps hold.
+    "ops": {"org", "notify", "tickets", "exchange"},
 }
 MAY_IMPORT: dict[str, set[str]] = {
     **DOMAIN,

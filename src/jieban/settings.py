@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "jieban.mediation",
     "jieban.exchange",
     "jieban.suggestions",
+    "jieban.ops",
     "jieban.worker",
     "jieban.demo",
     "jieban.api",
