@@ -304,8 +304,8 @@ def short_queries(rows: list[dict[str, str]]) -> set[str]:
 
 
 class TestShortSearch:
-    """One or two characters (most Chinese words): an index of characters and pairs on
-    SQLite, with exactly the answers of `icontains`."""
+    """One or two characters (most Chinese words): an index of characters and pairs (SQLite's
+    FTS5, PostgreSQL's GIN), with exactly the answers of `icontains`."""
 
     @pytest.fixture
     def written(self, cast: Cast) -> list[Ticket]:
@@ -324,9 +324,11 @@ class TestShortSearch:
         many: int,
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
-        # Each of the three plans on SQLite (PostgreSQL has one).
+        # Each of the three plans on SQLite; on PostgreSQL, through the index (the first two)
+        # or reading the text.
         monkeypatch.setattr(selectors, "FEW_MATCHES", few)
         monkeypatch.setattr(selectors, "MANY_MATCHES", many)
+        monkeypatch.setattr(selectors, "PG_MANY_MATCHES", many)
         queries = short_queries(SHORT_WORD_TEXTS)
         assert len(queries) > 200
         answers = {query: (found(cast.dispatcher, query), reference(query)) for query in queries}
@@ -383,6 +385,37 @@ class TestShortSearch:
         assert found(cast.handler_a, "噪音") == {noise.number}
         assert found(cast.handler_b, "噪音") == set()
         assert found(cast.outsider, "噪") == set()
+
+    def test_it_counts_what_icontains_finds(self, cast: Cast, written: list[Ticket]) -> None:
+        user = cast.dispatcher
+        dispatched = written[1]
+        transitions.dispatch_ticket(dispatched.number, unit=Unit.objects.get(code="PS-A"), by=user)
+        for query in ("水", "噪音", "火箭", "栋", "WI"):
+            expected = len(reference(query))
+            assert selectors.count_tickets(user, TicketFilters(q=query), limit=100) == (
+                selectors.Total(expected)
+            )
+        # With another filter, and past the limit.
+        assert selectors.count_tickets(
+            user, TicketFilters(q="水", status="dispatched"), limit=100
+        ) == selectors.Total(1)
+        assert selectors.count_tickets(user, TicketFilters(q="水"), limit=1) == selectors.Total(
+            1, exact=False
+        )
+
+    @pytest.mark.postgres_only
+    def test_postgresql_reads_its_index_of_characters_and_pairs(
+        self, cast: Cast, written: list[Ticket]
+    ) -> None:
+        # So few tickets would be read whole; told not to, the planner shows the index serves
+        # the search's own expression (an expression that differed in anything would not).
+        query = filter_tickets(cast.dispatcher, TicketFilters(q="噪音")).order_by()
+        sql, params = query.query.sql_with_params()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "ticket_short_words_idx" in plan
 
 
 def short_index_migration() -> Any:

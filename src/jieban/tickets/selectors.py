@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, F, Lookup, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -246,6 +247,54 @@ def _fts5_search(
     return tickets.filter(walk)
 
 
+# PostgreSQL's index of characters and pairs (migration 0024): a ticket holds the word.
+SHORT_WORDS_HELD = (
+    "jieban_short_words(tickets_ticket.title, tickets_ticket.content,"
+    " tickets_ticket.address, tickets_ticket.resident_name) @> ARRAY[jieban_short_word(%s)]"
+)
+# From this many matches on, a page of them is met sooner by walking the newest tickets and
+# reading their text than by fetching every match from the index and sorting them (measured
+# at ten million tickets: bench/RESULTS.md).
+PG_MANY_MATCHES = 20_000
+# The memory a count through the index may take for its bitmap of matching tickets. Past
+# work_mem (4 MB by default) the bitmap keeps pages instead of tickets, and PostgreSQL then
+# works out again the words of every ticket on such a page (50 µs each): seconds for a common
+# word at ten million tickets. 256 MB holds the pages of fifty million tickets.
+BITMAP_MEMORY = "256MB"
+
+
+@contextlib.contextmanager
+def _whole_bitmap() -> Iterator[None]:
+    """On PostgreSQL, the block's queries may keep their index bitmaps whole (BITMAP_MEMORY)."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{BITMAP_MEMORY}'")
+        yield
+
+
+def _short_words(text: str) -> Q:
+    """PostgreSQL: the tickets whose text holds `text` (one or two characters), through the
+    index, or whose number it is."""
+    held = RawSQL(SHORT_WORDS_HELD, [text], output_field=BooleanField())
+    return Q(held) | Q(number=text)
+
+
+def _short_search(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
+    """One or two characters on PostgreSQL: through the index when the matches are few enough
+    to fetch and sort; else the newest tickets are walked, reading their text, which meets a
+    page of matches within a few hundred tickets (the `_fts5_search` choice, on SQLite)."""
+    with _whole_bitmap(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM tickets_ticket WHERE {SHORT_WORDS_HELD}"
+            " LIMIT %s) AS matches",
+            [text, PG_MANY_MATCHES],
+        )
+        (found,) = cursor.fetchone()
+    if found >= PG_MANY_MATCHES:
+        return tickets.filter(_short_text(text))
+    return tickets.filter(_short_words(text))
+
+
 def _short_text(text: str) -> Q:
     """What one or two characters find: the whole number, or any part of a text column."""
     condition = Q(number=text)
@@ -266,8 +315,8 @@ def search_tickets(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
     Three characters or more: any substring of the number, title, content, address or
     resident's name, through the trigram index (SQLite FTS5, PostgreSQL pg_trgm). Fewer (a
     Chinese word of two characters, or one): the exact number, or any substring of the text
-    columns as `icontains` finds it; on SQLite through the index of characters and pairs, on
-    PostgreSQL by a scan, newest first, which stops at the first page of matches.
+    columns as `icontains` finds it, through the index of characters and pairs (SQLite's
+    FTS5 one, PostgreSQL's GIN one), or for a word that common, by walking the newest tickets.
     """
     text = search_text(query)
     if not text:
@@ -277,7 +326,7 @@ def search_tickets(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
             return _fts5_search(tickets, SHORT_MATCHES, [text, text], scan=_short_text(text))
         return _fts5_search(tickets, TRIGRAM_MATCHES, [fts5_phrase(text)])
     if len(text) < TRIGRAM:
-        return tickets.filter(_short_text(text))
+        return _short_search(tickets, text)
     condition = Q(ILike(F("number"), text))
     for name in SEARCHED_TEXT:
         condition |= Q(ILike(F(name), text))
@@ -447,6 +496,11 @@ def count_tickets(
     matches were not looked at, and the count is what it is at least.
     """
     text = search_text(filters.q)
+    if text and len(text) < TRIGRAM and connection.vendor == "postgresql":
+        # Through PostgreSQL's index of characters and pairs, beside the other filters'.
+        others = filter_tickets(user, replace(filters, q=None))
+        with _whole_bitmap():
+            return count_up_to(others.filter(_short_words(text)), limit)
     if not text or connection.vendor != "sqlite":
         return count_up_to(tickets if tickets is not None else filter_tickets(user, filters), limit)
     others = filter_tickets(user, replace(filters, q=None))
