@@ -1,4 +1,5 @@
-"""Benchmark: the server time of the pages people use, over a million demo tickets in SQLite.
+"""Benchmark: the server time of the pages people use, over a million demo tickets in SQLite
+(or, with `--database-url`, in a PostgreSQL database of any size: see `measure_in_postgresql`).
 
 Builds (once, cached under bench/out/pages-<N>/) a `jieban demo --tickets N` database and keeps
 it as a template, with the moment it was built for: every run copies the template and travels
@@ -59,6 +60,24 @@ class Case:
     status: str = ""
 
 
+# With --search: two characters common and rare (as bench/search.py found them in the
+# million demo tickets: 134,629, 27,060, 19,976, 1,174, 306 and no match), one character
+# common, rare and absent, and three characters (the trigram index) common and rare.
+SEARCHED_WORDS = [
+    "物业",
+    "停车",
+    "补办",
+    "道附",
+    "雪梅",
+    "火箭",
+    "区",
+    "霞",
+    "鑫",
+    "噪音扰",
+    "蒋雪梅",
+]
+
+
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[max(0, round(share * len(ordered)) - 1)]
@@ -105,10 +124,11 @@ def build(data_dir: Path, work: Path, tickets: int, seed: int, now: str | None) 
         stderr=sys.stderr,
     )
     seconds = time.perf_counter() - started
-    with connection.cursor() as cursor:
-        # No ANALYZE: the application never runs it, so its query planner works without
-        # statistics; the benchmark measures it as it is.
-        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            # No ANALYZE: the application never runs it, so its query planner works without
+            # statistics; the benchmark measures it as it is.
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.close()
     meta = {
         "now": moment.isoformat(),
@@ -118,7 +138,8 @@ def build(data_dir: Path, work: Path, tickets: int, seed: int, now: str | None) 
         "built_on": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
     }
-    shutil.copy(work / "jieban.sqlite3", data_dir / "template.sqlite3")
+    if (work / "jieban.sqlite3").exists():
+        shutil.copy(work / "jieban.sqlite3", data_dir / "template.sqlite3")
     (data_dir / "built.json").write_text(json.dumps(meta, indent=2))
     print(f"built in {seconds:.0f} s; template kept in {data_dir}", flush=True)
     return meta
@@ -185,8 +206,9 @@ def profile(case: Case, clients: dict[str, Any]) -> None:
         print(f"      {ms:7.1f} ms {rows:6d} rows  {sql[:700]}")
         if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
             continue
+        explain = "EXPLAIN QUERY PLAN" if connection.vendor == "sqlite" else "EXPLAIN ANALYZE"
         with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            cursor.execute(f"{explain} {sql}")
             for row in cursor.fetchall():
                 print(f"                 plan: {row[-1]}")
 
@@ -232,12 +254,23 @@ def main() -> None:
         "--only", action="append", default=[], help="measure the pages whose name contains this"
     )
     parser.add_argument(
+        "--database-url",
+        default=None,
+        help="measure in this PostgreSQL database (built there when it is empty) instead of a"
+        " copy of the SQLite template",
+    )
+    parser.add_argument(
+        "--search", action="store_true", help="also the list searched for words common and rare"
+    )
+    parser.add_argument(
         "--after-sweep",
         action="store_true",
         help="first run the worker's sweep (reports not published), as `jieban serve` would",
     )
     args = parser.parse_args()
 
+    if args.database_url:
+        return measure_in_postgresql(args)
     data_dir = HERE / "out" / f"pages-{args.tickets}"
     template = data_dir / "template.sqlite3"
     work = data_dir / "run"
@@ -266,6 +299,11 @@ def main() -> None:
         meta = build(data_dir, work, args.tickets, args.seed, args.now)
     assert not settings.DEBUG, "measure with JIEBAN_DEBUG off"
 
+    run_at(meta, args)
+
+
+def run_at(meta: dict[str, Any], args: argparse.Namespace) -> None:
+    """Travel back to the moment the data were built for and measure."""
     import time_machine
 
     moment = dt.datetime.fromisoformat(meta["now"])
@@ -275,6 +313,44 @@ def main() -> None:
             first_sweep()
         failed = measure(args)
     sys.exit(1 if failed else 0)
+
+
+def measure_in_postgresql(args: argparse.Namespace) -> None:
+    """Measure in the PostgreSQL database `--database-url` itself (no copy: at ten million
+    tickets a copy would take longer than the run), building the demo there if it is empty.
+    What it was built for is kept in bench/out/pages-pg-<database>/built.json; a database
+    built otherwise (bench/grow.py's copies, or the demo run by hand) needs `--now`."""
+    name = args.database_url.rsplit("/", 1)[-1]
+    data_dir = HERE / "out" / f"pages-pg-{name}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ["JIEBAN_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jieban.settings")
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", "--noinput", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM org_unit")
+        (units,) = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM tickets_ticket")
+        (tickets,) = cursor.fetchone()
+    kept = data_dir / "built.json"
+    if not units:
+        meta = build(data_dir, data_dir, args.tickets, args.seed, args.now)
+    elif args.now:
+        meta = {"now": args.now, "tickets": tickets, "seed": args.seed}
+        kept.write_text(json.dumps(meta, indent=2))
+    elif kept.exists():
+        meta = json.loads(kept.read_text())
+    else:
+        sys.exit(f"{name} holds data of an unknown moment: give --now")
+    print(f"measuring in {name}: {tickets:,} tickets, built for {meta['now']}", flush=True)
+    run_at(meta, args)
 
 
 def first_sweep() -> None:
@@ -355,6 +431,11 @@ def measure(args: argparse.Namespace) -> bool:
             [f"/api/v1/stats?period=month&start={stats_start}&end={stats_end}&group_by=unit"],
         ),
     ]
+    if args.search:
+        cases += [
+            Case(f"ticket list ?q={word}", "dispatcher", [f"/tickets/?q={word}"])
+            for word in SEARCHED_WORDS
+        ]
     if args.only:
         cases = [case for case in cases if any(part in case.name for part in args.only)]
     failed = False
