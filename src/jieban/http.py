@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
+from django.core.signals import request_finished, request_started
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.urls import resolve
@@ -21,7 +22,7 @@ from jieban.inputs import printable
 from jieban.ops.metrics import observe_request
 from jieban.org.history import ACTING_REQUEST
 from jieban.org.models import User
-from jieban.request_log import REQUEST_ID, REQUEST_ID_HEADER, request_id_for
+from jieban.request_log import REQUEST_ID, REQUEST_ID_HEADER, begin_request, end_request
 
 access_log = logging.getLogger("jieban.access")
 
@@ -132,25 +133,24 @@ class ObserveRequests:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
+        # The id is set when Django starts handling a request and cleared once the answer is
+        # sent: Django's own record of a 4xx or 5xx, written after the middleware returned,
+        # carries it too.
+        request_started.connect(begin_request, dispatch_uid="jieban.request_id")
+        request_finished.connect(end_request, dispatch_uid="jieban.request_id")
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        request_id = request_id_for(request.headers.get(REQUEST_ID_HEADER))
-        token = REQUEST_ID.set(request_id)
         started = time.perf_counter()
-        try:
-            response = self.get_response(request)
-            seconds = time.perf_counter() - started
-            response[REQUEST_ID_HEADER] = request_id
-            route = route_of(request)
-            observe_request(
-                method=request.method or "", route=route, status=response.status_code,
-                seconds=seconds,
-            )  # fmt: skip
-            if request.path_info not in PROBES or response.status_code >= 300:
-                self._log(request, response, route, seconds)
-            return response
-        finally:
-            REQUEST_ID.reset(token)
+        response = self.get_response(request)
+        seconds = time.perf_counter() - started
+        response[REQUEST_ID_HEADER] = REQUEST_ID.get()
+        route = route_of(request)
+        observe_request(
+            method=request.method or "", route=route, status=response.status_code, seconds=seconds
+        )
+        if request.path_info not in PROBES or response.status_code >= 300:
+            self._log(request, response, route, seconds)
+        return response
 
     @staticmethod
     def _log(request: HttpRequest, response: HttpResponseBase, route: str, seconds: float) -> None:

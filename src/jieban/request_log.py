@@ -35,6 +35,16 @@ def request_id_for(incoming: str | None) -> str:
     return uuid.uuid4().hex
 
 
+def begin_request(sender: Any, environ: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    """`request_started`: the request's id, for every record until its answer is sent."""
+    REQUEST_ID.set(request_id_for((environ or {}).get("HTTP_X_REQUEST_ID")))
+
+
+def end_request(sender: Any, **kwargs: Any) -> None:
+    """`request_finished` (the answer sent): no request is being handled."""
+    REQUEST_ID.set("")
+
+
 class LogContext(logging.Filter):
     """Puts the request id and the worker's name, where there is one, on every record."""
 
