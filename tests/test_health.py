@@ -16,11 +16,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from jieban.exchange.actions import receive_orders
-from jieban.exchange.models import Platform
+from jieban.exchange.models import Platform, PlatformMessage
 from jieban.notify.models import Gateway, Notification
 from jieban.notify.outbox import deliver_due, notify
 from jieban.ops.heartbeat import record_sweep
 from jieban.ops.models import WorkerBeat
+from jieban.ops.outboxes import backlog, stuck
 from jieban.tickets import transitions
 from jieban.worker.runner import run_sweep
 from tests.conftest import Cast, local, process_env, run_jieban
@@ -215,3 +216,54 @@ def test_it_fails_when_the_database_is_not_reachable(tmp_path: Any) -> None:
             "outbox": {"status": "unknown"},
         },
     }
+
+
+def plans(queries: list[str]) -> list[str]:
+    """Each query's plan as the database would run it."""
+    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    found = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE notify_notification; ANALYZE exchange_platformmessage")
+        for sql in queries:
+            cursor.execute(explain + sql)
+            found.append("\n".join(str(row) for row in cursor.fetchall()))
+    return found
+
+
+def test_the_outbox_reads_go_through_the_indexes_of_the_undelivered(
+    cast: Cast, settings: Any
+) -> None:
+    # Delivered millions, in small: 10,000 notifications and 10,000 platform messages; and a
+    # platform switched off a year ago with its 5,000 messages still waiting.
+    platform = make_platform()
+    (taken,) = receive_orders(platform, [platform_order("SZ-P1")])
+    order = platform.orders.get()
+    off = Platform.objects.create(code="old", name="旧平台", secret="x", is_active=False)
+    year_ago = NOW - dt.timedelta(days=365)
+    Notification.objects.bulk_create(
+        Notification(kind="test", gateway=Gateway.WEBHOOK, title="t", state="delivered",
+                     created_at=NOW, next_attempt_at=NOW, delivered_at=NOW)
+        for _ in range(10_000)
+    )  # fmt: skip
+    PlatformMessage.objects.bulk_create(
+        [PlatformMessage(platform=platform, order=order, kind="accepted", next_attempt_at=None,
+                         delivered_at=NOW) for _ in range(10_000)]
+        + [PlatformMessage(platform=off, order=order, kind="accepted", next_attempt_at=year_ago)
+           for _ in range(5_000)]
+    )  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        assert stuck(NOW) == []
+        # What /metrics counts: the backlogs, from the same indexes.
+        assert backlog() == {"notifications": 0, "exchange": 0}
+    read = [query["sql"] for query in queries if "MIN(" in query["sql"] or "COUNT(" in query["sql"]]
+    exchange_due, notifications_due, notifications_count, exchange_count = plans(read)
+    for plan in (notifications_due, notifications_count):
+        assert "notification_pending_idx" in plan, plan
+    for plan in (exchange_due, exchange_count):
+        assert "platform_message_waiting_idx" in plan, plan
+    for plan in (exchange_due, notifications_due, notifications_count, exchange_count):
+        # PostgreSQL's "Seq Scan", SQLite's "SCAN <table>" without an index: the whole table.
+        whole_table = [line for line in plan.splitlines()
+                       if "Seq Scan" in line or ("SCAN " in line and "USING" not in line)]  # fmt: skip
+        assert whole_table == [], plan
