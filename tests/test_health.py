@@ -237,7 +237,7 @@ def test_the_outbox_reads_go_through_the_indexes_of_the_undelivered(
     # Delivered millions, in small: 10,000 notifications and 10,000 platform messages; and a
     # platform switched off a year ago with its 5,000 messages still waiting.
     platform = make_platform()
-    (taken,) = receive_orders(platform, [platform_order("SZ-P1")])
+    receive_orders(platform, [platform_order("SZ-P1")])
     order = platform.orders.get()
     off = Platform.objects.create(code="old", name="旧平台", secret="x", is_active=False)
     year_ago = NOW - dt.timedelta(days=365)
@@ -264,6 +264,9 @@ def test_the_outbox_reads_go_through_the_indexes_of_the_undelivered(
         assert "platform_message_waiting_idx" in plan, plan
     for plan in (exchange_due, notifications_due, notifications_count, exchange_count):
         # PostgreSQL's "Seq Scan", SQLite's "SCAN <table>" without an index: the whole table.
-        whole_table = [line for line in plan.splitlines()
-                       if "Seq Scan" in line or ("SCAN " in line and "USING" not in line)]  # fmt: skip
+        whole_table = [
+            line
+            for line in plan.splitlines()
+            if "Seq Scan" in line or ("SCAN " in line and "USING" not in line)
+        ]
         assert whole_table == [], plan
