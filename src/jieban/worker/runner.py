@@ -85,6 +85,8 @@ def run_sweep(*, should_stop: Callable[[], bool] = _never) -> SweepReport:
         started = time.perf_counter()
         outcome = job.run(now, should_stop)
         report.add(job, outcome, time.perf_counter() - started)
+    if should_stop():  # the last job may have stopped before its end
+        return report
     sweep = Sweep(
         worker=WORKER.get() or worker_name(),
         started_at=now,
