@@ -55,7 +55,6 @@ def main() -> None:
         from django.conf import settings
         from django.core.management import call_command
         from django.test import Client, override_settings
-
         from django.utils import timezone
 
         from jieban.ops.heartbeat import record_sweep
