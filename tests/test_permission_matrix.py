@@ -62,6 +62,7 @@ from jieban.mediation.actions import (
 )
 from jieban.mediation.handovers import hand_over
 from jieban.notify.models import Notification
+from jieban.ops.heartbeat import record_sweep
 from jieban.org.actions import create_unit
 from jieban.org.models import ApiToken, User
 from jieban.stats.reports import publish_report
@@ -267,6 +268,9 @@ ROWS: list[Row] = [
     # --- Public: residents follow their own case (the resolved ticket's phone ends in 1234) -
     Row("track/", "/track/", read=EVERYONE, write=EVERYONE, authenticates=False,
         data={"number": "{resolved}", "phone_last4": "1234"}),
+    # --- The operator's probes: no login; /metrics from 127.0.0.1 (the test client's) -------
+    Row("healthz", "/healthz", read=EVERYONE, authenticates=False),
+    Row("metrics", "/metrics", read=EVERYONE, authenticates=False),
     # --- Pages -------------------------------------------------------------------------------
     Row("", "/", read=PEOPLE),
     Row("inbox/", "/inbox/", read=PEOPLE),
@@ -819,6 +823,9 @@ def world(cast: Cast) -> World:
         objects["message"] = str(PlatformMessage.objects.get().pk)
         # A dispatch rule of the command centre.
         objects["rule"] = str(create_rule(RuleDraft(**RULE), by=cast.dispatcher).pk)
+        # A worker's sweep, for /healthz to answer 200.
+        record_sweep(worker="matrix:1", started_at=NOW, finished_at=NOW, seconds=1.0,
+                     job_seconds={})  # fmt: skip
         _token, raw = ApiToken.issue(cast.dispatcher, name="12345 channel")
     return World(objects, {member: getattr(cast, member) for member in CAST}, raw)
 

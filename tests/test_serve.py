@@ -31,12 +31,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
     set_up_process_bureau(env)
     token = run_jieban(env, "token", "create", "d").strip()
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jieban", "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    # To a file: a pipe nobody reads would fill with the access lines and stall the server.
+    with (tmp_path / "server.log").open("ab") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "jieban", "serve", "--port", str(port), "--workers", "1"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         # Under a loaded CI machine gunicorn may take a while to boot its workers.

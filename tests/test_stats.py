@@ -341,6 +341,7 @@ class TestRollups:
                 "delivery",
                 "platform-delivery",
                 "imports",
+                "ticket-tally",
             ]
             # The newest first: what the home pages read.
             assert list(DirtyDay.objects.values_list("day", flat=True)) == [

@@ -3,7 +3,9 @@ cleanly with nothing half-written, and the next sweep finishes the work."""
 
 from __future__ import annotations
 
+import json
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -73,12 +75,15 @@ def test_sigterm_during_a_sweep_stops_cleanly(tmp_path: Path) -> None:
         while counts(database)[0] == 0 and time.monotonic() < deadline:
             time.sleep(0.02)
         worker.send_signal(signal.SIGTERM)
-        out, err = worker.communicate(timeout=60)
+        _out, err = worker.communicate(timeout=60)
     finally:
         if worker.poll() is None:
             worker.kill()
     assert worker.returncode == 0, err
-    assert "worker: stopped" in out
+    # Its lines are JSON on stderr (the default of `jieban worker`), each naming the worker.
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert lines[-1]["message"] == "worker: stopped"
+    assert {line["worker"] for line in lines} == {f"{socket.gethostname()}:{worker.pid}"}
     orders, supervised, matching = counts(database)
     assert 0 < orders < TICKETS, "SIGTERM should land mid-sweep"
     assert orders == supervised == matching
@@ -111,6 +116,7 @@ def test_it_runs_every_apps_jobs_in_the_sweeps_order() -> None:
         "delivery",
         "platform-delivery",
         "imports",
+        "ticket-tally",
     ]
     assert [job.name for job in jobs if job.between_sweeps] == [
         "delivery",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Sequence
@@ -17,6 +18,11 @@ class ConfigurationError(RuntimeError):
 def env_str(name: str, default: str) -> str:
     value = os.environ.get(name)
     return default if value is None or value == "" else value
+
+
+def data_directory() -> Path:
+    """`JIEBAN_DATA_DIR` (default `var`), absolute; the settings make it private."""
+    return Path(env_str("JIEBAN_DATA_DIR", "var")).resolve()
 
 
 def env_int(name: str, default: int) -> int:
@@ -97,3 +103,29 @@ def env_positive_int(name: str, default: int) -> int:
     if value < 1:
         raise ConfigurationError(f"{name} must be 1 or more, got {value}")
     return value
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def env_networks(name: str, default: list[str]) -> list[Network]:
+    """A comma-separated list of networks (`10.0.0.0/8`, `::1/128`; a bare address is one
+    host); a malformed one stops the start, naming it."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ConfigurationError(f"{name}: {item!r} is not an address or a network") from exc
+    return networks
+
+
+def env_secret(name: str) -> str:
+    """`NAME`, else the content of the file `NAME_FILE` names, else empty (not set)."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    file_name = os.environ.get(f"{name}_FILE")
+    if file_name:
+        return Path(file_name).read_text(encoding="utf-8").strip()
+    return ""

@@ -1,20 +1,30 @@
-"""What the two interfaces (pages and API) share about a request: its authenticated type, the
-refusal of addresses no page or endpoint could read, answers no cache keeps, and who the
-history records as acting."""
+"""What the two interfaces (pages and API) share about a request: its authenticated type, its
+id, access line and metrics, the probes answered first, the refusal of addresses no page or
+endpoint could read, answers no cache keeps, and who the history records as acting."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 
 from axes.helpers import get_client_ip_address
+from django.conf import settings
+from django.core.signals import request_finished, request_started
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
+from django.urls import resolve
 from django.utils.cache import patch_cache_control
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
 
 from jieban.inputs import printable
+from jieban.ops.metrics import observe_request
 from jieban.org.history import ACTING_REQUEST
 from jieban.org.models import User
+from jieban.request_log import REQUEST_ID, REQUEST_ID_HEADER, begin_request, end_request
+
+access_log = logging.getLogger("jieban.access")
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -102,3 +112,100 @@ class RecordChangesAsTheRequestsPerson:
             return self.get_response(request)
         finally:
             ACTING_REQUEST.reset(token)
+
+
+# The operator's probes (`jieban.web.ops_views`): answered by `AnswerProbesFirst`, logged only
+# when they fail (a load balancer asks every few seconds).
+PROBES = frozenset({"/healthz", "/metrics"})
+# A request no URL pattern matched: its count and line name no path (a scanner's would each
+# make a series).
+UNMATCHED = "<unmatched>"
+STATIC = "<static>"
+
+
+class ObserveRequests:
+    """Every request gets an id (`jieban.request_log`: the incoming `X-Request-ID` when
+    well-formed, else a new one), set on every log record made while it is handled and on the
+    answer's `X-Request-ID`; on its way out, one access line (method, route, path, status,
+    milliseconds, the person's id, the request id) and its count and seconds in the metrics,
+    by route: the URL pattern, never the path, which holds ticket numbers. First in the
+    middleware, so that every answer is counted, a refusal by a middleware too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+        # The id is set when Django starts handling a request and cleared once the answer is
+        # sent: Django's own record of a 4xx or 5xx, written after the middleware returned,
+        # carries it too.
+        request_started.connect(begin_request, dispatch_uid="jieban.request_id")
+        request_finished.connect(end_request, dispatch_uid="jieban.request_id")
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        seconds = time.perf_counter() - started
+        response[REQUEST_ID_HEADER] = REQUEST_ID.get()
+        route = route_of(request)
+        observe_request(
+            method=request.method or "", route=route, status=response.status_code, seconds=seconds
+        )
+        if request.path_info not in PROBES or response.status_code >= 300:
+            self._log(request, response, route, seconds)
+        return response
+
+    @staticmethod
+    def _log(request: HttpRequest, response: HttpResponseBase, route: str, seconds: float) -> None:
+        milliseconds = round(seconds * 1000, 1)
+        person = _person_id(request)
+        access_log.info(
+            "%s %s %s %.1f ms",
+            request.method,
+            request.path,
+            response.status_code,
+            milliseconds,
+            extra={
+                "method": request.method,
+                "route": route,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": milliseconds,
+                "user_id": person,
+            },
+        )
+
+
+def route_of(request: HttpRequest) -> str:
+    """The URL pattern that answered (`/tickets/<str:number>/`), or what stands for none."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None:
+        return "/" + str(match.route)
+    if request.path_info.startswith("/" + str(settings.STATIC_URL).lstrip("/")):
+        return STATIC
+    return UNMATCHED
+
+
+def _person_id(request: HttpRequest) -> int | None:
+    """The id of the request's person if the request looked them up (a page's session, the
+    API's token); never a session read for the log's sake alone."""
+    user = request.__dict__.get("user")
+    if isinstance(user, SimpleLazyObject):
+        # The session's person, if something looked them up (`empty` if nothing did).
+        user = user.__dict__.get("_wrapped", empty)
+    return user.pk if isinstance(user, User) else None
+
+
+class AnswerProbesFirst:
+    """/healthz and /metrics answered before the middleware below, which would refuse a Host
+    not in `JIEBAN_ALLOWED_HOSTS` (a load balancer and Prometheus call a node by its address),
+    read a session or redirect: their views are found in the URL configuration as any other,
+    and need none of that. Nothing but a probe's exact path takes this way."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.path_info not in PROBES:
+            return self.get_response(request)
+        match = resolve(request.path_info)
+        request.resolver_match = match
+        response: HttpResponseBase = match.func(request, *match.args, **match.kwargs)
+        return response

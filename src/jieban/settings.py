@@ -12,19 +12,23 @@ from django.utils.translation import gettext_lazy as _
 
 from jieban.conf import (
     allowed_hosts,
+    data_directory,
     env_bool,
     env_choice,
     env_int,
     env_list,
+    env_networks,
     env_positive_int,
+    env_secret,
     env_str,
     secret_from_env_or_file,
 )
 from jieban.files import DIRECTORY_MODE, FILE_MODE, private_directory, private_file, tighten
+from jieban.request_log import logging_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Residents' data lives here: the directory is 0700 and every file in it 0600 (jieban.files).
-DATA_DIR = private_directory(Path(env_str("JIEBAN_DATA_DIR", "var")).resolve())
+DATA_DIR = private_directory(data_directory())
 
 SECRET_KEY = secret_from_env_or_file("JIEBAN_SECRET_KEY", DATA_DIR / "secret_key")
 DEBUG = env_bool("JIEBAN_DEBUG", False)
@@ -61,6 +65,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every request gets its id, its access line and its count in the metrics.
+    "jieban.http.ObserveRequests",
+    # /healthz and /metrics, answered before any middleware that reads the Host or a session:
+    # a load balancer and Prometheus call a node by its address.
+    "jieban.http.AnswerProbesFirst",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise: the vendored static files keep their caching headers.
@@ -218,13 +227,23 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("JIEBAN_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"client_errors": {"()": "jieban.request_log.ClientErrorsOnOneLine"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors"]}},
-    "root": {"handlers": ["console"], "level": env_str("JIEBAN_LOG_LEVEL", "WARNING")},
-}
+# The logs (README, "Operating: health, metrics and logs"): JSON lines or text on stderr, each
+# record with its request's id; `jieban serve` and `jieban worker` default to JSON (jieban.cli).
+LOGGING = logging_config(
+    log_format=env_choice("JIEBAN_LOG_FORMAT", "text", ("text", "json")),
+    level=env_str("JIEBAN_LOG_LEVEL", "WARNING"),
+    requests=env_bool("JIEBAN_LOG_REQUESTS", True),
+)
+# /healthz fails when no worker finished a sweep for this many seconds, or when a notification
+# or a 12345 platform message has been due this long without being delivered.
+JIEBAN_HEALTH_SWEEP_SECONDS = env_positive_int("JIEBAN_HEALTH_SWEEP_SECONDS", 300)
+JIEBAN_HEALTH_OUTBOX_SECONDS = env_positive_int("JIEBAN_HEALTH_OUTBOX_SECONDS", 900)
+# /metrics answers the addresses in these networks (a request a proxy forwarded is not taken
+# for its proxy's address) and any request bearing the token; anyone else gets a 404.
+JIEBAN_METRICS_ALLOW = env_networks("JIEBAN_METRICS_ALLOW", ["127.0.0.1/32", "::1/128"])
+JIEBAN_METRICS_TOKEN = env_secret("JIEBAN_METRICS_TOKEN")
+# How often a worker counts the tickets by status for /metrics, at the most (jieban.ops.tally).
+JIEBAN_METRICS_TICKETS_SECONDS = env_positive_int("JIEBAN_METRICS_TICKETS_SECONDS", 60)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -212,7 +212,15 @@ class PlatformMessage(models.Model):
                 fields=["next_attempt_at", "id"],
                 condition=Q(delivered_at__isnull=True),
                 name="platform_message_due_idx",
-            )
+            ),
+            # The operator's probes (`jieban.ops.outboxes`): each active platform's undelivered
+            # messages, counted and looked through by due time, whatever a platform switched
+            # off has left waiting.
+            models.Index(
+                fields=["platform", "next_attempt_at"],
+                condition=Q(delivered_at__isnull=True),
+                name="platform_message_waiting_idx",
+            ),
         ]
         ordering = ["created_at", "id"]
         verbose_name = _("platform message")

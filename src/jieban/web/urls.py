@@ -6,6 +6,7 @@ from jieban.web import (
     calendar_views,
     home_views,
     notification_views,
+    ops_views,
     track_views,
 )
 from jieban.web.community import appointments, buildings, gridmap
@@ -68,6 +69,10 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Public: residents follow their own case.
     path("track/", track_views.track, name="track"),
+    # The operator's probes: a load balancer's health check, Prometheus's scrape (README,
+    # "Operating: health, metrics and logs"); answered before the other middleware.
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("metrics", ops_views.metrics, name="metrics"),
     path("", home_views.home, name="home"),
     path("tickets/", lists.ticket_list, name="ticket_list"),
     # Before "tickets/<number>/": "new", "filters" and "export.xlsx" are not ticket numbers.

@@ -28,6 +28,12 @@ Today's jobs (order, name, app) and where their lines go (place):
     55 platform-delivery  exchange  messages to the 12345 platforms    place 51, between sweeps
     56 imports     exchange the confirmed ticket imports, a turn of
                             about 20 s at a time                       place 56, between sweeps
+    90 ticket-tally  ops    tickets by status for /metrics, counted at
+                            most once a JIEBAN_METRICS_TICKETS_SECONDS  place 90
+
+A `jobs.py` may also list in `AFTER_SWEEP` functions that take a `Sweep`: each finished sweep
+(not one stopped half-way) is told to them, with the worker's name and the seconds each job
+took. The `ops` app records it (the worker's heartbeat, read by /healthz and /metrics).
 """
 
 from __future__ import annotations
@@ -67,11 +73,33 @@ class Job:
     between_sweeps: bool = False
 
 
+@dataclass(frozen=True)
+class Sweep:
+    """One finished sweep: which worker ran it (`host:pid`), when, and each job's seconds."""
+
+    worker: str
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    seconds: float
+    job_seconds: dict[str, float]
+
+
+def _jobs_modules() -> list[Any]:
+    return [
+        import_module(f"{app.name}.jobs")
+        for app in apps.get_app_configs()
+        if module_has_submodule(app.module, "jobs")
+    ]
+
+
+@functools.cache
+def after_sweep() -> tuple[Callable[[Sweep], None], ...]:
+    """Every installed app's functions told of each finished sweep."""
+    return tuple(hook for module in _jobs_modules() for hook in getattr(module, "AFTER_SWEEP", ()))
+
+
 @functools.cache
 def registered_jobs() -> tuple[Job, ...]:
     """Every installed app's jobs, in the order a sweep runs them."""
-    jobs: list[Job] = []
-    for app in apps.get_app_configs():
-        if module_has_submodule(app.module, "jobs"):
-            jobs += import_module(f"{app.name}.jobs").JOBS
+    jobs: list[Job] = [job for module in _jobs_modules() for job in module.JOBS]
     return tuple(sorted(jobs, key=attrgetter("order")))

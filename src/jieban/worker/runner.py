@@ -4,7 +4,9 @@ and the jobs that run between sweeps (notification delivery) go round every coup
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -16,7 +18,8 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from jieban.worker.registry import Job, Line, Outcome, registered_jobs
+from jieban.request_log import WORKER
+from jieban.worker.registry import Job, Line, Outcome, Sweep, after_sweep, registered_jobs
 
 log = logging.getLogger("jieban.worker")
 # The jobs between sweeps (notifications) come round sooner than the sweep.
@@ -63,17 +66,36 @@ def _never() -> bool:
     return False
 
 
+def worker_name() -> str:
+    """This process as the heartbeat and the logs name it: `host:pid`, apart from the workers
+    of other hosts and from a restarted worker."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def run_sweep(*, should_stop: Callable[[], bool] = _never) -> SweepReport:
-    """One sweep: every job in order, until asked to stop. Running it twice in a row does
-    nothing more the second time."""
+    """One sweep: every job in order, until asked to stop; a sweep that ran to its end is told
+    to the apps that record sweeps (`AFTER_SWEEP`). Running it twice in a row does nothing
+    more the second time."""
     now = timezone.now()
+    sweep_started = time.perf_counter()
     report = SweepReport()
     for job in registered_jobs():
         if should_stop():
-            break
+            return report
         started = time.perf_counter()
         outcome = job.run(now, should_stop)
         report.add(job, outcome, time.perf_counter() - started)
+    if should_stop():  # the last job may have stopped before its end
+        return report
+    sweep = Sweep(
+        worker=WORKER.get() or worker_name(),
+        started_at=now,
+        finished_at=timezone.now(),
+        seconds=time.perf_counter() - sweep_started,
+        job_seconds=dict(report.seconds),
+    )
+    for record in after_sweep():
+        record(sweep)
     return report
 
 
@@ -93,9 +115,12 @@ class Worker:
         previous = {
             signum: signal.signal(signum, self.stop) for signum in (signal.SIGTERM, signal.SIGINT)
         }
+        # Every log record of this worker names it (`jieban.request_log`).
+        named = WORKER.set(worker_name())
         try:
             self._loop()
         finally:
+            WORKER.reset(named)
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from gunicorn.app.base import BaseApplication
+from prometheus_client import multiprocess
 
 from jieban.conf import env_bool, env_int, env_str
-from jieban.files import UMASK
+from jieban.files import UMASK, private_directory
 
 
 class JiebanServer(BaseApplication):  # type: ignore[misc]
@@ -28,6 +30,25 @@ class JiebanServer(BaseApplication):  # type: ignore[misc]
         from jieban.wsgi import application
 
         return application
+
+
+def fresh_metrics_directory() -> None:
+    """The directory where the web processes count requests (`PROMETHEUS_MULTIPROC_DIR`, set by
+    `jieban.cli`), private and emptied: the counts of an earlier run's processes, whose pids a
+    new process may reuse, must not be added to this run's."""
+    name = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not name:
+        return
+    directory = private_directory(Path(name))
+    for counts in directory.glob("*.db"):
+        counts.unlink()
+
+
+def merge_dead_worker(_arbiter: Any, worker: Any) -> None:
+    """gunicorn's `child_exit`: a web process that ended (restarted, killed) has its live gauges
+    dropped; its counters stay counted."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)
 
 
 class Command(BaseCommand):
@@ -58,6 +79,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"Jieban on http://{options['host']}:{options['port']}/")
         self.stdout.flush()
+        fresh_metrics_directory()
         # The single-box default: the background worker runs beside the web processes, started
         # and stopped with them (a child process, so gunicorn's forks never inherit its thread).
         worker = None
@@ -75,6 +97,7 @@ class Command(BaseCommand):
         JiebanServer(
             {
                 "on_exit": stop_worker,
+                "child_exit": merge_dead_worker,
                 "bind": f"{options['host']}:{options['port']}",
                 "workers": options["workers"],
                 "threads": options["threads"],

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from jieban.worker.runner import Worker
+
+log = logging.getLogger("jieban.worker")
 
 
 class Command(BaseCommand):
@@ -16,8 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=None, help="seconds between sweeps")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        def write(line: str) -> None:
-            self.stdout.write(line)
-            self.stdout.flush()
-
-        Worker(interval=options["interval"], write=write).run()
+        # Its lines go to the log (stderr), each naming the worker: JSON lines under
+        # `jieban serve` and in production, text otherwise (README, "Operating: health,
+        # metrics and logs").
+        Worker(interval=options["interval"], write=log.info).run()
