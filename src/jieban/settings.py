@@ -11,7 +11,9 @@ from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from jieban.conf import (
+    ConfigurationError,
     allowed_hosts,
+    attachment_storage,
     env_bool,
     env_choice,
     env_int,
@@ -149,7 +151,44 @@ def _private_sqlite_files(name: str) -> None:
         tighten(database.with_name(database.name + suffix))
 
 
+def replica_config(url: str, primary: dict[str, Any]) -> dict[str, Any]:
+    """The `replica` database (JIEBAN_REPLICA_DATABASE_URL): a PostgreSQL streaming replica of
+    the primary, read by reports and statistics (`jieban.databases`). Its connections are
+    read-only, so nothing can be written there by mistake; a test run reads it as the primary's
+    own test database (MIRROR)."""
+    if primary["ENGINE"] != "django.db.backends.postgresql":
+        raise ConfigurationError(
+            "JIEBAN_REPLICA_DATABASE_URL needs DATABASE_URL on PostgreSQL: SQLite has no replica"
+        )
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=env_int("JIEBAN_DB_CONN_MAX_AGE", 60))
+    )
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        raise ConfigurationError(
+            f"JIEBAN_REPLICA_DATABASE_URL must be a postgres:// address, got {url.split(':')[0]}:…"
+        )
+    config["OPTIONS"] = {
+        **config.get("OPTIONS", {}),
+        # A replica that does not answer costs a page a few seconds, not a minute: the
+        # figures are then read from the primary.
+        "connect_timeout": env_positive_int("JIEBAN_REPLICA_CONNECT_TIMEOUT", 3),
+        "options": "-c default_transaction_read_only=on",
+    }
+    config["TEST"] = {"MIRROR": "default"}
+    return config
+
+
 DATABASES = {"default": _database_config()}
+if env_str("JIEBAN_REPLICA_DATABASE_URL", ""):
+    DATABASES["replica"] = replica_config(
+        env_str("JIEBAN_REPLICA_DATABASE_URL", ""), DATABASES["default"]
+    )
+# Reads of reports and statistics go to the replica when there is one; everything else, every
+# write and every migration to the primary (`jieban.databases`, docs/deploy.md).
+DATABASE_ROUTERS = ["jieban.databases.ReplicaRouter"]
+# How long a read of figures waits for the replica to replay what the primary has committed
+# (milliseconds) before it reads the primary instead.
+JIEBAN_REPLICA_WAIT_MS = env_int("JIEBAN_REPLICA_WAIT_MS", 1000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -226,8 +265,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("JIEBAN_LOG_LEVEL", "WARNING")},
 }
 
+# Attachments and signed scans: under MEDIA_ROOT, or in an S3-compatible bucket that every node
+# shares (JIEBAN_STORAGE=s3; docs/deploy.md, "Object storage").
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": attachment_storage(),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Serve the vendored assets straight from the package: no collectstatic step to forget.
