@@ -6,81 +6,37 @@ out a public link. The configuration refuses what cannot work, naming the variab
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from moto.server import ThreadedMotoServer
 
 from jieban.conf import ConfigurationError, attachment_storage
 from jieban.mediation import actions as mediation_actions
 from jieban.mediation.models import Agreement
 from jieban.tickets.models import Attachment
 from tests.conftest import Cast, dispatch, new_ticket
+from tests.s3_server import BUCKET, keys, running_s3_server, s3_client, s3_settings, stored
 from tests.test_attachments import api_upload
 from tests.test_mediation import Mediation, set_up_mediation
 from tests.test_mediation_agreement import with_agreement
 
-BUCKET = "jieban-attachments"
 PREFIX = "county/attachments"
 PNG = b"\x89PNG\r\n\x1a\n fake"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def s3_server() -> Iterator[str]:
-    """An S3 server on a free local port for the module, with the bucket made; its address."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        s3_client(endpoint).create_bucket(Bucket=BUCKET)
+    with running_s3_server() as endpoint:
         yield endpoint
-    finally:
-        server.stop()
-
-
-def s3_client(endpoint: str) -> Any:
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test-key",
-        aws_secret_access_key="test-secret",
-    )
-
-
-def keys(endpoint: str) -> list[str]:
-    listed = s3_client(endpoint).list_objects_v2(Bucket=BUCKET)
-    return sorted(item["Key"] for item in listed.get("Contents", []))
-
-
-def stored(endpoint: str, key: str) -> bytes:
-    return bytes(s3_client(endpoint).get_object(Bucket=BUCKET, Key=key)["Body"].read())
 
 
 def s3_environment(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
-    for name, value in {
-        "JIEBAN_STORAGE": "s3",
-        "JIEBAN_S3_BUCKET": BUCKET,
-        "JIEBAN_S3_ENDPOINT_URL": endpoint,
-        "JIEBAN_S3_REGION": "us-east-1",
-        "JIEBAN_S3_ACCESS_KEY_ID": "test-key",
-        "JIEBAN_S3_SECRET_ACCESS_KEY": "test-secret",
-        "JIEBAN_S3_PREFIX": f"/{PREFIX}/",
-    }.items():
+    for name, value in s3_settings(endpoint, f"/{PREFIX}/").items():
         monkeypatch.setenv(name, value)
 
 
