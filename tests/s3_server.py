@@ -9,9 +9,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import pytest
 from moto.server import ThreadedMotoServer
 
+from jieban.conf import attachment_storage
+
 BUCKET = "jieban-attachments"
+# Where the tests' node keeps its files in the bucket (JIEBAN_S3_PREFIX).
+PREFIX = "county/attachments"
 ACCESS_KEY, SECRET_KEY, REGION = "test-key", "test-secret", "us-east-1"
 
 
@@ -65,3 +70,27 @@ def s3_settings(endpoint: str, prefix: str) -> dict[str, str]:
         "JIEBAN_S3_SECRET_ACCESS_KEY": SECRET_KEY,
         "JIEBAN_S3_PREFIX": prefix,
     }
+
+
+def s3_environment(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
+    for name, value in s3_settings(endpoint, f"/{PREFIX}/").items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture(scope="module")
+def s3_server() -> Iterator[str]:
+    """The S3 server of a test module; its address."""
+    with running_s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def in_the_bucket(s3_server: str, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The attachments' storage configured from the environment as a node's is, on an emptied
+    bucket; the server's address."""
+    s3_environment(monkeypatch, s3_server)
+    settings.STORAGES = {**settings.STORAGES, "default": attachment_storage()}
+    client = s3_client(s3_server)
+    for key in keys(s3_server):
+        client.delete_object(Bucket=BUCKET, Key=key)
+    yield s3_server

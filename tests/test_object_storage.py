@@ -6,7 +6,6 @@ out a public link. The configuration refuses what cannot work, naming the variab
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,36 +19,12 @@ from jieban.mediation import actions as mediation_actions
 from jieban.mediation.models import Agreement
 from jieban.tickets.models import Attachment
 from tests.conftest import Cast, dispatch, new_ticket
-from tests.s3_server import BUCKET, keys, running_s3_server, s3_client, s3_settings, stored
+from tests.s3_server import PREFIX, keys, s3_environment, stored
 from tests.test_attachments import api_upload
 from tests.test_mediation import Mediation, set_up_mediation
 from tests.test_mediation_agreement import with_agreement
 
-PREFIX = "county/attachments"
 PNG = b"\x89PNG\r\n\x1a\n fake"
-
-
-@pytest.fixture(scope="module")
-def s3_server() -> Iterator[str]:
-    with running_s3_server() as endpoint:
-        yield endpoint
-
-
-def s3_environment(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
-    for name, value in s3_settings(endpoint, f"/{PREFIX}/").items():
-        monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-def in_the_bucket(s3_server: str, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The attachments' storage configured from the environment as a node would be, on an
-    emptied bucket; the server's address."""
-    s3_environment(monkeypatch, s3_server)
-    settings.STORAGES = {**settings.STORAGES, "default": attachment_storage()}
-    client = s3_client(s3_server)
-    for key in keys(s3_server):
-        client.delete_object(Bucket=BUCKET, Key=key)
-    yield s3_server
 
 
 def download(user: Any, path: str) -> Any:
