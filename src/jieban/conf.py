@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Sequence
@@ -191,3 +192,17 @@ def attachment_storage() -> dict[str, Any]:
     if access_key:
         options.update(access_key=access_key, secret_key=secret_key)
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Addresses or networks, comma-separated (`10.0.0.5, 10.0.1.0/24, fd00::/64`); anything
+    else stops the start naming it."""
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"{name} must list addresses or networks (10.0.0.5, 10.0.0.0/24), got {item!r}"
+            ) from exc
+    return networks

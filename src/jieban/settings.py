@@ -18,6 +18,7 @@ from jieban.conf import (
     env_choice,
     env_int,
     env_list,
+    env_networks,
     env_positive_int,
     env_str,
     secret_from_env_or_file,
@@ -34,6 +35,9 @@ DEBUG = env_bool("JIEBAN_DEBUG", False)
 # the proxy passes the public name on (README "Behind a proxy").
 ALLOWED_HOSTS = allowed_hosts("JIEBAN_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("JIEBAN_CSRF_TRUSTED_ORIGINS", [])
+# The reverse proxies in front (docs/deploy.md): a request from one of them is from the client
+# its X-Forwarded-For names, and HTTPS when its X-Forwarded-Proto says so (jieban.http).
+JIEBAN_TRUSTED_PROXIES = env_networks("JIEBAN_TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -63,6 +67,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it reads the client's address and scheme, not the proxy's.
+    "jieban.http.BehindTrustedProxies",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise: the vendored static files keep their caching headers.
