@@ -41,6 +41,10 @@ def test_the_replica_is_read_only_and_mirrored_in_tests() -> None:
     # What the address itself asks for (TLS) is kept.
     tls = replica_config("postgres://reader@db-replica/jieban?sslmode=require", POSTGRES)
     assert tls["OPTIONS"]["sslmode"] == "require"
+    tuned = replica_config(
+        "postgres://reader@db-replica/jieban?options=-c%20work_mem%3D64MB", POSTGRES
+    )
+    assert tuned["OPTIONS"]["options"] == "-c work_mem=64MB -c default_transaction_read_only=on"
 
 
 @pytest.mark.parametrize(

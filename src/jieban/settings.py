@@ -173,12 +173,13 @@ def replica_config(url: str, primary: dict[str, Any]) -> dict[str, Any]:
         raise ConfigurationError(
             f"JIEBAN_REPLICA_DATABASE_URL must be a postgres:// address, got {url.split(':')[0]}:…"
         )
+    options = dict(config.get("OPTIONS", {}))
     config["OPTIONS"] = {
-        **config.get("OPTIONS", {}),
+        **options,
         # A replica that does not answer costs a page a few seconds, not a minute: the
         # figures are then read from the primary.
         "connect_timeout": env_positive_int("JIEBAN_REPLICA_CONNECT_TIMEOUT", 3),
-        "options": "-c default_transaction_read_only=on",
+        "options": f"{options.get('options', '')} -c default_transaction_read_only=on".strip(),
     }
     config["TEST"] = {"MIRROR": "default"}
     return config
