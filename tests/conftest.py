@@ -23,6 +23,7 @@ from jieban.org.actions import create_person, create_unit
 from jieban.org.models import ApiToken, User
 from jieban.tickets.models import Ticket
 from tests.classifier_data import mapped, model_dir, trained, trained_once  # noqa: F401 - the fixtures
+from tests.s3_server import in_the_bucket, s3_server  # noqa: F401 - the fixtures
 
 PASSWORD = "test-pass-123"
 

@@ -18,8 +18,19 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "jieban"
 
 # Modules at the package's root that are not apps.
-# For everyone; `request_log` too, for the worker's name on its log records.
-SHARED = {"errors", "conf", "inputs", "files", "sheets", "addresses", "rows", "request_log"}
+# For everyone; `request_log` too, for the worker's name on its log records; `databases` is
+# the replica router the statistics' selectors read through.
+SHARED = {
+    "errors",
+    "conf",
+    "inputs",
+    "files",
+    "sheets",
+    "addresses",
+    "rows",
+    "request_log",
+    "databases",
+}
 INTERFACE_SHARED = {"http"}  # for the interfaces
 ROOT = {"settings", "urls", "wsgi", "cli", "__main__", "__init__"}
 # The one module of the worker that apps import: the contract of a job (their jobs.py).

@@ -7,6 +7,8 @@ import os
 import secrets
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from jieban.files import FILE_MODE, private_directory, tighten
 
@@ -121,11 +123,92 @@ def env_networks(name: str, default: list[str]) -> list[Network]:
 
 
 def env_secret(name: str) -> str:
-    """`NAME`, else the content of the file `NAME_FILE` names, else empty (not set)."""
+    """`NAME`, else the content of the file named by `NAME_FILE`, else empty: a secret that
+    a service manager may hand over as a file rather than in the environment."""
     value = os.environ.get(name)
     if value:
         return value
     file_name = os.environ.get(f"{name}_FILE")
     if file_name:
-        return Path(file_name).read_text(encoding="utf-8").strip()
+        try:
+            return Path(file_name).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigurationError(
+                f"{name}_FILE names {file_name!r}, which cannot be read"
+            ) from exc
     return ""
+
+
+# Where attachments are kept (README "Running on several machines", docs/deploy.md).
+STORAGE_CHOICES = ("local", "s3")
+# An attachment read from the bucket is held in memory up to this size, in a private temporary
+# file beyond it, while it is streamed to the person who asked for it.
+S3_MEMORY_BYTES = 2 * 1024 * 1024
+# Should anything ever ask the storage for a link, it is signed and lives five minutes.
+S3_LINK_SECONDS = 300
+
+
+def attachment_storage() -> dict[str, Any]:
+    """The storage of attachments and signed scans: the data directory (`JIEBAN_STORAGE=local`,
+    the default), or an S3-compatible bucket every node shares (`s3`, through django-storages).
+
+    The bucket's objects get no ACL header: they stay as private as the bucket (a bucket whose
+    ACLs are disabled, AWS's default, refuses any ACL but the owner's). Jieban never hands out
+    the bucket's links: every download goes through the permission check of its own view.
+    Names are never reused (`file_overwrite=False`): a second file of one name gets another."""
+    kind = env_choice("JIEBAN_STORAGE", "local", STORAGE_CHOICES)
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    bucket = env_str("JIEBAN_S3_BUCKET", "")
+    if not bucket:
+        raise ConfigurationError("JIEBAN_STORAGE=s3 needs the bucket's name in JIEBAN_S3_BUCKET")
+    endpoint = env_str("JIEBAN_S3_ENDPOINT_URL", "")
+    if endpoint and (
+        urlsplit(endpoint).scheme not in {"http", "https"} or not urlsplit(endpoint).netloc
+    ):
+        raise ConfigurationError(
+            f"JIEBAN_S3_ENDPOINT_URL must be an http:// or https:// address, got {endpoint!r}"
+        )
+    from botocore.config import Config  # only when the bucket is used: botocore loads slowly
+
+    options: dict[str, Any] = {
+        "bucket_name": bucket,
+        "location": env_str("JIEBAN_S3_PREFIX", "").strip("/"),
+        "file_overwrite": False,
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": S3_LINK_SECONDS,
+        "max_memory_size": S3_MEMORY_BYTES,
+        # The client's own defaults wait a minute for a silent server and retry four times: a
+        # page waiting on an attachment should fail sooner and say so.
+        "client_config": Config(
+            s3={
+                "addressing_style": env_choice(
+                    "JIEBAN_S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual")
+                )
+            },
+            signature_version="s3v4",
+            connect_timeout=env_positive_int("JIEBAN_S3_TIMEOUT", 10),
+            read_timeout=env_positive_int("JIEBAN_S3_TIMEOUT", 10),
+            retries={"max_attempts": 3, "mode": "standard"},
+        ),
+    }
+    if endpoint:
+        options["endpoint_url"] = endpoint
+    region = env_str("JIEBAN_S3_REGION", "")
+    if region:
+        options["region_name"] = region
+    # Without them, boto3 finds its own: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a
+    # profile, an instance role.
+    access_key, secret_key = (
+        env_secret("JIEBAN_S3_ACCESS_KEY_ID"),
+        env_secret("JIEBAN_S3_SECRET_ACCESS_KEY"),
+    )
+    if bool(access_key) != bool(secret_key):
+        raise ConfigurationError(
+            "JIEBAN_S3_ACCESS_KEY_ID and JIEBAN_S3_SECRET_ACCESS_KEY go together: "
+            "set both or neither"
+        )
+    if access_key:
+        options.update(access_key=access_key, secret_key=secret_key)
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}

@@ -1,9 +1,11 @@
-"""What the two interfaces (pages and API) share about a request: its authenticated type, its
-id, access line and metrics, the probes answered first, the refusal of addresses no page or
-endpoint could read, answers no cache keeps, and who the history records as acting."""
+"""What the two interfaces (pages and API) share about a request: its authenticated type, who
+sent it from behind the reverse proxies, its id, access line and metrics, the probes answered
+first, the refusal of addresses no page or endpoint could read, answers no cache keeps, and
+who the history records as acting."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 from collections.abc import Callable
@@ -38,6 +40,57 @@ def client_address(request: HttpRequest) -> str:
     """The address a request came from, as the login lockouts read it (django-axes: the
     connection's address unless configured otherwise), for limits per address."""
     return get_client_ip_address(request) or ""
+
+
+class BehindTrustedProxies:
+    """A request that comes from one of the reverse proxies in JIEBAN_TRUSTED_PROXIES is taken
+    to be from the client the proxies name, and to be HTTPS when they say so; from anywhere
+    else, both headers are ignored, whoever sends them (README "Behind a proxy").
+
+    The client is the right-most address of `X-Forwarded-For` that is not a trusted proxy:
+    each proxy appends the address it was reached from, so what stands left of that was sent
+    by the client and may be forged. `REMOTE_ADDR` becomes that address, so the lockouts and
+    the tries per address, the history and the logs all read the one client. `X-Forwarded-
+    Proto: https` makes the request secure (the CSRF check then compares the origin with the
+    HTTPS address itself): Django's own SECURE_PROXY_SSL_HEADER would believe anyone's.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        proxies = settings.JIEBAN_TRUSTED_PROXIES
+        if proxies and _within(request.META.get("REMOTE_ADDR", ""), proxies):
+            client = _forwarded_client(request.META.get("HTTP_X_FORWARDED_FOR", ""), proxies)
+            if client:
+                request.META["REMOTE_ADDR"] = client
+            if request.META.get("HTTP_X_FORWARDED_PROTO", "").strip().lower() == "https":
+                request.META["wsgi.url_scheme"] = "https"
+        return self.get_response(request)
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _within(address: str, networks: list[Network]) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(parsed in network for network in networks)
+
+
+def _forwarded_client(forwarded_for: str, proxies: list[Network]) -> str:
+    """The right-most address of `forwarded_for` that is not a trusted proxy; empty when there
+    is none, or when a malformed entry comes before it (then nothing left of it is known)."""
+    for entry in reversed(forwarded_for.split(",")):
+        try:
+            address = ipaddress.ip_address(entry.strip())
+        except ValueError:
+            return ""
+        if not any(address in network for network in proxies):
+            return str(address)
+    return ""
 
 
 # The API's answers are JSON; every other address is a page's.

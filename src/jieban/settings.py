@@ -11,7 +11,9 @@ from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from jieban.conf import (
+    ConfigurationError,
     allowed_hosts,
+    attachment_storage,
     data_directory,
     env_bool,
     env_choice,
@@ -36,6 +38,9 @@ DEBUG = env_bool("JIEBAN_DEBUG", False)
 # the proxy passes the public name on (README "Behind a proxy").
 ALLOWED_HOSTS = allowed_hosts("JIEBAN_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("JIEBAN_CSRF_TRUSTED_ORIGINS", [])
+# The reverse proxies in front (docs/deploy.md): a request from one of them is from the client
+# its X-Forwarded-For names, and HTTPS when its X-Forwarded-Proto says so (jieban.http).
+JIEBAN_TRUSTED_PROXIES = env_networks("JIEBAN_TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -65,7 +70,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every request gets its id, its access line and its count in the metrics.
+    # First: everything after it reads the client's address and scheme, not the proxy's.
+    "jieban.http.BehindTrustedProxies",
+    # Then every request gets its id, its access line and its count in the metrics.
     "jieban.http.ObserveRequests",
     # /healthz and /metrics, answered before any middleware that reads the Host or a session:
     # a load balancer and Prometheus call a node by its address.
@@ -158,7 +165,45 @@ def _private_sqlite_files(name: str) -> None:
         tighten(database.with_name(database.name + suffix))
 
 
+def replica_config(url: str, primary: dict[str, Any]) -> dict[str, Any]:
+    """The `replica` database (JIEBAN_REPLICA_DATABASE_URL): a PostgreSQL streaming replica of
+    the primary, read by reports and statistics (`jieban.databases`). Its connections are
+    read-only, so nothing can be written there by mistake; a test run reads it as the primary's
+    own test database (MIRROR)."""
+    if primary["ENGINE"] != "django.db.backends.postgresql":
+        raise ConfigurationError(
+            "JIEBAN_REPLICA_DATABASE_URL needs DATABASE_URL on PostgreSQL: SQLite has no replica"
+        )
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=env_int("JIEBAN_DB_CONN_MAX_AGE", 60))
+    )
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        raise ConfigurationError(
+            f"JIEBAN_REPLICA_DATABASE_URL must be a postgres:// address, got {url.split(':')[0]}:…"
+        )
+    options = dict(config.get("OPTIONS", {}))
+    config["OPTIONS"] = {
+        **options,
+        # A replica that does not answer costs a page a few seconds, not a minute: the
+        # figures are then read from the primary.
+        "connect_timeout": env_positive_int("JIEBAN_REPLICA_CONNECT_TIMEOUT", 3),
+        "options": f"{options.get('options', '')} -c default_transaction_read_only=on".strip(),
+    }
+    config["TEST"] = {"MIRROR": "default"}
+    return config
+
+
 DATABASES = {"default": _database_config()}
+if env_str("JIEBAN_REPLICA_DATABASE_URL", ""):
+    DATABASES["replica"] = replica_config(
+        env_str("JIEBAN_REPLICA_DATABASE_URL", ""), DATABASES["default"]
+    )
+# Reads of reports and statistics go to the replica when there is one; everything else, every
+# write and every migration to the primary (`jieban.databases`, docs/deploy.md).
+DATABASE_ROUTERS = ["jieban.databases.ReplicaRouter"]
+# How long a read of figures waits for the replica to replay what the primary has committed
+# (milliseconds) before it reads the primary instead.
+JIEBAN_REPLICA_WAIT_MS = env_int("JIEBAN_REPLICA_WAIT_MS", 1000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -245,8 +290,10 @@ JIEBAN_METRICS_TOKEN = env_secret("JIEBAN_METRICS_TOKEN")
 # How often a worker counts the tickets by status for /metrics, at the most (jieban.ops.tally).
 JIEBAN_METRICS_TICKETS_SECONDS = env_positive_int("JIEBAN_METRICS_TICKETS_SECONDS", 60)
 
+# Attachments and signed scans: under MEDIA_ROOT, or in an S3-compatible bucket that every node
+# shares (JIEBAN_STORAGE=s3; docs/deploy.md, "Object storage").
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": attachment_storage(),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Serve the vendored assets straight from the package: no collectstatic step to forget.

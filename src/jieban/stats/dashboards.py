@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
+from jieban.databases import from_replica
 from jieban.org.actors import Viewer
 from jieban.org.models import Unit
 from jieban.stats.definitions import DIMENSIONS
@@ -99,6 +100,7 @@ class CentreCounts:
     escalated: ListCount
 
 
+@from_replica
 def centre_counts(user: Viewer, *, today: dt.date, open_orders: int | None = None) -> CentreCounts:
     """The command centre's work in hand; each count is one indexed COUNT of its list (the
     open orders' unless the caller has counted them already)."""
@@ -122,6 +124,7 @@ def centre_counts(user: Viewer, *, today: dt.date, open_orders: int | None = Non
     )
 
 
+@from_replica
 def daily_trend(user: Viewer, window: Window, *, refresh: bool = True) -> list[Figures]:
     """One figures row per day of `window`, days without tickets included as zero rows."""
     rows = {
@@ -141,6 +144,7 @@ def _rate_key(rate: float | None) -> float:
     return -1.0 if rate is None else rate
 
 
+@from_replica
 def units_ranked(user: Viewer, window: Window, *, refresh: bool = True) -> list[Figures]:
     """Units by on-time rate, then satisfaction rate, then volume; tickets never dispatched
     (no unit) are not a unit's."""
@@ -157,6 +161,7 @@ def units_ranked(user: Viewer, window: Window, *, refresh: bool = True) -> list[
     return rows
 
 
+@from_replica
 def by_category(user: Viewer, window: Window, *, refresh: bool = True) -> list[Figures]:
     """Categories by volume, largest first."""
     rows = figures(user, start=window.start, end=window.end, group_by="category", refresh=refresh)
@@ -164,6 +169,7 @@ def by_category(user: Viewer, window: Window, *, refresh: bool = True) -> list[F
     return rows
 
 
+@from_replica
 def overall(user: Viewer, window: Window) -> Figures:
     return figures(user, start=window.start, end=window.end)[0]
 
@@ -190,6 +196,7 @@ class OpenOrders:
         return sum(self.by_level.values())
 
 
+@from_replica
 def open_orders_by_unit_and_level(user: Viewer) -> OpenOrders:
     """Open supervision orders the user may see, per unit and level: one query grouped in the
     order of the open-orders index (`unit_id, level`), the units' names put on after."""

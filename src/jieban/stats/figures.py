@@ -36,6 +36,7 @@ from django.db.models.functions import TruncDate, TruncDay, TruncMonth, TruncWee
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jieban.databases import from_replica
 from jieban.errors import InvalidInput
 from jieban.inputs import check_period
 from jieban.org.actors import Viewer
@@ -183,6 +184,7 @@ def bucket_label(moment: dt.datetime | dt.date, period: str) -> str:
     return f"{day:%Y-%m}"
 
 
+@from_replica
 def figures(
     user: Viewer,
     *,
@@ -504,6 +506,7 @@ def _known(group_by: str | None) -> dict[int, tuple[str, str]]:
     return {pk: (code, name) for pk, code, name in model.objects.values_list("pk", "code", "name")}
 
 
+@from_replica
 def orders_by_level(user: Viewer, *, start: dt.date, end: dt.date) -> dict[str, int]:
     """Supervision orders issued in [start, end), by level, on tickets the user may see."""
     first, stop = local_bounds(start, end)
@@ -530,6 +533,7 @@ class GridFigures:
         return rate(self.satisfied, self.visited)
 
 
+@from_replica
 def figures_by_grid(
     user: Viewer, *, start: dt.date, end: dt.date, now: dt.datetime | None = None
 ) -> dict[str, GridFigures]:

@@ -26,6 +26,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jieban.databases import from_replica
 from jieban.errors import InvalidInput
 from jieban.mediation.access import case_conditions
 from jieban.mediation.models import (
@@ -128,6 +129,7 @@ def figure_case_parts(user: Viewer) -> list[QuerySet[MediationCase]] | None:
     return parts
 
 
+@from_replica
 def mediation_figures(
     user: Viewer,
     *,

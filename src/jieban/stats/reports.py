@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jieban.databases import from_replica
 from jieban.errors import Conflict, InvalidInput, NotFound
 from jieban.inputs import check_day
 from jieban.org.actors import SYSTEM, Actor, Viewer, person_of
@@ -86,6 +87,7 @@ def current_period(kind: str, today: dt.date) -> str:
     return f"{today:%Y-%m}"
 
 
+@from_replica
 def build_report(user: Viewer, kind: str, period: str) -> dict[str, Any]:
     """Every figure of a report, computed now from the tickets, with the rule its rates are
     shown by (`rounding`): a published copy keeps showing them the way it was published."""
@@ -128,6 +130,7 @@ def build_report(user: Viewer, kind: str, period: str) -> dict[str, Any]:
     }
 
 
+@from_replica
 def build_mediation_report(user: Viewer, period: str) -> dict[str, Any]:
     """The month's mediation figures, overall and by each grouping, with the number of studios
     and committees its lead sentence names, and the rule its rates are shown by."""
@@ -187,6 +190,7 @@ def publish_report(kind: str, period: str, *, by: Actor = SYSTEM) -> tuple[Publi
     return report, True
 
 
+@from_replica
 def published_report(user: Viewer, kind: str, period: str) -> PublishedReport:
     period_bounds(kind, period)
     if not can_read_reports(user):

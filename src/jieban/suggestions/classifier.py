@@ -7,26 +7,38 @@ file, `<JIEBAN_DATA_DIR>/classifier/categories.joblib`. It is only ever loaded f
 a pickle runs code, so a file that others may write is refused like a missing one. A missing or
 unreadable model means no suggestions, never an error; the loaded model is kept per process
 and read again when the file changes (a new training).
+
+On several nodes (attachments in a bucket, docs/deploy.md) each node has its own data
+directory, so a training on one node is shared through the bucket: `save_model` publishes the
+file there signed with the secret key (HMAC-SHA256), and `load_model` copies a newer one into
+its own data directory, looking at most once every SHARED_CHECK_SECONDS. A published file
+whose signature does not match is never written or loaded: whoever may write the bucket
+cannot make the nodes run code without the secret key too.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import joblib
 import numpy as np
 import sklearn
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -309,20 +321,124 @@ def evaluate(model: TrainedModel, examples: Examples) -> Evaluation:
 
 def save_model(model: TrainedModel, path: Path | None = None) -> Path:
     """Write `model` to its private file (0600 in a 0700 directory), replacing the old one in
-    one step so that a process reading it never sees half a file."""
+    one step so that a process reading it never sees half a file; the node's own model is also
+    published to the other nodes when they share a bucket (`publish_model`)."""
+    own = path is None
     path = path or model_path()
+
+    def dump(file: BinaryIO) -> None:
+        content = {"format": FORMAT, "pipeline": model.pipeline, "metadata": model.metadata}
+        joblib.dump(content, file)
+
+    _write_private(path, dump)
+    if own:
+        publish_model(path)
+    return path
+
+
+def _write_private(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """`path` written by `write` into a private file beside it, then put in place in one step."""
     private_directory(path.parent)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(descriptor, "wb") as file:
-            content = {"format": FORMAT, "pipeline": model.pipeline, "metadata": model.metadata}
-            joblib.dump(content, file)
+            write(file)
         os.replace(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    return path
+
+
+# The model shared between nodes (see the module), in the attachments' bucket: each published
+# model under a name made from its signature, and the pointer to the current one; how often a
+# node reads the pointer; the signature's salt and length; and the file beside a node's copy
+# that names the published model it is.
+SHARED_FOLDER = "classifier"
+SHARED_POINTER = f"{SHARED_FOLDER}/current"
+SHARED_CHECK_SECONDS = 60
+SIGNATURE_SALT = "jieban.suggestions.classifier.shared_model"
+SIGNATURE_BYTES = 32
+SOURCE_SUFFIX = ".source"
+PUBLISHED_NAME = re.compile(rf"{SHARED_FOLDER}/categories-[0-9a-f]{{32}}\.joblib")
+
+
+def shared_storage() -> Storage | None:
+    """The attachments' storage when every node shares it (a bucket), else None (a data
+    directory is each node's own)."""
+    storage = storages["default"]
+    return None if isinstance(storage, FileSystemStorage) else storage
+
+
+def _signature(content: bytes) -> bytes:
+    return salted_hmac(SIGNATURE_SALT, content, algorithm="sha256").digest()
+
+
+def _source_of(path: Path) -> Path:
+    return path.with_name(path.name + SOURCE_SUFFIX)
+
+
+def publish_model(path: Path) -> bool:
+    """The model file at `path` put, signed, where the other nodes fetch it, and made the
+    current one; False when the nodes share no storage."""
+    storage = shared_storage()
+    if storage is None:
+        return False
+    content = path.read_bytes()
+    signature = _signature(content)
+    name = f"{SHARED_FOLDER}/categories-{signature.hex()[:32]}.joblib"
+    if not storage.exists(name):
+        storage.save(name, ContentFile(signature + content))
+    # The storage never overwrites a name: the old pointer goes first.
+    storage.delete(SHARED_POINTER)
+    storage.save(SHARED_POINTER, ContentFile(name.encode("utf-8")))
+    _write_private(_source_of(path), lambda file: file.write(name.encode("utf-8")))
+    _folders, files = storage.listdir(SHARED_FOLDER)
+    for earlier in files:
+        if earlier.startswith("categories-") and f"{SHARED_FOLDER}/{earlier}" != name:
+            storage.delete(f"{SHARED_FOLDER}/{earlier}")
+    return True
+
+
+_shared: dict[str, float] = {"checked": float("-inf")}
+_shared_lock = threading.Lock()
+
+
+def _fetch_shared(path: Path) -> None:
+    """The current published model copied to `path` when it is not the one there, once its
+    signature is checked; looked for at most once every SHARED_CHECK_SECONDS per process. A
+    storage that does not answer leaves the node with the model it has."""
+    storage = shared_storage()
+    if storage is None:
+        return
+    with _shared_lock:
+        now = time.monotonic()
+        if now - _shared["checked"] < SHARED_CHECK_SECONDS:
+            return
+        _shared["checked"] = now
+    source = _source_of(path)
+    try:
+        with storage.open(SHARED_POINTER, "rb") as pointer:
+            name = pointer.read().decode("utf-8").strip()
+        if not PUBLISHED_NAME.fullmatch(name):
+            logger.warning("shared classifier model ignored: the pointer names %r", name[:100])
+            return
+        if path.exists() and source.exists() and source.read_text(encoding="utf-8") == name:
+            return
+        with storage.open(name, "rb") as published:
+            signed = published.read()
+    except FileNotFoundError:
+        return  # nothing published yet (or replaced while being read: the next look)
+    except Exception:
+        # Whatever the storage raises (a network error, a refusal): the node keeps its model.
+        logger.warning("shared classifier model could not be fetched", exc_info=True)
+        return
+    signature, content = signed[:SIGNATURE_BYTES], signed[SIGNATURE_BYTES:]
+    if not hmac.compare_digest(signature, _signature(content)):
+        logger.warning("shared classifier model ignored: not signed with this secret key")
+        return
+    _write_private(path, lambda file: file.write(content))
+    _write_private(source, lambda file: file.write(name.encode("utf-8")))
 
 
 # The model this process loaded, and the file's (path, mtime, size, inode) it was read from.
@@ -334,6 +450,7 @@ def load_model() -> TrainedModel | None:
     """The saved model, read once per process and again when its file changes; None when
     there is none, or it cannot be read, or others may write its file (see the module)."""
     path = model_path()
+    _fetch_shared(path)
     try:
         status = path.stat()
     except OSError:

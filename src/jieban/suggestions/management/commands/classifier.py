@@ -19,6 +19,7 @@ from jieban.suggestions.classifier import (
     load_model,
     model_path,
     save_model,
+    shared_storage,
     train_model,
 )
 from jieban.suggestions.training import (
@@ -88,6 +89,10 @@ class Command(BaseCommand):
             f"{held_out['accuracy']:.4f}, macro-F1 {held_out['macro_f1']:.4f}."
         )
         self.stdout.write(f"Saved to {path} ({path.stat().st_size / 2**20:.1f} MB).")
+        if shared_storage() is not None:
+            self.stdout.write(
+                "Published through the attachments' bucket: every node uses it within a minute."
+            )
         if not model.labels_are_categories:
             self.stdout.write(
                 "Map its labels to categories in the back office (Classifier labels): "
