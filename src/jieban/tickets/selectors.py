@@ -255,35 +255,47 @@ SHORT_WORDS_HELD = (
 # From this many matches on, a page of them is met sooner by walking the newest tickets and
 # reading their text than by fetching every match from the index and sorting them (measured
 # at ten million tickets: bench/RESULTS.md).
-PG_MANY_MATCHES = 20_000
-# The memory a count through the index may take for its bitmap of matching tickets. Past
-# work_mem (4 MB by default) the bitmap keeps pages instead of tickets, and PostgreSQL then
-# works out again the words of every ticket on such a page (50 µs each): seconds for a common
-# word at ten million tickets. 256 MB holds the pages of fifty million tickets.
+PG_MANY_MATCHES = 10_000
+# The memory a read of the index may take for its bitmap of matching tickets. Past work_mem
+# (4 MB by default) the bitmap keeps pages instead of tickets, and PostgreSQL then works out
+# again the words of every ticket on such a page (50 µs each): seconds for a common word at
+# ten million tickets. 256 MB holds the pages of fifty million tickets.
 BITMAP_MEMORY = "256MB"
 
 
 @contextlib.contextmanager
-def _whole_bitmap() -> Iterator[None]:
-    """On PostgreSQL, the block's queries may keep their index bitmaps whole (BITMAP_MEMORY)."""
+def _through_the_index() -> Iterator[None]:
+    """On PostgreSQL, the block's queries read the index of characters and pairs through a
+    whole bitmap (BITMAP_MEMORY), in this process (starting parallel workers costs more than
+    such a read), and never by a scan that works out each ticket's words (50 µs a ticket: the
+    planner, which cannot tell how many tickets hold a word it has no statistics of, chose
+    that for a word no ticket holds, 18 s at a million tickets)."""
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL work_mem = '{BITMAP_MEMORY}'")
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            cursor.execute("SET LOCAL enable_seqscan = off")
         yield
 
 
 def _short_words(text: str) -> Q:
     """PostgreSQL: the tickets whose text holds `text` (one or two characters), through the
-    index, or whose number it is."""
+    index, or whose number it is. Read it inside `_through_the_index`."""
     held = RawSQL(SHORT_WORDS_HELD, [text], output_field=BooleanField())
     return Q(held) | Q(number=text)
 
 
 def _short_search(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
-    """One or two characters on PostgreSQL: through the index when the matches are few enough
-    to fetch and sort; else the newest tickets are walked, reading their text, which meets a
-    page of matches within a few hundred tickets (the `_fts5_search` choice, on SQLite)."""
-    with _whole_bitmap(), connection.cursor() as cursor:
+    """One or two characters on PostgreSQL: when fewer than PG_MANY_MATCHES tickets hold them
+    (counted through the index), the page fetches those from the index and sorts them; else
+    the newest tickets are walked, reading their text, which meets a page of matches within a
+    few hundred tickets (the `_fts5_search` choice, on SQLite).
+
+    The matches are read as `id = ANY(ARRAY(…))`: a list made once, before the tickets are
+    read. Given the same condition any other way, the planner, which cannot tell how many
+    tickets hold a word it has no statistics of, may walk the newest tickets working out each
+    one's words (for a word no ticket held: 18 s at a million tickets)."""
+    with _through_the_index(), connection.cursor() as cursor:
         cursor.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM tickets_ticket WHERE {SHORT_WORDS_HELD}"
             " LIMIT %s) AS matches",
@@ -292,7 +304,13 @@ def _short_search(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
         (found,) = cursor.fetchone()
     if found >= PG_MANY_MATCHES:
         return tickets.filter(_short_text(text))
-    return tickets.filter(_short_words(text))
+    listed = RawSQL(
+        f'"tickets_ticket"."id" = ANY(ARRAY(SELECT id FROM tickets_ticket'
+        f" WHERE {SHORT_WORDS_HELD}))",
+        [text],
+        output_field=BooleanField(),
+    )
+    return tickets.filter(Q(listed) | Q(number=text))
 
 
 def _short_text(text: str) -> Q:
@@ -499,7 +517,7 @@ def count_tickets(
     if text and len(text) < TRIGRAM and connection.vendor == "postgresql":
         # Through PostgreSQL's index of characters and pairs, beside the other filters'.
         others = filter_tickets(user, replace(filters, q=None))
-        with _whole_bitmap():
+        with _through_the_index():
             return count_up_to(others.filter(_short_words(text)), limit)
     if not text or connection.vendor != "sqlite":
         return count_up_to(tickets if tickets is not None else filter_tickets(user, filters), limit)
