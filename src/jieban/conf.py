@@ -97,3 +97,11 @@ def env_positive_int(name: str, default: int) -> int:
     if value < 1:
         raise ConfigurationError(f"{name} must be 1 or more, got {value}")
     return value
+
+
+def env_int_between(name: str, default: int, low: int, high: int) -> int:
+    """An integer from `low` to `high`, both included: an hour of the day, say."""
+    value = env_int(name, default)
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name} must be from {low} to {high}, got {value}")
+    return value

@@ -28,6 +28,8 @@ Today's jobs (order, name, app) and where their lines go (place):
     55 platform-delivery  exchange  messages to the 12345 platforms    place 51, between sweeps
     56 imports     exchange the confirmed ticket imports, a turn of
                             about 20 s at a time                       place 56, between sweeps
+    90 backup      ops      the daily backup, the oldest beyond
+                            JIEBAN_BACKUP_KEEP removed                 place 90 (headline)
 """
 
 from __future__ import annotations
