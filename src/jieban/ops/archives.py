@@ -78,8 +78,8 @@ class Manifest:
         """One line: tables, rows, attachments and their bytes."""
         size = sum(item.size for item in self.attachments)
         return (
-            f"{len(self.tables)} tables, {self.rows} rows, {len(self.attachments)} attachments "
-            f"({human_size(size)})"
+            f"{len(self.tables)} tables, {self.rows:,} rows, {len(self.attachments):,} "
+            f"attachments ({human_size(size)})"
         )
 
     def to_json(self) -> bytes:

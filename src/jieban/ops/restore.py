@@ -11,6 +11,7 @@ every attachment are counted against the manifest.
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import tarfile
 import tempfile
@@ -27,6 +28,7 @@ from django.db.migrations.loader import MigrationLoader
 from jieban.files import open_private
 from jieban.ops.archives import (
     ATTACHMENTS,
+    CHUNK,
     DATABASE_MEMBERS,
     MANIFEST,
     VENDOR_NAMES,
@@ -102,28 +104,16 @@ def _unpack(path: Path, staging: Path) -> _Unpacked:
     """Every member copied into `staging` and checked against the manifest."""
     content: bytes | None = None
     staged: dict[str, tuple[Path, int, str]] = {}
-    known = set(DATABASE_MEMBERS.values())
     try:
-        with tarfile.open(path, mode="r|gz") as archive:
-            for member in archive:
-                name = member.name
-                again = name in staged or (name == MANIFEST and content is not None)
-                if not member.isfile() or again:
-                    raise BackupError(f"{path} is not a Jieban backup (it holds {name!r}).")
-                source = archive.extractfile(member)
-                assert source is not None  # a regular file has content
-                if name == MANIFEST:
-                    if member.size > MANIFEST_MAX_BYTES:
-                        raise BackupError(f"{path} is not a Jieban backup (its manifest is huge).")
-                    content = source.read()
-                elif name in known or name.startswith(ATTACHMENTS):
-                    target = staging / f"{len(staged):08d}"
-                    with open_private(target) as copy:
-                        size, sha256 = copy_hashing(source, copy)
-                    staged[name] = (target, size, sha256)
-                else:
-                    raise BackupError(f"{path} is not a Jieban backup (it holds {name!r}).")
-    except (tarfile.TarError, EOFError, zlib.error) as exc:
+        with path.open("rb") as raw, gzip.GzipFile(fileobj=raw) as compressed:
+            with tarfile.open(fileobj=compressed, mode="r|") as archive:
+                for member in archive:
+                    content = _stage(path, archive, member, staging, staged, content)
+            # To the very end: gzip checks its CRC and length there, and a member's header
+            # damaged midway would otherwise look like the end of the archive.
+            while compressed.read(CHUNK):
+                pass
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise BackupError(
             f"{path} is damaged: {exc} (a copy cut short, or changed since it was made)."
         ) from exc
@@ -150,6 +140,35 @@ def _unpack(path: Path, staging: Path) -> _Unpacked:
                 f"{path} is damaged: {name} does not match its SHA-256 in the manifest."
             )
     return _Unpacked(manifest, {name: staged[name][0] for name in expected})
+
+
+def _stage(
+    path: Path,
+    archive: tarfile.TarFile,
+    member: tarfile.TarInfo,
+    staging: Path,
+    staged: dict[str, tuple[Path, int, str]],
+    content: bytes | None,
+) -> bytes | None:
+    """Copy `member` into `staging` (its name, size and SHA-256 into `staged`); the
+    manifest's content if it is the manifest, else `content` as it was."""
+    name = member.name
+    again = name in staged or (name == MANIFEST and content is not None)
+    if not member.isfile() or again:
+        raise BackupError(f"{path} is not a Jieban backup (it holds {name!r}).")
+    source = archive.extractfile(member)
+    assert source is not None  # a regular file has content
+    if name == MANIFEST:
+        if member.size > MANIFEST_MAX_BYTES:
+            raise BackupError(f"{path} is not a Jieban backup (its manifest is huge).")
+        return source.read()
+    if name not in DATABASE_MEMBERS.values() and not name.startswith(ATTACHMENTS):
+        raise BackupError(f"{path} is not a Jieban backup (it holds {name!r}).")
+    target = staging / f"{len(staged):08d}"
+    with open_private(target) as copy:
+        size, sha256 = copy_hashing(source, copy)
+    staged[name] = (target, size, sha256)
+    return content
 
 
 def _check_fits(manifest: Manifest) -> None:
