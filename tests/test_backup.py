@@ -560,6 +560,26 @@ def test_it_refuses_a_damaged_or_foreign_archive_and_changes_nothing(
     assert not list(django_settings.DATA_DIR.glob(".jieban-restore-*"))
 
 
+@pytest.mark.postgres_only
+def test_it_refuses_to_restore_over_tables_the_backup_has_not(
+    bureau_backup: Backup,
+) -> None:
+    # pg_restore --clean drops the tables it restores, and would leave this one with the
+    # restored migrations not knowing it (SQLite's database is replaced whole).
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE from_a_newer_version (id integer)")
+    try:
+        with pytest.raises(
+            CommandError,
+            match=r"The database has tables this backup has not \(from_a_newer_version\)",
+        ):
+            call_command("restore", str(bureau_backup.path), "--force")
+        assert Ticket.objects.count() == 1
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE from_a_newer_version")
+
+
 def test_it_says_what_is_wrong_with_the_directory(tmp_path: Path) -> None:
     a_file = tmp_path / "a-file"
     a_file.write_text("")

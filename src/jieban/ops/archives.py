@@ -153,11 +153,11 @@ def _stored_file(data: Any) -> StoredFile:
 
 
 def is_safe_name(name: str) -> bool:
-    """A relative storage name going nowhere above its root: what a restore will store."""
+    """A relative storage name going nowhere above its root (Django's storages' own rule):
+    what a restore will store."""
     return (
         bool(name)
         and not name.startswith("/")
-        and "\\" not in name
         and "\x00" not in name
         and posixpath.normpath(name) == name
         and ".." not in name.split("/")

@@ -20,6 +20,7 @@ import datetime as dt
 import fcntl
 import hashlib
 import importlib.metadata
+import io
 import os
 import posixpath
 import re
@@ -265,10 +266,7 @@ def _write_archive(
                 missing_attachments=sorted(copy.referenced_files - stored_names),
             )
             content = manifest.to_json()
-            with tempfile.SpooledTemporaryFile(SPOOL_BYTES, dir=str(staging)) as spool:
-                spool.write(content)
-                spool.seek(0)
-                _add_member(archive, MANIFEST, spool, len(content), mtime)
+            _add_member(archive, MANIFEST, io.BytesIO(content), len(content), mtime)
         raw.flush()
         os.fsync(raw.fileno())
     return manifest

@@ -79,7 +79,13 @@ def restore_backup(path: Path, *, force: bool = False) -> Restored:
         check_copy(database, manifest.vendor)
         _check_target(manifest, force=force)
         left = _put_back_attachments(manifest, unpacked.files)
-        restore_database(database)
+        try:
+            restore_database(database)
+        except BackupError as exc:
+            raise BackupError(
+                f"{exc.message} The database is as it was; the attachments were put back. "
+                f"Once the cause is mended, restore again with --force."
+            ) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _verify(manifest)
