@@ -8,6 +8,7 @@ by file with the archive. The others run in this process on the test database.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import json
@@ -633,11 +634,15 @@ def test_the_worker_takes_a_backup_a_day_and_keeps_the_newest(
     outcome = at(2026, 7, 15, 2, 1)
     assert outcome.counts["backups_removed"] == ["jieban-backup-20260714-010000.tar.gz"]
     assert "backup taken: " in outcome.lines[0].text
-    # Down for days: the first sweep after takes one.
-    at(2026, 7, 18, 14, 0)
+    # Down for days: the first sweep after takes one, unless another worker sharing the
+    # directory is taking it.
+    with (directory / ".jieban-backups.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        assert at(2026, 7, 18, 14, 0).counts["backup"] is None
+    at(2026, 7, 18, 14, 1)
     assert backups(directory) == [
         "jieban-backup-20260715-020100.tar.gz",
-        "jieban-backup-20260718-140000.tar.gz",
+        "jieban-backup-20260718-140100.tar.gz",
     ]
     assert (directory / "notes.txt").exists()
     settings.JIEBAN_BACKUP_DAILY = False
