@@ -128,6 +128,9 @@ def server_env(data_dir: Path, *, workers: int | None, web_threads: int | None) 
         JIEBAN_DATA_DIR=str(data_dir),
         JIEBAN_LOG_LEVEL="WARNING",
         JIEBAN_ACCESS_LOG="",
+        # The worker's daily backup, due at a fresh data directory's first sweep, is not
+        # what is measured.
+        JIEBAN_BACKUP_DAILY="false",
         DJANGO_SETTINGS_MODULE="jieban.settings",
     )
     if workers is not None:

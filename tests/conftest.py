@@ -197,6 +197,13 @@ def _empty_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _no_daily_backup(settings: Any) -> None:
+    # The worker's daily backup is due at a fresh data directory's first sweep; the tests of
+    # sweeps are not about it (tests/test_backup.py turns it on).
+    settings.JIEBAN_BACKUP_DAILY = False
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # The cast logs in with real passwords; PBKDF2's deliberate slowness is not under test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -261,6 +268,8 @@ def process_env(data_dir: str, **settings: str) -> dict[str, str]:
 
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env["JIEBAN_DATA_DIR"] = data_dir
+    # No daily backup at a fresh data directory's first sweep, unless a test asks for one.
+    env["JIEBAN_BACKUP_DAILY"] = "false"
     env.update(settings)
     return env
 

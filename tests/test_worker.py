@@ -117,6 +117,7 @@ def test_it_runs_every_apps_jobs_in_the_sweeps_order() -> None:
         "platform-delivery",
         "imports",
         "ticket-tally",
+        "backup",
     ]
     assert [job.name for job in jobs if job.between_sweeps] == [
         "delivery",

@@ -18,6 +18,7 @@ from jieban.conf import (
     env_bool,
     env_choice,
     env_int,
+    env_int_between,
     env_list,
     env_networks,
     env_positive_int,
@@ -343,6 +344,14 @@ JIEBAN_SUPERVISION_DAYS = {
     "mediation_failed": env_int("JIEBAN_SUPERVISION_DAYS_MEDIATION_FAILED", 2),
     "platform": env_int("JIEBAN_SUPERVISION_DAYS_PLATFORM", 2),
 }
+
+# Backups (README, "Backups"): `jieban backup` writes into JIEBAN_BACKUP_DIR unless told
+# otherwise; the worker takes one there each day at its first sweep after JIEBAN_BACKUP_HOUR
+# (local time) and keeps the newest JIEBAN_BACKUP_KEEP of them.
+JIEBAN_BACKUP_DIR = Path(env_str("JIEBAN_BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
+JIEBAN_BACKUP_DAILY = env_bool("JIEBAN_BACKUP_DAILY", True)
+JIEBAN_BACKUP_HOUR = env_int_between("JIEBAN_BACKUP_HOUR", 2, 0, 23)
+JIEBAN_BACKUP_KEEP = env_positive_int("JIEBAN_BACKUP_KEEP", 7)
 
 # Guessing passwords (README, "Logins and lockouts"): django-axes records every failed login
 # and every wrong API token. An account is locked after JIEBAN_LOGIN_FAILURES failed logins,

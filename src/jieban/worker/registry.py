@@ -30,6 +30,8 @@ Today's jobs (order, name, app) and where their lines go (place):
                             about 20 s at a time                       place 56, between sweeps
     90 ticket-tally  ops    tickets by status for /metrics, counted at
                             most once a JIEBAN_METRICS_TICKETS_SECONDS  place 90
+    95 backup      ops      the daily backup, the oldest beyond
+                            JIEBAN_BACKUP_KEEP removed                 place 95 (headline)
 
 A `jobs.py` may also list in `AFTER_SWEEP` functions that take a `Sweep`: each finished sweep
 (not one stopped half-way) is told to them, with the worker's name and the seconds each job
