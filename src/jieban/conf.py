@@ -212,6 +212,8 @@ def attachment_storage() -> dict[str, Any]:
     if access_key:
         options.update(access_key=access_key, secret_key=secret_key)
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 def env_int_between(name: str, default: int, low: int, high: int) -> int:
     """An integer from `low` to `high`, both included: an hour of the day, say."""
     value = env_int(name, default)
