@@ -342,6 +342,7 @@ class TestRollups:
                 "platform-delivery",
                 "imports",
                 "ticket-tally",
+                "backup",
             ]
             # The newest first: what the home pages read.
             assert list(DirtyDay.objects.values_list("day", flat=True)) == [
