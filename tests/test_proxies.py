@@ -118,9 +118,9 @@ def test_failed_logins_count_against_each_client_not_the_proxy(cast: Cast, setti
 def test_a_malformed_list_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JIEBAN_TRUSTED_PROXIES", "10.0.0.5, proxy.example.org")
     with pytest.raises(ConfigurationError, match="JIEBAN_TRUSTED_PROXIES"):
-        env_networks("JIEBAN_TRUSTED_PROXIES")
+        env_networks("JIEBAN_TRUSTED_PROXIES", [])
     monkeypatch.setenv("JIEBAN_TRUSTED_PROXIES", "10.0.0.5, 10.0.1.0/24")
-    assert [str(net) for net in env_networks("JIEBAN_TRUSTED_PROXIES")] == [
+    assert [str(net) for net in env_networks("JIEBAN_TRUSTED_PROXIES", [])] == [
         "10.0.0.5/32",
         "10.0.1.0/24",
     ]
