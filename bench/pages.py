@@ -327,6 +327,7 @@ def measure_in_postgresql(args: argparse.Namespace) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     os.environ["DATABASE_URL"] = args.database_url
     os.environ["JIEBAN_DATA_DIR"] = str(data_dir)
+    os.environ["JIEBAN_BACKUP_DAILY"] = "false"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jieban.settings")
 
     import django

@@ -329,6 +329,9 @@ class TestShortSearch:
         monkeypatch.setattr(selectors, "FEW_MATCHES", few)
         monkeypatch.setattr(selectors, "MANY_MATCHES", many)
         monkeypatch.setattr(selectors, "PG_MANY_MATCHES", many)
+        # PostgreSQL walks a word its statistics call common without counting its matches.
+        monkeypatch.setattr(selectors, "PG_COMMON_ESTIMATE", 0 if many == 1 else 10**9)
+        monkeypatch.setattr(selectors, "COMMON_SHARE", 0 if many == 1 else 1)
         queries = short_queries(SHORT_WORD_TEXTS)
         assert len(queries) > 200
         answers = {query: (found(cast.dispatcher, query), reference(query)) for query in queries}
@@ -402,6 +405,27 @@ class TestShortSearch:
         assert selectors.count_tickets(user, TicketFilters(q="水"), limit=1) == selectors.Total(
             1, exact=False
         )
+
+    @pytest.mark.postgres_only
+    def test_postgresql_counts_a_common_word_among_the_newest_tickets(
+        self, cast: Cast, written: list[Ticket], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        user = cast.dispatcher
+        monkeypatch.setattr(selectors, "PG_COMMON_ESTIMATE", 0)
+        monkeypatch.setattr(selectors, "COMMON_SHARE", 0)
+        # 水 is in the second and the fifth ticket (the newest).
+        assert selectors.count_tickets(user, TicketFilters(q="水"), limit=100) == (
+            selectors.Total(2)
+        )
+        # Among the newest three only the fifth holds it: at least one, and no more is said.
+        monkeypatch.setattr(selectors, "COUNTED_NEWEST", 3)
+        assert selectors.count_tickets(user, TicketFilters(q="水"), limit=100) == (
+            selectors.Total(1, exact=False, at_least=True)
+        )
+        assert selectors.count_tickets(user, TicketFilters(q="水"), limit=0) == (
+            selectors.Total(0, exact=False)
+        )
+        assert found(user, "水") == {written[1].number, written[4].number}
 
     @pytest.mark.postgres_only
     def test_postgresql_reads_its_index_of_characters_and_pairs(
