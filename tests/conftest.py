@@ -227,25 +227,6 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 # The cast where a live server sees it, and Jieban run as separate processes
 
 
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings(
-    django_db_modify_db_settings_parallel_suffix: None,
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> None:
-    """A run with browser tests puts SQLite's test database in a file, not in memory: Django's
-    in-memory test database is shared-cache, whose table locks are not waited for, so a page
-    still loading in the live server made the test's own sweep fail with "database table is
-    locked". In a file, WAL lets the server's readers run beside the test's writer."""
-    database = django_settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.sqlite3":
-        return
-    if any(item.get_closest_marker("browser") for item in request.session.items):
-        database.setdefault("TEST", {})["NAME"] = str(
-            tmp_path_factory.mktemp("database") / "test.sqlite3"
-        )
-
-
 @pytest.fixture
 def live_cast(live_server: Any, cast: Cast) -> Cast:
     """The shared cast, committed where the live server's threads see it (a test with the live
