@@ -39,8 +39,14 @@ SECOND = dt.timedelta(seconds=1)
 STARTS = local(2026, 3, 2, 9)
 
 
-def sweep() -> None:
-    """The worker's sweep, now (the live server shares this process's clock)."""
+def sweep(*pages: Page) -> None:
+    """The worker's sweep, now (the live server shares this process's clock), once every
+    page has its answers: the test database is SQLite's shared in-memory one, whose table
+    locks are not waited for, so a fragment still being served would collide with the sweep's
+    writes ("database table is locked")."""
+    for page in pages:
+        page.wait_for_load_state("networkidle")
+        page.wait_for_function("() => !document.querySelector('.htmx-request')")
     run_sweep()
 
 
@@ -128,7 +134,7 @@ def test_a_ticket_left_alone_reaches_the_leaders_and_an_extension_is_granted(
             watch = Ticket.objects.get(pk=late.pk).watch_at
             assert watch is not None
             clock.move_to(watch + SECOND)
-            sweep()
+            sweep(handler, dispatcher, supervisor, leader)
             ticket = Ticket.objects.get(pk=late.pk)
             levels.append(ticket.supervision_level)
             # The deadline never moved: the ticket is overdue on every page, at every level.
@@ -148,7 +154,7 @@ def test_a_ticket_left_alone_reaches_the_leaders_and_an_extension_is_granted(
         # -- The level-3 order runs out: no fourth order; the ticket goes to the leaders.
         third = SupervisionOrder.objects.get(ticket=late, level=3)
         clock.move_to(third.due_at + SECOND)
-        sweep()
+        sweep(handler, dispatcher, supervisor, leader)
         assert SupervisionOrder.objects.filter(ticket=late).count() == 3
         visit(leader, f"{base}/", "leader")
         escalated = leader.locator(data_testid("escalated"))
@@ -159,7 +165,7 @@ def test_a_ticket_left_alone_reaches_the_leaders_and_an_extension_is_granted(
         expect(supervisor.locator(data_testid("escalated"))).to_contain_text(late.number)
         overdue_everywhere(handler, supervisor, leader, base, late.number)
         clock.move_to(third.due_at + dt.timedelta(days=2))
-        sweep()
+        sweep(handler, dispatcher, supervisor, leader)
         assert SupervisionOrder.objects.filter(ticket=late).count() == 3
 
         # -- The unit resolves it at last.

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from jieban.intake.actions import TicketDraft, add_attachment, register_ticket
 from jieban.tickets.models import Ticket
@@ -153,12 +153,31 @@ def test_it_registers_and_dispatches_from_the_keyboard(
     assert (ticket.channel, ticket.external_id) == ("hotline_12345", "12345-0714-009")
     assert ticket.category.code == "other"
 
-    # Ctrl+Enter in the unit search registers and dispatches at once too.
+    # Ctrl+Enter in the unit search registers and dispatches at once too. Choosing the
+    # category asks for the suggested unit, and the answer brings the picker back; here it is
+    # held until the dispatcher has typed in the search, as on a slow night: what was typed,
+    # the unit it found and the keyboard's place go over to the new picker.
+    held: list[Route] = []
+    page.route(re.compile(r"/tickets/new/unit/"), lambda route: held.append(route))
     page.goto(f"{base}/tickets/new/")
     page.fill("#id_content", "楼道灯坏了。")
     page.select_option("#id_category", "other")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1, "choosing the category asks for the suggested unit"
+    page.evaluate("document.getElementById('unit-picker').dataset.old = 'yes'")
     search.focus()
     page.keyboard.type("甲派")
+    expect(units).to_have_value("PS-A")
+    held[0].continue_()
+    page.unroute(re.compile(r"/tickets/new/unit/"))
+    expect(page.locator("#unit-picker[data-old]")).to_have_count(0)
+    expect(search).to_have_value("甲派")
+    expect(search).to_be_focused()
+    expect(units).to_have_value("PS-A")
+    expect(units.locator("option")).to_have_count(1)
     page.keyboard.press("Control+Enter")
     page.wait_for_url(re.compile(r"/tickets/JB\d{8}-\d{4}/$"))
     expect(page.locator(".messages")).to_contain_text("已登记并交办给 甲派出所")

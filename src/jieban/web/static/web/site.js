@@ -161,6 +161,40 @@
     var grid = document.getElementById("id_grid");
     if (hint && grid && !grid.value) grid.value = hint.getAttribute("data-suggested-grid");
   });
+  // The picker that comes back replaces the one being typed in: what was typed in its search,
+  // the unit it shows and where the keyboard was go over to the new one, so a dispatcher
+  // typing while the suggestion arrives loses nothing (the next key still lands in it).
+  var carried = null;
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var old = event.detail && event.detail.target;
+    if (!old || old.id !== "unit-picker") return;
+    var box = old.querySelector("[data-select-search]");
+    var select = old.querySelector("select");
+    carried = {
+      term: box ? box.value : "",
+      value: select ? select.value : "",
+      focus: document.activeElement === box ? "box" : document.activeElement === select ? "select" : ""
+    };
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    var picker = document.getElementById("unit-picker");
+    var select = picker && picker.querySelector("select[data-searchable]");
+    var state = carried;
+    carried = null;
+    if (!select || !state) return;
+    makeSearchable(select);
+    var box = picker.querySelector("[data-select-search]");
+    if (box && state.term) {
+      box.value = state.term;
+      box.dispatchEvent(new Event("input"));
+    }
+    var kept = Array.prototype.some.call(select.options, function (option) {
+      return option.value === state.value;
+    });
+    if (state.value && kept) select.value = state.value;
+    if (state.focus === "box" && box) box.focus();
+    else if (state.focus === "select") select.focus();
+  });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
   } else {
