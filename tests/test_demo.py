@@ -1100,3 +1100,36 @@ def test_demo_exchanges_with_a_platform_open311_and_an_import_at_the_real_time_o
     wipe()
     run_demo("--tickets", "600", "--cases", "0")  # dated at ANCHOR: none
     assert not Platform.objects.exists() and not TicketImport.objects.exists()
+
+
+def test_a_large_demo_samples_its_suggestion_history_and_trains_on_the_newest(
+    db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A million-ticket demo registers 620,000 tickets in the history's weeks: their
+    suggestions are recorded for a sample spread evenly over the weeks, and the classifier
+    learns from the newest closed tickets only. Here with limits a small demo passes."""
+    from jieban.demo import suggestions as history
+
+    monkeypatch.setattr(history, "HISTORY_MAX_TICKETS", 12)
+    learnt: list[int] = []
+    real_train = history.train_model
+
+    def counting_train(examples: Any, **kwargs: Any) -> Any:
+        learnt.append(len(examples.texts))
+        return real_train(examples, **kwargs)
+
+    monkeypatch.setattr(history, "train_model", counting_train)
+    monkeypatch.setattr(history, "TRAIN_MAX_TICKETS", 40)
+    run_demo("--tickets", str(TICKETS))
+    start = ANCHOR - dt.timedelta(days=history.HISTORY_DAYS)
+    window = Ticket.objects.filter(registered_at__gte=start, registered_at__lte=ANCHOR)
+    assert window.count() > 24
+    sampled = Ticket.objects.filter(suggestions__isnull=False).distinct()
+    assert 6 < sampled.count() <= 12
+    assert set(sampled.values_list("pk", flat=True)) <= set(window.values_list("pk", flat=True))
+    # Spread over the weeks, not the first or last dozen.
+    days = sorted(sampled.values_list("registered_at", flat=True))
+    assert days[-1] - days[0] > dt.timedelta(days=history.HISTORY_DAYS * 2 // 3)
+    closed = Ticket.objects.filter(status=Status.CLOSED, closed_at__lt=start).count()
+    assert closed > 80
+    assert learnt and 0 < learnt[0] <= 40
