@@ -38,7 +38,7 @@ unit-postgres: $(STAMP)
 
 browser: $(STAMP)
 	scripts/test-services chromium
-	env -u DATABASE_URL $(BIN)/pytest -q -m browser
+	env -u DATABASE_URL $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m browser
 
 test: lint types unit-sqlite unit-postgres browser
 

@@ -379,6 +379,20 @@ class Ticket(models.Model):
                 condition=~Q(building_key=""),
             ),
             models.Index(fields=["grid", "received_at"], name="ticket_grid_received_idx"),
+            # The open tickets of some grids, counted with their clocks (a grid desk's home):
+            # read from the open tickets alone, however long the closed history grows.
+            models.Index(
+                fields=["grid", "status", "due_at"],
+                name="ticket_grid_open_idx",
+                condition=Q(status__in=["new", "dispatched", "in_progress", "resolved"]),
+            ),
+            # The follow-up queue's count: resolved tickets whose call is not held for a
+            # mediation, counted from the index alone.
+            models.Index(
+                fields=["status", "resolved_at"],
+                name="ticket_follow_up_idx",
+                condition=Q(status="resolved") & Q(visit_held_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
