@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 
 from jieban.ops.models import WorkerBeat
@@ -30,9 +30,15 @@ def record_sweep(
         "seconds": round(seconds, 3),
         "job_seconds": job_seconds,
     }
+    mine = WorkerBeat.objects.filter(worker=worker)
     with transaction.atomic():
-        if not WorkerBeat.objects.filter(worker=worker).update(sweeps=F("sweeps") + 1, **values):
-            WorkerBeat.objects.create(worker=worker, sweeps=1, **values)
+        if not mine.update(sweeps=F("sweeps") + 1, **values):
+            try:
+                with transaction.atomic():
+                    WorkerBeat.objects.create(worker=worker, sweeps=1, **values)
+            except IntegrityError:
+                # Two sweeps of one process at once (threads): the other wrote the row first.
+                mine.update(sweeps=F("sweeps") + 1, **values)
         WorkerBeat.objects.filter(sweep_finished_at__lt=finished_at - FORGET_AFTER).delete()
 
 
