@@ -11,7 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import process_env
+
+# Its own processes on a SQLite database of their own: the same in both runs.
+pytestmark = pytest.mark.sqlite_only
 
 OPEN_UMASK = 0o022
 

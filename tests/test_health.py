@@ -194,6 +194,8 @@ def test_it_reads_a_few_rows(swept: None) -> None:
     assert len(queries) == 4, [query["sql"] for query in queries]
 
 
+# Its own process, given a database nothing listens on: the same in both runs.
+@pytest.mark.sqlite_only
 def test_it_fails_when_the_database_is_not_reachable(tmp_path: Any) -> None:
     # A process whose database is a closed port: nothing listens on 127.0.0.1:9 (discard).
     env = process_env(

@@ -17,6 +17,9 @@ import pytest
 
 from tests.conftest import process_env, run_jieban, set_up_process_bureau
 
+# Its own processes on a SQLite database of their own: the same in both runs.
+pytestmark = pytest.mark.sqlite_only
+
 
 def free_port() -> int:
     with socket.socket() as probe:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import process_env
@@ -79,6 +80,8 @@ def requests_counted(base: str) -> tuple[float, float]:
     return total, logins
 
 
+# Its own processes on a SQLite database of their own: the same in both runs.
+@pytest.mark.sqlite_only
 def test_metrics_sum_the_requests_of_every_process(tmp_path: Path) -> None:
     metrics_dir = tmp_path / "metrics"
     log = tmp_path / "server.log"

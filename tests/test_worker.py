@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from jieban.worker.registry import registered_jobs
 from jieban.worker.runner import Worker
 from tests.conftest import process_env, run_jieban, set_up_process_bureau
@@ -56,6 +58,8 @@ def counts(database: Path) -> tuple[int, int, int]:
         db.close()
 
 
+# Its own processes on a SQLite database of their own: the same in both runs.
+@pytest.mark.sqlite_only
 def test_sigterm_during_a_sweep_stops_cleanly(tmp_path: Path) -> None:
     # One ticket a transaction: the sweep takes seconds, and SIGTERM lands inside it.
     env = process_env(str(tmp_path), JIEBAN_SWEEP_BATCH="1")
