@@ -21,10 +21,11 @@ import argparse
 import datetime as dt
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
+
+from sweep import print_parts, time_empty_sweeps  # bench/sweep.py, beside this file
 
 HERE = Path(__file__).resolve().parent
 
@@ -101,24 +102,10 @@ def main() -> None:
             f"{full.rollups} dates",
             flush=True,
         )
-        print(
-            "  parts: "
-            + ", ".join(f"{part} {seconds:.2f} s" for part, seconds in full.seconds.items()),
-            flush=True,
-        )
+        print_parts(full)
         while run_sweep().rollups:
             pass
-        empty_times = []
-        found_later = 0
-        for _ in range(args.empty_runs):
-            started = time.perf_counter()
-            empty = run_sweep()
-            empty_times.append(time.perf_counter() - started)
-            found_later += len(empty.orders) + len(empty.warned)
-        print(
-            f"empty sweep: median {statistics.median(empty_times) * 1000:.1f} ms, "
-            f"max {max(empty_times) * 1000:.1f} ms over {args.empty_runs} runs"
-        )
+        found_later = time_empty_sweeps(args.empty_runs)
         ok = len(full.orders) == issued == len(chosen) and found_later == 0
         print("orders issued == newly overdue tickets:", "yes" if ok else "NO")
         if not ok:

@@ -24,6 +24,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
@@ -119,6 +120,35 @@ def build(tickets: int, open_count: int, overdue: int, seed: int) -> float:
     assert User.objects.count() >= 13
     print(f"built {tickets:,} tickets in {time.perf_counter() - started:.0f} s", flush=True)
     return now.timestamp()
+
+
+def print_parts(report: Any) -> None:
+    """The seconds of each part of a sweep (`SweepReport.seconds`), on one line."""
+    print(
+        "  parts: "
+        + ", ".join(f"{part} {seconds:.2f} s" for part, seconds in report.seconds.items()),
+        flush=True,
+    )
+
+
+def time_empty_sweeps(runs: int) -> int:
+    """Run `runs` sweeps, print their median and slowest time, and return what they found
+    (orders, warnings and reports: none, when they are empty)."""
+    from jieban.worker.runner import run_sweep
+
+    times = []
+    found = 0
+    for _ in range(runs):
+        started = time.perf_counter()
+        empty = run_sweep()
+        times.append(time.perf_counter() - started)
+        found += len(empty.orders) + len(empty.warned) + len(empty.published)
+    print(
+        f"empty sweep: median {statistics.median(times) * 1000:.1f} ms, "
+        f"max {max(times) * 1000:.1f} ms over {runs} runs",
+        flush=True,
+    )
+    return found
 
 
 def main() -> None:
@@ -258,7 +288,6 @@ def main() -> None:
     else:
         full = run_sweep()
         full_seconds = time.perf_counter() - started
-    empty_times = []
     told = Notification.objects.filter(kind="supervision_order").count()
     print(
         f"full sweep: {full_seconds:.2f} s, {len(full.orders)} orders, "
@@ -266,11 +295,7 @@ def main() -> None:
         f"{full.rollups} dates, reports frozen: {', '.join(full.published) or 'none'}",
         flush=True,
     )
-    print(
-        "  parts: "
-        + ", ".join(f"{part} {seconds:.2f} s" for part, seconds in full.seconds.items()),
-        flush=True,
-    )
+    print_parts(full)
     found_later = 0
     # The dates the orders dirtied beyond the full sweep's share of rollups are rebuilt by the
     # sweeps that follow, a bounded number each: time those, then the empty sweeps proper.
@@ -289,16 +314,8 @@ def main() -> None:
             f"{max(seconds for seconds, _dates in catch_up):.2f} s at the most",
             flush=True,
         )
-    for _ in range(args.empty_runs):
-        started = time.perf_counter()
-        empty = run_sweep()
-        empty_times.append(time.perf_counter() - started)
-        found_later += len(empty.orders) + len(empty.warned) + len(empty.published)
+    found_later += time_empty_sweeps(args.empty_runs)
     orders = SupervisionOrder.objects.count()
-    print(
-        f"empty sweep: median {statistics.median(empty_times) * 1000:.1f} ms, "
-        f"max {max(empty_times) * 1000:.1f} ms over {args.empty_runs} runs"
-    )
     print(f"orders, warnings or reports found by the empty sweeps: {found_later}")
     ok = len(full.orders) == orders == args.overdue and found_later == 0
     print("orders issued == newly overdue tickets:", "yes" if ok else f"NO ({orders})")
