@@ -606,3 +606,49 @@ class TestShortSearchFromABatch:
         assert found(cast.dispatcher, "狗叫") == {results[0].ticket.number}  # type: ignore[union-attr]
         later = new_ticket(cast.dispatcher, title="丢猫")
         assert found(cast.dispatcher, "丢猫") == {later.number}
+
+
+@pytest.mark.postgres_only
+def test_postgresql_counts_a_common_phrase_among_the_newest_tickets(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three characters or more: a phrase the statistics call common (at ten million
+    tickets, 噪音扰 in one in ten) is counted among the newest tickets, not up to the limit
+    through the whole table; any other is counted exactly."""
+    import datetime as dt
+
+    import time_machine
+
+    from tests.conftest import local
+
+    user = cast.dispatcher
+    contents = ["夜里噪音扰民", "楼道灯坏了", "噪音扰民严重", "占道经营", "又是噪音扰民"]
+    written = []
+    for hours, content in enumerate(contents):
+        with time_machine.travel(local(2026, 3, 2, 9) + dt.timedelta(hours=hours), tick=False):
+            written.append(new_ticket(user, content=content))
+    holding = {written[0].number, written[2].number, written[4].number}
+    assert found(user, "噪音扰") == holding
+    # So few tickets: not common; counted exactly, and past the limit.
+    assert selectors.count_tickets(user, TicketFilters(q="噪音扰"), limit=100) == (
+        selectors.Total(3)
+    )
+    assert selectors.count_tickets(user, TicketFilters(q="噪音扰"), limit=2) == (
+        selectors.Total(2, exact=False)
+    )
+    monkeypatch.setattr(selectors, "PG_COMMON_ESTIMATE", 0)
+    monkeypatch.setattr(selectors, "COMMON_SHARE", 0)
+    # Common, but every ticket is among the newest counted: exact.
+    assert selectors.count_tickets(user, TicketFilters(q="噪音扰"), limit=100) == (
+        selectors.Total(3)
+    )
+    # Among the newest two only the fifth holds it: at least one, and no more is said.
+    monkeypatch.setattr(selectors, "COUNTED_NEWEST", 2)
+    assert selectors.count_tickets(user, TicketFilters(q="噪音扰"), limit=100) == (
+        selectors.Total(1, exact=False, at_least=True)
+    )
+    # With another filter beside it.
+    assert selectors.count_tickets(
+        user, TicketFilters(q="噪音扰", status="dispatched"), limit=100
+    ) == selectors.Total(0, exact=False, at_least=True)
+    assert found(user, "噪音扰") == holding

@@ -286,8 +286,7 @@ def _through_the_index() -> Iterator[None]:
 def _short_words(text: str) -> Q:
     """PostgreSQL: the tickets whose text holds `text` (one or two characters), through the
     index, or whose number it is. Read it inside `_through_the_index`."""
-    held = RawSQL(SHORT_WORDS_HELD, [text], output_field=BooleanField())
-    return Q(held) | Q(number=text)
+    return _held_in_index(text) | Q(number=text)
 
 
 # A word the statistics say this many tickets hold (and at least COMMON_SHARE of them) is
@@ -301,15 +300,14 @@ COMMON_SHARE = 0.01
 COUNTED_NEWEST = 50_000
 
 
-def _common_on_postgresql(text: str) -> bool:
-    """Whether PostgreSQL's statistics of the index (ANALYZE keeps its most common characters
-    and pairs with their shares) say that so many tickets hold `text` that the newest
-    tickets meet a page of them at once."""
+def _common_on_postgresql(held: Q) -> bool:
+    """Whether PostgreSQL's statistics say that so many tickets are `held` (a word's
+    condition) that the newest tickets meet a page of them at once: for one or two characters,
+    the statistics of the index of characters and pairs (ANALYZE keeps its most common ones
+    with their shares); for three or more, those of the columns' values."""
+    sql, params = Ticket.objects.filter(held).order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM tickets_ticket WHERE {SHORT_WORDS_HELD}",
-            [text],
-        )
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         (plan,) = cursor.fetchone()
         if isinstance(plan, str):
             plan = json.loads(plan)
@@ -319,18 +317,28 @@ def _common_on_postgresql(text: str) -> bool:
     return estimate >= max(PG_COMMON_ESTIMATE, COMMON_SHARE * float(tickets))
 
 
-def _count_common_on_postgresql(others: QuerySet[Ticket], text: str, limit: int) -> Total:
-    """How many of `others` hold a common word, counted among the COUNTED_NEWEST newest
-    tickets by reading their text: exact when they are all the tickets there are; else more
-    than `limit` when so many were met, or at least as many as were."""
+def _held_in_index(text: str) -> Q:
+    """PostgreSQL: the tickets whose text holds `text` (one or two characters), as the index
+    of characters and pairs tells."""
+    return Q(RawSQL(SHORT_WORDS_HELD, [text], output_field=BooleanField()))
+
+
+def _count_common_on_postgresql(others: QuerySet[Ticket], held: Q, limit: int) -> Total:
+    """How many of `others` are `held` (a common word's condition, read from the text),
+    counted among the COUNTED_NEWEST newest tickets: exact when they are all the tickets there
+    are; else more than `limit` when so many were met, or at least as many as were.
+
+    A word in one ticket in ten is met 10,000 times in the newest 100,000: at ten million
+    tickets, counting up to 10,000 read them in 0.24 s (three characters, five columns); the
+    newest 50,000 take half that, and the list's own page of them is met in a millisecond."""
     bound = (
         Ticket.objects.order_by("-received_at", "-pk")
         .values_list("received_at", flat=True)[COUNTED_NEWEST : COUNTED_NEWEST + 1]
         .first()
     )
     if bound is None:
-        return count_up_to(others.filter(_short_text(text)), limit)
-    kept = count_up_to(others.filter(received_at__gt=bound).filter(_short_text(text)), limit)
+        return count_up_to(others.filter(held), limit)
+    kept = count_up_to(others.filter(received_at__gt=bound).filter(held), limit)
     if not kept.exact:
         return kept
     return Total(kept.count, exact=False, at_least=True)
@@ -346,7 +354,7 @@ def _short_search(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
     read. Given the same condition any other way, the planner, which cannot tell how many
     tickets hold a word it has no statistics of, may walk the newest tickets working out each
     one's words (for a word no ticket held: 18 s at a million tickets)."""
-    if _common_on_postgresql(text):
+    if _common_on_postgresql(_held_in_index(text)):
         return tickets.filter(_short_text(text))
     with _through_the_index(), connection.cursor() as cursor:
         cursor.execute(
@@ -398,10 +406,16 @@ def search_tickets(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
         return _fts5_search(tickets, TRIGRAM_MATCHES, [fts5_phrase(text)])
     if len(text) < TRIGRAM:
         return _short_search(tickets, text)
+    return tickets.filter(_trigram_text(text))
+
+
+def _trigram_text(text: str) -> Q:
+    """PostgreSQL: three characters or more in the number or a text column, through pg_trgm's
+    indexes (one a column, combined by a BitmapOr)."""
     condition = Q(ILike(F("number"), text))
     for name in SEARCHED_TEXT:
         condition |= Q(ILike(F(name), text))
-    return tickets.filter(condition)
+    return condition
 
 
 # A caller's number is looked up once it is this long; fewer digits are still being typed.
@@ -567,11 +581,17 @@ def count_tickets(
     matches were not looked at, and the count is what it is at least.
     """
     text = search_text(filters.q)
-    if text and len(text) < TRIGRAM and connection.vendor == "postgresql":
-        # Through PostgreSQL's index of characters and pairs, beside the other filters'.
+    if text and connection.vendor == "postgresql":
         others = filter_tickets(user, replace(filters, q=None))
-        if _common_on_postgresql(text):
-            return _count_common_on_postgresql(others, text, limit)
+        if len(text) >= TRIGRAM:
+            # A phrase the statistics call common is counted among the newest tickets.
+            phrase = _trigram_text(text)
+            if _common_on_postgresql(phrase):
+                return _count_common_on_postgresql(others, phrase, limit)
+            return count_up_to(others.filter(phrase), limit)
+        # Through PostgreSQL's index of characters and pairs, beside the other filters'.
+        if _common_on_postgresql(_held_in_index(text)):
+            return _count_common_on_postgresql(others, _short_text(text), limit)
         with _through_the_index():
             return count_up_to(others.filter(_short_words(text)), limit)
     if not text or connection.vendor != "sqlite":
