@@ -652,3 +652,40 @@ def test_postgresql_counts_a_common_phrase_among_the_newest_tickets(
         user, TicketFilters(q="噪音扰", status="dispatched"), limit=100
     ) == selectors.Total(0, exact=False, at_least=True)
     assert found(user, "噪音扰") == holding
+
+
+def test_a_text_without_cased_letters_is_uncased() -> None:
+    assert selectors.uncased("噪音扰民") and selectors.uncased("3栋502") and selectors.uncased("")
+    for cased in ("WiFi", "噪音a", "Éé", "ß", "ǅ", "Ⓐ"):
+        assert not selectors.uncased(cased), cased
+
+
+@pytest.mark.postgres_only
+def test_postgresql_matches_an_uncased_phrase_with_like_and_a_cased_one_with_ilike(
+    cast: Cast,
+) -> None:
+    user = cast.dispatcher
+    for content in ("楼上噪音扰民", "Free WiFi 坏了", "free wifi 又坏了", "无关"):
+        new_ticket(user, content=content)
+    for phrase, operator in (("噪音扰", " LIKE "), ("WIFI", " ILIKE "), ("i 坏", " ILIKE ")):
+        rows = filter_tickets(user, TicketFilters(q=phrase))
+        sql = str(rows.query)
+        assert operator in sql and (operator == " ILIKE " or " ILIKE " not in sql), sql
+        assert set(rows.values_list("number", flat=True)) == reference(phrase), phrase
+    assert len(found(user, "WIFI")) == 2
+
+
+@pytest.mark.postgres_only
+def test_planner_settings_hold_for_their_block_only_even_inside_a_transaction(
+    db: Any,
+) -> None:
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('enable_bitmapscan')")
+            return str(cursor.fetchone()[0])
+
+    with transaction.atomic():
+        assert setting() == "on"
+        with selectors._planner_settings(enable_bitmapscan="off"):
+            assert setting() == "off"
+        assert setting() == "on"

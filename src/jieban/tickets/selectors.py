@@ -184,7 +184,10 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 class ILike(Lookup):  # type: ignore[type-arg]
     """`column ILIKE %pattern%` on PostgreSQL: what a pg_trgm GIN index serves.
 
-    Django's `icontains` writes `UPPER(column::text) LIKE UPPER(…)`, which the index does not."""
+    Django's `icontains` writes `UPPER(column::text) LIKE UPPER(…)`, which the index does not.
+    A text without a letter that has a case (Chinese, digits) is matched with LIKE, the same
+    answer three times as fast where the rows are read (ILIKE folds the case of every row's
+    text first: at ten million tickets, 140 ms against 50 ms for the newest 50,000)."""
 
     lookup_name = "trigram_ilike"
 
@@ -193,7 +196,17 @@ class ILike(Lookup):  # type: ignore[type-arg]
         # Used as an expression, the lookup receives its text wrapped in a Value.
         text = self.rhs.value if isinstance(self.rhs, Value) else self.rhs
         pattern = f"%{connection.ops.prep_for_like_query(text)}%"
-        return f"{column} ILIKE %s", [*column_params, pattern]
+        operator = "LIKE" if uncased(text) else "ILIKE"
+        return f"{column} {operator} %s", [*column_params, pattern]
+
+
+def uncased(text: str) -> bool:
+    """Whether no character of `text` has a case: then any case-insensitive comparison with it
+    is the case-sensitive one."""
+    return all(
+        character.lower() == character == character.upper() == character.casefold()
+        for character in text
+    )
 
 
 def fts5_phrase(text: str) -> str:
@@ -275,12 +288,27 @@ def _through_the_index() -> Iterator[None]:
     such a read), and never by a scan that works out each ticket's words (50 µs a ticket: the
     planner, which cannot tell how many tickets hold a word it has no statistics of, chose
     that for a word no ticket holds, 18 s at a million tickets)."""
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL work_mem = '{BITMAP_MEMORY}'")
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-            cursor.execute("SET LOCAL enable_seqscan = off")
+    with _planner_settings(
+        work_mem=BITMAP_MEMORY, max_parallel_workers_per_gather="0", enable_seqscan="off"
+    ):
         yield
+
+
+@contextlib.contextmanager
+def _planner_settings(**settings: str) -> Iterator[None]:
+    """PostgreSQL's `settings` for the block's queries, in a transaction (a savepoint in one
+    already open), and as they were after it: SET LOCAL alone would last until the end of an
+    enclosing transaction, and hold for its later queries too."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        before = {}
+        for name, value in settings.items():
+            cursor.execute(
+                "SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value]
+            )
+            before[name] = cursor.fetchone()[0]
+        yield
+        for name, value in before.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
 def _short_words(text: str) -> Q:
@@ -338,7 +366,11 @@ def _count_common_on_postgresql(others: QuerySet[Ticket], held: Q, limit: int) -
     )
     if bound is None:
         return count_up_to(others.filter(held), limit)
-    kept = count_up_to(others.filter(received_at__gt=bound).filter(held), limit)
+    # The newest tickets are read in turn, not through a bitmap of the word's index: a common
+    # word's is a large part of the table (噪音扰's, a million entries at ten million tickets,
+    # took 110 ms to read, twice the time of reading the newest tickets' text).
+    with _planner_settings(enable_bitmapscan="off"):
+        kept = count_up_to(others.filter(received_at__gt=bound).filter(held), limit)
     if not kept.exact:
         return kept
     return Total(kept.count, exact=False, at_least=True)
