@@ -298,17 +298,21 @@ def _through_the_index() -> Iterator[None]:
 def _planner_settings(**settings: str) -> Iterator[None]:
     """PostgreSQL's `settings` for the block's queries, in a transaction (a savepoint in one
     already open), and as they were after it: SET LOCAL alone would last until the end of an
-    enclosing transaction, and hold for its later queries too."""
+    enclosing transaction, and hold for its later queries too. One query to set them, one to
+    set them back."""
+    names = list(settings)
     with transaction.atomic(), connection.cursor() as cursor:
-        before = {}
-        for name, value in settings.items():
-            cursor.execute(
-                "SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value]
-            )
-            before[name] = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT " + ", ".join("current_setting(%s), set_config(%s, %s, true)" for _ in names),
+            [item for name in names for item in (name, name, settings[name])],
+        )
+        row = cursor.fetchone()
+        before = [row[2 * index] for index in range(len(names))]
         yield
-        for name, value in before.items():
-            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        cursor.execute(
+            "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in names),
+            [item for name, value in zip(names, before, strict=True) for item in (name, value)],
+        )
 
 
 def _short_words(text: str) -> Q:
