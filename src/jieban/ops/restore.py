@@ -40,6 +40,7 @@ from jieban.ops.archives import (
 from jieban.ops.backup import attachment_storage, stored_files
 from jieban.ops.databases import (
     check_copy,
+    refresh_statistics,
     restore_database,
     row_counts,
     table_names,
@@ -89,6 +90,7 @@ def restore_backup(path: Path, *, force: bool = False) -> Restored:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _verify(manifest)
+    refresh_statistics()
     return Restored(manifest, left_in_place=left, needs_migrate=_needs_migrate())
 
 
