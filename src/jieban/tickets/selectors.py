@@ -361,8 +361,9 @@ def _count_common_on_postgresql(others: QuerySet[Ticket], held: Q, limit: int) -
     are; else more than `limit` when so many were met, or at least as many as were.
 
     A word in one ticket in ten is met 10,000 times in the newest 100,000: at ten million
-    tickets, counting up to 10,000 read them in 0.24 s (three characters, five columns); the
-    newest 50,000 take half that, and the list's own page of them is met in a millisecond."""
+    tickets, counting up to 10,000 read 94,000 of them in 0.24 s (three characters, five columns);
+    the newest 50,000 are read in 50 ms (as LIKE; 140 ms as ILIKE), and the list's own page of
+    them is met in a millisecond."""
     bound = (
         Ticket.objects.order_by("-received_at", "-pk")
         .values_list("received_at", flat=True)[COUNTED_NEWEST : COUNTED_NEWEST + 1]
