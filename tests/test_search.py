@@ -28,6 +28,17 @@ def found(user: Any, q: str) -> set[str]:
     return set(filter_tickets(user, TicketFilters(q=q)).values_list("number", flat=True))
 
 
+def counted(user: Any, q: str, limit: int = 100, **filters: str) -> selectors.Total:
+    """The list's total for a search (and other filters), as the list counts it."""
+    return selectors.count_tickets(user, TicketFilters(q=q, **filters), limit=limit)
+
+
+def every_word_common(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL's statistics call every word common (tickets too few to make one so)."""
+    monkeypatch.setattr(selectors, "PG_COMMON_ESTIMATE", 0)
+    monkeypatch.setattr(selectors, "COMMON_SHARE", 0)
+
+
 @pytest.fixture
 def tickets(cast: Cast) -> dict[str, Ticket]:
     return {
@@ -411,20 +422,13 @@ class TestShortSearch:
         self, cast: Cast, written: list[Ticket], monkeypatch: pytest.MonkeyPatch
     ) -> None:
         user = cast.dispatcher
-        monkeypatch.setattr(selectors, "PG_COMMON_ESTIMATE", 0)
-        monkeypatch.setattr(selectors, "COMMON_SHARE", 0)
+        every_word_common(monkeypatch)
         # 水 is in the second and the fifth ticket (the newest).
-        assert selectors.count_tickets(user, TicketFilters(q="水"), limit=100) == (
-            selectors.Total(2)
-        )
+        assert counted(user, "水") == selectors.Total(2)
         # Among the newest three only the fifth holds it: at least one, and no more is said.
         monkeypatch.setattr(selectors, "COUNTED_NEWEST", 3)
-        assert selectors.count_tickets(user, TicketFilters(q="水"), limit=100) == (
-            selectors.Total(1, exact=False, at_least=True)
-        )
-        assert selectors.count_tickets(user, TicketFilters(q="水"), limit=0) == (
-            selectors.Total(0, exact=False)
-        )
+        assert counted(user, "水") == selectors.Total(1, exact=False, at_least=True)
+        assert counted(user, "水", limit=0) == selectors.Total(0, exact=False)
         assert found(user, "水") == {written[1].number, written[4].number}
 
     @pytest.mark.postgres_only
@@ -630,27 +634,18 @@ def test_postgresql_counts_a_common_phrase_among_the_newest_tickets(
     holding = {written[0].number, written[2].number, written[4].number}
     assert found(user, "噪音扰") == holding
     # So few tickets: not common; counted exactly, and past the limit.
-    assert selectors.count_tickets(user, TicketFilters(q="噪音扰"), limit=100) == (
-        selectors.Total(3)
-    )
-    assert selectors.count_tickets(user, TicketFilters(q="噪音扰"), limit=2) == (
-        selectors.Total(2, exact=False)
-    )
-    monkeypatch.setattr(selectors, "PG_COMMON_ESTIMATE", 0)
-    monkeypatch.setattr(selectors, "COMMON_SHARE", 0)
+    assert counted(user, "噪音扰") == selectors.Total(3)
+    assert counted(user, "噪音扰", limit=2) == selectors.Total(2, exact=False)
+    every_word_common(monkeypatch)
     # Common, but every ticket is among the newest counted: exact.
-    assert selectors.count_tickets(user, TicketFilters(q="噪音扰"), limit=100) == (
-        selectors.Total(3)
-    )
+    assert counted(user, "噪音扰") == selectors.Total(3)
     # Among the newest two only the fifth holds it: at least one, and no more is said.
     monkeypatch.setattr(selectors, "COUNTED_NEWEST", 2)
-    assert selectors.count_tickets(user, TicketFilters(q="噪音扰"), limit=100) == (
-        selectors.Total(1, exact=False, at_least=True)
-    )
+    assert counted(user, "噪音扰") == selectors.Total(1, exact=False, at_least=True)
     # With another filter beside it.
-    assert selectors.count_tickets(
-        user, TicketFilters(q="噪音扰", status="dispatched"), limit=100
-    ) == selectors.Total(0, exact=False, at_least=True)
+    assert counted(user, "噪音扰", status="dispatched") == (
+        selectors.Total(0, exact=False, at_least=True)
+    )
     assert found(user, "噪音扰") == holding
 
 
