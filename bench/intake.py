@@ -155,6 +155,23 @@ def load_average() -> str:
         return "unknown"
 
 
+def session_cpu_seconds(session: int) -> float:
+    """The CPU time (user + system) used so far by the processes of one session: the server
+    started with `start_new_session=True`, its gunicorn master and workers. A figure that a
+    machine shared with other work changes less than the rate does."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # After the command's name: state, ppid, pgrp, session, ..., utime (12th), stime.
+        if int(fields[3]) == session:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -265,6 +282,7 @@ def main() -> int:
             f"{base}/api/v1/tickets",
         ]
         print("bench: " + " ".join(command))
+        cpu_before = session_cpu_seconds(server.pid)
         load = subprocess.run(
             command,
             env={**env, "BENCH_TOKEN": token, "BENCH_RUN": RUN_TAG, "BENCH_OUT": str(out_dir)},
@@ -272,12 +290,13 @@ def main() -> int:
             text=True,
             check=False,
         )
+        server_cpu = session_cpu_seconds(server.pid) - cpu_before
         sys.stdout.write(load.stdout)
         sys.stderr.write(load.stderr)
         if load.returncode != 0:
             print("bench: wrk failed", file=sys.stderr)
             return 1
-        ok = check(load.stdout, out_dir, data_dir, base, token, args)
+        ok = check(load.stdout, out_dir, data_dir, base, token, args, server_cpu=server_cpu)
     finally:
         stop(server)
         if ok and not args.keep:
@@ -294,6 +313,8 @@ def check(
     base: str,
     token: str,
     args: argparse.Namespace,
+    *,
+    server_cpu: float,
 ) -> bool:
     values = figures(wrk_output)
     sent_by_thread = {
@@ -363,6 +384,12 @@ def check(
         f"p99 {values.get('p99_ms', 0):.2f} ms"
     )
     print(f"bench: acknowledged   {int(values.get('acknowledged', 0))} (201 during the run)")
+    answered_count = values.get("answered", 0)
+    if answered_count:
+        print(
+            f"bench: server CPU     {server_cpu:.1f} s, {server_cpu / answered_count * 1000:.2f} ms"
+            " a request (user + system, every server process)"
+        )
     print(f"bench: non-2xx        {non2xx}")
     print(
         f"bench: in flight      {len(in_flight)} abandoned by wrk at the end, replayed: "

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from jieban.errors import Conflict
 from jieban.exchange.actions import apply_waiting_orders
@@ -23,6 +25,7 @@ from jieban.exchange.models import (
 )
 from jieban.org.actors import SYSTEM
 from jieban.org.models import Unit
+from jieban.suggestions.models import Suggestion, SuggestionKind
 from jieban.tickets import transitions
 from jieban.tickets.extensions import request_extension
 from jieban.tickets.models import (
@@ -134,6 +137,33 @@ def test_it_answers_each_order_of_a_batch_on_its_own(platform: Any) -> None:
     too_many = signed_post("orders", {"orders": [order(f"N{i}") for i in range(501)]})
     assert too_many.status_code == 400
     assert too_many.json()["field"] == "orders"
+
+
+def test_it_takes_a_requests_new_orders_in_through_the_batch_intake(platform: Any) -> None:
+    # The same phone as an earlier call: each new ticket still gets its suggestions.
+    push_orders(order("SZ0009"))
+    sent = [order(f"SZ01{index:02d}", caller_phone="13900001111") for index in range(20)]
+    with CaptureQueriesContext(connection) as queries:
+        answers = push_orders(*sent, order("SZ0110-01"), order("SZ0105"))
+    inserts = [q["sql"] for q in queries.captured_queries if "INSERT INTO" in q["sql"][:40]]
+    # One statement for the tickets (and one each for their events, holdings, orders, ...).
+    assert len([sql for sql in inserts if 'INTO "tickets_ticket" (' in sql]) == 1
+    assert len([sql for sql in inserts if 'INTO "exchange_platformorder"' in sql]) == 1
+    assert [answer["status"] for answer in answers] == ["created"] * 21 + ["unchanged"]
+    assert answers[21]["ticket"] == answers[5]["ticket"] == ticket_of("SZ0105").number
+    assert Ticket.objects.count() == 22
+    # A child order in the same request as its root is linked to it.
+    child = PlatformOrder.objects.get(number="SZ0110-01")
+    assert child.root == PlatformOrder.objects.get(number="SZ0110")
+    link = ticket_of("SZ0110-01").events.get(kind=EventKind.PLATFORM_UPDATE)
+    assert link.payload["root_ticket"] == ticket_of("SZ0110").number
+    ticket = ticket_of("SZ0119")
+    assert ticket.platform_decides
+    assert ticket.status == Status.DISPATCHED
+    assert ticket.events.filter(kind=EventKind.INTAKE).count() == 1
+    repeats = Suggestion.objects.filter(ticket=ticket, kind=SuggestionKind.REPEAT)
+    assert ticket_of("SZ0009").number in set(repeats.values_list("value", flat=True))
+    assert not Suggestion.objects.filter(ticket=ticket, kind=SuggestionKind.UNIT).exists()
 
 
 def test_it_refuses_a_bad_signature_or_a_stale_timestamp_and_logs_it(

@@ -46,6 +46,39 @@ def test_it_takes_the_same_order_pushed_at_once_exactly_once(handler: User) -> N
     assert Ticket.objects.count() == 1
 
 
+def test_it_takes_overlapping_batches_pushed_at_once_each_order_once(handler: User) -> None:
+    with time_machine.travel(NOW, tick=True):
+        platform = platform_with()
+        sent = [order(f"SZ04{index:02d}") for index in range(15)]
+        # Three requests at once: orders 0-9, 5-14 and 0-14, each a batch of the intake.
+        requests = [sent[:10], sent[5:], sent]
+        results = race(3, lambda index: receive_orders(platform, requests[index]))
+    assert not [result for result in results if isinstance(result, Exception)]
+    created = [a["number"] for result in results for a in result if a["status"] == "created"]
+    assert sorted(created) == sorted(item["number"] for item in sent)
+    statuses = {a["status"] for result in results for a in result}
+    assert statuses <= {"created", "unchanged"}
+    # Every answer names the order's one ticket.
+    tickets = {a["number"]: a["ticket"] for result in results for a in result}
+    for result in results:
+        assert all(tickets[a["number"]] == a["ticket"] for a in result)
+    assert PlatformOrder.objects.count() == Ticket.objects.count() == 15
+
+
+def test_it_takes_an_order_once_when_its_waiting_copy_is_stored_at_once(handler: User) -> None:
+    # One request sends the order with a code no mapping covers (it waits), another with
+    # mapped codes, at once: whichever is first, the order is kept once, no request fails.
+    with time_machine.travel(NOW, tick=True):
+        platform = platform_with()
+        copies = [order("SZ0500", category="C99"), order("SZ0500")]
+        results = race(2, lambda index: receive_orders(platform, [copies[index]]))
+    assert not [result for result in results if isinstance(result, Exception)]
+    stored = PlatformOrder.objects.get()
+    assert Ticket.objects.count() == (1 if stored.ticket_id else 0)
+    statuses = sorted(result[0]["status"] for result in results)
+    assert statuses in (["created", "unchanged"], ["needs_mapping", "unchanged"])
+
+
 def test_it_applies_the_same_event_sent_at_once_exactly_once(handler: User) -> None:
     with time_machine.travel(NOW, tick=True):
         platform = platform_with()

@@ -46,7 +46,7 @@ from jieban.intake.actions import PHONE_PATTERN, TicketDraft
 from jieban.org.actors import SYSTEM, Actor, person_of
 from jieban.org.models import Unit
 from jieban.org.permissions import can_manage_exchange, can_work_unit_tickets, require
-from jieban.suggestions.actions import register_and_suggest
+from jieban.suggestions.actions import register_and_suggest, register_many_and_suggest
 from jieban.tickets.access import access_ticket
 from jieban.tickets.events import channel_dispatch_payload
 from jieban.tickets.extensions import approve_extension, reject_extension
@@ -171,26 +171,54 @@ def unmapped_codes(platform: Platform, payload: Mapping[str, Any]) -> list[str]:
     return missing
 
 
-def _draft(platform: Platform, order: PlatformOrder) -> TicketDraft:
-    payload = order.payload
-    category = CategoryMapping.objects.select_related("category").get(
-        platform=platform, code=str(payload.get("category") or "")
-    )
-    unit = UnitMapping.objects.select_related("unit").get(
-        platform=platform, code=str(payload.get("department") or "")
-    )
+@dataclass(frozen=True)
+class _Mappings:
+    """A platform's mapping tables, read once: its codes to our categories' and units'."""
+
+    categories: dict[str, str]
+    units: dict[str, str]
+
+    @classmethod
+    def of(cls, platform: Platform) -> _Mappings:
+        return cls(
+            dict(
+                CategoryMapping.objects.filter(platform=platform).values_list(
+                    "code", "category__code"
+                )
+            ),
+            dict(UnitMapping.objects.filter(platform=platform).values_list("code", "unit__code")),
+        )
+
+    def unmapped(self, payload: Mapping[str, Any]) -> list[str]:
+        """As `unmapped_codes` says, from these tables."""
+        missing = []
+        category = str(payload.get("category") or "")
+        department = str(payload.get("department") or "")
+        if category not in self.categories:
+            missing.append(f"category:{category}")
+        if department not in self.units:
+            missing.append(f"department:{department}")
+        return missing
+
+
+def _draft(
+    platform: Platform, number: str, payload: Mapping[str, Any], mappings: _Mappings
+) -> TicketDraft:
+    """The ticket an order of `platform` becomes, its codes mapped (InvalidInput naming the
+    ticket's field that is wrong)."""
     return TicketDraft(
         channel=Channel.HOTLINE_12345,
-        external_id=external_id_of(platform, order.number),
+        external_id=external_id_of(platform, number),
         content=_text(payload, "content", limit=4000, required=True),
         title=_text(payload, "title", limit=200),
-        category=category.category.code,
+        category=mappings.categories[str(payload.get("category") or "")],
         resident_name=_text(payload, "caller_name", limit=60),
         resident_phone=_text(payload, "caller_phone", limit=20),
         address=_text(payload, "address", limit=300),
         received_at=_moment(payload, "received_at", required=True),
-        unit=unit.unit.code,
+        unit=mappings.units[str(payload.get("department") or "")],
         due_at=_moment(payload, "deadline", required=True),
+        platform_decides=True,
     )
 
 
@@ -203,28 +231,34 @@ def _as_order_field(exc: InvalidInput) -> InvalidInput:
 def _register(platform: Platform, order: PlatformOrder, now: dt.datetime) -> Ticket:
     """The order's ticket, taken in dispatched; the order is applied and linked to its root."""
     try:
-        ticket = register_and_suggest(_draft(platform, order), by=SYSTEM).ticket
+        draft = _draft(platform, order.number, order.payload, _Mappings.of(platform))
+        ticket = register_and_suggest(draft, by=SYSTEM).ticket
     except InvalidInput as exc:
         raise _as_order_field(exc) from None
-    # The platform, not the command centre, decides the ticket's returns and extensions.
-    ticket.platform_decides = True
-    ticket.save(update_fields=["platform_decides"])
     order.ticket = ticket
     order.state = OrderState.APPLIED
     order.unmapped = []
     order.updated_at = now
-    order.root = _root_of(platform, order)
     order.save()
-    if order.root is not None and order.root.ticket is not None:
+    _link_to_root(platform, order, now)
+    return ticket
+
+
+def _link_to_root(platform: Platform, order: PlatformOrder, now: dt.datetime) -> None:
+    """A child order linked to its root order, and its ticket's timeline told which."""
+    order.root = _root_of(platform, order)
+    if order.root is None:
+        return
+    order.save(update_fields=["root"])
+    if order.root.ticket is not None and order.ticket is not None:
         TicketEvent.objects.create(
-            ticket=ticket,
+            ticket=order.ticket,
             kind=EventKind.PLATFORM_UPDATE,
             at=now,
-            from_status=ticket.status,
-            to_status=ticket.status,
+            from_status=order.ticket.status,
+            to_status=order.ticket.status,
             payload={"root": order.root.number, "root_ticket": order.root.ticket.number},
         )
-    return ticket
 
 
 def _root_of(platform: Platform, order: PlatformOrder) -> PlatformOrder | None:
@@ -270,26 +304,135 @@ def _check_batch(items: object, *, name: str, limit: int) -> list[Any]:
     return items
 
 
+def _refused(index: int, item: object, exc: InvalidInput | Conflict) -> OrderAnswer:
+    number = item.get("number") if isinstance(item, dict) else None
+    field = f"orders.{index}.{exc.field}" if exc.field else f"orders.{index}"
+    status = Answer.INVALID if isinstance(exc, InvalidInput) else Answer.CONFLICT
+    return OrderAnswer(str(number or ""), status, detail=exc.message, field=field)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """An order as checked: its payload as stored, its number and revision."""
+
+    payload: dict[str, Any]
+    number: str
+    revision: int
+
+
+class _OrderTaken(Exception):
+    """A concurrent request stored one of the batch's orders first."""
+
+
 def receive_orders(
     platform: Platform, items: object, *, pushed: bool = True
 ) -> list[dict[str, Any]]:
     """Take in a platform's orders (at most MAX_ORDERS), one answer each in the same order;
-    `pushed` by the platform (its last push is noted), or pulled."""
-    answers = []
-    for index, item in enumerate(_check_batch(items, name="orders", limit=MAX_ORDERS)):
+    `pushed` by the platform (its last push is noted), or pulled.
+
+    The new orders whose codes are mapped are taken in together through the batch intake
+    (`register_many_and_suggest`: one transaction, bulk inserts); the others (a number seen
+    before or twice in the request, an unmapped code) one by one after them, in the request's
+    order, as `take_order` takes them. When a concurrent request stores one of the batch's
+    orders first, the batch is undone and each of its orders taken one by one too."""
+    items = _check_batch(items, name="orders", limit=MAX_ORDERS)
+    answers: dict[int, OrderAnswer] = {}
+    checked: dict[int, _Checked] = {}
+    for index, item in enumerate(items):
         try:
             if not isinstance(item, dict):
                 raise InvalidInput(_("Each order is an object."), field="")
-            answer = take_order(platform, item)
+            checked[index] = _Checked(checked_payload(item), _number(item), _revision(item))
+        except InvalidInput as exc:
+            answers[index] = _refused(index, item, exc)
+    known = set(
+        PlatformOrder.objects.filter(
+            platform=platform, number__in={order.number for order in checked.values()}
+        ).values_list("number", flat=True)
+    )
+    mappings = _Mappings.of(platform)
+    drafts: dict[int, TicketDraft] = {}
+    one_by_one: list[int] = []
+    for index, order in checked.items():
+        if order.number in known or mappings.unmapped(order.payload):
+            one_by_one.append(index)
+            continue
+        known.add(order.number)
+        try:
+            drafts[index] = _draft(platform, order.number, order.payload, mappings)
+        except InvalidInput as exc:
+            answers[index] = _refused(index, items[index], _as_order_field(exc))
+    if drafts:
+        try:
+            answers.update(_take_new_orders(platform, checked, drafts))
+        except _OrderTaken:
+            one_by_one.extend(drafts)
+    for index in sorted(one_by_one):
+        try:
+            answers[index] = take_order(platform, items[index])
         except (InvalidInput, Conflict) as exc:
-            number = item.get("number") if isinstance(item, dict) else None
-            field = f"orders.{index}.{exc.field}" if exc.field else f"orders.{index}"
-            status = Answer.INVALID if isinstance(exc, InvalidInput) else Answer.CONFLICT
-            answer = OrderAnswer(str(number or ""), status, detail=exc.message, field=field)
-        answers.append(answer.as_dict())
+            answers[index] = _refused(index, items[index], exc)
     if pushed:
         Platform.objects.filter(pk=platform.pk).update(last_push_at=timezone.now())
+    return [answers[index].as_dict() for index in range(len(items))]
+
+
+def _take_new_orders(
+    platform: Platform, checked: Mapping[int, _Checked], drafts: Mapping[int, TicketDraft]
+) -> dict[int, OrderAnswer]:
+    """New, mapped orders taken in at once: their tickets (with the suggestions), the orders
+    and their links to their roots in one transaction; the answers by the request's index."""
+    indexes = list(drafts)
+    now = timezone.now()
+    orders: dict[int, PlatformOrder] = {}
+
+    def store_orders(tickets: dict[int, Ticket]) -> None:
+        for position, ticket in tickets.items():
+            order = checked[indexes[position]]
+            orders[indexes[position]] = PlatformOrder(
+                platform=platform,
+                number=order.number,
+                revision=order.revision,
+                payload=order.payload,
+                state=OrderState.APPLIED,
+                ticket=ticket,
+                received_at=now,
+                updated_at=now,
+            )
+        try:
+            with transaction.atomic():
+                PlatformOrder.objects.bulk_create(orders.values())
+        except IntegrityError:
+            raise _OrderTaken from None
+        stored = dict(
+            PlatformOrder.objects.filter(
+                platform=platform, number__in=[order.number for order in orders.values()]
+            ).values_list("number", "pk")
+        )
+        for order in orders.values():
+            order.pk = stored[order.number]
+            order._state.adding = False
+            # After all are stored: a child may come in the same request as its root.
+            _link_to_root(platform, order, now)
+
+    results = register_many_and_suggest(
+        [drafts[index] for index in indexes], by=SYSTEM, then=store_orders
+    )
+    answers: dict[int, OrderAnswer] = {}
+    for index, result in zip(indexes, results, strict=True):
+        number = checked[index].number
+        if result.status == 201:
+            answers[index] = _answer_of(orders[index], Answer.CREATED)
+        elif result.ticket is not None:
+            # Its ticket was stored by a concurrent request, with its order.
+            answers[index] = OrderAnswer(number, Answer.UNCHANGED, ticket=result.ticket.number)
+        elif result.error is not None:
+            answers[index] = _refused(index, {"number": number}, _error_of(result.error))
     return answers
+
+
+def _error_of(error: InvalidInput | Conflict) -> InvalidInput | Conflict:
+    return _as_order_field(error) if isinstance(error, InvalidInput) else error
 
 
 def take_order(platform: Platform, item: Mapping[str, Any]) -> OrderAnswer:

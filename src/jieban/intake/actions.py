@@ -97,6 +97,9 @@ class TicketDraft:
     unit: str | None = None
     due_at: dt.datetime | None = None
     attachments: list[UploadedFile] = field(default_factory=list)
+    # A 12345 platform's order: the platform, not the centre, decides its returns and
+    # extensions.
+    platform_decides: bool = False
 
 
 def _aware(value: dt.datetime, *, field: str) -> dt.datetime:
@@ -331,6 +334,7 @@ def _prepared(
         dispatch_due_at=dispatch_deadline(now),
         # 首问负责: the command centre's person who took it stays answerable for it.
         first_handler=person_of(by) if can_dispatch(by) else None,
+        platform_decides=draft.platform_decides,
     )
     ticket.keep_address_keys()
     intake_event = TicketEvent(
@@ -397,12 +401,20 @@ class BatchResult:
     error: InvalidInput | Conflict | None = None
 
 
-def register_tickets(drafts: list[TicketDraft], *, by: Actor) -> list[BatchResult]:
+def register_tickets(
+    drafts: list[TicketDraft],
+    *,
+    by: Actor,
+    before: Callable[[int, Ticket], None] | None = None,
+    then: Callable[[dict[int, Ticket]], None] | None = None,
+) -> list[BatchResult]:
     """Take up to MAX_BATCH tickets in at once: one result per draft, in order. Each draft is
     checked as `register_ticket` checks it; the valid ones are stored in one transaction
     (one number allocation, bulk inserts), each with its intake event and the dispatch its
     channel implies; a channel + external_id already there, or earlier in the batch, creates
-    nothing (200)."""
+    nothing (200). `before(index, ticket)` reads each new ticket, checked but not yet stored,
+    outside the write transaction; `then` writes what goes with the new tickets (by their
+    drafts' indexes) in their transaction, as `register_ticket`'s do."""
     require(can_register(by), _("Your role may not register tickets."))
     if len(drafts) > MAX_BATCH:
         raise InvalidInput(
@@ -412,7 +424,7 @@ def register_tickets(drafts: list[TicketDraft], *, by: Actor) -> list[BatchResul
         )
     for attempt in range(BATCH_ATTEMPTS):
         try:
-            return _register_batch(drafts, by=by)
+            return _register_batch(drafts, by=by, before=before, then=then)
         except IntegrityError:
             # A concurrent batch or request stored one of these external ids first: the
             # next attempt finds it there.
@@ -421,7 +433,13 @@ def register_tickets(drafts: list[TicketDraft], *, by: Actor) -> list[BatchResul
     raise AssertionError("unreachable")
 
 
-def _register_batch(drafts: list[TicketDraft], *, by: Actor) -> list[BatchResult]:
+def _register_batch(
+    drafts: list[TicketDraft],
+    *,
+    by: Actor,
+    before: Callable[[int, Ticket], None] | None,
+    then: Callable[[dict[int, Ticket]], None] | None,
+) -> list[BatchResult]:
     results: list[BatchResult | None] = [None] * len(drafts)
     keys: dict[int, str | None] = {}
     for index, draft in enumerate(drafts):
@@ -458,8 +476,10 @@ def _register_batch(drafts: list[TicketDraft], *, by: Actor) -> list[BatchResult
             continue
         if key is not None:
             first_of[(draft.channel, key)] = index
+        if before is not None:
+            before(index, prepared[index].ticket)
     if prepared:
-        _store_batch(drafts, prepared, by=by, now=now)
+        _store_batch(drafts, prepared, by=by, now=now, then_all=then)
     for index, item in prepared.items():
         results[index] = BatchResult(201, ticket=item.ticket)
     for index, first in repeats.items():
@@ -474,9 +494,10 @@ def _store_batch(
     by: Actor,
     now: dt.datetime,
     then: Callable[[Ticket], None] | None = None,
+    then_all: Callable[[dict[int, Ticket]], None] | None = None,
 ) -> None:
     """The prepared tickets, their events and holdings stored in one transaction, with what
-    `then` writes for each new ticket."""
+    `then` writes for each new ticket and `then_all` for all of them."""
     items = list(prepared.values())
     holdings: list[TicketUnit] = []
     dispatches: list[TicketEvent] = []
@@ -525,6 +546,12 @@ def _store_batch(
                 _store_attachment(item.ticket, upload, content_type, by=by, now=now)
             if then is not None:
                 then(item.ticket)
+        if then_all is not None:
+            # What it writes may change a ticket (a rule's dispatch): it says so in the dict.
+            created = {index: item.ticket for index, item in prepared.items()}
+            then_all(created)
+            for index, item in prepared.items():
+                item.ticket = created[index]
 
 
 @functools.cache

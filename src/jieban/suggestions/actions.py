@@ -4,9 +4,10 @@ recorded with it, in the same transaction, so the share taken can be measured.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from jieban.intake.actions import TicketDraft, register_ticket
+from jieban.intake.actions import BatchResult, TicketDraft, register_ticket, register_tickets
 from jieban.org.actors import Actor
 from jieban.suggestions.labels import category_suggestions_for
 from jieban.suggestions.models import Suggestion
@@ -38,6 +39,37 @@ class Registered:
         return sorted((s for s in self.suggestions if s.kind == kind), key=lambda s: s.rank)
 
 
+@dataclass
+class _WorkedOut:
+    """What was suggested for one ticket before it was stored."""
+
+    suggestions: list[Suggestion]
+    possible_repeats: list[SimilarTicket]
+    place_and_unit: PlaceAndUnit
+
+
+def _work_out(ticket: Ticket, *, dispatched: bool, by: Actor) -> _WorkedOut:
+    """The suggestions for `ticket`, checked but not stored; a ticket that comes `dispatched`
+    (a platform's order) gets no unit suggested."""
+    suggestions = category_suggestions_for(ticket)
+    possible_repeats = similar_tickets(ticket, by=by)
+    suggestions.extend(repeat_suggestions(ticket, possible_repeats))
+    place_and_unit = suggest_place_and_unit(
+        address=ticket.address, category=ticket.category, grid=ticket.grid, units=not dispatched
+    )
+    return _WorkedOut(suggestions, possible_repeats, place_and_unit)
+
+
+def _recorded(ticket: Ticket, worked: _WorkedOut, *, person_dispatches: bool) -> Ticket:
+    """`ticket` once stored: the rule's dispatch made (unless a person dispatches it) and
+    the grid and unit suggestions added to the rows to record; the ticket as it now is."""
+    if not person_dispatches:
+        confidence = category_confidence(ticket, worked.suggestions)
+        ticket = dispatch_by_rule(ticket, worked.place_and_unit, category_confidence=confidence)
+    worked.suggestions.extend(suggestion_rows(ticket, worked.place_and_unit))
+    return ticket
+
+
 def register_and_suggest(
     draft: TicketDraft, *, by: Actor, person_dispatches: bool = False
 ) -> Registered:
@@ -49,33 +81,15 @@ def register_and_suggest(
     The suggestions are worked out from the ticket as checked, before the write transaction
     (`register_ticket`'s `before`), so that concurrent registrations do not queue behind
     them; only their rows and a rule's dispatch are written in the ticket's own transaction."""
-    suggestions: list[Suggestion] = []
-    possible_repeats: list[SimilarTicket] = []
-    worked_out: list[PlaceAndUnit] = []
-
-    def work_out(ticket: Ticket) -> None:
-        suggestions.extend(category_suggestions_for(ticket))
-        possible_repeats.extend(similar_tickets(ticket, by=by))
-        suggestions.extend(repeat_suggestions(ticket, possible_repeats))
-        # A platform's order comes dispatched (a unit with it): no rule, no unit to suggest.
-        worked_out.append(
-            suggest_place_and_unit(
-                address=ticket.address,
-                category=ticket.category,
-                grid=ticket.grid,
-                units=not draft.unit,
-            )
-        )
-
+    worked: list[_WorkedOut] = []
     outcome: list[Ticket] = []
 
+    def work_out(ticket: Ticket) -> None:
+        worked.append(_work_out(ticket, dispatched=bool(draft.unit), by=by))
+
     def record(ticket: Ticket) -> None:
-        place_and_unit = worked_out[0]
-        if not person_dispatches:
-            confidence = category_confidence(ticket, suggestions)
-            ticket = dispatch_by_rule(ticket, place_and_unit, category_confidence=confidence)
-        suggestions.extend(suggestion_rows(ticket, place_and_unit))
-        Suggestion.objects.bulk_create(suggestions)
+        ticket = _recorded(ticket, worked[-1], person_dispatches=person_dispatches)
+        Suggestion.objects.bulk_create(worked[-1].suggestions)
         outcome.append(ticket)
 
     ticket, created = register_ticket(draft, by=by, before=work_out, then=record)
@@ -84,7 +98,34 @@ def register_and_suggest(
     return Registered(
         outcome[0],
         created=True,
-        suggestions=suggestions,
-        possible_repeats=possible_repeats,
-        place_and_unit=worked_out[0],
+        suggestions=worked[-1].suggestions,
+        possible_repeats=worked[-1].possible_repeats,
+        place_and_unit=worked[-1].place_and_unit,
     )
+
+
+def register_many_and_suggest(
+    drafts: list[TicketDraft],
+    *,
+    by: Actor,
+    then: Callable[[dict[int, Ticket]], None] | None = None,
+) -> list[BatchResult]:
+    """Register a batch through the one intake (`register_tickets`: one transaction) with
+    the suggestions made for each new ticket, as `register_and_suggest` makes them for one;
+    `then` writes what goes with the new tickets (by their drafts' indexes) in the same
+    transaction. What the platform link takes in."""
+    worked: dict[int, _WorkedOut] = {}
+
+    def work_out(index: int, ticket: Ticket) -> None:
+        worked[index] = _work_out(ticket, dispatched=bool(drafts[index].unit), by=by)
+
+    def record(tickets: dict[int, Ticket]) -> None:
+        rows: list[Suggestion] = []
+        for index, ticket in tickets.items():
+            tickets[index] = _recorded(ticket, worked[index], person_dispatches=False)
+            rows.extend(worked[index].suggestions)
+        Suggestion.objects.bulk_create(rows)
+        if then is not None:
+            then(tickets)
+
+    return register_tickets(drafts, by=by, before=work_out, then=record)
