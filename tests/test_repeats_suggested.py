@@ -20,7 +20,17 @@ from jieban.intake.actions import TicketDraft
 from jieban.org.models import User
 from jieban.suggestions.actions import register_and_suggest
 from jieban.suggestions.models import Suggestion, SuggestionKind
-from jieban.suggestions.repeats import SimilarTicket, similar_tickets
+from jieban.suggestions.repeats import (
+    CANDIDATES,
+    OPEN_WINDOW,
+    WINDOW,
+    Matter,
+    SimilarTicket,
+    _candidates_by_querysets,
+    _candidates_in_one_statement,
+    _Window,
+    similar_tickets,
+)
 from jieban.tickets import transitions
 from jieban.tickets.models import Status, Ticket
 from tests.conftest import Cast, dispatch, local, new_ticket
@@ -157,6 +167,47 @@ class TestWhichTickets:
         transitions.merge_ticket(merged.number, into=kept.number, by=cast.dispatcher)
         ticket = new_ticket(cast.dispatcher)
         assert numbers(similar_tickets(ticket, by=cast.dispatcher)) == [kept.number]
+
+    def test_it_finds_the_same_candidates_in_one_statement_as_by_querysets(
+        self, cast: Cast
+    ) -> None:
+        # For a viewer who sees every ticket the intake reads the candidates in one statement
+        # written by hand; every other viewer's lookup runs the querysets. Both must agree.
+        with time_machine.travel(local(2026, 1, 5), tick=False):
+            old_open = new_ticket(cast.dispatcher, address="幸福小区3栋502", grid="G-01")
+            old_closed = new_ticket(cast.dispatcher, resident_phone="13911112222")
+            transitions.close_ticket(old_closed.number, note="已当场答复。", by=cast.dispatcher)
+        with time_machine.travel(local(2026, 3, 1), tick=True):
+            # More in the building and the grid than are read for each.
+            for index in range(CANDIDATES + 5):
+                new_ticket(cast.dispatcher, address=f"幸福小区3栋{100 + index}", grid="G-01")
+            invalid = new_ticket(cast.dispatcher, resident_phone="13911112222")
+            transitions.invalidate_ticket(invalid.number, reason="误拨。", by=cast.dispatcher)
+            new_ticket(cast.dispatcher, resident_phone="13911112222", address="幸福小区3栋502")
+            subject = new_ticket(
+                cast.dispatcher, resident_phone="13911112222", address="幸福小区3栋502",
+                grid="G-01",
+            )  # fmt: skip
+        matter = Matter.of_ticket(subject)
+        now = local(2026, 3, 2)
+        windows = [
+            _Window(now - WINDOW, now - OPEN_WINDOW),
+            _Window(now - WINDOW, now - WINDOW, until=local(2026, 3, 1, 0, 5)),
+        ]
+        found = []
+        for window in windows:
+            by_querysets = _candidates_by_querysets(matter, window, by=cast.dispatcher)
+            in_one = _candidates_in_one_statement(matter, window, by_phone=True)
+            assert set(in_one[0]) == set(by_querysets[0])
+            assert in_one[1] == by_querysets[1]
+            found.append(in_one)
+        (now_found, by_phone), (then_found, then_by_phone) = found
+        # The latest of each way: the old open one is past the building's and grid's latest.
+        assert len(now_found) > CANDIDATES and old_open.pk not in now_found
+        assert subject.pk not in now_found and invalid.pk not in now_found
+        assert old_closed.pk in by_phone and len(by_phone) == 2
+        assert set(then_found) == {old_open.pk, old_closed.pk}
+        assert then_by_phone == {old_closed.pk}
 
     def test_it_shows_only_the_tickets_the_viewer_may_see(self, cast: Cast) -> None:
         at_a = dispatch(cast, new_ticket(cast.dispatcher, address="幸福小区3栋502"), "PS-A")

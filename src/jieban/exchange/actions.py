@@ -388,12 +388,12 @@ def _take_new_orders(
 
     def store_orders(tickets: dict[int, Ticket]) -> None:
         for position, ticket in tickets.items():
-            order = checked[indexes[position]]
+            sent = checked[indexes[position]]
             orders[indexes[position]] = PlatformOrder(
                 platform=platform,
-                number=order.number,
-                revision=order.revision,
-                payload=order.payload,
+                number=sent.number,
+                revision=sent.revision,
+                payload=sent.payload,
                 state=OrderState.APPLIED,
                 ticket=ticket,
                 received_at=now,

@@ -15,6 +15,7 @@ above either alone.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -22,7 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Field, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,9 +35,10 @@ from jieban.inputs import printable
 from jieban.intake.actions import TicketDraft
 from jieban.org.actors import Viewer
 from jieban.org.models import Unit, UnitKind
+from jieban.org.permissions import can_see_full_phone, sees_whole_bureau
 from jieban.suggestions.models import Suggestion, SuggestionKind
 from jieban.tickets.access import visible_tickets
-from jieban.tickets.models import NOT_COUNTED, OPEN, Ticket
+from jieban.tickets.models import NOT_COUNTED, OPEN, Status, Ticket
 from jieban.tickets.selectors import MIN_CALLER_PHONE, tickets_with_full_phone
 
 # A closed ticket is still the same matter when it was received this recently.
@@ -202,6 +205,33 @@ def similar_tickets(
     since, open_since = now - WINDOW, now - OPEN_WINDOW
     if as_of is not None:
         open_since = since
+    window = _Window(since, open_since, until=as_of)
+    if sees_whole_bureau(by):
+        candidates, by_phone = _candidates_in_one_statement(
+            matter, window, by_phone=can_see_full_phone(by, unit_id=None)
+        )
+    else:
+        candidates, by_phone = _candidates_by_querysets(matter, window, by=by)
+    found = _ranked(matter, candidates.values(), by_phone=by_phone)
+    return found[:limit]
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The tickets that count: received since `since`, or still open and received since
+    `open_since`; before `until` when asked as at an earlier moment."""
+
+    since: dt.datetime
+    open_since: dt.datetime
+    until: dt.datetime | None = None
+
+
+def _candidates_by_querysets(
+    matter: Matter, window: _Window, *, by: Viewer
+) -> tuple[dict[int, Ticket], set[int]]:
+    """The candidates `by` may see, by id, and those found by the phone: a query for each
+    way of being alike, each narrowed to what `by` may see."""
+    since, open_since, as_of = window.since, window.open_since, window.until
     candidates: dict[int, Ticket] = {}
     # The same phone is said only of tickets found by it: those whose full phone `by` may
     # see. Of another (found by its building, say) it would tell whose number it is.
@@ -230,8 +260,85 @@ def similar_tickets(
             source, since=since, open_since=open_since, leaving_out=matter.ticket_id, until=as_of
         ):
             candidates.setdefault(ticket.pk, ticket)
-    found = _ranked(matter, candidates.values(), by_phone=by_phone)
-    return found[:limit]
+    return candidates, by_phone
+
+
+def _candidates_in_one_statement(
+    matter: Matter, window: _Window, *, by_phone: bool
+) -> tuple[dict[int, Ticket], set[int]]:
+    """For a viewer who sees every ticket, as `_candidates_by_querysets` finds them, in one
+    statement written once per process (`_candidates_sql`): the intake asks this on every
+    registration, and compiling the three querysets cost more than running them. Looking
+    up by the phone only `by_phone` (the viewer may see every full phone)."""
+    ways: list[tuple[str, object]] = []
+    if by_phone and MIN_CALLER_PHONE <= len(matter.phone) <= 20:
+        ways.append(("phone", matter.phone))
+    if matter.building_key:
+        ways.append(("building", matter.building_key))
+    if matter.grid_id is not None:
+        ways.append(("grid", matter.grid_id))
+    if not ways:
+        return {}, set()
+    moment = connection.ops.adapt_datetimefield_value
+    common: list[object] = [moment(window.open_since), moment(window.since)]
+    if window.until is not None:
+        common.append(moment(window.until))
+    if matter.ticket_id is not None:
+        common.append(matter.ticket_id)
+    sql = _candidates_sql(
+        tuple(way for way, _value in ways),
+        until=window.until is not None,
+        leaving_out=matter.ticket_id is not None,
+    )
+    params = [item for _way, value in ways for item in (value, *common)]
+    candidates: dict[int, Ticket] = {}
+    found_by_phone: set[int] = set()
+    for ticket in Ticket.objects.raw(sql, params):
+        candidates.setdefault(ticket.pk, ticket)
+        if getattr(ticket, "way", "") == "phone":
+            found_by_phone.add(ticket.pk)
+    return candidates, found_by_phone
+
+
+@functools.cache
+def _candidates_sql(ways: tuple[str, ...], *, until: bool, leaving_out: bool) -> str:
+    """The latest CANDIDATES tickets for each way of being alike (`phone`, `building`,
+    `grid`: one parameter each, then the window's), UNION ALL, each row saying its way:
+    the conditions of `_latest`, as its querysets write them (the same indexes serve)."""
+    quote = connection.ops.quote_name
+    meta = Ticket._meta
+
+    def column(name: str) -> str:
+        field = meta.get_field(name)
+        assert isinstance(field, Field)
+        return f"{quote(meta.db_table)}.{quote(field.column)}"
+
+    def statuses(values: Iterable[str]) -> str:
+        # The code's own status names (letters and underscores), written as literals.
+        return ", ".join(f"'{Status(value).value}'" for value in values)
+
+    received, status, pk = column("received_at"), column("status"), column("id")
+    window = (
+        f"{received} >= %s AND ({received} >= %s OR {status} IN ({statuses(OPEN)}))"
+        f" AND NOT ({status} IN ({statuses(NOT_COUNTED)}))"
+    )
+    if until:
+        window += f" AND {received} < %s"
+    if leaving_out:
+        window += f" AND NOT ({pk} = %s)"
+    alike = {
+        "phone": f"{column('resident_phone')} = %s",
+        # `NOT (… = '')` said, so that SQLite may use the partial index, as the queryset.
+        "building": f"{column('building_key')} = %s AND NOT ({column('building_key')} = '')",
+        "grid": f"{column('grid_id')} = %s",
+    }
+    read = ", ".join(column(name) for name in ("id", *READ))
+    return " UNION ALL ".join(
+        f"SELECT * FROM (SELECT '{way}' AS way, {read} FROM {quote(meta.db_table)}"
+        f" WHERE {alike[way]} AND {window} ORDER BY {received} DESC, {pk} DESC"
+        f" LIMIT {CANDIDATES}) AS {way}_alike"
+        for way in ways
+    )
 
 
 def _latest(
