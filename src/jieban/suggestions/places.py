@@ -11,10 +11,11 @@ today: the grid's current version, else where the unit tree puts it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,7 @@ from jieban.community.models import Building, GridVersion
 from jieban.community.selectors import tree_place
 from jieban.inputs import printable
 from jieban.org.models import Unit
+from jieban.rows import column
 
 # How sure a match is: a building named exactly, or only its place.
 BUILDING_MATCH = 1.0
@@ -90,30 +92,55 @@ def match_address(address: str) -> PlaceMatch | None:
     parts = read_address(printable(address))
     if not parts.place:
         return None
-    buildings = Building.objects.select_related("grid__parent__parent").order_by("pk")
-    named = [
-        building
-        for building in buildings.filter(address_key=parts.building_key)
-        if building.grid.is_active
-    ]
-    if named:
-        if len({building.grid_id for building in named}) > 1:
-            return None
-        grid = named[0].grid
-        return PlaceMatch(grid, station_of(grid), named[0].name, Reason.ADDRESS, BUILDING_MATCH)
-    # The same place: its buildings, or (an address naming a building) the place itself.
-    return _place_match(buildings.filter(place_key=parts.place), parts)
+    # Asked on every registration: two statements written once per process (`_named_sql`,
+    # `_place_sql`), the grid read with the ORM only once one matches.
+    with connection.cursor() as cursor:
+        cursor.execute(_named_sql(), [parts.building_key])
+        named = cursor.fetchall()
+        if named:
+            if len({grid_id for grid_id, _name in named}) > 1:
+                return None
+            grid = Unit.objects.select_related("parent__parent").get(pk=named[0][0])
+            return PlaceMatch(grid, station_of(grid), named[0][1], Reason.ADDRESS, BUILDING_MATCH)
+        # The same place: its buildings, or (an address naming a building) the place itself.
+        cursor.execute(_place_sql(), [parts.place])
+        grids = [grid_id for (grid_id,) in cursor.fetchall()]
+    return _place_match(grids, parts)
 
 
-def _place_match(buildings: QuerySet[Building], parts: Address) -> PlaceMatch | None:
+def _place_match(grids: list[int], parts: Address) -> PlaceMatch | None:
     """The place's one grid, when all its registered buildings are in one grid."""
-    grids = list(buildings.order_by().values_list("grid_id", flat=True).distinct()[:2])
     if len(grids) != 1:
         return None
     grid = Unit.objects.select_related("parent__parent").get(pk=grids[0])
     if not grid.is_active:
         return None
     return PlaceMatch(grid, station_of(grid), parts.place, Reason.PLACE, PLACE_MATCH)
+
+
+@functools.cache
+def _named_sql() -> str:
+    """The grid and name of each building with an address key, in an active grid, oldest
+    first."""
+    building, unit = Building._meta.db_table, Unit._meta.db_table
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT {column(Building, 'grid')}, {column(Building, 'name')}"
+        f" FROM {quote(building)} INNER JOIN {quote(unit)}"
+        f" ON {column(Building, 'grid')} = {column(Unit, 'id')}"
+        f" WHERE {column(Building, 'address_key')} = %s AND {column(Unit, 'is_active')}"
+        f" ORDER BY {column(Building, 'id')}"
+    )
+
+
+@functools.cache
+def _place_sql() -> str:
+    """Two of the grids the buildings of a place are in: one is the place's grid."""
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT DISTINCT {column(Building, 'grid')} FROM {quote(Building._meta.db_table)}"
+        f" WHERE {column(Building, 'place_key')} = %s LIMIT 2"
+    )
 
 
 def reason_text(reason: dict[str, Any]) -> str:

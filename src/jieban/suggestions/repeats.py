@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Field, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,6 +36,7 @@ from jieban.intake.actions import TicketDraft
 from jieban.org.actors import Viewer
 from jieban.org.models import Unit, UnitKind
 from jieban.org.permissions import can_see_full_phone, sees_whole_bureau
+from jieban.rows import column
 from jieban.suggestions.models import Suggestion, SuggestionKind
 from jieban.tickets.access import visible_tickets
 from jieban.tickets.models import NOT_COUNTED, OPEN, Status, Ticket
@@ -308,16 +309,14 @@ def _candidates_sql(ways: tuple[str, ...], *, until: bool, leaving_out: bool) ->
     quote = connection.ops.quote_name
     meta = Ticket._meta
 
-    def column(name: str) -> str:
-        field = meta.get_field(name)
-        assert isinstance(field, Field)
-        return f"{quote(meta.db_table)}.{quote(field.column)}"
+    def of_ticket(name: str) -> str:
+        return column(Ticket, name)
 
     def statuses(values: Iterable[str]) -> str:
         # The code's own status names (letters and underscores), written as literals.
         return ", ".join(f"'{Status(value).value}'" for value in values)
 
-    received, status, pk = column("received_at"), column("status"), column("id")
+    received, status, pk = of_ticket("received_at"), of_ticket("status"), of_ticket("id")
     window = (
         f"{received} >= %s AND ({received} >= %s OR {status} IN ({statuses(OPEN)}))"
         f" AND NOT ({status} IN ({statuses(NOT_COUNTED)}))"
@@ -327,12 +326,12 @@ def _candidates_sql(ways: tuple[str, ...], *, until: bool, leaving_out: bool) ->
     if leaving_out:
         window += f" AND NOT ({pk} = %s)"
     alike = {
-        "phone": f"{column('resident_phone')} = %s",
+        "phone": f"{of_ticket('resident_phone')} = %s",
         # `NOT (… = '')` said, so that SQLite may use the partial index, as the queryset.
-        "building": f"{column('building_key')} = %s AND NOT ({column('building_key')} = '')",
-        "grid": f"{column('grid_id')} = %s",
+        "building": f"{of_ticket('building_key')} = %s AND NOT ({of_ticket('building_key')} = '')",
+        "grid": f"{of_ticket('grid_id')} = %s",
     }
-    read = ", ".join(column(name) for name in ("id", *READ))
+    read = ", ".join(of_ticket(name) for name in ("id", *READ))
     return " UNION ALL ".join(
         f"SELECT * FROM (SELECT '{way}' AS way, {read} FROM {quote(meta.db_table)}"
         f" WHERE {alike[way]} AND {window} ORDER BY {received} DESC, {pk} DESC"

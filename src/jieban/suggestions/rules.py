@@ -16,11 +16,12 @@ a place matched without its building is a suggestion, never the ground for a dis
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +31,7 @@ from jieban.inputs import clean_text
 from jieban.org.actors import SYSTEM, Actor, Viewer, person_of
 from jieban.org.models import Unit, UnitKind
 from jieban.org.permissions import can_manage_dispatch_rules, require
+from jieban.rows import column
 from jieban.suggestions.models import DispatchRule, Suggestion, SuggestionKind
 from jieban.suggestions.places import PlaceMatch, Reason, match_address, station_of
 from jieban.tickets.events import DispatchRuleRef
@@ -205,6 +207,19 @@ def _category_line(category: Category) -> set[int]:
     return line
 
 
+@functools.cache
+def _enabled_rules_sql() -> str:
+    """The enabled rules in their order (`DispatchRule.Meta.ordering`)."""
+    table = connection.ops.quote_name(DispatchRule._meta.db_table)
+    columns = ", ".join(
+        column(DispatchRule, item.name) for item in DispatchRule._meta.concrete_fields
+    )
+    return (
+        f"SELECT {columns} FROM {table} WHERE {column(DispatchRule, 'enabled')}"
+        f" ORDER BY {column(DispatchRule, 'position')}, {column(DispatchRule, 'id')}"
+    )
+
+
 def first_rule(
     category: Category | None,
     grid: Unit | None,
@@ -217,7 +232,9 @@ def first_rule(
     if category is None:
         return None
     if rules is None:
-        rules = list(DispatchRule.objects.filter(enabled=True).select_related("unit"))
+        # Asked on every registration: written once per process; the unit of the rule
+        # that holds is read then (`rule.unit`), one query.
+        rules = list(DispatchRule.objects.raw(_enabled_rules_sql()))
     if not rules:
         return None
     line = _category_line(category)
