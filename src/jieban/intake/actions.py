@@ -32,7 +32,7 @@ from jieban.org.permissions import (
     can_register,
     require,
 )
-from jieban.rows import BulkWriter
+from jieban.rows import BulkWriter, column
 from jieban.tickets.access import access_ticket, visible_tickets
 from jieban.tickets.events import (
     attachment_payload,
@@ -524,9 +524,9 @@ def _store_batch(
         tickets, events, units = _writers(connection.vendor)
         with words_written_here([item.ticket for item in items]):
             tickets.write_objects(item.ticket for item in items)
-            stored = dict(
-                Ticket.objects.filter(number__in=numbers).values_list("number", "pk").iterator()
-            )
+            with connection.cursor() as cursor:
+                cursor.execute(_numbered_sql(len(numbers)), numbers)
+                stored = dict(cursor.fetchall())
             for item in items:
                 item.ticket.pk = stored[item.ticket.number]
                 item.ticket._state.adding = False
@@ -552,6 +552,14 @@ def _store_batch(
             then_all(created)
             for index, item in prepared.items():
                 item.ticket = created[index]
+
+
+def _numbered_sql(count: int) -> str:
+    """The ids of `count` tickets by their numbers (the tickets a batch has just stored)."""
+    table = connection.ops.quote_name(Ticket._meta.db_table)
+    number, pk = column(Ticket, "number"), column(Ticket, "id")
+    marks = ", ".join(["%s"] * count)
+    return f"SELECT {number}, {pk} FROM {table} WHERE {number} IN ({marks})"
 
 
 @functools.cache

@@ -162,6 +162,12 @@ class SimilarTicket:
     reasons: list[Reason]
 
 
+# The candidates' bigrams kept by their text, per process: the same busy building's or grid's
+# latest tickets are compared with every new call about it.
+KEPT_BIGRAMS = 2048
+
+
+@functools.lru_cache(maxsize=KEPT_BIGRAMS)
 def bigrams(text: str) -> frozenset[str]:
     """The character bigrams of a text, without spaces and punctuation (Chinese needs no
     word segmenter for this)."""

@@ -26,6 +26,8 @@ def suggested_category_out(suggestion: SuggestedCategory) -> dict[str, Any]:
 
 def recorded_categories_out(suggestions: list[Suggestion]) -> list[dict[str, Any]]:
     """The category suggestions recorded with a ticket, as the API shows them."""
+    if not suggestions:
+        return []  # no model, or no text to go by: nothing to name
     codes = [suggestion.value for suggestion in suggestions]
     names = dict(Category.objects.filter(code__in=codes).values_list("code", "name"))
     return [
