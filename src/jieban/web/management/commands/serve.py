@@ -60,13 +60,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=env_int("JIEBAN_WEB_WORKERS", (os.cpu_count() or 1) + 1),
+            # Twice the cores and one (gunicorn's advice), one request at a time each: a
+            # request's Python holds its process's interpreter lock, so processes, not threads,
+            # use the cores. Intake on 2 cores: 212-225 tickets/s with 3 processes of 4
+            # threads, 166-285 with 5 of 2 (a process that won most kept-alive connections
+            # was the limit), 294-296 with 5 of 1 (bench/RESULTS.md). Behind the proxy of
+            # docs/deploy.md, which buffers slow clients, as gunicorn's sync workers want.
+            default=env_int("JIEBAN_WEB_WORKERS", 2 * (os.cpu_count() or 1) + 1),
             help="gunicorn worker processes",
         )
         parser.add_argument(
             "--threads",
             type=int,
-            default=env_int("JIEBAN_WEB_THREADS", 4),
+            default=env_int("JIEBAN_WEB_THREADS", 1),
             help="threads per worker",
         )
         parser.add_argument(
