@@ -387,6 +387,9 @@ def _take_new_orders(
     orders: dict[int, PlatformOrder] = {}
 
     def store_orders(tickets: dict[int, Ticket]) -> None:
+        # Anew on each attempt of the batch (`register_tickets` tries again when a concurrent
+        # request stored one of its tickets first).
+        orders.clear()
         for position, ticket in tickets.items():
             sent = checked[indexes[position]]
             orders[indexes[position]] = PlatformOrder(
