@@ -9,6 +9,10 @@ nothing else is. Requests that wrk abandoned in flight when its time ran out are
 the same external_id, as a real channel retries after a time-out: 200 means the server had
 committed it, 201 that it had not; either way it is then acknowledged and must be there once.
 
+With `--postgres SERVER_URL` (e.g. postgres://postgres@127.0.0.1:5432/postgres) the server
+runs on PostgreSQL instead, in a database `bench_intake` of that server made anew for the run
+(dropped first if it is there) and dropped after a run that passed.
+
 Exit status: 0 when the check passes (and the rate reaches --min-rate), 1 otherwise.
 """
 
@@ -31,6 +35,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 LUA = HERE / "post_ticket.lua"
@@ -120,10 +125,38 @@ def figures(output: str) -> dict[str, float]:
     return values
 
 
-def server_env(data_dir: Path, *, workers: int | None, web_threads: int | None) -> dict[str, str]:
+# The database a run on PostgreSQL makes anew (`--postgres`).
+POSTGRES_DATABASE = "bench_intake"
+
+
+def postgres_url(server: str) -> str:
+    """The URL of the run's own database on the PostgreSQL server `server`."""
+    return urlsplit(server)._replace(path=f"/{POSTGRES_DATABASE}").geturl()
+
+
+def psql(server: str, statement: str) -> list[list[str]]:
+    """Run `statement` on `server` with psql; the rows, each a list of its columns' texts."""
+    done = subprocess.run(
+        ["psql", server, "-q", "-At", "-F", "\t", "-c", statement],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [line.split("\t") for line in done.stdout.splitlines()]
+
+
+def server_env(
+    data_dir: Path,
+    *,
+    workers: int | None,
+    web_threads: int | None,
+    database_url: str | None = None,
+) -> dict[str, str]:
     """The environment of a `jieban` run on SQLite in `data_dir` (never the caller's database),
-    quiet, with the web server's workers and threads when given."""
+    or in `database_url`, quiet, with the web server's workers and threads when given."""
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    if database_url:
+        env["DATABASE_URL"] = database_url
     env.update(
         JIEBAN_DATA_DIR=str(data_dir),
         JIEBAN_LOG_LEVEL="WARNING",
@@ -143,9 +176,8 @@ def server_env(data_dir: Path, *, workers: int | None, web_threads: int | None) 
 def server_settings(env: dict[str, str]) -> str:
     workers = env.get("JIEBAN_WEB_WORKERS") or "default"
     threads = env.get("JIEBAN_WEB_THREADS") or "default"
-    return (
-        f"jieban serve, gunicorn workers={workers} threads={threads}, SQLite WAL synchronous=FULL"
-    )
+    database = "PostgreSQL" if env.get("DATABASE_URL") else "SQLite WAL synchronous=FULL"
+    return f"jieban serve, gunicorn workers={workers} threads={threads}, {database}"
 
 
 def load_average() -> str:
@@ -196,6 +228,11 @@ def main() -> int:
         help="fail below this many tickets per second (default: no limit)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument(
+        "--postgres",
+        metavar="SERVER_URL",
+        help=f"run on this PostgreSQL server, in a database {POSTGRES_DATABASE} made anew",
+    )
     args = parser.parse_args()
 
     wrk = shutil.which("wrk")
@@ -206,7 +243,14 @@ def main() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="jieban-bench-"))
     out_dir = data_dir / "wrk"
     out_dir.mkdir()
-    env = server_env(data_dir, workers=args.workers, web_threads=args.web_threads)
+    database_url = None
+    if args.postgres:
+        psql(args.postgres, f'DROP DATABASE IF EXISTS "{POSTGRES_DATABASE}" WITH (FORCE)')
+        psql(args.postgres, f'CREATE DATABASE "{POSTGRES_DATABASE}"')
+        database_url = postgres_url(args.postgres)
+    env = server_env(
+        data_dir, workers=args.workers, web_threads=args.web_threads, database_url=database_url
+    )
 
     print(f"bench: data directory {data_dir}")
     print(f"bench: server         {server_settings(env)}")
@@ -301,8 +345,13 @@ def main() -> int:
         stop(server)
         if ok and not args.keep:
             shutil.rmtree(data_dir, ignore_errors=True)
+            if args.postgres:
+                psql(args.postgres, f'DROP DATABASE IF EXISTS "{POSTGRES_DATABASE}" WITH (FORCE)')
         else:
-            print(f"bench: data kept in {data_dir}")
+            print(
+                f"bench: data kept in {data_dir}"
+                + (f" and {database_url}" if args.postgres else "")
+            )
     return 0 if ok else 1
 
 
@@ -351,20 +400,16 @@ def check(
         if status in (200, 201):
             acknowledged.add(external_id)
 
-    database = data_dir / "jieban.sqlite3"
-    with sqlite3.connect(database) as connection:
-        (count,) = connection.execute(
-            "SELECT count(*) FROM tickets_ticket WHERE channel = ?", (CHANNEL,)
-        ).fetchone()
-        stored = {
-            row[0]
-            for row in connection.execute(
-                "SELECT external_id FROM tickets_ticket WHERE channel = ?", (CHANNEL,)
-            )
-        }
-        (events,) = connection.execute(
-            "SELECT count(*) FROM tickets_ticketevent WHERE kind = 'intake'"
-        ).fetchone()
+    stored_ids = f"SELECT external_id FROM tickets_ticket WHERE channel = '{CHANNEL}'"
+    intake_events = "SELECT count(*) FROM tickets_ticketevent WHERE kind = 'intake'"
+    if args.postgres:
+        stored_list = [row[0] for row in psql(postgres_url(args.postgres), stored_ids)]
+        events = int(psql(postgres_url(args.postgres), intake_events)[0][0])
+    else:
+        with sqlite3.connect(data_dir / "jieban.sqlite3") as connection:
+            stored_list = [row[0] for row in connection.execute(stored_ids)]
+            (events,) = connection.execute(intake_events).fetchone()
+    count, stored = len(stored_list), set(stored_list)
     lost = acknowledged - stored
     extra = stored - acknowledged
     seconds = values.get("duration_s", float(args.duration))

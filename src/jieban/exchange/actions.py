@@ -161,14 +161,7 @@ def external_id_of(platform: Platform, number: str) -> str:
 
 def unmapped_codes(platform: Platform, payload: Mapping[str, Any]) -> list[str]:
     """The order's category and department codes that no mapping of `platform` covers."""
-    missing = []
-    category = str(payload.get("category") or "")
-    department = str(payload.get("department") or "")
-    if not CategoryMapping.objects.filter(platform=platform, code=category).exists():
-        missing.append(f"category:{category}")
-    if not UnitMapping.objects.filter(platform=platform, code=department).exists():
-        missing.append(f"department:{department}")
-    return missing
+    return _Mappings.of(platform).unmapped(payload)
 
 
 @dataclass(frozen=True)
@@ -190,7 +183,8 @@ class _Mappings:
         )
 
     def unmapped(self, payload: Mapping[str, Any]) -> list[str]:
-        """As `unmapped_codes` says, from these tables."""
+        """The order's category and department codes that these tables do not cover, as
+        "category:C99", "department:D77"."""
         missing = []
         category = str(payload.get("category") or "")
         department = str(payload.get("department") or "")
