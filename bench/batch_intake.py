@@ -41,7 +41,7 @@ from intake import (  # noqa: E402
     free_port,
     jieban_command,
     load_average,
-    run_jieban,
+    prepare_data,
     server_env,
     server_settings,
     stop,
@@ -123,17 +123,7 @@ def main() -> int:
     print(f"bench: server         {server_settings(env)}")
     print(f"bench: machine        {cpu_model()}, {os.cpu_count()} cores")
     print(f"bench: load average   {load_average()} (before the run)")
-    run_jieban(env, "migrate", "--noinput")
-    run_jieban(env, "unit", "add", "BENCH", "--kind", "bureau", "--name", "压测县公安局")
-    run_jieban(
-        env, "unit", "add", "BENCH-CC", "--kind", "centre", "--name", "指挥中心",
-        "--parent", "BENCH",
-    )  # fmt: skip
-    run_jieban(
-        env, "user", "create", "bench", "--role", "dispatcher", "--unit", "BENCH-CC",
-        "--password", "bench-password",
-    )  # fmt: skip
-    token = run_jieban(env, "token", "create", "bench", "--name", "bench").strip()
+    token = prepare_data(env)
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"

@@ -64,6 +64,22 @@ def run_jieban(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+def prepare_data(env: dict[str, str]) -> str:
+    """Migrate the run's database and make a bureau, its command centre, a dispatcher and the
+    dispatcher's API token (the token, returned), with the `jieban` command."""
+    run_jieban(env, "migrate", "--noinput")
+    run_jieban(env, "unit", "add", "BENCH", "--kind", "bureau", "--name", "压测县公安局")
+    run_jieban(
+        env, "unit", "add", "BENCH-CC", "--kind", "centre", "--name", "指挥中心",
+        "--parent", "BENCH",
+    )  # fmt: skip
+    run_jieban(
+        env, "user", "create", "bench", "--role", "dispatcher", "--unit", "BENCH-CC",
+        "--password", "bench-password",
+    )  # fmt: skip
+    return run_jieban(env, "token", "create", "bench", "--name", "bench").strip()
+
+
 def wait_until_up(base: str, token: str, server: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -255,33 +271,7 @@ def main() -> int:
     print(f"bench: data directory {data_dir}")
     print(f"bench: server         {server_settings(env)}")
     print(f"bench: load average   {load_average()} (before the run)")
-    run_jieban(env, "migrate", "--noinput")
-    run_jieban(env, "unit", "add", "BENCH", "--kind", "bureau", "--name", "压测县公安局")
-    run_jieban(
-        env,
-        "unit",
-        "add",
-        "BENCH-CC",
-        "--kind",
-        "centre",
-        "--name",
-        "指挥中心",
-        "--parent",
-        "BENCH",
-    )
-    run_jieban(
-        env,
-        "user",
-        "create",
-        "bench",
-        "--role",
-        "dispatcher",
-        "--unit",
-        "BENCH-CC",
-        "--password",
-        "bench-password",
-    )
-    token = run_jieban(env, "token", "create", "bench", "--name", "bench").strip()
+    token = prepare_data(env)
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"

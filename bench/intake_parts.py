@@ -28,7 +28,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from intake import cpu_model, load_average, run_jieban, server_env  # noqa: E402
+from intake import cpu_model, load_average, prepare_data, server_env  # noqa: E402
 
 CATEGORIES = [
     "noise", "renovation_noise", "neighbour_dispute", "property_dispute", "dangerous_dogs",
@@ -79,17 +79,7 @@ def main() -> int:
 
     data_dir = Path(tempfile.mkdtemp(prefix="jieban-bench-parts-"))
     env = server_env(data_dir, workers=None, web_threads=None)
-    run_jieban(env, "migrate", "--noinput")
-    run_jieban(env, "unit", "add", "BENCH", "--kind", "bureau", "--name", "压测县公安局")
-    run_jieban(
-        env, "unit", "add", "BENCH-CC", "--kind", "centre", "--name", "指挥中心",
-        "--parent", "BENCH",
-    )  # fmt: skip
-    run_jieban(
-        env, "user", "create", "bench", "--role", "dispatcher", "--unit", "BENCH-CC",
-        "--password", "bench-password",
-    )  # fmt: skip
-    token = run_jieban(env, "token", "create", "bench", "--name", "bench").strip()
+    token = prepare_data(env)
     os.environ.update(env)
     try:
         return measure(token, args)
