@@ -23,6 +23,7 @@ from jieban.suggestions.models import Suggestion, SuggestionKind
 from jieban.suggestions.repeats import (
     CANDIDATES,
     OPEN_WINDOW,
+    READ,
     WINDOW,
     Matter,
     SimilarTicket,
@@ -200,6 +201,12 @@ class TestWhichTickets:
             in_one = _candidates_in_one_statement(matter, window, by_phone=True)
             assert set(in_one[0]) == set(by_querysets[0])
             assert in_one[1] == by_querysets[1]
+            # Each row makes the ticket the ORM reads, field by field.
+            for pk, row in in_one[0].items():
+                made, read = row.as_ticket(), by_querysets[0][pk]
+                assert [getattr(made, name) for name in ("id", *READ)] == [
+                    getattr(read, name) for name in ("id", *READ)
+                ]
             found.append(in_one)
         (now_found, by_phone), (then_found, then_by_phone) = found
         # The latest of each way: the old open one is past the building's and grid's latest.

@@ -19,12 +19,12 @@ import functools
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,6 +41,8 @@ from jieban.suggestions.models import Suggestion, SuggestionKind
 from jieban.tickets.access import visible_tickets
 from jieban.tickets.models import NOT_COUNTED, OPEN, Status, Ticket
 from jieban.tickets.selectors import MIN_CALLER_PHONE, tickets_with_full_phone
+
+C = TypeVar("C", bound="_Compared")
 
 # A closed ticket is still the same matter when it was received this recently.
 WINDOW = dt.timedelta(days=60)
@@ -214,13 +216,64 @@ def similar_tickets(
         open_since = since
     window = _Window(since, open_since, until=as_of)
     if sees_whole_bureau(by):
-        candidates, by_phone = _candidates_in_one_statement(
+        rows, by_phone = _candidates_in_one_statement(
             matter, window, by_phone=can_see_full_phone(by, unit_id=None)
         )
-    else:
-        candidates, by_phone = _candidates_by_querysets(matter, window, by=by)
-    found = _ranked(matter, candidates.values(), by_phone=by_phone)
-    return found[:limit]
+        ranked = _ranked(matter, rows.values(), by_phone=by_phone)[:limit]
+        # Only the tickets shown become model instances.
+        return [SimilarTicket(row.as_ticket(), score, reasons) for row, score, reasons in ranked]
+    candidates, by_phone = _candidates_by_querysets(matter, window, by=by)
+    shown = _ranked(matter, candidates.values(), by_phone=by_phone)[:limit]
+    return [SimilarTicket(ticket, score, reasons) for ticket, score, reasons in shown]
+
+
+class _Compared(Protocol):
+    """What the likeness is computed from: a ticket, or a candidate's row."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def content(self) -> str: ...
+    @property
+    def address_key(self) -> str: ...
+    @property
+    def building_key(self) -> str: ...
+    @property
+    def received_at(self) -> dt.datetime: ...
+
+
+class _Row(NamedTuple):
+    """A candidate as `_candidates_in_one_statement` reads it: the ticket's id, then READ
+    in its order."""
+
+    pk: int
+    number: str
+    status: str
+    title: str
+    content: str
+    received_at: dt.datetime
+    resident_phone: str
+    address_key: str
+    building_key: str
+    grid_id: int | None
+    return_requested_at: dt.datetime | None
+
+    def as_ticket(self) -> Ticket:
+        """The ticket, as the ORM would have read it with `only(*READ)`."""
+        names = _read_in_model_order()
+        values = self._asdict()
+        return Ticket.from_db(
+            connection.alias, names, [values["pk" if name == "id" else name] for name in names]
+        )
+
+
+@functools.cache
+def _read_in_model_order() -> list[str]:
+    """The columns a `_Row` holds, in the model's order: `Model.from_db` takes them so."""
+    read = {"id", *READ}
+    return [item.attname for item in Ticket._meta.concrete_fields if item.attname in read]
 
 
 @dataclass(frozen=True)
@@ -272,7 +325,7 @@ def _candidates_by_querysets(
 
 def _candidates_in_one_statement(
     matter: Matter, window: _Window, *, by_phone: bool
-) -> tuple[dict[int, Ticket], set[int]]:
+) -> tuple[dict[int, _Row], set[int]]:
     """For a viewer who sees every ticket, as `_candidates_by_querysets` finds them, in one
     statement written once per process (`_candidates_sql`): the intake asks this on every
     registration, and compiling the three querysets cost more than running them. Looking
@@ -287,7 +340,7 @@ def _candidates_in_one_statement(
     if not ways:
         return {}, set()
     moment = connection.ops.adapt_datetimefield_value
-    common: list[object] = [moment(window.open_since), moment(window.since)]
+    common: list[Any] = [moment(window.open_since), moment(window.since)]
     if window.until is not None:
         common.append(moment(window.until))
     if matter.ticket_id is not None:
@@ -298,13 +351,41 @@ def _candidates_in_one_statement(
         leaving_out=matter.ticket_id is not None,
     )
     params = [item for _way, value in ways for item in (value, *common)]
-    candidates: dict[int, Ticket] = {}
+    candidates: dict[int, _Row] = {}
     found_by_phone: set[int] = set()
-    for ticket in Ticket.objects.raw(sql, params):
-        candidates.setdefault(ticket.pk, ticket)
-        if getattr(ticket, "way", "") == "phone":
-            found_by_phone.add(ticket.pk)
+    moment_of = _moment_converter(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for way, *values in cursor.fetchall():
+            row = _Row(*values)
+            # Read as the ORM reads them: an aware datetime, whatever the database gives.
+            row = row._replace(
+                received_at=moment_of(row.received_at),
+                return_requested_at=moment_of(row.return_requested_at),
+            )
+            candidates.setdefault(row.pk, row)
+            if way == "phone":
+                found_by_phone.add(row.pk)
     return candidates, found_by_phone
+
+
+@functools.cache
+def _moment_converter(vendor: str) -> Callable[[Any], Any]:
+    """A ticket's datetime column's value as the ORM converts it (SQLite's text to an aware
+    datetime; PostgreSQL's driver gives one already)."""
+    field = Ticket._meta.get_field("received_at")
+    assert isinstance(field, Field)
+    expression = field.get_col(Ticket._meta.db_table)
+    converters = connection.ops.get_db_converters(expression) + expression.get_db_converters(
+        connection
+    )
+
+    def convert(value: Any) -> Any:
+        for converter in converters:
+            value = converter(value, expression, connection)
+        return value
+
+    return convert
 
 
 @functools.cache
@@ -367,8 +448,9 @@ def _latest(
 
 
 def _ranked(
-    matter: Matter, candidates: Iterable[Ticket], *, by_phone: set[int]
-) -> list[SimilarTicket]:
+    matter: Matter, candidates: Iterable[C], *, by_phone: set[int]
+) -> list[tuple[C, float, list[Reason]]]:
+    """The candidates alike for a reason, with their score and reasons, best first."""
     text = bigrams(matter.text)
     found = []
     for ticket in candidates:
@@ -385,8 +467,8 @@ def _ranked(
         if not reasons:
             continue
         unlikely = math.prod(1 - reason.weight for reason in reasons)
-        found.append(SimilarTicket(ticket, round(1 - unlikely, 4), reasons))
-    found.sort(key=lambda item: (item.score, item.ticket.received_at, item.ticket.pk), reverse=True)
+        found.append((ticket, round(1 - unlikely, 4), reasons))
+    found.sort(key=lambda item: (item[1], item[0].received_at, item[0].pk), reverse=True)
     return found
 
 
