@@ -17,6 +17,7 @@ import collections
 import functools
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -28,22 +29,20 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from intake import cpu_model, load_average, prepare_data, server_env  # noqa: E402
+from intake import LUA, cpu_model, load_average, prepare_data, server_env  # noqa: E402
 
-CATEGORIES = [
-    "noise", "renovation_noise", "neighbour_dispute", "property_dispute", "dangerous_dogs",
-    "traffic_dispute", "consultation_id_card", "other",
-]  # fmt: skip
-CONTENTS = [
-    "楼上住户深夜大声喧哗，影响休息，请派人处理。",
-    "隔壁装修每天早上七点就开始电钻施工，噪音很大。",
-    "邻居在楼道堆放杂物，多次协商未果，请求调解。",
-    "小区物业长期不处理电梯故障，业主意见很大。",
-    "小区内有人遛狗不牵绳，大型犬吓到小孩。",
-    "路口两车轻微剐蹭，双方对赔偿有争议。",
-    "咨询身份证到期换领需要带哪些材料。",
-    "反映小区门口夜间有人聚集喝酒吵闹。",
-]
+
+def lua_texts(name: str) -> list[str]:
+    """The texts of a list bench/post_ticket.lua declares (`local NAME = { "…", … }`): the
+    tickets posted here are the ones wrk posts."""
+    found = re.search(rf"local {name} = \{{(.*?)\}}", LUA.read_text(), re.S)
+    if found is None:
+        raise SystemExit(f"bench: no list {name} in {LUA}")
+    return re.findall(r'"([^"]*)"', found.group(1))
+
+
+CATEGORIES = lua_texts("categories")
+CONTENTS = lua_texts("contents")
 # The parts timed: (module, function), as `register_and_suggest` and the API call them.
 PARTS = [
     ("jieban.api.routers.tickets", "register_and_suggest"),

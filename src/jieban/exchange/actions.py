@@ -222,10 +222,12 @@ def _as_order_field(exc: InvalidInput) -> InvalidInput:
     return InvalidInput(exc.message, field=field)
 
 
-def _register(platform: Platform, order: PlatformOrder, now: dt.datetime) -> Ticket:
+def _register(
+    platform: Platform, order: PlatformOrder, now: dt.datetime, mappings: _Mappings
+) -> Ticket:
     """The order's ticket, taken in dispatched; the order is applied and linked to its root."""
     try:
-        draft = _draft(platform, order.number, order.payload, _Mappings.of(platform))
+        draft = _draft(platform, order.number, order.payload, mappings)
         ticket = register_and_suggest(draft, by=SYSTEM).ticket
     except InvalidInput as exc:
         raise _as_order_field(exc) from None
@@ -470,13 +472,14 @@ def take_order(platform: Platform, item: Mapping[str, Any]) -> OrderAnswer:
 def _apply(
     platform: Platform, order: PlatformOrder, now: dt.datetime, *, created: bool
 ) -> OrderAnswer:
-    missing = unmapped_codes(platform, order.payload)
+    mappings = _Mappings.of(platform)
+    missing = mappings.unmapped(order.payload)
     if missing:
         order.unmapped = missing
         order.state = OrderState.NEEDS_MAPPING
         order.save(update_fields=["unmapped", "state", "payload", "revision", "updated_at"])
         return _answer_of(order, Answer.NEEDS_MAPPING)
-    _register(platform, order, now)
+    _register(platform, order, now, mappings)
     return _answer_of(order, Answer.CREATED if created else Answer.UPDATED)
 
 
@@ -655,6 +658,8 @@ def apply_waiting_orders(*, by: Actor, platform: Platform | None = None) -> int:
     if platform is not None:
         waiting = waiting.filter(platform=platform)
     applied = 0
+    # Each platform's mapping tables read once for all its waiting orders.
+    mappings: dict[int, _Mappings] = {}
     for order_id in list(waiting.order_by("received_at", "pk").values_list("pk", flat=True)):
         with transaction.atomic():
             order = (
@@ -663,11 +668,15 @@ def apply_waiting_orders(*, by: Actor, platform: Platform | None = None) -> int:
                 .filter(pk=order_id, state=OrderState.NEEDS_MAPPING)
                 .first()
             )
-            if order is None or unmapped_codes(order.platform, order.payload):
+            if order is None:
+                continue
+            if order.platform_id not in mappings:
+                mappings[order.platform_id] = _Mappings.of(order.platform)
+            if mappings[order.platform_id].unmapped(order.payload):
                 continue
             try:
                 with transaction.atomic():
-                    _register(order.platform, order, timezone.now())
+                    _register(order.platform, order, timezone.now(), mappings[order.platform_id])
             except InvalidInput as exc:
                 order.unmapped = [f"invalid:{exc.field}"]
                 order.save(update_fields=["unmapped"])
